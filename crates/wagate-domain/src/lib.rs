@@ -1,0 +1,26 @@
+//! wagate's domain: the types and rules every other part of the gateway
+//! speaks, with no I/O.
+//!
+//! - [`ids`]: message ids (22-character base62, time-ordered).
+//! - [`address`]: MSISDN (normalised to E.164) and BSUID destinations.
+//! - [`priority`], [`result_code`], [`state`]: the small enums of the LINK API.
+//! - [`violation`]: what is wrong with a request, with the field path and the
+//!   rule broken, in a form every API dialect can render.
+//! - [`message`]: the WhatsApp message model (every message type LINK v1.9.4
+//!   and the Cloud API know), its limits, and its rendering to the Cloud API
+//!   JSON that is stored and later sent.
+
+pub mod address;
+pub mod ids;
+pub mod message;
+pub mod priority;
+pub mod result_code;
+pub mod state;
+pub mod violation;
+
+pub use address::{Bsuid, Destination, Msisdn};
+pub use ids::MessageId;
+pub use priority::Priority;
+pub use result_code::ResultCode;
+pub use state::MessageState;
+pub use violation::{Rule, Violation, ViolationKind};

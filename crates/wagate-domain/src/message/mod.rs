@@ -1,0 +1,1 @@
+//! The WhatsApp message model. (Being written.)

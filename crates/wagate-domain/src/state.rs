@@ -1,0 +1,64 @@
+//! The state of one (messageId, messageIndex), as the status query shows it.
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "UPPERCASE")]
+pub enum MessageState {
+    Queued,
+    Submitted,
+    Sent,
+    Delivered,
+    Read,
+    Deleted,
+    Failed,
+    Expired,
+}
+
+impl MessageState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Queued => "QUEUED",
+            Self::Submitted => "SUBMITTED",
+            Self::Sent => "SENT",
+            Self::Delivered => "DELIVERED",
+            Self::Read => "READ",
+            Self::Deleted => "DELETED",
+            Self::Failed => "FAILED",
+            Self::Expired => "EXPIRED",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        [
+            Self::Queued,
+            Self::Submitted,
+            Self::Sent,
+            Self::Delivered,
+            Self::Read,
+            Self::Deleted,
+            Self::Failed,
+            Self::Expired,
+        ]
+        .into_iter()
+        .find(|state| state.as_str() == text)
+    }
+
+    /// No status after this one changes what happened to the message.
+    pub fn is_final(self) -> bool {
+        matches!(self, Self::Read | Self::Deleted | Self::Failed | Self::Expired)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_round_trip() {
+        for name in ["QUEUED", "SUBMITTED", "SENT", "DELIVERED", "READ", "DELETED", "FAILED", "EXPIRED"] {
+            assert_eq!(MessageState::parse(name).map(MessageState::as_str), Some(name));
+        }
+        assert_eq!(MessageState::parse("queued"), None);
+    }
+}
