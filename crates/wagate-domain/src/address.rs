@@ -9,7 +9,8 @@ use crate::violation::Rule;
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Msisdn(String);
 
-const MSISDN_FORMAT: &str = "an international phone number (E.164, 8 to 15 digits, e.g. +46701234567)";
+const MSISDN_FORMAT: &str =
+    "an international phone number (E.164, 8 to 15 digits, e.g. +46701234567)";
 
 impl Msisdn {
     /// Accepts `+46 70-123 45 67`, `(+46) 701234567`, `0046701234567` or
@@ -98,16 +99,21 @@ pub enum Destination {
     Bsuid(Bsuid),
 }
 
-const DESTINATION_FORMAT: &str = "an international phone number (e.g. +46701234567) or a BSUID (e.g. SE.13491208655302741918)";
+const DESTINATION_FORMAT: &str =
+    "an international phone number (e.g. +46701234567) or a BSUID (e.g. SE.13491208655302741918)";
 
 impl Destination {
     /// A value with a letter in it is read as a BSUID, anything else as a
     /// phone number.
     pub fn parse(text: &str) -> Result<Self, Rule> {
         if text.bytes().any(|b| b.is_ascii_alphabetic()) {
-            Bsuid::parse(text).map(Self::Bsuid).map_err(|_| Rule::Format(DESTINATION_FORMAT))
+            Bsuid::parse(text)
+                .map(Self::Bsuid)
+                .map_err(|_| Rule::Format(DESTINATION_FORMAT))
         } else {
-            Msisdn::parse(text).map(Self::Msisdn).map_err(|_| Rule::Format(DESTINATION_FORMAT))
+            Msisdn::parse(text)
+                .map(Self::Msisdn)
+                .map_err(|_| Rule::Format(DESTINATION_FORMAT))
         }
     }
 
@@ -140,13 +146,26 @@ mod tests {
             ("(+1) 650 555 1234", "+16505551234"),
             ("+460000000001", "+460000000001"),
         ] {
-            assert_eq!(Msisdn::parse(input).map(|m| m.0), Ok(expected.to_owned()), "{input}");
+            assert_eq!(
+                Msisdn::parse(input).map(|m| m.0),
+                Ok(expected.to_owned()),
+                "{input}"
+            );
         }
     }
 
     #[test]
     fn bad_msisdns_are_refused() {
-        for input in ["", "+", "1234567", "+1234567890123456", "+46 70 abc", "0701234567", "++46701234567", "4670+1234567"] {
+        for input in [
+            "",
+            "+",
+            "1234567",
+            "+1234567890123456",
+            "+46 70 abc",
+            "0701234567",
+            "++46701234567",
+            "4670+1234567",
+        ] {
             assert!(Msisdn::parse(input).is_err(), "{input} should be refused");
         }
     }
@@ -157,15 +176,28 @@ mod tests {
         assert!(!child.is_parent());
         let parent = Bsuid::parse("SE.ENT.11815799212886844830").expect("parent");
         assert!(parent.is_parent());
-        for input in ["se.123", "SWE.123", "SE.", "SE.12-3", "SE", &format!("SE.{}", "1".repeat(129))] {
+        for input in [
+            "se.123",
+            "SWE.123",
+            "SE.",
+            "SE.12-3",
+            "SE",
+            &format!("SE.{}", "1".repeat(129)),
+        ] {
             assert!(Bsuid::parse(input).is_err(), "{input} should be refused");
         }
     }
 
     #[test]
     fn destinations_pick_the_right_kind() {
-        assert!(matches!(Destination::parse("+46701234567"), Ok(Destination::Msisdn(_))));
-        assert!(matches!(Destination::parse("SE.11815799212886844830"), Ok(Destination::Bsuid(_))));
+        assert!(matches!(
+            Destination::parse("+46701234567"),
+            Ok(Destination::Msisdn(_))
+        ));
+        assert!(matches!(
+            Destination::parse("SE.11815799212886844830"),
+            Ok(Destination::Bsuid(_))
+        ));
         assert!(Destination::parse("hello").is_err());
     }
 }

@@ -17,7 +17,11 @@ impl MessageId {
     }
 
     fn from_u128(value: u128) -> Self {
-        Self(format!("{:0>width$}", base62::encode(value), width = MESSAGE_ID_LEN))
+        Self(format!(
+            "{:0>width$}",
+            base62::encode(value),
+            width = MESSAGE_ID_LEN
+        ))
     }
 
     /// Accepts a string that has the shape of a message id.

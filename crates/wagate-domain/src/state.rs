@@ -46,7 +46,10 @@ impl MessageState {
 
     /// No status after this one changes what happened to the message.
     pub fn is_final(self) -> bool {
-        matches!(self, Self::Read | Self::Deleted | Self::Failed | Self::Expired)
+        matches!(
+            self,
+            Self::Read | Self::Deleted | Self::Failed | Self::Expired
+        )
     }
 }
 
@@ -56,8 +59,20 @@ mod tests {
 
     #[test]
     fn names_round_trip() {
-        for name in ["QUEUED", "SUBMITTED", "SENT", "DELIVERED", "READ", "DELETED", "FAILED", "EXPIRED"] {
-            assert_eq!(MessageState::parse(name).map(MessageState::as_str), Some(name));
+        for name in [
+            "QUEUED",
+            "SUBMITTED",
+            "SENT",
+            "DELIVERED",
+            "READ",
+            "DELETED",
+            "FAILED",
+            "EXPIRED",
+        ] {
+            assert_eq!(
+                MessageState::parse(name).map(MessageState::as_str),
+                Some(name)
+            );
         }
         assert_eq!(MessageState::parse("queued"), None);
     }

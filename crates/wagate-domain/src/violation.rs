@@ -33,10 +33,19 @@ pub enum Rule {
     MaxItems(usize),
     /// A list has fewer entries than the limit.
     MinItems(usize),
+    /// An entry goes past a limit counted across several lists (e.g. at most
+    /// 10 rows across all sections of a list message); `items` names what is
+    /// counted and where.
+    MaxTotal { max: usize, items: &'static str },
+    /// A string has more line breaks than the limit.
+    MaxLineBreaks(usize),
     /// A number is outside `min..=max`.
     Range { min: i64, max: i64 },
     /// A value is not one of the allowed ones.
     OneOf(&'static [&'static str]),
+    /// The value must equal the one at `first` (e.g. every carousel card has
+    /// the same header type).
+    SameAs { first: String },
     /// Exactly one of these sibling fields must be present.
     ExactlyOneOf(&'static [&'static str]),
     /// At least one of these sibling fields must be present.
@@ -71,6 +80,9 @@ impl fmt::Display for Rule {
             Self::MaxLength(max) => write!(f, "must be at most {max} characters long"),
             Self::MaxItems(max) => write!(f, "must have at most {max} entries"),
             Self::MinItems(min) => write!(f, "must have at least {min} entries"),
+            Self::MaxTotal { max, items } => write!(f, "goes past the limit of {max} {items}"),
+            Self::MaxLineBreaks(max) => write!(f, "must have at most {max} line breaks"),
+            Self::SameAs { first } => write!(f, "must be the same as {first}"),
             Self::Range { min, max } => write!(f, "must be between {min} and {max}"),
             Self::OneOf(allowed) => write!(f, "must be one of: {}", allowed.join(", ")),
             Self::ExactlyOneOf(fields) => {
@@ -98,7 +110,10 @@ pub struct Violation {
 
 impl Violation {
     pub fn new(path: impl Into<String>, rule: Rule) -> Self {
-        Self { path: path.into(), rule }
+        Self {
+            path: path.into(),
+            rule,
+        }
     }
 
     pub fn kind(&self) -> ViolationKind {
@@ -165,7 +180,9 @@ mod tests {
         assert_eq!(
             Path::root("destinations")
                 .index(1)
-                .violation(Rule::Duplicate { first: "destinations[0]".into() })
+                .violation(Rule::Duplicate {
+                    first: "destinations[0]".into()
+                })
                 .kind(),
             ViolationKind::Semantic
         );

@@ -1,0 +1,59 @@
+//! The admin API's errors and their HTTP answers, in one place:
+//! `{"error": "<kind>", "message": "<what and why>"}`.
+
+use axum::Json;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde_json::json;
+
+use crate::store::StoreError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum AdminError {
+    #[error("the admin API is disabled: start wagate with --admin-token")]
+    Disabled,
+    #[error("missing or wrong admin token")]
+    Unauthorized,
+    #[error("{0}")]
+    Invalid(String),
+    #[error("not found: {0}")]
+    NotFound(String),
+    #[error("already exists: {0}")]
+    Conflict(String),
+    #[error("still in use: {0}")]
+    InUse(String),
+    #[error("internal error")]
+    Internal,
+}
+
+impl From<StoreError> for AdminError {
+    fn from(error: StoreError) -> Self {
+        match error {
+            StoreError::Conflict(what) => Self::Conflict(what),
+            StoreError::NotFound(what) => Self::NotFound(what),
+            StoreError::InUse(what) => Self::InUse(what),
+            other => {
+                tracing::error!(error = %other, "store failure in the admin API");
+                Self::Internal
+            }
+        }
+    }
+}
+
+impl IntoResponse for AdminError {
+    fn into_response(self) -> Response {
+        let (status, kind) = match &self {
+            Self::Disabled => (StatusCode::FORBIDDEN, "disabled"),
+            Self::Unauthorized => (StatusCode::UNAUTHORIZED, "unauthorized"),
+            Self::Invalid(_) => (StatusCode::BAD_REQUEST, "invalid"),
+            Self::NotFound(_) => (StatusCode::NOT_FOUND, "not_found"),
+            Self::Conflict(_) | Self::InUse(_) => (StatusCode::CONFLICT, "conflict"),
+            Self::Internal => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
+        };
+        (
+            status,
+            Json(json!({"error": kind, "message": self.to_string()})),
+        )
+            .into_response()
+    }
+}

@@ -1,0 +1,137 @@
+//! `/admin/v1/gates`: callback endpoints (LINK's event report gates), with
+//! the custom parameters every callback to them carries and an optional
+//! signing secret.
+
+use std::collections::HashMap;
+
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use serde::{Deserialize, Serialize};
+
+use super::{AdminError, Owner, account_of, accounts_by_id, parse_body, required};
+use crate::api::AppState;
+use crate::auth::random_token;
+use crate::clock::{now_millis, rfc3339};
+use crate::store::{Account, Gate, GateFormat, KeyValues};
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct NewGate {
+    id: Option<String>,
+    platform_id: Option<String>,
+    platform_partner_id: Option<String>,
+    url: Option<String>,
+    custom_parameters: Option<KeyValues>,
+    format: Option<String>,
+    signing_secret: Option<String>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct GateView {
+    id: String,
+    #[serde(flatten)]
+    owner: Owner,
+    url: String,
+    format: GateFormat,
+    custom_parameters: KeyValues,
+    has_signing_secret: bool,
+    created_at: String,
+}
+
+/// Ids chosen by the caller: 1 to 64 letters, digits, `-` or `_`.
+pub fn valid_id(id: &str) -> bool {
+    (1..=64).contains(&id.len())
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
+/// An absolute http(s) URL with a host.
+fn valid_callback_url(text: &str) -> bool {
+    url::Url::parse(text)
+        .is_ok_and(|url| matches!(url.scheme(), "http" | "https") && url.host().is_some())
+}
+
+pub async fn create(
+    State(state): State<AppState>,
+    body: Bytes,
+) -> Result<(StatusCode, Json<GateView>), AdminError> {
+    let body: NewGate = parse_body(&body)?;
+    let id = match body.id {
+        Some(id) if !valid_id(&id) => {
+            return Err(AdminError::Invalid(
+                "id: must be 1 to 64 letters, digits, - or _".into(),
+            ));
+        }
+        Some(id) => id,
+        None => random_token(8),
+    };
+    let url = required("url", body.url)?;
+    if !valid_callback_url(&url) {
+        return Err(AdminError::Invalid(
+            "url: must be an absolute http:// or https:// URL".into(),
+        ));
+    }
+    let format = match body.format.as_deref() {
+        None => GateFormat::Link,
+        Some(text) => GateFormat::parse(text)
+            .ok_or_else(|| AdminError::Invalid("format: must be one of: link, devino".into()))?,
+    };
+    let account = account_of(
+        state.store.as_ref(),
+        body.platform_id,
+        body.platform_partner_id,
+    )
+    .await?;
+    let gate = Gate {
+        id,
+        account_id: account.id.clone(),
+        url,
+        format,
+        custom_parameters: body.custom_parameters.unwrap_or_default(),
+        signing_secret: body.signing_secret.filter(|secret| !secret.is_empty()),
+        created_at: now_millis(),
+    };
+    state.store.insert_gate(&gate).await?;
+    let accounts = HashMap::from([(account.id.clone(), account)]);
+    Ok((StatusCode::CREATED, Json(view(&accounts, gate))))
+}
+
+pub async fn get(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Json<GateView>, AdminError> {
+    let gate = state
+        .store
+        .gate(&id)
+        .await?
+        .ok_or_else(|| AdminError::NotFound(format!("gate {id}")))?;
+    let accounts = accounts_by_id(state.store.as_ref()).await?;
+    Ok(Json(view(&accounts, gate)))
+}
+
+pub async fn list(State(state): State<AppState>) -> Result<Json<Vec<GateView>>, AdminError> {
+    let accounts = accounts_by_id(state.store.as_ref()).await?;
+    let gates = state.store.gates().await?;
+    Ok(Json(
+        gates
+            .into_iter()
+            .map(|gate| view(&accounts, gate))
+            .collect(),
+    ))
+}
+
+fn view(accounts: &HashMap<String, Account>, gate: Gate) -> GateView {
+    GateView {
+        owner: Owner::of(accounts, &gate.account_id),
+        id: gate.id,
+        url: gate.url,
+        format: gate.format,
+        custom_parameters: gate.custom_parameters,
+        has_signing_secret: gate.signing_secret.is_some(),
+        created_at: rfc3339(gate.created_at),
+    }
+}

@@ -1,0 +1,142 @@
+//! `/admin/v1/routes`: where incoming messages to one of the account's
+//! numbers go. A route with a keyword catches texts whose first word is that
+//! keyword (compared case-insensitively); a route without one is the number's
+//! default.
+
+use std::collections::HashMap;
+
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use serde::{Deserialize, Serialize};
+use wagate_domain::Msisdn;
+
+use super::{AdminError, Owner, account_of, accounts_by_id, parse_body, required};
+use crate::api::AppState;
+use crate::auth::random_token;
+use crate::clock::{now_millis, rfc3339};
+use crate::store::{Account, KeyValues, Route, owned_by};
+
+/// Longest keyword.
+const MAX_KEYWORD_LEN: usize = 64;
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct NewRoute {
+    platform_id: Option<String>,
+    platform_partner_id: Option<String>,
+    number: Option<String>,
+    keyword: Option<String>,
+    gate_ids: Option<Vec<String>>,
+    ref_id: Option<String>,
+    custom_parameters: Option<KeyValues>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RouteView {
+    id: String,
+    #[serde(flatten)]
+    owner: Owner,
+    number: String,
+    keyword: Option<String>,
+    gate_ids: Vec<String>,
+    ref_id: Option<String>,
+    custom_parameters: KeyValues,
+    created_at: String,
+}
+
+pub async fn create(
+    State(state): State<AppState>,
+    body: Bytes,
+) -> Result<(StatusCode, Json<RouteView>), AdminError> {
+    let body: NewRoute = parse_body(&body)?;
+    let number = Msisdn::parse(&required("number", body.number)?)
+        .map_err(|rule| AdminError::Invalid(format!("number: {rule}")))?;
+    let keyword = body
+        .keyword
+        .map(|k| k.trim().to_lowercase())
+        .unwrap_or_default();
+    if keyword.chars().count() > MAX_KEYWORD_LEN || keyword.contains(char::is_whitespace) {
+        return Err(AdminError::Invalid(format!(
+            "keyword: must be one word of at most {MAX_KEYWORD_LEN} characters"
+        )));
+    }
+    let gate_ids = body.gate_ids.unwrap_or_default();
+    if gate_ids.is_empty() {
+        return Err(AdminError::Invalid(
+            "gateIds: must name at least one gate".into(),
+        ));
+    }
+    let account = account_of(
+        state.store.as_ref(),
+        body.platform_id,
+        body.platform_partner_id,
+    )
+    .await?;
+    let source = state.store.source_by_number(number.as_str()).await?;
+    if owned_by(source, &account.id).is_none() {
+        return Err(AdminError::NotFound(format!(
+            "source {number} of this account"
+        )));
+    }
+    for gate_id in &gate_ids {
+        let gate = state.store.gate(gate_id).await?;
+        if owned_by(gate, &account.id).is_none() {
+            return Err(AdminError::NotFound(format!(
+                "gate {gate_id} of this account"
+            )));
+        }
+    }
+    let route = Route {
+        id: random_token(8),
+        account_id: account.id.clone(),
+        number: number.to_string(),
+        keyword,
+        gate_ids,
+        ref_id: body.ref_id,
+        custom_parameters: body.custom_parameters.unwrap_or_default(),
+        created_at: now_millis(),
+    };
+    state.store.insert_route(&route).await?;
+    let accounts = HashMap::from([(account.id.clone(), account)]);
+    Ok((StatusCode::CREATED, Json(view(&accounts, route))))
+}
+
+pub async fn get(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Json<RouteView>, AdminError> {
+    let route = state
+        .store
+        .route(&id)
+        .await?
+        .ok_or_else(|| AdminError::NotFound(format!("route {id}")))?;
+    let accounts = accounts_by_id(state.store.as_ref()).await?;
+    Ok(Json(view(&accounts, route)))
+}
+
+pub async fn list(State(state): State<AppState>) -> Result<Json<Vec<RouteView>>, AdminError> {
+    let accounts = accounts_by_id(state.store.as_ref()).await?;
+    let routes = state.store.routes().await?;
+    Ok(Json(
+        routes
+            .into_iter()
+            .map(|route| view(&accounts, route))
+            .collect(),
+    ))
+}
+
+fn view(accounts: &HashMap<String, Account>, route: Route) -> RouteView {
+    RouteView {
+        owner: Owner::of(accounts, &route.account_id),
+        id: route.id,
+        number: route.number,
+        keyword: Some(route.keyword).filter(|keyword| !keyword.is_empty()),
+        gate_ids: route.gate_ids,
+        ref_id: route.ref_id,
+        custom_parameters: route.custom_parameters,
+        created_at: rfc3339(route.created_at),
+    }
+}

@@ -1,0 +1,134 @@
+//! `/admin/v1/sources`: the business phone numbers an account sends from,
+//! with their Cloud API ids, access token and throughput level.
+
+use std::collections::HashMap;
+
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use serde::{Deserialize, Serialize};
+use wagate_domain::Msisdn;
+
+use super::{AdminError, Owner, account_of, accounts_by_id, parse_body, required};
+use crate::api::AppState;
+use crate::auth::random_token;
+use crate::clock::{now_millis, rfc3339};
+use crate::store::{Account, Source, SourceLevel};
+
+/// Highest per-source throughput override, messages per second.
+const MAX_THROUGHPUT: u32 = 10_000;
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct NewSource {
+    number: Option<String>,
+    platform_id: Option<String>,
+    platform_partner_id: Option<String>,
+    phone_number_id: Option<String>,
+    waba_id: Option<String>,
+    access_token: Option<String>,
+    level: Option<String>,
+    throughput: Option<u32>,
+    care_window_check: Option<bool>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SourceView {
+    id: String,
+    number: String,
+    #[serde(flatten)]
+    owner: Owner,
+    phone_number_id: Option<String>,
+    waba_id: Option<String>,
+    has_access_token: bool,
+    level: SourceLevel,
+    throughput: u32,
+    care_window_check: bool,
+    created_at: String,
+}
+
+pub async fn create(
+    State(state): State<AppState>,
+    body: Bytes,
+) -> Result<(StatusCode, Json<SourceView>), AdminError> {
+    let body: NewSource = parse_body(&body)?;
+    let number = Msisdn::parse(&required("number", body.number)?)
+        .map_err(|rule| AdminError::Invalid(format!("number: {rule}")))?;
+    let level = match body.level.as_deref() {
+        None => SourceLevel::Standard,
+        Some(text) => SourceLevel::parse(&text.to_ascii_uppercase())
+            .ok_or_else(|| AdminError::Invalid("level: must be one of: STANDARD, HIGH".into()))?,
+    };
+    if body
+        .throughput
+        .is_some_and(|limit| !(1..=MAX_THROUGHPUT).contains(&limit))
+    {
+        return Err(AdminError::Invalid(format!(
+            "throughput: must be between 1 and {MAX_THROUGHPUT} messages per second"
+        )));
+    }
+    let account = account_of(
+        state.store.as_ref(),
+        body.platform_id,
+        body.platform_partner_id,
+    )
+    .await?;
+    let source = Source {
+        id: random_token(12),
+        account_id: account.id.clone(),
+        number: number.to_string(),
+        phone_number_id: body.phone_number_id,
+        waba_id: body.waba_id,
+        access_token: body.access_token,
+        level,
+        throughput: body.throughput,
+        care_window_check: body.care_window_check.unwrap_or(true),
+        created_at: now_millis(),
+    };
+    state.store.insert_source(&source).await?;
+    let accounts = HashMap::from([(account.id.clone(), account)]);
+    Ok((StatusCode::CREATED, Json(view(&accounts, source))))
+}
+
+pub async fn get(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Json<SourceView>, AdminError> {
+    let source = state
+        .store
+        .source(&id)
+        .await?
+        .ok_or_else(|| AdminError::NotFound(format!("source {id}")))?;
+    let accounts = accounts_by_id(state.store.as_ref()).await?;
+    Ok(Json(view(&accounts, source)))
+}
+
+pub async fn list(State(state): State<AppState>) -> Result<Json<Vec<SourceView>>, AdminError> {
+    let accounts = accounts_by_id(state.store.as_ref()).await?;
+    let sources = state.store.sources().await?;
+    Ok(Json(
+        sources
+            .into_iter()
+            .map(|source| view(&accounts, source))
+            .collect(),
+    ))
+}
+
+fn view(accounts: &HashMap<String, Account>, source: Source) -> SourceView {
+    SourceView {
+        owner: Owner::of(accounts, &source.account_id),
+        throughput: source
+            .throughput
+            .unwrap_or(source.level.default_throughput()),
+        id: source.id,
+        number: source.number,
+        phone_number_id: source.phone_number_id,
+        waba_id: source.waba_id,
+        has_access_token: source.access_token.is_some(),
+        level: source.level,
+        care_window_check: source.care_window_check,
+        created_at: rfc3339(source.created_at),
+    }
+}

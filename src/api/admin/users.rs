@@ -1,0 +1,135 @@
+//! `/admin/v1/users`: API users of an account. The password is hashed with
+//! argon2 and never shown again; the API key (for the Devino dialect) is
+//! shown once, at creation.
+
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use serde::{Deserialize, Serialize};
+
+use super::{AdminError, Owner, account_of, accounts_by_id, parse_body, required};
+use crate::api::AppState;
+use crate::auth::{api_key_digest, hash_password, random_token};
+use crate::clock::{now_millis, rfc3339};
+use crate::store::User;
+
+/// Shortest password accepted.
+const MIN_PASSWORD_LEN: usize = 8;
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct NewUser {
+    username: Option<String>,
+    password: Option<String>,
+    platform_id: Option<String>,
+    platform_partner_id: Option<String>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UserView {
+    username: String,
+    #[serde(flatten)]
+    owner: Owner,
+    created_at: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    api_key: Option<String>,
+}
+
+fn valid_username(name: &str) -> bool {
+    (1..=64).contains(&name.len())
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"._@-".contains(&b))
+}
+
+pub async fn create(
+    State(state): State<AppState>,
+    body: Bytes,
+) -> Result<(StatusCode, Json<UserView>), AdminError> {
+    let body: NewUser = parse_body(&body)?;
+    let username = required("username", body.username)?;
+    if !valid_username(&username) {
+        return Err(AdminError::Invalid(
+            "username: must be 1 to 64 letters, digits or . _ @ -".into(),
+        ));
+    }
+    let password = body.password.unwrap_or_default();
+    if password.chars().count() < MIN_PASSWORD_LEN {
+        return Err(AdminError::Invalid(format!(
+            "password: must be at least {MIN_PASSWORD_LEN} characters long"
+        )));
+    }
+    let account = account_of(
+        state.store.as_ref(),
+        body.platform_id,
+        body.platform_partner_id,
+    )
+    .await?;
+    let password_hash = tokio::task::spawn_blocking(move || hash_password(&password))
+        .await
+        .map_err(|_| AdminError::Internal)?
+        .map_err(|error| {
+            tracing::error!(%error, "hashing a password failed");
+            AdminError::Internal
+        })?;
+    let api_key = random_token(40);
+    let user = User {
+        username,
+        account_id: account.id.clone(),
+        password_hash,
+        api_key_hash: api_key_digest(&api_key),
+        created_at: now_millis(),
+    };
+    state.store.insert_user(&user).await?;
+    let owner = Owner {
+        platform_id: account.platform_id,
+        platform_partner_id: account.platform_partner_id,
+    };
+    Ok((
+        StatusCode::CREATED,
+        Json(UserView {
+            username: user.username,
+            owner,
+            created_at: rfc3339(user.created_at),
+            api_key: Some(api_key),
+        }),
+    ))
+}
+
+pub async fn get(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Json<UserView>, AdminError> {
+    let user = state
+        .store
+        .user(&id)
+        .await?
+        .ok_or_else(|| AdminError::NotFound(format!("user {id}")))?;
+    let accounts = accounts_by_id(state.store.as_ref()).await?;
+    Ok(Json(view(&accounts, user)))
+}
+
+pub async fn list(State(state): State<AppState>) -> Result<Json<Vec<UserView>>, AdminError> {
+    let accounts = accounts_by_id(state.store.as_ref()).await?;
+    let users = state.store.users().await?;
+    Ok(Json(
+        users
+            .into_iter()
+            .map(|user| view(&accounts, user))
+            .collect(),
+    ))
+}
+
+fn view(
+    accounts: &std::collections::HashMap<String, crate::store::Account>,
+    user: User,
+) -> UserView {
+    UserView {
+        owner: Owner::of(accounts, &user.account_id),
+        username: user.username,
+        created_at: rfc3339(user.created_at),
+        api_key: None,
+    }
+}

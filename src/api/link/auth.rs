@@ -1,0 +1,83 @@
+//! Basic authentication of LINK requests into a tenant.
+
+use axum::extract::FromRequestParts;
+use axum::http::header::AUTHORIZATION;
+use axum::http::request::Parts;
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+
+use super::error::LinkError;
+use crate::api::AppState;
+use crate::store::{Account, User};
+
+/// The authenticated user and the account it belongs to.
+#[derive(Debug, Clone)]
+pub struct LinkUser {
+    pub user: User,
+    pub account: Account,
+}
+
+impl FromRequestParts<AppState> for LinkUser {
+    type Rejection = LinkError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, LinkError> {
+        let (username, password) = parts
+            .headers
+            .get(AUTHORIZATION)
+            .and_then(|value| value.to_str().ok())
+            .and_then(basic_credentials)
+            .ok_or(LinkError::Unauthorized)?;
+        let user = state.store.user(&username).await?;
+        let verified = state
+            .passwords
+            .verify(
+                &username,
+                user.as_ref().map(|u| u.password_hash.as_str()),
+                &password,
+            )
+            .await
+            .map_err(|error| {
+                tracing::error!(%error, "password check failed");
+                LinkError::Internal
+            })?;
+        let user = user.filter(|_| verified).ok_or(LinkError::Unauthorized)?;
+        let account = state
+            .store
+            .account(&user.account_id)
+            .await?
+            .ok_or(LinkError::Unauthorized)?;
+        Ok(Self { user, account })
+    }
+}
+
+/// `Basic base64(user:password)` → (user, password).
+fn basic_credentials(header: &str) -> Option<(String, String)> {
+    let (scheme, encoded) = header.trim().split_once(' ')?;
+    if !scheme.eq_ignore_ascii_case("basic") {
+        return None;
+    }
+    let decoded = STANDARD.decode(encoded.trim()).ok()?;
+    let text = String::from_utf8(decoded).ok()?;
+    let (user, password) = text.split_once(':')?;
+    Some((user.to_owned(), password.to_owned()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn basic_credentials_are_decoded() {
+        let header = format!("Basic {}", STANDARD.encode("ann:pa:ss"));
+        assert_eq!(
+            basic_credentials(&header),
+            Some(("ann".into(), "pa:ss".into()))
+        );
+        assert_eq!(basic_credentials("Bearer abc"), None);
+        assert_eq!(basic_credentials("Basic !!!"), None);
+        assert_eq!(
+            basic_credentials(&format!("basic {}", STANDARD.encode("nocolon"))),
+            None
+        );
+    }
+}

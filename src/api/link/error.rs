@@ -1,0 +1,88 @@
+//! LINK's `ErrorResponse`: every failure of the LINK dialect becomes one of
+//! these, with its HTTP status and result code decided here and nowhere else.
+
+use axum::Json;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+use wagate_domain::{ResultCode, Violation, ViolationKind};
+
+use super::i18n;
+
+#[derive(Debug, thiserror::Error)]
+pub enum LinkError {
+    /// Missing or wrong credentials.
+    #[error("Unauthorized")]
+    Unauthorized,
+    /// The user may not use what the request names (the text says what).
+    #[error("No access: {0}")]
+    NoAccess(String),
+    /// The body is not JSON.
+    #[error("Invalid JSON: {0}")]
+    InvalidPayload(String),
+    /// The body breaks a rule; the violation's kind picks 112506 or 112402.
+    #[error("{0}")]
+    Invalid(Violation),
+    /// No such message for this tenant.
+    #[error("messageId {0}: no such message")]
+    NotFound(String),
+    /// Something failed inside the gateway; logged where it happened.
+    #[error("Server error")]
+    Internal,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ErrorResponse {
+    result_code: u32,
+    description: String,
+    translated_description: Option<String>,
+}
+
+impl LinkError {
+    pub fn status_and_code(&self) -> (StatusCode, ResultCode) {
+        match self {
+            Self::Unauthorized => (StatusCode::UNAUTHORIZED, ResultCode::Unauthorized),
+            Self::NoAccess(_) => (StatusCode::FORBIDDEN, ResultCode::NoAccess),
+            Self::InvalidPayload(_) => (StatusCode::BAD_REQUEST, ResultCode::InvalidPayload),
+            Self::Invalid(violation) => match violation.kind() {
+                ViolationKind::Schema => (StatusCode::BAD_REQUEST, ResultCode::ValidationError),
+                ViolationKind::Semantic => (StatusCode::BAD_REQUEST, ResultCode::BadRequest),
+            },
+            Self::NotFound(_) => (StatusCode::NOT_FOUND, ResultCode::BadRequest),
+            Self::Internal => (StatusCode::INTERNAL_SERVER_ERROR, ResultCode::ServerError),
+        }
+    }
+
+    /// The most telling of several violations: a schema violation first
+    /// (the request is malformed), else the first semantic one.
+    pub fn from_violations(mut violations: Vec<Violation>) -> Self {
+        let position = violations
+            .iter()
+            .position(|violation| violation.kind() == ViolationKind::Schema)
+            .unwrap_or(0);
+        if violations.is_empty() {
+            return Self::Internal;
+        }
+        Self::Invalid(violations.swap_remove(position))
+    }
+}
+
+impl From<crate::store::StoreError> for LinkError {
+    fn from(error: crate::store::StoreError) -> Self {
+        tracing::error!(%error, "store failure in the LINK API");
+        Self::Internal
+    }
+}
+
+impl IntoResponse for LinkError {
+    fn into_response(self) -> Response {
+        let (status, code) = self.status_and_code();
+        let body = ErrorResponse {
+            result_code: code.code(),
+            description: self.to_string(),
+            translated_description: i18n::translate_current(&self),
+        };
+        (status, Json(body)).into_response()
+    }
+}

@@ -1,0 +1,42 @@
+//! The LINK Mobility "Common Layer" WhatsApp Message API (v1.9.4), under
+//! LINK's own base path `/whatsapp-message`.
+//!
+//! - [`send`]: `POST /messages`, the accept path.
+//! - [`status`]: `GET /messages/{messageId}`, beyond LINK: a message's state
+//!   and history.
+//! - [`auth`]: Basic auth into a tenant; [`error`]: LINK's error body and
+//!   result codes, in one place; [`i18n`]: `translatedDescription`.
+
+pub mod auth;
+pub mod error;
+pub mod i18n;
+pub mod request;
+pub mod send;
+pub mod status;
+
+use axum::Router;
+use axum::extract::Request;
+use axum::middleware::{self, Next};
+use axum::response::Response;
+use axum::routing::{get, post};
+
+use super::AppState;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/messages", post(send::send_messages))
+        .route("/messages/{message_id}", get(status::message_status))
+        .layer(middleware::from_fn(with_language))
+}
+
+/// Makes the request's `Accept-Language` available to error rendering.
+async fn with_language(request: Request, next: Next) -> Response {
+    let language = request
+        .headers()
+        .get(axum::http::header::ACCEPT_LANGUAGE)
+        .and_then(|value| value.to_str().ok())
+        .and_then(i18n::Language::negotiate);
+    i18n::REQUEST_LANGUAGE
+        .scope(language, next.run(request))
+        .await
+}

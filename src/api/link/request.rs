@@ -1,0 +1,295 @@
+//! LINK's `MessageRequest`: the body of `POST /messages` as clients send it,
+//! and its checking into a [`ValidRequest`] of domain types.
+//!
+//! Every field is optional at the serde level so that a missing required
+//! field is reported like any other rule ("`refId`: is required") with its
+//! path, instead of serde's message about the whole object.
+//!
+//! Limits LINK's tables do not state are wagate's own, chosen so one request
+//! stays one reasonable transaction: see the `MAX_*` constants.
+
+use std::collections::HashMap;
+
+use serde::Deserialize;
+use serde_json::{Map, Value};
+use wagate_domain::message::{Message, ValidMessage};
+use wagate_domain::violation::Path;
+use wagate_domain::{Destination, Msisdn, Priority, Rule, Violation};
+
+use crate::clock::parse_rfc3339;
+use crate::store::{KeyValues, Millis, PlatformFields};
+
+/// Destinations in one request.
+pub const MAX_DESTINATIONS: usize = 1000;
+/// Messages in one request.
+pub const MAX_MESSAGES: usize = 10;
+/// Gates in `eventReportGates`.
+pub const MAX_GATES: usize = 10;
+/// Length of `refId`, the platform fields and custom parameter keys.
+pub const MAX_ID_LEN: usize = 256;
+/// Entries of `customParameters`.
+pub const MAX_CUSTOM_PARAMETERS: usize = 100;
+/// Length of one custom parameter value.
+pub const MAX_CUSTOM_VALUE_LEN: usize = 4096;
+/// Validity when the request sets none: 48 hours.
+pub const DEFAULT_VALIDITY_MS: Millis = 48 * 3600 * 1000;
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MessageRequest {
+    platform_id: Option<String>,
+    platform_partner_id: Option<String>,
+    platform_service_id: Option<String>,
+    platform_service_type: Option<String>,
+    platform_transaction_id: Option<String>,
+    priority: Option<String>,
+    relative_validity_time: Option<i64>,
+    absolute_validity_time: Option<String>,
+    event_report_gates: Option<Vec<String>>,
+    ref_id: Option<String>,
+    custom_parameters: Option<Map<String, Value>>,
+    source: Option<String>,
+    destinations: Option<Vec<String>>,
+    messages: Option<Vec<Message>>,
+}
+
+/// A request whose every field has been checked.
+#[derive(Debug)]
+pub struct ValidRequest {
+    pub platform_id: String,
+    pub platform_partner_id: String,
+    pub platform: PlatformFields,
+    pub priority: Priority,
+    pub expires_at: Millis,
+    pub gate_ids: Vec<String>,
+    pub ref_id: String,
+    pub custom_parameters: KeyValues,
+    pub source: Msisdn,
+    pub destinations: Vec<Destination>,
+    pub messages: Vec<ValidMessage>,
+}
+
+/// Collects violations while a request is checked.
+#[derive(Default)]
+struct Checker(Vec<Violation>);
+
+impl Checker {
+    fn fail(&mut self, path: &str, rule: Rule) {
+        self.0.push(Violation::new(path, rule));
+    }
+
+    /// A required, non-empty string of at most `max` characters.
+    fn required_text(&mut self, path: &str, value: Option<String>, max: usize) -> String {
+        match value {
+            None => self.fail(path, Rule::Required),
+            Some(text) if text.trim().is_empty() => self.fail(path, Rule::NotEmpty),
+            Some(text) => {
+                self.optional_text(path, &Some(text.clone()), max);
+                return text;
+            }
+        }
+        String::new()
+    }
+
+    fn optional_text(&mut self, path: &str, value: &Option<String>, max: usize) {
+        if let Some(text) = value
+            && text.chars().count() > max
+        {
+            self.fail(path, Rule::MaxLength(max));
+        }
+    }
+
+    fn required_list<T>(&mut self, path: &str, value: Option<Vec<T>>, max: usize) -> Vec<T> {
+        match value {
+            None => self.fail(path, Rule::Required),
+            Some(list) if list.is_empty() => self.fail(path, Rule::MinItems(1)),
+            Some(list) if list.len() > max => self.fail(path, Rule::MaxItems(max)),
+            Some(list) => return list,
+        }
+        Vec::new()
+    }
+}
+
+impl MessageRequest {
+    /// Checks the request as of `now`; all violations found, schema ones
+    /// first in the order of the fields.
+    pub fn validate(self, now: Millis) -> Result<ValidRequest, Vec<Violation>> {
+        let mut check = Checker::default();
+        let platform_id = check.required_text("platformId", self.platform_id, MAX_ID_LEN);
+        let platform_partner_id =
+            check.required_text("platformPartnerId", self.platform_partner_id, MAX_ID_LEN);
+        for (path, value) in [
+            ("platformServiceId", &self.platform_service_id),
+            ("platformServiceType", &self.platform_service_type),
+            ("platformTransactionId", &self.platform_transaction_id),
+        ] {
+            check.optional_text(path, value, MAX_ID_LEN);
+        }
+        let priority = match self.priority.as_deref() {
+            None => {
+                check.fail("priority", Rule::Required);
+                Priority::Normal
+            }
+            Some(text) => Priority::parse(&text.to_ascii_uppercase()).unwrap_or_else(|| {
+                check.fail("priority", Rule::OneOf(Priority::NAMES));
+                Priority::Normal
+            }),
+        };
+        let expires_at = validity(
+            &mut check,
+            now,
+            self.relative_validity_time,
+            self.absolute_validity_time.as_deref(),
+        );
+        let gate_ids = self.event_report_gates.unwrap_or_default();
+        if gate_ids.len() > MAX_GATES {
+            check.fail("eventReportGates", Rule::MaxItems(MAX_GATES));
+        }
+        let mut first_gate = HashMap::new();
+        for (index, gate) in gate_ids.iter().enumerate() {
+            let path = format!("eventReportGates[{index}]");
+            if gate.trim().is_empty() {
+                check.fail(&path, Rule::NotEmpty);
+            } else if let Some(first) = first_gate.insert(gate.as_str(), index) {
+                check.fail(
+                    &path,
+                    Rule::Duplicate {
+                        first: format!("eventReportGates[{first}]"),
+                    },
+                );
+            }
+        }
+        let ref_id = check.required_text("refId", self.ref_id, MAX_ID_LEN);
+        let custom_parameters = custom_parameters(&mut check, self.custom_parameters);
+        let source = match check.required_text("source", self.source, MAX_ID_LEN) {
+            text if text.is_empty() => None,
+            text => Msisdn::parse(&text)
+                .map_err(|rule| check.fail("source", rule))
+                .ok(),
+        };
+        let destinations = check.required_list("destinations", self.destinations, MAX_DESTINATIONS);
+        let destinations = parse_destinations(&mut check, &destinations);
+        let messages = check.required_list("messages", self.messages, MAX_MESSAGES);
+        let mut valid_messages = Vec::with_capacity(messages.len());
+        for (index, message) in messages.into_iter().enumerate() {
+            match message.validate(&Path::root("messages").index(index)) {
+                Ok(valid) => valid_messages.push(valid),
+                Err(violations) => check.0.extend(violations),
+            }
+        }
+        let (Some(source), true) = (source, check.0.is_empty()) else {
+            return Err(check.0);
+        };
+        Ok(ValidRequest {
+            platform_id,
+            platform_partner_id,
+            platform: PlatformFields {
+                platform_service_id: self.platform_service_id,
+                platform_service_type: self.platform_service_type,
+                platform_transaction_id: self.platform_transaction_id,
+            },
+            priority,
+            expires_at,
+            gate_ids,
+            ref_id,
+            custom_parameters,
+            source,
+            destinations,
+            messages: valid_messages,
+        })
+    }
+}
+
+/// `absoluteValidityTime` wins over `relativeValidityTime`; without either the
+/// message lives 48 hours.
+fn validity(
+    check: &mut Checker,
+    now: Millis,
+    relative: Option<i64>,
+    absolute: Option<&str>,
+) -> Millis {
+    if let Some(relative) = relative
+        && relative <= 0
+    {
+        check.fail(
+            "relativeValidityTime",
+            Rule::Range {
+                min: 1,
+                max: i64::MAX,
+            },
+        );
+    }
+    match absolute {
+        Some(text) => match parse_rfc3339(text) {
+            None => {
+                check.fail(
+                    "absoluteValidityTime",
+                    Rule::Format("an RFC 3339 date, e.g. 2026-03-18T16:49:21Z"),
+                );
+                now
+            }
+            Some(at) if at <= now => {
+                check.fail("absoluteValidityTime", Rule::InThePast);
+                now
+            }
+            Some(at) => at,
+        },
+        None => now.saturating_add(relative.filter(|ms| *ms > 0).unwrap_or(DEFAULT_VALIDITY_MS)),
+    }
+}
+
+/// LINK's `KeyValue`: strings; numbers and booleans are taken as their text.
+fn custom_parameters(check: &mut Checker, parameters: Option<Map<String, Value>>) -> KeyValues {
+    let parameters = parameters.unwrap_or_default();
+    if parameters.len() > MAX_CUSTOM_PARAMETERS {
+        check.fail("customParameters", Rule::MaxItems(MAX_CUSTOM_PARAMETERS));
+    }
+    let mut kept = KeyValues::new();
+    for (key, value) in parameters {
+        let path = format!("customParameters.{key}");
+        if key.chars().count() > MAX_ID_LEN {
+            check.fail(&path, Rule::Format("a key of at most 256 characters"));
+            continue;
+        }
+        let text = match value {
+            Value::String(text) => text,
+            Value::Number(number) => number.to_string(),
+            Value::Bool(flag) => flag.to_string(),
+            Value::Null | Value::Array(_) | Value::Object(_) => {
+                check.fail(&path, Rule::Format("a string, number or boolean"));
+                continue;
+            }
+        };
+        if text.chars().count() > MAX_CUSTOM_VALUE_LEN {
+            check.fail(&path, Rule::MaxLength(MAX_CUSTOM_VALUE_LEN));
+        }
+        kept.insert(key, text);
+    }
+    kept
+}
+
+/// Parses each destination and refuses repeats (after normalisation, so
+/// `+46 70 123 45 67` repeats `+46701234567`).
+fn parse_destinations(check: &mut Checker, raw: &[String]) -> Vec<Destination> {
+    let mut parsed = Vec::with_capacity(raw.len());
+    let mut first_seen: HashMap<Destination, usize> = HashMap::with_capacity(raw.len());
+    for (index, text) in raw.iter().enumerate() {
+        let path = format!("destinations[{index}]");
+        match Destination::parse(text) {
+            Err(rule) => check.fail(&path, rule),
+            Ok(destination) => match first_seen.get(&destination) {
+                Some(first) => check.fail(
+                    &path,
+                    Rule::Duplicate {
+                        first: format!("destinations[{first}] ({destination})"),
+                    },
+                ),
+                None => {
+                    first_seen.insert(destination.clone(), index);
+                    parsed.push(destination);
+                }
+            },
+        }
+    }
+    parsed
+}

@@ -1,0 +1,144 @@
+//! `POST /whatsapp-message/messages`: check a `MessageRequest`, render each
+//! (destination, message) to its Cloud API body, commit them all, answer
+//! `112001 queued` with one messageId per destination.
+//!
+//! The order of checks decides which error a request gets: credentials
+//! (401), JSON syntax (112505), schema (112506), the request's own semantics
+//! (112402), access to the platform ids and the source (403), then gates
+//! (112402).
+
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::extract::rejection::BytesRejection;
+use serde::Serialize;
+use wagate_domain::{MessageId, ResultCode, Rule, Violation};
+
+use super::auth::LinkUser;
+use super::error::LinkError;
+use super::request::{MessageRequest, ValidRequest};
+use crate::accept::AcceptError;
+use crate::api::AppState;
+use crate::api::json::{self, JsonError};
+use crate::clock::now_millis;
+use crate::store::{Account, Millis, NewMessage, NewPart, NewRequest, owned_by};
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MessageResponse {
+    result_code: u32,
+    description: &'static str,
+    message_ids: Vec<String>,
+}
+
+pub async fn send_messages(
+    State(state): State<AppState>,
+    LinkUser { user, account }: LinkUser,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Json<MessageResponse>, LinkError> {
+    let body = body.map_err(|rejection| LinkError::InvalidPayload(rejection.body_text()))?;
+    let request: MessageRequest = json::parse(&body).map_err(|error| match error {
+        JsonError::Syntax(message) => LinkError::InvalidPayload(message),
+        JsonError::Shape { path, message } => {
+            LinkError::Invalid(Violation::new(path, Rule::Type(message)))
+        }
+    })?;
+    let now = now_millis();
+    let request = request.validate(now).map_err(LinkError::from_violations)?;
+    authorize(&state, &account, &request).await?;
+
+    let new_request = render(request, &account, user.username, now);
+    let message_ids = new_request
+        .messages
+        .iter()
+        .map(|message| message.message_id.clone())
+        .collect();
+    state
+        .accepter
+        .accept(new_request)
+        .await
+        .map_err(|error| match error {
+            AcceptError::ShuttingDown => LinkError::Internal,
+            AcceptError::Store(error) => {
+                tracing::error!(%error, "accepting a request failed");
+                LinkError::Internal
+            }
+        })?;
+    Ok(Json(MessageResponse {
+        result_code: ResultCode::Queued.code(),
+        description: ResultCode::Queued.description(),
+        message_ids,
+    }))
+}
+
+/// The request may only use its own tenant's platform ids, source and gates.
+async fn authorize(
+    state: &AppState,
+    account: &Account,
+    request: &ValidRequest,
+) -> Result<(), LinkError> {
+    if request.platform_id != account.platform_id
+        || request.platform_partner_id != account.platform_partner_id
+    {
+        return Err(LinkError::NoAccess(format!(
+            "platformId {} / platformPartnerId {} is not this user's",
+            request.platform_id, request.platform_partner_id
+        )));
+    }
+    let source = state
+        .store
+        .source_by_number(request.source.as_str())
+        .await?;
+    if owned_by(source, &account.id).is_none() {
+        return Err(LinkError::NoAccess(format!(
+            "source {} is not a number of this account",
+            request.source
+        )));
+    }
+    for (index, gate_id) in request.gate_ids.iter().enumerate() {
+        let gate = state.store.gate(gate_id).await?;
+        if owned_by(gate, &account.id).is_none() {
+            return Err(LinkError::Invalid(Violation::new(
+                format!("eventReportGates[{index}]"),
+                Rule::Unknown("event report gate of this account"),
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// One message id per destination, one Cloud API body per (destination,
+/// message).
+fn render(request: ValidRequest, account: &Account, username: String, now: Millis) -> NewRequest {
+    let messages = request
+        .destinations
+        .iter()
+        .map(|destination| NewMessage {
+            message_id: MessageId::generate().to_string(),
+            destination: destination.to_string(),
+            parts: request
+                .messages
+                .iter()
+                .enumerate()
+                .map(|(index, message)| NewPart {
+                    message_index: u32::try_from(index).unwrap_or(u32::MAX),
+                    message_type: message.message_type().as_str().to_owned(),
+                    cloud_body: message.render(destination).to_string(),
+                })
+                .collect(),
+        })
+        .collect();
+    NewRequest {
+        account_id: account.id.clone(),
+        username,
+        source: request.source.to_string(),
+        ref_id: request.ref_id,
+        priority: request.priority,
+        expires_at: request.expires_at,
+        created_at: now,
+        platform: request.platform,
+        custom_parameters: request.custom_parameters,
+        gate_ids: request.gate_ids,
+        messages,
+    }
+}

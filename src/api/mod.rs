@@ -1,0 +1,40 @@
+//! The HTTP surface: one router holding the customer dialects, the admin API
+//! and operations endpoints, over one shared [`AppState`].
+
+pub mod admin;
+pub mod json;
+pub mod link;
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::routing::get;
+use secrecy::SecretString;
+use tower_http::trace::TraceLayer;
+
+use crate::accept::Accepter;
+use crate::auth::PasswordChecker;
+use crate::store::Store;
+
+/// What every handler can reach.
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Arc<dyn Store>,
+    pub accepter: Accepter,
+    pub passwords: PasswordChecker,
+    pub admin_token: Option<Arc<SecretString>>,
+}
+
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .route("/healthz", get(healthz))
+        .nest("/whatsapp-message", link::router())
+        .nest("/admin/v1", admin::router(state.clone()))
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
+}
+
+/// Answers once the store is open (the router exists only after it is).
+async fn healthz() -> &'static str {
+    "ok"
+}

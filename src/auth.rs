@@ -1,0 +1,226 @@
+//! Credentials: argon2 password hashes, API keys, and the cache that keeps
+//! Basic auth from running argon2 on every request.
+//!
+//! An argon2 verification costs tens of milliseconds by design, so a
+//! successful check is remembered for [`CACHE_TTL`] under a key derived with
+//! HMAC-SHA256 (a per-process random key) from the username, the *stored
+//! hash* and the presented password. A wrong password derives another key and
+//! misses; a changed password changes the stored hash and misses too. The
+//! cache holds no password, and its keys are useless outside this process.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use argon2::password_hash::{PasswordHasher, PasswordVerifier};
+use argon2::{Argon2, PasswordHash};
+use hmac::{Hmac, KeyInit, Mac};
+use rand::Rng;
+use sha2::{Digest, Sha256};
+use tokio::sync::Semaphore;
+
+/// How long a successful password check is remembered.
+pub const CACHE_TTL: Duration = Duration::from_secs(60);
+/// The cache is emptied of expired entries once it grows past this.
+const CACHE_SWEEP_AT: usize = 10_000;
+
+#[derive(Debug, thiserror::Error)]
+pub enum AuthError {
+    #[error("hashing the password failed: {0}")]
+    Hash(String),
+    #[error("the password check was interrupted")]
+    Interrupted,
+}
+
+/// Hashes a new password (argon2id, random salt) into a PHC string.
+pub fn hash_password(password: &str) -> Result<String, AuthError> {
+    Argon2::default()
+        .hash_password(password.as_bytes())
+        .map(|hash| hash.to_string())
+        .map_err(|error| AuthError::Hash(error.to_string()))
+}
+
+/// A new random secret of `len` base62 characters (passwords, API keys,
+/// ids).
+pub fn random_token(len: usize) -> String {
+    const ALPHABET: &[u8] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+    let mut rng = rand::rng();
+    (0..len)
+        .map(|_| char::from(ALPHABET[rng.random_range(0..ALPHABET.len())]))
+        .collect()
+}
+
+/// SHA-256 of an API key, hex; API keys are long random tokens, so a fast
+/// hash is enough to keep them out of the database.
+pub fn api_key_digest(api_key: &str) -> String {
+    Sha256::digest(api_key.as_bytes())
+        .iter()
+        .map(|byte| format!("{byte:02x}"))
+        .collect()
+}
+
+/// Checks passwords against stored hashes, remembering recent successes.
+#[derive(Clone)]
+pub struct PasswordChecker {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    cache_key: [u8; 32],
+    verified: Mutex<HashMap<[u8; 32], Instant>>,
+    /// argon2 runs on blocking threads; this bounds how many at once (each
+    /// takes ~19 MiB and a core).
+    permits: Semaphore,
+    /// Verified against when the user does not exist, so that an unknown
+    /// user costs as much time as a wrong password.
+    dummy_hash: String,
+}
+
+impl PasswordChecker {
+    pub fn new() -> Result<Self, AuthError> {
+        let mut cache_key = [0u8; 32];
+        rand::rng().fill(&mut cache_key);
+        let parallel = std::thread::available_parallelism().map_or(2, usize::from);
+        Ok(Self {
+            inner: Arc::new(Inner {
+                cache_key,
+                verified: Mutex::new(HashMap::new()),
+                permits: Semaphore::new(parallel),
+                dummy_hash: hash_password(&random_token(24))?,
+            }),
+        })
+    }
+
+    /// `true` when `password` matches `stored_hash` (the user's PHC string);
+    /// `None` for the hash means the user does not exist (always `false`,
+    /// after the same work).
+    pub async fn verify(
+        &self,
+        username: &str,
+        stored_hash: Option<&str>,
+        password: &str,
+    ) -> Result<bool, AuthError> {
+        let Some(stored_hash) = stored_hash else {
+            self.run_argon2(self.inner.dummy_hash.clone(), password.to_owned())
+                .await?;
+            return Ok(false);
+        };
+        let key = self.cache_key(username, stored_hash, password);
+        if self.recently_verified(&key) {
+            return Ok(true);
+        }
+        let ok = self
+            .run_argon2(stored_hash.to_owned(), password.to_owned())
+            .await?;
+        if ok {
+            self.remember(key);
+        }
+        Ok(ok)
+    }
+
+    fn cache_key(&self, username: &str, stored_hash: &str, password: &str) -> [u8; 32] {
+        let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(&self.inner.cache_key)
+            .expect("HMAC takes keys of any length");
+        for part in [username, stored_hash, password] {
+            mac.update(&(part.len() as u64).to_be_bytes());
+            mac.update(part.as_bytes());
+        }
+        mac.finalize().into_bytes().into()
+    }
+
+    fn recently_verified(&self, key: &[u8; 32]) -> bool {
+        let verified = self
+            .inner
+            .verified
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
+        verified.get(key).is_some_and(|at| at.elapsed() < CACHE_TTL)
+    }
+
+    fn remember(&self, key: [u8; 32]) {
+        let mut verified = self
+            .inner
+            .verified
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
+        if verified.len() >= CACHE_SWEEP_AT {
+            verified.retain(|_, at| at.elapsed() < CACHE_TTL);
+        }
+        verified.insert(key, Instant::now());
+    }
+
+    async fn run_argon2(&self, stored_hash: String, password: String) -> Result<bool, AuthError> {
+        let _permit = self
+            .inner
+            .permits
+            .acquire()
+            .await
+            .map_err(|_| AuthError::Interrupted)?;
+        tokio::task::spawn_blocking(move || {
+            PasswordHash::new(&stored_hash).is_ok_and(|hash| {
+                Argon2::default()
+                    .verify_password(password.as_bytes(), &hash)
+                    .is_ok()
+            })
+        })
+        .await
+        .map_err(|_| AuthError::Interrupted)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn right_password_passes_and_is_cached_wrong_or_changed_ones_fail() {
+        let checker = PasswordChecker::new().expect("checker");
+        let hash = hash_password("correct horse").expect("hash");
+        assert!(
+            checker
+                .verify("ann", Some(&hash), "correct horse")
+                .await
+                .expect("verify")
+        );
+        let key = checker.cache_key("ann", &hash, "correct horse");
+        assert!(checker.recently_verified(&key));
+
+        assert!(
+            !checker
+                .verify("ann", Some(&hash), "wrong")
+                .await
+                .expect("verify")
+        );
+        // A changed password: the stored hash differs, so the cached success
+        // for the old one does not apply.
+        let new_hash = hash_password("battery staple").expect("hash");
+        assert!(
+            !checker
+                .verify("ann", Some(&new_hash), "correct horse")
+                .await
+                .expect("verify")
+        );
+        assert!(
+            checker
+                .verify("ann", Some(&new_hash), "battery staple")
+                .await
+                .expect("verify")
+        );
+        // Another user with the same hash text and password does not share the entry.
+        assert!(!checker.recently_verified(&checker.cache_key("bob", &hash, "correct horse")));
+        assert!(
+            !checker
+                .verify("ghost", None, "correct horse")
+                .await
+                .expect("verify")
+        );
+    }
+
+    #[test]
+    fn api_key_digests_are_stable_hex() {
+        assert_eq!(api_key_digest("abc").len(), 64);
+        assert_eq!(api_key_digest("abc"), api_key_digest("abc"));
+        assert_ne!(api_key_digest("abc"), api_key_digest("abd"));
+        assert_eq!(random_token(30).len(), 30);
+    }
+}

@@ -1,0 +1,169 @@
+//! The command line: `wagate serve` and its flags, each also read from a
+//! `WAGATE_*` environment variable (flags win).
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use clap::{Parser, Subcommand, ValueEnum};
+use secrecy::SecretString;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "wagate",
+    version,
+    about = "Self-hosted WhatsApp Business messaging gateway"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the gateway.
+    Serve(ServeArgs),
+}
+
+/// Where messages are submitted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Upstream {
+    /// The built-in Cloud API simulator (no Meta account needed).
+    Sandbox,
+    /// Meta's WhatsApp Cloud API.
+    Meta,
+}
+
+#[derive(Debug, Clone, clap::Args)]
+pub struct ServeArgs {
+    /// Address to listen on (port 0 picks a free port).
+    #[arg(long, env = "WAGATE_LISTEN", default_value = "127.0.0.1:8080")]
+    pub listen: SocketAddr,
+
+    /// Database URL: sqlite://PATH (postgres://… comes with the PostgreSQL store).
+    #[arg(
+        long,
+        env = "WAGATE_DATABASE_URL",
+        default_value = "sqlite://wagate.db"
+    )]
+    pub database: String,
+
+    /// Where messages are submitted.
+    #[arg(long, env = "WAGATE_UPSTREAM", value_enum, default_value = "sandbox")]
+    pub upstream: Upstream,
+
+    /// Bearer token of the admin API; without it the admin API is disabled.
+    #[arg(long, env = "WAGATE_ADMIN_TOKEN", hide_env_values = true)]
+    pub admin_token: Option<SecretString>,
+
+    /// Time between resends of a message Meta answered with a transient error.
+    #[arg(long, env = "WAGATE_RESEND_INTERVAL", default_value = "60s", value_parser = humantime::parse_duration)]
+    pub resend_interval: Duration,
+
+    /// Most resends of one message before it fails.
+    #[arg(long, env = "WAGATE_RESEND_MAX", default_value_t = 15)]
+    pub resend_max: u32,
+
+    /// Time between the simulated statuses of the sandbox.
+    #[arg(long, env = "WAGATE_SANDBOX_STATUS_DELAY", default_value = "50ms", value_parser = humantime::parse_duration)]
+    pub sandbox_status_delay: Duration,
+
+    /// Delays between callback attempts, comma-separated.
+    #[arg(
+        long,
+        env = "WAGATE_CALLBACK_RETRY_SCHEDULE",
+        default_value = "5s,30s,2m,10m,30m,1h,2h,4h,8h,8h",
+        value_parser = parse_schedule
+    )]
+    pub callback_retry_schedule: Schedule,
+
+    /// Secret that signs Meta's webhooks (X-Hub-Signature-256); generated with the sandbox.
+    #[arg(long, env = "WAGATE_META_APP_SECRET", hide_env_values = true)]
+    pub meta_app_secret: Option<SecretString>,
+
+    /// Token that answers Meta's webhook verification handshake.
+    #[arg(long, env = "WAGATE_META_VERIFY_TOKEN", hide_env_values = true)]
+    pub meta_verify_token: Option<SecretString>,
+
+    /// May gates point at loopback and private addresses (default: yes with the sandbox).
+    #[arg(long, env = "WAGATE_CALLBACK_ALLOW_PRIVATE")]
+    pub callback_allow_private: Option<bool>,
+
+    /// Seconds to wait for in-flight requests at shutdown.
+    #[arg(long, env = "WAGATE_SHUTDOWN_GRACE", default_value = "10s", value_parser = humantime::parse_duration)]
+    pub shutdown_grace: Duration,
+}
+
+/// A list of delays, e.g. `5s,30s,2m`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Schedule(pub Vec<Duration>);
+
+fn parse_schedule(text: &str) -> Result<Schedule, String> {
+    let delays = text
+        .split(',')
+        .map(str::trim)
+        .filter(|part| !part.is_empty())
+        .map(|part| humantime::parse_duration(part).map_err(|error| format!("{part}: {error}")))
+        .collect::<Result<Vec<_>, _>>()?;
+    if delays.is_empty() {
+        return Err("the schedule needs at least one delay".into());
+    }
+    Ok(Schedule(delays))
+}
+
+impl ServeArgs {
+    /// Whether gates may point at private addresses: as configured, else
+    /// only with the sandbox.
+    pub fn callback_allow_private(&self) -> bool {
+        self.callback_allow_private
+            .unwrap_or(self.upstream == Upstream::Sandbox)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_follow_the_design() {
+        let cli = Cli::try_parse_from(["wagate", "serve"]).expect("parse");
+        let Command::Serve(args) = cli.command;
+        assert_eq!(args.listen.to_string(), "127.0.0.1:8080");
+        assert_eq!(args.database, "sqlite://wagate.db");
+        assert_eq!(args.upstream, Upstream::Sandbox);
+        assert_eq!(args.resend_interval, Duration::from_secs(60));
+        assert_eq!(args.resend_max, 15);
+        assert_eq!(args.sandbox_status_delay, Duration::from_millis(50));
+        assert_eq!(args.callback_retry_schedule.0.len(), 10);
+        assert!(args.callback_allow_private());
+        assert!(args.admin_token.is_none());
+    }
+
+    #[test]
+    fn schedules_and_durations_parse_humantime() {
+        let cli = Cli::try_parse_from([
+            "wagate",
+            "serve",
+            "--resend-interval",
+            "200ms",
+            "--callback-retry-schedule",
+            "1s, 2m,1h",
+            "--upstream",
+            "meta",
+        ])
+        .expect("parse");
+        let Command::Serve(args) = cli.command;
+        assert_eq!(args.resend_interval, Duration::from_millis(200));
+        assert_eq!(
+            args.callback_retry_schedule.0,
+            [
+                Duration::from_secs(1),
+                Duration::from_secs(120),
+                Duration::from_secs(3600)
+            ]
+        );
+        assert!(!args.callback_allow_private());
+        assert!(
+            Cli::try_parse_from(["wagate", "serve", "--callback-retry-schedule", "soon"]).is_err()
+        );
+    }
+}

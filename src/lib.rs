@@ -1,0 +1,26 @@
+//! wagate: a self-hosted WhatsApp Business messaging gateway.
+//!
+//! Businesses POST messages in the LINK dialect; wagate checks them, renders
+//! each to the Cloud API request it will send, and commits them durably
+//! before answering. See `DESIGN.md` in the shared folder and the README for
+//! the whole flow.
+//!
+//! - [`cli`]: the command line and its environment variables.
+//! - [`server`]: start-up, serving, graceful shutdown.
+//! - [`api`]: HTTP: the LINK dialect, the admin API, health.
+//! - [`accept`]: group commit of accepted requests.
+//! - [`store`]: the durable store (trait and backends).
+//! - [`auth`]: password hashes, API keys, the verification cache.
+//! - [`demo`]: the sandbox demo tenant.
+//! - [`clock`]: time formats.
+
+pub mod accept;
+pub mod api;
+pub mod auth;
+pub mod cli;
+pub mod clock;
+pub mod demo;
+pub mod server;
+pub mod store;
+
+pub use wagate_domain as domain;

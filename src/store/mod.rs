@@ -1,0 +1,109 @@
+//! The durable store: tenants and what they own (accounts, users, sources,
+//! gates, routes) and the messages they send, behind one trait that both the
+//! SQLite and the PostgreSQL backends implement.
+//!
+//! The contract is backend-neutral: times are Unix milliseconds (`i64`),
+//! structured values travel as Rust types (the backend chooses how to keep
+//! them), ids are made by the caller, and every write that the API
+//! acknowledges is committed before the call returns. [`MessageStore::accept`]
+//! takes a batch of requests and commits them in one transaction, which is
+//! what lets the accept path group many requests per commit (see
+//! [`crate::accept`]).
+
+pub mod models;
+pub mod sqlite;
+
+use async_trait::async_trait;
+
+pub use models::*;
+
+/// Failures of the store, whatever the backend.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// A unique key is already taken (the text names it).
+    #[error("already exists: {0}")]
+    Conflict(String),
+    /// A referenced row does not exist (the text names it).
+    #[error("not found: {0}")]
+    NotFound(String),
+    /// The row is still referenced by others and cannot be deleted.
+    #[error("still in use: {0}")]
+    InUse(String),
+    /// The database URL cannot be used.
+    #[error("unsupported database URL: {0}")]
+    UnsupportedUrl(String),
+    #[error("database error: {0}")]
+    Database(#[from] sqlx::Error),
+    #[error("migration failed: {0}")]
+    Migration(#[from] sqlx::migrate::MigrateError),
+    #[error("stored JSON is corrupt: {0}")]
+    Corrupt(#[from] serde_json::Error),
+}
+
+pub type StoreResult<T> = Result<T, StoreError>;
+
+/// Accounts, users, sources, gates and routes.
+#[async_trait]
+pub trait TenantStore: Send + Sync {
+    async fn insert_account(&self, account: &Account) -> StoreResult<()>;
+    async fn account(&self, id: &str) -> StoreResult<Option<Account>>;
+    async fn account_by_platform(
+        &self,
+        platform_id: &str,
+        platform_partner_id: &str,
+    ) -> StoreResult<Option<Account>>;
+    async fn accounts(&self) -> StoreResult<Vec<Account>>;
+
+    async fn insert_user(&self, user: &User) -> StoreResult<()>;
+    async fn user(&self, username: &str) -> StoreResult<Option<User>>;
+    async fn users(&self) -> StoreResult<Vec<User>>;
+
+    async fn insert_source(&self, source: &Source) -> StoreResult<()>;
+    async fn source(&self, id: &str) -> StoreResult<Option<Source>>;
+    async fn source_by_number(&self, number: &str) -> StoreResult<Option<Source>>;
+    async fn sources(&self) -> StoreResult<Vec<Source>>;
+
+    async fn insert_gate(&self, gate: &Gate) -> StoreResult<()>;
+    async fn gate(&self, id: &str) -> StoreResult<Option<Gate>>;
+    async fn gates(&self) -> StoreResult<Vec<Gate>>;
+
+    async fn insert_route(&self, route: &Route) -> StoreResult<()>;
+    async fn route(&self, id: &str) -> StoreResult<Option<Route>>;
+    async fn routes(&self) -> StoreResult<Vec<Route>>;
+
+    /// Deletes one row of `kind`; `false` when there was none.
+    async fn delete(&self, kind: TenantKind, id: &str) -> StoreResult<bool>;
+}
+
+/// Accepted messages, their outbox rows and their status history.
+#[async_trait]
+pub trait MessageStore: Send + Sync {
+    /// Commits every request of the batch in one transaction: all or none.
+    async fn accept(&self, batch: &[NewRequest]) -> StoreResult<()>;
+    /// One message with its parts and their history, if it belongs to
+    /// `account_id`.
+    async fn message(
+        &self,
+        account_id: &str,
+        message_id: &str,
+    ) -> StoreResult<Option<MessageRecord>>;
+}
+
+/// Everything the gateway keeps.
+pub trait Store: TenantStore + MessageStore {}
+impl<T: TenantStore + MessageStore> Store for T {}
+
+/// Opens the store a database URL names, running its migrations.
+pub async fn open(url: &str) -> StoreResult<std::sync::Arc<dyn Store>> {
+    if url.starts_with("sqlite:") {
+        Ok(std::sync::Arc::new(sqlite::SqliteStore::open(url).await?))
+    } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+        Err(StoreError::UnsupportedUrl(
+            "the PostgreSQL store is not built yet; use sqlite://PATH".into(),
+        ))
+    } else {
+        Err(StoreError::UnsupportedUrl(format!(
+            "{url}: expected sqlite://PATH"
+        )))
+    }
+}

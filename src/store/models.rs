@@ -1,0 +1,256 @@
+//! The rows the store keeps, as plain Rust values shared by every backend.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+/// Unix time in milliseconds.
+pub type Millis = i64;
+
+/// String key/value pairs (LINK's `KeyValue`), kept in key order.
+pub type KeyValues = BTreeMap<String, String>;
+
+/// The kinds of tenant rows the admin API manages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TenantKind {
+    Account,
+    User,
+    Source,
+    Gate,
+    Route,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Account {
+    pub id: String,
+    pub platform_id: String,
+    pub platform_partner_id: String,
+    pub name: Option<String>,
+    pub created_at: Millis,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct User {
+    pub username: String,
+    pub account_id: String,
+    /// PHC string of the argon2 hash.
+    pub password_hash: String,
+    /// SHA-256 (hex) of the API key; the key itself is shown once.
+    pub api_key_hash: String,
+    pub created_at: Millis,
+}
+
+/// Meta's messaging limit tier of a business number.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "UPPERCASE")]
+pub enum SourceLevel {
+    Standard,
+    High,
+}
+
+impl SourceLevel {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Standard => "STANDARD",
+            Self::High => "HIGH",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        match text {
+            "STANDARD" => Some(Self::Standard),
+            "HIGH" => Some(Self::High),
+            _ => None,
+        }
+    }
+
+    /// Messages per second Meta allows at this level.
+    pub fn default_throughput(self) -> u32 {
+        match self {
+            Self::Standard => 80,
+            Self::High => 1000,
+        }
+    }
+}
+
+/// A business phone number the tenant sends from.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Source {
+    pub id: String,
+    pub account_id: String,
+    /// E.164, e.g. `+46701234567`.
+    pub number: String,
+    pub phone_number_id: Option<String>,
+    pub waba_id: Option<String>,
+    pub access_token: Option<String>,
+    pub level: SourceLevel,
+    /// Messages per second; `None` follows `level`.
+    pub throughput: Option<u32>,
+    /// Fail non-template messages outside the 24-hour window before sending.
+    pub care_window_check: bool,
+    pub created_at: Millis,
+}
+
+/// The payload format a gate receives.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum GateFormat {
+    Link,
+    Devino,
+}
+
+impl GateFormat {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Link => "link",
+            Self::Devino => "devino",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        match text {
+            "link" => Some(Self::Link),
+            "devino" => Some(Self::Devino),
+            _ => None,
+        }
+    }
+}
+
+/// A callback endpoint (LINK's "event report gate").
+#[derive(Debug, Clone, PartialEq)]
+pub struct Gate {
+    pub id: String,
+    pub account_id: String,
+    pub url: String,
+    pub format: GateFormat,
+    pub custom_parameters: KeyValues,
+    pub signing_secret: Option<String>,
+    pub created_at: Millis,
+}
+
+/// Where incoming messages to a number go; `keyword` empty is the number's
+/// default route.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Route {
+    pub id: String,
+    pub account_id: String,
+    pub number: String,
+    pub keyword: String,
+    pub gate_ids: Vec<String>,
+    pub ref_id: Option<String>,
+    pub custom_parameters: KeyValues,
+    pub created_at: Millis,
+}
+
+/// LINK's optional platform fields, kept with each message.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PlatformFields {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub platform_service_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub platform_service_type: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub platform_transaction_id: Option<String>,
+}
+
+/// One accepted request: what is shared by its destinations, and one
+/// [`NewMessage`] per destination.
+#[derive(Debug, Clone)]
+pub struct NewRequest {
+    pub account_id: String,
+    pub username: String,
+    pub source: String,
+    pub ref_id: String,
+    pub priority: wagate_domain::Priority,
+    pub expires_at: Millis,
+    pub created_at: Millis,
+    pub platform: PlatformFields,
+    pub custom_parameters: KeyValues,
+    pub gate_ids: Vec<String>,
+    pub messages: Vec<NewMessage>,
+}
+
+/// One destination of a request.
+#[derive(Debug, Clone)]
+pub struct NewMessage {
+    pub message_id: String,
+    pub destination: String,
+    pub parts: Vec<NewPart>,
+}
+
+/// One (messageId, messageIndex): the Cloud API body that will be sent.
+#[derive(Debug, Clone)]
+pub struct NewPart {
+    pub message_index: u32,
+    pub message_type: String,
+    pub cloud_body: String,
+}
+
+/// A message as the status query shows it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MessageRecord {
+    pub message_id: String,
+    pub account_id: String,
+    pub username: String,
+    pub source: String,
+    pub destination: String,
+    pub ref_id: String,
+    pub priority: wagate_domain::Priority,
+    pub expires_at: Millis,
+    pub created_at: Millis,
+    pub platform: PlatformFields,
+    pub custom_parameters: KeyValues,
+    pub gate_ids: Vec<String>,
+    pub parts: Vec<PartRecord>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct PartRecord {
+    pub message_index: u32,
+    pub message_type: String,
+    pub state: wagate_domain::MessageState,
+    pub result_code: u32,
+    pub cloud_body: String,
+    pub history: Vec<StatusRecord>,
+}
+
+/// One entry of a part's history.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StatusRecord {
+    pub state: wagate_domain::MessageState,
+    pub result_code: u32,
+    pub description: String,
+    pub details: Option<serde_json::Value>,
+    pub at: Millis,
+}
+
+/// A row that belongs to one account.
+pub trait Owned {
+    fn account_id(&self) -> &str;
+}
+
+impl Owned for Source {
+    fn account_id(&self) -> &str {
+        &self.account_id
+    }
+}
+
+impl Owned for Gate {
+    fn account_id(&self) -> &str {
+        &self.account_id
+    }
+}
+
+impl Owned for Route {
+    fn account_id(&self) -> &str {
+        &self.account_id
+    }
+}
+
+/// The row if it exists and belongs to `account_id`: another tenant's row is
+/// treated exactly like a missing one.
+pub fn owned_by<T: Owned>(row: Option<T>, account_id: &str) -> Option<T> {
+    row.filter(|row| row.account_id() == account_id)
+}

@@ -1,0 +1,161 @@
+//! The admin API: token, create/get/list/delete, and its 201/404/409 rules.
+
+mod common;
+
+use common::{ADMIN_TOKEN, spawn_app, spawn_app_with};
+use reqwest::Method;
+use serde_json::json;
+
+#[tokio::test]
+async fn the_admin_api_needs_the_token_and_is_off_without_one() {
+    let app = spawn_app().await;
+    let url = format!("{}/admin/v1/accounts", app.base);
+    let response = app.client.get(&url).send().await.expect("get");
+    assert_eq!(response.status(), 401);
+    let response = app
+        .client
+        .get(&url)
+        .bearer_auth("wrong")
+        .send()
+        .await
+        .expect("get");
+    assert_eq!(response.status(), 401);
+    let response = app
+        .client
+        .get(&url)
+        .bearer_auth(ADMIN_TOKEN)
+        .send()
+        .await
+        .expect("get");
+    assert_eq!(response.status(), 200);
+
+    let app = spawn_app_with(&["--admin-token", ""]).await;
+    let response = app
+        .client
+        .get(format!("{}/admin/v1/accounts", app.base))
+        .bearer_auth("")
+        .send()
+        .await
+        .expect("get");
+    // An empty token is no token: the admin API stays off.
+    assert_eq!(response.status(), 403);
+}
+
+#[tokio::test]
+async fn resources_are_created_listed_read_and_deleted() {
+    let app = spawn_app().await;
+    let owner = json!({"platformId": "p1", "platformPartnerId": "pp1"});
+    let (status, account) = app
+        .admin_post(
+            "/accounts",
+            json!({"platformId": "p1", "platformPartnerId": "pp1", "name": "Acme"}),
+        )
+        .await;
+    assert_eq!(status, 201, "{account}");
+    let (status, _) = app.admin_post("/accounts", owner.clone()).await;
+    assert_eq!(status, 409);
+
+    let (status, user) = app
+        .admin_post("/users", json!({"username": "ann", "password": "long enough", "platformId": "p1", "platformPartnerId": "pp1"}))
+        .await;
+    assert_eq!(status, 201, "{user}");
+    assert_eq!(user["apiKey"].as_str().map(str::len), Some(40));
+    assert!(user.get("password").is_none() && user.get("passwordHash").is_none());
+    let (status, again) = app
+        .admin_post("/users", json!({"username": "ann", "password": "long enough", "platformId": "p1", "platformPartnerId": "pp1"}))
+        .await;
+    assert_eq!(status, 409, "{again}");
+    let (status, short) = app
+        .admin_post("/users", json!({"username": "bob", "password": "short", "platformId": "p1", "platformPartnerId": "pp1"}))
+        .await;
+    assert_eq!(status, 400, "{short}");
+    assert!(
+        short["message"]
+            .as_str()
+            .expect("message")
+            .contains("password")
+    );
+    let (status, _) = app
+        .admin_post("/users", json!({"username": "bob", "password": "long enough", "platformId": "nope", "platformPartnerId": "pp1"}))
+        .await;
+    assert_eq!(status, 404);
+
+    let (status, source) = app
+        .admin_post("/sources", json!({"number": "+46 70 000 00 01", "platformId": "p1", "platformPartnerId": "pp1", "accessToken": "secret-token", "level": "HIGH"}))
+        .await;
+    assert_eq!(status, 201, "{source}");
+    assert_eq!(source["number"], "+46700000001");
+    assert_eq!(source["throughput"], 1000);
+    assert_eq!(source["hasAccessToken"], true);
+    assert!(!source.to_string().contains("secret-token"));
+    let (status, _) = app
+        .admin_post(
+            "/sources",
+            json!({"number": "+46700000001", "platformId": "p1", "platformPartnerId": "pp1"}),
+        )
+        .await;
+    assert_eq!(status, 409);
+
+    let (status, gate) = app
+        .admin_post("/gates", json!({"id": "v08kM29P", "url": "https://example.com/dlr", "customParameters": {"k": "v"}, "platformId": "p1", "platformPartnerId": "pp1"}))
+        .await;
+    assert_eq!(status, 201, "{gate}");
+    assert_eq!(gate["id"], "v08kM29P");
+    assert_eq!(gate["format"], "link");
+    let (status, bad) = app
+        .admin_post(
+            "/gates",
+            json!({"url": "ftp://example.com", "platformId": "p1", "platformPartnerId": "pp1"}),
+        )
+        .await;
+    assert_eq!(status, 400, "{bad}");
+
+    let (status, route) = app
+        .admin_post("/routes", json!({"number": "+46700000001", "keyword": "STOP", "gateIds": ["v08kM29P"], "platformId": "p1", "platformPartnerId": "pp1"}))
+        .await;
+    assert_eq!(status, 201, "{route}");
+    assert_eq!(route["keyword"], "stop");
+    let (status, _) = app
+        .admin_post("/routes", json!({"number": "+46700000001", "keyword": "stop", "gateIds": ["v08kM29P"], "platformId": "p1", "platformPartnerId": "pp1"}))
+        .await;
+    assert_eq!(status, 409);
+    let (status, _) = app
+        .admin_post("/routes", json!({"number": "+46700000001", "gateIds": ["missing"], "platformId": "p1", "platformPartnerId": "pp1"}))
+        .await;
+    assert_eq!(status, 404);
+
+    let route_id = route["id"].as_str().expect("id");
+    let (status, read) = app
+        .admin(Method::GET, &format!("/routes/{route_id}"), None)
+        .await;
+    assert_eq!(status, 200);
+    assert_eq!(read["gateIds"], json!(["v08kM29P"]));
+    assert_eq!(read["platformId"], "p1");
+    let (status, _) = app
+        .admin(Method::DELETE, &format!("/routes/{route_id}"), None)
+        .await;
+    assert_eq!(status, 204);
+    let (status, _) = app
+        .admin(Method::GET, &format!("/routes/{route_id}"), None)
+        .await;
+    assert_eq!(status, 404);
+    let (status, _) = app
+        .admin(Method::DELETE, &format!("/routes/{route_id}"), None)
+        .await;
+    assert_eq!(status, 404);
+
+    // An account that still owns users and sources cannot be deleted.
+    let account_id = account["id"].as_str().expect("id");
+    let (status, _) = app
+        .admin(Method::DELETE, &format!("/accounts/{account_id}"), None)
+        .await;
+    assert_eq!(status, 409);
+    let (status, list) = app.admin(Method::GET, "/gates", None).await;
+    assert_eq!(status, 200);
+    assert!(
+        list.as_array()
+            .expect("list")
+            .iter()
+            .any(|gate| gate["id"] == "v08kM29P")
+    );
+}

@@ -1,0 +1,243 @@
+//! The test harness: a real wagate on a port-0 listener with its own SQLite
+//! database, tenants provisioned through the admin API, and helpers that
+//! speak HTTP to it.
+#![allow(dead_code)]
+
+use std::time::{Duration, Instant};
+
+use clap::Parser;
+use serde_json::{Value, json};
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+use wagate::cli::{Cli, Command};
+
+pub const ADMIN_TOKEN: &str = "test-admin-token";
+
+pub struct TestApp {
+    pub base: String,
+    pub client: reqwest::Client,
+    shutdown: Option<oneshot::Sender<()>>,
+    task: Option<JoinHandle<anyhow::Result<()>>>,
+    _dir: tempfile::TempDir,
+}
+
+/// A tenant: account, user, source number and one gate.
+#[derive(Debug, Clone)]
+pub struct Tenant {
+    pub platform_id: String,
+    pub platform_partner_id: String,
+    pub username: String,
+    pub password: String,
+    pub source: String,
+    pub gate_id: String,
+}
+
+/// Starts a gateway on 127.0.0.1:0 with a fresh database.
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with(&[]).await
+}
+
+pub async fn spawn_app_with(extra_args: &[&str]) -> TestApp {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let database = format!("sqlite://{}", dir.path().join("wagate.db").display());
+    let mut args = vec![
+        "wagate",
+        "serve",
+        "--listen",
+        "127.0.0.1:0",
+        "--database",
+        &database,
+    ];
+    if !extra_args.contains(&"--admin-token") {
+        args.extend_from_slice(&["--admin-token", ADMIN_TOKEN]);
+    }
+    args.extend_from_slice(extra_args);
+    let Command::Serve(serve) = Cli::try_parse_from(args).expect("arguments").command;
+    let listener = tokio::net::TcpListener::bind(serve.listen)
+        .await
+        .expect("bind");
+    let base = format!("http://{}", listener.local_addr().expect("address"));
+    let (shutdown, stop) = oneshot::channel::<()>();
+    let task = tokio::spawn(wagate::server::run(serve, listener, async move {
+        let _ = stop.await;
+    }));
+    let app = TestApp {
+        base,
+        client: reqwest::Client::new(),
+        shutdown: Some(shutdown),
+        task: Some(task),
+        _dir: dir,
+    };
+    app.wait_healthy().await;
+    app
+}
+
+/// Polls `condition` until it holds or `within` passes.
+pub async fn eventually<F, Fut>(within: Duration, what: &str, mut condition: F)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let deadline = Instant::now() + within;
+    while Instant::now() < deadline {
+        if condition().await {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    panic!("timed out waiting for {what}");
+}
+
+impl TestApp {
+    async fn wait_healthy(&self) {
+        let url = format!("{}/healthz", self.base);
+        let client = self.client.clone();
+        eventually(Duration::from_secs(30), "healthz", || {
+            let request = client.get(&url).send();
+            async move { request.await.is_ok_and(|r| r.status().is_success()) }
+        })
+        .await;
+    }
+
+    /// Stops the server gracefully and waits for it.
+    pub async fn stop(mut self) {
+        if let Some(shutdown) = self.shutdown.take() {
+            let _ = shutdown.send(());
+        }
+        if let Some(task) = self.task.take() {
+            task.await.expect("join").expect("server result");
+        }
+    }
+
+    /// An admin API call; returns status and JSON body (Null when empty).
+    pub async fn admin(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> (u16, Value) {
+        let mut request = self
+            .client
+            .request(method, format!("{}/admin/v1{path}", self.base))
+            .bearer_auth(ADMIN_TOKEN);
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        read(request.send().await.expect("admin request")).await
+    }
+
+    pub async fn admin_post(&self, path: &str, body: Value) -> (u16, Value) {
+        self.admin(reqwest::Method::POST, path, Some(body)).await
+    }
+
+    /// Creates a tenant named `name` sending from `source`.
+    pub async fn tenant(&self, name: &str, source: &str) -> Tenant {
+        let tenant = Tenant {
+            platform_id: format!("{name}-platform"),
+            platform_partner_id: format!("{name}-partner"),
+            username: format!("{name}-user"),
+            password: format!("{name}-secret-password"),
+            source: source.to_owned(),
+            gate_id: format!("{name}-gate"),
+        };
+        let owner = json!({"platformId": tenant.platform_id, "platformPartnerId": tenant.platform_partner_id});
+        let with_owner = |extra: Value| {
+            let mut body = owner.clone();
+            if let (Some(body), Some(extra)) = (body.as_object_mut(), extra.as_object()) {
+                body.extend(extra.clone());
+            }
+            body
+        };
+        for (path, body) in [
+            ("/accounts", with_owner(json!({"name": name}))),
+            (
+                "/users",
+                with_owner(json!({"username": tenant.username, "password": tenant.password})),
+            ),
+            (
+                "/sources",
+                with_owner(json!({"number": source, "phoneNumberId": format!("pnid-{name}")})),
+            ),
+            (
+                "/gates",
+                with_owner(json!({"id": tenant.gate_id, "url": "http://127.0.0.1:9/callbacks"})),
+            ),
+        ] {
+            let (status, answer) = self.admin_post(path, body).await;
+            assert_eq!(status, 201, "creating {path}: {answer}");
+        }
+        tenant
+    }
+
+    /// POSTs a raw body to the LINK send endpoint as `tenant`.
+    pub async fn send_raw(
+        &self,
+        tenant: &Tenant,
+        body: impl Into<reqwest::Body>,
+        language: Option<&str>,
+    ) -> (u16, Value) {
+        let mut request = self
+            .client
+            .post(format!("{}/whatsapp-message/messages", self.base))
+            .basic_auth(&tenant.username, Some(&tenant.password))
+            .header("content-type", "application/json")
+            .body(body);
+        if let Some(language) = language {
+            request = request.header("accept-language", language);
+        }
+        read(request.send().await.expect("send")).await
+    }
+
+    pub async fn send(&self, tenant: &Tenant, body: &Value) -> (u16, Value) {
+        self.send_raw(tenant, body.to_string(), None).await
+    }
+
+    /// `GET /whatsapp-message/messages/{id}` as `tenant`.
+    pub async fn status(&self, tenant: &Tenant, message_id: &str) -> (u16, Value) {
+        let request = self
+            .client
+            .get(format!(
+                "{}/whatsapp-message/messages/{message_id}",
+                self.base
+            ))
+            .basic_auth(&tenant.username, Some(&tenant.password));
+        read(request.send().await.expect("status")).await
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if let Some(shutdown) = self.shutdown.take() {
+            let _ = shutdown.send(());
+        }
+    }
+}
+
+pub async fn read(response: reqwest::Response) -> (u16, Value) {
+    let status = response.status().as_u16();
+    let text = response.text().await.expect("body");
+    let body = if text.is_empty() {
+        Value::Null
+    } else {
+        serde_json::from_str(&text).unwrap_or(Value::String(text))
+    };
+    (status, body)
+}
+
+/// A valid request from `tenant` with the given destinations and messages.
+pub fn request(tenant: &Tenant, destinations: &[&str], messages: Value) -> Value {
+    json!({
+        "platformId": tenant.platform_id,
+        "platformPartnerId": tenant.platform_partner_id,
+        "priority": "NORMAL",
+        "refId": "ref-1",
+        "source": tenant.source,
+        "destinations": destinations,
+        "messages": messages,
+    })
+}
+
+/// One text message.
+pub fn text(body: &str) -> Value {
+    json!([{"type": "text", "text": {"body": body}}])
+}

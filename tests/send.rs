@@ -1,0 +1,184 @@
+//! The accept path end to end: requests in, `112001 queued` out, and the
+//! stored state read back through the status query.
+
+mod common;
+
+use common::{request, spawn_app, text};
+use serde_json::{Value, json};
+
+#[tokio::test]
+async fn a_request_is_queued_with_one_id_per_destination_in_order() {
+    let app = spawn_app().await;
+    let tenant = app.tenant("acme", "+46700000001").await;
+    let mut body = request(
+        &tenant,
+        &[
+            "+46 70 111 11 11",
+            "SE.13491208655302741918",
+            "0046702222222",
+        ],
+        json!([
+            {"type": "text", "previewUrl": true, "text": {"body": "first https://example.com"}},
+            {"type": "template", "template": {"name": "hello_world", "language": {"code": "en_US"}}}
+        ]),
+    );
+    body["priority"] = json!("HIGH");
+    body["customParameters"] = json!({"campaign": "winter", "attempt": 2, "vip": true});
+    body["eventReportGates"] = json!([tenant.gate_id]);
+    body["platformServiceId"] = json!("svc-1");
+    body["refId"] = json!("order-42");
+    body["relativeValidityTime"] = json!(3_600_000);
+
+    let (status, answer) = app.send(&tenant, &body).await;
+    assert_eq!(status, 200, "{answer}");
+    assert_eq!(answer["resultCode"], 112001);
+    assert_eq!(answer["description"], "queued");
+    let ids: Vec<String> = answer["messageIds"]
+        .as_array()
+        .expect("messageIds")
+        .iter()
+        .map(|id| id.as_str().expect("id").to_owned())
+        .collect();
+    assert_eq!(ids.len(), 3);
+    for id in &ids {
+        assert_eq!(id.len(), 22, "{id}");
+        assert!(id.bytes().all(|b| b.is_ascii_alphanumeric()), "{id}");
+    }
+
+    let expected_destinations = ["+46701111111", "SE.13491208655302741918", "+46702222222"];
+    for (id, destination) in ids.iter().zip(expected_destinations) {
+        let (status, message) = app.status(&tenant, id).await;
+        assert_eq!(status, 200, "{message}");
+        assert_eq!(message["messageId"], id.as_str());
+        assert_eq!(message["destination"], destination);
+        assert_eq!(message["refId"], "order-42");
+        assert_eq!(message["source"], "+46700000001");
+        assert_eq!(message["priority"], "HIGH");
+        assert_eq!(message["platformServiceId"], "svc-1");
+        assert_eq!(message["eventReportGates"], json!([tenant.gate_id]));
+        assert_eq!(
+            message["customParameters"],
+            json!({"campaign": "winter", "attempt": "2", "vip": "true"})
+        );
+        let parts = message["messages"].as_array().expect("parts");
+        assert_eq!(parts.len(), 2);
+        for (index, (part, kind)) in parts.iter().zip(["text", "template"]).enumerate() {
+            assert_eq!(part["messageIndex"], index);
+            assert_eq!(part["messageType"], kind);
+            assert_eq!(part["state"], "QUEUED");
+            assert_eq!(part["resultCode"], 112001);
+            assert_eq!(part["history"][0]["resultCode"], 112001);
+            assert_eq!(part["history"][0]["resultDescription"], "queued");
+        }
+        let created = time::OffsetDateTime::parse(
+            message["createdAt"].as_str().expect("createdAt"),
+            &time::format_description::well_known::Rfc3339,
+        )
+        .expect("createdAt is RFC 3339");
+        let expires = time::OffsetDateTime::parse(
+            message["expiresAt"].as_str().expect("expiresAt"),
+            &time::format_description::well_known::Rfc3339,
+        )
+        .expect("expiresAt is RFC 3339");
+        assert_eq!((expires - created).whole_milliseconds(), 3_600_000);
+    }
+}
+
+#[tokio::test]
+async fn validity_defaults_to_48_hours_and_absolute_wins_over_relative() {
+    let app = spawn_app().await;
+    let tenant = app.tenant("acme", "+46700000001").await;
+    let validity = |message: &Value| {
+        let parse = |field: &str| {
+            time::OffsetDateTime::parse(
+                message[field].as_str().expect(field),
+                &time::format_description::well_known::Rfc3339,
+            )
+            .expect("RFC 3339")
+        };
+        parse("expiresAt") - parse("createdAt")
+    };
+
+    let (_, answer) = app
+        .send(&tenant, &request(&tenant, &["+46701234567"], text("hi")))
+        .await;
+    let (_, message) = app
+        .status(&tenant, answer["messageIds"][0].as_str().expect("id"))
+        .await;
+    assert_eq!(validity(&message), time::Duration::hours(48));
+
+    let mut body = request(&tenant, &["+46701234567"], text("hi"));
+    body["relativeValidityTime"] = json!(60_000);
+    body["absoluteValidityTime"] = json!("2099-01-01T00:00:00+01:00");
+    let (status, answer) = app.send(&tenant, &body).await;
+    assert_eq!(status, 200, "{answer}");
+    let (_, message) = app
+        .status(&tenant, answer["messageIds"][0].as_str().expect("id"))
+        .await;
+    assert_eq!(message["expiresAt"], "2098-12-31T23:00:00Z");
+}
+
+#[tokio::test]
+async fn every_message_example_of_the_spec_is_accepted_and_stored_as_rendered() {
+    let app = spawn_app().await;
+    let tenant = app.tenant("acme", "+46700000001").await;
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("crates/wagate-domain/tests/examples");
+    let mut files: Vec<_> = std::fs::read_dir(&dir)
+        .expect("examples directory")
+        .map(|entry| entry.expect("entry").path())
+        .filter(|path| path.extension().is_some_and(|ext| ext == "json"))
+        .collect();
+    files.sort();
+    assert!(
+        files.len() >= 30,
+        "expected the spec's examples, found {}",
+        files.len()
+    );
+    for file in files {
+        let example: Value = serde_json::from_str(&std::fs::read_to_string(&file).expect("read"))
+            .expect("example JSON");
+        let message = example["message"].clone();
+        let (status, answer) = app
+            .send(
+                &tenant,
+                &request(&tenant, &["+46701234567"], json!([message])),
+            )
+            .await;
+        assert_eq!(status, 200, "{}: {answer}", file.display());
+        let (status, stored) = app
+            .status(&tenant, answer["messageIds"][0].as_str().expect("id"))
+            .await;
+        assert_eq!(status, 200);
+        assert_eq!(
+            stored["messages"][0]["messageType"],
+            example["cloud"]["type"],
+            "{}",
+            file.display()
+        );
+        assert_eq!(
+            stored["messages"][0]["cloudRequest"],
+            example["cloud"],
+            "{}",
+            file.display()
+        );
+    }
+}
+
+#[tokio::test]
+async fn the_demo_tenant_is_created_on_an_empty_sandbox_database_only() {
+    let app = spawn_app().await;
+    let (status, accounts) = app.admin(reqwest::Method::GET, "/accounts", None).await;
+    assert_eq!(status, 200);
+    let demo: Vec<&Value> = accounts
+        .as_array()
+        .expect("list")
+        .iter()
+        .filter(|account| account["platformId"] == wagate::demo::DEMO_PLATFORM_ID)
+        .collect();
+    assert_eq!(demo.len(), 1, "{accounts}");
+    let (_, sources) = app.admin(reqwest::Method::GET, "/sources", None).await;
+    assert_eq!(sources[0]["number"], wagate::demo::DEMO_SOURCE);
+    let (_, users) = app.admin(reqwest::Method::GET, "/users", None).await;
+    assert_eq!(users[0]["username"], wagate::demo::DEMO_USERNAME);
+}
