@@ -41,7 +41,10 @@ fn start(database: &str) -> Gateway {
         .stderr(Stdio::inherit())
         .spawn()
         .expect("start wagate");
-    let mut gateway = Gateway { child, base: String::new() };
+    let mut gateway = Gateway {
+        child,
+        base: String::new(),
+    };
     let stdout = gateway.child.stdout.take().expect("stdout");
     let (lines, received) = mpsc::channel();
     std::thread::spawn(move || {
