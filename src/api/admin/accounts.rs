@@ -1,17 +1,20 @@
 //! `/admin/v1/accounts`: a tenant, named by LINK's platformId and
 //! platformPartnerId.
 
+use std::collections::HashMap;
+use std::future::Future;
+
 use axum::Json;
 use axum::body::Bytes;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 
-use super::{AdminError, parse_body, required};
+use super::{AdminError, Resource, parse_body, required};
 use crate::api::AppState;
 use crate::auth::random_token;
 use crate::clock::{now_millis, rfc3339};
-use crate::store::Account;
+use crate::store::{Account, Store, StoreResult, TenantKind};
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -59,17 +62,27 @@ pub async fn create(
     Ok((StatusCode::CREATED, Json(account.into())))
 }
 
-pub async fn get(
-    State(state): State<AppState>,
-    Path(id): Path<String>,
-) -> Result<Json<AccountView>, AdminError> {
-    let account = state.store.account(&id).await?;
-    account
-        .map(|account| Json(account.into()))
-        .ok_or_else(|| AdminError::NotFound(format!("account {id}")))
-}
+/// Read, list and delete through the admin API's generic handlers.
+pub struct Accounts;
 
-pub async fn list(State(state): State<AppState>) -> Result<Json<Vec<AccountView>>, AdminError> {
-    let accounts = state.store.accounts().await?;
-    Ok(Json(accounts.into_iter().map(AccountView::from).collect()))
+impl Resource for Accounts {
+    const NAME: &'static str = "account";
+    const KIND: TenantKind = TenantKind::Account;
+    type Row = Account;
+    type View = AccountView;
+
+    fn fetch<'a>(
+        store: &'a dyn Store,
+        id: &'a str,
+    ) -> impl Future<Output = StoreResult<Option<Account>>> + Send + 'a {
+        store.account(id)
+    }
+
+    fn fetch_all(store: &dyn Store) -> impl Future<Output = StoreResult<Vec<Account>>> + Send + '_ {
+        store.accounts()
+    }
+
+    fn view(_accounts: &HashMap<String, Account>, row: Account) -> AccountView {
+        AccountView::from(row)
+    }
 }

@@ -3,18 +3,19 @@
 //! signing secret.
 
 use std::collections::HashMap;
+use std::future::Future;
 
 use axum::Json;
 use axum::body::Bytes;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 
-use super::{AdminError, Owner, account_of, accounts_by_id, parse_body, required};
+use super::{AdminError, Owner, Resource, account_of, parse_body, required};
 use crate::api::AppState;
 use crate::auth::random_token;
 use crate::clock::{now_millis, rfc3339};
-use crate::store::{Account, Gate, GateFormat, KeyValues};
+use crate::store::{Account, Gate, GateFormat, KeyValues, Store, StoreResult, TenantKind};
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -100,28 +101,29 @@ pub async fn create(
     Ok((StatusCode::CREATED, Json(view(&accounts, gate))))
 }
 
-pub async fn get(
-    State(state): State<AppState>,
-    Path(id): Path<String>,
-) -> Result<Json<GateView>, AdminError> {
-    let gate = state
-        .store
-        .gate(&id)
-        .await?
-        .ok_or_else(|| AdminError::NotFound(format!("gate {id}")))?;
-    let accounts = accounts_by_id(state.store.as_ref()).await?;
-    Ok(Json(view(&accounts, gate)))
-}
+/// Read, list and delete through the admin API's generic handlers.
+pub struct Gates;
 
-pub async fn list(State(state): State<AppState>) -> Result<Json<Vec<GateView>>, AdminError> {
-    let accounts = accounts_by_id(state.store.as_ref()).await?;
-    let gates = state.store.gates().await?;
-    Ok(Json(
-        gates
-            .into_iter()
-            .map(|gate| view(&accounts, gate))
-            .collect(),
-    ))
+impl Resource for Gates {
+    const NAME: &'static str = "gate";
+    const KIND: TenantKind = TenantKind::Gate;
+    type Row = Gate;
+    type View = GateView;
+
+    fn fetch<'a>(
+        store: &'a dyn Store,
+        id: &'a str,
+    ) -> impl Future<Output = StoreResult<Option<Gate>>> + Send + 'a {
+        store.gate(id)
+    }
+
+    fn fetch_all(store: &dyn Store) -> impl Future<Output = StoreResult<Vec<Gate>>> + Send + '_ {
+        store.gates()
+    }
+
+    fn view(accounts: &HashMap<String, Account>, row: Gate) -> GateView {
+        view(accounts, row)
+    }
 }
 
 fn view(accounts: &HashMap<String, Account>, gate: Gate) -> GateView {

@@ -15,15 +15,17 @@ mod sources;
 mod users;
 
 use std::collections::HashMap;
+use std::future::Future;
 
-use axum::Router;
 use axum::extract::{Path, Request, State};
 use axum::http::StatusCode;
 use axum::http::header::AUTHORIZATION;
 use axum::middleware::{self, Next};
 use axum::response::Response;
 use axum::routing::get;
+use axum::{Json, Router};
 use secrecy::ExposeSecret;
+use serde::Serialize;
 use serde::de::DeserializeOwned;
 use subtle::ConstantTimeEq;
 
@@ -31,20 +33,44 @@ pub use error::AdminError;
 
 use super::AppState;
 use super::json::{self, JsonError};
-use crate::store::{Account, Store, TenantKind};
+use crate::store::{Account, Store, StoreResult, TenantKind};
 
 pub fn router(state: AppState) -> Router<AppState> {
     Router::new()
-        .route("/accounts", get(accounts::list).post(accounts::create))
-        .route("/accounts/{id}", get(accounts::get).delete(delete_account))
-        .route("/users", get(users::list).post(users::create))
-        .route("/users/{id}", get(users::get).delete(delete_user))
-        .route("/sources", get(sources::list).post(sources::create))
-        .route("/sources/{id}", get(sources::get).delete(delete_source))
-        .route("/gates", get(gates::list).post(gates::create))
-        .route("/gates/{id}", get(gates::get).delete(delete_gate))
-        .route("/routes", get(routes::list).post(routes::create))
-        .route("/routes/{id}", get(routes::get).delete(delete_route))
+        .route(
+            "/accounts",
+            get(list_all::<accounts::Accounts>).post(accounts::create),
+        )
+        .route(
+            "/accounts/{id}",
+            get(get_one::<accounts::Accounts>).delete(delete_one::<accounts::Accounts>),
+        )
+        .route("/users", get(list_all::<users::Users>).post(users::create))
+        .route(
+            "/users/{id}",
+            get(get_one::<users::Users>).delete(delete_one::<users::Users>),
+        )
+        .route(
+            "/sources",
+            get(list_all::<sources::Sources>).post(sources::create),
+        )
+        .route(
+            "/sources/{id}",
+            get(get_one::<sources::Sources>).delete(delete_one::<sources::Sources>),
+        )
+        .route("/gates", get(list_all::<gates::Gates>).post(gates::create))
+        .route(
+            "/gates/{id}",
+            get(get_one::<gates::Gates>).delete(delete_one::<gates::Gates>),
+        )
+        .route(
+            "/routes",
+            get(list_all::<routes::Routes>).post(routes::create),
+        )
+        .route(
+            "/routes/{id}",
+            get(get_one::<routes::Routes>).delete(delete_one::<routes::Routes>),
+        )
         .layer(middleware::from_fn_with_state(state, require_admin_token))
 }
 
@@ -140,47 +166,56 @@ impl Owner {
     }
 }
 
-async fn remove(state: &AppState, kind: TenantKind, id: &str) -> Result<StatusCode, AdminError> {
-    if state.store.delete(kind, id).await? {
+/// What the generic read, list and delete handlers need of a resource.
+trait Resource: 'static {
+    /// Its name in messages, e.g. "gate".
+    const NAME: &'static str;
+    const KIND: TenantKind;
+    type Row: Send;
+    type View: Serialize;
+    fn fetch<'a>(
+        store: &'a dyn Store,
+        id: &'a str,
+    ) -> impl Future<Output = StoreResult<Option<Self::Row>>> + Send + 'a;
+    fn fetch_all(
+        store: &dyn Store,
+    ) -> impl Future<Output = StoreResult<Vec<Self::Row>>> + Send + '_;
+    fn view(accounts: &HashMap<String, Account>, row: Self::Row) -> Self::View;
+}
+
+/// `GET /admin/v1/{kind}/{id}`
+async fn get_one<R: Resource>(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Json<R::View>, AdminError> {
+    let row = R::fetch(state.store.as_ref(), &id)
+        .await?
+        .ok_or_else(|| AdminError::NotFound(format!("{} {id}", R::NAME)))?;
+    let accounts = accounts_by_id(state.store.as_ref()).await?;
+    Ok(Json(R::view(&accounts, row)))
+}
+
+/// `GET /admin/v1/{kind}`
+async fn list_all<R: Resource>(
+    State(state): State<AppState>,
+) -> Result<Json<Vec<R::View>>, AdminError> {
+    let accounts = accounts_by_id(state.store.as_ref()).await?;
+    let rows = R::fetch_all(state.store.as_ref()).await?;
+    Ok(Json(
+        rows.into_iter()
+            .map(|row| R::view(&accounts, row))
+            .collect(),
+    ))
+}
+
+/// `DELETE /admin/v1/{kind}/{id}`
+async fn delete_one<R: Resource>(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<StatusCode, AdminError> {
+    if state.store.delete(R::KIND, &id).await? {
         Ok(StatusCode::NO_CONTENT)
     } else {
-        Err(AdminError::NotFound(
-            format!("{kind:?} {id}").to_lowercase(),
-        ))
+        Err(AdminError::NotFound(format!("{} {id}", R::NAME)))
     }
-}
-
-async fn delete_account(
-    State(s): State<AppState>,
-    Path(id): Path<String>,
-) -> Result<StatusCode, AdminError> {
-    remove(&s, TenantKind::Account, &id).await
-}
-
-async fn delete_user(
-    State(s): State<AppState>,
-    Path(id): Path<String>,
-) -> Result<StatusCode, AdminError> {
-    remove(&s, TenantKind::User, &id).await
-}
-
-async fn delete_source(
-    State(s): State<AppState>,
-    Path(id): Path<String>,
-) -> Result<StatusCode, AdminError> {
-    remove(&s, TenantKind::Source, &id).await
-}
-
-async fn delete_gate(
-    State(s): State<AppState>,
-    Path(id): Path<String>,
-) -> Result<StatusCode, AdminError> {
-    remove(&s, TenantKind::Gate, &id).await
-}
-
-async fn delete_route(
-    State(s): State<AppState>,
-    Path(id): Path<String>,
-) -> Result<StatusCode, AdminError> {
-    remove(&s, TenantKind::Route, &id).await
 }

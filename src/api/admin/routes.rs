@@ -4,19 +4,20 @@
 //! default.
 
 use std::collections::HashMap;
+use std::future::Future;
 
 use axum::Json;
 use axum::body::Bytes;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 use wagate_domain::Msisdn;
 
-use super::{AdminError, Owner, account_of, accounts_by_id, parse_body, required};
+use super::{AdminError, Owner, Resource, account_of, parse_body, required};
 use crate::api::AppState;
 use crate::auth::random_token;
 use crate::clock::{now_millis, rfc3339};
-use crate::store::{Account, KeyValues, Route, owned_by};
+use crate::store::{Account, KeyValues, Route, Store, StoreResult, TenantKind, owned_by};
 
 /// Longest keyword.
 const MAX_KEYWORD_LEN: usize = 64;
@@ -104,28 +105,29 @@ pub async fn create(
     Ok((StatusCode::CREATED, Json(view(&accounts, route))))
 }
 
-pub async fn get(
-    State(state): State<AppState>,
-    Path(id): Path<String>,
-) -> Result<Json<RouteView>, AdminError> {
-    let route = state
-        .store
-        .route(&id)
-        .await?
-        .ok_or_else(|| AdminError::NotFound(format!("route {id}")))?;
-    let accounts = accounts_by_id(state.store.as_ref()).await?;
-    Ok(Json(view(&accounts, route)))
-}
+/// Read, list and delete through the admin API's generic handlers.
+pub struct Routes;
 
-pub async fn list(State(state): State<AppState>) -> Result<Json<Vec<RouteView>>, AdminError> {
-    let accounts = accounts_by_id(state.store.as_ref()).await?;
-    let routes = state.store.routes().await?;
-    Ok(Json(
-        routes
-            .into_iter()
-            .map(|route| view(&accounts, route))
-            .collect(),
-    ))
+impl Resource for Routes {
+    const NAME: &'static str = "route";
+    const KIND: TenantKind = TenantKind::Route;
+    type Row = Route;
+    type View = RouteView;
+
+    fn fetch<'a>(
+        store: &'a dyn Store,
+        id: &'a str,
+    ) -> impl Future<Output = StoreResult<Option<Route>>> + Send + 'a {
+        store.route(id)
+    }
+
+    fn fetch_all(store: &dyn Store) -> impl Future<Output = StoreResult<Vec<Route>>> + Send + '_ {
+        store.routes()
+    }
+
+    fn view(accounts: &HashMap<String, Account>, row: Route) -> RouteView {
+        view(accounts, row)
+    }
 }
 
 fn view(accounts: &HashMap<String, Account>, route: Route) -> RouteView {

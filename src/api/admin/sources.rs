@@ -2,19 +2,20 @@
 //! with their Cloud API ids, access token and throughput level.
 
 use std::collections::HashMap;
+use std::future::Future;
 
 use axum::Json;
 use axum::body::Bytes;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 use wagate_domain::Msisdn;
 
-use super::{AdminError, Owner, account_of, accounts_by_id, parse_body, required};
+use super::{AdminError, Owner, Resource, account_of, parse_body, required};
 use crate::api::AppState;
 use crate::auth::random_token;
 use crate::clock::{now_millis, rfc3339};
-use crate::store::{Account, Source, SourceLevel};
+use crate::store::{Account, Source, SourceLevel, Store, StoreResult, TenantKind};
 
 /// Highest per-source throughput override, messages per second.
 const MAX_THROUGHPUT: u32 = 10_000;
@@ -92,28 +93,29 @@ pub async fn create(
     Ok((StatusCode::CREATED, Json(view(&accounts, source))))
 }
 
-pub async fn get(
-    State(state): State<AppState>,
-    Path(id): Path<String>,
-) -> Result<Json<SourceView>, AdminError> {
-    let source = state
-        .store
-        .source(&id)
-        .await?
-        .ok_or_else(|| AdminError::NotFound(format!("source {id}")))?;
-    let accounts = accounts_by_id(state.store.as_ref()).await?;
-    Ok(Json(view(&accounts, source)))
-}
+/// Read, list and delete through the admin API's generic handlers.
+pub struct Sources;
 
-pub async fn list(State(state): State<AppState>) -> Result<Json<Vec<SourceView>>, AdminError> {
-    let accounts = accounts_by_id(state.store.as_ref()).await?;
-    let sources = state.store.sources().await?;
-    Ok(Json(
-        sources
-            .into_iter()
-            .map(|source| view(&accounts, source))
-            .collect(),
-    ))
+impl Resource for Sources {
+    const NAME: &'static str = "source";
+    const KIND: TenantKind = TenantKind::Source;
+    type Row = Source;
+    type View = SourceView;
+
+    fn fetch<'a>(
+        store: &'a dyn Store,
+        id: &'a str,
+    ) -> impl Future<Output = StoreResult<Option<Source>>> + Send + 'a {
+        store.source(id)
+    }
+
+    fn fetch_all(store: &dyn Store) -> impl Future<Output = StoreResult<Vec<Source>>> + Send + '_ {
+        store.sources()
+    }
+
+    fn view(accounts: &HashMap<String, Account>, row: Source) -> SourceView {
+        view(accounts, row)
+    }
 }
 
 fn view(accounts: &HashMap<String, Account>, source: Source) -> SourceView {

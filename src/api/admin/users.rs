@@ -2,17 +2,20 @@
 //! argon2 and never shown again; the API key (for the Devino dialect) is
 //! shown once, at creation.
 
+use std::collections::HashMap;
+use std::future::Future;
+
 use axum::Json;
 use axum::body::Bytes;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 
-use super::{AdminError, Owner, account_of, accounts_by_id, parse_body, required};
+use super::{AdminError, Owner, Resource, account_of, parse_body, required};
 use crate::api::AppState;
 use crate::auth::{api_key_digest, hash_password, random_token};
 use crate::clock::{now_millis, rfc3339};
-use crate::store::User;
+use crate::store::{Account, Store, StoreResult, TenantKind, User};
 
 /// Shortest password accepted.
 const MIN_PASSWORD_LEN: usize = 8;
@@ -98,34 +101,32 @@ pub async fn create(
     ))
 }
 
-pub async fn get(
-    State(state): State<AppState>,
-    Path(id): Path<String>,
-) -> Result<Json<UserView>, AdminError> {
-    let user = state
-        .store
-        .user(&id)
-        .await?
-        .ok_or_else(|| AdminError::NotFound(format!("user {id}")))?;
-    let accounts = accounts_by_id(state.store.as_ref()).await?;
-    Ok(Json(view(&accounts, user)))
+/// Read, list and delete through the admin API's generic handlers.
+pub struct Users;
+
+impl Resource for Users {
+    const NAME: &'static str = "user";
+    const KIND: TenantKind = TenantKind::User;
+    type Row = User;
+    type View = UserView;
+
+    fn fetch<'a>(
+        store: &'a dyn Store,
+        id: &'a str,
+    ) -> impl Future<Output = StoreResult<Option<User>>> + Send + 'a {
+        store.user(id)
+    }
+
+    fn fetch_all(store: &dyn Store) -> impl Future<Output = StoreResult<Vec<User>>> + Send + '_ {
+        store.users()
+    }
+
+    fn view(accounts: &HashMap<String, Account>, row: User) -> UserView {
+        view(accounts, row)
+    }
 }
 
-pub async fn list(State(state): State<AppState>) -> Result<Json<Vec<UserView>>, AdminError> {
-    let accounts = accounts_by_id(state.store.as_ref()).await?;
-    let users = state.store.users().await?;
-    Ok(Json(
-        users
-            .into_iter()
-            .map(|user| view(&accounts, user))
-            .collect(),
-    ))
-}
-
-fn view(
-    accounts: &std::collections::HashMap<String, crate::store::Account>,
-    user: User,
-) -> UserView {
+fn view(accounts: &HashMap<String, Account>, user: User) -> UserView {
     UserView {
         owner: Owner::of(accounts, &user.account_id),
         username: user.username,
