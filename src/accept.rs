@@ -57,14 +57,11 @@ impl Accepter {
 }
 
 async fn commit_loop(store: Arc<dyn Store>, mut receiver: mpsc::Receiver<(NewRequest, Reply)>) {
+    let mut pending = Vec::with_capacity(MAX_BATCH);
     let mut requests = Vec::with_capacity(MAX_BATCH);
     let mut replies = Vec::with_capacity(MAX_BATCH);
-    loop {
-        let mut pending = Vec::with_capacity(MAX_BATCH);
-        if receiver.recv_many(&mut pending, MAX_BATCH).await == 0 {
-            return;
-        }
-        for (request, reply) in pending {
+    while receiver.recv_many(&mut pending, MAX_BATCH).await > 0 {
+        for (request, reply) in pending.drain(..) {
             requests.push(request);
             replies.push(reply);
         }

@@ -40,6 +40,13 @@ pub fn hash_password(password: &str) -> Result<String, AuthError> {
         .map_err(|error| AuthError::Hash(error.to_string()))
 }
 
+/// [`hash_password`] on a blocking thread, for async callers.
+pub async fn hash_password_off_thread(password: String) -> Result<String, AuthError> {
+    tokio::task::spawn_blocking(move || hash_password(&password))
+        .await
+        .map_err(|_| AuthError::Interrupted)?
+}
+
 /// A new random secret of `len` base62 characters (passwords, API keys,
 /// ids).
 pub fn random_token(len: usize) -> String {

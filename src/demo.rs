@@ -4,9 +4,9 @@
 
 use std::net::SocketAddr;
 
-use crate::auth::{api_key_digest, hash_password, random_token};
+use crate::auth::{api_key_digest, hash_password_off_thread, random_token};
 use crate::clock::now_millis;
-use crate::store::{Account, Source, SourceLevel, Store, StoreResult, User};
+use crate::store::{Account, Source, SourceLevel, Store, User};
 
 pub const DEMO_PLATFORM_ID: &str = "demo";
 pub const DEMO_PLATFORM_PARTNER_ID: &str = "demo";
@@ -49,7 +49,7 @@ pub fn demo_request(destination: &str) -> String {
     .to_string()
 }
 
-async fn create(store: &dyn Store, password: &str) -> StoreResult<()> {
+async fn create(store: &dyn Store, password: &str) -> anyhow::Result<()> {
     let now = now_millis();
     let account = Account {
         id: random_token(12),
@@ -59,12 +59,7 @@ async fn create(store: &dyn Store, password: &str) -> StoreResult<()> {
         created_at: now,
     };
     store.insert_account(&account).await?;
-    let password = password.to_owned();
-    let password_hash = tokio::task::spawn_blocking(move || hash_password(&password))
-        .await
-        .ok()
-        .and_then(Result::ok)
-        .ok_or_else(|| crate::store::StoreError::NotFound("a password hash".into()))?;
+    let password_hash = hash_password_off_thread(password.to_owned()).await?;
     store
         .insert_user(&User {
             username: DEMO_USERNAME.into(),
@@ -87,5 +82,6 @@ async fn create(store: &dyn Store, password: &str) -> StoreResult<()> {
             care_window_check: true,
             created_at: now,
         })
-        .await
+        .await?;
+    Ok(())
 }

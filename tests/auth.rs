@@ -3,8 +3,25 @@
 
 mod common;
 
-use common::{Tenant, request, spawn_app, text};
-use serde_json::json;
+use common::{Tenant, TestApp, request, spawn_app, text};
+use serde_json::{Value, json};
+
+/// Sends `body` as `tenant` and checks the status, the result code and that
+/// the description mentions `names`.
+async fn assert_refused(
+    app: &TestApp,
+    tenant: &Tenant,
+    body: &Value,
+    status: u16,
+    code: u32,
+    names: &str,
+) {
+    let (got, answer) = app.send(tenant, body).await;
+    assert_eq!(got, status, "{answer}");
+    assert_eq!(answer["resultCode"], code, "{answer}");
+    let description = answer["description"].as_str().expect("description");
+    assert!(description.contains(names), "{names} not in {answer}");
+}
 
 #[tokio::test]
 async fn wrong_password_unknown_user_and_missing_credentials_are_401() {
@@ -50,63 +67,39 @@ async fn another_tenants_platform_ids_source_and_gates_are_refused() {
     let acme = app.tenant("acme", "+46700000001").await;
     let globex = app.tenant("globex", "+46700000002").await;
 
-    let mut body = request(&acme, &["+46701234567"], text("hi"));
-    body["platformPartnerId"] = json!(globex.platform_partner_id);
-    let (status, answer) = app.send(&acme, &body).await;
-    assert_eq!(status, 403, "{answer}");
-    assert_eq!(answer["resultCode"], 112401);
-    assert!(
-        answer["description"]
-            .as_str()
-            .expect("text")
-            .contains("platformPartnerId"),
-        "{answer}"
-    );
-
-    let mut body = request(&acme, &["+46701234567"], text("hi"));
-    body["platformId"] = json!(globex.platform_id);
-    body["platformPartnerId"] = json!(globex.platform_partner_id);
-    let (status, answer) = app.send(&acme, &body).await;
-    assert_eq!(
-        (status, answer["resultCode"].clone()),
-        (403, json!(112401)),
-        "{answer}"
-    );
-
-    let mut body = request(&acme, &["+46701234567"], text("hi"));
-    body["source"] = json!(globex.source);
-    let (status, answer) = app.send(&acme, &body).await;
-    assert_eq!(status, 403, "{answer}");
-    assert_eq!(answer["resultCode"], 112401);
-    assert!(
-        answer["description"]
-            .as_str()
-            .expect("text")
-            .contains("source"),
-        "{answer}"
-    );
-
-    let mut body = request(&acme, &["+46701234567"], text("hi"));
-    body["source"] = json!("+46799999999");
-    let (status, answer) = app.send(&acme, &body).await;
-    assert_eq!(
-        (status, answer["resultCode"].clone()),
-        (403, json!(112401)),
-        "{answer}"
-    );
-
-    let mut body = request(&acme, &["+46701234567"], text("hi"));
-    body["eventReportGates"] = json!([acme.gate_id, globex.gate_id]);
-    let (status, answer) = app.send(&acme, &body).await;
-    assert_eq!(status, 400, "{answer}");
-    assert_eq!(answer["resultCode"], 112402);
-    assert!(
-        answer["description"]
-            .as_str()
-            .expect("text")
-            .contains("eventReportGates[1]"),
-        "{answer}"
-    );
+    let base = request(&acme, &["+46701234567"], text("hi"));
+    let with = |changes: Value| {
+        let mut body = base.clone();
+        if let (Some(body), Some(changes)) = (body.as_object_mut(), changes.as_object()) {
+            body.extend(changes.clone());
+        }
+        body
+    };
+    let cases = [
+        (
+            json!({"platformPartnerId": globex.platform_partner_id}),
+            403,
+            112401,
+            "platformPartnerId",
+        ),
+        (
+            json!({"platformId": globex.platform_id, "platformPartnerId": globex.platform_partner_id}),
+            403,
+            112401,
+            "platformId",
+        ),
+        (json!({"source": globex.source}), 403, 112401, "source"),
+        (json!({"source": "+46799999999"}), 403, 112401, "source"),
+        (
+            json!({"eventReportGates": [acme.gate_id, globex.gate_id]}),
+            400,
+            112402,
+            "eventReportGates[1]",
+        ),
+    ];
+    for (changes, status, code, names) in cases {
+        assert_refused(&app, &acme, &with(changes), status, code, names).await;
+    }
 }
 
 #[tokio::test]

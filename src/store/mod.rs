@@ -56,6 +56,8 @@ pub trait TenantStore: Send + Sync {
 
     async fn insert_user(&self, user: &User) -> StoreResult<()>;
     async fn user(&self, username: &str) -> StoreResult<Option<User>>;
+    /// A user together with its account, in one read (the login path).
+    async fn user_with_account(&self, username: &str) -> StoreResult<Option<(User, Account)>>;
     async fn users(&self) -> StoreResult<Vec<User>>;
 
     async fn insert_source(&self, source: &Source) -> StoreResult<()>;

@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{AdminError, Owner, Resource, account_of, parse_body, required};
 use crate::api::AppState;
-use crate::auth::{api_key_digest, hash_password, random_token};
+use crate::auth::{api_key_digest, hash_password_off_thread, random_token};
 use crate::clock::{now_millis, rfc3339};
 use crate::store::{Account, Store, StoreResult, TenantKind, User};
 
@@ -70,13 +70,10 @@ pub async fn create(
         body.platform_partner_id,
     )
     .await?;
-    let password_hash = tokio::task::spawn_blocking(move || hash_password(&password))
-        .await
-        .map_err(|_| AdminError::Internal)?
-        .map_err(|error| {
-            tracing::error!(%error, "hashing a password failed");
-            AdminError::Internal
-        })?;
+    let password_hash = hash_password_off_thread(password).await.map_err(|error| {
+        tracing::error!(%error, "hashing a password failed");
+        AdminError::Internal
+    })?;
     let api_key = random_token(40);
     let user = User {
         username,

@@ -27,12 +27,12 @@ impl FromRequestParts<AppState> for LinkUser {
             .and_then(|value| value.to_str().ok())
             .and_then(basic_credentials)
             .ok_or(LinkError::Unauthorized)?;
-        let user = state.store.user(&username).await?;
+        let login = state.store.user_with_account(&username).await?;
         let verified = state
             .passwords
             .verify(
                 &username,
-                user.as_ref().map(|u| u.password_hash.as_str()),
+                login.as_ref().map(|(user, _)| user.password_hash.as_str()),
                 &password,
             )
             .await
@@ -40,12 +40,7 @@ impl FromRequestParts<AppState> for LinkUser {
                 tracing::error!(%error, "password check failed");
                 LinkError::Internal
             })?;
-        let user = user.filter(|_| verified).ok_or(LinkError::Unauthorized)?;
-        let account = state
-            .store
-            .account(&user.account_id)
-            .await?
-            .ok_or(LinkError::Unauthorized)?;
+        let (user, account) = login.filter(|_| verified).ok_or(LinkError::Unauthorized)?;
         Ok(Self { user, account })
     }
 }

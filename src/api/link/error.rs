@@ -57,13 +57,13 @@ impl LinkError {
     /// The most telling of several violations: a schema violation first
     /// (the request is malformed), else the first semantic one.
     pub fn from_violations(mut violations: Vec<Violation>) -> Self {
+        if violations.is_empty() {
+            return Self::Internal;
+        }
         let position = violations
             .iter()
             .position(|violation| violation.kind() == ViolationKind::Schema)
             .unwrap_or(0);
-        if violations.is_empty() {
-            return Self::Internal;
-        }
         Self::Invalid(violations.swap_remove(position))
     }
 }

@@ -84,17 +84,15 @@ impl Checker {
             None => self.fail(path, Rule::Required),
             Some(text) if text.trim().is_empty() => self.fail(path, Rule::NotEmpty),
             Some(text) => {
-                self.optional_text(path, &Some(text.clone()), max);
+                self.max_length(path, &text, max);
                 return text;
             }
         }
         String::new()
     }
 
-    fn optional_text(&mut self, path: &str, value: &Option<String>, max: usize) {
-        if let Some(text) = value
-            && text.chars().count() > max
-        {
+    fn max_length(&mut self, path: &str, text: &str, max: usize) {
+        if text.chars().count() > max {
             self.fail(path, Rule::MaxLength(max));
         }
     }
@@ -123,7 +121,9 @@ impl MessageRequest {
             ("platformServiceType", &self.platform_service_type),
             ("platformTransactionId", &self.platform_transaction_id),
         ] {
-            check.optional_text(path, value, MAX_ID_LEN);
+            if let Some(text) = value {
+                check.max_length(path, text, MAX_ID_LEN);
+            }
         }
         let priority = match self.priority.as_deref() {
             None => {

@@ -139,6 +139,30 @@ impl TenantStore for SqliteStore {
             .await
     }
 
+    async fn user_with_account(&self, username: &str) -> StoreResult<Option<(User, Account)>> {
+        let row = sqlx::query(
+            "SELECT users.*, accounts.id, accounts.platform_id, accounts.platform_partner_id,
+                    accounts.name, accounts.created_at AS account_created_at
+             FROM users JOIN accounts ON accounts.id = users.account_id
+             WHERE users.username = $1",
+        )
+        .bind(username)
+        .fetch_optional(&self.reader)
+        .await?;
+        let Some(row) = row else {
+            return Ok(None);
+        };
+        let user = User::from_row(&row)?;
+        let account = Account {
+            id: row.try_get("id")?,
+            platform_id: row.try_get("platform_id")?,
+            platform_partner_id: row.try_get("platform_partner_id")?,
+            name: row.try_get("name")?,
+            created_at: row.try_get("account_created_at")?,
+        };
+        Ok(Some((user, account)))
+    }
+
     async fn users(&self) -> StoreResult<Vec<User>> {
         self.fetch_all("SELECT * FROM users ORDER BY created_at, username")
             .await
