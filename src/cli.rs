@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use secrecy::SecretString;
+use url::Url;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -18,10 +19,26 @@ pub struct Cli {
     pub command: Command,
 }
 
+// Parsed once at start-up: the size of a variant does not matter.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Run the gateway.
     Serve(ServeArgs),
+    /// Run the Cloud API simulator on its own (for load tests and integrators).
+    Sim(crate::sim::SimArgs),
+    /// Drive load through a gateway and measure it end to end.
+    Bench(crate::bench::BenchArgs),
+}
+
+impl Command {
+    /// The `serve` arguments, if this is `serve`.
+    pub fn into_serve(self) -> Option<ServeArgs> {
+        match self {
+            Self::Serve(args) => Some(args),
+            Self::Sim(_) | Self::Bench(_) => None,
+        }
+    }
 }
 
 /// Where messages are submitted.
@@ -88,6 +105,48 @@ pub struct ServeArgs {
     #[arg(long, env = "WAGATE_CALLBACK_ALLOW_PRIVATE")]
     pub callback_allow_private: Option<bool>,
 
+    /// The Cloud API's address (`--upstream meta`); point it at `wagate sim` for load tests.
+    #[arg(
+        long,
+        env = "WAGATE_META_BASE_URL",
+        default_value = "https://graph.facebook.com"
+    )]
+    pub meta_base_url: Url,
+
+    /// Graph API version in the Cloud API paths.
+    #[arg(long, env = "WAGATE_META_GRAPH_VERSION", default_value = "v23.0")]
+    pub meta_graph_version: String,
+
+    /// Cloud API access token for sources that have none of their own.
+    #[arg(long, env = "WAGATE_META_ACCESS_TOKEN", hide_env_values = true)]
+    pub meta_access_token: Option<SecretString>,
+
+    /// Longest wait for one Cloud API request.
+    #[arg(long, env = "WAGATE_UPSTREAM_TIMEOUT", default_value = "15s", value_parser = humantime::parse_duration)]
+    pub upstream_timeout: Duration,
+
+    /// Cloud API error codes that are resent (HTTP 429 and 5xx always are).
+    #[arg(
+        long,
+        env = "WAGATE_RESEND_CODES",
+        value_delimiter = ',',
+        default_value = "1,2,4,80007,130429,131000,131016,131049,131057,133004"
+    )]
+    pub resend_codes: Vec<i64>,
+
+    /// How long a dispatcher holds claimed work; after a crash, the work is
+    /// claimed again once this passes. Must exceed --upstream-timeout.
+    #[arg(long, env = "WAGATE_DISPATCH_LEASE", default_value = "60s", value_parser = humantime::parse_duration)]
+    pub dispatch_lease: Duration,
+
+    /// How often idle dispatch workers look for due resends.
+    #[arg(long, env = "WAGATE_DISPATCH_POLL", default_value = "250ms", value_parser = humantime::parse_duration)]
+    pub dispatch_poll: Duration,
+
+    /// Where the sandbox sends its webhooks (default: this gateway's /webhooks/meta).
+    #[arg(long, env = "WAGATE_SANDBOX_WEBHOOK_URL")]
+    pub sandbox_webhook_url: Option<Url>,
+
     /// Seconds to wait for in-flight requests at shutdown.
     #[arg(long, env = "WAGATE_SHUTDOWN_GRACE", default_value = "10s", value_parser = humantime::parse_duration)]
     pub shutdown_grace: Duration,
@@ -111,6 +170,19 @@ fn parse_schedule(text: &str) -> Result<Schedule, String> {
 }
 
 impl ServeArgs {
+    /// Checks the settings that depend on each other.
+    pub fn validate(&self) -> Result<(), String> {
+        if self.dispatch_lease <= self.upstream_timeout {
+            return Err(format!(
+                "--dispatch-lease ({}) must be longer than --upstream-timeout ({}): a lease that \
+                 runs out while a request is in flight lets another claim send the message again",
+                humantime::format_duration(self.dispatch_lease),
+                humantime::format_duration(self.upstream_timeout)
+            ));
+        }
+        Ok(())
+    }
+
     /// Whether gates may point at private addresses: as configured, else
     /// only with the sandbox.
     pub fn callback_allow_private(&self) -> bool {
@@ -126,7 +198,7 @@ mod tests {
     #[test]
     fn defaults_follow_the_design() {
         let cli = Cli::try_parse_from(["wagate", "serve"]).expect("parse");
-        let Command::Serve(args) = cli.command;
+        let args = cli.command.into_serve().expect("serve");
         assert_eq!(args.listen.to_string(), "127.0.0.1:8080");
         assert_eq!(args.database, "sqlite://wagate.db");
         assert_eq!(args.upstream, Upstream::Sandbox);
@@ -136,6 +208,12 @@ mod tests {
         assert_eq!(args.callback_retry_schedule.0.len(), 10);
         assert!(args.callback_allow_private());
         assert!(args.admin_token.is_none());
+        assert_eq!(args.meta_base_url.as_str(), "https://graph.facebook.com/");
+        assert_eq!(
+            args.resend_codes,
+            wagate_domain::meta_error::DEFAULT_RESEND_CODES
+        );
+        assert!(args.validate().is_ok());
     }
 
     #[test]
@@ -151,7 +229,7 @@ mod tests {
             "meta",
         ])
         .expect("parse");
-        let Command::Serve(args) = cli.command;
+        let args = cli.command.into_serve().expect("serve");
         assert_eq!(args.resend_interval, Duration::from_millis(200));
         assert_eq!(
             args.callback_retry_schedule.0,
@@ -162,6 +240,23 @@ mod tests {
             ]
         );
         assert!(!args.callback_allow_private());
+        let short_lease = Cli::try_parse_from([
+            "wagate",
+            "serve",
+            "--dispatch-lease",
+            "5s",
+            "--upstream-timeout",
+            "5s",
+        ])
+        .expect("parse")
+        .command
+        .into_serve()
+        .expect("serve");
+        assert!(
+            short_lease
+                .validate()
+                .is_err_and(|error| error.contains("--dispatch-lease"))
+        );
         assert!(
             Cli::try_parse_from(["wagate", "serve", "--callback-retry-schedule", "soon"]).is_err()
         );

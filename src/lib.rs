@@ -17,10 +17,16 @@
 pub mod accept;
 pub mod api;
 pub mod auth;
+pub mod bench;
 pub mod cli;
 pub mod clock;
 pub mod demo;
+pub mod dispatch;
+pub mod group_commit;
 pub mod server;
+pub mod signature;
+pub mod sim;
 pub mod store;
+pub mod upstream;
 
 pub use wagate_domain as domain;

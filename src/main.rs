@@ -21,5 +21,12 @@ async fn main() -> anyhow::Result<()> {
                 .with_context(|| format!("binding {}", args.listen))?;
             wagate::server::run(args, listener, wagate::server::shutdown_signal()).await
         }
+        Command::Sim(args) => {
+            wagate::sim::run_standalone(args, wagate::server::shutdown_signal()).await
+        }
+        Command::Bench(args) => {
+            println!("{}", wagate::bench::run(args).await?);
+            Ok(())
+        }
     }
 }

@@ -1,20 +1,32 @@
 //! Start-up and shutdown: open the store, provision the demo tenant when the
-//! sandbox runs on an empty database, serve HTTP until told to stop, then
-//! let in-flight requests finish (within a grace period) and flush the
-//! accept path.
+//! sandbox runs on an empty database, start the simulator (with the
+//! sandbox), the dispatcher and the accept path, serve HTTP until told to
+//! stop; then let in-flight requests finish (within a grace period), flush
+//! the accept path, and let in-flight submissions finish and be recorded.
 
 use std::future::Future;
+use std::net::SocketAddr;
 use std::sync::Arc;
 
 use anyhow::Context;
-use secrecy::ExposeSecret;
+use secrecy::{ExposeSecret, SecretString};
 use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+use url::Url;
 
 use crate::accept::Accepter;
 use crate::api::{self, AppState};
-use crate::auth::PasswordChecker;
+use crate::auth::{PasswordChecker, random_token};
 use crate::cli::{ServeArgs, Upstream};
+use crate::dispatch::{self, DispatchConfig, ResendPolicy};
+use crate::sim::{Sim, SimConfig};
+use crate::upstream::meta::{CloudApiClient, CloudApiConfig};
 use crate::{demo, store};
+
+/// The token the dispatcher presents to the sandbox simulator.
+const SANDBOX_ACCESS_TOKEN: &str = "sandbox-access-token";
+/// Send records the in-process simulator keeps.
+const SANDBOX_RECORD_LIMIT: usize = 100_000;
 
 /// Runs the gateway on `listener` until `shutdown` completes.
 pub async fn run(
@@ -22,6 +34,7 @@ pub async fn run(
     listener: TcpListener,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
+    args.validate().map_err(anyhow::Error::msg)?;
     let address = listener
         .local_addr()
         .context("reading the listen address")?;
@@ -33,7 +46,42 @@ pub async fn run(
             .await
             .context("provisioning the demo tenant")?;
     }
-    let (accepter, accept_task) = Accepter::start(store.clone());
+
+    let (sandbox, sim_stop) = start_sandbox(&args, address).await?;
+    let cloud_api = CloudApiClient::new(CloudApiConfig {
+        base_url: sandbox
+            .as_ref()
+            .map_or_else(|| args.meta_base_url.clone(), |(_, url)| url.clone()),
+        graph_version: args.meta_graph_version.clone(),
+        timeout: args.upstream_timeout,
+    })
+    .context("building the Cloud API client")?;
+    let default_access_token = match &sandbox {
+        Some(_) => Some(SANDBOX_ACCESS_TOKEN.to_owned()),
+        None => args
+            .meta_access_token
+            .as_ref()
+            .map(|token| token.expose_secret().to_owned()),
+    };
+    let (dispatcher, dispatch_task) = dispatch::start(
+        store.clone(),
+        cloud_api,
+        DispatchConfig {
+            owner: format!("wagate-{}", random_token(12)),
+            lease: args.dispatch_lease,
+            poll_interval: args.dispatch_poll,
+            scan_interval: args.dispatch_poll.max(std::time::Duration::from_secs(1)),
+            resend: ResendPolicy {
+                interval: args.resend_interval,
+                max: args.resend_max,
+                codes: args.resend_codes.clone(),
+            },
+            default_access_token,
+        },
+    );
+    let waker = dispatcher.clone();
+    let (accepter, accept_task) =
+        Accepter::start(store.clone(), Arc::new(move |source| waker.wake(source)));
     let state = AppState {
         store,
         accepter,
@@ -43,6 +91,7 @@ pub async fn run(
             .clone()
             .filter(|token| !token.expose_secret().is_empty())
             .map(Arc::new),
+        sandbox: sandbox.map(|(sim, _)| sim),
     };
     let app = api::router(state);
     println!("wagate listening on http://{address}");
@@ -67,8 +116,60 @@ pub async fn run(
     if tokio::time::timeout(grace, accept_task).await.is_err() {
         tracing::warn!("the accept path did not drain within the grace period");
     }
+    dispatcher.stop();
+    if tokio::time::timeout(grace, dispatch_task).await.is_err() {
+        tracing::warn!("in-flight submissions did not finish within the grace period");
+    }
+    if let Some(stop) = sim_stop {
+        let _ = stop.send(());
+    }
     tracing::info!("wagate stopped");
     Ok(())
+}
+
+/// With `--upstream sandbox`: the simulator on a loopback port, and the base
+/// URL the Cloud API client uses to reach it.
+async fn start_sandbox(
+    args: &ServeArgs,
+    address: SocketAddr,
+) -> anyhow::Result<(Option<(Sim, Url)>, Option<oneshot::Sender<()>>)> {
+    if args.upstream != Upstream::Sandbox {
+        return Ok((None, None));
+    }
+    let webhook_url = match &args.sandbox_webhook_url {
+        Some(url) => url.clone(),
+        None => own_webhook_url(address)?,
+    };
+    let app_secret = args
+        .meta_app_secret
+        .clone()
+        .unwrap_or_else(|| SecretString::from(random_token(32)));
+    let sim = Sim::new(SimConfig {
+        webhook_url: Some(webhook_url),
+        app_secret: app_secret.expose_secret().to_owned(),
+        status_delay: args.sandbox_status_delay,
+        record_limit: SANDBOX_RECORD_LIMIT,
+    });
+    let (stop, stopped) = oneshot::channel::<()>();
+    let (sim_address, _task) = sim
+        .spawn_local(async move {
+            let _ = stopped.await;
+        })
+        .await
+        .context("starting the sandbox simulator")?;
+    let base = Url::parse(&format!("http://{sim_address}")).context("the simulator's URL")?;
+    tracing::info!(%sim_address, "sandbox Cloud API simulator started");
+    Ok((Some((sim, base)), Some(stop)))
+}
+
+/// This gateway's `/webhooks/meta`, reachable from the same host.
+fn own_webhook_url(address: SocketAddr) -> anyhow::Result<Url> {
+    let host = if address.ip().is_unspecified() {
+        SocketAddr::new(std::net::Ipv4Addr::LOCALHOST.into(), address.port())
+    } else {
+        address
+    };
+    Url::parse(&format!("http://{host}/webhooks/meta")).context("the webhook URL")
 }
 
 /// Completes on ctrl-c or SIGTERM.

@@ -3,11 +3,13 @@
 use serde::de::DeserializeOwned;
 
 /// Why a body could not be read.
-#[derive(Debug)]
+#[derive(Debug, thiserror::Error)]
 pub enum JsonError {
     /// Not JSON at all (syntax error, truncated, empty).
+    #[error("the body is not valid JSON: {0}")]
     Syntax(String),
     /// JSON of the wrong shape: the path of the field and serde's words.
+    #[error("{path}: {message}")]
     Shape { path: String, message: String },
 }
 

@@ -4,6 +4,7 @@
 pub mod admin;
 pub mod json;
 pub mod link;
+pub mod sandbox;
 
 use std::sync::Arc;
 
@@ -14,6 +15,7 @@ use tower_http::trace::TraceLayer;
 
 use crate::accept::Accepter;
 use crate::auth::PasswordChecker;
+use crate::sim::Sim;
 use crate::store::Store;
 
 /// What every handler can reach.
@@ -23,15 +25,19 @@ pub struct AppState {
     pub accepter: Accepter,
     pub passwords: PasswordChecker,
     pub admin_token: Option<Arc<SecretString>>,
+    /// The in-process Cloud API simulator, with `--upstream sandbox`.
+    pub sandbox: Option<Sim>,
 }
 
 pub fn router(state: AppState) -> Router {
-    Router::new()
+    let mut router = Router::new()
         .route("/healthz", get(healthz))
         .nest("/whatsapp-message", link::router())
-        .nest("/admin/v1", admin::router(state.clone()))
-        .layer(TraceLayer::new_for_http())
-        .with_state(state)
+        .nest("/admin/v1", admin::router(state.clone()));
+    if state.sandbox.is_some() {
+        router = router.nest("/sandbox/v1", sandbox::router(state.clone()));
+    }
+    router.layer(TraceLayer::new_for_http()).with_state(state)
 }
 
 /// Answers once the store is open (the router exists only after it is).

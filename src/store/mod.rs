@@ -91,9 +91,38 @@ pub trait MessageStore: Send + Sync {
     ) -> StoreResult<Option<MessageRecord>>;
 }
 
+/// The dispatcher's side of the outbox: leased claims and their outcomes.
+///
+/// A claim hands out due parts of one source, best `sort_key` first, and
+/// never a part while a lower messageIndex of the same message is still in
+/// the outbox (so one destination's messages go out in index order). A
+/// claimed part is leased to `owner` until `lease_until`; nobody else can
+/// claim it before then, and an outcome is only recorded while its recorder
+/// still holds the lease.
+#[async_trait]
+pub trait OutboxStore: Send + Sync {
+    async fn claim(
+        &self,
+        source: &str,
+        owner: &str,
+        now: Millis,
+        lease_until: Millis,
+        limit: u32,
+    ) -> StoreResult<Vec<ClaimedPart>>;
+    /// Records the outcomes in one transaction; for each, whether it was
+    /// recorded (`false`: the lease was lost to another owner).
+    async fn record(&self, outcomes: &[Outcome]) -> StoreResult<Vec<bool>>;
+    /// Gives back leases of parts `owner` claimed but did not try.
+    async fn release(&self, owner: &str, parts: &[(String, u32)]) -> StoreResult<()>;
+    /// The sources that have any work in the outbox.
+    async fn outbox_sources(&self) -> StoreResult<Vec<String>>;
+    /// Events after `after_id`, oldest first, at most `limit`.
+    async fn events_after(&self, after_id: i64, limit: u32) -> StoreResult<Vec<EventRecord>>;
+}
+
 /// Everything the gateway keeps.
-pub trait Store: TenantStore + MessageStore {}
-impl<T: TenantStore + MessageStore> Store for T {}
+pub trait Store: TenantStore + MessageStore + OutboxStore {}
+impl<T: TenantStore + MessageStore + OutboxStore> Store for T {}
 
 /// Opens the store a database URL names, running its migrations.
 pub async fn open(url: &str) -> StoreResult<std::sync::Arc<dyn Store>> {

@@ -254,3 +254,76 @@ impl Owned for Route {
 pub fn owned_by<T: Owned>(row: Option<T>, account_id: &str) -> Option<T> {
     row.filter(|row| row.account_id() == account_id)
 }
+
+/// One (messageId, messageIndex) a dispatcher has leased for submission.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ClaimedPart {
+    pub message_id: String,
+    pub message_index: u32,
+    pub account_id: String,
+    pub destination: String,
+    pub priority: wagate_domain::Priority,
+    pub message_type: String,
+    /// The Cloud API request body to send.
+    pub cloud_body: String,
+    pub expires_at: Millis,
+    /// Submissions tried so far.
+    pub attempts: u32,
+}
+
+/// What became of one claimed part. Recorded only while the recorder still
+/// holds the lease, together with its status and event, in one transaction.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Outcome {
+    pub message_id: String,
+    pub message_index: u32,
+    pub account_id: String,
+    pub lease_owner: String,
+    pub at: Millis,
+    /// Whether a submission was tried (counts towards the resend maximum).
+    pub attempted: bool,
+    pub change: OutcomeChange,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum OutcomeChange {
+    /// The Cloud API accepted the part: state SUBMITTED, leaves the outbox.
+    Submitted { wamid: String, status: NewStatus },
+    /// Try again at `due_at`: the state stays QUEUED, the lease is released.
+    Resend {
+        due_at: Millis,
+        sort_key: Millis,
+        status: NewStatus,
+    },
+    /// Settled without a submission (failed, expired): leaves the outbox.
+    Finished { status: NewStatus },
+}
+
+impl OutcomeChange {
+    pub fn status(&self) -> &NewStatus {
+        match self {
+            Self::Submitted { status, .. }
+            | Self::Resend { status, .. }
+            | Self::Finished { status } => status,
+        }
+    }
+}
+
+/// A status to add to a part's history (and to the event queue).
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewStatus {
+    pub state: wagate_domain::MessageState,
+    pub result_code: u32,
+    pub description: String,
+    pub details: Option<serde_json::Value>,
+}
+
+/// One entry of the event queue: a status recorded for a part.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EventRecord {
+    pub id: i64,
+    pub account_id: String,
+    pub message_id: String,
+    pub message_index: u32,
+    pub status: StatusRecord,
+}

@@ -3,13 +3,15 @@
 //! speak HTTP to it.
 #![allow(dead_code)]
 
+pub mod process;
+
 use std::time::{Duration, Instant};
 
 use clap::Parser;
 use serde_json::{Value, json};
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
-use wagate::cli::{Cli, Command};
+use wagate::cli::Cli;
 
 pub const ADMIN_TOKEN: &str = "test-admin-token";
 
@@ -52,7 +54,11 @@ pub async fn spawn_app_with(extra_args: &[&str]) -> TestApp {
         args.extend_from_slice(&["--admin-token", ADMIN_TOKEN]);
     }
     args.extend_from_slice(extra_args);
-    let Command::Serve(serve) = Cli::try_parse_from(args).expect("arguments").command;
+    let serve = Cli::try_parse_from(args)
+        .expect("arguments")
+        .command
+        .into_serve()
+        .expect("serve arguments");
     let listener = tokio::net::TcpListener::bind(serve.listen)
         .await
         .expect("bind");
@@ -132,6 +138,11 @@ impl TestApp {
 
     /// Creates a tenant named `name` sending from `source`.
     pub async fn tenant(&self, name: &str, source: &str) -> Tenant {
+        self.tenant_with(name, source, json!({})).await
+    }
+
+    /// [`Self::tenant`] with more fields for the source (`throughput`, …).
+    pub async fn tenant_with(&self, name: &str, source: &str, source_extra: Value) -> Tenant {
         let tenant = Tenant {
             platform_id: format!("{name}-platform"),
             platform_partner_id: format!("{name}-partner"),
@@ -156,7 +167,16 @@ impl TestApp {
             ),
             (
                 "/sources",
-                with_owner(json!({"number": source, "phoneNumberId": format!("pnid-{name}")})),
+                with_owner({
+                    let mut fields =
+                        json!({"number": source, "phoneNumberId": format!("pnid-{name}")});
+                    if let (Some(fields), Some(extra)) =
+                        (fields.as_object_mut(), source_extra.as_object())
+                    {
+                        fields.extend(extra.clone());
+                    }
+                    fields
+                }),
             ),
             (
                 "/gates",
@@ -190,6 +210,59 @@ impl TestApp {
 
     pub async fn send(&self, tenant: &Tenant, body: &Value) -> (u16, Value) {
         self.send_raw(tenant, body.to_string(), None).await
+    }
+
+    /// What the sandbox simulator received (`GET /sandbox/v1/received`).
+    pub async fn sim_received(&self) -> Vec<Value> {
+        let request = self
+            .client
+            .get(format!("{}/sandbox/v1/received", self.base))
+            .bearer_auth(ADMIN_TOKEN);
+        let (status, body) = read(request.send().await.expect("received")).await;
+        assert_eq!(status, 200, "{body}");
+        body.as_array().cloned().unwrap_or_default()
+    }
+
+    /// Polls the simulator until it has received at least `count` sends.
+    pub async fn sim_received_at_least(&self, count: usize) -> Vec<Value> {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        loop {
+            let received = self.sim_received().await;
+            if received.len() >= count {
+                return received;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "the simulator received {} of {count} sends",
+                received.len()
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
+    /// Polls the status query until every part of `message_id` satisfies
+    /// `done`, and returns the last answer.
+    pub async fn status_when(
+        &self,
+        tenant: &Tenant,
+        message_id: &str,
+        what: &str,
+        done: impl Fn(&Value) -> bool,
+    ) -> Value {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            let (status, body) = self.status(tenant, message_id).await;
+            assert_eq!(status, 200, "{body}");
+            let parts = body["messages"].as_array().cloned().unwrap_or_default();
+            if !parts.is_empty() && parts.iter().all(&done) {
+                return body;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "timed out waiting for {what}; last status: {body:#}"
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
     }
 
     /// `GET /whatsapp-message/messages/{id}` as `tenant`.
@@ -235,6 +308,16 @@ pub fn request(tenant: &Tenant, destinations: &[&str], messages: Value) -> Value
         "destinations": destinations,
         "messages": messages,
     })
+}
+
+/// Meta's sample template, which the sandbox knows and always lets through.
+pub fn hello_world() -> Value {
+    json!([{"type": "template", "template": {"name": "hello_world", "language": {"code": "en_US"}}}])
+}
+
+/// A template message named `name` (the sandbox accepts any other name).
+pub fn template(name: &str) -> Value {
+    json!({"type": "template", "template": {"name": name, "language": {"code": "en"}}})
 }
 
 /// One text message.

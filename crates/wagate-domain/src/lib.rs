@@ -4,6 +4,8 @@
 //! - [`ids`]: message ids (22-character base62, time-ordered).
 //! - [`address`]: MSISDN (normalised to E.164) and BSUID destinations.
 //! - [`priority`], [`result_code`], [`state`]: the small enums of the LINK API.
+//! - [`meta_error`]: Meta's errors, the resendable ones, and the table that
+//!   maps them to LINK result codes.
 //! - [`violation`]: what is wrong with a request, with the field path and the
 //!   rule broken, in a form every API dialect can render.
 //! - [`message`]: the WhatsApp message model (every message type LINK v1.9.4
@@ -13,6 +15,7 @@
 pub mod address;
 pub mod ids;
 pub mod message;
+pub mod meta_error;
 pub mod priority;
 pub mod result_code;
 pub mod state;

@@ -1,4 +1,12 @@
-//! Message priority: HIGH before NORMAL before LOW, per sender.
+//! Message priority: HIGH before NORMAL before LOW, per sender, without
+//! starving LOW.
+//!
+//! Work is served in order of its due time minus its priority's *lead*: a
+//! HIGH message counts as if it had been queued 60 s earlier, a NORMAL one
+//! 30 s earlier, a LOW one as queued. So under a backlog HIGH work overtakes
+//! NORMAL and LOW work queued up to a minute before it, and LOW work waits
+//! at most a minute longer than HIGH work queued at the same moment: it is
+//! never starved, however much HIGH work keeps arriving.
 
 use serde::{Deserialize, Serialize};
 
@@ -27,6 +35,16 @@ impl Priority {
             "NORMAL" => Some(Self::Normal),
             "HIGH" => Some(Self::High),
             _ => None,
+        }
+    }
+
+    /// How far ahead of its due time work of this priority is served, in
+    /// milliseconds.
+    pub fn lead_millis(self) -> i64 {
+        match self {
+            Self::Low => 0,
+            Self::Normal => 30_000,
+            Self::High => 60_000,
         }
     }
 }

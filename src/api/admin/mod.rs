@@ -76,7 +76,7 @@ pub fn router(state: AppState) -> Router<AppState> {
 
 /// Refuses every request without the configured bearer token (compared in
 /// constant time); with no token configured the admin API is off.
-async fn require_admin_token(
+pub(crate) async fn require_admin_token(
     State(state): State<AppState>,
     request: Request,
     next: Next,

@@ -17,10 +17,10 @@ use wagate_domain::{MessageId, ResultCode, Rule, Violation};
 use super::auth::LinkUser;
 use super::error::LinkError;
 use super::request::{MessageRequest, ValidRequest};
-use crate::accept::AcceptError;
 use crate::api::AppState;
 use crate::api::json::{self, JsonError};
 use crate::clock::now_millis;
+use crate::group_commit::CommitError;
 use crate::store::{Account, Millis, NewMessage, NewPart, NewRequest, owned_by};
 
 #[derive(Debug, Serialize)]
@@ -58,8 +58,8 @@ pub async fn send_messages(
         .accept(new_request)
         .await
         .map_err(|error| match error {
-            AcceptError::ShuttingDown => LinkError::Internal,
-            AcceptError::Store(error) => {
+            CommitError::ShuttingDown => LinkError::Internal,
+            CommitError::Store(error) => {
                 tracing::error!(%error, "accepting a request failed");
                 LinkError::Internal
             }

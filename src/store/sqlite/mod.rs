@@ -6,6 +6,7 @@
 //! path batches many requests per transaction, which is where SQLite's write
 //! throughput comes from (one commit, one fsync, for the whole batch).
 
+mod outbox;
 mod rows;
 
 use std::str::FromStr;
@@ -318,6 +319,17 @@ impl MessageStore for SqliteStore {
                     .bind(i64::from(part.message_index))
                     .bind(&part.message_type)
                     .bind(&part.cloud_body)
+                    .bind(request.created_at)
+                    .execute(&mut *tx)
+                    .await?;
+                    sqlx::query(
+                        "INSERT INTO outbox (message_id, message_index, source, sort_key, due_at)
+                         VALUES ($1, $2, $3, $4, $5)",
+                    )
+                    .bind(&message.message_id)
+                    .bind(i64::from(part.message_index))
+                    .bind(&request.source)
+                    .bind(request.created_at - request.priority.lead_millis())
                     .bind(request.created_at)
                     .execute(&mut *tx)
                     .await?;

@@ -26,7 +26,7 @@ pub fn map_write_error(error: sqlx::Error, what: &str) -> StoreError {
     }
 }
 
-fn corrupt(column: &str, value: &str) -> StoreError {
+pub fn corrupt(column: &str, value: &str) -> StoreError {
     StoreError::Database(sqlx::Error::Decode(
         format!("column {column} holds an unknown value {value:?}").into(),
     ))

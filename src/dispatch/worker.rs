@@ -1,0 +1,257 @@
+//! One business number's worker: claim due parts, pace them, submit them,
+//! record what happened.
+
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::time::{Duration, Instant};
+
+use tokio::sync::{Semaphore, watch};
+use tokio::task::JoinSet;
+
+use super::pacing::Pacer;
+use super::policy::{expired, unsendable};
+use super::{Context, SourceSignal};
+use crate::clock::now_millis;
+use crate::store::{ClaimedPart, Outcome, OutcomeChange, Source};
+
+/// A worker with no work for this long ends (the supervisor starts a new
+/// one when work comes).
+const IDLE_EXIT: Duration = Duration::from_secs(30);
+/// Most parts one claim takes.
+const MAX_CLAIM: u32 = 200;
+
+/// What a claimed part is submitted with.
+struct Target {
+    phone_number_id: String,
+    access_token: String,
+}
+
+pub(super) struct SourceWorker {
+    context: Arc<Context>,
+    source: String,
+    signal: Arc<SourceSignal>,
+    stopped: watch::Receiver<bool>,
+    in_flight: JoinSet<()>,
+}
+
+impl SourceWorker {
+    pub(super) fn new(
+        context: Arc<Context>,
+        source: String,
+        signal: Arc<SourceSignal>,
+        stopped: watch::Receiver<bool>,
+    ) -> Self {
+        Self {
+            context,
+            source,
+            signal,
+            stopped,
+            in_flight: JoinSet::new(),
+        }
+    }
+
+    pub(super) async fn run(mut self) {
+        tracing::debug!(source = %self.source, "worker started");
+        let mut pacer: Option<Pacer> = None;
+        let mut concurrency = Arc::new(Semaphore::new(1));
+        let mut idle_since = Instant::now();
+        while !*self.stopped.borrow() {
+            while self.in_flight.try_join_next().is_some() {}
+            let source = match self.context.store.source_by_number(&self.source).await {
+                Ok(source) => source,
+                Err(error) => {
+                    tracing::error!(%error, source = %self.source, "reading the source failed");
+                    self.pause().await;
+                    continue;
+                }
+            };
+            let per_second = source.as_ref().map_or(1, |source| {
+                source
+                    .throughput
+                    .unwrap_or(source.level.default_throughput())
+            });
+            if pacer
+                .as_ref()
+                .is_none_or(|pacer| pacer.per_second() != per_second)
+            {
+                pacer = Some(Pacer::new(per_second));
+                concurrency = Arc::new(Semaphore::new((per_second / 2).clamp(4, 512) as usize));
+            }
+            let Some(pacer) = pacer.as_ref() else {
+                continue;
+            };
+            let now = now_millis();
+            let lease_until = now.saturating_add(
+                i64::try_from(self.context.config.lease.as_millis()).unwrap_or(i64::MAX),
+            );
+            let limit = (per_second / 5).clamp(1, MAX_CLAIM);
+            let claimed = match self
+                .context
+                .store
+                .claim(
+                    &self.source,
+                    &self.context.config.owner,
+                    now,
+                    lease_until,
+                    limit,
+                )
+                .await
+            {
+                Ok(claimed) => claimed,
+                Err(error) => {
+                    tracing::error!(%error, source = %self.source, "claiming work failed");
+                    self.pause().await;
+                    continue;
+                }
+            };
+            if claimed.is_empty() {
+                if self.in_flight.is_empty() && idle_since.elapsed() >= IDLE_EXIT {
+                    self.signal.running.store(false, Ordering::Release);
+                    break;
+                }
+                self.pause().await;
+                continue;
+            }
+            idle_since = Instant::now();
+            let target = target(source.as_ref(), &self.source, &self.context);
+            let mut parts = claimed.into_iter();
+            while let Some(part) = parts.next() {
+                let target = match &target {
+                    Ok(target) => target,
+                    Err(reason) => {
+                        self.settle(part, false, unsendable(reason.clone()));
+                        continue;
+                    }
+                };
+                tokio::select! {
+                    () = pacer.ready() => {}
+                    _ = self.stopped.changed() => {
+                        self.release(std::iter::once(part).chain(parts).collect()).await;
+                        break;
+                    }
+                }
+                if part.expires_at <= now_millis() {
+                    self.settle(part.clone(), false, expired(part.expires_at));
+                    continue;
+                }
+                let Ok(permit) = concurrency.clone().acquire_owned().await else {
+                    break;
+                };
+                let context = self.context.clone();
+                let target = Target {
+                    phone_number_id: target.phone_number_id.clone(),
+                    access_token: target.access_token.clone(),
+                };
+                let signal = self.signal.clone();
+                self.in_flight.spawn(async move {
+                    submit(&context, &target, part).await;
+                    drop(permit);
+                    // The next messageIndex of that message may be due now.
+                    signal.notify.notify_one();
+                });
+            }
+        }
+        while self.in_flight.join_next().await.is_some() {}
+        self.signal.running.store(false, Ordering::Release);
+        tracing::debug!(source = %self.source, "worker ended");
+    }
+
+    /// Waits for a wake-up, the poll interval, or the stop.
+    async fn pause(&mut self) {
+        tokio::select! {
+            () = self.signal.notify.notified() => {}
+            () = tokio::time::sleep(self.context.config.poll_interval) => {}
+            _ = self.stopped.changed() => {}
+        }
+    }
+
+    /// Records an outcome that needed no submission.
+    fn settle(&mut self, part: ClaimedPart, attempted: bool, change: OutcomeChange) {
+        let context = self.context.clone();
+        self.in_flight.spawn(async move {
+            record(&context, &part, attempted, change).await;
+        });
+    }
+
+    async fn release(&self, parts: Vec<ClaimedPart>) {
+        let keys: Vec<_> = parts
+            .into_iter()
+            .map(|part| (part.message_id, part.message_index))
+            .collect();
+        if let Err(error) = self
+            .context
+            .store
+            .release(&self.context.config.owner, &keys)
+            .await
+        {
+            tracing::warn!(%error, parts = keys.len(), "releasing leases failed; they will expire");
+        }
+    }
+}
+
+/// Where the parts of `source` go, or why they cannot be sent.
+fn target(source: Option<&Source>, number: &str, context: &Context) -> Result<Target, String> {
+    let source = source.ok_or_else(|| format!("the source {number} no longer exists"))?;
+    let phone_number_id = source
+        .phone_number_id
+        .clone()
+        .ok_or_else(|| format!("the source {number} has no phoneNumberId"))?;
+    let access_token = source
+        .access_token
+        .clone()
+        .or_else(|| context.config.default_access_token.clone())
+        .ok_or_else(|| {
+            format!(
+                "the source {number} has no Cloud API access token and no default is configured"
+            )
+        })?;
+    Ok(Target {
+        phone_number_id,
+        access_token,
+    })
+}
+
+async fn submit(context: &Context, target: &Target, part: ClaimedPart) {
+    let result = context
+        .client
+        .send_message(
+            &target.phone_number_id,
+            &target.access_token,
+            &part.cloud_body,
+        )
+        .await;
+    if let Err(error) = &result {
+        tracing::info!(message_id = %part.message_id, index = part.message_index, %error, "submission failed");
+    }
+    let change = context
+        .config
+        .resend
+        .after_submission(&part, result, now_millis());
+    record(context, &part, true, change).await;
+}
+
+async fn record(context: &Context, part: &ClaimedPart, attempted: bool, change: OutcomeChange) {
+    let outcome = Outcome {
+        message_id: part.message_id.clone(),
+        message_index: part.message_index,
+        account_id: part.account_id.clone(),
+        lease_owner: context.config.owner.clone(),
+        at: now_millis(),
+        attempted,
+        change,
+    };
+    match context.recorder.submit(outcome).await {
+        Ok(true) => {}
+        Ok(false) => tracing::warn!(
+            message_id = %part.message_id,
+            index = part.message_index,
+            "the lease was lost before the outcome was recorded; another claim settles it"
+        ),
+        Err(error) => tracing::error!(
+            message_id = %part.message_id,
+            index = part.message_index,
+            %error,
+            "recording an outcome failed; the part is claimed again when its lease expires"
+        ),
+    }
+}

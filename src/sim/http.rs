@@ -1,0 +1,101 @@
+//! The simulator's routes: the Cloud API's send endpoint and the `/sim/v1`
+//! controls (inbound messages, what was received, counters, webhooks).
+
+use axum::Json;
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use serde::Deserialize;
+use serde_json::json;
+
+use super::{Inbound, Sim};
+
+pub fn router(sim: Sim) -> Router {
+    Router::new()
+        .route("/{version}/{phone_number_id}/messages", post(messages))
+        .route("/sim/v1/inbound", post(inbound))
+        .route("/sim/v1/received", get(received))
+        .route("/sim/v1/stats", get(stats))
+        .route("/sim/v1/webhooks", get(webhooks))
+        .with_state(sim)
+}
+
+#[derive(Deserialize)]
+struct Since {
+    #[serde(default)]
+    since: u64,
+}
+
+/// The token of `Authorization: Bearer <token>`.
+fn bearer(headers: &HeaderMap) -> Option<&str> {
+    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, token) = value.trim().split_once(' ')?;
+    scheme
+        .eq_ignore_ascii_case("bearer")
+        .then_some(token.trim())
+}
+
+async fn messages(
+    State(sim): State<Sim>,
+    Path((version, phone_number_id)): Path<(String, String)>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    sim.send(&version, &phone_number_id, bearer(&headers), &body)
+}
+
+async fn inbound(State(sim): State<Sim>, body: Bytes) -> Response {
+    let inbound: Inbound = match serde_json::from_slice(&body) {
+        Ok(inbound) => inbound,
+        Err(error) => return problem(&format!("invalid inbound message: {error}")),
+    };
+    match sim.inbound(inbound).await {
+        Ok(id) => Json(json!({ "id": id })).into_response(),
+        Err(error) => problem(&error.to_string()),
+    }
+}
+
+fn problem(message: &str) -> Response {
+    (StatusCode::BAD_REQUEST, Json(json!({ "error": message }))).into_response()
+}
+
+async fn received(State(sim): State<Sim>, Query(since): Query<Since>) -> Response {
+    Json(sim.received(since.since)).into_response()
+}
+
+async fn stats(State(sim): State<Sim>) -> Response {
+    Json(sim.stats()).into_response()
+}
+
+async fn webhooks(State(sim): State<Sim>, Query(since): Query<Since>) -> Response {
+    Json(sim.webhooks(since.since)).into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::http::HeaderValue;
+
+    #[test]
+    fn reads_bearer_tokens() {
+        let mut headers = HeaderMap::new();
+        assert_eq!(bearer(&headers), None);
+        headers.insert(
+            header::AUTHORIZATION,
+            HeaderValue::from_static("Bearer abc"),
+        );
+        assert_eq!(bearer(&headers), Some("abc"));
+        headers.insert(
+            header::AUTHORIZATION,
+            HeaderValue::from_static("bearer  abc "),
+        );
+        assert_eq!(bearer(&headers), Some("abc"));
+        headers.insert(header::AUTHORIZATION, HeaderValue::from_static("Basic abc"));
+        assert_eq!(bearer(&headers), None);
+        headers.insert(header::AUTHORIZATION, HeaderValue::from_static("Bearer"));
+        assert_eq!(bearer(&headers), None);
+    }
+}

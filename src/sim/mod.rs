@@ -1,0 +1,220 @@
+//! A simulator of Meta's WhatsApp Cloud API on a real HTTP socket, so the
+//! gateway's production path (HTTP client, webhook receiver) is exercised
+//! without a Meta account.
+//!
+//! It accepts `POST /{version}/{phone_number_id}/messages` like the Cloud API
+//! (bearer token, Meta's validation, the 24-hour care window, the sample
+//! template `hello_world`), answers with `wamid`s or Meta's error bodies, and
+//! POSTs signed status webhooks back; recipients behave by their last four
+//! digits ([`numbers`]). Simulated users write to the business with
+//! [`Sim::inbound`]. Everything it received and sent is kept for tests and
+//! people to look at (`/sim/v1/received`, `/sim/v1/stats`, `/sim/v1/webhooks`).
+//!
+//! - [`validate`]: Meta's checks on a send body.
+//! - [`numbers`]: the sandbox number table.
+//! - `send`, `inbound`: the two things that happen; `payload`, `webhooks`:
+//!   the webhook bodies and their delivery; `state`: what is remembered.
+//! - [`SimArgs`], [`run_standalone`]: `wagate sim`.
+
+mod http;
+mod ids;
+mod inbound;
+mod meta_error;
+pub mod numbers;
+mod payload;
+mod send;
+mod standalone;
+mod state;
+pub mod validate;
+mod webhooks;
+
+use std::fmt;
+use std::future::Future;
+use std::net::{Ipv4Addr, SocketAddr};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::Duration;
+
+use serde::Serialize;
+use tokio::net::TcpListener;
+use tokio::task::JoinHandle;
+
+pub use inbound::{Inbound, SimError};
+pub use standalone::{SimArgs, run_standalone};
+
+use crate::clock::now_millis;
+use state::State;
+use webhooks::Delivery;
+
+/// How the simulator behaves.
+#[derive(Clone)]
+pub struct SimConfig {
+    /// Where status and inbound-message webhooks are POSTed; `None`: not sent
+    /// (still recorded).
+    pub webhook_url: Option<url::Url>,
+    /// The app secret signing webhooks: `X-Hub-Signature-256:
+    /// sha256=<hex HMAC-SHA256 of the raw body>`.
+    pub app_secret: String,
+    /// Pause before each simulated status of an accepted message (`sent`,
+    /// `delivered` and `read` are spaced by it).
+    pub status_delay: Duration,
+    /// Most send records (and webhook records) kept in memory; older ones
+    /// are dropped, the counters keep counting.
+    pub record_limit: usize,
+}
+
+impl Default for SimConfig {
+    fn default() -> Self {
+        Self {
+            webhook_url: None,
+            app_secret: String::new(),
+            status_delay: Duration::from_millis(50),
+            record_limit: 100_000,
+        }
+    }
+}
+
+impl fmt::Debug for SimConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SimConfig")
+            .field("webhook_url", &self.webhook_url)
+            .field("app_secret", &"<redacted>")
+            .field("status_delay", &self.status_delay)
+            .field("record_limit", &self.record_limit)
+            .finish()
+    }
+}
+
+/// One send request the simulator received.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ReceivedSend {
+    pub seq: u64,
+    /// Unix milliseconds when the request arrived.
+    pub at: i64,
+    pub phone_number_id: String,
+    /// The JSON body (a string holding the raw text if it was not JSON).
+    pub body: serde_json::Value,
+    /// The HTTP status answered.
+    pub status: u16,
+    pub wamid: Option<String>,
+    /// Meta's error code when rejected.
+    pub error_code: Option<i64>,
+}
+
+/// Counters since start.
+#[derive(Debug, Clone, Serialize, Default)]
+#[serde(rename_all = "camelCase")]
+pub struct SimStats {
+    pub received: u64,
+    pub accepted: u64,
+    pub rejected: u64,
+    /// Unix milliseconds of the first and the last send received.
+    pub first_at: Option<i64>,
+    pub last_at: Option<i64>,
+    pub webhooks_sent: u64,
+    pub webhooks_failed: u64,
+}
+
+/// One webhook the simulator posted (or would have, without a URL).
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WebhookRecord {
+    pub seq: u64,
+    /// Unix milliseconds when its last attempt ended.
+    pub at: i64,
+    pub body: serde_json::Value,
+    /// The receiver answered 2xx.
+    pub delivered: bool,
+    /// The last HTTP status received.
+    pub http_status: Option<u16>,
+}
+
+/// The simulator; clones share one state.
+#[derive(Clone)]
+pub struct Sim {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    config: SimConfig,
+    state: Mutex<State>,
+    delivery: Delivery,
+}
+
+impl Sim {
+    pub fn new(config: SimConfig) -> Sim {
+        let delivery = Delivery::new(config.webhook_url.clone(), &config.app_secret);
+        Sim {
+            inner: Arc::new(Inner {
+                state: Mutex::new(State::new(config.record_limit)),
+                config,
+                delivery,
+            }),
+        }
+    }
+
+    /// All the simulator's routes, state applied.
+    pub fn router(&self) -> axum::Router {
+        http::router(self.clone())
+    }
+
+    /// Binds 127.0.0.1 on a free port and serves [`Sim::router`] until
+    /// `shutdown` completes; returns the bound address.
+    pub async fn spawn_local(
+        &self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> std::io::Result<(SocketAddr, JoinHandle<()>)> {
+        let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).await?;
+        let address = listener.local_addr()?;
+        let router = self.router();
+        let task = tokio::spawn(async move {
+            if let Err(error) = axum::serve(listener, router)
+                .with_graceful_shutdown(shutdown)
+                .await
+            {
+                tracing::error!(%error, "the Cloud API simulator stopped serving");
+            }
+        });
+        Ok((address, task))
+    }
+
+    /// Send records with `seq > since_seq`, in arrival order.
+    pub fn received(&self, since_seq: u64) -> Vec<ReceivedSend> {
+        self.state().sends_since(since_seq)
+    }
+
+    pub fn stats(&self) -> SimStats {
+        self.state().stats()
+    }
+
+    /// The webhooks posted (or tried) with `seq > since_seq`, in order.
+    pub fn webhooks(&self, since_seq: u64) -> Vec<WebhookRecord> {
+        self.state().webhooks_since(since_seq)
+    }
+
+    fn config(&self) -> &SimConfig {
+        &self.inner.config
+    }
+
+    /// The state; a panic elsewhere while holding it leaves nothing half
+    /// done that matters here, so a poisoned lock is used as is.
+    fn state(&self) -> MutexGuard<'_, State> {
+        self.inner
+            .state
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Posts one webhook and records how it went.
+    async fn deliver(&self, body: serde_json::Value) {
+        let bytes = serde_json::to_vec(&body).unwrap_or_default();
+        let outcome = self.inner.delivery.post(&bytes).await;
+        self.state().record_webhook(
+            now_millis(),
+            body,
+            outcome.delivered,
+            outcome.http_status,
+            outcome.attempted,
+        );
+    }
+}

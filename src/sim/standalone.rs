@@ -1,0 +1,143 @@
+//! `wagate sim`: the simulator on its own, for a gateway (or anything else
+//! speaking the Cloud API) configured with `--upstream meta` and a base URL
+//! pointing here.
+
+use std::fmt;
+use std::future::Future;
+use std::io::Write;
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use anyhow::Context;
+use tokio::net::TcpListener;
+use url::Url;
+
+use super::{Sim, SimConfig};
+
+/// Flags of `wagate sim`, each also read from the environment.
+#[derive(Clone, clap::Args)]
+pub struct SimArgs {
+    /// Address to listen on (port 0 picks a free port).
+    #[arg(long, env = "WAGATE_SIM_LISTEN", default_value = "127.0.0.1:8090")]
+    pub listen: SocketAddr,
+
+    /// Where status and inbound-message webhooks are POSTed, e.g.
+    /// http://127.0.0.1:8080/webhooks/meta; without it they are only recorded.
+    #[arg(long, env = "WAGATE_SIM_WEBHOOK_URL")]
+    pub webhook_url: Option<Url>,
+
+    /// App secret signing the webhooks (X-Hub-Signature-256); required with --webhook-url.
+    #[arg(
+        long,
+        env = "WAGATE_META_APP_SECRET",
+        default_value = "",
+        hide_default_value = true,
+        hide_env_values = true
+    )]
+    pub app_secret: String,
+
+    /// Time before each simulated status (sent, delivered, read).
+    #[arg(long, env = "WAGATE_SANDBOX_STATUS_DELAY", default_value = "50ms", value_parser = humantime::parse_duration)]
+    pub status_delay: Duration,
+
+    /// Most send and webhook records kept in memory.
+    #[arg(long, env = "WAGATE_SIM_RECORD_LIMIT", default_value_t = 100_000)]
+    pub record_limit: usize,
+}
+
+impl fmt::Debug for SimArgs {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SimArgs")
+            .field("listen", &self.listen)
+            .field("webhook_url", &self.webhook_url)
+            .field("app_secret", &"<redacted>")
+            .field("status_delay", &self.status_delay)
+            .field("record_limit", &self.record_limit)
+            .finish()
+    }
+}
+
+/// Binds `--listen`, prints `wagate sim listening on http://ADDR` on stdout,
+/// and serves until `shutdown` completes.
+pub async fn run_standalone(
+    args: SimArgs,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    if args.webhook_url.is_some() && args.app_secret.is_empty() {
+        anyhow::bail!(
+            "--app-secret (WAGATE_META_APP_SECRET) is required with --webhook-url: webhooks are signed with it"
+        );
+    }
+    let sim = Sim::new(SimConfig {
+        webhook_url: args.webhook_url.clone(),
+        app_secret: args.app_secret.clone(),
+        status_delay: args.status_delay,
+        record_limit: args.record_limit,
+    });
+    let listener = TcpListener::bind(args.listen)
+        .await
+        .with_context(|| format!("binding {}", args.listen))?;
+    let address = listener
+        .local_addr()
+        .context("reading the listen address")?;
+    {
+        let mut stdout = std::io::stdout().lock();
+        writeln!(stdout, "wagate sim listening on http://{address}")
+            .and_then(|()| stdout.flush())
+            .context("writing to stdout")?;
+    }
+    tracing::info!(%address, webhook_url = ?args.webhook_url, "Cloud API simulator listening");
+    axum::serve(listener, sim.router())
+        .with_graceful_shutdown(shutdown)
+        .await
+        .context("serving the simulator")
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+
+    use super::*;
+
+    #[derive(Parser)]
+    struct Command {
+        #[command(flatten)]
+        args: SimArgs,
+    }
+
+    #[test]
+    fn flags_have_their_defaults() {
+        let Command { args } = Command::try_parse_from(["sim"]).expect("parse");
+        assert_eq!(args.listen.to_string(), "127.0.0.1:8090");
+        assert_eq!(args.status_delay, Duration::from_millis(50));
+        assert_eq!(args.record_limit, 100_000);
+        assert!(!format!("{args:?}").contains("app_secret: \"\""));
+        let Command { args } = Command::try_parse_from([
+            "sim",
+            "--webhook-url",
+            "http://127.0.0.1:8080/webhooks/meta",
+            "--app-secret",
+            "s3cret",
+            "--status-delay",
+            "5ms",
+        ])
+        .expect("parse");
+        assert_eq!(args.status_delay, Duration::from_millis(5));
+        assert_eq!(args.app_secret, "s3cret");
+        assert!(!format!("{args:?}").contains("s3cret"));
+    }
+
+    #[tokio::test]
+    async fn a_webhook_url_needs_a_secret() {
+        let Command { args } = Command::try_parse_from([
+            "sim",
+            "--webhook-url",
+            "http://127.0.0.1:8080/webhooks/meta",
+            "--listen",
+            "127.0.0.1:0",
+        ])
+        .expect("parse");
+        let error = run_standalone(args, async {}).await.expect_err("no secret");
+        assert!(error.to_string().contains("--app-secret"), "{error}");
+    }
+}

@@ -1,0 +1,279 @@
+//! What the simulator remembers: the sends it received and the webhooks it
+//! posted (both capped, oldest dropped first), the counters, the 24-hour care
+//! windows, the attempt counts of the sandbox numbers, the business numbers
+//! and the phone ↔ BSUID contact book learnt from inbound messages.
+//!
+//! Kept behind one `std::sync::Mutex`; nothing here awaits.
+
+use std::collections::{HashMap, VecDeque};
+
+use sha2::{Digest, Sha256};
+
+use super::{ReceivedSend, SimStats, WebhookRecord};
+use crate::store::Millis;
+
+/// How long an inbound message keeps the care window open.
+pub const CARE_WINDOW_MS: Millis = 24 * 60 * 60 * 1000;
+
+#[derive(Debug)]
+pub struct State {
+    limit: usize,
+    sends: VecDeque<ReceivedSend>,
+    last_send_seq: u64,
+    webhooks: VecDeque<WebhookRecord>,
+    last_webhook_seq: u64,
+    stats: SimStats,
+    /// (phone_number_id, user digits or BSUID) → last inbound message.
+    windows: HashMap<(String, String), Millis>,
+    /// sha256(phone_number_id, body) → sends so far.
+    attempts: HashMap<[u8; 32], u32>,
+    /// phone_number_id → display phone number (digits).
+    display_numbers: HashMap<String, String>,
+    /// Phone digits → BSUID and back.
+    user_of_phone: HashMap<String, String>,
+    phone_of_user: HashMap<String, String>,
+}
+
+/// A send as it is recorded.
+pub struct SendRecord {
+    pub at: Millis,
+    pub phone_number_id: String,
+    pub body: serde_json::Value,
+    pub status: u16,
+    pub wamid: Option<String>,
+    pub error_code: Option<i64>,
+}
+
+impl State {
+    pub fn new(limit: usize) -> Self {
+        Self {
+            limit: limit.max(1),
+            sends: VecDeque::new(),
+            last_send_seq: 0,
+            webhooks: VecDeque::new(),
+            last_webhook_seq: 0,
+            stats: SimStats::default(),
+            windows: HashMap::new(),
+            attempts: HashMap::new(),
+            display_numbers: HashMap::new(),
+            user_of_phone: HashMap::new(),
+            phone_of_user: HashMap::new(),
+        }
+    }
+
+    /// Records a send and counts it; returns its sequence number.
+    pub fn record_send(&mut self, send: SendRecord) -> u64 {
+        self.last_send_seq += 1;
+        let stats = &mut self.stats;
+        stats.received += 1;
+        if (200..300).contains(&send.status) {
+            stats.accepted += 1;
+        } else {
+            stats.rejected += 1;
+        }
+        stats.first_at.get_or_insert(send.at);
+        stats.last_at = Some(send.at);
+        if self.sends.len() >= self.limit {
+            self.sends.pop_front();
+        }
+        self.sends.push_back(ReceivedSend {
+            seq: self.last_send_seq,
+            at: send.at,
+            phone_number_id: send.phone_number_id,
+            body: send.body,
+            status: send.status,
+            wamid: send.wamid,
+            error_code: send.error_code,
+        });
+        self.last_send_seq
+    }
+
+    /// Records a webhook after its last delivery attempt.
+    pub fn record_webhook(
+        &mut self,
+        at: Millis,
+        body: serde_json::Value,
+        delivered: bool,
+        http_status: Option<u16>,
+        attempted: bool,
+    ) -> u64 {
+        self.last_webhook_seq += 1;
+        if delivered {
+            self.stats.webhooks_sent += 1;
+        } else if attempted {
+            self.stats.webhooks_failed += 1;
+        }
+        if self.webhooks.len() >= self.limit {
+            self.webhooks.pop_front();
+        }
+        self.webhooks.push_back(WebhookRecord {
+            seq: self.last_webhook_seq,
+            at,
+            body,
+            delivered,
+            http_status,
+        });
+        self.last_webhook_seq
+    }
+
+    pub fn sends_since(&self, since: u64) -> Vec<ReceivedSend> {
+        let start = self.sends.partition_point(|send| send.seq <= since);
+        self.sends.range(start..).cloned().collect()
+    }
+
+    pub fn webhooks_since(&self, since: u64) -> Vec<WebhookRecord> {
+        let start = self
+            .webhooks
+            .partition_point(|webhook| webhook.seq <= since);
+        self.webhooks.range(start..).cloned().collect()
+    }
+
+    pub fn stats(&self) -> SimStats {
+        self.stats.clone()
+    }
+
+    /// The user wrote to the business at `at`: opens the window for each of
+    /// the user's identifiers, and learns the phone ↔ BSUID pair.
+    pub fn inbound(
+        &mut self,
+        phone_number_id: &str,
+        display_phone_number: &str,
+        phone: Option<&str>,
+        user_id: Option<&str>,
+        at: Millis,
+    ) {
+        if !display_phone_number.is_empty() {
+            self.display_numbers
+                .insert(phone_number_id.to_owned(), display_phone_number.to_owned());
+        }
+        if let (Some(phone), Some(user_id)) = (phone, user_id) {
+            self.user_of_phone
+                .insert(phone.to_owned(), user_id.to_owned());
+            self.phone_of_user
+                .insert(user_id.to_owned(), phone.to_owned());
+        }
+        for identifier in phone.into_iter().chain(user_id) {
+            self.windows
+                .insert((phone_number_id.to_owned(), identifier.to_owned()), at);
+        }
+    }
+
+    /// Whether the user behind `identifier` (phone digits or BSUID, either
+    /// one known for the other) wrote to `phone_number_id` in the 24 hours
+    /// before `now`.
+    pub fn window_open(&self, phone_number_id: &str, identifier: &str, now: Millis) -> bool {
+        let other = self
+            .user_of_phone
+            .get(identifier)
+            .or_else(|| self.phone_of_user.get(identifier));
+        std::iter::once(identifier)
+            .chain(other.map(String::as_str))
+            .any(|identifier| {
+                self.windows
+                    .get(&(phone_number_id.to_owned(), identifier.to_owned()))
+                    .is_some_and(|&at| now.saturating_sub(at) < CARE_WINDOW_MS)
+            })
+    }
+
+    /// Counts one send of `body` to `phone_number_id`; returns how many came
+    /// before it.
+    pub fn count_attempt(&mut self, phone_number_id: &str, body: &[u8]) -> u32 {
+        let mut hasher = Sha256::new();
+        hasher.update((phone_number_id.len() as u64).to_be_bytes());
+        hasher.update(phone_number_id.as_bytes());
+        hasher.update(body);
+        let earlier = self.attempts.entry(hasher.finalize().into()).or_insert(0);
+        let before = *earlier;
+        *earlier = earlier.saturating_add(1);
+        before
+    }
+
+    /// The display number learnt for `phone_number_id`, else the id itself.
+    pub fn display_number(&self, phone_number_id: &str) -> String {
+        self.display_numbers
+            .get(phone_number_id)
+            .cloned()
+            .unwrap_or_else(|| phone_number_id.to_owned())
+    }
+
+    /// The BSUID known for phone digits.
+    pub fn user_of_phone(&self, phone: &str) -> Option<String> {
+        self.user_of_phone.get(phone).cloned()
+    }
+
+    /// The phone digits known for a BSUID.
+    pub fn phone_of_user(&self, user_id: &str) -> Option<String> {
+        self.phone_of_user.get(user_id).cloned()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn send(status: u16) -> SendRecord {
+        SendRecord {
+            at: 1_000,
+            phone_number_id: "pnid".into(),
+            body: serde_json::json!({}),
+            status,
+            wamid: None,
+            error_code: None,
+        }
+    }
+
+    #[test]
+    fn records_are_capped_but_counters_keep_counting() {
+        let mut state = State::new(2);
+        for status in [200, 400, 200] {
+            state.record_send(send(status));
+        }
+        let kept: Vec<_> = state.sends_since(0).iter().map(|send| send.seq).collect();
+        assert_eq!(kept, [2, 3]);
+        assert_eq!(state.sends_since(2).len(), 1);
+        let stats = state.stats();
+        assert_eq!((stats.received, stats.accepted, stats.rejected), (3, 2, 1));
+        assert_eq!((stats.first_at, stats.last_at), (Some(1_000), Some(1_000)));
+    }
+
+    #[test]
+    fn the_care_window_lasts_24_hours_and_follows_the_contact_book() {
+        let mut state = State::new(10);
+        assert!(!state.window_open("pnid", "46701234567", 0));
+        state.inbound(
+            "pnid",
+            "46700000000",
+            Some("46701234567"),
+            Some("SE.123"),
+            1_000,
+        );
+        assert!(state.window_open("pnid", "46701234567", 1_000 + CARE_WINDOW_MS - 1));
+        assert!(!state.window_open("pnid", "46701234567", 1_000 + CARE_WINDOW_MS));
+        assert!(state.window_open("pnid", "SE.123", 2_000));
+        assert!(!state.window_open("other", "46701234567", 2_000));
+        assert_eq!(state.display_number("pnid"), "46700000000");
+        assert_eq!(state.display_number("other"), "other");
+        assert_eq!(
+            state.user_of_phone("46701234567").as_deref(),
+            Some("SE.123")
+        );
+        assert_eq!(
+            state.phone_of_user("SE.123").as_deref(),
+            Some("46701234567")
+        );
+
+        // A window opened by phone alone counts for the BSUID learnt later.
+        state.inbound("pnid2", "", Some("46709999999"), None, 1_000);
+        state.inbound("pnid3", "", Some("46709999999"), Some("SE.999"), 1_000);
+        assert!(state.window_open("pnid2", "SE.999", 2_000));
+    }
+
+    #[test]
+    fn attempts_count_per_number_id_and_body() {
+        let mut state = State::new(10);
+        assert_eq!(state.count_attempt("a", b"{}"), 0);
+        assert_eq!(state.count_attempt("a", b"{}"), 1);
+        assert_eq!(state.count_attempt("b", b"{}"), 0);
+        assert_eq!(state.count_attempt("a", b"{ }"), 0);
+    }
+}

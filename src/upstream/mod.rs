@@ -1,0 +1,4 @@
+//! Where messages go: Meta's WhatsApp Cloud API (or the simulator, which
+//! speaks the same HTTP API).
+
+pub mod meta;

@@ -1,0 +1,275 @@
+//! The dispatcher against the sandbox simulator, over real HTTP: each
+//! sandbox number's path, index order per destination, priority under a
+//! throttle, and validity.
+
+mod common;
+
+use common::{Tenant, TestApp, hello_world, request, spawn_app_with, template};
+use serde_json::{Value, json};
+
+const FAST: &[&str] = &["--resend-interval", "20ms", "--sandbox-status-delay", "1ms"];
+
+/// Sends `messages` to one destination and returns its messageId.
+async fn send_one(app: &TestApp, tenant: &Tenant, destination: &str, messages: Value) -> String {
+    send_with(app, tenant, destination, messages, json!({})).await
+}
+
+async fn send_with(
+    app: &TestApp,
+    tenant: &Tenant,
+    destination: &str,
+    messages: Value,
+    extra: Value,
+) -> String {
+    let mut body = request(tenant, &[destination], messages);
+    if let (Some(body), Some(extra)) = (body.as_object_mut(), extra.as_object()) {
+        body.extend(extra.clone());
+    }
+    let (status, answer) = app.send(tenant, &body).await;
+    assert_eq!(status, 200, "{answer}");
+    answer["messageIds"][0]
+        .as_str()
+        .expect("a messageId")
+        .to_owned()
+}
+
+/// The sends the simulator received for `destination`, in arrival order.
+async fn received_for(app: &TestApp, destination: &str) -> Vec<Value> {
+    app.sim_received()
+        .await
+        .into_iter()
+        .filter(|record| record["body"]["to"] == destination)
+        .collect()
+}
+
+fn settled(part: &Value) -> bool {
+    part["state"] != "QUEUED"
+}
+
+/// (resultCode, state) of each history entry after the initial `queued`.
+fn history(part: &Value) -> Vec<(u64, String)> {
+    part["history"]
+        .as_array()
+        .expect("history")
+        .iter()
+        .skip(1)
+        .map(|entry| {
+            (
+                entry["resultCode"].as_u64().expect("code"),
+                entry["state"].as_str().expect("state").to_owned(),
+            )
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn each_sandbox_number_ends_in_its_state_with_its_history() {
+    let app = spawn_app_with(FAST).await;
+    let tenant = app.tenant("numbers", "+46700000100").await;
+    let submitted = |resends: usize| {
+        let mut steps = vec![(112406, "QUEUED".to_owned()); resends];
+        steps.push((112002, "SUBMITTED".to_owned()));
+        steps
+    };
+    let cases = [
+        ("+46700009900", "SUBMITTED", submitted(0), 1),
+        ("+46700009901", "SUBMITTED", submitted(2), 3),
+        ("+46700009902", "SUBMITTED", submitted(1), 2),
+        (
+            "+46700009903",
+            "FAILED",
+            vec![(112403, "FAILED".to_owned())],
+            1,
+        ),
+        ("+46700009904", "SUBMITTED", submitted(0), 1),
+        ("+46700001234", "SUBMITTED", submitted(0), 1),
+    ];
+    let mut ids = Vec::new();
+    for (destination, ..) in &cases {
+        ids.push(send_one(&app, &tenant, destination, hello_world()).await);
+    }
+    for ((destination, state, steps, sends), id) in cases.iter().zip(&ids) {
+        let status = app.status_when(&tenant, id, destination, settled).await;
+        let part = &status["messages"][0];
+        assert_eq!(part["state"], *state, "{destination}: {part:#}");
+        assert_eq!(&history(part), steps, "{destination}: {part:#}");
+        let received = received_for(&app, destination).await;
+        assert_eq!(received.len(), *sends, "{destination}: {received:#?}");
+        assert_eq!(
+            received.last().map(|record| record["body"].clone()),
+            Some(part["cloudRequest"].clone()),
+            "the simulator received exactly the stored body"
+        );
+        if *state == "SUBMITTED" {
+            let wamid = received.last().and_then(|record| record["wamid"].as_str());
+            let last = part["history"].as_array().and_then(|h| h.last()).cloned();
+            assert_eq!(
+                last.as_ref()
+                    .and_then(|entry| entry["details"]["waMessageId"].as_str()),
+                wamid,
+                "{destination}: the submitted status carries the wamid"
+            );
+        }
+    }
+    let refused = app.status(&tenant, &ids[3]).await.1;
+    let last = &refused["messages"][0]["history"][1];
+    assert!(
+        last["resultDescription"]
+            .as_str()
+            .is_some_and(|text| text.contains("Invalid parameter")),
+        "{last}"
+    );
+    assert_eq!(last["details"]["metaErrorCode"], 100);
+    assert!(last["details"]["metaErrorDetails"].is_string(), "{last}");
+}
+
+#[tokio::test]
+async fn resends_stop_at_the_maximum_and_fail_with_a_meta_error() {
+    let mut args = FAST.to_vec();
+    args.extend(["--resend-max", "1"]);
+    let app = spawn_app_with(&args).await;
+    let tenant = app.tenant("maxed", "+46700000101").await;
+    // 9901 is refused twice with 131000; one resend is not enough.
+    let id = send_one(&app, &tenant, "+46700009901", hello_world()).await;
+    let status = app.status_when(&tenant, &id, "the failure", settled).await;
+    let part = &status["messages"][0];
+    assert_eq!(part["state"], "FAILED");
+    assert_eq!(
+        history(part),
+        [(112406, "QUEUED".into()), (112406, "FAILED".into())]
+    );
+    assert_eq!(received_for(&app, "+46700009901").await.len(), 2);
+}
+
+#[tokio::test]
+async fn one_destinations_messages_reach_meta_in_index_order_despite_a_transient_error() {
+    let app = spawn_app_with(FAST).await;
+    let tenant = app.tenant("ordered", "+46700000102").await;
+    // 9902 refuses every new body once with 130429, so each index is resent.
+    let messages = json!([template("first"), template("second"), template("third")]);
+    let id = send_one(&app, &tenant, "+46700009902", messages).await;
+    let status = app
+        .status_when(&tenant, &id, "all three submitted", |part| {
+            part["state"] == "SUBMITTED"
+        })
+        .await;
+    assert_eq!(status["messages"].as_array().map(Vec::len), Some(3));
+    let names: Vec<(String, u64)> = received_for(&app, "+46700009902")
+        .await
+        .iter()
+        .map(|record| {
+            (
+                record["body"]["template"]["name"]
+                    .as_str()
+                    .unwrap_or("?")
+                    .to_owned(),
+                record["status"].as_u64().unwrap_or(0),
+            )
+        })
+        .collect();
+    let expected: Vec<(String, u64)> = ["first", "second", "third"]
+        .iter()
+        .flat_map(|name| [(name.to_string(), 429), (name.to_string(), 200)])
+        .collect();
+    assert_eq!(names, expected);
+}
+
+#[tokio::test]
+async fn high_priority_work_overtakes_earlier_low_priority_work() {
+    let app = spawn_app_with(FAST).await;
+    let tenant = app
+        .tenant_with("priority", "+46700000103", json!({"throughput": 2}))
+        .await;
+    let low: Vec<String> = (0..6).map(|n| format!("+4670100000{n}")).collect();
+    let high: Vec<String> = (0..2).map(|n| format!("+4670200000{n}")).collect();
+    for destination in &low {
+        send_with(
+            &app,
+            &tenant,
+            destination,
+            hello_world(),
+            json!({"priority": "LOW"}),
+        )
+        .await;
+    }
+    for destination in &high {
+        send_with(
+            &app,
+            &tenant,
+            destination,
+            hello_world(),
+            json!({"priority": "HIGH"}),
+        )
+        .await;
+    }
+    let order: Vec<String> = app
+        .sim_received_at_least(8)
+        .await
+        .iter()
+        .filter_map(|record| record["body"]["to"].as_str().map(str::to_owned))
+        .collect();
+    // At 2 per second, at most the first LOW sends are under way when the
+    // HIGH ones arrive; both HIGH ones go before the remaining LOW ones.
+    for destination in &high {
+        let position = order.iter().position(|to| to == destination).expect("sent");
+        assert!(
+            position <= 3,
+            "{destination} went out at {position}: {order:?}"
+        );
+    }
+    let last_low = order
+        .iter()
+        .rposition(|to| low.contains(to))
+        .expect("low sent");
+    assert_eq!(last_low, order.len() - 1, "{order:?}");
+}
+
+#[tokio::test]
+async fn work_whose_validity_passes_while_queued_is_never_sent() {
+    let app = spawn_app_with(FAST).await;
+    let tenant = app
+        .tenant_with("expiry", "+46700000104", json!({"throughput": 1}))
+        .await;
+    let destinations: Vec<String> = (0..5).map(|n| format!("+4670300000{n}")).collect();
+    let mut ids = Vec::new();
+    for destination in &destinations {
+        ids.push(
+            send_with(
+                &app,
+                &tenant,
+                destination,
+                hello_world(),
+                json!({"relativeValidityTime": 1500}),
+            )
+            .await,
+        );
+    }
+    let mut expired = 0;
+    let mut sent = 0;
+    for (destination, id) in destinations.iter().zip(&ids) {
+        let status = app.status_when(&tenant, id, destination, settled).await;
+        let part = &status["messages"][0];
+        let received = received_for(&app, destination).await;
+        match part["state"].as_str() {
+            Some("EXPIRED") => {
+                expired += 1;
+                assert!(received.is_empty(), "{destination} expired but was sent");
+                assert_eq!(history(part), [(112403, "EXPIRED".into())]);
+                assert!(
+                    part["history"][1]["resultDescription"]
+                        .as_str()
+                        .is_some_and(|text| text.contains("validity expired")),
+                    "{part:#}"
+                );
+            }
+            Some("SUBMITTED") => {
+                sent += 1;
+                assert_eq!(received.len(), 1, "{destination}");
+            }
+            other => panic!("{destination}: unexpected state {other:?}"),
+        }
+    }
+    // One per second with 1.5 s of validity: the first goes, the last
+    // cannot.
+    assert!(sent >= 1 && expired >= 1, "sent {sent}, expired {expired}");
+}

@@ -1,0 +1,257 @@
+//! The outbox contract of the store, checked on the store itself: leases are
+//! exclusive and expire, claims follow priority and index order, outcomes
+//! need the lease and land with their status and event in one go.
+
+use std::sync::Arc;
+
+use wagate::store::{
+    self, Account, NewMessage, NewPart, NewRequest, NewStatus, Outcome, OutcomeChange,
+    PlatformFields, Store,
+};
+use wagate_domain::{MessageState, Priority};
+
+const SOURCE: &str = "+46700000400";
+
+async fn open() -> (Arc<dyn Store>, tempfile::TempDir) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let url = format!("sqlite://{}", dir.path().join("outbox.db").display());
+    let store = store::open(&url).await.expect("open");
+    store
+        .insert_account(&Account {
+            id: "acc".into(),
+            platform_id: "p".into(),
+            platform_partner_id: "pp".into(),
+            name: None,
+            created_at: 0,
+        })
+        .await
+        .expect("account");
+    (store, dir)
+}
+
+fn request(id: &str, priority: Priority, created_at: i64, parts: u32) -> NewRequest {
+    NewRequest {
+        account_id: "acc".into(),
+        username: "u".into(),
+        source: SOURCE.into(),
+        ref_id: id.into(),
+        priority,
+        expires_at: created_at + 3_600_000,
+        created_at,
+        platform: PlatformFields::default(),
+        custom_parameters: Default::default(),
+        gate_ids: Vec::new(),
+        messages: vec![NewMessage {
+            message_id: id.into(),
+            destination: "+46701234567".into(),
+            parts: (0..parts)
+                .map(|index| NewPart {
+                    message_index: index,
+                    message_type: "text".into(),
+                    cloud_body: format!("{{\"index\":{index}}}"),
+                })
+                .collect(),
+        }],
+    }
+}
+
+fn outcome(id: &str, index: u32, owner: &str, change: OutcomeChange) -> Outcome {
+    Outcome {
+        message_id: id.into(),
+        message_index: index,
+        account_id: "acc".into(),
+        lease_owner: owner.into(),
+        at: 5_000,
+        attempted: true,
+        change,
+    }
+}
+
+fn submitted(wamid: &str) -> OutcomeChange {
+    OutcomeChange::Submitted {
+        wamid: wamid.into(),
+        status: NewStatus {
+            state: MessageState::Submitted,
+            result_code: 112002,
+            description: "sent to WA".into(),
+            details: None,
+        },
+    }
+}
+
+fn keys(parts: &[wagate::store::ClaimedPart]) -> Vec<(String, u32)> {
+    parts
+        .iter()
+        .map(|part| (part.message_id.clone(), part.message_index))
+        .collect()
+}
+
+#[tokio::test]
+async fn a_lease_is_exclusive_until_it_expires() {
+    let (store, _dir) = open().await;
+    store
+        .accept(&[request("m1", Priority::Normal, 1_000, 1)])
+        .await
+        .expect("accept");
+    let first = store
+        .claim(SOURCE, "a", 2_000, 12_000, 10)
+        .await
+        .expect("claim");
+    assert_eq!(keys(&first), [("m1".to_owned(), 0)]);
+    assert_eq!(first[0].cloud_body, "{\"index\":0}");
+    assert!(
+        store
+            .claim(SOURCE, "b", 5_000, 15_000, 10)
+            .await
+            .expect("claim")
+            .is_empty()
+    );
+    assert!(
+        store
+            .claim("+46700000999", "b", 20_000, 30_000, 10)
+            .await
+            .expect("claim")
+            .is_empty()
+    );
+    // After the lease runs out, another owner takes it, and the first
+    // owner's late outcome is refused.
+    let second = store
+        .claim(SOURCE, "b", 12_000, 22_000, 10)
+        .await
+        .expect("claim");
+    assert_eq!(keys(&second), [("m1".to_owned(), 0)]);
+    let late = store
+        .record(&[outcome("m1", 0, "a", submitted("wamid.late"))])
+        .await
+        .expect("record");
+    assert_eq!(late, [false]);
+    let recorded = store
+        .record(&[outcome("m1", 0, "b", submitted("wamid.b"))])
+        .await
+        .expect("record");
+    assert_eq!(recorded, [true]);
+    assert!(
+        store
+            .claim(SOURCE, "c", 99_000, 99_999, 10)
+            .await
+            .expect("claim")
+            .is_empty()
+    );
+
+    let message = store
+        .message("acc", "m1")
+        .await
+        .expect("read")
+        .expect("exists");
+    assert_eq!(message.parts[0].state, MessageState::Submitted);
+    assert_eq!(
+        message.parts[0].history.len(),
+        1,
+        "the lost lease recorded nothing"
+    );
+    let events = store.events_after(0, 100).await.expect("events");
+    assert_eq!(events.len(), 1);
+    assert_eq!(events[0].message_id, "m1");
+    assert_eq!(events[0].status.result_code, 112002);
+    assert!(
+        store
+            .events_after(events[0].id, 100)
+            .await
+            .expect("events")
+            .is_empty()
+    );
+}
+
+#[tokio::test]
+async fn claims_keep_index_order_and_resends_wait_their_turn() {
+    let (store, _dir) = open().await;
+    store
+        .accept(&[request("m1", Priority::Normal, 1_000, 3)])
+        .await
+        .expect("accept");
+    let claimed = store
+        .claim(SOURCE, "a", 2_000, 60_000, 10)
+        .await
+        .expect("claim");
+    assert_eq!(
+        keys(&claimed),
+        [("m1".to_owned(), 0)],
+        "index 1 waits for index 0"
+    );
+    let resend = OutcomeChange::Resend {
+        due_at: 10_000,
+        sort_key: 10_000,
+        status: NewStatus {
+            state: MessageState::Queued,
+            result_code: 112406,
+            description: "resend 1 of 15 scheduled".into(),
+            details: None,
+        },
+    };
+    assert_eq!(
+        store
+            .record(&[outcome("m1", 0, "a", resend)])
+            .await
+            .expect("record"),
+        [true]
+    );
+    assert!(
+        store
+            .claim(SOURCE, "a", 3_000, 60_000, 10)
+            .await
+            .expect("claim")
+            .is_empty(),
+        "the resend is not due, and index 1 still waits"
+    );
+    let again = store
+        .claim(SOURCE, "a", 10_000, 60_000, 10)
+        .await
+        .expect("claim");
+    assert_eq!(keys(&again), [("m1".to_owned(), 0)]);
+    assert_eq!(again[0].attempts, 1);
+    store
+        .record(&[outcome("m1", 0, "a", submitted("wamid.0"))])
+        .await
+        .expect("record");
+    let next = store
+        .claim(SOURCE, "a", 10_000, 60_000, 10)
+        .await
+        .expect("claim");
+    assert_eq!(keys(&next), [("m1".to_owned(), 1)]);
+    store.release("a", &keys(&next)).await.expect("release");
+    let released = store
+        .claim(SOURCE, "b", 10_001, 60_000, 10)
+        .await
+        .expect("claim");
+    assert_eq!(
+        keys(&released),
+        [("m1".to_owned(), 1)],
+        "a released part is claimable at once"
+    );
+}
+
+#[tokio::test]
+async fn claims_serve_high_first_within_the_lead_and_low_after_it() {
+    let (store, _dir) = open().await;
+    store
+        .accept(&[
+            request("low-old", Priority::Low, 0, 1),
+            request("low", Priority::Low, 100_000, 1),
+            request("normal", Priority::Normal, 110_000, 1),
+            request("high", Priority::High, 120_000, 1),
+        ])
+        .await
+        .expect("accept");
+    let claimed = store
+        .claim(SOURCE, "a", 200_000, 300_000, 10)
+        .await
+        .expect("claim");
+    let order: Vec<_> = claimed
+        .iter()
+        .map(|part| part.message_id.as_str())
+        .collect();
+    // HIGH (120 s − 60 s) and NORMAL (110 s − 30 s) overtake the LOW queued
+    // at 100 s, but not the LOW that has waited longer than the leads.
+    assert_eq!(order, ["low-old", "high", "normal", "low"]);
+    assert_eq!(store.outbox_sources().await.expect("sources"), [SOURCE]);
+}
