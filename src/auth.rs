@@ -9,6 +9,7 @@
 //! cache holds no password, and its keys are useless outside this process.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -17,7 +18,7 @@ use argon2::{Argon2, PasswordHash};
 use hmac::{Hmac, KeyInit, Mac};
 use rand::Rng;
 use sha2::{Digest, Sha256};
-use tokio::sync::Semaphore;
+use tokio::sync::{OnceCell, Semaphore};
 
 /// How long a successful password check is remembered.
 pub const CACHE_TTL: Duration = Duration::from_secs(60);
@@ -75,6 +76,12 @@ pub struct PasswordChecker {
 struct Inner {
     cache_key: [u8; 32],
     verified: Mutex<HashMap<[u8; 32], Instant>>,
+    /// Checks under way, by cache key: concurrent requests with the same
+    /// credentials (a client opening many connections at once) wait for one
+    /// argon2 run instead of each paying for their own.
+    in_flight: Mutex<HashMap<[u8; 32], Arc<OnceCell<bool>>>>,
+    /// argon2 verifications run so far.
+    argon2_runs: AtomicU64,
     /// argon2 runs on blocking threads; this bounds how many at once (each
     /// takes ~19 MiB and a core).
     permits: Semaphore,
@@ -92,6 +99,8 @@ impl PasswordChecker {
             inner: Arc::new(Inner {
                 cache_key,
                 verified: Mutex::new(HashMap::new()),
+                in_flight: Mutex::new(HashMap::new()),
+                argon2_runs: AtomicU64::new(0),
                 permits: Semaphore::new(parallel),
                 dummy_hash: hash_password(&random_token(24))?,
             }),
@@ -116,9 +125,32 @@ impl PasswordChecker {
         if self.recently_verified(&key) {
             return Ok(true);
         }
-        let ok = self
-            .run_argon2(stored_hash.to_owned(), password.to_owned())
-            .await?;
+        let check = {
+            let mut in_flight = self
+                .inner
+                .in_flight
+                .lock()
+                .unwrap_or_else(|p| p.into_inner());
+            in_flight.entry(key).or_default().clone()
+        };
+        let ok = check
+            .get_or_try_init(|| self.run_argon2(stored_hash.to_owned(), password.to_owned()))
+            .await
+            .copied();
+        {
+            let mut in_flight = self
+                .inner
+                .in_flight
+                .lock()
+                .unwrap_or_else(|p| p.into_inner());
+            if in_flight
+                .get(&key)
+                .is_some_and(|current| Arc::ptr_eq(current, &check))
+            {
+                in_flight.remove(&key);
+            }
+        }
+        let ok = ok?;
         if ok {
             self.remember(key);
         }
@@ -156,6 +188,11 @@ impl PasswordChecker {
         verified.insert(key, Instant::now());
     }
 
+    /// How many argon2 verifications have run (cache misses).
+    pub fn argon2_runs(&self) -> u64 {
+        self.inner.argon2_runs.load(Ordering::Relaxed)
+    }
+
     async fn run_argon2(&self, stored_hash: String, password: String) -> Result<bool, AuthError> {
         let _permit = self
             .inner
@@ -163,6 +200,7 @@ impl PasswordChecker {
             .acquire()
             .await
             .map_err(|_| AuthError::Interrupted)?;
+        self.inner.argon2_runs.fetch_add(1, Ordering::Relaxed);
         tokio::task::spawn_blocking(move || {
             PasswordHash::new(&stored_hash).is_ok_and(|hash| {
                 Argon2::default()
@@ -218,6 +256,35 @@ mod tests {
         assert!(
             !checker
                 .verify("ghost", None, "correct horse")
+                .await
+                .expect("verify")
+        );
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn concurrent_checks_of_the_same_credentials_run_argon2_once() {
+        let checker = PasswordChecker::new().expect("checker");
+        let hash = hash_password("correct horse").expect("hash");
+        let check = |password: &'static str| {
+            let checker = checker.clone();
+            let hash = hash.clone();
+            tokio::spawn(async move { checker.verify("ann", Some(&hash), password).await })
+        };
+        let right: Vec<_> = (0..16).map(|_| check("correct horse")).collect();
+        let wrong: Vec<_> = (0..16).map(|_| check("wrong")).collect();
+        for task in right {
+            assert!(task.await.expect("join").expect("verify"));
+        }
+        for task in wrong {
+            assert!(!task.await.expect("join").expect("verify"));
+        }
+        // One run for the right password, one for the wrong one; later
+        // requests that arrived after a run finished may have started
+        // another, but never one each.
+        assert!(checker.argon2_runs() < 8, "{} runs", checker.argon2_runs());
+        assert!(
+            checker
+                .verify("ann", Some(&hash), "correct horse")
                 .await
                 .expect("verify")
         );

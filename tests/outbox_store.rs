@@ -60,7 +60,7 @@ fn outcome(id: &str, index: u32, owner: &str, change: OutcomeChange) -> Outcome 
         message_id: id.into(),
         message_index: index,
         account_id: "acc".into(),
-        lease_owner: owner.into(),
+        lease: owner.into(),
         at: 5_000,
         attempted: true,
         change,

@@ -34,8 +34,8 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(healthz))
         .nest("/whatsapp-message", link::router())
         .nest("/admin/v1", admin::router(state.clone()));
-    if state.sandbox.is_some() {
-        router = router.nest("/sandbox/v1", sandbox::router(state.clone()));
+    if let Some(sim) = &state.sandbox {
+        router = router.nest("/sandbox/v1", sandbox::router(state.clone(), sim));
     }
     router.layer(TraceLayer::new_for_http()).with_state(state)
 }

@@ -4,15 +4,17 @@
 //! - `POST /inbound` (the tenant's Basic auth): a simulated user writes to one
 //!   of the tenant's numbers; it reaches `/webhooks/meta` like a real message.
 //! - `GET /received?since=N`, `GET /stats`, `GET /webhooks?since=N` (admin
-//!   token): what the simulator received from the dispatcher and the webhooks
-//!   it sent, so tests and people can see exactly what went out and when.
+//!   token): the simulator's own observation routes (see
+//!   [`Sim::observe_routes`]): what it received from the dispatcher and the
+//!   webhooks it sent, so tests and people can see exactly what went out and
+//!   when.
 
 use axum::body::Bytes;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::middleware;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::post;
 use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -22,24 +24,16 @@ use super::AppState;
 use super::admin::require_admin_token;
 use super::json::parse;
 use super::link::auth::LinkUser;
-use crate::sim::{Inbound, ReceivedSend, Sim, SimStats, WebhookRecord};
+use crate::sim::{Inbound, Sim};
 use crate::store::owned_by;
 
-pub fn router(state: AppState) -> Router<AppState> {
-    let observe = Router::new()
-        .route("/received", get(received))
-        .route("/stats", get(stats))
-        .route("/webhooks", get(webhooks))
+pub fn router(state: AppState, sim: &Sim) -> Router<AppState> {
+    let observe = sim
+        .observe_routes()
         .layer(middleware::from_fn_with_state(state, require_admin_token));
     Router::new()
         .route("/inbound", post(inbound))
         .merge(observe)
-}
-
-#[derive(Deserialize)]
-struct Since {
-    #[serde(default)]
-    since: u64,
 }
 
 /// What goes wrong in the sandbox API, and its HTTP answer.
@@ -68,24 +62,6 @@ impl IntoResponse for SandboxError {
 
 fn simulator(state: &AppState) -> Result<&Sim, SandboxError> {
     state.sandbox.as_ref().ok_or(SandboxError::Off)
-}
-
-async fn received(
-    State(state): State<AppState>,
-    Query(since): Query<Since>,
-) -> Result<Json<Vec<ReceivedSend>>, SandboxError> {
-    Ok(Json(simulator(&state)?.received(since.since)))
-}
-
-async fn stats(State(state): State<AppState>) -> Result<Json<SimStats>, SandboxError> {
-    Ok(Json(simulator(&state)?.stats()))
-}
-
-async fn webhooks(
-    State(state): State<AppState>,
-    Query(since): Query<Since>,
-) -> Result<Json<Vec<WebhookRecord>>, SandboxError> {
-    Ok(Json(simulator(&state)?.webhooks(since.since)))
 }
 
 /// `{"from": "+4670…", "to": "<business number>", "text": "hi"}`, or

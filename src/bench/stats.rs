@@ -6,27 +6,11 @@
 use std::time::{Duration, Instant};
 
 use secrecy::{ExposeSecret, SecretString};
-use serde::Deserialize;
 
 /// Time between two reads while waiting for the simulator to catch up.
 const POLL_INTERVAL: Duration = Duration::from_millis(200);
 
-/// `GET …/stats`: what the simulated Cloud API has seen so far.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct SimStats {
-    /// Send requests that reached the simulator.
-    pub received: u64,
-    /// Sends it accepted (answered with a wamid).
-    pub accepted: u64,
-    /// Sends it refused with a Cloud API error.
-    pub rejected: u64,
-    /// Unix milliseconds of the first and the latest send.
-    pub first_at: Option<i64>,
-    pub last_at: Option<i64>,
-    pub webhooks_sent: u64,
-    pub webhooks_failed: u64,
-}
+pub use crate::sim::SimStats;
 
 /// Why the counters could not be read.
 #[derive(Debug, Clone, thiserror::Error)]

@@ -23,7 +23,7 @@ pub mod recorder;
 mod worker;
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -38,7 +38,7 @@ use recorder::{RecordCommit, Recorder};
 /// How the dispatcher behaves.
 #[derive(Debug, Clone)]
 pub struct DispatchConfig {
-    /// This instance's name on the leases it takes.
+    /// This instance's name: every lease it takes is this name and a count.
     pub owner: String,
     /// How long a claim is held; must exceed the Cloud API timeout.
     pub lease: Duration,
@@ -104,11 +104,21 @@ impl Signals {
 
 /// What every worker shares.
 struct Context {
+    /// Claims made so far, for naming each claim's lease.
+    claims: AtomicU64,
     store: Arc<dyn Store>,
     client: CloudApiClient,
     config: DispatchConfig,
     recorder: Recorder,
     signals: Arc<Signals>,
+}
+
+impl Context {
+    /// A lease name no other claim has: this instance's name and a count.
+    fn next_lease(&self) -> String {
+        let claim = self.claims.fetch_add(1, Ordering::Relaxed);
+        format!("{}#{claim}", self.config.owner)
+    }
 }
 
 /// Starts the dispatcher; the task ends after [`DispatchHandle::stop`] once
@@ -128,6 +138,7 @@ pub fn start(
         store: store.clone(),
     });
     let context = Arc::new(Context {
+        claims: AtomicU64::new(0),
         store,
         client,
         config,

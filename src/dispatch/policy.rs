@@ -210,6 +210,7 @@ mod tests {
             cloud_body: "{}".into(),
             expires_at: i64::MAX,
             attempts,
+            lease: "test#0".into(),
         }
     }
 

@@ -12,6 +12,7 @@ use super::pacing::Pacer;
 use super::policy::{expired, unsendable};
 use super::{Context, SourceSignal};
 use crate::clock::now_millis;
+use crate::group_commit::CommitError;
 use crate::store::{ClaimedPart, Outcome, OutcomeChange, Source};
 
 /// A worker with no work for this long ends (the supervisor starts a new
@@ -19,6 +20,10 @@ use crate::store::{ClaimedPart, Outcome, OutcomeChange, Source};
 const IDLE_EXIT: Duration = Duration::from_secs(30);
 /// Most parts one claim takes.
 const MAX_CLAIM: u32 = 200;
+/// Tries to record one outcome, and the wait after the first failure
+/// (doubling).
+const RECORD_ATTEMPTS: u32 = 5;
+const RECORD_RETRY_START: Duration = Duration::from_millis(100);
 
 /// What a claimed part is submitted with.
 struct Target {
@@ -55,7 +60,7 @@ impl SourceWorker {
         let mut pacer: Option<Pacer> = None;
         let mut concurrency = Arc::new(Semaphore::new(1));
         let mut idle_since = Instant::now();
-        while !*self.stopped.borrow() {
+        while !self.stopping() {
             while self.in_flight.try_join_next().is_some() {}
             let source = match self.context.store.source_by_number(&self.source).await {
                 Ok(source) => source,
@@ -85,16 +90,11 @@ impl SourceWorker {
                 i64::try_from(self.context.config.lease.as_millis()).unwrap_or(i64::MAX),
             );
             let limit = (per_second / 5).clamp(1, MAX_CLAIM);
+            let lease = self.context.next_lease();
             let claimed = match self
                 .context
                 .store
-                .claim(
-                    &self.source,
-                    &self.context.config.owner,
-                    now,
-                    lease_until,
-                    limit,
-                )
+                .claim(&self.source, &lease, now, lease_until, limit)
                 .await
             {
                 Ok(claimed) => claimed,
@@ -105,8 +105,10 @@ impl SourceWorker {
                 }
             };
             if claimed.is_empty() {
-                if self.in_flight.is_empty() && idle_since.elapsed() >= IDLE_EXIT {
-                    self.signal.running.store(false, Ordering::Release);
+                if self.in_flight.is_empty()
+                    && idle_since.elapsed() >= IDLE_EXIT
+                    && self.retire().await
+                {
                     break;
                 }
                 self.pause().await;
@@ -156,8 +158,33 @@ impl SourceWorker {
         tracing::debug!(source = %self.source, "worker ended");
     }
 
+    /// Stop was asked for, or nobody can ask any more (the dispatcher's
+    /// handles are gone).
+    fn stopping(&self) -> bool {
+        *self.stopped.borrow() || self.stopped.has_changed().is_err()
+    }
+
+    /// Marks the worker as ending, unless work was announced meanwhile
+    /// (then it stays). A wake-up that comes after this point finds the
+    /// worker not running and has the supervisor start a new one.
+    async fn retire(&self) -> bool {
+        self.signal.running.store(false, Ordering::Release);
+        let announced = tokio::select! {
+            biased;
+            () = self.signal.notify.notified() => true,
+            () = std::future::ready(()) => false,
+        };
+        if announced {
+            self.signal.running.store(true, Ordering::Release);
+        }
+        !announced
+    }
+
     /// Waits for a wake-up, the poll interval, or the stop.
     async fn pause(&mut self) {
+        if self.stopping() {
+            return;
+        }
         tokio::select! {
             () = self.signal.notify.notified() => {}
             () = tokio::time::sleep(self.context.config.poll_interval) => {}
@@ -175,15 +202,13 @@ impl SourceWorker {
 
     async fn release(&self, parts: Vec<ClaimedPart>) {
         let keys: Vec<_> = parts
-            .into_iter()
-            .map(|part| (part.message_id, part.message_index))
+            .iter()
+            .map(|part| (part.message_id.clone(), part.message_index))
             .collect();
-        if let Err(error) = self
-            .context
-            .store
-            .release(&self.context.config.owner, &keys)
-            .await
-        {
+        let Some(lease) = parts.first().map(|part| part.lease.clone()) else {
+            return;
+        };
+        if let Err(error) = self.context.store.release(&lease, &keys).await {
             tracing::warn!(%error, parts = keys.len(), "releasing leases failed; they will expire");
         }
     }
@@ -230,28 +255,43 @@ async fn submit(context: &Context, target: &Target, part: ClaimedPart) {
     record(context, &part, true, change).await;
 }
 
+/// Records an outcome, retrying a failed commit a few times: giving up
+/// means the part is claimed again when its lease runs out, and a part Meta
+/// already accepted would then be sent twice.
 async fn record(context: &Context, part: &ClaimedPart, attempted: bool, change: OutcomeChange) {
     let outcome = Outcome {
         message_id: part.message_id.clone(),
         message_index: part.message_index,
         account_id: part.account_id.clone(),
-        lease_owner: context.config.owner.clone(),
+        lease: part.lease.clone(),
         at: now_millis(),
         attempted,
         change,
     };
-    match context.recorder.submit(outcome).await {
-        Ok(true) => {}
-        Ok(false) => tracing::warn!(
-            message_id = %part.message_id,
-            index = part.message_index,
-            "the lease was lost before the outcome was recorded; another claim settles it"
-        ),
-        Err(error) => tracing::error!(
-            message_id = %part.message_id,
-            index = part.message_index,
-            %error,
-            "recording an outcome failed; the part is claimed again when its lease expires"
-        ),
+    let mut backoff = RECORD_RETRY_START;
+    for attempt in 1..=RECORD_ATTEMPTS {
+        match context.recorder.submit(outcome.clone()).await {
+            Ok(true) => return,
+            Ok(false) => {
+                tracing::warn!(
+                    message_id = %part.message_id,
+                    index = part.message_index,
+                    "the lease ran out before the outcome was recorded; another claim settles the part"
+                );
+                return;
+            }
+            Err(CommitError::ShuttingDown) => break,
+            Err(error) if attempt < RECORD_ATTEMPTS => {
+                tracing::warn!(message_id = %part.message_id, %error, attempt, "recording an outcome failed; retrying");
+                tokio::time::sleep(backoff).await;
+                backoff *= 2;
+            }
+            Err(_) => break,
+        }
     }
+    tracing::error!(
+        message_id = %part.message_id,
+        index = part.message_index,
+        "the outcome could not be recorded; the part is claimed again when its lease runs out"
+    );
 }

@@ -17,9 +17,17 @@ pub fn router(sim: Sim) -> Router {
     Router::new()
         .route("/{version}/{phone_number_id}/messages", post(messages))
         .route("/sim/v1/inbound", post(inbound))
-        .route("/sim/v1/received", get(received))
-        .route("/sim/v1/stats", get(stats))
-        .route("/sim/v1/webhooks", get(webhooks))
+        .nest("/sim/v1", observe_routes(sim.clone()))
+        .with_state(sim)
+}
+
+/// `GET /received?since=N`, `/stats`, `/webhooks?since=N`: what the
+/// simulator saw and did. The gateway mounts them too, under `/sandbox/v1`.
+pub fn observe_routes<S: Clone + Send + Sync + 'static>(sim: Sim) -> Router<S> {
+    Router::new()
+        .route("/received", get(received))
+        .route("/stats", get(stats))
+        .route("/webhooks", get(webhooks))
         .with_state(sim)
 }
 

@@ -34,7 +34,7 @@ use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 
@@ -101,12 +101,15 @@ pub struct ReceivedSend {
     pub error_code: Option<i64>,
 }
 
-/// Counters since start.
-#[derive(Debug, Clone, Serialize, Default)]
+/// Counters since start (`GET /sim/v1/stats`; the bench reads them too).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "camelCase")]
 pub struct SimStats {
+    /// Send requests that reached the simulator.
     pub received: u64,
+    /// Sends it accepted (answered with a wamid).
     pub accepted: u64,
+    /// Sends it refused with a Cloud API error.
     pub rejected: u64,
     /// Unix milliseconds of the first and the last send received.
     pub first_at: Option<i64>,
@@ -154,6 +157,12 @@ impl Sim {
     }
 
     /// All the simulator's routes, state applied.
+    /// What the simulator saw and did (`/received`, `/stats`, `/webhooks`),
+    /// for mounting under another router.
+    pub fn observe_routes<S: Clone + Send + Sync + 'static>(&self) -> axum::Router<S> {
+        http::observe_routes(self.clone())
+    }
+
     pub fn router(&self) -> axum::Router {
         http::router(self.clone())
     }

@@ -196,7 +196,7 @@ impl Sim {
                 parent_user_id: None,
             },
             Recipient::User { bsuid }
-                if bsuid.get(2..).is_some_and(|rest| rest.starts_with(".ENT.")) =>
+                if wagate_domain::Bsuid::parse(bsuid).is_ok_and(|user| user.is_parent()) =>
             {
                 User {
                     phone: state.phone_of_user(bsuid),

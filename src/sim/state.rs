@@ -129,7 +129,7 @@ impl State {
     }
 
     pub fn stats(&self) -> SimStats {
-        self.stats.clone()
+        self.stats
     }
 
     /// The user wrote to the business at `at`: opens the window for each of

@@ -96,15 +96,17 @@ pub trait MessageStore: Send + Sync {
 /// A claim hands out due parts of one source, best `sort_key` first, and
 /// never a part while a lower messageIndex of the same message is still in
 /// the outbox (so one destination's messages go out in index order). A
-/// claimed part is leased to `owner` until `lease_until`; nobody else can
-/// claim it before then, and an outcome is only recorded while its recorder
-/// still holds the lease.
+/// claimed part is leased until `lease_until` under `lease`, a name unique
+/// to the claim (so that even the same instance claiming the part again
+/// after its lease ran out holds a different lease); nobody can claim it
+/// before then, and an outcome is only recorded while its lease still holds
+/// the part.
 #[async_trait]
 pub trait OutboxStore: Send + Sync {
     async fn claim(
         &self,
         source: &str,
-        owner: &str,
+        lease: &str,
         now: Millis,
         lease_until: Millis,
         limit: u32,
@@ -112,8 +114,8 @@ pub trait OutboxStore: Send + Sync {
     /// Records the outcomes in one transaction; for each, whether it was
     /// recorded (`false`: the lease was lost to another owner).
     async fn record(&self, outcomes: &[Outcome]) -> StoreResult<Vec<bool>>;
-    /// Gives back leases of parts `owner` claimed but did not try.
-    async fn release(&self, owner: &str, parts: &[(String, u32)]) -> StoreResult<()>;
+    /// Gives back the parts of `lease` that were not tried.
+    async fn release(&self, lease: &str, parts: &[(String, u32)]) -> StoreResult<()>;
     /// The sources that have any work in the outbox.
     async fn outbox_sources(&self) -> StoreResult<Vec<String>>;
     /// Events after `after_id`, oldest first, at most `limit`.

@@ -269,6 +269,8 @@ pub struct ClaimedPart {
     pub expires_at: Millis,
     /// Submissions tried so far.
     pub attempts: u32,
+    /// The lease this claim holds (unique per claim); outcomes name it.
+    pub lease: String,
 }
 
 /// What became of one claimed part. Recorded only while the recorder still
@@ -278,7 +280,8 @@ pub struct Outcome {
     pub message_id: String,
     pub message_index: u32,
     pub account_id: String,
-    pub lease_owner: String,
+    /// The lease of the claim that tried the part.
+    pub lease: String,
     pub at: Millis,
     /// Whether a submission was tried (counts towards the resend maximum).
     pub attempted: bool,

@@ -299,8 +299,12 @@ mod tests {
 
     #[tokio::test]
     async fn an_unreachable_api_is_reported_as_such() {
-        // Port 9 (discard) on loopback is closed here: the connect fails fast.
-        let error = client("http://127.0.0.1:9")
+        // A port that was just free: nothing listens there any more.
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|listener| listener.local_addr())
+            .expect("a free port")
+            .port();
+        let error = client(&format!("http://127.0.0.1:{port}"))
             .send_message("pnid", "token", "{}")
             .await
             .expect_err("unreachable");

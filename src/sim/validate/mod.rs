@@ -211,15 +211,10 @@ fn recipient(map: &Map<String, Value>) -> Checked<Recipient> {
 }
 
 /// Whether `text` is a business-scoped user id: `SE.13491208655302741918`,
-/// or the parent form `SE.ENT.11815799212886844830`.
+/// or the parent form `SE.ENT.11815799212886844830` (exactly, with no
+/// surrounding space: Meta takes ids as given).
 pub fn is_bsuid(text: &str) -> bool {
-    text.split_once('.').is_some_and(|(country, rest)| {
-        let id = rest.strip_prefix("ENT.").unwrap_or(rest);
-        country.len() == 2
-            && country.bytes().all(|b| b.is_ascii_uppercase())
-            && (1..=128).contains(&id.len())
-            && id.bytes().all(|b| b.is_ascii_alphanumeric())
-    })
+    text.trim() == text && wagate_domain::Bsuid::parse(text).is_ok()
 }
 
 fn bsuid(text: &str) -> Checked<String> {

@@ -6,6 +6,7 @@
 //! path batches many requests per transaction, which is where SQLite's write
 //! throughput comes from (one commit, one fsync, for the whole batch).
 
+mod accept;
 mod outbox;
 mod rows;
 
@@ -283,59 +284,7 @@ impl TenantStore for SqliteStore {
 impl MessageStore for SqliteStore {
     async fn accept(&self, batch: &[NewRequest]) -> StoreResult<()> {
         let mut tx = self.writer.begin().await?;
-        for request in batch {
-            let custom_parameters = serde_json::to_string(&request.custom_parameters)?;
-            let gate_ids = serde_json::to_string(&request.gate_ids)?;
-            for message in &request.messages {
-                sqlx::query(
-                    "INSERT INTO messages (message_id, account_id, username, source, destination, ref_id,
-                         priority, expires_at, created_at, platform_service_id, platform_service_type,
-                         platform_transaction_id, custom_parameters, gate_ids)
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
-                )
-                .bind(&message.message_id)
-                .bind(&request.account_id)
-                .bind(&request.username)
-                .bind(&request.source)
-                .bind(&message.destination)
-                .bind(&request.ref_id)
-                .bind(request.priority.as_str())
-                .bind(request.expires_at)
-                .bind(request.created_at)
-                .bind(&request.platform.platform_service_id)
-                .bind(&request.platform.platform_service_type)
-                .bind(&request.platform.platform_transaction_id)
-                .bind(&custom_parameters)
-                .bind(&gate_ids)
-                .execute(&mut *tx)
-                .await?;
-                for part in &message.parts {
-                    sqlx::query(
-                        "INSERT INTO message_parts (message_id, message_index, message_type, cloud_body,
-                             state, result_code, updated_at)
-                         VALUES ($1, $2, $3, $4, 'QUEUED', 112001, $5)",
-                    )
-                    .bind(&message.message_id)
-                    .bind(i64::from(part.message_index))
-                    .bind(&part.message_type)
-                    .bind(&part.cloud_body)
-                    .bind(request.created_at)
-                    .execute(&mut *tx)
-                    .await?;
-                    sqlx::query(
-                        "INSERT INTO outbox (message_id, message_index, source, sort_key, due_at)
-                         VALUES ($1, $2, $3, $4, $5)",
-                    )
-                    .bind(&message.message_id)
-                    .bind(i64::from(part.message_index))
-                    .bind(&request.source)
-                    .bind(request.created_at - request.priority.lead_millis())
-                    .bind(request.created_at)
-                    .execute(&mut *tx)
-                    .await?;
-                }
-            }
-        }
+        accept::insert_batch(&mut tx, batch).await?;
         tx.commit().await?;
         Ok(())
     }

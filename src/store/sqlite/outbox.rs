@@ -4,8 +4,11 @@
 //! Every write goes through the single writer connection, so a claim (read
 //! the due rows, then lease them) cannot interleave with another claim.
 
+use std::collections::HashSet;
+
 use async_trait::async_trait;
-use sqlx::Row;
+use serde_json::{Value, json};
+use sqlx::{Row, SqliteConnection};
 use wagate_domain::Priority;
 
 use super::SqliteStore;
@@ -20,14 +23,14 @@ impl OutboxStore for SqliteStore {
     async fn claim(
         &self,
         source: &str,
-        owner: &str,
+        lease: &str,
         now: Millis,
         lease_until: Millis,
         limit: u32,
     ) -> StoreResult<Vec<ClaimedPart>> {
         let mut tx = self.writer.begin().await?;
         let rows = sqlx::query(
-            "SELECT o.message_id, o.message_index, m.account_id, m.destination, m.priority,
+            "SELECT o.rowid AS outbox_row, o.message_id, o.message_index, m.account_id, m.destination, m.priority,
                     m.expires_at, p.message_type, p.cloud_body, p.attempts
              FROM outbox o
              JOIN message_parts p ON p.message_id = o.message_id AND p.message_index = o.message_index
@@ -46,17 +49,25 @@ impl OutboxStore for SqliteStore {
         .await?;
         let claimed = rows
             .iter()
-            .map(ClaimedPart::from_row)
+            .map(|row| {
+                ClaimedPart::from_row(row).map(|part| ClaimedPart {
+                    lease: lease.to_owned(),
+                    ..part
+                })
+            })
             .collect::<StoreResult<Vec<_>>>()?;
-        for part in &claimed {
+        if !claimed.is_empty() {
+            let rows = rows
+                .iter()
+                .map(|row| row.try_get::<i64, _>("outbox_row"))
+                .collect::<Result<Vec<_>, _>>()?;
             sqlx::query(
                 "UPDATE outbox SET lease_owner = $1, lease_until = $2
-                 WHERE message_id = $3 AND message_index = $4",
+                 WHERE rowid IN (SELECT value FROM json_each($3))",
             )
-            .bind(owner)
+            .bind(lease)
             .bind(lease_until)
-            .bind(&part.message_id)
-            .bind(i64::from(part.message_index))
+            .bind(serde_json::to_string(&rows)?)
             .execute(&mut *tx)
             .await?;
         }
@@ -66,89 +77,12 @@ impl OutboxStore for SqliteStore {
 
     async fn record(&self, outcomes: &[Outcome]) -> StoreResult<Vec<bool>> {
         let mut tx = self.writer.begin().await?;
-        let mut recorded = Vec::with_capacity(outcomes.len());
-        for outcome in outcomes {
-            let index = i64::from(outcome.message_index);
-            let still_ours = match &outcome.change {
-                OutcomeChange::Resend {
-                    due_at, sort_key, ..
-                } => sqlx::query(
-                    "UPDATE outbox SET due_at = $1, sort_key = $2, lease_owner = NULL, lease_until = 0
-                     WHERE message_id = $3 AND message_index = $4 AND lease_owner = $5",
-                )
-                .bind(due_at)
-                .bind(sort_key),
-                OutcomeChange::Submitted { .. } | OutcomeChange::Finished { .. } => sqlx::query(
-                    "DELETE FROM outbox
-                     WHERE message_id = $1 AND message_index = $2 AND lease_owner = $3",
-                ),
-            }
-            .bind(&outcome.message_id)
-            .bind(index)
-            .bind(&outcome.lease_owner)
-            .execute(&mut *tx)
-            .await?
-            .rows_affected()
-                == 1;
-            recorded.push(still_ours);
-            if !still_ours {
-                continue;
-            }
-            let status = outcome.change.status();
-            let wamid = match &outcome.change {
-                OutcomeChange::Submitted { wamid, .. } => Some(wamid.as_str()),
-                _ => None,
-            };
-            sqlx::query(
-                "UPDATE message_parts
-                 SET state = $1, result_code = $2, updated_at = $3, attempts = attempts + $4,
-                     wamid = COALESCE($5, wamid)
-                 WHERE message_id = $6 AND message_index = $7",
-            )
-            .bind(status.state.as_str())
-            .bind(i64::from(status.result_code))
-            .bind(outcome.at)
-            .bind(i64::from(outcome.attempted))
-            .bind(wamid)
-            .bind(&outcome.message_id)
-            .bind(index)
-            .execute(&mut *tx)
-            .await?;
-            let details = status
-                .details
-                .as_ref()
-                .map(serde_json::to_string)
-                .transpose()?;
-            let status_id: i64 = sqlx::query_scalar(
-                "INSERT INTO message_statuses (message_id, message_index, state, result_code, description, details, at)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
-            )
-            .bind(&outcome.message_id)
-            .bind(index)
-            .bind(status.state.as_str())
-            .bind(i64::from(status.result_code))
-            .bind(&status.description)
-            .bind(details)
-            .bind(outcome.at)
-            .fetch_one(&mut *tx)
-            .await?;
-            sqlx::query(
-                "INSERT INTO events (account_id, message_id, message_index, status_id, created_at)
-                 VALUES ($1, $2, $3, $4, $5)",
-            )
-            .bind(&outcome.account_id)
-            .bind(&outcome.message_id)
-            .bind(index)
-            .bind(status_id)
-            .bind(outcome.at)
-            .execute(&mut *tx)
-            .await?;
-        }
+        let recorded = record_batch(&mut tx, outcomes).await?;
         tx.commit().await?;
         Ok(recorded)
     }
 
-    async fn release(&self, owner: &str, parts: &[(String, u32)]) -> StoreResult<()> {
+    async fn release(&self, lease: &str, parts: &[(String, u32)]) -> StoreResult<()> {
         let mut tx = self.writer.begin().await?;
         for (message_id, index) in parts {
             sqlx::query(
@@ -157,7 +91,7 @@ impl OutboxStore for SqliteStore {
             )
             .bind(message_id)
             .bind(i64::from(*index))
-            .bind(owner)
+            .bind(lease)
             .execute(&mut *tx)
             .await?;
         }
@@ -214,6 +148,128 @@ impl FromSqliteRow for ClaimedPart {
             cloud_body: row.try_get("cloud_body")?,
             expires_at: row.try_get("expires_at")?,
             attempts: u32::try_from(attempts).unwrap_or(u32::MAX),
+            lease: String::new(),
         })
     }
+}
+
+/// Records outcomes in six statements, however many there are (see
+/// [`super::accept`] for why statements are counted): settle the outbox rows
+/// still held by the outcome's lease, then for those update the parts,
+/// append the statuses and queue an event for each.
+async fn record_batch(
+    connection: &mut SqliteConnection,
+    outcomes: &[Outcome],
+) -> StoreResult<Vec<bool>> {
+    let rows = outcomes
+        .iter()
+        .map(outcome_row)
+        .collect::<StoreResult<Vec<_>>>()?;
+    let (resends, settled): (Vec<&Value>, Vec<&Value>) = rows
+        .iter()
+        .partition(|row| row.get("due").is_some_and(|due| !due.is_null()));
+    let mut still_leased: HashSet<(String, i64)> = HashSet::new();
+    for row in sqlx::query(
+        "DELETE FROM outbox
+         WHERE (message_id, message_index, lease_owner) IN
+               (SELECT value ->> 'id', value ->> 'index', value ->> 'owner' FROM json_each($1))
+         RETURNING message_id, message_index",
+    )
+    .bind(serde_json::to_string(&settled)?)
+    .fetch_all(&mut *connection)
+    .await?
+    .into_iter()
+    .chain(
+        sqlx::query(
+            "UPDATE outbox SET due_at = j.due, sort_key = j.sort_key, lease_owner = NULL, lease_until = 0
+             FROM (SELECT value ->> 'id' AS id, value ->> 'index' AS idx, value ->> 'owner' AS owner,
+                          value ->> 'due' AS due, value ->> 'sortKey' AS sort_key
+                   FROM json_each($1)) AS j
+             WHERE outbox.message_id = j.id AND outbox.message_index = j.idx
+               AND outbox.lease_owner = j.owner
+             RETURNING outbox.message_id, outbox.message_index",
+        )
+        .bind(serde_json::to_string(&resends)?)
+        .fetch_all(&mut *connection)
+        .await?,
+    ) {
+        still_leased.insert((row.try_get("message_id")?, row.try_get("message_index")?));
+    }
+    // Each settled row counts for one outcome only (the first of the batch).
+    let recorded: Vec<bool> = outcomes
+        .iter()
+        .map(|outcome| {
+            still_leased.remove(&(outcome.message_id.clone(), i64::from(outcome.message_index)))
+        })
+        .collect();
+    let kept: Vec<&Value> = rows
+        .iter()
+        .zip(&recorded)
+        .filter_map(|(row, recorded)| recorded.then_some(row))
+        .collect();
+    if kept.is_empty() {
+        return Ok(recorded);
+    }
+    let kept = serde_json::to_string(&kept)?;
+    sqlx::query(
+        "UPDATE message_parts
+         SET state = j.state, result_code = j.code, updated_at = j.at,
+             attempts = attempts + j.attempted, wamid = COALESCE(j.wamid, message_parts.wamid)
+         FROM (SELECT value ->> 'id' AS id, value ->> 'index' AS idx, value ->> 'state' AS state,
+                      value ->> 'code' AS code, value ->> 'at' AS at,
+                      value ->> 'attempted' AS attempted, value ->> 'wamid' AS wamid
+               FROM json_each($1)) AS j
+         WHERE message_parts.message_id = j.id AND message_parts.message_index = j.idx",
+    )
+    .bind(&kept)
+    .execute(&mut *connection)
+    .await?;
+    let last_status: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) FROM message_statuses")
+        .fetch_one(&mut *connection)
+        .await?;
+    sqlx::query(
+        "INSERT INTO message_statuses (message_id, message_index, state, result_code, description, details, at)
+         SELECT value ->> 'id', value ->> 'index', value ->> 'state', value ->> 'code',
+                value ->> 'description', value ->> 'details', value ->> 'at'
+         FROM json_each($1) ORDER BY key",
+    )
+    .bind(&kept)
+    .execute(&mut *connection)
+    .await?;
+    sqlx::query(
+        "INSERT INTO events (account_id, message_id, message_index, status_id, created_at)
+         SELECT m.account_id, s.message_id, s.message_index, s.id, s.at
+         FROM message_statuses s JOIN messages m ON m.message_id = s.message_id
+         WHERE s.id > $1 ORDER BY s.id",
+    )
+    .bind(last_status)
+    .execute(&mut *connection)
+    .await?;
+    Ok(recorded)
+}
+
+/// One outcome as the JSON the batch statements read.
+fn outcome_row(outcome: &Outcome) -> StoreResult<Value> {
+    let status = outcome.change.status();
+    let (due, sort_key, wamid) = match &outcome.change {
+        OutcomeChange::Resend {
+            due_at, sort_key, ..
+        } => (Some(*due_at), Some(*sort_key), None),
+        OutcomeChange::Submitted { wamid, .. } => (None, None, Some(wamid.as_str())),
+        OutcomeChange::Finished { .. } => (None, None, None),
+    };
+    Ok(json!({
+        "id": outcome.message_id,
+        "index": outcome.message_index,
+        "owner": outcome.lease,
+        "due": due,
+        "sortKey": sort_key,
+        "wamid": wamid,
+        "state": status.state.as_str(),
+        "code": status.result_code,
+        "description": status.description,
+        "details": status.details.as_ref().map(serde_json::to_string).transpose()?,
+        "at": outcome.at,
+        "attempted": i64::from(outcome.attempted),
+    }))
 }
