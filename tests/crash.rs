@@ -6,15 +6,15 @@
 mod common;
 
 use std::collections::HashMap;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use common::process::Process;
-use common::{ADMIN_TOKEN, read};
+use common::{Gateway, poll, read, request, template};
 use serde_json::{Value, json};
 
 const REQUESTS: usize = 4;
 const PER_REQUEST: usize = 20;
-const THROUGHPUT: u32 = 20;
+const THROUGHPUT: usize = 20;
 
 fn gateway(database: &str, sim: &str) -> Process {
     Process::serve(
@@ -32,74 +32,55 @@ fn gateway(database: &str, sim: &str) -> Process {
             "2s",
             "--resend-interval",
             "100ms",
+            "--callback-allow-private",
+            "true",
         ],
     )
 }
 
-async fn get_json(client: &reqwest::Client, url: String) -> Value {
-    let (status, body) = read(client.get(url).send().await.expect("GET")).await;
+async fn sim_json(sim: &Gateway, path: &str) -> Value {
+    let (status, body) = read(
+        sim.client
+            .get(format!("{}/sim/v1/{path}", sim.base))
+            .send()
+            .await
+            .expect("GET"),
+    )
+    .await;
     assert_eq!(status, 200, "{body}");
     body
+}
+
+async fn sends_received(sim: &Gateway) -> u64 {
+    sim_json(sim, "stats").await["received"]
+        .as_u64()
+        .unwrap_or(0)
 }
 
 #[tokio::test]
 async fn a_gateway_killed_while_submitting_resumes_and_sends_everything() {
     let dir = tempfile::tempdir().expect("temp dir");
     let database = format!("sqlite://{}", dir.path().join("wagate.db").display());
-    let client = reqwest::Client::new();
-    let sim = Process::start(
+    let sim_process = Process::start(
         &["sim", "--listen", "127.0.0.1:0", "--status-delay", "1ms"],
         "wagate sim listening on ",
     );
+    let sim = sim_process.gateway();
 
     let mut first = gateway(&database, &sim.base);
-    let owner = json!({"platformId": "crash", "platformPartnerId": "crash-p"});
-    for (path, extra) in [
-        ("accounts", json!({})),
-        (
-            "users",
-            json!({"username": "crash", "password": "crash-password"}),
-        ),
-        (
-            "sources",
-            json!({"number": "+46700000300", "phoneNumberId": "pnid-crash", "throughput": THROUGHPUT}),
-        ),
-    ] {
-        let mut body = owner.clone();
-        if let (Some(body), Some(extra)) = (body.as_object_mut(), extra.as_object()) {
-            body.extend(extra.clone());
-        }
-        let response = client
-            .post(format!("{}/admin/v1/{path}", first.base))
-            .bearer_auth(ADMIN_TOKEN)
-            .json(&body)
-            .send()
-            .await
-            .expect("admin");
-        assert_eq!(response.status(), 201, "{path}");
-    }
+    let tenant = first
+        .gateway()
+        .tenant_with("crash", "+46700000300", json!({"throughput": THROUGHPUT}))
+        .await;
     let mut message_ids = Vec::new();
     let mut destinations = Vec::new();
-    for request in 0..REQUESTS {
+    for batch in 0..REQUESTS {
         let batch: Vec<String> = (0..PER_REQUEST)
-            .map(|n| format!("+46705{request:02}{n:04}"))
+            .map(|n| format!("+46705{batch:02}{n:04}"))
             .collect();
-        let body = json!({
-            "platformId": "crash", "platformPartnerId": "crash-p", "source": "+46700000300",
-            "priority": "NORMAL", "refId": format!("crash-{request}"),
-            "destinations": batch,
-            "messages": [{"type": "template", "template": {"name": "crash_notice", "language": {"code": "en"}}}]
-        });
-        let (status, answer) = read(
-            client
-                .post(format!("{}/whatsapp-message/messages", first.base))
-                .basic_auth("crash", Some("crash-password"))
-                .json(&body)
-                .send()
-                .await
-                .expect("send"),
-        )
-        .await;
+        let to: Vec<&str> = batch.iter().map(String::as_str).collect();
+        let body = request(&tenant, &to, json!([template("crash_notice")]));
+        let (status, answer) = first.gateway().send(&tenant, &body).await;
         assert_eq!(status, 200, "{answer}");
         message_ids.extend(
             answer["messageIds"]
@@ -112,50 +93,49 @@ async fn a_gateway_killed_while_submitting_resumes_and_sends_everything() {
     }
     let total = REQUESTS * PER_REQUEST;
 
-    // Kill it mid-way through the submissions.
-    let deadline = Instant::now() + Duration::from_secs(60);
-    loop {
-        let stats = get_json(&client, format!("{}/sim/v1/stats", sim.base)).await;
-        if stats["received"].as_u64().unwrap_or(0) >= (total / 4) as u64 {
-            break;
+    // Kill it a quarter of the way through the submissions.
+    poll(Duration::from_secs(60), "the first submissions", || async {
+        let received = sends_received(&sim).await;
+        if received >= (total / 4) as u64 {
+            Ok(())
+        } else {
+            Err(format!("{received} received"))
         }
-        assert!(
-            Instant::now() < deadline,
-            "submissions never started: {stats}"
-        );
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
+    })
+    .await;
     first.kill();
-    let at_kill = get_json(&client, format!("{}/sim/v1/stats", sim.base)).await["received"]
-        .as_u64()
-        .unwrap_or(0);
+    let at_kill = sends_received(&sim).await;
     assert!(
         at_kill < total as u64,
         "everything was sent before the kill; nothing to resume"
     );
 
     let second = gateway(&database, &sim.base);
-    let deadline = Instant::now() + Duration::from_secs(90);
-    let counts = loop {
-        let received = get_json(&client, format!("{}/sim/v1/received", sim.base)).await;
-        let mut counts: HashMap<String, usize> = HashMap::new();
-        for record in received.as_array().into_iter().flatten() {
-            if record["status"] == 200
-                && let Some(to) = record["body"]["to"].as_str()
+    let counts: HashMap<String, usize> = poll(
+        Duration::from_secs(90),
+        "every destination after the restart",
+        || async {
+            let mut counts: HashMap<String, usize> = HashMap::new();
+            for record in sim_json(&sim, "received")
+                .await
+                .as_array()
+                .into_iter()
+                .flatten()
             {
-                *counts.entry(to.to_owned()).or_default() += 1;
+                if record["status"] == 200
+                    && let Some(to) = record["body"]["to"].as_str()
+                {
+                    *counts.entry(to.to_owned()).or_default() += 1;
+                }
             }
-        }
-        if counts.len() == total {
-            break counts;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "only {} of {total} destinations reached the simulator after the restart",
-            counts.len()
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    };
+            if counts.len() == total {
+                Ok(counts)
+            } else {
+                Err(format!("{} of {total} destinations", counts.len()))
+            }
+        },
+    )
+    .await;
     assert!(destinations.iter().all(|to| counts.contains_key(to)));
     let duplicates: usize = counts.values().map(|count| count - 1).sum();
     println!(
@@ -165,30 +145,18 @@ async fn a_gateway_killed_while_submitting_resumes_and_sends_everything() {
     // Only submissions in flight at the kill can repeat: at most one per
     // concurrent slot of the source (throughput / 2, at least 4).
     assert!(
-        duplicates <= (THROUGHPUT as usize / 2).max(4),
+        duplicates <= (THROUGHPUT / 2).max(4),
         "{duplicates} duplicates"
     );
     assert!(counts.values().all(|count| *count <= 2), "{counts:?}");
 
     // The restarted gateway recorded every submission.
+    let restarted = second.gateway();
     for id in &message_ids {
-        let deadline = Instant::now() + Duration::from_secs(30);
-        loop {
-            let (status, message) = read(
-                client
-                    .get(format!("{}/whatsapp-message/messages/{id}", second.base))
-                    .basic_auth("crash", Some("crash-password"))
-                    .send()
-                    .await
-                    .expect("status"),
-            )
+        restarted
+            .status_when(&tenant, id, "the submission", |part| {
+                part["state"] == "SUBMITTED"
+            })
             .await;
-            assert_eq!(status, 200, "{message}");
-            if message["messages"][0]["state"] == "SUBMITTED" {
-                break;
-            }
-            assert!(Instant::now() < deadline, "{id} not submitted: {message:#}");
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
     }
 }

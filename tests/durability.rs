@@ -5,7 +5,6 @@
 mod common;
 
 use common::process::Process;
-use common::{ADMIN_TOKEN, read};
 use serde_json::{Value, json};
 
 /// The gateway submits to a Cloud API that is not there (and resends only
@@ -32,57 +31,29 @@ fn start(database: &str) -> Process {
 async fn a_queued_message_survives_sigkill() {
     let dir = tempfile::tempdir().expect("temp dir");
     let database = format!("sqlite://{}", dir.path().join("wagate.db").display());
-    let client = reqwest::Client::new();
 
     let mut gateway = start(&database);
-    let owner = json!({"platformId": "p1", "platformPartnerId": "pp1"});
-    for (path, extra) in [
-        ("accounts", json!({})),
-        (
-            "users",
-            json!({"username": "ann", "password": "ann-password"}),
-        ),
-        (
-            "sources",
-            json!({"number": "+46700000001", "phoneNumberId": "pnid-durable"}),
-        ),
-        (
-            "gates",
-            json!({"id": "g1", "url": "http://127.0.0.1:9/dlr"}),
-        ),
-    ] {
-        let mut body = owner.clone();
-        body.as_object_mut()
-            .expect("object")
-            .extend(extra.as_object().expect("object").clone());
-        let response = client
-            .post(format!("{}/admin/v1/{path}", gateway.base))
-            .bearer_auth(ADMIN_TOKEN)
-            .json(&body)
-            .send()
-            .await
-            .expect("admin");
-        assert_eq!(response.status(), 201, "{path}");
-    }
-    let request = json!({
-        "platformId": "p1", "platformPartnerId": "pp1", "priority": "LOW", "refId": "durable-1",
-        "source": "+46700000001", "destinations": ["+46701234567", "SE.11815799212886844830"],
-        "eventReportGates": ["g1"], "customParameters": {"k": "v"},
-        "messages": [
+    let tenant = gateway.gateway().tenant("durable", "+46700000001").await;
+    let mut body = common::request(
+        &tenant,
+        &["+46701234567", "SE.11815799212886844830"],
+        json!([
             {"type": "text", "text": {"body": "survive this"}},
             {"type": "image", "image": {"link": "https://example.com/a.png", "caption": "and this"}}
-        ]
-    });
-    let (status, answer) = read(
-        client
-            .post(format!("{}/whatsapp-message/messages", gateway.base))
-            .basic_auth("ann", Some("ann-password"))
-            .json(&request)
-            .send()
-            .await
-            .expect("send"),
-    )
-    .await;
+        ]),
+    );
+    if let Some(fields) = body.as_object_mut() {
+        fields.extend(
+            json!({
+                "priority": "LOW", "refId": "durable-1",
+                "eventReportGates": [tenant.gate_id], "customParameters": {"k": "v"}
+            })
+            .as_object()
+            .cloned()
+            .unwrap_or_default(),
+        );
+    }
+    let (status, answer) = gateway.gateway().send(&tenant, &body).await;
     gateway.kill();
     assert_eq!(status, 200, "{answer}");
     let ids: Vec<String> = answer["messageIds"]
@@ -92,22 +63,15 @@ async fn a_queued_message_survives_sigkill() {
         .map(|id| id.as_str().expect("id").to_owned())
         .collect();
 
-    let gateway = start(&database);
+    let restarted = start(&database);
+    let gateway = restarted.gateway();
     for (id, destination) in ids.iter().zip(["+46701234567", "SE.11815799212886844830"]) {
-        let (status, message) = read(
-            client
-                .get(format!("{}/whatsapp-message/messages/{id}", gateway.base))
-                .basic_auth("ann", Some("ann-password"))
-                .send()
-                .await
-                .expect("status"),
-        )
-        .await;
+        let (status, message) = gateway.status(&tenant, id).await;
         assert_eq!(status, 200, "{message}");
         assert_eq!(message["destination"], destination);
         assert_eq!(message["refId"], "durable-1");
         assert_eq!(message["priority"], "LOW");
-        assert_eq!(message["eventReportGates"], json!(["g1"]));
+        assert_eq!(message["eventReportGates"], json!([tenant.gate_id]));
         assert_eq!(message["customParameters"], json!({"k": "v"}));
         let parts = message["messages"].as_array().expect("parts");
         assert_eq!(parts.len(), 2);

@@ -15,9 +15,26 @@ use wagate::cli::Cli;
 
 pub const ADMIN_TOKEN: &str = "test-admin-token";
 
-pub struct TestApp {
+/// A gateway reached over HTTP, in-process or a child process.
+#[derive(Clone)]
+pub struct Gateway {
+    /// `http://127.0.0.1:PORT`
     pub base: String,
     pub client: reqwest::Client,
+}
+
+impl Gateway {
+    pub fn at(base: &str) -> Self {
+        Self {
+            base: base.to_owned(),
+            client: reqwest::Client::new(),
+        }
+    }
+}
+
+/// A gateway running in this process, stopped when dropped.
+pub struct TestApp {
+    gateway: Gateway,
     shutdown: Option<oneshot::Sender<()>>,
     task: Option<JoinHandle<anyhow::Result<()>>>,
     _dir: tempfile::TempDir,
@@ -68,8 +85,7 @@ pub async fn spawn_app_with(extra_args: &[&str]) -> TestApp {
         let _ = stop.await;
     }));
     let app = TestApp {
-        base,
-        client: reqwest::Client::new(),
+        gateway: Gateway::at(&base),
         shutdown: Some(shutdown),
         task: Some(task),
         _dir: dir,
@@ -84,14 +100,43 @@ where
     F: FnMut() -> Fut,
     Fut: std::future::Future<Output = bool>,
 {
-    let deadline = Instant::now() + within;
-    while Instant::now() < deadline {
-        if condition().await {
-            return;
+    poll(within, what, || {
+        let check = condition();
+        async move {
+            if check.await {
+                Ok(())
+            } else {
+                Err(String::new())
+            }
         }
-        tokio::time::sleep(Duration::from_millis(20)).await;
+    })
+    .await
+}
+
+/// Polls `probe` until it gives a value or `within` passes; the panic
+/// carries what the last try said.
+pub async fn poll<T, F, Fut>(within: Duration, what: &str, mut probe: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<T, String>>,
+{
+    let deadline = Instant::now() + within;
+    loop {
+        match probe().await {
+            Ok(value) => return value,
+            Err(last) if Instant::now() >= deadline => {
+                panic!("timed out waiting for {what}; last: {last}")
+            }
+            Err(_) => tokio::time::sleep(Duration::from_millis(20)).await,
+        }
     }
-    panic!("timed out waiting for {what}");
+}
+
+impl std::ops::Deref for TestApp {
+    type Target = Gateway;
+    fn deref(&self) -> &Gateway {
+        &self.gateway
+    }
 }
 
 impl TestApp {
@@ -114,7 +159,9 @@ impl TestApp {
             task.await.expect("join").expect("server result");
         }
     }
+}
 
+impl Gateway {
     /// An admin API call; returns status and JSON body (Null when empty).
     pub async fn admin(
         &self,
@@ -225,19 +272,15 @@ impl TestApp {
 
     /// Polls the simulator until it has received at least `count` sends.
     pub async fn sim_received_at_least(&self, count: usize) -> Vec<Value> {
-        let deadline = Instant::now() + Duration::from_secs(60);
-        loop {
+        poll(Duration::from_secs(60), "the simulator's sends", || async {
             let received = self.sim_received().await;
             if received.len() >= count {
-                return received;
+                Ok(received)
+            } else {
+                Err(format!("{} of {count} sends", received.len()))
             }
-            assert!(
-                Instant::now() < deadline,
-                "the simulator received {} of {count} sends",
-                received.len()
-            );
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
+        })
+        .await
     }
 
     /// Polls the status query until every part of `message_id` satisfies
@@ -249,20 +292,17 @@ impl TestApp {
         what: &str,
         done: impl Fn(&Value) -> bool,
     ) -> Value {
-        let deadline = Instant::now() + Duration::from_secs(30);
-        loop {
+        poll(Duration::from_secs(30), what, || async {
             let (status, body) = self.status(tenant, message_id).await;
             assert_eq!(status, 200, "{body}");
             let parts = body["messages"].as_array().cloned().unwrap_or_default();
             if !parts.is_empty() && parts.iter().all(&done) {
-                return body;
+                Ok(body)
+            } else {
+                Err(format!("{body:#}"))
             }
-            assert!(
-                Instant::now() < deadline,
-                "timed out waiting for {what}; last status: {body:#}"
-            );
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
+        })
+        .await
     }
 
     /// `GET /whatsapp-message/messages/{id}` as `tenant`.

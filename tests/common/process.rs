@@ -63,6 +63,11 @@ impl Process {
         Self::start(&args, "wagate listening on ")
     }
 
+    /// Its HTTP helpers.
+    pub fn gateway(&self) -> super::Gateway {
+        super::Gateway::at(&self.base)
+    }
+
     /// SIGKILL, and reap.
     pub fn kill(&mut self) {
         self.child.kill().expect("SIGKILL");

@@ -1,3 +1,7 @@
+//! The simulator's validation, rule by rule: every message type the
+//! gateway can produce passes (including every spec fixture's Cloud API
+//! body), and each way Meta refuses a body is refused with its details.
+
 use std::path::Path;
 
 use serde_json::{Value, json};
