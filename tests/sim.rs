@@ -190,6 +190,18 @@ impl Harness {
         (status, body)
     }
 
+    /// `GET {path}` on the simulator, as JSON.
+    async fn get_json(&self, path: &str) -> Value {
+        self.http
+            .get(format!("{}{path}", self.base))
+            .send()
+            .await
+            .expect("GET")
+            .json()
+            .await
+            .expect("JSON")
+    }
+
     async fn send(&self, body: &Value) -> (u16, Value) {
         self.post_raw(
             &format!("/v23.0/{PNID}/messages"),
@@ -649,15 +661,7 @@ async fn templates_tokens_and_bodies_are_checked_like_meta() {
     assert!(harness.sink.hits().is_empty());
 
     // The observation endpoints over HTTP.
-    let received: Value = harness
-        .http
-        .get(format!("{}/sim/v1/received?since=5", harness.base))
-        .send()
-        .await
-        .expect("received")
-        .json()
-        .await
-        .expect("JSON");
+    let received = harness.get_json("/sim/v1/received?since=5").await;
     let seqs: Vec<_> = received
         .as_array()
         .expect("array")
@@ -667,27 +671,11 @@ async fn templates_tokens_and_bodies_are_checked_like_meta() {
     assert_eq!(seqs, [6, 7]);
     assert_eq!(received[0]["phoneNumberId"], PNID);
     assert_eq!(received[0]["errorCode"], 100);
-    let stats: Value = harness
-        .http
-        .get(format!("{}/sim/v1/stats", harness.base))
-        .send()
-        .await
-        .expect("stats")
-        .json()
-        .await
-        .expect("JSON");
+    let stats = harness.get_json("/sim/v1/stats").await;
     assert_eq!(stats["received"], 7);
     assert_eq!(stats["rejected"], 7);
     assert!(stats["firstAt"].is_i64());
-    let webhooks: Value = harness
-        .http
-        .get(format!("{}/sim/v1/webhooks", harness.base))
-        .send()
-        .await
-        .expect("webhooks")
-        .json()
-        .await
-        .expect("JSON");
+    let webhooks = harness.get_json("/sim/v1/webhooks").await;
     assert_eq!(webhooks, json!([]));
 }
 
