@@ -15,6 +15,7 @@ use tokio::sync::oneshot;
 use url::Url;
 
 use crate::accept::Accepter;
+use crate::api::meta_webhook::{WebhookCommit, WebhookIntake};
 use crate::api::{self, AppState};
 use crate::auth::{PasswordChecker, random_token};
 use crate::cli::{ServeArgs, Upstream};
@@ -47,7 +48,16 @@ pub async fn run(
             .context("provisioning the demo tenant")?;
     }
 
-    let (sandbox, sim_stop) = start_sandbox(&args, address).await?;
+    // With the sandbox, a generated app secret signs the simulator's
+    // webhooks unless one is configured.
+    let meta_app_secret = args
+        .meta_app_secret
+        .clone()
+        .filter(|secret| !secret.expose_secret().is_empty())
+        .or_else(|| {
+            (args.upstream == Upstream::Sandbox).then(|| SecretString::from(random_token(32)))
+        });
+    let (sandbox, sim_stop) = start_sandbox(&args, address, meta_app_secret.as_ref()).await?;
     let cloud_api = CloudApiClient::new(CloudApiConfig {
         base_url: sandbox
             .as_ref()
@@ -82,7 +92,17 @@ pub async fn run(
     let waker = dispatcher.clone();
     let (accepter, accept_task) =
         Accepter::start(store.clone(), Arc::new(move |source| waker.wake(source)));
+    let (webhooks, webhook_task) = WebhookIntake::start(WebhookCommit {
+        store: store.clone(),
+    });
     let state = AppState {
+        webhooks,
+        meta_app_secret: meta_app_secret.map(Arc::new),
+        meta_verify_token: args
+            .meta_verify_token
+            .clone()
+            .filter(|token| !token.expose_secret().is_empty())
+            .map(Arc::new),
         store,
         accepter,
         passwords: PasswordChecker::new().context("preparing password checks")?,
@@ -116,6 +136,9 @@ pub async fn run(
     if tokio::time::timeout(grace, accept_task).await.is_err() {
         tracing::warn!("the accept path did not drain within the grace period");
     }
+    if tokio::time::timeout(grace, webhook_task).await.is_err() {
+        tracing::warn!("the webhook intake did not drain within the grace period");
+    }
     dispatcher.stop();
     if tokio::time::timeout(grace, dispatch_task).await.is_err() {
         tracing::warn!("in-flight submissions did not finish within the grace period");
@@ -132,6 +155,7 @@ pub async fn run(
 async fn start_sandbox(
     args: &ServeArgs,
     address: SocketAddr,
+    app_secret: Option<&SecretString>,
 ) -> anyhow::Result<(Option<(Sim, Url)>, Option<oneshot::Sender<()>>)> {
     if args.upstream != Upstream::Sandbox {
         return Ok((None, None));
@@ -140,13 +164,12 @@ async fn start_sandbox(
         Some(url) => url.clone(),
         None => own_webhook_url(address)?,
     };
-    let app_secret = args
-        .meta_app_secret
-        .clone()
-        .unwrap_or_else(|| SecretString::from(random_token(32)));
+    let app_secret = app_secret
+        .map(|secret| secret.expose_secret().to_owned())
+        .context("the sandbox needs an app secret")?;
     let sim = Sim::new(SimConfig {
         webhook_url: Some(webhook_url),
-        app_secret: app_secret.expose_secret().to_owned(),
+        app_secret,
         status_delay: args.sandbox_status_delay,
         record_limit: SANDBOX_RECORD_LIMIT,
     });

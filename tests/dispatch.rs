@@ -66,32 +66,59 @@ fn history(part: &Value) -> Vec<(u64, String)> {
 async fn each_sandbox_number_ends_in_its_state_with_its_history() {
     let app = spawn_app_with(FAST).await;
     let tenant = app.tenant("numbers", "+46700000100").await;
-    let submitted = |resends: usize| {
-        let mut steps = vec![(112406, "QUEUED".to_owned()); resends];
-        steps.push((112002, "SUBMITTED".to_owned()));
-        steps
+    let steps = |entries: &[(u64, &str)]| -> Vec<(u64, String)> {
+        entries
+            .iter()
+            .map(|(code, state)| (*code, (*state).to_owned()))
+            .collect()
     };
+    let resend = (112406, "QUEUED");
+    let submitted = (112002, "SUBMITTED");
+    let sent = (112006, "SENT");
+    let delivered = (112003, "DELIVERED");
+    let read = (112007, "READ");
     let cases = [
-        ("+46700009900", "SUBMITTED", submitted(0), 1),
-        ("+46700009901", "SUBMITTED", submitted(2), 3),
-        ("+46700009902", "SUBMITTED", submitted(1), 2),
         (
-            "+46700009903",
+            "+46700009900",
             "FAILED",
-            vec![(112403, "FAILED".to_owned())],
+            steps(&[submitted, (112404, "FAILED")]),
             1,
         ),
-        ("+46700009904", "SUBMITTED", submitted(0), 1),
-        ("+46700001234", "SUBMITTED", submitted(0), 1),
+        (
+            "+46700009901",
+            "READ",
+            steps(&[resend, resend, submitted, sent, delivered, read]),
+            3,
+        ),
+        (
+            "+46700009902",
+            "READ",
+            steps(&[resend, submitted, sent, delivered, read]),
+            2,
+        ),
+        ("+46700009903", "FAILED", steps(&[(112403, "FAILED")]), 1),
+        (
+            "+46700009904",
+            "DELIVERED",
+            steps(&[submitted, sent, delivered]),
+            1,
+        ),
+        (
+            "+46700001234",
+            "READ",
+            steps(&[submitted, sent, delivered, read]),
+            1,
+        ),
     ];
     let mut ids = Vec::new();
     for (destination, ..) in &cases {
         ids.push(send_one(&app, &tenant, destination, hello_world()).await);
     }
     for ((destination, state, steps, sends), id) in cases.iter().zip(&ids) {
-        let status = app.status_when(&tenant, id, destination, settled).await;
+        let status = app
+            .status_when(&tenant, id, destination, |part| part["state"] == *state)
+            .await;
         let part = &status["messages"][0];
-        assert_eq!(part["state"], *state, "{destination}: {part:#}");
         assert_eq!(&history(part), steps, "{destination}: {part:#}");
         let received = received_for(&app, destination).await;
         assert_eq!(received.len(), *sends, "{destination}: {received:#?}");
@@ -100,17 +127,22 @@ async fn each_sandbox_number_ends_in_its_state_with_its_history() {
             Some(part["cloudRequest"].clone()),
             "the simulator received exactly the stored body"
         );
-        if *state == "SUBMITTED" {
-            let wamid = received.last().and_then(|record| record["wamid"].as_str());
-            let last = part["history"].as_array().and_then(|h| h.last()).cloned();
-            assert_eq!(
-                last.as_ref()
-                    .and_then(|entry| entry["details"]["waMessageId"].as_str()),
-                wamid,
-                "{destination}: the submitted status carries the wamid"
-            );
-        }
+        let wamid = received.last().and_then(|record| record["wamid"].as_str());
+        let submission = part["history"]
+            .as_array()
+            .and_then(|history| history.iter().find(|entry| entry["resultCode"] == 112002))
+            .cloned();
+        assert_eq!(
+            submission
+                .as_ref()
+                .and_then(|entry| entry["details"]["waMessageId"].as_str()),
+            wamid,
+            "{destination}: the submitted status carries the wamid"
+        );
     }
+    // 9904 is never read, even now that the others have been.
+    let unread = app.status(&tenant, &ids[4]).await.1;
+    assert_eq!(unread["messages"][0]["state"], "DELIVERED");
     let refused = app.status(&tenant, &ids[3]).await.1;
     let last = &refused["messages"][0]["history"][1];
     assert!(
@@ -121,6 +153,9 @@ async fn each_sandbox_number_ends_in_its_state_with_its_history() {
     );
     assert_eq!(last["details"]["metaErrorCode"], 100);
     assert!(last["details"]["metaErrorDetails"].is_string(), "{last}");
+    let undeliverable = app.status(&tenant, &ids[0]).await.1;
+    let failed = &undeliverable["messages"][0]["history"][2];
+    assert_eq!(failed["details"]["metaErrorCode"], "131026", "{failed}");
 }
 
 #[tokio::test]
@@ -149,8 +184,8 @@ async fn one_destinations_messages_reach_meta_in_index_order_despite_a_transient
     let messages = json!([template("first"), template("second"), template("third")]);
     let id = send_one(&app, &tenant, "+46700009902", messages).await;
     let status = app
-        .status_when(&tenant, &id, "all three submitted", |part| {
-            part["state"] == "SUBMITTED"
+        .status_when(&tenant, &id, "all three read", |part| {
+            part["state"] == "READ"
         })
         .await;
     assert_eq!(status["messages"].as_array().map(Vec::len), Some(3));
@@ -262,7 +297,7 @@ async fn work_whose_validity_passes_while_queued_is_never_sent() {
                     "{part:#}"
                 );
             }
-            Some("SUBMITTED") => {
+            Some("SUBMITTED" | "SENT" | "DELIVERED" | "READ") => {
                 sent += 1;
                 assert_eq!(received.len(), 1, "{destination}");
             }

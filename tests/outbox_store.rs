@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use wagate::store::{
     self, Account, NewMessage, NewPart, NewRequest, NewStatus, Outcome, OutcomeChange,
-    PlatformFields, Store,
+    PlatformFields, StatusReport, Store, WebhookBatch,
 };
 use wagate_domain::{MessageState, Priority};
 
@@ -254,4 +254,98 @@ async fn claims_serve_high_first_within_the_lead_and_low_after_it() {
     // at 100 s, but not the LOW that has waited longer than the leads.
     assert_eq!(order, ["low-old", "high", "normal", "low"]);
     assert_eq!(store.outbox_sources().await.expect("sources"), [SOURCE]);
+}
+
+fn report(wamid: &str, status: &str, at: i64, state: MessageState, code: u32) -> StatusReport {
+    StatusReport {
+        wamid: wamid.into(),
+        status: status.into(),
+        at,
+        change: Some(NewStatus {
+            state,
+            result_code: code,
+            description: status.into(),
+            details: None,
+        }),
+    }
+}
+
+#[tokio::test]
+async fn a_status_that_comes_before_its_submission_is_recorded_waits_for_it() {
+    let (store, _dir) = open().await;
+    store
+        .accept(&[request("m1", Priority::Normal, 1_000, 1)])
+        .await
+        .expect("accept");
+    let claimed = store
+        .claim(SOURCE, "a", 2_000, 60_000, 10)
+        .await
+        .expect("claim");
+    assert_eq!(claimed.len(), 1);
+    // Meta's `delivered` and `sent` arrive (out of order) before the
+    // dispatcher has recorded the wamid; the same webhook comes twice.
+    let early = WebhookBatch {
+        statuses: vec![
+            report(
+                "wamid.1",
+                "delivered",
+                3_000,
+                MessageState::Delivered,
+                112003,
+            ),
+            report("wamid.1", "sent", 2_900, MessageState::Sent, 112006),
+        ],
+        inbound: Vec::new(),
+    };
+    let receipts = store
+        .receive(&[early.clone(), early])
+        .await
+        .expect("receive");
+    assert_eq!(
+        (receipts[0].new_statuses, receipts[1].repeated_statuses),
+        (2, 2)
+    );
+    let waiting = store
+        .message("acc", "m1")
+        .await
+        .expect("read")
+        .expect("exists");
+    assert!(
+        waiting.parts[0].history.is_empty(),
+        "nothing joins before the wamid is known"
+    );
+
+    store
+        .record(&[outcome("m1", 0, "a", submitted("wamid.1"))])
+        .await
+        .expect("record");
+    let message = store
+        .message("acc", "m1")
+        .await
+        .expect("read")
+        .expect("exists");
+    let part = &message.parts[0];
+    let codes: Vec<u32> = part
+        .history
+        .iter()
+        .map(|status| status.result_code)
+        .collect();
+    assert_eq!(
+        codes,
+        [112002, 112006, 112003],
+        "in Meta's time order after the submission"
+    );
+    assert_eq!(part.state, MessageState::Delivered);
+    assert_eq!(store.events_after(0, 100).await.expect("events").len(), 3);
+
+    // Repeated later, it changes nothing.
+    let again = store
+        .receive(&[WebhookBatch {
+            statuses: vec![report("wamid.1", "sent", 2_900, MessageState::Sent, 112006)],
+            inbound: Vec::new(),
+        }])
+        .await
+        .expect("receive");
+    assert_eq!(again[0].repeated_statuses, 1);
+    assert_eq!(store.events_after(0, 100).await.expect("events").len(), 3);
 }

@@ -4,6 +4,7 @@
 pub mod admin;
 pub mod json;
 pub mod link;
+pub mod meta_webhook;
 pub mod sandbox;
 
 use std::sync::Arc;
@@ -27,13 +28,20 @@ pub struct AppState {
     pub admin_token: Option<Arc<SecretString>>,
     /// The in-process Cloud API simulator, with `--upstream sandbox`.
     pub sandbox: Option<Sim>,
+    /// Stores what Meta's webhooks carry.
+    pub webhooks: meta_webhook::WebhookIntake,
+    /// Checks `X-Hub-Signature-256`; without it every webhook is refused.
+    pub meta_app_secret: Option<Arc<SecretString>>,
+    /// Answers Meta's verification handshake.
+    pub meta_verify_token: Option<Arc<SecretString>>,
 }
 
 pub fn router(state: AppState) -> Router {
     let mut router = Router::new()
         .route("/healthz", get(healthz))
         .nest("/whatsapp-message", link::router())
-        .nest("/admin/v1", admin::router(state.clone()));
+        .nest("/admin/v1", admin::router(state.clone()))
+        .nest("/webhooks/meta", meta_webhook::router());
     if let Some(sim) = &state.sandbox {
         router = router.nest("/sandbox/v1", sandbox::router(state.clone(), sim));
     }

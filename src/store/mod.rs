@@ -122,9 +122,20 @@ pub trait OutboxStore: Send + Sync {
     async fn events_after(&self, after_id: i64, limit: u32) -> StoreResult<Vec<EventRecord>>;
 }
 
+/// What Meta's webhooks carry: statuses and incoming messages.
+#[async_trait]
+pub trait WebhookStore: Send + Sync {
+    /// Stores the webhooks' contents in one transaction, each status and
+    /// incoming message at most once (by wamid, and status). A status of a
+    /// known wamid joins that part's history (with an event) at once; one
+    /// whose wamid is not known yet waits, and joins it when the submission
+    /// that got the wamid is recorded.
+    async fn receive(&self, batches: &[WebhookBatch]) -> StoreResult<Vec<WebhookReceipt>>;
+}
+
 /// Everything the gateway keeps.
-pub trait Store: TenantStore + MessageStore + OutboxStore {}
-impl<T: TenantStore + MessageStore + OutboxStore> Store for T {}
+pub trait Store: TenantStore + MessageStore + OutboxStore + WebhookStore {}
+impl<T: TenantStore + MessageStore + OutboxStore + WebhookStore> Store for T {}
 
 /// Opens the store a database URL names, running its migrations.
 pub async fn open(url: &str) -> StoreResult<std::sync::Arc<dyn Store>> {

@@ -330,3 +330,45 @@ pub struct EventRecord {
     pub message_index: u32,
     pub status: StatusRecord,
 }
+
+/// A message status Meta reported in a webhook.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StatusReport {
+    pub wamid: String,
+    /// Meta's word: `sent`, `delivered`, `read`, `deleted`, `failed`, …
+    pub status: String,
+    /// When it happened, by Meta's clock.
+    pub at: Millis,
+    /// The state and status it adds; `None` for a status the gateway does
+    /// not know (kept, but it changes nothing).
+    pub change: Option<NewStatus>,
+}
+
+/// An incoming user message from a webhook, kept until it is routed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct InboundReport {
+    pub wamid: String,
+    pub phone_number_id: String,
+    pub display_phone_number: String,
+    pub at: Millis,
+    /// The Cloud API message object, as Meta sent it.
+    pub message: serde_json::Value,
+    /// The matching `contacts[]` entry (profile name, wa_id, user_id).
+    pub contact: Option<serde_json::Value>,
+}
+
+/// What one webhook carried.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct WebhookBatch {
+    pub statuses: Vec<StatusReport>,
+    pub inbound: Vec<InboundReport>,
+}
+
+/// What storing one webhook changed: repeats change nothing.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct WebhookReceipt {
+    pub new_statuses: usize,
+    pub repeated_statuses: usize,
+    pub new_inbound: usize,
+    pub repeated_inbound: usize,
+}

@@ -5,7 +5,8 @@
 //! - [`address`]: MSISDN (normalised to E.164) and BSUID destinations.
 //! - [`priority`], [`result_code`], [`state`]: the small enums of the LINK API.
 //! - [`meta_error`]: Meta's errors, the resendable ones, and the table that
-//!   maps them to LINK result codes.
+//!   maps them to LINK result codes; [`meta_status`]: Meta's statuses as
+//!   states and codes.
 //! - [`violation`]: what is wrong with a request, with the field path and the
 //!   rule broken, in a form every API dialect can render.
 //! - [`message`]: the WhatsApp message model (every message type LINK v1.9.4
@@ -16,6 +17,7 @@ pub mod address;
 pub mod ids;
 pub mod message;
 pub mod meta_error;
+pub mod meta_status;
 pub mod priority;
 pub mod result_code;
 pub mod state;

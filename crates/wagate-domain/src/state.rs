@@ -44,6 +44,21 @@ impl MessageState {
         .find(|state| state.as_str() == text)
     }
 
+    /// How far along the message is: a status only moves a part's state
+    /// forward (Meta's statuses can arrive out of order, `delivered` before
+    /// `sent`). Final failures rank above everything.
+    pub fn progress(self) -> u8 {
+        match self {
+            Self::Queued => 0,
+            Self::Submitted => 1,
+            Self::Sent => 2,
+            Self::Delivered => 3,
+            Self::Read => 4,
+            Self::Deleted => 5,
+            Self::Failed | Self::Expired => 6,
+        }
+    }
+
     /// No status after this one changes what happened to the message.
     pub fn is_final(self) -> bool {
         matches!(

@@ -7,8 +7,10 @@
 //! throughput comes from (one commit, one fsync, for the whole batch).
 
 mod accept;
+mod history;
 mod outbox;
 mod rows;
+mod webhooks;
 
 use std::str::FromStr;
 use std::time::Duration;
@@ -294,11 +296,14 @@ impl MessageStore for SqliteStore {
         account_id: &str,
         message_id: &str,
     ) -> StoreResult<Option<MessageRecord>> {
+        // One read transaction: the parts' states and their histories come
+        // from the same snapshot.
+        let mut snapshot = self.reader.begin().await?;
         let Some(row) =
             sqlx::query("SELECT * FROM messages WHERE message_id = $1 AND account_id = $2")
                 .bind(message_id)
                 .bind(account_id)
-                .fetch_optional(&self.reader)
+                .fetch_optional(&mut *snapshot)
                 .await?
         else {
             return Ok(None);
@@ -307,14 +312,15 @@ impl MessageStore for SqliteStore {
         let parts =
             sqlx::query("SELECT * FROM message_parts WHERE message_id = $1 ORDER BY message_index")
                 .bind(message_id)
-                .fetch_all(&self.reader)
+                .fetch_all(&mut *snapshot)
                 .await?;
         let statuses = sqlx::query(
             "SELECT * FROM message_statuses WHERE message_id = $1 ORDER BY message_index, id",
         )
         .bind(message_id)
-        .fetch_all(&self.reader)
+        .fetch_all(&mut *snapshot)
         .await?;
+        snapshot.commit().await?;
         for part_row in &parts {
             let mut part = super::PartRecord::from_row(part_row)?;
             for status_row in &statuses {

@@ -11,8 +11,8 @@ use serde_json::{Value, json};
 use sqlx::{Row, SqliteConnection};
 use wagate_domain::Priority;
 
-use super::SqliteStore;
 use super::rows::{FromSqliteRow, corrupt};
+use super::{SqliteStore, history};
 use crate::store::{
     ClaimedPart, EventRecord, Millis, OutboxStore, Outcome, OutcomeChange, StatusRecord,
     StoreResult,
@@ -153,10 +153,10 @@ impl FromSqliteRow for ClaimedPart {
     }
 }
 
-/// Records outcomes in six statements, however many there are (see
-/// [`super::accept`] for why statements are counted): settle the outbox rows
-/// still held by the outcome's lease, then for those update the parts,
-/// append the statuses and queue an event for each.
+/// Records outcomes in a fixed number of statements, however many there are
+/// (see [`super::accept`] for why statements are counted): settle the outbox
+/// rows still held by the outcome's lease, then for those update the parts
+/// and append the statuses with their events ([`history`]).
 async fn record_batch(
     connection: &mut SqliteConnection,
     outcomes: &[Outcome],
@@ -211,40 +211,18 @@ async fn record_batch(
         return Ok(recorded);
     }
     let kept = serde_json::to_string(&kept)?;
-    sqlx::query(
-        "UPDATE message_parts
-         SET state = j.state, result_code = j.code, updated_at = j.at,
-             attempts = attempts + j.attempted, wamid = COALESCE(j.wamid, message_parts.wamid)
-         FROM (SELECT value ->> 'id' AS id, value ->> 'index' AS idx, value ->> 'state' AS state,
-                      value ->> 'code' AS code, value ->> 'at' AS at,
-                      value ->> 'attempted' AS attempted, value ->> 'wamid' AS wamid
-               FROM json_each($1)) AS j
-         WHERE message_parts.message_id = j.id AND message_parts.message_index = j.idx",
-    )
-    .bind(&kept)
-    .execute(&mut *connection)
-    .await?;
-    let last_status: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) FROM message_statuses")
-        .fetch_one(&mut *connection)
-        .await?;
-    sqlx::query(
-        "INSERT INTO message_statuses (message_id, message_index, state, result_code, description, details, at)
-         SELECT value ->> 'id', value ->> 'index', value ->> 'state', value ->> 'code',
-                value ->> 'description', value ->> 'details', value ->> 'at'
-         FROM json_each($1) ORDER BY key",
-    )
-    .bind(&kept)
-    .execute(&mut *connection)
-    .await?;
-    sqlx::query(
-        "INSERT INTO events (account_id, message_id, message_index, status_id, created_at)
-         SELECT m.account_id, s.message_id, s.message_index, s.id, s.at
-         FROM message_statuses s JOIN messages m ON m.message_id = s.message_id
-         WHERE s.id > $1 ORDER BY s.id",
-    )
-    .bind(last_status)
-    .execute(&mut *connection)
-    .await?;
+    history::update_parts(connection, &kept).await?;
+    history::append(connection, &kept).await?;
+    // Statuses Meta reported before the submission was recorded join now.
+    let wamids: Vec<&str> = outcomes
+        .iter()
+        .zip(&recorded)
+        .filter_map(|(outcome, recorded)| match &outcome.change {
+            OutcomeChange::Submitted { wamid, .. } if *recorded => Some(wamid.as_str()),
+            _ => None,
+        })
+        .collect();
+    history::apply_reports(connection, &wamids).await?;
     Ok(recorded)
 }
 

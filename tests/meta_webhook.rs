@@ -1,0 +1,152 @@
+//! `/webhooks/meta`: the verification handshake, the signature check (a
+//! refused webhook stores nothing), and repeats that change nothing.
+
+mod common;
+
+use common::{TestApp, hello_world, request, spawn_app_with};
+use serde_json::{Value, json};
+use wagate::signature;
+
+const SECRET: &str = "test-app-secret";
+
+async fn post_webhook(app: &TestApp, body: &[u8], signature: Option<String>) -> u16 {
+    let mut request = app
+        .client
+        .post(format!("{}/webhooks/meta", app.base))
+        .header("content-type", "application/json")
+        .body(body.to_vec());
+    if let Some(signature) = signature {
+        request = request.header("x-hub-signature-256", signature);
+    }
+    request.send().await.expect("webhook").status().as_u16()
+}
+
+fn status_webhook(wamid: &str, status: &str) -> Vec<u8> {
+    json!({"object": "whatsapp_business_account", "entry": [{"id": "waba", "changes": [{
+        "field": "messages",
+        "value": {
+            "messaging_product": "whatsapp",
+            "metadata": {"display_phone_number": "46700000500", "phone_number_id": "pnid-hooks"},
+            "statuses": [{"id": wamid, "status": status, "timestamp": "1795000000",
+                          "recipient_id": "46701234567"}]
+        }
+    }]}]})
+    .to_string()
+    .into_bytes()
+}
+
+fn history_codes(status: &Value) -> Vec<u64> {
+    status["messages"][0]["history"]
+        .as_array()
+        .map(|history| {
+            history
+                .iter()
+                .filter_map(|entry| entry["resultCode"].as_u64())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+#[tokio::test]
+async fn the_handshake_echoes_the_challenge_only_for_the_verify_token() {
+    let app = spawn_app_with(&["--meta-verify-token", "the-verify-token"]).await;
+    let handshake = |mode: &str, token: &str| {
+        app.client
+            .get(format!(
+                "{}/webhooks/meta?hub.mode={mode}&hub.verify_token={token}&hub.challenge=1158201444",
+                app.base
+            ))
+            .send()
+    };
+    let answer = handshake("subscribe", "the-verify-token")
+        .await
+        .expect("GET");
+    assert_eq!(answer.status(), 200);
+    assert_eq!(answer.text().await.expect("body"), "1158201444");
+    for (mode, token) in [
+        ("subscribe", "wrong"),
+        ("unsubscribe", "the-verify-token"),
+        ("subscribe", ""),
+    ] {
+        let answer = handshake(mode, token).await.expect("GET");
+        assert_eq!(answer.status(), 403, "{mode} {token}");
+    }
+}
+
+#[tokio::test]
+async fn only_signed_webhooks_are_stored_and_repeats_change_nothing() {
+    // The simulator's own statuses come an hour later: only ours count here.
+    let app = spawn_app_with(&["--meta-app-secret", SECRET, "--sandbox-status-delay", "1h"]).await;
+    let tenant = app.tenant("hooks", "+46700000500").await;
+    let (status, answer) = app
+        .send(&tenant, &request(&tenant, &["+46701234567"], hello_world()))
+        .await;
+    assert_eq!(status, 200, "{answer}");
+    let id = answer["messageIds"][0].as_str().expect("id").to_owned();
+    let submitted = app
+        .status_when(&tenant, &id, "the submission", |part| {
+            part["state"] == "SUBMITTED"
+        })
+        .await;
+    let wamid = submitted["messages"][0]["history"][1]["details"]["waMessageId"]
+        .as_str()
+        .expect("wamid")
+        .to_owned();
+
+    let body = status_webhook(&wamid, "delivered");
+    assert_eq!(post_webhook(&app, &body, None).await, 401);
+    let wrong = signature::sign(b"another-secret", &body);
+    assert_eq!(post_webhook(&app, &body, Some(wrong)).await, 401);
+    let tampered = signature::sign(SECRET.as_bytes(), &status_webhook(&wamid, "read"));
+    assert_eq!(post_webhook(&app, &body, Some(tampered)).await, 401);
+    let unchanged = app.status(&tenant, &id).await.1;
+    assert_eq!(
+        history_codes(&unchanged),
+        [112001, 112002],
+        "refused webhooks stored nothing"
+    );
+
+    // Meta repeats webhooks: three at once, and one more later.
+    let signed = signature::sign(SECRET.as_bytes(), &body);
+    let (first, second, third) = tokio::join!(
+        post_webhook(&app, &body, Some(signed.clone())),
+        post_webhook(&app, &body, Some(signed.clone())),
+        post_webhook(&app, &body, Some(signed.clone())),
+    );
+    assert_eq!((first, second, third), (200, 200, 200));
+    assert_eq!(post_webhook(&app, &body, Some(signed)).await, 200);
+    let after = app.status(&tenant, &id).await.1;
+    assert_eq!(history_codes(&after), [112001, 112002, 112003]);
+    assert_eq!(after["messages"][0]["state"], "DELIVERED");
+    let delivered = &after["messages"][0]["history"][2];
+    assert_eq!(delivered["details"]["waMessageId"], wamid.as_str());
+    assert_eq!(delivered["details"]["recipientId"], "46701234567");
+
+    // A later `sent` (Meta's order is not guaranteed) joins the history but
+    // does not move the state back.
+    let sent = status_webhook(&wamid, "sent");
+    let signed_sent = signature::sign(SECRET.as_bytes(), &sent);
+    assert_eq!(post_webhook(&app, &sent, Some(signed_sent)).await, 200);
+    let last = app.status(&tenant, &id).await.1;
+    assert_eq!(history_codes(&last), [112001, 112002, 112003, 112006]);
+    assert_eq!(last["messages"][0]["state"], "DELIVERED");
+}
+
+#[tokio::test]
+async fn what_wagate_does_not_use_is_acknowledged() {
+    let app = spawn_app_with(&["--meta-app-secret", SECRET]).await;
+    let other_field =
+        json!({"object": "whatsapp_business_account", "entry": [{"id": "waba", "changes": [
+            {"field": "account_update", "value": {"event": "VERIFIED_ACCOUNT"}}
+        ]}]})
+        .to_string();
+    let unknown_wamid = status_webhook("wamid.unknown", "delivered");
+    for body in [
+        other_field.as_bytes(),
+        b"not json".as_slice(),
+        &unknown_wamid,
+    ] {
+        let signed = signature::sign(SECRET.as_bytes(), body);
+        assert_eq!(post_webhook(&app, body, Some(signed)).await, 200);
+    }
+}
