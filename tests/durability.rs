@@ -33,7 +33,11 @@ async fn a_queued_message_survives_sigkill() {
     let database = format!("sqlite://{}", dir.path().join("wagate.db").display());
 
     let mut gateway = start(&database);
-    let tenant = gateway.gateway().tenant("durable", "+46700000001").await;
+    // No care-window check: the text stays queued for the absent Cloud API.
+    let tenant = gateway
+        .gateway()
+        .tenant_with("durable", "+46700000001", json!({"careWindowCheck": false}))
+        .await;
     let mut body = common::request(
         &tenant,
         &["+46701234567", "SE.11815799212886844830"],

@@ -5,7 +5,8 @@
 use std::time::Duration;
 
 use serde_json::{Map, Value, json};
-use wagate_domain::meta_error::FinalFailure;
+use wagate_domain::message::MessageType;
+use wagate_domain::meta_error::{FinalFailure, REENGAGEMENT};
 use wagate_domain::{MessageState, ResultCode};
 
 use crate::clock::rfc3339;
@@ -94,6 +95,35 @@ pub fn expired(expires_at: Millis) -> OutcomeChange {
         Some(json!({"expiredAt": rfc3339(expires_at)})),
     )
     .with_state(MessageState::Expired)
+}
+
+/// How long after a user's last message non-template messages may be sent.
+pub const CARE_WINDOW_MS: Millis = 24 * 3600 * 1000;
+
+/// Whether the part needs an open customer care window and the user has not
+/// written to the number within the last 24 hours.
+pub fn outside_care_window(part: &ClaimedPart, now: Millis) -> bool {
+    let template = MessageType::parse(&part.message_type).is_some_and(MessageType::is_template);
+    !template
+        && part
+            .last_inbound_at
+            .is_none_or(|at| now.saturating_sub(at) >= CARE_WINDOW_MS)
+}
+
+/// The part is not sent: Meta would refuse it (131047) outside the window.
+pub fn care_window_closed(part: &ClaimedPart) -> OutcomeChange {
+    let mut details = Map::new();
+    details.insert("metaErrorCode".into(), json!(REENGAGEMENT));
+    if let Some(at) = part.last_inbound_at {
+        details.insert("lastInboundAt".into(), json!(rfc3339(at)));
+    }
+    failed(
+        FinalFailure::Refused { code: REENGAGEMENT },
+        "not sent: the user has not written to this number in the last 24 hours \
+         (outside the customer care window; only templates can be sent)"
+            .into(),
+        Some(Value::Object(details)),
+    )
 }
 
 /// The part cannot be submitted at all (its source is gone, or lacks what
@@ -211,6 +241,7 @@ mod tests {
             expires_at: i64::MAX,
             attempts,
             lease: "test#0".into(),
+            last_inbound_at: None,
         }
     }
 
@@ -292,6 +323,29 @@ mod tests {
         assert_eq!(status(&first), (MessageState::Queued, 112408));
         let last = policy().after_submission(&part(2), unreachable(), 0);
         assert_eq!(status(&last), (MessageState::Failed, 112408));
+    }
+
+    #[test]
+    fn only_non_templates_need_the_care_window() {
+        let now = 100 * CARE_WINDOW_MS;
+        let text = |last_inbound_at| ClaimedPart {
+            last_inbound_at,
+            ..part(0)
+        };
+        assert!(outside_care_window(&text(None), now));
+        assert!(outside_care_window(&text(Some(now - CARE_WINDOW_MS)), now));
+        assert!(!outside_care_window(
+            &text(Some(now - CARE_WINDOW_MS + 1)),
+            now
+        ));
+        let template = ClaimedPart {
+            message_type: "template".into(),
+            ..part(0)
+        };
+        assert!(!outside_care_window(&template, now));
+        let closed = care_window_closed(&text(None));
+        assert_eq!(status(&closed), (MessageState::Failed, 112403));
+        assert!(closed.status().description.contains("24 hours"));
     }
 
     #[test]

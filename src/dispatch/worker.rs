@@ -9,7 +9,7 @@ use tokio::sync::{Semaphore, watch};
 use tokio::task::JoinSet;
 
 use super::pacing::Pacer;
-use super::policy::{expired, unsendable};
+use super::policy::{care_window_closed, expired, outside_care_window, unsendable};
 use super::{Context, SourceSignal};
 use crate::clock::now_millis;
 use crate::group_commit::CommitError;
@@ -116,6 +116,9 @@ impl SourceWorker {
             }
             idle_since = Instant::now();
             let target = target(source.as_ref(), &self.source, &self.context);
+            let check_window = source
+                .as_ref()
+                .is_some_and(|source| source.care_window_check);
             let mut parts = claimed.into_iter();
             while let Some(part) = parts.next() {
                 let target = match &target {
@@ -125,6 +128,11 @@ impl SourceWorker {
                         continue;
                     }
                 };
+                if check_window && outside_care_window(&part, now_millis()) {
+                    let change = care_window_closed(&part);
+                    self.settle(part, false, change);
+                    continue;
+                }
                 tokio::select! {
                     () = pacer.ready() => {}
                     _ = self.stopped.changed() => {

@@ -271,6 +271,8 @@ pub struct ClaimedPart {
     pub attempts: u32,
     /// The lease this claim holds (unique per claim); outcomes name it.
     pub lease: String,
+    /// When the destination last wrote to the source (its care window).
+    pub last_inbound_at: Option<Millis>,
 }
 
 /// What became of one claimed part. Recorded only while the recorder still

@@ -31,10 +31,11 @@ impl OutboxStore for SqliteStore {
         let mut tx = self.writer.begin().await?;
         let rows = sqlx::query(
             "SELECT o.rowid AS outbox_row, o.message_id, o.message_index, m.account_id, m.destination, m.priority,
-                    m.expires_at, p.message_type, p.cloud_body, p.attempts
+                    m.expires_at, p.message_type, p.cloud_body, p.attempts, w.last_inbound_at
              FROM outbox o
              JOIN message_parts p ON p.message_id = o.message_id AND p.message_index = o.message_index
              JOIN messages m ON m.message_id = o.message_id
+             LEFT JOIN care_windows w ON w.source = o.source AND w.user = m.destination
              WHERE o.source = $1 AND o.due_at <= $2 AND o.lease_until <= $2
                AND NOT EXISTS (SELECT 1 FROM outbox earlier
                                WHERE earlier.message_id = o.message_id
@@ -149,6 +150,7 @@ impl FromSqliteRow for ClaimedPart {
             expires_at: row.try_get("expires_at")?,
             attempts: u32::try_from(attempts).unwrap_or(u32::MAX),
             lease: String::new(),
+            last_inbound_at: row.try_get("last_inbound_at")?,
         })
     }
 }

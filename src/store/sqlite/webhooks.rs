@@ -83,6 +83,7 @@ impl WebhookStore for SqliteStore {
                 new_inbound.insert(row.try_get("wamid")?);
             }
         }
+        open_care_windows(&mut tx, batches).await?;
         let wamids: Vec<&str> = new_statuses
             .iter()
             .map(|(wamid, _)| wamid.as_str())
@@ -114,4 +115,42 @@ impl WebhookStore for SqliteStore {
             })
             .collect())
     }
+}
+
+/// Each incoming message opens (or extends) the 24-hour window of its
+/// sender with the business number, under both the sender's number and
+/// BSUID when the webhook gives both.
+async fn open_care_windows(
+    connection: &mut sqlx::SqliteConnection,
+    batches: &[WebhookBatch],
+) -> StoreResult<()> {
+    let mut windows = Vec::new();
+    for message in batches.iter().flat_map(|batch| &batch.inbound) {
+        let phone = message.message["from"]
+            .as_str()
+            .map(|digits| format!("+{}", digits.trim_start_matches('+')));
+        let user_id = message.message["from_user_id"].as_str().map(str::to_owned);
+        for user in phone.into_iter().chain(user_id) {
+            windows.push(json!({
+                "pnid": message.phone_number_id,
+                "user": user,
+                "at": message.at,
+            }));
+        }
+    }
+    if windows.is_empty() {
+        return Ok(());
+    }
+    sqlx::query(
+        "INSERT INTO care_windows (source, user, last_inbound_at)
+         SELECT s.number, w.value ->> 'user', w.value ->> 'at'
+         FROM json_each($1) AS w JOIN sources s ON s.phone_number_id = w.value ->> 'pnid'
+         WHERE true
+         ON CONFLICT (source, user)
+         DO UPDATE SET last_inbound_at = MAX(last_inbound_at, excluded.last_inbound_at)",
+    )
+    .bind(Value::Array(windows).to_string())
+    .execute(&mut *connection)
+    .await?;
+    Ok(())
 }
