@@ -5,8 +5,8 @@
 use std::sync::Arc;
 
 use wagate::store::{
-    self, Account, NewMessage, NewPart, NewRequest, NewStatus, Outcome, OutcomeChange,
-    PlatformFields, StatusReport, Store, WebhookBatch,
+    self, Account, ContactIds, InboundReport, NewMessage, NewPart, NewRequest, NewStatus, Outcome,
+    OutcomeChange, PlatformFields, Source, SourceLevel, StatusReport, Store, WebhookBatch,
 };
 use wagate_domain::{MessageState, Priority};
 
@@ -259,6 +259,8 @@ async fn claims_serve_high_first_within_the_lead_and_low_after_it() {
 fn report(wamid: &str, status: &str, at: i64, state: MessageState, code: u32) -> StatusReport {
     StatusReport {
         wamid: wamid.into(),
+        phone_number_id: "pnid-acc".into(),
+        recipient: ContactIds::default(),
         status: status.into(),
         at,
         change: Some(NewStatus {
@@ -348,4 +350,80 @@ async fn a_status_that_comes_before_its_submission_is_recorded_waits_for_it() {
         .expect("receive");
     assert_eq!(again[0].repeated_statuses, 1);
     assert_eq!(store.events_after(0, 100).await.expect("events").len(), 3);
+}
+
+#[tokio::test]
+async fn webhooks_that_name_a_phone_and_a_bsuid_fill_the_tenants_contact_book() {
+    let (store, _dir) = open().await;
+    store
+        .insert_source(&Source {
+            id: "src".into(),
+            account_id: "acc".into(),
+            number: SOURCE.into(),
+            phone_number_id: Some("pnid-acc".into()),
+            waba_id: None,
+            access_token: None,
+            level: SourceLevel::Standard,
+            throughput: None,
+            care_window_check: true,
+            created_at: 0,
+        })
+        .await
+        .expect("source");
+    let inbound = InboundReport {
+        wamid: "wamid.in".into(),
+        phone_number_id: "pnid-acc".into(),
+        display_phone_number: "46700000400".into(),
+        at: 5_000,
+        message: serde_json::json!({"type": "text", "text": {"body": "hi"}}),
+        sender: ContactIds {
+            phone: Some("+46701234567".into()),
+            user_id: Some("SE.111".into()),
+            parent_user_id: None,
+        },
+        contact: None,
+    };
+    let mut status = report("wamid.x", "sent", 6_000, MessageState::Sent, 112006);
+    status.recipient = ContactIds {
+        phone: Some("+46701234567".into()),
+        user_id: None,
+        parent_user_id: Some("SE.ENT.222".into()),
+    };
+    let mut elsewhere = report("wamid.y", "sent", 6_000, MessageState::Sent, 112006);
+    elsewhere.phone_number_id = "pnid-of-nobody".into();
+    elsewhere.recipient = ContactIds {
+        phone: Some("+46709999999".into()),
+        user_id: Some("SE.333".into()),
+        parent_user_id: None,
+    };
+    store
+        .receive(&[WebhookBatch {
+            statuses: vec![status, elsewhere],
+            inbound: vec![inbound],
+        }])
+        .await
+        .expect("receive");
+    let contact = store
+        .contact("acc", "+46701234567")
+        .await
+        .expect("read")
+        .expect("recorded");
+    assert_eq!(contact.user_id.as_deref(), Some("SE.111"));
+    assert_eq!(contact.parent_user_id.as_deref(), Some("SE.ENT.222"));
+    assert_eq!(contact.updated_at, 6_000);
+    assert!(
+        store
+            .contact("other", "+46701234567")
+            .await
+            .expect("read")
+            .is_none()
+    );
+    assert!(
+        store
+            .contact("acc", "+46709999999")
+            .await
+            .expect("read")
+            .is_none(),
+        "a webhook for a number no tenant owns records nothing"
+    );
 }

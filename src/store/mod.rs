@@ -131,6 +131,9 @@ pub trait WebhookStore: Send + Sync {
     /// whose wamid is not known yet waits, and joins it when the submission
     /// that got the wamid is recorded.
     async fn receive(&self, batches: &[WebhookBatch]) -> StoreResult<Vec<WebhookReceipt>>;
+    /// The contact book: what a tenant's webhooks said a phone number's
+    /// BSUIDs are (recorded whenever a webhook carries both).
+    async fn contact(&self, account_id: &str, phone: &str) -> StoreResult<Option<Contact>>;
 }
 
 /// Everything the gateway keeps.

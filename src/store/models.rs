@@ -337,6 +337,10 @@ pub struct EventRecord {
 #[derive(Debug, Clone, PartialEq)]
 pub struct StatusReport {
     pub wamid: String,
+    /// The business number's Cloud API id (`metadata.phone_number_id`).
+    pub phone_number_id: String,
+    /// The recipient as Meta names it: phone digits and BSUIDs, when given.
+    pub recipient: ContactIds,
     /// Meta's word: `sent`, `delivered`, `read`, `deleted`, `failed`, …
     pub status: String,
     /// When it happened, by Meta's clock.
@@ -355,6 +359,8 @@ pub struct InboundReport {
     pub at: Millis,
     /// The Cloud API message object, as Meta sent it.
     pub message: serde_json::Value,
+    /// The sender as Meta names it.
+    pub sender: ContactIds,
     /// The matching `contacts[]` entry (profile name, wa_id, user_id).
     pub contact: Option<serde_json::Value>,
 }
@@ -373,4 +379,25 @@ pub struct WebhookReceipt {
     pub repeated_statuses: usize,
     pub new_inbound: usize,
     pub repeated_inbound: usize,
+}
+
+/// A WhatsApp user's ids, as far as a webhook tells them.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ContactIds {
+    /// E.164, e.g. `+46701234567`.
+    pub phone: Option<String>,
+    /// Business-scoped user id, e.g. `SE.13491208655302741918`.
+    pub user_id: Option<String>,
+    /// Parent BSUID, e.g. `SE.ENT.11815799212886844830`.
+    pub parent_user_id: Option<String>,
+}
+
+/// A phone number and the BSUIDs it is known under, for one tenant.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Contact {
+    pub account_id: String,
+    pub phone: String,
+    pub user_id: Option<String>,
+    pub parent_user_id: Option<String>,
+    pub updated_at: Millis,
 }

@@ -6,7 +6,7 @@
 use serde_json::{Map, Value, json};
 use wagate_domain::meta_status;
 
-use crate::store::{InboundReport, NewStatus, StatusReport, WebhookBatch};
+use crate::store::{ContactIds, InboundReport, NewStatus, StatusReport, WebhookBatch};
 
 /// The statuses and incoming messages of one webhook body.
 pub fn read(body: &Value) -> WebhookBatch {
@@ -43,6 +43,11 @@ pub fn read(body: &Value) -> WebhookBatch {
         }
     }
     batch
+}
+
+/// Meta's phone digits (`46701234567`) as E.164 (`+46701234567`).
+fn e164(digits: &str) -> String {
+    format!("+{}", digits.trim_start_matches('+'))
 }
 
 fn list(value: &Value) -> &[Value] {
@@ -86,8 +91,18 @@ fn status_report(status: &Value, value: &Value) -> Option<StatusReport> {
             details: Some(status_details(&wamid, status, error, value)),
         }
     });
+    let contact = list(&value["contacts"]).first();
+    let recipient = ContactIds {
+        phone: text(&status["recipient_id"]).map(|digits| e164(&digits)),
+        user_id: text(&status["recipient_user_id"])
+            .or_else(|| contact.and_then(|c| text(&c["user_id"]))),
+        parent_user_id: text(&status["recipient_parent_user_id"])
+            .or_else(|| contact.and_then(|c| text(&c["parent_user_id"]))),
+    };
     Some(StatusReport {
         wamid,
+        phone_number_id: text(&value["metadata"]["phone_number_id"]).unwrap_or_default(),
+        recipient,
         status: word,
         at: millis(&status["timestamp"]),
         change,
@@ -152,8 +167,16 @@ fn inbound_report(
                 || (from_user.is_some() && text(&contact["user_id"]) == from_user)
         })
         .cloned();
+    let sender = ContactIds {
+        phone: from.as_deref().map(e164),
+        user_id: from_user
+            .clone()
+            .or_else(|| contact.as_ref().and_then(|c| text(&c["user_id"]))),
+        parent_user_id: contact.as_ref().and_then(|c| text(&c["parent_user_id"])),
+    };
     Some(InboundReport {
         wamid,
+        sender,
         phone_number_id: phone_number_id.to_owned(),
         display_phone_number: display.to_owned(),
         at: millis(&message["timestamp"]),

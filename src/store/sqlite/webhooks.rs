@@ -1,19 +1,38 @@
 //! Storing what Meta's webhooks carry: statuses (each (wamid, status) once)
-//! and incoming messages (each wamid once), in one transaction per group of
+//! and incoming messages (each wamid once), the care windows they open and
+//! the phone ↔ BSUID pairs they reveal, in one transaction per group of
 //! webhooks.
 
 use std::collections::HashSet;
 
 use async_trait::async_trait;
 use serde_json::{Value, json};
-use sqlx::Row;
+use sqlx::{Row, SqliteConnection};
 
 use super::{SqliteStore, history};
 use crate::clock::now_millis;
-use crate::store::{StoreResult, WebhookBatch, WebhookReceipt, WebhookStore};
+use crate::store::{Contact, StoreResult, WebhookBatch, WebhookReceipt, WebhookStore};
 
 #[async_trait]
 impl WebhookStore for SqliteStore {
+    async fn contact(&self, account_id: &str, phone: &str) -> StoreResult<Option<Contact>> {
+        let row = sqlx::query("SELECT * FROM contacts WHERE account_id = $1 AND phone = $2")
+            .bind(account_id)
+            .bind(phone)
+            .fetch_optional(&self.reader)
+            .await?;
+        row.map(|row| {
+            Ok(Contact {
+                account_id: row.try_get("account_id")?,
+                phone: row.try_get("phone")?,
+                user_id: row.try_get("user_id")?,
+                parent_user_id: row.try_get("parent_user_id")?,
+                updated_at: row.try_get("updated_at")?,
+            })
+        })
+        .transpose()
+    }
+
     async fn receive(&self, batches: &[WebhookBatch]) -> StoreResult<Vec<WebhookReceipt>> {
         let received_at = now_millis();
         let mut statuses = Vec::new();
@@ -84,6 +103,7 @@ impl WebhookStore for SqliteStore {
             }
         }
         open_care_windows(&mut tx, batches).await?;
+        record_contacts(&mut tx, batches).await?;
         let wamids: Vec<&str> = new_statuses
             .iter()
             .map(|(wamid, _)| wamid.as_str())
@@ -121,16 +141,13 @@ impl WebhookStore for SqliteStore {
 /// sender with the business number, under both the sender's number and
 /// BSUID when the webhook gives both.
 async fn open_care_windows(
-    connection: &mut sqlx::SqliteConnection,
+    connection: &mut SqliteConnection,
     batches: &[WebhookBatch],
 ) -> StoreResult<()> {
     let mut windows = Vec::new();
     for message in batches.iter().flat_map(|batch| &batch.inbound) {
-        let phone = message.message["from"]
-            .as_str()
-            .map(|digits| format!("+{}", digits.trim_start_matches('+')));
-        let user_id = message.message["from_user_id"].as_str().map(str::to_owned);
-        for user in phone.into_iter().chain(user_id) {
+        let sender = &message.sender;
+        for user in sender.phone.iter().chain(&sender.user_id) {
             windows.push(json!({
                 "pnid": message.phone_number_id,
                 "user": user,
@@ -150,6 +167,56 @@ async fn open_care_windows(
          DO UPDATE SET last_inbound_at = MAX(last_inbound_at, excluded.last_inbound_at)",
     )
     .bind(Value::Array(windows).to_string())
+    .execute(&mut *connection)
+    .await?;
+    Ok(())
+}
+
+/// Every status and incoming message that names a phone number together
+/// with a BSUID records the pair in the tenant's contact book (the tenant
+/// owning the business number the webhook is for).
+async fn record_contacts(
+    connection: &mut SqliteConnection,
+    batches: &[WebhookBatch],
+) -> StoreResult<()> {
+    let mut pairs = Vec::new();
+    for batch in batches {
+        let statuses = batch
+            .statuses
+            .iter()
+            .map(|report| (&report.phone_number_id, &report.recipient, report.at));
+        let inbound = batch
+            .inbound
+            .iter()
+            .map(|message| (&message.phone_number_id, &message.sender, message.at));
+        for (phone_number_id, ids, at) in statuses.chain(inbound) {
+            let has_bsuid = ids.user_id.is_some() || ids.parent_user_id.is_some();
+            if let (Some(phone), true) = (&ids.phone, has_bsuid) {
+                pairs.push(json!({
+                    "pnid": phone_number_id,
+                    "phone": phone,
+                    "userId": ids.user_id,
+                    "parentUserId": ids.parent_user_id,
+                    "at": at,
+                }));
+            }
+        }
+    }
+    if pairs.is_empty() {
+        return Ok(());
+    }
+    sqlx::query(
+        "INSERT INTO contacts (account_id, phone, user_id, parent_user_id, updated_at)
+         SELECT s.account_id, c.value ->> 'phone', c.value ->> 'userId',
+                c.value ->> 'parentUserId', c.value ->> 'at'
+         FROM json_each($1) AS c JOIN sources s ON s.phone_number_id = c.value ->> 'pnid'
+         WHERE true ORDER BY c.key
+         ON CONFLICT (account_id, phone) DO UPDATE SET
+             user_id = COALESCE(excluded.user_id, contacts.user_id),
+             parent_user_id = COALESCE(excluded.parent_user_id, contacts.parent_user_id),
+             updated_at = MAX(contacts.updated_at, excluded.updated_at)",
+    )
+    .bind(Value::Array(pairs).to_string())
     .execute(&mut *connection)
     .await?;
     Ok(())
