@@ -22,6 +22,7 @@ pub mod cli;
 pub mod clock;
 pub mod demo;
 pub mod dispatch;
+pub mod egress;
 pub mod group_commit;
 pub mod server;
 pub mod signature;

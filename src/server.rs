@@ -96,6 +96,7 @@ pub async fn run(
         store: store.clone(),
     });
     let state = AppState {
+        callback_allow_private: args.callback_allow_private(),
         webhooks,
         meta_app_secret: meta_app_secret.map(Arc::new),
         meta_verify_token: args

@@ -159,3 +159,44 @@ async fn resources_are_created_listed_read_and_deleted() {
             .any(|gate| gate["id"] == "v08kM29P")
     );
 }
+
+#[tokio::test]
+async fn gates_to_private_addresses_are_refused_unless_allowed() {
+    let owner = json!({"platformId": "p1", "platformPartnerId": "pp1"});
+    let with = |url: &str| {
+        let mut body = owner.clone();
+        body["url"] = json!(url);
+        body
+    };
+    // Against Meta (not the sandbox), private callback targets are off by default.
+    let app = spawn_app_with(&["--upstream", "meta"]).await;
+    let (status, _) = app.admin_post("/accounts", owner.clone()).await;
+    assert_eq!(status, 201);
+    for url in [
+        "http://127.0.0.1:9/dlr",
+        "http://[::1]/dlr",
+        "http://169.254.169.254/latest",
+        "http://localhost/dlr",
+    ] {
+        let (status, answer) = app.admin_post("/gates", with(url)).await;
+        assert_eq!(status, 400, "{url}: {answer}");
+        assert!(
+            answer["message"].as_str().is_some_and(
+                |text| text.starts_with("url: ") && text.contains("not a public address")
+            ),
+            "{url}: {answer}"
+        );
+    }
+    let (status, answer) = app
+        .admin_post("/gates", with("https://93.184.216.34/dlr"))
+        .await;
+    assert_eq!(status, 201, "{answer}");
+
+    let allowed = spawn_app_with(&["--upstream", "meta", "--callback-allow-private", "true"]).await;
+    let (status, _) = allowed.admin_post("/accounts", owner.clone()).await;
+    assert_eq!(status, 201);
+    let (status, answer) = allowed
+        .admin_post("/gates", with("http://127.0.0.1:9/dlr"))
+        .await;
+    assert_eq!(status, 201, "{answer}");
+}

@@ -34,6 +34,8 @@ pub struct AppState {
     pub meta_app_secret: Option<Arc<SecretString>>,
     /// Answers Meta's verification handshake.
     pub meta_verify_token: Option<Arc<SecretString>>,
+    /// May gates point at loopback and private addresses.
+    pub callback_allow_private: bool,
 }
 
 pub fn router(state: AppState) -> Router {

@@ -51,9 +51,10 @@ pub fn valid_id(id: &str) -> bool {
 }
 
 /// An absolute http(s) URL with a host.
-fn valid_callback_url(text: &str) -> bool {
+fn callback_url(text: &str) -> Option<url::Url> {
     url::Url::parse(text)
-        .is_ok_and(|url| matches!(url.scheme(), "http" | "https") && url.host().is_some())
+        .ok()
+        .filter(|url| matches!(url.scheme(), "http" | "https") && url.host().is_some())
 }
 
 pub async fn create(
@@ -71,11 +72,12 @@ pub async fn create(
         None => random_token(8),
     };
     let url = required("url", body.url)?;
-    if !valid_callback_url(&url) {
-        return Err(AdminError::Invalid(
-            "url: must be an absolute http:// or https:// URL".into(),
-        ));
-    }
+    let parsed = callback_url(&url).ok_or_else(|| {
+        AdminError::Invalid("url: must be an absolute http:// or https:// URL".into())
+    })?;
+    crate::egress::check(&parsed, state.callback_allow_private)
+        .await
+        .map_err(|error| AdminError::Invalid(format!("url: {error}")))?;
     let format = match body.format.as_deref() {
         None => GateFormat::Link,
         Some(text) => GateFormat::parse(text)
