@@ -5,7 +5,7 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use clap::{Parser, Subcommand, ValueEnum};
-use secrecy::SecretString;
+use secrecy::{ExposeSecret, SecretString};
 use url::Url;
 
 #[derive(Debug, Parser)]
@@ -172,6 +172,17 @@ fn parse_schedule(text: &str) -> Result<Schedule, String> {
 impl ServeArgs {
     /// Checks the settings that depend on each other.
     pub fn validate(&self) -> Result<(), String> {
+        let has_app_secret = self
+            .meta_app_secret
+            .as_ref()
+            .is_some_and(|secret| !secret.expose_secret().is_empty());
+        if self.upstream == Upstream::Meta && !has_app_secret {
+            return Err(
+                "--upstream meta needs --meta-app-secret (WAGATE_META_APP_SECRET): without it \
+                 every webhook from Meta would be refused"
+                    .into(),
+            );
+        }
         if self.dispatch_lease <= self.upstream_timeout {
             return Err(format!(
                 "--dispatch-lease ({}) must be longer than --upstream-timeout ({}): a lease that \
@@ -240,6 +251,10 @@ mod tests {
             ]
         );
         assert!(!args.callback_allow_private());
+        assert!(
+            args.validate()
+                .is_err_and(|error| error.contains("--meta-app-secret"))
+        );
         let short_lease = Cli::try_parse_from([
             "wagate",
             "serve",

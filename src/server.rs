@@ -41,7 +41,7 @@ pub async fn run(
         .context("reading the listen address")?;
     let store = store::open(&args.database)
         .await
-        .with_context(|| format!("opening the store at {}", args.database))?;
+        .with_context(|| format!("opening the store at {}", store::redacted(&args.database)))?;
     if args.upstream == Upstream::Sandbox {
         demo::provision_if_empty(store.as_ref(), address)
             .await
@@ -116,7 +116,7 @@ pub async fn run(
     };
     let app = api::router(state);
     println!("wagate listening on http://{address}");
-    tracing::info!(%address, database = %args.database, upstream = ?args.upstream, "wagate started");
+    tracing::info!(%address, database = %store::redacted(&args.database), upstream = ?args.upstream, "wagate started");
 
     let stopping = Arc::new(tokio::sync::Notify::new());
     let stopping_signal = stopping.clone();

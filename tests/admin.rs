@@ -169,7 +169,7 @@ async fn gates_to_private_addresses_are_refused_unless_allowed() {
         body
     };
     // Against Meta (not the sandbox), private callback targets are off by default.
-    let app = spawn_app_with(&["--upstream", "meta"]).await;
+    let app = spawn_app_with(&["--upstream", "meta", "--meta-app-secret", "s"]).await;
     let (status, _) = app.admin_post("/accounts", owner.clone()).await;
     assert_eq!(status, 201);
     for url in [
@@ -192,7 +192,15 @@ async fn gates_to_private_addresses_are_refused_unless_allowed() {
         .await;
     assert_eq!(status, 201, "{answer}");
 
-    let allowed = spawn_app_with(&["--upstream", "meta", "--callback-allow-private", "true"]).await;
+    let allowed = spawn_app_with(&[
+        "--upstream",
+        "meta",
+        "--meta-app-secret",
+        "s",
+        "--callback-allow-private",
+        "true",
+    ])
+    .await;
     let (status, _) = allowed.admin_post("/accounts", owner.clone()).await;
     assert_eq!(status, 201);
     let (status, answer) = allowed

@@ -102,3 +102,48 @@ async fn with_the_check_off_the_cloud_api_decides() {
     );
     assert_eq!(sends_to(&app, user).await, 1);
 }
+
+#[tokio::test]
+async fn the_window_is_per_business_number_and_follows_the_contact_book() {
+    let app = spawn_app_with(&["--sandbox-status-delay", "1ms"]).await;
+    let tenant = app.tenant("book", "+46700000602").await;
+    let (status, answer) = app
+        .admin_post(
+            "/sources",
+            json!({"platformId": tenant.platform_id, "platformPartnerId": tenant.platform_partner_id,
+                   "number": "+46700000603", "phoneNumberId": "pnid-book-2"}),
+        )
+        .await;
+    assert_eq!(status, 201, "{answer}");
+    let user = "+46701230003";
+    let bsuid = "SE.11112222333344445555";
+    // The user writes to the first number, naming both their ids.
+    let inbound = app
+        .client
+        .post(format!("{}/sandbox/v1/inbound", app.base))
+        .basic_auth(&tenant.username, Some(&tenant.password))
+        .json(&json!({"from": user, "fromUserId": bsuid, "to": tenant.source, "text": "hi"}))
+        .send()
+        .await
+        .expect("inbound");
+    assert_eq!(inbound.status(), 200);
+
+    // Addressed by BSUID, the user is the same user: the window is open.
+    let by_bsuid = send_text(&app, &tenant, bsuid).await;
+    app.status_when(&tenant, &by_bsuid, "the send", |part| {
+        part["state"] == "READ"
+    })
+    .await;
+
+    // From the other number, the window is closed.
+    let mut other = request(&tenant, &[user], text("from elsewhere"));
+    other["source"] = json!("+46700000603");
+    let (status, answer) = app.send(&tenant, &other).await;
+    assert_eq!(status, 200, "{answer}");
+    let id = answer["messageIds"][0].as_str().expect("id");
+    let refused = app
+        .status_when(&tenant, id, "the refusal", |part| part["state"] != "QUEUED")
+        .await;
+    assert_eq!(refused["messages"][0]["state"], "FAILED");
+    assert_eq!(refused["messages"][0]["resultCode"], 112403);
+}

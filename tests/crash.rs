@@ -22,6 +22,8 @@ fn gateway(database: &str, sim: &str) -> Process {
         &[
             "--upstream",
             "meta",
+            "--meta-app-secret",
+            "test-app-secret",
             "--meta-base-url",
             sim,
             "--meta-access-token",

@@ -15,6 +15,8 @@ fn start(database: &str) -> Process {
         &[
             "--upstream",
             "meta",
+            "--meta-app-secret",
+            "test-app-secret",
             "--meta-base-url",
             "http://127.0.0.1:9",
             "--meta-access-token",

@@ -275,6 +275,7 @@ fn report(wamid: &str, status: &str, at: i64, state: MessageState, code: u32) ->
 #[tokio::test]
 async fn a_status_that_comes_before_its_submission_is_recorded_waits_for_it() {
     let (store, _dir) = open().await;
+    insert_source(store.as_ref()).await;
     store
         .accept(&[request("m1", Priority::Normal, 1_000, 1)])
         .await
@@ -284,23 +285,27 @@ async fn a_status_that_comes_before_its_submission_is_recorded_waits_for_it() {
         .await
         .expect("claim");
     assert_eq!(claimed.len(), 1);
-    // Meta's `delivered` and `sent` arrive (out of order) before the
-    // dispatcher has recorded the wamid; the same webhook comes twice.
+    // Meta's `read` and `sent` arrive (out of order, in whole seconds)
+    // before the dispatcher has recorded the wamid; the same webhook comes
+    // twice; and another number's webhook names the same wamid.
     let early = WebhookBatch {
         statuses: vec![
-            report(
-                "wamid.1",
-                "delivered",
-                3_000,
-                MessageState::Delivered,
-                112003,
-            ),
-            report("wamid.1", "sent", 2_900, MessageState::Sent, 112006),
+            report("wamid.1", "read", 4_000, MessageState::Read, 112007),
+            report("wamid.1", "sent", 3_000, MessageState::Sent, 112006),
         ],
         inbound: Vec::new(),
     };
+    let mut foreign = report("wamid.1", "deleted", 5_000, MessageState::Deleted, 112008);
+    foreign.phone_number_id = "pnid-of-another-tenant".into();
     let receipts = store
-        .receive(&[early.clone(), early])
+        .receive(&[
+            early.clone(),
+            early,
+            WebhookBatch {
+                statuses: vec![foreign],
+                inbound: Vec::new(),
+            },
+        ])
         .await
         .expect("receive");
     assert_eq!(
@@ -321,55 +326,62 @@ async fn a_status_that_comes_before_its_submission_is_recorded_waits_for_it() {
         .record(&[outcome("m1", 0, "a", submitted("wamid.1"))])
         .await
         .expect("record");
+    let codes = |message: &wagate::store::MessageRecord| -> Vec<u32> {
+        message.parts[0]
+            .history
+            .iter()
+            .map(|status| status.result_code)
+            .collect()
+    };
     let message = store
         .message("acc", "m1")
         .await
         .expect("read")
         .expect("exists");
-    let part = &message.parts[0];
-    let codes: Vec<u32> = part
-        .history
-        .iter()
-        .map(|status| status.result_code)
-        .collect();
     assert_eq!(
-        codes,
-        [112002, 112006, 112003],
-        "in Meta's time order after the submission"
+        codes(&message),
+        [112002, 112006, 112007],
+        "in Meta's order after the submission"
     );
-    assert_eq!(part.state, MessageState::Delivered);
-    assert_eq!(store.events_after(0, 100).await.expect("events").len(), 3);
+    assert_eq!(message.parts[0].state, MessageState::Read);
+    assert_eq!(
+        store.events_after(0, 100).await.expect("events").len(),
+        3,
+        "the other number's `deleted` touched nothing"
+    );
 
-    // Repeated later, it changes nothing.
-    let again = store
-        .receive(&[WebhookBatch {
-            statuses: vec![report("wamid.1", "sent", 2_900, MessageState::Sent, 112006)],
-            inbound: Vec::new(),
-        }])
+    // A `delivered` that comes after `read` joins the history but moves
+    // nothing and calls nobody back; repeated, it changes nothing at all.
+    let late = WebhookBatch {
+        statuses: vec![report(
+            "wamid.1",
+            "delivered",
+            3_500,
+            MessageState::Delivered,
+            112003,
+        )],
+        inbound: Vec::new(),
+    };
+    store
+        .receive(std::slice::from_ref(&late))
         .await
         .expect("receive");
+    let again = store.receive(&[late]).await.expect("receive");
     assert_eq!(again[0].repeated_statuses, 1);
+    let message = store
+        .message("acc", "m1")
+        .await
+        .expect("read")
+        .expect("exists");
+    assert_eq!(codes(&message), [112002, 112006, 112007, 112003]);
+    assert_eq!(message.parts[0].state, MessageState::Read);
     assert_eq!(store.events_after(0, 100).await.expect("events").len(), 3);
 }
 
 #[tokio::test]
 async fn webhooks_that_name_a_phone_and_a_bsuid_fill_the_tenants_contact_book() {
     let (store, _dir) = open().await;
-    store
-        .insert_source(&Source {
-            id: "src".into(),
-            account_id: "acc".into(),
-            number: SOURCE.into(),
-            phone_number_id: Some("pnid-acc".into()),
-            waba_id: None,
-            access_token: None,
-            level: SourceLevel::Standard,
-            throughput: None,
-            care_window_check: true,
-            created_at: 0,
-        })
-        .await
-        .expect("source");
+    insert_source(store.as_ref()).await;
     let inbound = InboundReport {
         wamid: "wamid.in".into(),
         phone_number_id: "pnid-acc".into(),
@@ -426,4 +438,74 @@ async fn webhooks_that_name_a_phone_and_a_bsuid_fill_the_tenants_contact_book() 
             .is_none(),
         "a webhook for a number no tenant owns records nothing"
     );
+}
+
+/// The source `SOURCE` of account `acc`, Cloud API id `pnid-acc`.
+async fn insert_source(store: &dyn Store) {
+    store
+        .insert_source(&Source {
+            id: "src".into(),
+            account_id: "acc".into(),
+            number: SOURCE.into(),
+            phone_number_id: Some("pnid-acc".into()),
+            waba_id: None,
+            access_token: None,
+            level: SourceLevel::Standard,
+            throughput: None,
+            care_window_check: true,
+            created_at: 0,
+        })
+        .await
+        .expect("source");
+}
+
+#[tokio::test]
+async fn a_claim_finds_the_care_window_under_any_id_of_the_user() {
+    let (store, _dir) = open().await;
+    insert_source(store.as_ref()).await;
+    // A status names the user's phone and BSUID (the contact book learns
+    // the pair); the user then writes by phone only.
+    let mut status = report("wamid.x", "sent", 1_000, MessageState::Sent, 112006);
+    status.recipient = ContactIds {
+        phone: Some("+46701234567".into()),
+        user_id: Some("SE.777".into()),
+        parent_user_id: None,
+    };
+    let inbound = InboundReport {
+        wamid: "wamid.in".into(),
+        phone_number_id: "pnid-acc".into(),
+        display_phone_number: "46700000400".into(),
+        at: 9_000,
+        message: serde_json::json!({"type": "text", "text": {"body": "hi"}}),
+        sender: ContactIds {
+            phone: Some("+46701234567".into()),
+            user_id: None,
+            parent_user_id: None,
+        },
+        contact: None,
+    };
+    store
+        .receive(&[WebhookBatch {
+            statuses: vec![status],
+            inbound: vec![inbound],
+        }])
+        .await
+        .expect("receive");
+    let mut to_bsuid = request("m-bsuid", Priority::Normal, 10_000, 1);
+    to_bsuid.messages[0].destination = "SE.777".into();
+    let mut stranger = request("m-stranger", Priority::Normal, 10_000, 1);
+    stranger.messages[0].destination = "+46709999999".into();
+    store.accept(&[to_bsuid, stranger]).await.expect("accept");
+    let claimed = store
+        .claim(SOURCE, "a", 20_000, 80_000, 10)
+        .await
+        .expect("claim");
+    let window = |id: &str| {
+        claimed
+            .iter()
+            .find(|part| part.message_id == id)
+            .map(|part| part.last_inbound_at)
+    };
+    assert_eq!(window("m-bsuid"), Some(Some(9_000)));
+    assert_eq!(window("m-stranger"), Some(None));
 }

@@ -3,6 +3,9 @@
 -- until its wamid is known, then joins the part's history.
 CREATE TABLE meta_statuses (
     wamid       TEXT NOT NULL,
+    -- The business number it came for: a status only touches a message
+    -- sent from that number (so one tenant's webhook cannot touch another's).
+    phone_number_id TEXT NOT NULL,
     status      TEXT NOT NULL,
     at          BIGINT NOT NULL,
     -- NULL for a status the gateway does not know: kept, changes nothing.

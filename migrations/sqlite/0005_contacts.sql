@@ -7,3 +7,8 @@ CREATE TABLE contacts (
     updated_at     BIGINT NOT NULL,
     PRIMARY KEY (account_id, phone)
 );
+
+-- A status entry kept in the history without a callback: Meta reported it
+-- after a later one (a `sent` after `delivered`), so it would only move the
+-- customer's view backwards.
+ALTER TABLE message_statuses ADD COLUMN silent BOOLEAN NOT NULL DEFAULT FALSE;

@@ -140,6 +140,18 @@ pub trait WebhookStore: Send + Sync {
 pub trait Store: TenantStore + MessageStore + OutboxStore + WebhookStore {}
 impl<T: TenantStore + MessageStore + OutboxStore + WebhookStore> Store for T {}
 
+/// The database URL fit for logs: any password replaced by `***`.
+pub fn redacted(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(mut parsed) if parsed.password().is_some() => {
+            // Only URLs with a host carry a password, so this cannot fail.
+            let _ = parsed.set_password(Some("***"));
+            parsed.to_string()
+        }
+        _ => url.to_owned(),
+    }
+}
+
 /// Opens the store a database URL names, running its migrations.
 pub async fn open(url: &str) -> StoreResult<std::sync::Arc<dyn Store>> {
     if url.starts_with("sqlite:") {
@@ -150,7 +162,20 @@ pub async fn open(url: &str) -> StoreResult<std::sync::Arc<dyn Store>> {
         ))
     } else {
         Err(StoreError::UnsupportedUrl(format!(
-            "{url}: expected sqlite://PATH"
+            "{}: expected sqlite://PATH",
+            redacted(url)
         )))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn passwords_never_reach_the_logs() {
+        assert_eq!(
+            super::redacted("postgres://wagate:s3cret@db:5432/wagate"),
+            "postgres://wagate:***@db:5432/wagate"
+        );
+        assert_eq!(super::redacted("sqlite://wagate.db"), "sqlite://wagate.db");
     }
 }

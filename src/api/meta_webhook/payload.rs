@@ -29,13 +29,19 @@ pub fn read(body: &Value) -> WebhookBatch {
         for status in list(&value["statuses"]) {
             match status_report(status, value) {
                 Some(report) => batch.statuses.push(report),
-                None => tracing::warn!(%status, "a status without an id or a status; ignored"),
+                None => tracing::warn!(
+                    wamid = %status["id"],
+                    "a status without an id or a status word; ignored"
+                ),
             }
         }
         for message in list(&value["messages"]) {
             match inbound_report(message, value, &phone_number_id, &display) {
                 Some(report) => batch.inbound.push(report),
-                None => tracing::warn!(%message, "an incoming message without an id; ignored"),
+                None => tracing::warn!(
+                    kind = %message["type"],
+                    "an incoming message without an id; ignored"
+                ),
             }
         }
         for error in list(&value["errors"]) {
@@ -91,7 +97,7 @@ fn status_report(status: &Value, value: &Value) -> Option<StatusReport> {
             details: Some(status_details(&wamid, status, error, value)),
         }
     });
-    let contact = list(&value["contacts"]).first();
+    let contact = recipient_contact(status, value);
     let recipient = ContactIds {
         phone: text(&status["recipient_id"]).map(|digits| e164(&digits)),
         user_id: text(&status["recipient_user_id"])
@@ -133,7 +139,7 @@ fn status_details(wamid: &str, status: &Value, error: Option<&Value>, value: &Va
         text(&status["conversation"]["origin"]["type"]),
     );
     put("recipientId", text(&status["recipient_id"]));
-    let contact = list(&value["contacts"]).first();
+    let contact = recipient_contact(status, value);
     put(
         "whatsappUserId",
         text(&status["recipient_user_id"]).or_else(|| contact.and_then(|c| text(&c["user_id"]))),
@@ -149,6 +155,17 @@ fn status_details(wamid: &str, status: &Value, error: Option<&Value>, value: &Va
         put("metaErrorDetails", text(&error["error_data"]["details"]));
     }
     Value::Object(details)
+}
+
+/// The `contacts[]` entry of a status's recipient (by phone, else by
+/// BSUID): never another recipient's.
+fn recipient_contact<'a>(status: &Value, value: &'a Value) -> Option<&'a Value> {
+    let phone = text(&status["recipient_id"]);
+    let user = text(&status["recipient_user_id"]);
+    list(&value["contacts"]).iter().find(|contact| {
+        (phone.is_some() && text(&contact["wa_id"]) == phone)
+            || (user.is_some() && text(&contact["user_id"]) == user)
+    })
 }
 
 fn inbound_report(

@@ -32,15 +32,18 @@ pub(super) async fn update_parts(connection: &mut SqliteConnection, rows: &str) 
     Ok(())
 }
 
-/// Appends the status entries, in order, and queues an event for each.
+/// Appends the status entries, in order, and queues an event for each that
+/// is not `silent` (a row field: kept in the history, no callback).
 pub(super) async fn append(connection: &mut SqliteConnection, rows: &str) -> StoreResult<()> {
     let last_status: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) FROM message_statuses")
         .fetch_one(&mut *connection)
         .await?;
     sqlx::query(
-        "INSERT INTO message_statuses (message_id, message_index, state, result_code, description, details, at)
+        "INSERT INTO message_statuses (message_id, message_index, state, result_code, description,
+                                       details, at, silent)
          SELECT value ->> 'id', value ->> 'index', value ->> 'state', value ->> 'code',
-                value ->> 'description', value ->> 'details', value ->> 'at'
+                value ->> 'description', value ->> 'details', value ->> 'at',
+                COALESCE(value ->> 'silent', FALSE)
          FROM json_each($1) ORDER BY key",
     )
     .bind(rows)
@@ -50,7 +53,7 @@ pub(super) async fn append(connection: &mut SqliteConnection, rows: &str) -> Sto
         "INSERT INTO events (account_id, message_id, message_index, status_id, created_at)
          SELECT m.account_id, s.message_id, s.message_index, s.id, s.at
          FROM message_statuses s JOIN messages m ON m.message_id = s.message_id
-         WHERE s.id > $1 ORDER BY s.id",
+         WHERE s.id > $1 AND NOT s.silent ORDER BY s.id",
     )
     .bind(last_status)
     .execute(&mut *connection)
@@ -58,9 +61,12 @@ pub(super) async fn append(connection: &mut SqliteConnection, rows: &str) -> Sto
     Ok(())
 }
 
-/// Applies the waiting Meta statuses of these wamids to their parts: each
-/// known status joins the history (with an event), in Meta's time order;
-/// the part's state only moves forward.
+/// Applies the waiting Meta statuses of these wamids to their parts (only
+/// parts sent from the business number the status came for): each known
+/// status joins the history in Meta's time order (ties, common with Meta's
+/// whole-second timestamps, in the order of progress); the part's state only
+/// moves forward, and a status that would move it back is kept silent (no
+/// callback).
 pub(super) async fn apply_reports(
     connection: &mut SqliteConnection,
     wamids: &[&str],
@@ -71,7 +77,10 @@ pub(super) async fn apply_reports(
     let reports = sqlx::query(
         "SELECT r.rowid AS report_row, r.state AS report_state, r.result_code, r.description,
                 r.details, r.at, p.message_id, p.message_index, p.state AS part_state
-         FROM meta_statuses r JOIN message_parts p ON p.wamid = r.wamid
+         FROM meta_statuses r
+         JOIN message_parts p ON p.wamid = r.wamid
+         JOIN messages m ON m.message_id = p.message_id
+         JOIN sources s ON s.number = m.source AND s.phone_number_id = r.phone_number_id
          WHERE NOT r.applied AND r.wamid IN (SELECT value FROM json_each($1))
          ORDER BY r.at, r.rowid",
     )
@@ -81,19 +90,31 @@ pub(super) async fn apply_reports(
     if reports.is_empty() {
         return Ok(());
     }
-    let mut entries = Vec::new();
     let mut applied = Vec::new();
-    let mut parts: HashMap<(String, i64), (MessageState, Value)> = HashMap::new();
+    let mut known = Vec::new();
     for report in &reports {
         applied.push(report.try_get::<i64, _>("report_row")?);
-        let Some(state) = report.try_get::<Option<String>, _>("report_state")? else {
-            continue;
-        };
-        let state = MessageState::parse(&state).ok_or_else(|| corrupt("state", &state))?;
+        if let Some(state) = report.try_get::<Option<String>, _>("report_state")? {
+            let state = MessageState::parse(&state).ok_or_else(|| corrupt("state", &state))?;
+            known.push((report.try_get::<i64, _>("at")?, state, report));
+        }
+    }
+    known.sort_by_key(|(at, state, _)| (*at, state.progress()));
+    let mut entries = Vec::new();
+    let mut parts: HashMap<(String, i64), (MessageState, Value)> = HashMap::new();
+    for (_, state, report) in known {
         let key = (
             report.try_get::<String, _>("message_id")?,
             report.try_get::<i64, _>("message_index")?,
         );
+        let current = match parts.get(&key) {
+            Some((current, _)) => *current,
+            None => {
+                let part_state: String = report.try_get("part_state")?;
+                MessageState::parse(&part_state).ok_or_else(|| corrupt("state", &part_state))?
+            }
+        };
+        let forward = state.progress() > current.progress();
         let entry = json!({
             "id": key.0,
             "index": key.1,
@@ -102,15 +123,9 @@ pub(super) async fn apply_reports(
             "description": report.try_get::<String, _>("description")?,
             "details": report.try_get::<String, _>("details")?,
             "at": report.try_get::<i64, _>("at")?,
+            "silent": !forward,
         });
-        let current = match parts.get(&key) {
-            Some((current, _)) => *current,
-            None => {
-                let part_state: String = report.try_get("part_state")?;
-                MessageState::parse(&part_state).ok_or_else(|| corrupt("state", &part_state))?
-            }
-        };
-        if state.progress() > current.progress() {
+        if forward {
             parts.insert(key, (state, entry.clone()));
         } else {
             parts.entry(key).or_insert((current, Value::Null));

@@ -31,11 +31,22 @@ impl OutboxStore for SqliteStore {
         let mut tx = self.writer.begin().await?;
         let rows = sqlx::query(
             "SELECT o.rowid AS outbox_row, o.message_id, o.message_index, m.account_id, m.destination, m.priority,
-                    m.expires_at, p.message_type, p.cloud_body, p.attempts, w.last_inbound_at
+                    m.expires_at, p.message_type, p.cloud_body, p.attempts,
+                    -- The care window, under the destination or another id
+                    -- the contact book knows the user by.
+                    (SELECT MAX(w.last_inbound_at) FROM care_windows w
+                     WHERE w.source = o.source
+                       AND (w.user = m.destination
+                            OR w.user IN (SELECT c.phone FROM contacts c
+                                          WHERE c.account_id = m.account_id
+                                            AND (c.user_id = m.destination
+                                                 OR c.parent_user_id = m.destination))
+                            OR w.user IN (SELECT c.user_id FROM contacts c
+                                          WHERE c.account_id = m.account_id
+                                            AND c.phone = m.destination))) AS last_inbound_at
              FROM outbox o
              JOIN message_parts p ON p.message_id = o.message_id AND p.message_index = o.message_index
              JOIN messages m ON m.message_id = o.message_id
-             LEFT JOIN care_windows w ON w.source = o.source AND w.user = m.destination
              WHERE o.source = $1 AND o.due_at <= $2 AND o.lease_until <= $2
                AND NOT EXISTS (SELECT 1 FROM outbox earlier
                                WHERE earlier.message_id = o.message_id

@@ -42,6 +42,7 @@ impl WebhookStore for SqliteStore {
                 let change = report.change.as_ref();
                 statuses.push(json!({
                     "wamid": report.wamid,
+                    "phoneNumberId": report.phone_number_id,
                     "status": report.status,
                     "at": report.at,
                     "state": change.map(|status| status.state.as_str()),
@@ -69,8 +70,10 @@ impl WebhookStore for SqliteStore {
         let mut new_statuses: HashSet<(String, String)> = HashSet::new();
         if !statuses.is_empty() {
             for row in sqlx::query(
-                "INSERT INTO meta_statuses (wamid, status, at, state, result_code, description, details, received_at)
-                 SELECT value ->> 'wamid', value ->> 'status', value ->> 'at', value ->> 'state',
+                "INSERT INTO meta_statuses (wamid, phone_number_id, status, at, state, result_code,
+                                            description, details, received_at)
+                 SELECT value ->> 'wamid', value ->> 'phoneNumberId', value ->> 'status', value ->> 'at',
+                        value ->> 'state',
                         value ->> 'code', value ->> 'description', value ->> 'details', $2
                  FROM json_each($1) WHERE true ORDER BY key
                  ON CONFLICT (wamid, status) DO NOTHING
@@ -146,6 +149,11 @@ async fn open_care_windows(
 ) -> StoreResult<()> {
     let mut windows = Vec::new();
     for message in batches.iter().flat_map(|batch| &batch.inbound) {
+        // A `system` message (the user changed numbers) is not the user
+        // writing to the business.
+        if message.message["type"] == "system" {
+            continue;
+        }
         let sender = &message.sender;
         for user in sender.phone.iter().chain(&sender.user_id) {
             windows.push(json!({
