@@ -24,6 +24,7 @@ pub mod demo;
 pub mod dispatch;
 pub mod egress;
 pub mod group_commit;
+pub mod housekeeping;
 pub mod server;
 pub mod signature;
 pub mod sim;

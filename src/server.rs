@@ -22,7 +22,7 @@ use crate::cli::{ServeArgs, Upstream};
 use crate::dispatch::{self, DispatchConfig, ResendPolicy};
 use crate::sim::{Sim, SimConfig};
 use crate::upstream::meta::{CloudApiClient, CloudApiConfig};
-use crate::{demo, store};
+use crate::{demo, housekeeping, store};
 
 /// The token the dispatcher presents to the sandbox simulator.
 const SANDBOX_ACCESS_TOKEN: &str = "sandbox-access-token";
@@ -92,6 +92,12 @@ pub async fn run(
     let waker = dispatcher.clone();
     let (accepter, accept_task) =
         Accepter::start(store.clone(), Arc::new(move |source| waker.wake(source)));
+    let (stop_housekeeping, housekeeping_stopped) = tokio::sync::watch::channel(false);
+    let housekeeping_task = tokio::spawn(housekeeping::run(
+        store.clone(),
+        housekeeping::INTERVAL,
+        housekeeping_stopped,
+    ));
     let (webhooks, webhook_task) = WebhookIntake::start(WebhookCommit {
         store: store.clone(),
     });
@@ -140,6 +146,8 @@ pub async fn run(
     if tokio::time::timeout(grace, webhook_task).await.is_err() {
         tracing::warn!("the webhook intake did not drain within the grace period");
     }
+    let _ = stop_housekeeping.send(true);
+    let _ = housekeeping_task.await;
     dispatcher.stop();
     if tokio::time::timeout(grace, dispatch_task).await.is_err() {
         tracing::warn!("in-flight submissions did not finish within the grace period");

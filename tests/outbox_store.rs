@@ -509,3 +509,67 @@ async fn a_claim_finds_the_care_window_under_any_id_of_the_user() {
     assert_eq!(window("m-bsuid"), Some(Some(9_000)));
     assert_eq!(window("m-stranger"), Some(None));
 }
+
+#[tokio::test]
+async fn old_status_reports_are_forgotten_and_the_history_stays() {
+    let (store, _dir) = open().await;
+    insert_source(store.as_ref()).await;
+    let waiting = WebhookBatch {
+        statuses: vec![report(
+            "wamid.lost",
+            "sent",
+            1_000,
+            MessageState::Sent,
+            112006,
+        )],
+        inbound: Vec::new(),
+    };
+    store
+        .receive(std::slice::from_ref(&waiting))
+        .await
+        .expect("receive");
+    let now = wagate::clock::now_millis();
+    assert_eq!(
+        store
+            .forget_old_statuses(now - 60_000)
+            .await
+            .expect("forget"),
+        0
+    );
+    assert_eq!(store.forget_old_statuses(now + 1).await.expect("forget"), 1);
+    // Forgotten, a repeat is new again (and waits again).
+    let again = store.receive(&[waiting]).await.expect("receive");
+    assert_eq!(again[0].new_statuses, 1);
+
+    // An applied report is forgotten too; the history keeps the status.
+    store
+        .accept(&[request("m1", Priority::Normal, 1_000, 1)])
+        .await
+        .expect("accept");
+    store
+        .claim(SOURCE, "a", 2_000, 60_000, 10)
+        .await
+        .expect("claim");
+    store
+        .record(&[outcome("m1", 0, "a", submitted("wamid.lost"))])
+        .await
+        .expect("record");
+    assert_eq!(
+        store
+            .forget_old_statuses(wagate::clock::now_millis() + 1)
+            .await
+            .expect("forget"),
+        1
+    );
+    let message = store
+        .message("acc", "m1")
+        .await
+        .expect("read")
+        .expect("exists");
+    let codes: Vec<u32> = message.parts[0]
+        .history
+        .iter()
+        .map(|s| s.result_code)
+        .collect();
+    assert_eq!(codes, [112002, 112006]);
+}

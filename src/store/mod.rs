@@ -134,6 +134,13 @@ pub trait WebhookStore: Send + Sync {
     /// The contact book: what a tenant's webhooks said a phone number's
     /// BSUIDs are (recorded whenever a webhook carries both).
     async fn contact(&self, account_id: &str, phone: &str) -> StoreResult<Option<Contact>>;
+    /// Forgets the reports of statuses received before `received_before`:
+    /// those applied (kept only so that Meta's repeats are recognised, which
+    /// stop after seven days) and those still waiting for a wamid that will
+    /// not come (the message was sent again under another wamid, or never by
+    /// this gateway). The history keeps every applied status. Returns how
+    /// many were forgotten.
+    async fn forget_old_statuses(&self, received_before: Millis) -> StoreResult<u64>;
 }
 
 /// Everything the gateway keeps.

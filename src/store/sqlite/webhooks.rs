@@ -11,7 +11,7 @@ use sqlx::{Row, SqliteConnection};
 
 use super::{SqliteStore, history};
 use crate::clock::now_millis;
-use crate::store::{Contact, StoreResult, WebhookBatch, WebhookReceipt, WebhookStore};
+use crate::store::{Contact, Millis, StoreResult, WebhookBatch, WebhookReceipt, WebhookStore};
 
 #[async_trait]
 impl WebhookStore for SqliteStore {
@@ -31,6 +31,14 @@ impl WebhookStore for SqliteStore {
             })
         })
         .transpose()
+    }
+
+    async fn forget_old_statuses(&self, received_before: Millis) -> StoreResult<u64> {
+        let result = sqlx::query("DELETE FROM meta_statuses WHERE received_at < $1")
+            .bind(received_before)
+            .execute(&self.writer)
+            .await?;
+        Ok(result.rows_affected())
     }
 
     async fn receive(&self, batches: &[WebhookBatch]) -> StoreResult<Vec<WebhookReceipt>> {

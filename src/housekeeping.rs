@@ -1,0 +1,43 @@
+//! Periodic clean-up of what the store would otherwise keep forever: the
+//! reports of Meta's statuses are forgotten after [`STATUS_REPORT_TTL`],
+//! both those applied to a message (kept only to recognise Meta's repeats)
+//! and those that never found their message (sent again under another wamid
+//! after a crash, or not sent by this gateway).
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::watch;
+
+use crate::clock::now_millis;
+use crate::store::Store;
+
+/// How long status reports are kept: Meta repeats webhooks for up to seven
+/// days.
+pub const STATUS_REPORT_TTL: Duration = Duration::from_secs(7 * 24 * 3600);
+/// How often the clean-up runs.
+pub const INTERVAL: Duration = Duration::from_secs(3600);
+
+/// Runs the clean-up every `interval` until `stopped` turns true (or its
+/// sender is gone).
+pub async fn run(store: Arc<dyn Store>, interval: Duration, mut stopped: watch::Receiver<bool>) {
+    let mut ticks = tokio::time::interval(interval);
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            _ = ticks.tick() => {}
+            _ = stopped.changed() => return,
+        }
+        let ttl = i64::try_from(STATUS_REPORT_TTL.as_millis()).unwrap_or(i64::MAX);
+        match store
+            .forget_old_statuses(now_millis().saturating_sub(ttl))
+            .await
+        {
+            Ok(0) => {}
+            Ok(forgotten) => {
+                tracing::info!(forgotten, "forgot status reports older than seven days")
+            }
+            Err(error) => tracing::warn!(%error, "forgetting old status reports failed"),
+        }
+    }
+}
