@@ -18,6 +18,7 @@ pub mod accept;
 pub mod api;
 pub mod auth;
 pub mod bench;
+pub mod callbacks;
 pub mod cli;
 pub mod clock;
 pub mod demo;
