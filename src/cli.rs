@@ -93,6 +93,10 @@ pub struct ServeArgs {
     )]
     pub callback_retry_schedule: Schedule,
 
+    /// Longest wait for a gate to answer a callback.
+    #[arg(long, env = "WAGATE_CALLBACK_TIMEOUT", default_value = "10s", value_parser = humantime::parse_duration)]
+    pub callback_timeout: Duration,
+
     /// Secret that signs Meta's webhooks (X-Hub-Signature-256); generated with the sandbox.
     #[arg(long, env = "WAGATE_META_APP_SECRET", hide_env_values = true)]
     pub meta_app_secret: Option<SecretString>,
@@ -182,6 +186,14 @@ impl ServeArgs {
                  every webhook from Meta would be refused"
                     .into(),
             );
+        }
+        if self.dispatch_lease <= self.callback_timeout {
+            return Err(format!(
+                "--dispatch-lease ({}) must be longer than --callback-timeout ({}): callbacks are \
+                 leased like submissions",
+                humantime::format_duration(self.dispatch_lease),
+                humantime::format_duration(self.callback_timeout)
+            ));
         }
         if self.dispatch_lease <= self.upstream_timeout {
             return Err(format!(

@@ -18,6 +18,7 @@ use crate::accept::Accepter;
 use crate::api::meta_webhook::{WebhookCommit, WebhookIntake};
 use crate::api::{self, AppState};
 use crate::auth::{PasswordChecker, random_token};
+use crate::callbacks::{self, CallbackConfig};
 use crate::cli::{ServeArgs, Upstream};
 use crate::dispatch::{self, DispatchConfig, ResendPolicy};
 use crate::sim::{Sim, SimConfig};
@@ -92,11 +93,23 @@ pub async fn run(
     let waker = dispatcher.clone();
     let (accepter, accept_task) =
         Accepter::start(store.clone(), Arc::new(move |source| waker.wake(source)));
-    let (stop_housekeeping, housekeeping_stopped) = tokio::sync::watch::channel(false);
+    let (stop_background, background_stopped) = tokio::sync::watch::channel(false);
     let housekeeping_task = tokio::spawn(housekeeping::run(
         store.clone(),
         housekeeping::INTERVAL,
-        housekeeping_stopped,
+        background_stopped.clone(),
+    ));
+    let callbacks_task = tokio::spawn(callbacks::run(
+        store.clone(),
+        CallbackConfig {
+            owner: format!("wagate-callbacks-{}", random_token(12)),
+            schedule: args.callback_retry_schedule.0.clone(),
+            timeout: args.callback_timeout,
+            lease: args.dispatch_lease,
+            poll_interval: args.dispatch_poll,
+            allow_private: args.callback_allow_private(),
+        },
+        background_stopped,
     ));
     let (webhooks, webhook_task) = WebhookIntake::start(WebhookCommit {
         store: store.clone(),
@@ -146,11 +159,16 @@ pub async fn run(
     if tokio::time::timeout(grace, webhook_task).await.is_err() {
         tracing::warn!("the webhook intake did not drain within the grace period");
     }
-    let _ = stop_housekeeping.send(true);
-    let _ = housekeeping_task.await;
     dispatcher.stop();
     if tokio::time::timeout(grace, dispatch_task).await.is_err() {
         tracing::warn!("in-flight submissions did not finish within the grace period");
+    }
+    let _ = stop_background.send(true);
+    let _ = housekeeping_task.await;
+    match tokio::time::timeout(grace, callbacks_task).await {
+        Ok(Ok(Err(error))) => tracing::error!(%error, "the callbacks ended with an error"),
+        Ok(_) => {}
+        Err(_) => tracing::warn!("in-flight callbacks did not finish within the grace period"),
     }
     if let Some(stop) = sim_stop {
         let _ = stop.send(());

@@ -32,6 +32,8 @@ fn gateway(database: &str, sim: &str) -> Process {
             "3s",
             "--upstream-timeout",
             "2s",
+            "--callback-timeout",
+            "2s",
             "--resend-interval",
             "100ms",
             "--callback-allow-private",

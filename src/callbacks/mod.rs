@@ -1,8 +1,124 @@
-//! Reporting back to the customer's gates: delivery reports (DLRs) and
-//! incoming messages (MO) in the gate's format.
+//! Reporting back to the customer's gates: delivery reports (DLRs) in the
+//! LINK format, durable and in order per message.
 //!
-//! So far: [`dlr`], the LINK delivery report built from a status of a
-//! message's history. Delivery to gates (durable queue, retries, order per
-//! message, signing) comes with the rest of issue 4.
+//! - [`dlr`]: the LINK delivery report built from a status.
+//! - [`fanout`]: from the event queue to a queue per gate.
+//! - [`deliver`]: one POST, its signature, and the retry schedule.
+//! - [`run`]: the loop that feeds the queues and works them off, with
+//!   leases (like the dispatcher's) so a crashed run's callbacks are taken
+//!   up again, and never two callbacks of one message to one gate at once.
 
+pub mod deliver;
 pub mod dlr;
+pub mod fanout;
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use tokio::sync::{Semaphore, watch};
+use tokio::task::JoinSet;
+
+use crate::clock::now_millis;
+use crate::store::Store;
+
+/// How callbacks are delivered.
+#[derive(Debug, Clone)]
+pub struct CallbackConfig {
+    /// This instance's name: every lease it takes is this name and a count.
+    pub owner: String,
+    /// Delays between tries (`--callback-retry-schedule`).
+    pub schedule: Vec<Duration>,
+    /// Longest wait for a gate's answer.
+    pub timeout: Duration,
+    /// How long a claimed callback is held; must exceed `timeout`.
+    pub lease: Duration,
+    /// How often to look for new events and due callbacks.
+    pub poll_interval: Duration,
+    /// May gates be on loopback and private addresses.
+    pub allow_private: bool,
+}
+
+/// Callbacks in flight at once.
+const CONCURRENCY: usize = 64;
+/// Events read per pass.
+const FAN_OUT_BATCH: u32 = 500;
+
+/// Feeds and works off the callback queues until `stopped` turns true (or
+/// its sender is gone); callbacks in flight then finish and are recorded.
+pub async fn run(
+    store: Arc<dyn Store>,
+    config: CallbackConfig,
+    mut stopped: watch::Receiver<bool>,
+) -> anyhow::Result<()> {
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .timeout(config.timeout)
+        .user_agent(concat!("wagate/", env!("CARGO_PKG_VERSION")))
+        .build()?;
+    let claims = AtomicU64::new(0);
+    let slots = Arc::new(Semaphore::new(CONCURRENCY));
+    let mut in_flight = JoinSet::new();
+    let lease_millis = i64::try_from(config.lease.as_millis()).unwrap_or(i64::MAX);
+    while !*stopped.borrow() && stopped.has_changed().is_ok() {
+        while in_flight.try_join_next().is_some() {}
+        if let Err(error) = fanout::fan_out_once(store.as_ref(), FAN_OUT_BATCH).await {
+            tracing::error!(%error, "queueing delivery reports failed");
+        }
+        let free = slots.available_permits();
+        let now = now_millis();
+        let lease = format!(
+            "{}#{}",
+            config.owner,
+            claims.fetch_add(1, Ordering::Relaxed)
+        );
+        let claimed = if free == 0 {
+            Vec::new()
+        } else {
+            match store
+                .claim_deliveries(&lease, now, now.saturating_add(lease_millis), free as u32)
+                .await
+            {
+                Ok(claimed) => claimed,
+                Err(error) => {
+                    tracing::error!(%error, "claiming callbacks failed");
+                    Vec::new()
+                }
+            }
+        };
+        if claimed.is_empty() {
+            tokio::select! {
+                () = tokio::time::sleep(config.poll_interval) => {}
+                _ = stopped.changed() => {}
+            }
+            continue;
+        }
+        for delivery in claimed {
+            let Ok(permit) = slots.clone().acquire_owned().await else {
+                break;
+            };
+            let store = store.clone();
+            let client = client.clone();
+            let schedule = config.schedule.clone();
+            let allow_private = config.allow_private;
+            in_flight.spawn(async move {
+                let attempt = deliver::attempt(&client, &delivery, &schedule, allow_private).await;
+                match store.record_attempt(&attempt).await {
+                    Ok(true) => {}
+                    Ok(false) => tracing::warn!(
+                        delivery = delivery.id,
+                        "the callback's lease ran out before its try was recorded"
+                    ),
+                    Err(error) => tracing::error!(
+                        delivery = delivery.id,
+                        %error,
+                        "recording a callback try failed; it is tried again when its lease runs out"
+                    ),
+                }
+                drop(permit);
+            });
+        }
+    }
+    while in_flight.join_next().await.is_some() {}
+    Ok(())
+}

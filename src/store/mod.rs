@@ -143,9 +143,37 @@ pub trait WebhookStore: Send + Sync {
     async fn forget_old_statuses(&self, received_before: Millis) -> StoreResult<u64>;
 }
 
+/// Callbacks to gates: the per-gate queues fed from the event queue.
+///
+/// A delivery is claimed with a lease, like the outbox, and never while an
+/// earlier delivery of the same message to the same gate is still pending:
+/// each gate hears one message's reports in the order they happened.
+#[async_trait]
+pub trait CallbackStore: Send + Sync {
+    /// Where the reader `name` of the event queue has got (0 at first).
+    async fn cursor(&self, name: &str) -> StoreResult<i64>;
+    /// Queues the deliveries and moves the cursor to `position`, in one
+    /// transaction; a (event, gate) already queued is not queued twice.
+    async fn enqueue_deliveries(
+        &self,
+        cursor: &str,
+        position: i64,
+        deliveries: &[NewDelivery],
+    ) -> StoreResult<()>;
+    async fn claim_deliveries(
+        &self,
+        lease: &str,
+        now: Millis,
+        lease_until: Millis,
+        limit: u32,
+    ) -> StoreResult<Vec<ClaimedDelivery>>;
+    /// Records a try (only while its lease holds); whether it was recorded.
+    async fn record_attempt(&self, attempt: &DeliveryAttempt) -> StoreResult<bool>;
+}
+
 /// Everything the gateway keeps.
-pub trait Store: TenantStore + MessageStore + OutboxStore + WebhookStore {}
-impl<T: TenantStore + MessageStore + OutboxStore + WebhookStore> Store for T {}
+pub trait Store: TenantStore + MessageStore + OutboxStore + WebhookStore + CallbackStore {}
+impl<T: TenantStore + MessageStore + OutboxStore + WebhookStore + CallbackStore> Store for T {}
 
 /// The database URL fit for logs: any password replaced by `***`.
 pub fn redacted(url: &str) -> String {

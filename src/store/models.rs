@@ -401,3 +401,40 @@ pub struct Contact {
     pub parent_user_id: Option<String>,
     pub updated_at: Millis,
 }
+
+/// A callback to put in a gate's queue.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewDelivery {
+    pub event_id: i64,
+    pub gate_id: String,
+    pub message_id: String,
+    /// The JSON body, as it will be POSTed.
+    pub payload: String,
+}
+
+/// A callback claimed for delivery, with where it goes.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ClaimedDelivery {
+    pub id: i64,
+    pub gate_id: String,
+    pub url: String,
+    pub signing_secret: Option<String>,
+    pub payload: String,
+    /// Tries so far.
+    pub attempts: u32,
+    pub lease: String,
+}
+
+/// How a delivery try ended.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DeliveryAttempt {
+    pub delivery_id: i64,
+    pub lease: String,
+    pub at: Millis,
+    pub http_status: Option<u16>,
+    pub error: Option<String>,
+    pub duration_ms: i64,
+    /// `None`: delivered (or given up); `Some(t)`: try again at `t`.
+    pub next_attempt_at: Option<Millis>,
+    pub delivered: bool,
+}

@@ -7,6 +7,7 @@
 //! throughput comes from (one commit, one fsync, for the whole batch).
 
 mod accept;
+mod callbacks;
 mod history;
 mod outbox;
 mod rows;

@@ -1,0 +1,37 @@
+-- Callbacks to gates: one delivery per (event, gate), tried until a 2xx or
+-- until the retry schedule runs out; every try is an attempt row.
+CREATE TABLE deliveries (
+    id              INTEGER PRIMARY KEY AUTOINCREMENT,
+    event_id        INTEGER NOT NULL,
+    gate_id         TEXT NOT NULL,
+    message_id      TEXT NOT NULL,
+    payload         TEXT NOT NULL,
+    -- PENDING, DELIVERED or GAVE_UP
+    state           TEXT NOT NULL,
+    attempts        INTEGER NOT NULL DEFAULT 0,
+    next_attempt_at BIGINT NOT NULL,
+    lease_owner     TEXT,
+    lease_until     BIGINT NOT NULL DEFAULT 0,
+    created_at      BIGINT NOT NULL,
+    finished_at     BIGINT,
+    UNIQUE (event_id, gate_id)
+);
+CREATE INDEX deliveries_due ON deliveries (next_attempt_at, id) WHERE state = 'PENDING';
+CREATE INDEX deliveries_in_order ON deliveries (message_id, gate_id, id) WHERE state = 'PENDING';
+CREATE INDEX deliveries_by_gate ON deliveries (gate_id, id);
+
+CREATE TABLE delivery_attempts (
+    id          INTEGER PRIMARY KEY AUTOINCREMENT,
+    delivery_id INTEGER NOT NULL REFERENCES deliveries (id),
+    at          BIGINT NOT NULL,
+    http_status INTEGER,
+    error       TEXT,
+    duration_ms BIGINT NOT NULL
+);
+CREATE INDEX delivery_attempts_by_delivery ON delivery_attempts (delivery_id, id);
+
+-- How far a reader of the event queue has got.
+CREATE TABLE cursors (
+    name     TEXT PRIMARY KEY,
+    position BIGINT NOT NULL
+);

@@ -1,0 +1,114 @@
+//! POSTing queued callbacks to gates.
+//!
+//! Any 2xx is success. Anything else (another status, a timeout, a refused
+//! connection, an address that is not allowed) is tried again after the next
+//! delay of the retry schedule (`--callback-retry-schedule`, ±10 % jitter,
+//! never sooner than the gate's `Retry-After`), and given up when the
+//! schedule runs out; every try is recorded. Redirects are not followed.
+//!
+//! A gate with a signing secret gets two headers on every callback:
+//! `X-Wagate-Timestamp` (Unix seconds) and `X-Wagate-Signature:
+//! sha256=<hex>`, the HMAC-SHA256 of `<timestamp>.<body>` under the secret.
+//! The gate recomputes it, compares in constant time, and refuses stale
+//! timestamps.
+
+use std::time::{Duration, Instant};
+
+use rand::Rng;
+use reqwest::header::{CONTENT_TYPE, RETRY_AFTER};
+use url::Url;
+
+use crate::clock::now_millis;
+use crate::egress;
+use crate::signature;
+use crate::store::{ClaimedDelivery, DeliveryAttempt};
+
+pub const TIMESTAMP_HEADER: &str = "x-wagate-timestamp";
+pub const SIGNATURE_HEADER: &str = "x-wagate-signature";
+
+/// The signature a gate receives for `body` sent at `timestamp`.
+pub fn sign(secret: &str, timestamp: i64, body: &str) -> String {
+    signature::sign(secret.as_bytes(), format!("{timestamp}.{body}").as_bytes())
+}
+
+/// One try of one delivery, and what it means for the next.
+pub async fn attempt(
+    client: &reqwest::Client,
+    delivery: &ClaimedDelivery,
+    schedule: &[Duration],
+    allow_private: bool,
+) -> DeliveryAttempt {
+    let started = Instant::now();
+    let (http_status, error, retry_after) = post(client, delivery, allow_private).await;
+    let delivered = http_status.is_some_and(|status| (200..300).contains(&status));
+    let at = now_millis();
+    let next_attempt_at = if delivered {
+        None
+    } else {
+        // `attempts` tries came before this one.
+        schedule.get(delivery.attempts as usize).map(|delay| {
+            let jittered = delay.mul_f64(rand::rng().random_range(0.9..=1.1));
+            let wait = jittered.max(retry_after.unwrap_or_default());
+            at.saturating_add(i64::try_from(wait.as_millis()).unwrap_or(i64::MAX))
+        })
+    };
+    if !delivered {
+        tracing::info!(
+            delivery = delivery.id,
+            gate = %delivery.gate_id,
+            ?http_status,
+            error = error.as_deref().unwrap_or(""),
+            retry = next_attempt_at.is_some(),
+            "a callback was not accepted"
+        );
+    }
+    DeliveryAttempt {
+        delivery_id: delivery.id,
+        lease: delivery.lease.clone(),
+        at,
+        http_status,
+        error,
+        duration_ms: i64::try_from(started.elapsed().as_millis()).unwrap_or(i64::MAX),
+        next_attempt_at,
+        delivered,
+    }
+}
+
+/// The HTTP status (if any), an error text (if any), and `Retry-After`.
+async fn post(
+    client: &reqwest::Client,
+    delivery: &ClaimedDelivery,
+    allow_private: bool,
+) -> (Option<u16>, Option<String>, Option<Duration>) {
+    let url = match Url::parse(&delivery.url) {
+        Ok(url) => url,
+        Err(error) => return (None, Some(format!("invalid gate URL: {error}")), None),
+    };
+    if let Err(error) = egress::check(&url, allow_private).await {
+        return (None, Some(error.to_string()), None);
+    }
+    let mut request = client
+        .post(url)
+        .header(CONTENT_TYPE, "application/json")
+        .body(delivery.payload.clone());
+    if let Some(secret) = &delivery.signing_secret {
+        let timestamp = now_millis() / 1000;
+        request = request
+            .header(TIMESTAMP_HEADER, timestamp.to_string())
+            .header(SIGNATURE_HEADER, sign(secret, timestamp, &delivery.payload));
+    }
+    match request.send().await {
+        Ok(response) => {
+            let status = response.status().as_u16();
+            let retry_after = response
+                .headers()
+                .get(RETRY_AFTER)
+                .and_then(|value| value.to_str().ok())
+                .and_then(|value| value.trim().parse::<u64>().ok())
+                .map(Duration::from_secs);
+            let error = (!response.status().is_success()).then(|| format!("HTTP {status}"));
+            (Some(status), error, retry_after)
+        }
+        Err(error) => (None, Some(error.to_string()), None),
+    }
+}

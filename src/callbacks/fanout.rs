@@ -1,0 +1,88 @@
+//! From the event queue to the gates' queues: each status a message's
+//! history gains becomes a delivery report for each of the message's event
+//! report gates. Resend notices (QUEUED statuses) stay internal. The cursor
+//! moves in the same transaction as the deliveries are queued, and a
+//! (event, gate) is never queued twice, so every report is queued once.
+
+use std::collections::HashMap;
+
+use wagate_domain::{Bsuid, MessageState};
+
+use super::dlr::{DlrFacts, link_dlr};
+use crate::store::{Account, Gate, MessageRecord, NewDelivery, Store, StoreResult, owned_by};
+
+/// The event-queue reader that feeds delivery reports.
+pub const DLR_CURSOR: &str = "dlr";
+
+/// Queues the reports of up to `limit` events; returns how many events were
+/// read (0: the queue is drained).
+pub async fn fan_out_once(store: &dyn Store, limit: u32) -> StoreResult<usize> {
+    let cursor = store.cursor(DLR_CURSOR).await?;
+    let events = store.events_after(cursor, limit).await?;
+    let Some(last) = events.last().map(|event| event.id) else {
+        return Ok(0);
+    };
+    let mut messages: HashMap<String, Option<MessageRecord>> = HashMap::new();
+    let mut accounts: HashMap<String, Option<Account>> = HashMap::new();
+    let mut gates: HashMap<String, Option<Gate>> = HashMap::new();
+    let mut deliveries = Vec::new();
+    for event in &events {
+        if event.status.state == MessageState::Queued {
+            continue;
+        }
+        if !messages.contains_key(&event.message_id) {
+            let message = store.message(&event.account_id, &event.message_id).await?;
+            messages.insert(event.message_id.clone(), message);
+        }
+        let Some(Some(message)) = messages.get(&event.message_id) else {
+            continue;
+        };
+        if message.gate_ids.is_empty() {
+            continue;
+        }
+        if !accounts.contains_key(&event.account_id) {
+            let account = store.account(&event.account_id).await?;
+            accounts.insert(event.account_id.clone(), account);
+        }
+        let Some(Some(account)) = accounts.get(&event.account_id) else {
+            continue;
+        };
+        let contact = match Bsuid::parse(&message.destination) {
+            Ok(_) => None,
+            Err(_) => store.contact(&account.id, &message.destination).await?,
+        };
+        let part = message
+            .parts
+            .iter()
+            .find(|part| part.message_index == event.message_index)
+            .map(|part| (part.message_type.as_str(), part.message_index));
+        for gate_id in &message.gate_ids {
+            if !gates.contains_key(gate_id) {
+                let gate = owned_by(store.gate(gate_id).await?, &account.id);
+                gates.insert(gate_id.clone(), gate);
+            }
+            let Some(Some(gate)) = gates.get(gate_id) else {
+                tracing::warn!(%gate_id, message_id = %message.message_id, "the message's gate is gone; its report is not sent");
+                continue;
+            };
+            let report = link_dlr(&DlrFacts {
+                message,
+                part,
+                status: &event.status,
+                account,
+                gate,
+                contact: contact.as_ref(),
+            });
+            deliveries.push(NewDelivery {
+                event_id: event.id,
+                gate_id: gate_id.clone(),
+                message_id: message.message_id.clone(),
+                payload: serde_json::to_string(&report)?,
+            });
+        }
+    }
+    store
+        .enqueue_deliveries(DLR_CURSOR, last, &deliveries)
+        .await?;
+    Ok(events.len())
+}

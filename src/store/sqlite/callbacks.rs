@@ -1,0 +1,161 @@
+//! The SQLite callback queues: deliveries fed from the event queue under a
+//! cursor, claimed with leases in per-message order, and their attempts.
+
+use async_trait::async_trait;
+use serde_json::{Value, json};
+use sqlx::Row;
+
+use super::SqliteStore;
+use crate::clock::now_millis;
+use crate::store::{
+    CallbackStore, ClaimedDelivery, DeliveryAttempt, Millis, NewDelivery, StoreResult,
+};
+
+#[async_trait]
+impl CallbackStore for SqliteStore {
+    async fn cursor(&self, name: &str) -> StoreResult<i64> {
+        let position: Option<i64> =
+            sqlx::query_scalar("SELECT position FROM cursors WHERE name = $1")
+                .bind(name)
+                .fetch_optional(&self.reader)
+                .await?;
+        Ok(position.unwrap_or(0))
+    }
+
+    async fn enqueue_deliveries(
+        &self,
+        cursor: &str,
+        position: i64,
+        deliveries: &[NewDelivery],
+    ) -> StoreResult<()> {
+        let now = now_millis();
+        let rows: Vec<Value> = deliveries
+            .iter()
+            .map(|delivery| {
+                json!({
+                    "event": delivery.event_id,
+                    "gate": delivery.gate_id,
+                    "message": delivery.message_id,
+                    "payload": delivery.payload,
+                })
+            })
+            .collect();
+        let mut tx = self.writer.begin().await?;
+        if !rows.is_empty() {
+            sqlx::query(
+                "INSERT INTO deliveries (event_id, gate_id, message_id, payload, state, next_attempt_at, created_at)
+                 SELECT value ->> 'event', value ->> 'gate', value ->> 'message', value ->> 'payload',
+                        'PENDING', $2, $2
+                 FROM json_each($1) WHERE true ORDER BY key
+                 ON CONFLICT (event_id, gate_id) DO NOTHING",
+            )
+            .bind(Value::Array(rows).to_string())
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+        }
+        sqlx::query(
+            "INSERT INTO cursors (name, position) VALUES ($1, $2)
+             ON CONFLICT (name) DO UPDATE SET position = MAX(position, excluded.position)",
+        )
+        .bind(cursor)
+        .bind(position)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn claim_deliveries(
+        &self,
+        lease: &str,
+        now: Millis,
+        lease_until: Millis,
+        limit: u32,
+    ) -> StoreResult<Vec<ClaimedDelivery>> {
+        let mut tx = self.writer.begin().await?;
+        let rows = sqlx::query(
+            "SELECT d.id, d.gate_id, d.payload, d.attempts, g.url, g.signing_secret
+             FROM deliveries d JOIN gates g ON g.id = d.gate_id
+             WHERE d.state = 'PENDING' AND d.next_attempt_at <= $1 AND d.lease_until <= $1
+               AND NOT EXISTS (SELECT 1 FROM deliveries earlier
+                               WHERE earlier.message_id = d.message_id
+                                 AND earlier.gate_id = d.gate_id
+                                 AND earlier.state = 'PENDING'
+                                 AND earlier.id < d.id)
+             ORDER BY d.next_attempt_at, d.id
+             LIMIT $2",
+        )
+        .bind(now)
+        .bind(i64::from(limit))
+        .fetch_all(&mut *tx)
+        .await?;
+        let mut claimed = Vec::with_capacity(rows.len());
+        for row in &rows {
+            let attempts: i64 = row.try_get("attempts")?;
+            claimed.push(ClaimedDelivery {
+                id: row.try_get("id")?,
+                gate_id: row.try_get("gate_id")?,
+                url: row.try_get("url")?,
+                signing_secret: row.try_get("signing_secret")?,
+                payload: row.try_get("payload")?,
+                attempts: u32::try_from(attempts).unwrap_or(u32::MAX),
+                lease: lease.to_owned(),
+            });
+        }
+        if !claimed.is_empty() {
+            let ids: Vec<i64> = claimed.iter().map(|delivery| delivery.id).collect();
+            sqlx::query(
+                "UPDATE deliveries SET lease_owner = $1, lease_until = $2
+                 WHERE id IN (SELECT value FROM json_each($3))",
+            )
+            .bind(lease)
+            .bind(lease_until)
+            .bind(serde_json::to_string(&ids)?)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(claimed)
+    }
+
+    async fn record_attempt(&self, attempt: &DeliveryAttempt) -> StoreResult<bool> {
+        let state = match (attempt.delivered, attempt.next_attempt_at) {
+            (true, _) => "DELIVERED",
+            (false, Some(_)) => "PENDING",
+            (false, None) => "GAVE_UP",
+        };
+        let mut tx = self.writer.begin().await?;
+        let updated = sqlx::query(
+            "UPDATE deliveries
+             SET state = $1, attempts = attempts + 1, next_attempt_at = COALESCE($2, next_attempt_at),
+                 lease_owner = NULL, lease_until = 0,
+                 finished_at = CASE WHEN $1 = 'PENDING' THEN NULL ELSE $3 END
+             WHERE id = $4 AND lease_owner = $5 AND state = 'PENDING'",
+        )
+        .bind(state)
+        .bind(attempt.next_attempt_at)
+        .bind(attempt.at)
+        .bind(attempt.delivery_id)
+        .bind(&attempt.lease)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected()
+            == 1;
+        if updated {
+            sqlx::query(
+                "INSERT INTO delivery_attempts (delivery_id, at, http_status, error, duration_ms)
+                 VALUES ($1, $2, $3, $4, $5)",
+            )
+            .bind(attempt.delivery_id)
+            .bind(attempt.at)
+            .bind(attempt.http_status.map(i64::from))
+            .bind(&attempt.error)
+            .bind(attempt.duration_ms)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(updated)
+    }
+}

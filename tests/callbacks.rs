@@ -1,0 +1,148 @@
+//! Delivery reports reach the gate: every status of a message in order, in
+//! the LINK format, signed when the gate has a secret, and none lost while
+//! the gate refuses for a while.
+
+mod common;
+
+use common::gate::Gate;
+use common::{Tenant, TestApp, hello_world, request, spawn_app_with};
+use serde_json::{Value, json};
+
+const FAST: &[&str] = &[
+    "--sandbox-status-delay",
+    "1ms",
+    "--callback-retry-schedule",
+    "20ms,20ms,20ms,20ms,20ms",
+    "--dispatch-poll",
+    "20ms",
+];
+
+/// A gate of `tenant` at `url`, with `extra` fields.
+async fn add_gate(app: &TestApp, tenant: &Tenant, id: &str, url: &str, extra: Value) {
+    let mut body = json!({"platformId": tenant.platform_id, "platformPartnerId": tenant.platform_partner_id,
+                          "id": id, "url": url, "customParameters": {"gateKey": "gateValue"}});
+    if let (Some(body), Some(extra)) = (body.as_object_mut(), extra.as_object()) {
+        body.extend(extra.clone());
+    }
+    let (status, answer) = app.admin_post("/gates", body).await;
+    assert_eq!(status, 201, "{answer}");
+}
+
+async fn send_to(app: &TestApp, tenant: &Tenant, gate_id: &str, destination: &str) -> String {
+    let mut body = request(tenant, &[destination], hello_world());
+    body["eventReportGates"] = json!([gate_id]);
+    body["customParameters"] = json!({"campaign": "winter"});
+    body["refId"] = json!("order-7");
+    let (status, answer) = app.send(tenant, &body).await;
+    assert_eq!(status, 200, "{answer}");
+    answer["messageIds"][0].as_str().expect("id").to_owned()
+}
+
+fn codes(reports: &[common::gate::Callback]) -> Vec<u64> {
+    reports
+        .iter()
+        .filter_map(|report| report.body["resultCode"].as_u64())
+        .collect()
+}
+
+#[tokio::test]
+async fn every_status_reaches_the_gate_in_order_in_the_link_format() {
+    let app = spawn_app_with(FAST).await;
+    let tenant = app.tenant("dlr", "+46700000700").await;
+    let gate = Gate::start().await;
+    add_gate(&app, &tenant, "dlr-sink", &gate.url, json!({})).await;
+
+    let id = send_to(&app, &tenant, "dlr-sink", "+46701234567").await;
+    let reports = gate.reports_for(&id, 4).await;
+    assert_eq!(codes(&reports), [112002, 112006, 112003, 112007]);
+    let sent = &reports[1].body;
+    assert_eq!(sent["refId"], "order-7");
+    assert_eq!(sent["messageType"], "template");
+    assert_eq!(sent["messageIndex"], 0);
+    assert_eq!(sent["resultDescription"], "sent");
+    assert!(
+        sent["timestamp"].as_str().is_some_and(|t| t.ends_with('Z')),
+        "{sent}"
+    );
+    assert_eq!(
+        sent["gateCustomParameters"],
+        json!({"gateKey": "gateValue"})
+    );
+    let custom = &sent["customParameters"];
+    assert_eq!(custom["campaign"], "winter");
+    assert_eq!(custom["platformId"], tenant.platform_id.as_str());
+    assert_eq!(
+        custom["platformPartnerId"],
+        tenant.platform_partner_id.as_str()
+    );
+    assert_eq!(custom["commonLayerUser"], tenant.username.as_str());
+    assert_eq!(custom["destination"], "+46701234567");
+    assert!(
+        custom["waMessageId"]
+            .as_str()
+            .is_some_and(|w| w.starts_with("wamid.")),
+        "{custom}"
+    );
+    assert_eq!(custom["pricingModel"], "PMP");
+    assert_eq!(custom["pricingBillable"], "true");
+
+    // A failure report names Meta's error.
+    let failed = send_to(&app, &tenant, "dlr-sink", "+46700009900").await;
+    let reports = gate.reports_for(&failed, 2).await;
+    assert_eq!(codes(&reports), [112002, 112404]);
+    assert!(reports[1].body["customParameters"]["metaErrorDetails"].is_string());
+}
+
+#[tokio::test]
+async fn a_gate_that_refuses_for_a_while_gets_every_report_afterwards_in_order() {
+    let app = spawn_app_with(FAST).await;
+    let tenant = app.tenant("flaky", "+46700000701").await;
+    let gate = Gate::start().await;
+    add_gate(&app, &tenant, "flaky-sink", &gate.url, json!({})).await;
+    gate.refuse_next(3);
+
+    let id = send_to(&app, &tenant, "flaky-sink", "+46701234568").await;
+    let reports = gate.reports_for(&id, 4).await;
+    assert_eq!(
+        codes(&reports),
+        [112002, 112006, 112003, 112007],
+        "none lost, in order"
+    );
+    assert_eq!(gate.refused(), 3);
+    assert_eq!(gate.accepted().len(), 4, "none twice");
+}
+
+#[tokio::test]
+async fn a_gate_with_a_secret_gets_signed_callbacks() {
+    let app = spawn_app_with(FAST).await;
+    let tenant = app.tenant("signed", "+46700000702").await;
+    let gate = Gate::start().await;
+    add_gate(
+        &app,
+        &tenant,
+        "signed-sink",
+        &gate.url,
+        json!({"signingSecret": "gate-secret"}),
+    )
+    .await;
+
+    let id = send_to(&app, &tenant, "signed-sink", "+46701234569").await;
+    for report in gate.reports_for(&id, 4).await {
+        let header = |name: &str| {
+            report
+                .headers
+                .get(name)
+                .and_then(|value| value.to_str().ok())
+                .map(str::to_owned)
+                .expect(name)
+        };
+        let timestamp: i64 = header("x-wagate-timestamp").parse().expect("seconds");
+        let expected = wagate::callbacks::deliver::sign("gate-secret", timestamp, &report.raw);
+        assert_eq!(header("x-wagate-signature"), expected);
+        assert!(wagate::signature::verify(
+            b"gate-secret",
+            format!("{timestamp}.{}", report.raw).as_bytes(),
+            &header("x-wagate-signature"),
+        ));
+    }
+}
