@@ -164,3 +164,64 @@ async fn a_gateway_killed_while_submitting_resumes_and_sends_everything() {
             .await;
     }
 }
+
+#[tokio::test]
+async fn callbacks_pending_at_a_sigkill_are_delivered_after_the_restart() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let database = format!("sqlite://{}", dir.path().join("wagate.db").display());
+    let args = [
+        "--sandbox-status-delay",
+        "1ms",
+        "--dispatch-lease",
+        "3s",
+        "--upstream-timeout",
+        "1s",
+        "--callback-timeout",
+        "1s",
+        "--callback-retry-schedule",
+        "50ms,50ms,50ms,50ms,50ms,50ms,50ms,50ms,50ms,50ms,50ms,50ms,50ms,50ms,50ms,50ms,50ms,50ms,50ms,50ms",
+    ];
+    let gate = common::gate::Gate::start().await;
+    gate.refuse_next(u32::MAX);
+    let mut first = Process::serve(&database, &args);
+    let gateway = first.gateway();
+    let tenant = gateway.tenant("pending", "+46700000310").await;
+    let (status, answer) = gateway
+        .admin_post(
+            "/gates",
+            json!({"platformId": tenant.platform_id, "platformPartnerId": tenant.platform_partner_id,
+                   "id": "pending-sink", "url": gate.url}),
+        )
+        .await;
+    assert_eq!(status, 201, "{answer}");
+    let mut body = request(&tenant, &["+46701234570"], common::hello_world());
+    body["eventReportGates"] = json!(["pending-sink"]);
+    let (status, answer) = gateway.send(&tenant, &body).await;
+    assert_eq!(status, 200, "{answer}");
+    let id = answer["messageIds"][0].as_str().expect("id").to_owned();
+    // Every status is in, and the gate has refused its reports.
+    gateway
+        .status_when(&tenant, &id, "the read status", |part| {
+            part["state"] == "READ"
+        })
+        .await;
+    poll(Duration::from_secs(30), "refusals", || async {
+        if gate.refused() >= 4 {
+            Ok(())
+        } else {
+            Err(gate.refused().to_string())
+        }
+    })
+    .await;
+    first.kill();
+    assert!(gate.accepted().is_empty());
+
+    gate.refuse_next(0);
+    let _second = Process::serve(&database, &args);
+    let reports = gate.reports_for(&id, 4).await;
+    let codes: Vec<u64> = reports
+        .iter()
+        .filter_map(|report| report.body["resultCode"].as_u64())
+        .collect();
+    assert_eq!(codes, [112002, 112006, 112003, 112007]);
+}

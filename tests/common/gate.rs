@@ -50,7 +50,7 @@ impl Gate {
         Gate { url, inner }
     }
 
-    /// Answers the next `count` callbacks with 500.
+    /// Answers the next `count` callbacks with 500 (0: accept again).
     pub fn refuse_next(&self, count: u32) {
         self.inner.to_refuse.store(count, Ordering::SeqCst);
     }
