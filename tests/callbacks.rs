@@ -110,6 +110,48 @@ async fn a_gate_that_refuses_for_a_while_gets_every_report_afterwards_in_order()
     );
     assert_eq!(gate.refused(), 3);
     assert_eq!(gate.accepted().len(), 4, "none twice");
+
+    // The admin API shows every try, and can send one again.
+    let deliveries = common::poll(
+        std::time::Duration::from_secs(30),
+        "every delivery recorded",
+        || async {
+            let (status, list) = app
+                .admin(reqwest::Method::GET, "/gates/flaky-sink/deliveries", None)
+                .await;
+            assert_eq!(status, 200, "{list}");
+            let all = list.as_array().cloned().unwrap_or_default();
+            if all.len() == 4 && all.iter().all(|d| d["state"] == "DELIVERED") {
+                Ok(all)
+            } else {
+                Err(list.to_string())
+            }
+        },
+    )
+    .await;
+    let tries: Vec<Value> = deliveries
+        .iter()
+        .flat_map(|delivery| delivery["attempts"].as_array().cloned().unwrap_or_default())
+        .collect();
+    assert_eq!(tries.len(), 7, "{deliveries:#?}");
+    assert_eq!(tries.iter().filter(|t| t["httpStatus"] == 500).count(), 3);
+    assert_eq!(tries.iter().filter(|t| t["httpStatus"] == 200).count(), 4);
+    let oldest = deliveries.last().expect("a delivery");
+    assert_eq!(oldest["payload"]["resultCode"], 112002);
+    let delivery_id = oldest["id"].as_i64().expect("id");
+    let (status, answer) = app
+        .admin_post(
+            &format!("/gates/flaky-sink/deliveries/{delivery_id}/redeliver"),
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, 202, "{answer}");
+    let again = gate.reports_for(&id, 5).await;
+    assert_eq!(again[4].raw, again[0].raw, "the same report again");
+    let (status, _) = app
+        .admin(reqwest::Method::GET, "/gates/no-such-gate/deliveries", None)
+        .await;
+    assert_eq!(status, 404);
 }
 
 #[tokio::test]

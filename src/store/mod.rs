@@ -169,6 +169,12 @@ pub trait CallbackStore: Send + Sync {
     ) -> StoreResult<Vec<ClaimedDelivery>>;
     /// Records a try (only while its lease holds); whether it was recorded.
     async fn record_attempt(&self, attempt: &DeliveryAttempt) -> StoreResult<bool>;
+    /// A gate's most recent callbacks (newest first) with their tries.
+    async fn gate_deliveries(&self, gate_id: &str, limit: u32) -> StoreResult<Vec<DeliveryRecord>>;
+    /// Queues a callback of the gate again, due now, with a fresh retry
+    /// schedule; `false` if the gate has no such callback or it is being
+    /// tried right now.
+    async fn redeliver(&self, gate_id: &str, delivery_id: i64, now: Millis) -> StoreResult<bool>;
 }
 
 /// Everything the gateway keeps.

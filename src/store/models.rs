@@ -438,3 +438,28 @@ pub struct DeliveryAttempt {
     pub next_attempt_at: Option<Millis>,
     pub delivered: bool,
 }
+
+/// A callback as the admin API shows it, with its tries.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DeliveryRecord {
+    pub id: i64,
+    pub event_id: i64,
+    pub gate_id: String,
+    pub message_id: String,
+    /// PENDING, DELIVERED or GAVE_UP.
+    pub state: String,
+    pub payload: String,
+    pub next_attempt_at: Millis,
+    pub created_at: Millis,
+    pub finished_at: Option<Millis>,
+    pub attempts: Vec<AttemptRecord>,
+}
+
+/// One try of a callback.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AttemptRecord {
+    pub at: Millis,
+    pub http_status: Option<u16>,
+    pub error: Option<String>,
+    pub duration_ms: i64,
+}

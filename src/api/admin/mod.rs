@@ -8,6 +8,7 @@
 //! what the resources share.
 
 mod accounts;
+mod deliveries;
 mod error;
 mod gates;
 mod routes;
@@ -62,6 +63,11 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route(
             "/gates/{id}",
             get(get_one::<gates::Gates>).delete(delete_one::<gates::Gates>),
+        )
+        .route("/gates/{id}/deliveries", get(deliveries::list))
+        .route(
+            "/gates/{id}/deliveries/{delivery}/redeliver",
+            axum::routing::post(deliveries::redeliver),
         )
         .route(
             "/routes",

@@ -8,7 +8,8 @@ use sqlx::Row;
 use super::SqliteStore;
 use crate::clock::now_millis;
 use crate::store::{
-    CallbackStore, ClaimedDelivery, DeliveryAttempt, Millis, NewDelivery, StoreResult,
+    AttemptRecord, CallbackStore, ClaimedDelivery, DeliveryAttempt, DeliveryRecord, Millis,
+    NewDelivery, StoreResult,
 };
 
 #[async_trait]
@@ -117,6 +118,65 @@ impl CallbackStore for SqliteStore {
         }
         tx.commit().await?;
         Ok(claimed)
+    }
+
+    async fn gate_deliveries(&self, gate_id: &str, limit: u32) -> StoreResult<Vec<DeliveryRecord>> {
+        let mut snapshot = self.reader.begin().await?;
+        let rows =
+            sqlx::query("SELECT * FROM deliveries WHERE gate_id = $1 ORDER BY id DESC LIMIT $2")
+                .bind(gate_id)
+                .bind(i64::from(limit))
+                .fetch_all(&mut *snapshot)
+                .await?;
+        let mut deliveries = Vec::with_capacity(rows.len());
+        for row in &rows {
+            let id: i64 = row.try_get("id")?;
+            let attempts =
+                sqlx::query("SELECT * FROM delivery_attempts WHERE delivery_id = $1 ORDER BY id")
+                    .bind(id)
+                    .fetch_all(&mut *snapshot)
+                    .await?
+                    .iter()
+                    .map(|attempt| {
+                        let status: Option<i64> = attempt.try_get("http_status")?;
+                        Ok(AttemptRecord {
+                            at: attempt.try_get("at")?,
+                            http_status: status.and_then(|status| u16::try_from(status).ok()),
+                            error: attempt.try_get("error")?,
+                            duration_ms: attempt.try_get("duration_ms")?,
+                        })
+                    })
+                    .collect::<StoreResult<Vec<_>>>()?;
+            deliveries.push(DeliveryRecord {
+                id,
+                event_id: row.try_get("event_id")?,
+                gate_id: row.try_get("gate_id")?,
+                message_id: row.try_get("message_id")?,
+                state: row.try_get("state")?,
+                payload: row.try_get("payload")?,
+                next_attempt_at: row.try_get("next_attempt_at")?,
+                created_at: row.try_get("created_at")?,
+                finished_at: row.try_get("finished_at")?,
+                attempts,
+            });
+        }
+        snapshot.commit().await?;
+        Ok(deliveries)
+    }
+
+    async fn redeliver(&self, gate_id: &str, delivery_id: i64, now: Millis) -> StoreResult<bool> {
+        let result = sqlx::query(
+            "UPDATE deliveries
+             SET state = 'PENDING', attempts = 0, next_attempt_at = $1, finished_at = NULL,
+                 lease_owner = NULL, lease_until = 0
+             WHERE id = $2 AND gate_id = $3 AND (state <> 'PENDING' OR lease_until <= $1)",
+        )
+        .bind(now)
+        .bind(delivery_id)
+        .bind(gate_id)
+        .execute(&self.writer)
+        .await?;
+        Ok(result.rows_affected() == 1)
     }
 
     async fn record_attempt(&self, attempt: &DeliveryAttempt) -> StoreResult<bool> {

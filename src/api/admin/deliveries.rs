@@ -1,0 +1,108 @@
+//! `/admin/v1/gates/{id}/deliveries`: a gate's recent callbacks with every
+//! try (time, HTTP status or error, duration), and
+//! `POST …/deliveries/{delivery}/redeliver` to queue one again.
+
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use serde::{Deserialize, Serialize};
+
+use super::AdminError;
+use crate::api::AppState;
+use crate::clock::{now_millis, rfc3339};
+use crate::store::DeliveryRecord;
+
+/// The most callbacks one listing shows.
+const MAX_LIMIT: u32 = 500;
+
+#[derive(Deserialize)]
+pub struct Listing {
+    limit: Option<u32>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DeliveryView {
+    id: i64,
+    message_id: String,
+    state: String,
+    created_at: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    next_attempt_at: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    finished_at: Option<String>,
+    payload: serde_json::Value,
+    attempts: Vec<AttemptView>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct AttemptView {
+    at: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    http_status: Option<u16>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error: Option<String>,
+    duration_ms: i64,
+}
+
+async fn existing_gate(state: &AppState, gate_id: &str) -> Result<(), AdminError> {
+    state
+        .store
+        .gate(gate_id)
+        .await?
+        .map(drop)
+        .ok_or_else(|| AdminError::NotFound(format!("gate {gate_id}")))
+}
+
+pub async fn list(
+    State(state): State<AppState>,
+    Path(gate_id): Path<String>,
+    Query(listing): Query<Listing>,
+) -> Result<Json<Vec<DeliveryView>>, AdminError> {
+    existing_gate(&state, &gate_id).await?;
+    let limit = listing.limit.unwrap_or(50).clamp(1, MAX_LIMIT);
+    let deliveries = state.store.gate_deliveries(&gate_id, limit).await?;
+    Ok(Json(deliveries.into_iter().map(view).collect()))
+}
+
+pub async fn redeliver(
+    State(state): State<AppState>,
+    Path((gate_id, delivery_id)): Path<(String, i64)>,
+) -> Result<StatusCode, AdminError> {
+    existing_gate(&state, &gate_id).await?;
+    if state
+        .store
+        .redeliver(&gate_id, delivery_id, now_millis())
+        .await?
+    {
+        Ok(StatusCode::ACCEPTED)
+    } else {
+        Err(AdminError::NotFound(format!(
+            "callback {delivery_id} of gate {gate_id} (or it is being tried right now)"
+        )))
+    }
+}
+
+fn view(delivery: DeliveryRecord) -> DeliveryView {
+    let pending = delivery.state == "PENDING";
+    DeliveryView {
+        id: delivery.id,
+        message_id: delivery.message_id,
+        created_at: rfc3339(delivery.created_at),
+        next_attempt_at: pending.then(|| rfc3339(delivery.next_attempt_at)),
+        finished_at: delivery.finished_at.map(rfc3339),
+        state: delivery.state,
+        payload: serde_json::from_str(&delivery.payload).unwrap_or(serde_json::Value::Null),
+        attempts: delivery
+            .attempts
+            .into_iter()
+            .map(|attempt| AttemptView {
+                at: rfc3339(attempt.at),
+                http_status: attempt.http_status,
+                error: attempt.error,
+                duration_ms: attempt.duration_ms,
+            })
+            .collect(),
+    }
+}
