@@ -1,10 +1,14 @@
--- Callbacks to gates: one delivery per (event, gate), tried until a 2xx or
--- until the retry schedule runs out; every try is an attempt row.
+-- Callbacks to gates: one delivery per (origin, gate), tried until a 2xx or
+-- until the retry schedule runs out; every try is an attempt row. The
+-- origin is what it reports: `event:<id>` for a status of the event queue,
+-- `mo:<wamid>` for an incoming message. Deliveries with the same `ordering`
+-- key (a message id, or a sender for incoming messages) reach a gate one
+-- after the other.
 CREATE TABLE deliveries (
     id              INTEGER PRIMARY KEY AUTOINCREMENT,
-    event_id        INTEGER NOT NULL,
+    origin          TEXT NOT NULL,
     gate_id         TEXT NOT NULL,
-    message_id      TEXT NOT NULL,
+    ordering        TEXT NOT NULL,
     payload         TEXT NOT NULL,
     -- PENDING, DELIVERED or GAVE_UP
     state           TEXT NOT NULL,
@@ -14,10 +18,10 @@ CREATE TABLE deliveries (
     lease_until     BIGINT NOT NULL DEFAULT 0,
     created_at      BIGINT NOT NULL,
     finished_at     BIGINT,
-    UNIQUE (event_id, gate_id)
+    UNIQUE (origin, gate_id)
 );
 CREATE INDEX deliveries_due ON deliveries (next_attempt_at, id) WHERE state = 'PENDING';
-CREATE INDEX deliveries_in_order ON deliveries (message_id, gate_id, id) WHERE state = 'PENDING';
+CREATE INDEX deliveries_in_order ON deliveries (ordering, gate_id, id) WHERE state = 'PENDING';
 CREATE INDEX deliveries_by_gate ON deliveries (gate_id, id);
 
 CREATE TABLE delivery_attempts (
@@ -35,3 +39,6 @@ CREATE TABLE cursors (
     name     TEXT PRIMARY KEY,
     position BIGINT NOT NULL
 );
+
+-- Incoming messages are routed once.
+CREATE INDEX inbound_messages_unrouted ON inbound_messages (received_at) WHERE NOT routed;

@@ -74,9 +74,9 @@ pub async fn fan_out_once(store: &dyn Store, limit: u32) -> StoreResult<usize> {
                 contact: contact.as_ref(),
             });
             deliveries.push(NewDelivery {
-                event_id: event.id,
+                origin: format!("event:{}", event.id),
                 gate_id: gate_id.clone(),
-                message_id: message.message_id.clone(),
+                ordering: message.message_id.clone(),
                 payload: serde_json::to_string(&report)?,
             });
         }

@@ -405,9 +405,12 @@ pub struct Contact {
 /// A callback to put in a gate's queue.
 #[derive(Debug, Clone, PartialEq)]
 pub struct NewDelivery {
-    pub event_id: i64,
+    /// What it reports: `event:<id>` or `mo:<wamid>`; queued once per gate.
+    pub origin: String,
     pub gate_id: String,
-    pub message_id: String,
+    /// Deliveries with the same key reach a gate in order (a message id;
+    /// for incoming messages, the sender).
+    pub ordering: String,
     /// The JSON body, as it will be POSTed.
     pub payload: String,
 }
@@ -443,9 +446,9 @@ pub struct DeliveryAttempt {
 #[derive(Debug, Clone, PartialEq)]
 pub struct DeliveryRecord {
     pub id: i64,
-    pub event_id: i64,
+    pub origin: String,
     pub gate_id: String,
-    pub message_id: String,
+    pub ordering: String,
     /// PENDING, DELIVERED or GAVE_UP.
     pub state: String,
     pub payload: String,

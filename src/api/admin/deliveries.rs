@@ -24,7 +24,8 @@ pub struct Listing {
 #[serde(rename_all = "camelCase")]
 pub struct DeliveryView {
     id: i64,
-    message_id: String,
+    /// `event:<id>` (a delivery report) or `mo:<wamid>` (an incoming message).
+    origin: String,
     state: String,
     created_at: String,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -88,7 +89,7 @@ fn view(delivery: DeliveryRecord) -> DeliveryView {
     let pending = delivery.state == "PENDING";
     DeliveryView {
         id: delivery.id,
-        message_id: delivery.message_id,
+        origin: delivery.origin,
         created_at: rfc3339(delivery.created_at),
         next_attempt_at: pending.then(|| rfc3339(delivery.next_attempt_at)),
         finished_at: delivery.finished_at.map(rfc3339),

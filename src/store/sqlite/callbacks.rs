@@ -34,9 +34,9 @@ impl CallbackStore for SqliteStore {
             .iter()
             .map(|delivery| {
                 json!({
-                    "event": delivery.event_id,
+                    "origin": delivery.origin,
                     "gate": delivery.gate_id,
-                    "message": delivery.message_id,
+                    "ordering": delivery.ordering,
                     "payload": delivery.payload,
                 })
             })
@@ -44,11 +44,11 @@ impl CallbackStore for SqliteStore {
         let mut tx = self.writer.begin().await?;
         if !rows.is_empty() {
             sqlx::query(
-                "INSERT INTO deliveries (event_id, gate_id, message_id, payload, state, next_attempt_at, created_at)
-                 SELECT value ->> 'event', value ->> 'gate', value ->> 'message', value ->> 'payload',
+                "INSERT INTO deliveries (origin, gate_id, ordering, payload, state, next_attempt_at, created_at)
+                 SELECT value ->> 'origin', value ->> 'gate', value ->> 'ordering', value ->> 'payload',
                         'PENDING', $2, $2
                  FROM json_each($1) WHERE true ORDER BY key
-                 ON CONFLICT (event_id, gate_id) DO NOTHING",
+                 ON CONFLICT (origin, gate_id) DO NOTHING",
             )
             .bind(Value::Array(rows).to_string())
             .bind(now)
@@ -80,7 +80,7 @@ impl CallbackStore for SqliteStore {
              FROM deliveries d JOIN gates g ON g.id = d.gate_id
              WHERE d.state = 'PENDING' AND d.next_attempt_at <= $1 AND d.lease_until <= $1
                AND NOT EXISTS (SELECT 1 FROM deliveries earlier
-                               WHERE earlier.message_id = d.message_id
+                               WHERE earlier.ordering = d.ordering
                                  AND earlier.gate_id = d.gate_id
                                  AND earlier.state = 'PENDING'
                                  AND earlier.id < d.id)
@@ -149,9 +149,9 @@ impl CallbackStore for SqliteStore {
                     .collect::<StoreResult<Vec<_>>>()?;
             deliveries.push(DeliveryRecord {
                 id,
-                event_id: row.try_get("event_id")?,
+                origin: row.try_get("origin")?,
                 gate_id: row.try_get("gate_id")?,
-                message_id: row.try_get("message_id")?,
+                ordering: row.try_get("ordering")?,
                 state: row.try_get("state")?,
                 payload: row.try_get("payload")?,
                 next_attempt_at: row.try_get("next_attempt_at")?,
