@@ -1,8 +1,10 @@
-//! Reporting back to the customer's gates: delivery reports (DLRs) in the
-//! LINK format, durable and in order per message.
+//! Reporting back to the customer's gates: delivery reports (DLRs) and
+//! incoming messages (MO) in the LINK format, durable and in order per
+//! message (and per sender).
 //!
 //! - [`dlr`]: the LINK delivery report built from a status.
 //! - [`fanout`]: from the event queue to a queue per gate.
+//! - [`mo`], [`routing`]: incoming messages to the gates of their route.
 //! - [`deliver`]: one POST, its signature, and the retry schedule.
 //! - [`run`]: the loop that feeds the queues and works them off, with
 //!   leases (like the dispatcher's) so a crashed run's callbacks are taken
@@ -11,6 +13,8 @@
 pub mod deliver;
 pub mod dlr;
 pub mod fanout;
+pub mod mo;
+pub mod routing;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -64,6 +68,9 @@ pub async fn run(
         while in_flight.try_join_next().is_some() {}
         if let Err(error) = fanout::fan_out_once(store.as_ref(), FAN_OUT_BATCH).await {
             tracing::error!(%error, "queueing delivery reports failed");
+        }
+        if let Err(error) = routing::route_once(store.as_ref(), FAN_OUT_BATCH).await {
+            tracing::error!(%error, "routing incoming messages failed");
         }
         let free = slots.available_permits();
         let now = now_millis();

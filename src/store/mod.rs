@@ -160,6 +160,16 @@ pub trait CallbackStore: Send + Sync {
         position: i64,
         deliveries: &[NewDelivery],
     ) -> StoreResult<()>;
+    /// Incoming messages not routed yet, oldest first.
+    async fn unrouted_inbound(&self, limit: u32) -> StoreResult<Vec<UnroutedInbound>>;
+    /// Queues the deliveries of routed incoming messages and marks them
+    /// routed, in one transaction (a message without a route is marked
+    /// routed with no delivery).
+    async fn enqueue_routed(
+        &self,
+        routed: &[String],
+        deliveries: &[NewDelivery],
+    ) -> StoreResult<()>;
     async fn claim_deliveries(
         &self,
         lease: &str,

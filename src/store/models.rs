@@ -466,3 +466,17 @@ pub struct AttemptRecord {
     pub error: Option<String>,
     pub duration_ms: i64,
 }
+
+/// An incoming message waiting to be routed, with the business number (and
+/// its tenant) it came to, when one is known.
+#[derive(Debug, Clone, PartialEq)]
+pub struct UnroutedInbound {
+    pub wamid: String,
+    pub phone_number_id: String,
+    pub at: Millis,
+    pub received_at: Millis,
+    pub message: serde_json::Value,
+    pub contact: Option<serde_json::Value>,
+    /// The source (business number) with this `phone_number_id`.
+    pub source: Option<Source>,
+}

@@ -3,13 +3,13 @@
 
 use async_trait::async_trait;
 use serde_json::{Value, json};
-use sqlx::Row;
+use sqlx::{Row, SqliteConnection};
 
 use super::SqliteStore;
 use crate::clock::now_millis;
 use crate::store::{
     AttemptRecord, CallbackStore, ClaimedDelivery, DeliveryAttempt, DeliveryRecord, Millis,
-    NewDelivery, StoreResult,
+    NewDelivery, StoreResult, TenantStore, UnroutedInbound,
 };
 
 #[async_trait]
@@ -29,38 +29,62 @@ impl CallbackStore for SqliteStore {
         position: i64,
         deliveries: &[NewDelivery],
     ) -> StoreResult<()> {
-        let now = now_millis();
-        let rows: Vec<Value> = deliveries
-            .iter()
-            .map(|delivery| {
-                json!({
-                    "origin": delivery.origin,
-                    "gate": delivery.gate_id,
-                    "ordering": delivery.ordering,
-                    "payload": delivery.payload,
-                })
-            })
-            .collect();
         let mut tx = self.writer.begin().await?;
-        if !rows.is_empty() {
-            sqlx::query(
-                "INSERT INTO deliveries (origin, gate_id, ordering, payload, state, next_attempt_at, created_at)
-                 SELECT value ->> 'origin', value ->> 'gate', value ->> 'ordering', value ->> 'payload',
-                        'PENDING', $2, $2
-                 FROM json_each($1) WHERE true ORDER BY key
-                 ON CONFLICT (origin, gate_id) DO NOTHING",
-            )
-            .bind(Value::Array(rows).to_string())
-            .bind(now)
-            .execute(&mut *tx)
-            .await?;
-        }
+        insert_deliveries(&mut tx, deliveries).await?;
         sqlx::query(
             "INSERT INTO cursors (name, position) VALUES ($1, $2)
              ON CONFLICT (name) DO UPDATE SET position = MAX(position, excluded.position)",
         )
         .bind(cursor)
         .bind(position)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn unrouted_inbound(&self, limit: u32) -> StoreResult<Vec<UnroutedInbound>> {
+        let rows = sqlx::query(
+            "SELECT i.wamid, i.phone_number_id, i.at, i.received_at, i.message, i.contact, s.id AS source_id
+             FROM inbound_messages i LEFT JOIN sources s ON s.phone_number_id = i.phone_number_id
+             WHERE NOT i.routed ORDER BY i.received_at, i.rowid LIMIT $1",
+        )
+        .bind(i64::from(limit))
+        .fetch_all(&self.reader)
+        .await?;
+        let mut unrouted = Vec::with_capacity(rows.len());
+        for row in &rows {
+            let source_id: Option<String> = row.try_get("source_id")?;
+            let source = match source_id {
+                Some(id) => self.source(&id).await?,
+                None => None,
+            };
+            let message: String = row.try_get("message")?;
+            let contact: Option<String> = row.try_get("contact")?;
+            unrouted.push(UnroutedInbound {
+                wamid: row.try_get("wamid")?,
+                phone_number_id: row.try_get("phone_number_id")?,
+                at: row.try_get("at")?,
+                received_at: row.try_get("received_at")?,
+                message: serde_json::from_str(&message)?,
+                contact: contact.as_deref().map(serde_json::from_str).transpose()?,
+                source,
+            });
+        }
+        Ok(unrouted)
+    }
+
+    async fn enqueue_routed(
+        &self,
+        routed: &[String],
+        deliveries: &[NewDelivery],
+    ) -> StoreResult<()> {
+        let mut tx = self.writer.begin().await?;
+        insert_deliveries(&mut tx, deliveries).await?;
+        sqlx::query(
+            "UPDATE inbound_messages SET routed = TRUE WHERE wamid IN (SELECT value FROM json_each($1))",
+        )
+        .bind(serde_json::to_string(routed)?)
         .execute(&mut *tx)
         .await?;
         tx.commit().await?;
@@ -218,4 +242,37 @@ impl CallbackStore for SqliteStore {
         tx.commit().await?;
         Ok(updated)
     }
+}
+
+/// Queues deliveries; an (origin, gate) already queued is not queued again.
+async fn insert_deliveries(
+    connection: &mut SqliteConnection,
+    deliveries: &[NewDelivery],
+) -> StoreResult<()> {
+    if deliveries.is_empty() {
+        return Ok(());
+    }
+    let rows: Vec<Value> = deliveries
+        .iter()
+        .map(|delivery| {
+            json!({
+                "origin": delivery.origin,
+                "gate": delivery.gate_id,
+                "ordering": delivery.ordering,
+                "payload": delivery.payload,
+            })
+        })
+        .collect();
+    sqlx::query(
+        "INSERT INTO deliveries (origin, gate_id, ordering, payload, state, next_attempt_at, created_at)
+         SELECT value ->> 'origin', value ->> 'gate', value ->> 'ordering', value ->> 'payload',
+                'PENDING', $2, $2
+         FROM json_each($1) WHERE true ORDER BY key
+         ON CONFLICT (origin, gate_id) DO NOTHING",
+    )
+    .bind(Value::Array(rows).to_string())
+    .bind(now_millis())
+    .execute(&mut *connection)
+    .await?;
+    Ok(())
 }

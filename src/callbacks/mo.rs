@@ -1,0 +1,154 @@
+//! The LINK incoming message (v1.9.4, "Incoming Messages Sent from Mobile
+//! Phones"): what a user sent, as `content.message` with its `contentType`,
+//! the route it matched, and the sender's BSUIDs in `customParameters`.
+
+use serde_json::{Map, Value, json};
+
+use crate::clock::rfc3339;
+use crate::store::{Account, Gate, Route, UnroutedInbound};
+
+/// What an incoming-message callback is made of.
+pub struct MoFacts<'a> {
+    pub inbound: &'a UnroutedInbound,
+    /// The business number it was sent to (E.164).
+    pub business_number: &'a str,
+    pub route: &'a Route,
+    pub account: &'a Account,
+    pub gate: &'a Gate,
+    /// wagate's id for the incoming message.
+    pub message_id: &'a str,
+}
+
+/// The sender: phone number (E.164) and BSUIDs, as far as Meta told.
+pub struct Sender {
+    pub phone: Option<String>,
+    pub user_id: Option<String>,
+    pub parent_user_id: Option<String>,
+}
+
+impl Sender {
+    pub fn of(inbound: &UnroutedInbound) -> Self {
+        let text = |value: &Value| value.as_str().map(str::to_owned);
+        let contact = inbound.contact.as_ref();
+        Self {
+            phone: text(&inbound.message["from"])
+                .map(|digits| format!("+{}", digits.trim_start_matches('+'))),
+            user_id: text(&inbound.message["from_user_id"])
+                .or_else(|| contact.and_then(|c| text(&c["user_id"]))),
+            parent_user_id: contact.and_then(|c| text(&c["parent_user_id"])),
+        }
+    }
+
+    /// How LINK names the sender: the phone number, else the BSUID.
+    pub fn source(&self) -> Option<&str> {
+        self.phone
+            .as_deref()
+            .or(self.user_id.as_deref())
+            .or(self.parent_user_id.as_deref())
+    }
+}
+
+/// The text a keyword route is matched against (a text message's body).
+pub fn text_of(message: &Value) -> Option<&str> {
+    message["text"]["body"].as_str()
+}
+
+pub fn link_mo(facts: &MoFacts<'_>) -> Value {
+    let message = &facts.inbound.message;
+    let sender = Sender::of(facts.inbound);
+    let mut custom = Map::new();
+    if let Some(user_id) = &sender.user_id {
+        custom.insert("whatsappUserId".into(), json!(user_id));
+    }
+    if let Some(parent) = &sender.parent_user_id {
+        custom.insert("whatsappParentUserId".into(), json!(parent));
+    }
+    let route = facts.route;
+    json!({
+        "destination": facts.business_number,
+        "source": sender.source(),
+        "content": {"type": "WHATSAPP", "message": content(message)},
+        "provider": "whatsapp",
+        "timestamp": rfc3339(facts.inbound.received_at),
+        "messageId": facts.message_id,
+        "providerTimestamp": rfc3339(facts.inbound.at),
+        "providerMessageId": facts.inbound.wamid,
+        "route": {
+            "id": route.id,
+            "refId": route.ref_id,
+            "platformId": facts.account.platform_id,
+            "platformPartnerId": facts.account.platform_partner_id,
+            "number": route.number,
+            "gateIds": route.gate_ids,
+            "customParameters": route.custom_parameters,
+            "type": "KEYWORD_ROUTE",
+            "keyword": route.keyword,
+            "keywordType": if route.keyword.is_empty() { "DEFAULT" } else { "KEYWORD" },
+            "active": true,
+        },
+        "gateCustomParameters": facts.gate.custom_parameters,
+        "customParameters": if custom.is_empty() { Value::Null } else { Value::Object(custom) },
+    })
+}
+
+/// `content.message`: the `contentType` and the part of Meta's message it
+/// names, with the reply context.
+fn content(message: &Value) -> Value {
+    let kind = message["type"].as_str().unwrap_or("unknown");
+    let mut content = Map::new();
+    match kind {
+        "text" => {
+            content.insert("contentType".into(), json!("TEXT"));
+            content.insert("text".into(), message["text"]["body"].clone());
+        }
+        "button" => {
+            content.insert("contentType".into(), json!("BUTTON"));
+            content.insert(
+                "button".into(),
+                json!({"text": message["button"]["text"], "payload": message["button"]["payload"]}),
+            );
+        }
+        "image" | "audio" | "video" | "document" | "sticker" => {
+            let media = &message[kind];
+            let mut fields = Map::new();
+            fields.insert("type".into(), media["mime_type"].clone());
+            // Meta's media id; fetching the media for a wagate URL is to come.
+            fields.insert("id".into(), media["id"].clone());
+            for key in ["caption", "filename"] {
+                if let Some(value) = media.get(key) {
+                    fields.insert(key.into(), value.clone());
+                }
+            }
+            content.insert("contentType".into(), json!("MEDIA"));
+            content.insert("media".into(), Value::Object(fields));
+        }
+        "interactive" | "order" | "reaction" | "location" | "contacts" => {
+            content.insert("contentType".into(), json!(kind.to_ascii_uppercase()));
+            content.insert(kind.into(), message[kind].clone());
+        }
+        other => {
+            content.insert("contentType".into(), json!(other.to_ascii_uppercase()));
+            if let Some(value) = message.get(other) {
+                content.insert(other.into(), value.clone());
+            }
+        }
+    }
+    let context = &message["context"];
+    if context.is_object() {
+        let mut fields = Map::new();
+        fields.insert("id".into(), context["id"].clone());
+        // Clients of LINK v1.4.6 read `messageId`.
+        fields.insert("messageId".into(), context["id"].clone());
+        if let Some(from) = context["from"].as_str() {
+            fields.insert("source".into(), json!(format!("+{from}")));
+        }
+        if context["referred_product"].is_object() {
+            fields.insert(
+                "referred_product".into(),
+                context["referred_product"].clone(),
+            );
+        }
+        content.insert("context".into(), Value::Object(fields));
+    }
+    Value::Object(content)
+}

@@ -1,0 +1,105 @@
+//! Incoming messages to the gates of their route: a keyword route matches
+//! the first word of a text, case-insensitively; otherwise the number's
+//! default route (no keyword). A message with no route (or for a number no
+//! tenant has) stays stored and is logged as unrouted. Messages from one
+//! sender to one number reach a gate in the order they were received.
+
+use std::collections::HashMap;
+
+use wagate_domain::MessageId;
+
+use super::mo::{MoFacts, Sender, link_mo, text_of};
+use crate::store::{Account, Gate, NewDelivery, Route, Store, StoreResult, owned_by};
+
+/// Routes up to `limit` incoming messages; returns how many were read.
+pub async fn route_once(store: &dyn Store, limit: u32) -> StoreResult<usize> {
+    let inbound = store.unrouted_inbound(limit).await?;
+    if inbound.is_empty() {
+        return Ok(0);
+    }
+    let routes = store.routes().await?;
+    let mut accounts: HashMap<String, Option<Account>> = HashMap::new();
+    let mut gates: HashMap<String, Option<Gate>> = HashMap::new();
+    let mut routed = Vec::with_capacity(inbound.len());
+    let mut deliveries = Vec::new();
+    for message in &inbound {
+        routed.push(message.wamid.clone());
+        let Some(source) = &message.source else {
+            tracing::warn!(wamid = %message.wamid, phone_number_id = %message.phone_number_id,
+                "an incoming message for a number no tenant has; unrouted");
+            continue;
+        };
+        let Some(route) = route_for(
+            &routes,
+            &source.account_id,
+            &source.number,
+            &message.message,
+        ) else {
+            tracing::warn!(wamid = %message.wamid, number = %source.number,
+                "an incoming message matches no route; unrouted");
+            continue;
+        };
+        if !accounts.contains_key(&source.account_id) {
+            let account = store.account(&source.account_id).await?;
+            accounts.insert(source.account_id.clone(), account);
+        }
+        let Some(Some(account)) = accounts.get(&source.account_id) else {
+            continue;
+        };
+        let sender = Sender::of(message);
+        let ordering = format!(
+            "mo:{}:{}",
+            source.number,
+            sender.source().unwrap_or(&message.wamid)
+        );
+        let message_id = MessageId::generate();
+        for gate_id in &route.gate_ids {
+            if !gates.contains_key(gate_id) {
+                let gate = owned_by(store.gate(gate_id).await?, &account.id);
+                gates.insert(gate_id.clone(), gate);
+            }
+            let Some(Some(gate)) = gates.get(gate_id) else {
+                tracing::warn!(%gate_id, route = %route.id, "the route's gate is gone");
+                continue;
+            };
+            let payload = link_mo(&MoFacts {
+                inbound: message,
+                business_number: &source.number,
+                route,
+                account,
+                gate,
+                message_id: message_id.as_str(),
+            });
+            deliveries.push(NewDelivery {
+                origin: format!("mo:{}", message.wamid),
+                gate_id: gate_id.clone(),
+                ordering: ordering.clone(),
+                payload: payload.to_string(),
+            });
+        }
+    }
+    store.enqueue_routed(&routed, &deliveries).await?;
+    Ok(inbound.len())
+}
+
+/// The keyword route whose keyword is the text's first word, else the
+/// number's default route.
+fn route_for<'a>(
+    routes: &'a [Route],
+    account_id: &str,
+    number: &str,
+    message: &serde_json::Value,
+) -> Option<&'a Route> {
+    let of_number = || {
+        routes
+            .iter()
+            .filter(move |route| route.account_id == account_id && route.number == number)
+    };
+    let first_word = text_of(message).and_then(|text| text.split_whitespace().next());
+    first_word
+        .and_then(|word| {
+            of_number()
+                .find(|route| !route.keyword.is_empty() && route.keyword.eq_ignore_ascii_case(word))
+        })
+        .or_else(|| of_number().find(|route| route.keyword.is_empty()))
+}

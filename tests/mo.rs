@@ -1,0 +1,208 @@
+//! Incoming messages reach the gates of their route in the LINK format:
+//! every content type, keyword and default routes, a BSUID-only sender, and
+//! one sender's messages in order.
+
+mod common;
+
+use common::gate::{Callback, Gate};
+use common::{Tenant, TestApp, spawn_app_with};
+use serde_json::{Value, json};
+
+const FAST: &[&str] = &["--sandbox-status-delay", "1ms", "--dispatch-poll", "20ms"];
+
+async fn routed_tenant(app: &TestApp) -> (Tenant, Gate, Gate) {
+    let tenant = app.tenant("mo", "+46700000800").await;
+    let default_gate = Gate::start().await;
+    let keyword_gate = Gate::start().await;
+    let owner =
+        json!({"platformId": tenant.platform_id, "platformPartnerId": tenant.platform_partner_id});
+    let with = |extra: Value| {
+        let mut body = owner.clone();
+        if let (Some(body), Some(extra)) = (body.as_object_mut(), extra.as_object()) {
+            body.extend(extra.clone());
+        }
+        body
+    };
+    for (path, body) in [
+        (
+            "/gates",
+            with(
+                json!({"id": "mo-default", "url": default_gate.url, "customParameters": {"g": "1"}}),
+            ),
+        ),
+        (
+            "/gates",
+            with(json!({"id": "mo-stop", "url": keyword_gate.url})),
+        ),
+        (
+            "/routes",
+            with(
+                json!({"number": tenant.source, "gateIds": ["mo-default"], "refId": "route-ref",
+                        "customParameters": {"r": "2"}}),
+            ),
+        ),
+        (
+            "/routes",
+            with(json!({"number": tenant.source, "keyword": "stop", "gateIds": ["mo-stop"]})),
+        ),
+    ] {
+        let (status, answer) = app.admin_post(path, body).await;
+        assert_eq!(status, 201, "{path}: {answer}");
+    }
+    (tenant, default_gate, keyword_gate)
+}
+
+async fn inbound(app: &TestApp, tenant: &Tenant, body: Value) -> String {
+    let mut body = body;
+    body["to"] = json!(tenant.source);
+    let answer = app
+        .client
+        .post(format!("{}/sandbox/v1/inbound", app.base))
+        .basic_auth(&tenant.username, Some(&tenant.password))
+        .json(&body)
+        .send()
+        .await
+        .expect("inbound");
+    assert_eq!(answer.status(), 200);
+    let answer: Value = answer.json().await.expect("json");
+    answer["id"].as_str().expect("wamid").to_owned()
+}
+
+/// The MO about `wamid` once `gate` has it.
+async fn mo(gate: &Gate, wamid: &str) -> Callback {
+    common::poll(
+        std::time::Duration::from_secs(30),
+        "the incoming message",
+        || async {
+            gate.accepted()
+                .into_iter()
+                .find(|callback| callback.body["providerMessageId"] == wamid)
+                .ok_or_else(|| format!("{:#?}", gate.accepted()))
+        },
+    )
+    .await
+}
+
+#[tokio::test]
+async fn every_content_type_reaches_the_default_route_and_keywords_their_own() {
+    let app = spawn_app_with(FAST).await;
+    let (tenant, default_gate, keyword_gate) = routed_tenant(&app).await;
+    let user = "+46701112222";
+
+    let text = inbound(&app, &tenant, json!({"from": user, "text": "hello there"})).await;
+    let body = mo(&default_gate, &text).await.body;
+    assert_eq!(body["destination"], tenant.source.as_str());
+    assert_eq!(body["source"], user);
+    assert_eq!(body["provider"], "whatsapp");
+    assert_eq!(
+        body["content"],
+        json!({"type": "WHATSAPP", "message": {"contentType": "TEXT", "text": "hello there"}})
+    );
+    assert_eq!(body["messageId"].as_str().map(str::len), Some(22));
+    assert_eq!(body["route"]["type"], "KEYWORD_ROUTE");
+    assert_eq!(body["route"]["keywordType"], "DEFAULT");
+    assert_eq!(body["route"]["refId"], "route-ref");
+    assert_eq!(body["route"]["customParameters"], json!({"r": "2"}));
+    assert_eq!(body["route"]["platformId"], tenant.platform_id.as_str());
+    assert_eq!(body["gateCustomParameters"], json!({"g": "1"}));
+
+    let stop = inbound(
+        &app,
+        &tenant,
+        json!({"from": user, "text": "STOP sending please"}),
+    )
+    .await;
+    let body = mo(&keyword_gate, &stop).await.body;
+    assert_eq!(body["route"]["keywordType"], "KEYWORD");
+    assert_eq!(body["route"]["keyword"], "stop");
+    assert!(
+        default_gate
+            .accepted()
+            .iter()
+            .all(|c| c.body["providerMessageId"] != stop.as_str())
+    );
+
+    let cases = [
+        (
+            json!({"type": "button", "button": {"text": "Yes", "payload": "yes-1"},
+                   "context": {"from": "46700000800", "id": "wamid.original"}}),
+            json!({"contentType": "BUTTON", "button": {"text": "Yes", "payload": "yes-1"},
+                   "context": {"id": "wamid.original", "messageId": "wamid.original", "source": "+46700000800"}}),
+        ),
+        (
+            json!({"type": "interactive", "interactive": {"type": "list_reply",
+                   "list_reply": {"id": "row-1", "title": "First", "description": "the first"}}}),
+            json!({"contentType": "INTERACTIVE", "interactive": {"type": "list_reply",
+                   "list_reply": {"id": "row-1", "title": "First", "description": "the first"}}}),
+        ),
+        (
+            json!({"type": "image", "image": {"id": "media-1", "mime_type": "image/jpeg", "sha256": "x", "caption": "look"}}),
+            json!({"contentType": "MEDIA", "media": {"type": "image/jpeg", "id": "media-1", "caption": "look"}}),
+        ),
+        (
+            json!({"type": "location", "location": {"latitude": 59.33, "longitude": 18.06, "name": "Stockholm"}}),
+            json!({"contentType": "LOCATION", "location": {"latitude": 59.33, "longitude": 18.06, "name": "Stockholm"}}),
+        ),
+        (
+            json!({"type": "reaction", "reaction": {"message_id": "wamid.original", "emoji": "👍"}}),
+            json!({"contentType": "REACTION", "reaction": {"message_id": "wamid.original", "emoji": "👍"}}),
+        ),
+        (
+            json!({"type": "order", "order": {"catalog_id": "cat-1", "text": "please",
+                   "product_items": [{"product_retailer_id": "sku-1", "quantity": 2, "item_price": 9.5, "currency": "EUR"}]}}),
+            json!({"contentType": "ORDER", "order": {"catalog_id": "cat-1", "text": "please",
+                   "product_items": [{"product_retailer_id": "sku-1", "quantity": 2, "item_price": 9.5, "currency": "EUR"}]}}),
+        ),
+        (
+            json!({"type": "contacts", "contacts": [{"name": {"formatted_name": "Ann"}, "phones": [{"phone": "+46701234567"}]}]}),
+            json!({"contentType": "CONTACTS", "contacts": [{"name": {"formatted_name": "Ann"}, "phones": [{"phone": "+46701234567"}]}]}),
+        ),
+    ];
+    for (message, expected) in cases {
+        let wamid = inbound(&app, &tenant, json!({"from": user, "message": message})).await;
+        let body = mo(&default_gate, &wamid).await.body;
+        assert_eq!(body["content"]["message"], expected, "{message}");
+    }
+}
+
+#[tokio::test]
+async fn a_bsuid_only_sender_and_one_senders_order() {
+    let app = spawn_app_with(FAST).await;
+    let (tenant, default_gate, _) = routed_tenant(&app).await;
+    let bsuid = "SE.99998888777766665555";
+    let wamid = inbound(
+        &app,
+        &tenant,
+        json!({"fromUserId": bsuid, "text": "no number"}),
+    )
+    .await;
+    let body = mo(&default_gate, &wamid).await.body;
+    assert_eq!(body["source"], bsuid);
+    assert_eq!(body["customParameters"]["whatsappUserId"], bsuid);
+
+    let user = "+46701113333";
+    let mut sent = Vec::new();
+    for n in 0..5 {
+        sent.push(
+            inbound(
+                &app,
+                &tenant,
+                json!({"from": user, "text": format!("message {n}")}),
+            )
+            .await,
+        );
+    }
+    let last = sent.last().expect("sent").clone();
+    mo(&default_gate, &last).await;
+    let arrived: Vec<String> = default_gate
+        .accepted()
+        .iter()
+        .filter(|callback| callback.body["source"] == user)
+        .filter_map(|callback| {
+            callback.body["providerMessageId"]
+                .as_str()
+                .map(str::to_owned)
+        })
+        .collect();
+    assert_eq!(arrived, sent);
+}
