@@ -95,11 +95,15 @@ async fn every_status_reaches_the_gate_in_order_in_the_link_format() {
 
 #[tokio::test]
 async fn a_gate_that_refuses_for_a_while_gets_every_report_afterwards_in_order() {
-    let app = spawn_app_with(FAST).await;
+    let mut args = FAST.to_vec();
+    args.extend(["--callback-timeout", "300ms"]);
+    let app = spawn_app_with(&args).await;
     let tenant = app.tenant("flaky", "+46700000701").await;
     let gate = Gate::start().await;
     add_gate(&app, &tenant, "flaky-sink", &gate.url, json!({})).await;
-    gate.refuse_next(3);
+    // Two 500s, then a timeout: three failed tries before it is up.
+    gate.refuse_next(2);
+    gate.stall_next(1);
 
     let id = send_to(&app, &tenant, "flaky-sink", "+46701234568").await;
     let reports = gate.reports_for(&id, 4).await;
@@ -134,7 +138,15 @@ async fn a_gate_that_refuses_for_a_while_gets_every_report_afterwards_in_order()
         .flat_map(|delivery| delivery["attempts"].as_array().cloned().unwrap_or_default())
         .collect();
     assert_eq!(tries.len(), 7, "{deliveries:#?}");
-    assert_eq!(tries.iter().filter(|t| t["httpStatus"] == 500).count(), 3);
+    assert_eq!(tries.iter().filter(|t| t["httpStatus"] == 500).count(), 2);
+    assert_eq!(
+        tries
+            .iter()
+            .filter(|t| t["httpStatus"].is_null() && t["error"].is_string())
+            .count(),
+        1,
+        "the timeout is a try without an HTTP status: {tries:#?}"
+    );
     assert_eq!(tries.iter().filter(|t| t["httpStatus"] == 200).count(), 4);
     let oldest = deliveries.last().expect("a delivery");
     assert_eq!(oldest["payload"]["resultCode"], 112002);

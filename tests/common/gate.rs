@@ -26,6 +26,7 @@ struct Inner {
     accepted: Arc<Mutex<Vec<Callback>>>,
     refused: Arc<AtomicU32>,
     to_refuse: Arc<AtomicU32>,
+    to_stall: Arc<AtomicU32>,
 }
 
 pub struct Gate {
@@ -53,6 +54,13 @@ impl Gate {
     /// Answers the next `count` callbacks with 500 (0: accept again).
     pub fn refuse_next(&self, count: u32) {
         self.inner.to_refuse.store(count, Ordering::SeqCst);
+    }
+
+    /// Holds the next `count` callbacks for `STALL` without answering in
+    /// time (the caller times out), after the refusals; they count as
+    /// refused.
+    pub fn stall_next(&self, count: u32) {
+        self.inner.to_stall.store(count, Ordering::SeqCst);
     }
 
     /// Callbacks refused so far.
@@ -87,16 +95,27 @@ impl Gate {
     }
 }
 
-async fn receive(State(inner): State<Inner>, headers: HeaderMap, body: Bytes) -> StatusCode {
-    let refuse = inner
-        .to_refuse
+/// How long a stalled callback is held: longer than the tests' callback
+/// timeout.
+pub const STALL: Duration = Duration::from_secs(2);
+
+fn take_one(counter: &AtomicU32) -> bool {
+    counter
         .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |left| {
             left.checked_sub(1)
         })
-        .is_ok();
-    if refuse {
+        .is_ok()
+}
+
+async fn receive(State(inner): State<Inner>, headers: HeaderMap, body: Bytes) -> StatusCode {
+    if take_one(&inner.to_refuse) {
         inner.refused.fetch_add(1, Ordering::SeqCst);
         return StatusCode::INTERNAL_SERVER_ERROR;
+    }
+    if take_one(&inner.to_stall) {
+        inner.refused.fetch_add(1, Ordering::SeqCst);
+        tokio::time::sleep(STALL).await;
+        return StatusCode::SERVICE_UNAVAILABLE;
     }
     let raw = String::from_utf8_lossy(&body).into_owned();
     let body = serde_json::from_str(&raw).unwrap_or(Value::Null);
