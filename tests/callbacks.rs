@@ -86,6 +86,35 @@ async fn every_status_reaches_the_gate_in_order_in_the_link_format() {
     assert_eq!(custom["pricingModel"], "PMP");
     assert_eq!(custom["pricingBillable"], "true");
 
+    // The status query shows the reports and how their delivery went.
+    let shown = common::poll(
+        std::time::Duration::from_secs(30),
+        "the report history",
+        || async {
+            let (_, status) = app.status(&tenant, &id).await;
+            let reports = status["deliveryReports"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default();
+            if reports.len() == 4 && reports.iter().all(|r| r["state"] == "DELIVERED") {
+                Ok(reports)
+            } else {
+                Err(status.to_string())
+            }
+        },
+    )
+    .await;
+    let shown_codes: Vec<u64> = shown
+        .iter()
+        .filter_map(|r| r["resultCode"].as_u64())
+        .collect();
+    assert_eq!(shown_codes, [112002, 112006, 112003, 112007]);
+    assert!(
+        shown
+            .iter()
+            .all(|r| r["gateId"] == "dlr-sink" && r["attempts"] == 1 && r["messageIndex"] == 0)
+    );
+
     // A failure report names Meta's error.
     let failed = send_to(&app, &tenant, "dlr-sink", "+46700009900").await;
     let reports = gate.reports_for(&failed, 2).await;

@@ -23,6 +23,7 @@ CREATE TABLE deliveries (
 CREATE INDEX deliveries_due ON deliveries (next_attempt_at, id) WHERE state = 'PENDING';
 CREATE INDEX deliveries_in_order ON deliveries (ordering, gate_id, id) WHERE state = 'PENDING';
 CREATE INDEX deliveries_by_gate ON deliveries (gate_id, id);
+CREATE INDEX deliveries_by_ordering ON deliveries (ordering, id);
 
 CREATE TABLE delivery_attempts (
     id          INTEGER PRIMARY KEY AUTOINCREMENT,

@@ -179,6 +179,8 @@ pub trait CallbackStore: Send + Sync {
     ) -> StoreResult<Vec<ClaimedDelivery>>;
     /// Records a try (only while its lease holds); whether it was recorded.
     async fn record_attempt(&self, attempt: &DeliveryAttempt) -> StoreResult<bool>;
+    /// The delivery reports of one message, to every gate, oldest first.
+    async fn message_deliveries(&self, message_id: &str) -> StoreResult<Vec<DeliveryRecord>>;
     /// A gate's most recent callbacks (newest first) with their tries.
     async fn gate_deliveries(&self, gate_id: &str, limit: u32) -> StoreResult<Vec<DeliveryRecord>>;
     /// Queues a callback of the gate again, due now, with a fresh retry

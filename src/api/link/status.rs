@@ -1,5 +1,6 @@
 //! `GET /whatsapp-message/messages/{messageId}` (beyond LINK): where a
-//! message stands, per messageIndex, with the history of its statuses.
+//! message stands, per messageIndex, with the history of its statuses, and
+//! the delivery reports sent to its gates.
 //! Another tenant's message is a 404, like one that does not exist.
 
 use axum::Json;
@@ -11,7 +12,9 @@ use super::auth::LinkUser;
 use super::error::LinkError;
 use crate::api::AppState;
 use crate::clock::rfc3339;
-use crate::store::{KeyValues, MessageRecord, PartRecord, PlatformFields, StatusRecord};
+use crate::store::{
+    DeliveryRecord, KeyValues, MessageRecord, PartRecord, PlatformFields, StatusRecord,
+};
 
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -30,6 +33,23 @@ pub struct MessageStatus {
     created_at: String,
     expires_at: String,
     messages: Vec<PartStatus>,
+    /// The delivery reports sent (or being sent) to the gates, oldest first.
+    delivery_reports: Vec<DeliveryReportStatus>,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct DeliveryReportStatus {
+    gate_id: String,
+    message_index: i64,
+    result_code: u64,
+    /// PENDING, DELIVERED or GAVE_UP.
+    state: String,
+    attempts: usize,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    last_attempt_at: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    last_error: Option<String>,
 }
 
 #[derive(Debug, Serialize)]
@@ -65,11 +85,10 @@ pub async fn message_status(
         .message(&account.id, &message_id)
         .await?
         .ok_or(LinkError::NotFound(message_id))?;
-    Ok(Json(view(
-        record,
-        account.platform_id,
-        account.platform_partner_id,
-    )))
+    let deliveries = state.store.message_deliveries(&record.message_id).await?;
+    let mut status = view(record, account.platform_id, account.platform_partner_id);
+    status.delivery_reports = deliveries.into_iter().map(report_view).collect();
+    Ok(Json(status))
 }
 
 fn view(record: MessageRecord, platform_id: String, platform_partner_id: String) -> MessageStatus {
@@ -92,6 +111,22 @@ fn view(record: MessageRecord, platform_id: String, platform_partner_id: String)
             .into_iter()
             .map(|part| part_view(part, created_at))
             .collect(),
+        delivery_reports: Vec::new(),
+    }
+}
+
+fn report_view(delivery: DeliveryRecord) -> DeliveryReportStatus {
+    let payload: serde_json::Value =
+        serde_json::from_str(&delivery.payload).unwrap_or(serde_json::Value::Null);
+    let last = delivery.attempts.last();
+    DeliveryReportStatus {
+        gate_id: delivery.gate_id,
+        message_index: payload["messageIndex"].as_i64().unwrap_or(-1),
+        result_code: payload["resultCode"].as_u64().unwrap_or_default(),
+        state: delivery.state,
+        attempts: delivery.attempts.len(),
+        last_attempt_at: last.map(|attempt| rfc3339(attempt.at)),
+        last_error: last.and_then(|attempt| attempt.error.clone()),
     }
 }
 

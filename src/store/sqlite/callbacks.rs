@@ -144,48 +144,18 @@ impl CallbackStore for SqliteStore {
         Ok(claimed)
     }
 
+    async fn message_deliveries(&self, message_id: &str) -> StoreResult<Vec<DeliveryRecord>> {
+        let query = sqlx::query("SELECT * FROM deliveries WHERE ordering = $1 ORDER BY id")
+            .bind(message_id);
+        self.deliveries_with_attempts(query).await
+    }
+
     async fn gate_deliveries(&self, gate_id: &str, limit: u32) -> StoreResult<Vec<DeliveryRecord>> {
-        let mut snapshot = self.reader.begin().await?;
-        let rows =
+        let query =
             sqlx::query("SELECT * FROM deliveries WHERE gate_id = $1 ORDER BY id DESC LIMIT $2")
                 .bind(gate_id)
-                .bind(i64::from(limit))
-                .fetch_all(&mut *snapshot)
-                .await?;
-        let mut deliveries = Vec::with_capacity(rows.len());
-        for row in &rows {
-            let id: i64 = row.try_get("id")?;
-            let attempts =
-                sqlx::query("SELECT * FROM delivery_attempts WHERE delivery_id = $1 ORDER BY id")
-                    .bind(id)
-                    .fetch_all(&mut *snapshot)
-                    .await?
-                    .iter()
-                    .map(|attempt| {
-                        let status: Option<i64> = attempt.try_get("http_status")?;
-                        Ok(AttemptRecord {
-                            at: attempt.try_get("at")?,
-                            http_status: status.and_then(|status| u16::try_from(status).ok()),
-                            error: attempt.try_get("error")?,
-                            duration_ms: attempt.try_get("duration_ms")?,
-                        })
-                    })
-                    .collect::<StoreResult<Vec<_>>>()?;
-            deliveries.push(DeliveryRecord {
-                id,
-                origin: row.try_get("origin")?,
-                gate_id: row.try_get("gate_id")?,
-                ordering: row.try_get("ordering")?,
-                state: row.try_get("state")?,
-                payload: row.try_get("payload")?,
-                next_attempt_at: row.try_get("next_attempt_at")?,
-                created_at: row.try_get("created_at")?,
-                finished_at: row.try_get("finished_at")?,
-                attempts,
-            });
-        }
-        snapshot.commit().await?;
-        Ok(deliveries)
+                .bind(i64::from(limit));
+        self.deliveries_with_attempts(query).await
     }
 
     async fn redeliver(&self, gate_id: &str, delivery_id: i64, now: Millis) -> StoreResult<bool> {
@@ -275,4 +245,50 @@ async fn insert_deliveries(
     .execute(&mut *connection)
     .await?;
     Ok(())
+}
+
+impl SqliteStore {
+    /// The deliveries a query selects, each with its tries, from one
+    /// snapshot.
+    async fn deliveries_with_attempts(
+        &self,
+        query: sqlx::query::Query<'_, sqlx::Sqlite, sqlx::sqlite::SqliteArguments>,
+    ) -> StoreResult<Vec<DeliveryRecord>> {
+        let mut snapshot = self.reader.begin().await?;
+        let rows = query.fetch_all(&mut *snapshot).await?;
+        let mut deliveries = Vec::with_capacity(rows.len());
+        for row in &rows {
+            let id: i64 = row.try_get("id")?;
+            let attempts =
+                sqlx::query("SELECT * FROM delivery_attempts WHERE delivery_id = $1 ORDER BY id")
+                    .bind(id)
+                    .fetch_all(&mut *snapshot)
+                    .await?
+                    .iter()
+                    .map(|attempt| {
+                        let status: Option<i64> = attempt.try_get("http_status")?;
+                        Ok(AttemptRecord {
+                            at: attempt.try_get("at")?,
+                            http_status: status.and_then(|status| u16::try_from(status).ok()),
+                            error: attempt.try_get("error")?,
+                            duration_ms: attempt.try_get("duration_ms")?,
+                        })
+                    })
+                    .collect::<StoreResult<Vec<_>>>()?;
+            deliveries.push(DeliveryRecord {
+                id,
+                origin: row.try_get("origin")?,
+                gate_id: row.try_get("gate_id")?,
+                ordering: row.try_get("ordering")?,
+                state: row.try_get("state")?,
+                payload: row.try_get("payload")?,
+                next_attempt_at: row.try_get("next_attempt_at")?,
+                created_at: row.try_get("created_at")?,
+                finished_at: row.try_get("finished_at")?,
+                attempts,
+            });
+        }
+        snapshot.commit().await?;
+        Ok(deliveries)
+    }
 }
