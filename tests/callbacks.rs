@@ -229,3 +229,68 @@ async fn a_gate_with_a_secret_gets_signed_callbacks() {
         ));
     }
 }
+
+#[tokio::test]
+async fn a_request_that_can_send_nothing_gets_one_request_report() {
+    let app = spawn_app_with(FAST).await;
+    let tenant = app.tenant("nothing", "+46700000703").await;
+    let gate = Gate::start().await;
+    add_gate(&app, &tenant, "nothing-sink", &gate.url, json!({})).await;
+    // A second number of the tenant, without the Cloud API id it needs.
+    let (status, answer) = app
+        .admin_post(
+            "/sources",
+            json!({"platformId": tenant.platform_id, "platformPartnerId": tenant.platform_partner_id,
+                   "number": "+46700000704"}),
+        )
+        .await;
+    assert_eq!(status, 201, "{answer}");
+    let mut body = request(
+        &tenant,
+        &["+46701234571"],
+        json!([common::template("first"), common::template("second")]),
+    );
+    body["source"] = json!("+46700000704");
+    body["eventReportGates"] = json!(["nothing-sink"]);
+    let (status, answer) = app.send(&tenant, &body).await;
+    assert_eq!(status, 200, "{answer}");
+    let id = answer["messageIds"][0].as_str().expect("id").to_owned();
+
+    let parts = app
+        .status_when(&tenant, &id, "both failures", |part| {
+            part["state"] == "FAILED"
+        })
+        .await;
+    assert_eq!(parts["messages"][1]["resultCode"], 112408);
+    let reports = gate.reports_for(&id, 1).await;
+    let report = &reports[0].body;
+    assert_eq!(report["messageType"], "request");
+    assert_eq!(report["messageIndex"], -1);
+    assert_eq!(report["resultCode"], 112408);
+    assert!(
+        report["resultDescription"]
+            .as_str()
+            .is_some_and(|text| text.contains("phoneNumberId")),
+        "{report}"
+    );
+    // Both parts failed, yet the gate hears it once: wait until every
+    // report of the message is settled, then count.
+    common::poll(
+        std::time::Duration::from_secs(30),
+        "the report history",
+        || async {
+            let (_, status) = app.status(&tenant, &id).await;
+            let shown = status["deliveryReports"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default();
+            if shown.len() == 1 && shown[0]["state"] == "DELIVERED" {
+                Ok(())
+            } else {
+                Err(status.to_string())
+            }
+        },
+    )
+    .await;
+    assert_eq!(gate.accepted().len(), 1);
+}

@@ -1,6 +1,8 @@
 //! From the event queue to the gates' queues: each status a message's
 //! history gains becomes a delivery report for each of the message's event
-//! report gates. Resend notices (QUEUED statuses) stay internal. The cursor
+//! report gates. Resend notices (QUEUED statuses) stay internal; a failure
+//! of the whole request (its source is gone or cannot send) is one
+//! "request" report. The cursor
 //! moves in the same transaction as the deliveries are queued, and a
 //! (event, gate) is never queued twice, so every report is queued once.
 
@@ -9,6 +11,7 @@ use std::collections::HashMap;
 use wagate_domain::{Bsuid, MessageState};
 
 use super::dlr::{DlrFacts, link_dlr};
+use crate::dispatch::policy::REQUEST_SCOPE;
 use crate::store::{Account, Gate, MessageRecord, NewDelivery, Store, StoreResult, owned_by};
 
 /// The event-queue reader that feeds delivery reports.
@@ -51,10 +54,20 @@ pub async fn fan_out_once(store: &dyn Store, limit: u32) -> StoreResult<usize> {
             Ok(_) => None,
             Err(_) => store.contact(&account.id, &message.destination).await?,
         };
+        // A failure of the whole request is one "request" report (type
+        // "request", index -1), told once: with the first part.
+        let whole_request = event
+            .status
+            .details
+            .as_ref()
+            .is_some_and(|details| details["scope"] == REQUEST_SCOPE);
+        if whole_request && event.message_index != 0 {
+            continue;
+        }
         let part = message
             .parts
             .iter()
-            .find(|part| part.message_index == event.message_index)
+            .find(|part| part.message_index == event.message_index && !whole_request)
             .map(|part| (part.message_type.as_str(), part.message_index));
         for gate_id in &message.gate_ids {
             if !gates.contains_key(gate_id) {

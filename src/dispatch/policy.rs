@@ -126,10 +126,18 @@ pub fn care_window_closed(part: &ClaimedPart) -> OutcomeChange {
     )
 }
 
+/// What a status's details say when the whole request could send nothing
+/// (its delivery report is LINK's "request" report, not one per part).
+pub const REQUEST_SCOPE: &str = "request";
+
 /// The part cannot be submitted at all (its source is gone, or lacks what
-/// the Cloud API needs).
+/// the Cloud API needs): nothing of the request can be sent.
 pub fn unsendable(reason: String) -> OutcomeChange {
-    failed(FinalFailure::NoAnswer, reason, None)
+    failed(
+        FinalFailure::NoAnswer,
+        reason,
+        Some(json!({"scope": REQUEST_SCOPE})),
+    )
 }
 
 fn submitted(accepted: SendAccepted) -> OutcomeChange {
