@@ -93,6 +93,20 @@ pub struct ServeArgs {
     )]
     pub callback_retry_schedule: Schedule,
 
+    /// The address gates reach this gateway at (media URLs in incoming
+    /// messages); default: http:// and the listen address.
+    #[arg(long, env = "WAGATE_PUBLIC_URL")]
+    pub public_url: Option<Url>,
+
+    /// Secret that signs media URLs; without it one is generated at start,
+    /// and URLs handed out before a restart stop working.
+    #[arg(long, env = "WAGATE_MEDIA_URL_SECRET", hide_env_values = true)]
+    pub media_url_secret: Option<SecretString>,
+
+    /// How long a media URL in an incoming message works.
+    #[arg(long, env = "WAGATE_MEDIA_URL_TTL", default_value = "7d", value_parser = humantime::parse_duration)]
+    pub media_url_ttl: Duration,
+
     /// Longest wait for a gate to answer a callback.
     #[arg(long, env = "WAGATE_CALLBACK_TIMEOUT", default_value = "10s", value_parser = humantime::parse_duration)]
     pub callback_timeout: Duration,

@@ -21,6 +21,7 @@ use crate::auth::{PasswordChecker, random_token};
 use crate::callbacks::{self, CallbackConfig};
 use crate::cli::{ServeArgs, Upstream};
 use crate::dispatch::{self, DispatchConfig, ResendPolicy};
+use crate::media_url::MediaUrls;
 use crate::sim::{Sim, SimConfig};
 use crate::upstream::meta::{CloudApiClient, CloudApiConfig};
 use crate::{demo, housekeeping, store};
@@ -74,9 +75,23 @@ pub async fn run(
             .as_ref()
             .map(|token| token.expose_secret().to_owned()),
     };
+    let media_urls = MediaUrls::new(
+        match &args.public_url {
+            Some(url) => url.clone(),
+            None => {
+                Url::parse(&format!("http://{}", reachable(address))).context("the public URL")?
+            }
+        },
+        args.media_url_secret
+            .as_ref()
+            .map(|secret| secret.expose_secret().as_bytes().to_vec())
+            .filter(|secret| !secret.is_empty())
+            .unwrap_or_else(|| random_token(32).into_bytes()),
+        args.media_url_ttl,
+    );
     let (dispatcher, dispatch_task) = dispatch::start(
         store.clone(),
-        cloud_api,
+        cloud_api.clone(),
         DispatchConfig {
             owner: format!("wagate-{}", random_token(12)),
             lease: args.dispatch_lease,
@@ -87,7 +102,7 @@ pub async fn run(
                 max: args.resend_max,
                 codes: args.resend_codes.clone(),
             },
-            default_access_token,
+            default_access_token: default_access_token.clone(),
         },
     );
     let waker = dispatcher.clone();
@@ -109,12 +124,16 @@ pub async fn run(
             poll_interval: args.dispatch_poll,
             allow_private: args.callback_allow_private(),
         },
+        media_urls.clone(),
         background_stopped,
     ));
     let (webhooks, webhook_task) = WebhookIntake::start(WebhookCommit {
         store: store.clone(),
     });
     let state = AppState {
+        cloud_api,
+        default_access_token: default_access_token.map(Arc::from),
+        media_urls,
         callback_allow_private: args.callback_allow_private(),
         webhooks,
         meta_app_secret: meta_app_secret.map(Arc::new),
@@ -214,12 +233,17 @@ async fn start_sandbox(
 
 /// This gateway's `/webhooks/meta`, reachable from the same host.
 fn own_webhook_url(address: SocketAddr) -> anyhow::Result<Url> {
-    let host = if address.ip().is_unspecified() {
+    Url::parse(&format!("http://{}/webhooks/meta", reachable(address))).context("the webhook URL")
+}
+
+/// The listen address as a peer on this host reaches it (loopback for an
+/// unspecified address).
+fn reachable(address: SocketAddr) -> SocketAddr {
+    if address.ip().is_unspecified() {
         SocketAddr::new(std::net::Ipv4Addr::LOCALHOST.into(), address.port())
     } else {
         address
-    };
-    Url::parse(&format!("http://{host}/webhooks/meta")).context("the webhook URL")
+    }
 }
 
 /// Completes on ctrl-c or SIGTERM.

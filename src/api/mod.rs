@@ -4,6 +4,7 @@
 pub mod admin;
 pub mod json;
 pub mod link;
+pub mod media;
 pub mod meta_webhook;
 pub mod sandbox;
 
@@ -36,6 +37,12 @@ pub struct AppState {
     pub meta_verify_token: Option<Arc<SecretString>>,
     /// May gates point at loopback and private addresses.
     pub callback_allow_private: bool,
+    /// The Cloud API (or the sandbox), for fetching media.
+    pub cloud_api: crate::upstream::meta::CloudApiClient,
+    /// The Cloud API token for sources without their own.
+    pub default_access_token: Option<Arc<str>>,
+    /// Signs and checks the media URLs of incoming messages.
+    pub media_urls: crate::media_url::MediaUrls,
 }
 
 pub fn router(state: AppState) -> Router {
@@ -43,7 +50,8 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(healthz))
         .nest("/whatsapp-message", link::router())
         .nest("/admin/v1", admin::router(state.clone()))
-        .nest("/webhooks/meta", meta_webhook::router());
+        .nest("/webhooks/meta", meta_webhook::router())
+        .route("/media/v1/{phone_number_id}/{media_id}", get(media::media));
     if let Some(sim) = &state.sandbox {
         router = router.nest("/sandbox/v1", sandbox::router(state.clone(), sim));
     }

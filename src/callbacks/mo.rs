@@ -17,6 +17,19 @@ pub struct MoFacts<'a> {
     pub gate: &'a Gate,
     /// wagate's id for the incoming message.
     pub message_id: &'a str,
+    /// Where the gate can fetch the message's media (a signed wagate URL).
+    pub media_url: Option<&'a str>,
+}
+
+/// The media kinds of incoming messages.
+const MEDIA: [&str; 5] = ["image", "audio", "video", "document", "sticker"];
+
+/// The Cloud API media id of a media message.
+pub fn media_id(message: &Value) -> Option<&str> {
+    let kind = message["type"].as_str()?;
+    MEDIA
+        .contains(&kind)
+        .then(|| message[kind]["id"].as_str())?
 }
 
 /// The sender: phone number (E.164) and BSUIDs, as far as Meta told.
@@ -67,7 +80,7 @@ pub fn link_mo(facts: &MoFacts<'_>) -> Value {
     json!({
         "destination": facts.business_number,
         "source": sender.source(),
-        "content": {"type": "WHATSAPP", "message": content(message)},
+        "content": {"type": "WHATSAPP", "message": content(message, facts.media_url)},
         "provider": "whatsapp",
         "timestamp": rfc3339(facts.inbound.received_at),
         "messageId": facts.message_id,
@@ -93,7 +106,7 @@ pub fn link_mo(facts: &MoFacts<'_>) -> Value {
 
 /// `content.message`: the `contentType` and the part of Meta's message it
 /// names, with the reply context.
-fn content(message: &Value) -> Value {
+fn content(message: &Value, media_url: Option<&str>) -> Value {
     let kind = message["type"].as_str().unwrap_or("unknown");
     let mut content = Map::new();
     match kind {
@@ -108,11 +121,11 @@ fn content(message: &Value) -> Value {
                 json!({"text": message["button"]["text"], "payload": message["button"]["payload"]}),
             );
         }
-        "image" | "audio" | "video" | "document" | "sticker" => {
+        kind if MEDIA.contains(&kind) => {
             let media = &message[kind];
             let mut fields = Map::new();
             fields.insert("type".into(), media["mime_type"].clone());
-            // Meta's media id; fetching the media for a wagate URL is to come.
+            fields.insert("source".into(), json!(media_url));
             fields.insert("id".into(), media["id"].clone());
             for key in ["caption", "filename"] {
                 if let Some(value) = media.get(key) {

@@ -24,6 +24,7 @@ use tokio::sync::{Semaphore, watch};
 use tokio::task::JoinSet;
 
 use crate::clock::now_millis;
+use crate::media_url::MediaUrls;
 use crate::store::Store;
 
 /// How callbacks are delivered.
@@ -53,6 +54,7 @@ const FAN_OUT_BATCH: u32 = 500;
 pub async fn run(
     store: Arc<dyn Store>,
     config: CallbackConfig,
+    media_urls: MediaUrls,
     mut stopped: watch::Receiver<bool>,
 ) -> anyhow::Result<()> {
     let client = reqwest::Client::builder()
@@ -69,7 +71,7 @@ pub async fn run(
         if let Err(error) = fanout::fan_out_once(store.as_ref(), FAN_OUT_BATCH).await {
             tracing::error!(%error, "queueing delivery reports failed");
         }
-        if let Err(error) = routing::route_once(store.as_ref(), FAN_OUT_BATCH).await {
+        if let Err(error) = routing::route_once(store.as_ref(), &media_urls, FAN_OUT_BATCH).await {
             tracing::error!(%error, "routing incoming messages failed");
         }
         let free = slots.available_permits();

@@ -8,11 +8,17 @@ use std::collections::HashMap;
 
 use wagate_domain::MessageId;
 
-use super::mo::{MoFacts, Sender, link_mo, text_of};
+use super::mo::{MoFacts, Sender, link_mo, media_id, text_of};
+use crate::clock::now_millis;
+use crate::media_url::MediaUrls;
 use crate::store::{Account, Gate, NewDelivery, Route, Store, StoreResult, owned_by};
 
 /// Routes up to `limit` incoming messages; returns how many were read.
-pub async fn route_once(store: &dyn Store, limit: u32) -> StoreResult<usize> {
+pub async fn route_once(
+    store: &dyn Store,
+    media_urls: &MediaUrls,
+    limit: u32,
+) -> StoreResult<usize> {
     let inbound = store.unrouted_inbound(limit).await?;
     if inbound.is_empty() {
         return Ok(0);
@@ -53,6 +59,8 @@ pub async fn route_once(store: &dyn Store, limit: u32) -> StoreResult<usize> {
             sender.source().unwrap_or(&message.wamid)
         );
         let message_id = MessageId::generate();
+        let media_url = media_id(&message.message)
+            .map(|media_id| media_urls.url(&message.phone_number_id, media_id, now_millis()));
         for gate_id in &route.gate_ids {
             if !gates.contains_key(gate_id) {
                 let gate = owned_by(store.gate(gate_id).await?, &account.id);
@@ -69,6 +77,7 @@ pub async fn route_once(store: &dyn Store, limit: u32) -> StoreResult<usize> {
                 account,
                 gate,
                 message_id: message_id.as_str(),
+                media_url: media_url.as_deref(),
             });
             deliveries.push(NewDelivery {
                 origin: format!("mo:{}", message.wamid),

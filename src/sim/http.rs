@@ -16,6 +16,8 @@ use super::{Inbound, Sim};
 pub fn router(sim: Sim) -> Router {
     Router::new()
         .route("/{version}/{phone_number_id}/messages", post(messages))
+        .route("/{version}/{media_id}", get(media_info))
+        .route("/sim/v1/media/{media_id}", get(media_bytes))
         .route("/sim/v1/inbound", post(inbound))
         .nest("/sim/v1", observe_routes(sim.clone()))
         .with_state(sim)
@@ -53,6 +55,26 @@ async fn messages(
     body: Bytes,
 ) -> Response {
     sim.send(&version, &phone_number_id, bearer(&headers), &body)
+}
+
+async fn media_info(
+    State(sim): State<Sim>,
+    Path((_version, media_id)): Path<(String, String)>,
+    headers: HeaderMap,
+) -> Response {
+    let host = headers
+        .get(header::HOST)
+        .and_then(|value| value.to_str().ok())
+        .unwrap_or("127.0.0.1");
+    sim.media_info(host, &media_id, bearer(&headers))
+}
+
+async fn media_bytes(
+    State(sim): State<Sim>,
+    Path(media_id): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    sim.media_bytes(&media_id, bearer(&headers))
 }
 
 async fn inbound(State(sim): State<Sim>, body: Bytes) -> Response {

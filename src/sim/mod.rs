@@ -19,6 +19,7 @@
 mod http;
 mod ids;
 mod inbound;
+mod media;
 mod meta_error;
 pub mod numbers;
 mod payload;

@@ -32,6 +32,8 @@ pub struct State {
     /// Phone digits → BSUID and back.
     user_of_phone: HashMap<String, String>,
     phone_of_user: HashMap<String, String>,
+    /// Media ids users sent → their MIME type.
+    media: HashMap<String, String>,
 }
 
 /// A send as it is recorded.
@@ -58,6 +60,7 @@ impl State {
             display_numbers: HashMap::new(),
             user_of_phone: HashMap::new(),
             phone_of_user: HashMap::new(),
+            media: HashMap::new(),
         }
     }
 
@@ -114,6 +117,16 @@ impl State {
             http_status,
         });
         self.last_webhook_seq
+    }
+
+    /// Remembers a media id a simulated user sent.
+    pub fn remember_media(&mut self, id: String, mime_type: String) {
+        self.media.insert(id, mime_type);
+    }
+
+    /// The MIME type of a media id a simulated user sent.
+    pub fn media_type(&self, id: &str) -> Option<String> {
+        self.media.get(id).cloned()
     }
 
     pub fn sends_since(&self, since: u64) -> Vec<ReceivedSend> {

@@ -63,6 +63,8 @@ pub trait TenantStore: Send + Sync {
     async fn insert_source(&self, source: &Source) -> StoreResult<()>;
     async fn source(&self, id: &str) -> StoreResult<Option<Source>>;
     async fn source_by_number(&self, number: &str) -> StoreResult<Option<Source>>;
+    async fn source_by_phone_number_id(&self, phone_number_id: &str)
+    -> StoreResult<Option<Source>>;
     async fn sources(&self) -> StoreResult<Vec<Source>>;
 
     async fn insert_gate(&self, gate: &Gate) -> StoreResult<()>;

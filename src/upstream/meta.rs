@@ -187,6 +187,94 @@ impl CloudApiClient {
     }
 }
 
+/// Media a user sent, as the Cloud API hands it out.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Media {
+    pub mime_type: String,
+    pub bytes: Vec<u8>,
+}
+
+#[derive(Deserialize)]
+struct MediaInfo {
+    url: String,
+    #[serde(default)]
+    mime_type: Option<String>,
+}
+
+impl CloudApiClient {
+    /// Fetches a media id: its URL and type (`GET /{version}/{media-id}`),
+    /// then the bytes from that URL, both with the business's token.
+    pub async fn media(&self, media_id: &str, access_token: &str) -> Result<Media, SendError> {
+        let mut url = self.config.base_url.clone();
+        if let Ok(mut segments) = url.path_segments_mut() {
+            segments
+                .pop_if_empty()
+                .push(&self.config.graph_version)
+                .push(media_id);
+        }
+        let info = self
+            .http
+            .get(url)
+            .bearer_auth(access_token)
+            .send()
+            .await
+            .map_err(|error| SendError::Unreachable(error_chain(&error)))?;
+        let status = info.status().as_u16();
+        let body = info
+            .bytes()
+            .await
+            .map_err(|error| SendError::Unreachable(error_chain(&error)))?;
+        if !(200..300).contains(&status) {
+            return Err(parse_error(status, &body));
+        }
+        let info: MediaInfo = serde_json::from_slice(&body).map_err(|_| SendError::Unexpected {
+            http_status: status,
+            excerpt: String::from_utf8_lossy(&body[..body.len().min(EXCERPT_LEN)]).into_owned(),
+        })?;
+        let download = self
+            .http
+            .get(&info.url)
+            .bearer_auth(access_token)
+            .send()
+            .await
+            .map_err(|error| SendError::Unreachable(error_chain(&error)))?;
+        let status = download.status().as_u16();
+        let header_type = download
+            .headers()
+            .get(reqwest::header::CONTENT_TYPE)
+            .and_then(|value| value.to_str().ok())
+            .map(str::to_owned);
+        let bytes = download
+            .bytes()
+            .await
+            .map_err(|error| SendError::Unreachable(error_chain(&error)))?;
+        if !(200..300).contains(&status) {
+            return Err(parse_error(status, &bytes));
+        }
+        Ok(Media {
+            mime_type: info
+                .mime_type
+                .or(header_type)
+                .unwrap_or_else(|| "application/octet-stream".into()),
+            bytes: bytes.to_vec(),
+        })
+    }
+}
+
+/// Meta's error body, or what else came.
+fn parse_error(http_status: u16, bytes: &[u8]) -> SendError {
+    match serde_json::from_slice::<ErrorBody>(bytes) {
+        Ok(body) => SendError::Meta {
+            http_status,
+            error: body.error,
+        },
+        Err(_) => SendError::Unexpected {
+            http_status,
+            excerpt: String::from_utf8_lossy(&bytes[..bytes.len().min(EXCERPT_LEN)]).into_owned(),
+        },
+    }
+}
+
 /// Reads Meta's answer: the success body on 2xx, the error body otherwise.
 fn parse_answer(http_status: u16, bytes: &[u8]) -> Result<SendAccepted, SendError> {
     let unexpected = || SendError::Unexpected {
@@ -202,13 +290,7 @@ fn parse_answer(http_status: u16, bytes: &[u8]) -> Result<SendAccepted, SendErro
             wa_id: body.contacts.into_iter().next().and_then(|c| c.wa_id),
         });
     }
-    match serde_json::from_slice::<ErrorBody>(bytes) {
-        Ok(body) => Err(SendError::Meta {
-            http_status,
-            error: body.error,
-        }),
-        Err(_) => Err(unexpected()),
-    }
+    Err(parse_error(http_status, bytes))
 }
 
 /// The error with its sources ("error sending request: connection refused").

@@ -203,6 +203,17 @@ impl TenantStore for SqliteStore {
             .await
     }
 
+    async fn source_by_phone_number_id(
+        &self,
+        phone_number_id: &str,
+    ) -> StoreResult<Option<Source>> {
+        self.fetch_optional(
+            "SELECT * FROM sources WHERE phone_number_id = $1",
+            phone_number_id,
+        )
+        .await
+    }
+
     async fn sources(&self) -> StoreResult<Vec<Source>> {
         self.fetch_all("SELECT * FROM sources ORDER BY created_at, id")
             .await
