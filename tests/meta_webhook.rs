@@ -3,6 +3,7 @@
 
 mod common;
 
+use common::gate::Gate;
 use common::{TestApp, hello_world, request, spawn_app_with};
 use serde_json::{Value, json};
 use wagate::signature;
@@ -78,9 +79,18 @@ async fn only_signed_webhooks_are_stored_and_repeats_change_nothing() {
     // The simulator's own statuses come an hour later: only ours count here.
     let app = spawn_app_with(&["--meta-app-secret", SECRET, "--sandbox-status-delay", "1h"]).await;
     let tenant = app.tenant("hooks", "+46700000500").await;
+    let gate = Gate::start().await;
     let (status, answer) = app
-        .send(&tenant, &request(&tenant, &["+46701234567"], hello_world()))
+        .admin_post(
+            "/gates",
+            json!({"platformId": tenant.platform_id, "platformPartnerId": tenant.platform_partner_id,
+                   "id": "hooks-sink", "url": gate.url}),
+        )
         .await;
+    assert_eq!(status, 201, "{answer}");
+    let mut body = request(&tenant, &["+46701234567"], hello_world());
+    body["eventReportGates"] = json!(["hooks-sink"]);
+    let (status, answer) = app.send(&tenant, &body).await;
     assert_eq!(status, 200, "{answer}");
     let id = answer["messageIds"][0].as_str().expect("id").to_owned();
     let submitted = app
@@ -130,6 +140,20 @@ async fn only_signed_webhooks_are_stored_and_repeats_change_nothing() {
     let last = app.status(&tenant, &id).await.1;
     assert_eq!(history_codes(&last), [112001, 112002, 112003, 112006]);
     assert_eq!(last["messages"][0]["state"], "DELIVERED");
+
+    // The gate heard each status once, and not the late `sent`: once the
+    // `read` that follows has arrived, everything before it has.
+    let read = status_webhook(&wamid, "read");
+    let signed_read = signature::sign(SECRET.as_bytes(), &read);
+    assert_eq!(post_webhook(&app, &read, Some(signed_read)).await, 200);
+    let reports: Vec<u64> = gate
+        .reports_for(&id, 3)
+        .await
+        .iter()
+        .filter_map(|report| report.body["resultCode"].as_u64())
+        .collect();
+    assert_eq!(reports, [112002, 112003, 112007]);
+    assert_eq!(gate.accepted().len(), 3);
 }
 
 #[tokio::test]

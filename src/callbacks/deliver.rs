@@ -112,3 +112,86 @@ async fn post(
         Err(error) => (None, Some(error.to_string()), None),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::http::{HeaderMap, StatusCode};
+
+    async fn gate(answer: (StatusCode, HeaderMap)) -> String {
+        let app = axum::Router::new().route(
+            "/dlr",
+            axum::routing::post(move || {
+                let answer = answer.clone();
+                async move { answer }
+            }),
+        );
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let url = format!("http://{}/dlr", listener.local_addr().expect("address"));
+        tokio::spawn(async move {
+            let _ = axum::serve(listener, app).await;
+        });
+        url
+    }
+
+    fn delivery(url: String, attempts: u32) -> ClaimedDelivery {
+        ClaimedDelivery {
+            id: 1,
+            gate_id: "g".into(),
+            url,
+            signing_secret: None,
+            payload: "{}".into(),
+            attempts,
+            lease: "l#1".into(),
+        }
+    }
+
+    #[tokio::test]
+    async fn retry_after_and_the_schedule_decide_the_next_try() {
+        let client = reqwest::Client::new();
+        let schedule = [Duration::from_secs(1), Duration::from_secs(60)];
+        let mut headers = HeaderMap::new();
+        headers.insert(RETRY_AFTER, "30".parse().expect("header"));
+        let busy = gate((StatusCode::SERVICE_UNAVAILABLE, headers)).await;
+
+        let first = attempt(&client, &delivery(busy.clone(), 0), &schedule, true).await;
+        assert!(!first.delivered);
+        assert_eq!(first.http_status, Some(503));
+        let wait = first.next_attempt_at.expect("a retry") - first.at;
+        assert!(
+            (30_000..=30_100).contains(&wait),
+            "Retry-After wins over 1 s: {wait}"
+        );
+
+        let second = attempt(&client, &delivery(busy.clone(), 1), &schedule, true).await;
+        let wait = second.next_attempt_at.expect("a retry") - second.at;
+        assert!(
+            (54_000..=66_000).contains(&wait),
+            "60 s ± 10 % beats 30 s: {wait}"
+        );
+
+        let last = attempt(&client, &delivery(busy, 2), &schedule, true).await;
+        assert_eq!(last.next_attempt_at, None, "the schedule ran out: given up");
+
+        let fine = gate((StatusCode::NO_CONTENT, HeaderMap::new())).await;
+        let done = attempt(&client, &delivery(fine, 0), &schedule, true).await;
+        assert!(done.delivered && done.next_attempt_at.is_none());
+
+        let private = attempt(
+            &client,
+            &delivery("http://127.0.0.1:9/dlr".into(), 0),
+            &schedule,
+            false,
+        )
+        .await;
+        assert!(!private.delivered && private.http_status.is_none());
+        assert!(
+            private
+                .error
+                .as_deref()
+                .is_some_and(|e| e.contains("not a public address"))
+        );
+    }
+}
