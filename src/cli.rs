@@ -88,7 +88,7 @@ pub struct ServeArgs {
     #[arg(
         long,
         env = "WAGATE_CALLBACK_RETRY_SCHEDULE",
-        default_value = "5s,30s,2m,10m,30m,1h,2h,4h,8h,8h",
+        default_value = "5s,30s,2m,10m,30m,1h,2h,4h,8h,8h,8h",
         value_parser = parse_schedule
     )]
     pub callback_retry_schedule: Schedule,
@@ -98,8 +98,8 @@ pub struct ServeArgs {
     #[arg(long, env = "WAGATE_PUBLIC_URL")]
     pub public_url: Option<Url>,
 
-    /// Secret that signs media URLs; without it one is generated at start,
-    /// and URLs handed out before a restart stop working.
+    /// Secret that signs media URLs; without it one is generated once and
+    /// kept in the database.
     #[arg(long, env = "WAGATE_MEDIA_URL_SECRET", hide_env_values = true)]
     pub media_url_secret: Option<SecretString>,
 
@@ -242,7 +242,12 @@ mod tests {
         assert_eq!(args.resend_interval, Duration::from_secs(60));
         assert_eq!(args.resend_max, 15);
         assert_eq!(args.sandbox_status_delay, Duration::from_millis(50));
-        assert_eq!(args.callback_retry_schedule.0.len(), 10);
+        // Callbacks are tried for at least 24 hours, jitter (−10 %) included.
+        let total: Duration = args.callback_retry_schedule.0.iter().sum();
+        assert!(
+            total.mul_f64(0.9) >= Duration::from_secs(24 * 3600),
+            "{total:?}"
+        );
         assert!(args.callback_allow_private());
         assert!(args.admin_token.is_none());
         assert_eq!(args.meta_base_url.as_str(), "https://graph.facebook.com/");

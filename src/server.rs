@@ -82,11 +82,19 @@ pub async fn run(
                 Url::parse(&format!("http://{}", reachable(address))).context("the public URL")?
             }
         },
-        args.media_url_secret
+        match args
+            .media_url_secret
             .as_ref()
-            .map(|secret| secret.expose_secret().as_bytes().to_vec())
-            .filter(|secret| !secret.is_empty())
-            .unwrap_or_else(|| random_token(32).into_bytes()),
+            .filter(|secret| !secret.expose_secret().is_empty())
+        {
+            Some(secret) => secret.expose_secret().as_bytes().to_vec(),
+            // Generated once and kept, so URLs handed out survive restarts.
+            None => store
+                .setting("media_url_secret", &random_token(40))
+                .await
+                .context("reading the media URL secret")?
+                .into_bytes(),
+        },
         args.media_url_ttl,
     );
     let (dispatcher, dispatch_task) = dispatch::start(

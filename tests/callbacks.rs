@@ -142,7 +142,6 @@ async fn a_gate_that_refuses_for_a_while_gets_every_report_afterwards_in_order()
         "none lost, in order"
     );
     assert_eq!(gate.refused(), 3);
-    assert_eq!(gate.accepted().len(), 4, "none twice");
 
     // The admin API shows every try, and can send one again.
     let deliveries = common::poll(
@@ -162,6 +161,11 @@ async fn a_gate_that_refuses_for_a_while_gets_every_report_afterwards_in_order()
         },
     )
     .await;
+    assert_eq!(
+        gate.accepted().len(),
+        4,
+        "none twice, every delivery settled"
+    );
     let tries: Vec<Value> = deliveries
         .iter()
         .flat_map(|delivery| delivery["attempts"].as_array().cloned().unwrap_or_default())
@@ -293,4 +297,49 @@ async fn a_request_that_can_send_nothing_gets_one_request_report() {
     )
     .await;
     assert_eq!(gate.accepted().len(), 1);
+}
+
+#[tokio::test]
+async fn a_gate_id_reused_by_another_tenant_never_gets_the_first_tenants_reports() {
+    let app = spawn_app_with(FAST).await;
+    let first = app.tenant("first", "+46700000705").await;
+    let second = app.tenant("second", "+46700000706").await;
+    let first_gate = Gate::start().await;
+    first_gate.refuse_next(u32::MAX);
+    add_gate(&app, &first, "reused-id", &first_gate.url, json!({})).await;
+    let id = send_to(&app, &first, "reused-id", "+46701234573").await;
+    common::poll(std::time::Duration::from_secs(30), "a refusal", || async {
+        if first_gate.refused() > 0 {
+            Ok(())
+        } else {
+            Err(String::new())
+        }
+    })
+    .await;
+    let (status, _) = app
+        .admin(reqwest::Method::DELETE, "/gates/reused-id", None)
+        .await;
+    assert_eq!(status, 204);
+
+    let second_gate = Gate::start().await;
+    add_gate(&app, &second, "reused-id", &second_gate.url, json!({})).await;
+    let own = send_to(&app, &second, "reused-id", "+46701234574").await;
+    second_gate.reports_for(&own, 4).await;
+    assert!(
+        second_gate
+            .accepted()
+            .iter()
+            .all(|callback| callback.body["messageId"] == own.as_str()),
+        "{:#?}",
+        second_gate.accepted()
+    );
+    let (_, status) = app.status(&first, &id).await;
+    let reports = status["deliveryReports"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    assert!(
+        reports.iter().all(|report| report["state"] == "GAVE_UP"),
+        "{status:#}"
+    );
 }

@@ -179,7 +179,7 @@ async fn callbacks_pending_at_a_sigkill_are_delivered_after_the_restart() {
         "--callback-timeout",
         "1s",
         "--callback-retry-schedule",
-        "50ms,50ms,50ms,50ms,50ms,50ms,50ms,50ms,50ms,50ms,50ms,50ms,50ms,50ms,50ms,50ms,50ms,50ms,50ms,50ms",
+        "200ms,200ms,200ms,200ms,200ms,200ms,200ms,200ms,200ms,200ms,200ms,200ms,200ms,200ms,200ms,200ms,200ms,200ms,200ms,200ms,200ms,200ms,200ms,200ms,200ms,200ms,200ms,200ms,200ms,200ms",
     ];
     let gate = common::gate::Gate::start().await;
     gate.refuse_next(u32::MAX);

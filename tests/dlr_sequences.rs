@@ -60,7 +60,29 @@ async fn each_sandbox_number_yields_its_reports() {
             "[].customParameters.waMessageId" => "[wamid]",
         });
     }
-    // Nothing more came: 9904 is never read, no status repeats.
+    // Nothing more came: 9904 is never read, no status repeats. Counted
+    // once every queued report is settled (the default number's `read`, the
+    // last status of all, is; its reports are queued after the others').
     let total: usize = cases.iter().map(|(_, _, count)| count).sum();
+    common::poll(
+        std::time::Duration::from_secs(30),
+        "every report settled",
+        || async {
+            let (_, list) = app
+                .admin(
+                    reqwest::Method::GET,
+                    "/gates/seq-sink/deliveries?limit=500",
+                    None,
+                )
+                .await;
+            let all = list.as_array().cloned().unwrap_or_default();
+            if all.len() == total && all.iter().all(|delivery| delivery["state"] == "DELIVERED") {
+                Ok(())
+            } else {
+                Err(list.to_string())
+            }
+        },
+    )
+    .await;
     assert_eq!(gate.accepted().len(), total);
 }

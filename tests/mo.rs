@@ -8,7 +8,14 @@ use common::gate::{Callback, Gate};
 use common::{Tenant, TestApp, spawn_app_with};
 use serde_json::{Value, json};
 
-const FAST: &[&str] = &["--sandbox-status-delay", "1ms", "--dispatch-poll", "20ms"];
+const FAST: &[&str] = &[
+    "--sandbox-status-delay",
+    "1ms",
+    "--dispatch-poll",
+    "20ms",
+    "--callback-retry-schedule",
+    "20ms,20ms,20ms,20ms,20ms",
+];
 
 async fn routed_tenant(app: &TestApp) -> (Tenant, Gate, Gate) {
     let tenant = app.tenant("mo", "+46700000800").await;
@@ -141,7 +148,8 @@ async fn every_content_type_reaches_the_default_route_and_keywords_their_own() {
         ),
         (
             json!({"type": "reaction", "reaction": {"message_id": "wamid.original", "emoji": "👍"}}),
-            json!({"contentType": "REACTION", "reaction": {"message_id": "wamid.original", "emoji": "👍"}}),
+            json!({"contentType": "REACTION", "emoji": "👍",
+                   "context": {"id": "wamid.original", "messageId": "wamid.original"}}),
         ),
         (
             json!({"type": "order", "order": {"catalog_id": "cat-1", "text": "please",
@@ -230,6 +238,8 @@ async fn a_bsuid_only_sender_and_one_senders_order() {
     assert_eq!(body["source"], bsuid);
     assert_eq!(body["customParameters"]["whatsappUserId"], bsuid);
 
+    // The gate refuses the first two of them: the rest wait their turn.
+    default_gate.refuse_next(2);
     let user = "+46701113333";
     let mut sent = Vec::new();
     for n in 0..5 {
@@ -255,4 +265,5 @@ async fn a_bsuid_only_sender_and_one_senders_order() {
         })
         .collect();
     assert_eq!(arrived, sent);
+    assert_eq!(default_gate.refused(), 2);
 }

@@ -8,6 +8,9 @@ CREATE TABLE deliveries (
     id              INTEGER PRIMARY KEY AUTOINCREMENT,
     origin          TEXT NOT NULL,
     gate_id         TEXT NOT NULL,
+    -- The tenant the callback is for: a gate id reused by another tenant
+    -- after a delete never receives it.
+    account_id      TEXT NOT NULL,
     ordering        TEXT NOT NULL,
     payload         TEXT NOT NULL,
     -- PENDING, DELIVERED or GAVE_UP
@@ -43,3 +46,9 @@ CREATE TABLE cursors (
 
 -- Incoming messages are routed once.
 CREATE INDEX inbound_messages_unrouted ON inbound_messages (received_at) WHERE NOT routed;
+
+-- Values the gateway generates once and keeps (the media URL secret).
+CREATE TABLE settings (
+    name  TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);

@@ -46,8 +46,11 @@ pub async fn media(
             return StatusCode::INTERNAL_SERVER_ERROR.into_response();
         }
     };
+    let Some(source) = source else {
+        return (StatusCode::NOT_FOUND, "no such business number").into_response();
+    };
     let token = source
-        .and_then(|source| source.access_token)
+        .access_token
         .or_else(|| state.default_access_token.as_deref().map(str::to_owned));
     let Some(token) = token else {
         return (StatusCode::NOT_FOUND, "no access token for this number").into_response();
@@ -57,6 +60,8 @@ pub async fn media(
             [
                 (header::CONTENT_TYPE, media.mime_type),
                 (header::CACHE_CONTROL, "private, max-age=300".to_owned()),
+                (header::X_CONTENT_TYPE_OPTIONS, "nosniff".to_owned()),
+                (header::CONTENT_DISPOSITION, "attachment".to_owned()),
             ],
             media.bytes,
         )

@@ -6,6 +6,10 @@
 //! never sooner than the gate's `Retry-After`), and given up when the
 //! schedule runs out; every try is recorded. Redirects are not followed.
 //!
+//! Every callback carries `X-Wagate-Delivery: <id>`, the same on every try
+//! of it: delivery is at least once (a gate whose answer is lost gets the
+//! callback again), and the id lets the gate drop a repeat.
+//!
 //! A gate with a signing secret gets two headers on every callback:
 //! `X-Wagate-Timestamp` (Unix seconds) and `X-Wagate-Signature:
 //! sha256=<hex>`, the HMAC-SHA256 of `<timestamp>.<body>` under the secret.
@@ -24,6 +28,9 @@ use crate::signature;
 use crate::store::{ClaimedDelivery, DeliveryAttempt};
 
 pub const TIMESTAMP_HEADER: &str = "x-wagate-timestamp";
+/// The callback's id, the same on every try: a gate that got it before (the
+/// answer was lost) can tell.
+pub const DELIVERY_HEADER: &str = "x-wagate-delivery";
 pub const SIGNATURE_HEADER: &str = "x-wagate-signature";
 
 /// The signature a gate receives for `body` sent at `timestamp`.
@@ -48,7 +55,11 @@ pub async fn attempt(
         // `attempts` tries came before this one.
         schedule.get(delivery.attempts as usize).map(|delay| {
             let jittered = delay.mul_f64(rand::rng().random_range(0.9..=1.1));
-            let wait = jittered.max(retry_after.unwrap_or_default());
+            // A gate's Retry-After is honoured up to the schedule's longest
+            // delay: a huge one must not hold the message's later reports
+            // back for ever.
+            let longest = schedule.iter().max().copied().unwrap_or_default();
+            let wait = jittered.max(retry_after.unwrap_or_default().min(longest));
             at.saturating_add(i64::try_from(wait.as_millis()).unwrap_or(i64::MAX))
         })
     };
@@ -90,6 +101,7 @@ async fn post(
     let mut request = client
         .post(url)
         .header(CONTENT_TYPE, "application/json")
+        .header(DELIVERY_HEADER, delivery.id.to_string())
         .body(delivery.payload.clone());
     if let Some(secret) = &delivery.signing_secret {
         let timestamp = now_millis() / 1000;
@@ -109,7 +121,8 @@ async fn post(
             let error = (!response.status().is_success()).then(|| format!("HTTP {status}"));
             (Some(status), error, retry_after)
         }
-        Err(error) => (None, Some(error.to_string()), None),
+        // Without the URL: a gate URL may carry credentials.
+        Err(error) => (None, Some(error.without_url().to_string()), None),
     }
 }
 

@@ -89,6 +89,7 @@ pub async fn fan_out_once(store: &dyn Store, limit: u32) -> StoreResult<usize> {
             deliveries.push(NewDelivery {
                 origin: format!("event:{}", event.id),
                 gate_id: gate_id.clone(),
+                account_id: account.id.clone(),
                 ordering: message.message_id.clone(),
                 payload: serde_json::to_string(&report)?,
             });

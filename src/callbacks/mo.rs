@@ -135,7 +135,15 @@ fn content(message: &Value, media_url: Option<&str>) -> Value {
             content.insert("contentType".into(), json!("MEDIA"));
             content.insert("media".into(), Value::Object(fields));
         }
-        "interactive" | "order" | "reaction" | "location" | "contacts" => {
+        "reaction" => {
+            // As LINK shows it: the emoji, and the reacted-to message as
+            // the context.
+            content.insert("contentType".into(), json!("REACTION"));
+            content.insert("emoji".into(), message["reaction"]["emoji"].clone());
+            let target = message["reaction"]["message_id"].clone();
+            content.insert("context".into(), json!({"id": target, "messageId": target}));
+        }
+        "interactive" | "order" | "location" | "contacts" => {
             content.insert("contentType".into(), json!(kind.to_ascii_uppercase()));
             content.insert(kind.into(), message[kind].clone());
         }

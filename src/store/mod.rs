@@ -75,6 +75,10 @@ pub trait TenantStore: Send + Sync {
     async fn route(&self, id: &str) -> StoreResult<Option<Route>>;
     async fn routes(&self) -> StoreResult<Vec<Route>>;
 
+    /// A value the gateway generates once and keeps: the stored one, or
+    /// `generated` (stored now) when there is none yet.
+    async fn setting(&self, name: &str, generated: &str) -> StoreResult<String>;
+
     /// Deletes one row of `kind`; `false` when there was none.
     async fn delete(&self, kind: TenantKind, id: &str) -> StoreResult<bool>;
 }
@@ -185,9 +189,9 @@ pub trait CallbackStore: Send + Sync {
     async fn message_deliveries(&self, message_id: &str) -> StoreResult<Vec<DeliveryRecord>>;
     /// A gate's most recent callbacks (newest first) with their tries.
     async fn gate_deliveries(&self, gate_id: &str, limit: u32) -> StoreResult<Vec<DeliveryRecord>>;
-    /// Queues a callback of the gate again, due now, with a fresh retry
-    /// schedule; `false` if the gate has no such callback or it is being
-    /// tried right now.
+    /// Queues a copy of a callback of the gate, due now (behind whatever of
+    /// the same message is still pending); `false` if the gate has no such
+    /// callback.
     async fn redeliver(&self, gate_id: &str, delivery_id: i64, now: Millis) -> StoreResult<bool>;
 }
 

@@ -408,6 +408,8 @@ pub struct NewDelivery {
     /// What it reports: `event:<id>` or `mo:<wamid>`; queued once per gate.
     pub origin: String,
     pub gate_id: String,
+    /// The tenant of the gate.
+    pub account_id: String,
     /// Deliveries with the same key reach a gate in order (a message id;
     /// for incoming messages, the sender).
     pub ordering: String,

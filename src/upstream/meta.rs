@@ -199,7 +199,12 @@ struct MediaInfo {
     url: String,
     #[serde(default)]
     mime_type: Option<String>,
+    #[serde(default)]
+    file_size: Option<u64>,
 }
+
+/// The largest media fetched (Meta's own limit for documents).
+pub const MAX_MEDIA_BYTES: u64 = 100 * 1024 * 1024;
 
 impl CloudApiClient {
     /// Fetches a media id: its URL and type (`GET /{version}/{media-id}`),
@@ -231,6 +236,15 @@ impl CloudApiClient {
             http_status: status,
             excerpt: String::from_utf8_lossy(&body[..body.len().min(EXCERPT_LEN)]).into_owned(),
         })?;
+        if info.file_size.is_some_and(|size| size > MAX_MEDIA_BYTES) {
+            return Err(SendError::Unexpected {
+                http_status: status,
+                excerpt: format!(
+                    "media of {} bytes is over the limit",
+                    info.file_size.unwrap_or_default()
+                ),
+            });
+        }
         let download = self
             .http
             .get(&info.url)
@@ -250,6 +264,12 @@ impl CloudApiClient {
             .map_err(|error| SendError::Unreachable(error_chain(&error)))?;
         if !(200..300).contains(&status) {
             return Err(parse_error(status, &bytes));
+        }
+        if bytes.len() as u64 > MAX_MEDIA_BYTES {
+            return Err(SendError::Unexpected {
+                http_status: status,
+                excerpt: format!("media of {} bytes is over the limit", bytes.len()),
+            });
         }
         Ok(Media {
             mime_type: info

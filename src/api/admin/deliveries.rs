@@ -1,6 +1,7 @@
 //! `/admin/v1/gates/{id}/deliveries`: a gate's recent callbacks with every
 //! try (time, HTTP status or error, duration), and
-//! `POST …/deliveries/{delivery}/redeliver` to queue one again.
+//! `POST …/deliveries/{delivery}/redeliver` to queue a copy of one (origin
+//! `redeliver:<id>:<time>`).
 
 use axum::Json;
 use axum::extract::{Path, Query, State};
@@ -80,7 +81,7 @@ pub async fn redeliver(
         Ok(StatusCode::ACCEPTED)
     } else {
         Err(AdminError::NotFound(format!(
-            "callback {delivery_id} of gate {gate_id} (or it is being tried right now)"
+            "callback {delivery_id} of gate {gate_id}"
         )))
     }
 }

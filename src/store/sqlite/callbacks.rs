@@ -101,7 +101,7 @@ impl CallbackStore for SqliteStore {
         let mut tx = self.writer.begin().await?;
         let rows = sqlx::query(
             "SELECT d.id, d.gate_id, d.payload, d.attempts, g.url, g.signing_secret
-             FROM deliveries d JOIN gates g ON g.id = d.gate_id
+             FROM deliveries d JOIN gates g ON g.id = d.gate_id AND g.account_id = d.account_id
              WHERE d.state = 'PENDING' AND d.next_attempt_at <= $1 AND d.lease_until <= $1
                AND NOT EXISTS (SELECT 1 FROM deliveries earlier
                                WHERE earlier.ordering = d.ordering
@@ -159,11 +159,15 @@ impl CallbackStore for SqliteStore {
     }
 
     async fn redeliver(&self, gate_id: &str, delivery_id: i64, now: Millis) -> StoreResult<bool> {
+        // A copy at the end of the queue: it waits behind whatever of the
+        // same message is still pending, so the order holds.
         let result = sqlx::query(
-            "UPDATE deliveries
-             SET state = 'PENDING', attempts = 0, next_attempt_at = $1, finished_at = NULL,
-                 lease_owner = NULL, lease_until = 0
-             WHERE id = $2 AND gate_id = $3 AND (state <> 'PENDING' OR lease_until <= $1)",
+            "INSERT INTO deliveries (origin, gate_id, account_id, ordering, payload, state,
+                                     next_attempt_at, created_at)
+             SELECT 'redeliver:' || id || ':' || $1, gate_id, account_id, ordering, payload,
+                    'PENDING', $1, $1
+             FROM deliveries WHERE id = $2 AND gate_id = $3
+             ON CONFLICT (origin, gate_id) DO NOTHING",
         )
         .bind(now)
         .bind(delivery_id)
@@ -228,14 +232,15 @@ async fn insert_deliveries(
             json!({
                 "origin": delivery.origin,
                 "gate": delivery.gate_id,
+                "account": delivery.account_id,
                 "ordering": delivery.ordering,
                 "payload": delivery.payload,
             })
         })
         .collect();
     sqlx::query(
-        "INSERT INTO deliveries (origin, gate_id, ordering, payload, state, next_attempt_at, created_at)
-         SELECT value ->> 'origin', value ->> 'gate', value ->> 'ordering', value ->> 'payload',
+        "INSERT INTO deliveries (origin, gate_id, account_id, ordering, payload, state, next_attempt_at, created_at)
+         SELECT value ->> 'origin', value ->> 'gate', value ->> 'account', value ->> 'ordering', value ->> 'payload',
                 'PENDING', $2, $2
          FROM json_each($1) WHERE true ORDER BY key
          ON CONFLICT (origin, gate_id) DO NOTHING",

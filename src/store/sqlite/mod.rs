@@ -271,6 +271,22 @@ impl TenantStore for SqliteStore {
             .await
     }
 
+    async fn setting(&self, name: &str, generated: &str) -> StoreResult<String> {
+        sqlx::query(
+            "INSERT INTO settings (name, value) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING",
+        )
+        .bind(name)
+        .bind(generated)
+        .execute(&self.writer)
+        .await?;
+        Ok(
+            sqlx::query_scalar("SELECT value FROM settings WHERE name = $1")
+                .bind(name)
+                .fetch_one(&self.writer)
+                .await?,
+        )
+    }
+
     async fn delete(&self, kind: TenantKind, id: &str) -> StoreResult<bool> {
         let (table, key) = match kind {
             TenantKind::Account => ("accounts", "id"),
@@ -280,9 +296,20 @@ impl TenantStore for SqliteStore {
             TenantKind::Route => ("routes", "id"),
         };
         let sql = format!("DELETE FROM {table} WHERE {key} = $1");
+        let mut tx = self.writer.begin().await?;
+        if kind == TenantKind::Gate {
+            // Its queued callbacks go nowhere now; they stay listed.
+            sqlx::query(
+                "UPDATE deliveries SET state = 'GAVE_UP', lease_owner = NULL, lease_until = 0
+                 WHERE gate_id = $1 AND state = 'PENDING'",
+            )
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        }
         let result = sqlx::query(AssertSqlSafe(sql))
             .bind(id)
-            .execute(&self.writer)
+            .execute(&mut *tx)
             .await
             .map_err(|error| match error {
                 sqlx::Error::Database(db) if db.is_foreign_key_violation() => {
@@ -290,6 +317,7 @@ impl TenantStore for SqliteStore {
                 }
                 other => StoreError::Database(other),
             })?;
+        tx.commit().await?;
         Ok(result.rows_affected() > 0)
     }
 }
