@@ -6,7 +6,7 @@
 //! moves in the same transaction as the deliveries are queued, and a
 //! (event, gate) is never queued twice, so every report is queued once.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use wagate_domain::{Bsuid, MessageState};
 
@@ -25,12 +25,24 @@ pub async fn fan_out_once(store: &dyn Store, limit: u32) -> StoreResult<usize> {
     let Some(last) = events.last().map(|event| event.id) else {
         return Ok(0);
     };
+    // Most messages name no gate: find the few that do in one read.
+    let mut distinct: Vec<&str> = events
+        .iter()
+        .map(|event| event.message_id.as_str())
+        .collect();
+    distinct.sort_unstable();
+    distinct.dedup();
+    let with_gates: HashSet<String> = store
+        .messages_with_gates(&distinct)
+        .await?
+        .into_iter()
+        .collect();
     let mut messages: HashMap<String, Option<MessageRecord>> = HashMap::new();
     let mut accounts: HashMap<String, Option<Account>> = HashMap::new();
     let mut gates: HashMap<String, Option<Gate>> = HashMap::new();
     let mut deliveries = Vec::new();
     for event in &events {
-        if event.status.state == MessageState::Queued {
+        if event.status.state == MessageState::Queued || !with_gates.contains(&event.message_id) {
             continue;
         }
         if !messages.contains_key(&event.message_id) {

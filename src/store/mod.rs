@@ -166,6 +166,9 @@ pub trait CallbackStore: Send + Sync {
         position: i64,
         deliveries: &[NewDelivery],
     ) -> StoreResult<()>;
+    /// Which of these messages name event report gates (the others need no
+    /// delivery reports).
+    async fn messages_with_gates(&self, message_ids: &[&str]) -> StoreResult<Vec<String>>;
     /// Incoming messages not routed yet, oldest first.
     async fn unrouted_inbound(&self, limit: u32) -> StoreResult<Vec<UnroutedInbound>>;
     /// Queues the deliveries of routed incoming messages and marks them

@@ -43,6 +43,19 @@ impl CallbackStore for SqliteStore {
         Ok(())
     }
 
+    async fn messages_with_gates(&self, message_ids: &[&str]) -> StoreResult<Vec<String>> {
+        if message_ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        Ok(sqlx::query_scalar(
+            "SELECT message_id FROM messages
+             WHERE message_id IN (SELECT value FROM json_each($1)) AND gate_ids <> '[]'",
+        )
+        .bind(serde_json::to_string(message_ids)?)
+        .fetch_all(&self.reader)
+        .await?)
+    }
+
     async fn unrouted_inbound(&self, limit: u32) -> StoreResult<Vec<UnroutedInbound>> {
         let rows = sqlx::query(
             "SELECT i.wamid, i.phone_number_id, i.at, i.received_at, i.message, i.contact, s.id AS source_id
