@@ -79,6 +79,27 @@ fn submitted(wamid: &str) -> OutcomeChange {
     }
 }
 
+/// Accepts message `m1` (NORMAL, at 1 s) with `parts` parts.
+async fn accept_m1(store: &dyn Store, parts: u32) {
+    store
+        .accept(&[request("m1", Priority::Normal, 1_000, parts)])
+        .await
+        .expect("accept");
+}
+
+/// Claims up to 10 due parts of `SOURCE` under `lease` at `now`.
+async fn claim(
+    store: &dyn Store,
+    lease: &str,
+    now: i64,
+    lease_until: i64,
+) -> Vec<wagate::store::ClaimedPart> {
+    store
+        .claim(SOURCE, lease, now, lease_until, 10)
+        .await
+        .expect("claim")
+}
+
 fn keys(parts: &[wagate::store::ClaimedPart]) -> Vec<(String, u32)> {
     parts
         .iter()
@@ -89,23 +110,11 @@ fn keys(parts: &[wagate::store::ClaimedPart]) -> Vec<(String, u32)> {
 #[tokio::test]
 async fn a_lease_is_exclusive_until_it_expires() {
     let (store, _dir) = open().await;
-    store
-        .accept(&[request("m1", Priority::Normal, 1_000, 1)])
-        .await
-        .expect("accept");
-    let first = store
-        .claim(SOURCE, "a", 2_000, 12_000, 10)
-        .await
-        .expect("claim");
+    accept_m1(store.as_ref(), 1).await;
+    let first = claim(store.as_ref(), "a", 2_000, 12_000).await;
     assert_eq!(keys(&first), [("m1".to_owned(), 0)]);
     assert_eq!(first[0].cloud_body, "{\"index\":0}");
-    assert!(
-        store
-            .claim(SOURCE, "b", 5_000, 15_000, 10)
-            .await
-            .expect("claim")
-            .is_empty()
-    );
+    assert!(claim(store.as_ref(), "b", 5_000, 15_000).await.is_empty());
     assert!(
         store
             .claim("+46700000999", "b", 20_000, 30_000, 10)
@@ -115,10 +124,7 @@ async fn a_lease_is_exclusive_until_it_expires() {
     );
     // After the lease runs out, another owner takes it, and the first
     // owner's late outcome is refused.
-    let second = store
-        .claim(SOURCE, "b", 12_000, 22_000, 10)
-        .await
-        .expect("claim");
+    let second = claim(store.as_ref(), "b", 12_000, 22_000).await;
     assert_eq!(keys(&second), [("m1".to_owned(), 0)]);
     let late = store
         .record(&[outcome("m1", 0, "a", submitted("wamid.late"))])
@@ -130,13 +136,7 @@ async fn a_lease_is_exclusive_until_it_expires() {
         .await
         .expect("record");
     assert_eq!(recorded, [true]);
-    assert!(
-        store
-            .claim(SOURCE, "c", 99_000, 99_999, 10)
-            .await
-            .expect("claim")
-            .is_empty()
-    );
+    assert!(claim(store.as_ref(), "c", 99_000, 99_999).await.is_empty());
 
     let message = store
         .message("acc", "m1")
@@ -165,14 +165,8 @@ async fn a_lease_is_exclusive_until_it_expires() {
 #[tokio::test]
 async fn claims_keep_index_order_and_resends_wait_their_turn() {
     let (store, _dir) = open().await;
-    store
-        .accept(&[request("m1", Priority::Normal, 1_000, 3)])
-        .await
-        .expect("accept");
-    let claimed = store
-        .claim(SOURCE, "a", 2_000, 60_000, 10)
-        .await
-        .expect("claim");
+    accept_m1(store.as_ref(), 3).await;
+    let claimed = claim(store.as_ref(), "a", 2_000, 60_000).await;
     assert_eq!(
         keys(&claimed),
         [("m1".to_owned(), 0)],
@@ -196,33 +190,20 @@ async fn claims_keep_index_order_and_resends_wait_their_turn() {
         [true]
     );
     assert!(
-        store
-            .claim(SOURCE, "a", 3_000, 60_000, 10)
-            .await
-            .expect("claim")
-            .is_empty(),
+        claim(store.as_ref(), "a", 3_000, 60_000).await.is_empty(),
         "the resend is not due, and index 1 still waits"
     );
-    let again = store
-        .claim(SOURCE, "a", 10_000, 60_000, 10)
-        .await
-        .expect("claim");
+    let again = claim(store.as_ref(), "a", 10_000, 60_000).await;
     assert_eq!(keys(&again), [("m1".to_owned(), 0)]);
     assert_eq!(again[0].attempts, 1);
     store
         .record(&[outcome("m1", 0, "a", submitted("wamid.0"))])
         .await
         .expect("record");
-    let next = store
-        .claim(SOURCE, "a", 10_000, 60_000, 10)
-        .await
-        .expect("claim");
+    let next = claim(store.as_ref(), "a", 10_000, 60_000).await;
     assert_eq!(keys(&next), [("m1".to_owned(), 1)]);
     store.release("a", &keys(&next)).await.expect("release");
-    let released = store
-        .claim(SOURCE, "b", 10_001, 60_000, 10)
-        .await
-        .expect("claim");
+    let released = claim(store.as_ref(), "b", 10_001, 60_000).await;
     assert_eq!(
         keys(&released),
         [("m1".to_owned(), 1)],
@@ -242,10 +223,7 @@ async fn claims_serve_high_first_within_the_lead_and_low_after_it() {
         ])
         .await
         .expect("accept");
-    let claimed = store
-        .claim(SOURCE, "a", 200_000, 300_000, 10)
-        .await
-        .expect("claim");
+    let claimed = claim(store.as_ref(), "a", 200_000, 300_000).await;
     let order: Vec<_> = claimed
         .iter()
         .map(|part| part.message_id.as_str())
@@ -276,14 +254,8 @@ fn report(wamid: &str, status: &str, at: i64, state: MessageState, code: u32) ->
 async fn a_status_that_comes_before_its_submission_is_recorded_waits_for_it() {
     let (store, _dir) = open().await;
     insert_source(store.as_ref()).await;
-    store
-        .accept(&[request("m1", Priority::Normal, 1_000, 1)])
-        .await
-        .expect("accept");
-    let claimed = store
-        .claim(SOURCE, "a", 2_000, 60_000, 10)
-        .await
-        .expect("claim");
+    accept_m1(store.as_ref(), 1).await;
+    let claimed = claim(store.as_ref(), "a", 2_000, 60_000).await;
     assert_eq!(claimed.len(), 1);
     // Meta's `read` and `sent` arrive (out of order, in whole seconds)
     // before the dispatcher has recorded the wamid; the same webhook comes
@@ -496,10 +468,7 @@ async fn a_claim_finds_the_care_window_under_any_id_of_the_user() {
     let mut stranger = request("m-stranger", Priority::Normal, 10_000, 1);
     stranger.messages[0].destination = "+46709999999".into();
     store.accept(&[to_bsuid, stranger]).await.expect("accept");
-    let claimed = store
-        .claim(SOURCE, "a", 20_000, 80_000, 10)
-        .await
-        .expect("claim");
+    let claimed = claim(store.as_ref(), "a", 20_000, 80_000).await;
     let window = |id: &str| {
         claimed
             .iter()
@@ -542,14 +511,8 @@ async fn old_status_reports_are_forgotten_and_the_history_stays() {
     assert_eq!(again[0].new_statuses, 1);
 
     // An applied report is forgotten too; the history keeps the status.
-    store
-        .accept(&[request("m1", Priority::Normal, 1_000, 1)])
-        .await
-        .expect("accept");
-    store
-        .claim(SOURCE, "a", 2_000, 60_000, 10)
-        .await
-        .expect("claim");
+    accept_m1(store.as_ref(), 1).await;
+    claim(store.as_ref(), "a", 2_000, 60_000).await;
     store
         .record(&[outcome("m1", 0, "a", submitted("wamid.lost"))])
         .await
