@@ -55,6 +55,28 @@ fn is_public_v6(address: Ipv6Addr) -> bool {
         || (first & 0xffc0) == 0xfe80)
 }
 
+/// The resolver of the callback client when private addresses are not
+/// allowed: it hands the connection only public addresses, so what is
+/// checked is what is connected to (a name cannot resolve to a public
+/// address for the check and a private one for the connection).
+pub struct PublicOnly;
+
+impl reqwest::dns::Resolve for PublicOnly {
+    fn resolve(&self, name: reqwest::dns::Name) -> reqwest::dns::Resolving {
+        let host = name.as_str().to_owned();
+        Box::pin(async move {
+            let public: Vec<std::net::SocketAddr> = tokio::net::lookup_host((host.as_str(), 0))
+                .await?
+                .filter(|address| is_public(address.ip()))
+                .collect();
+            if public.is_empty() {
+                return Err(format!("{host} has no public address").into());
+            }
+            Ok(Box::new(public.into_iter()) as reqwest::dns::Addrs)
+        })
+    }
+}
+
 /// Checks where `url` leads. A host that does not resolve now passes (the
 /// check runs again before each delivery); one that resolves to any
 /// non-public address does not, unless `allow_private`.
@@ -135,6 +157,16 @@ mod tests {
             check(&url("https://93.184.216.34/dlr"), false)
                 .await
                 .is_ok()
+        );
+    }
+
+    #[tokio::test]
+    async fn the_public_only_resolver_gives_no_private_address() {
+        use reqwest::dns::Resolve;
+        let name: reqwest::dns::Name = "localhost".parse().expect("name");
+        assert!(
+            PublicOnly.resolve(name).await.is_err(),
+            "localhost is loopback only"
         );
     }
 }

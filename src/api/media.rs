@@ -1,8 +1,10 @@
 //! `GET /media/v1/{phone-number-id}/{media-id}?expires=…&signature=…`: the
 //! media a user sent, fetched from the Cloud API with the business's token
 //! when a gate follows the URL its incoming message carried (see
-//! [`crate::media_url`]). A wrong or expired signature is 403.
+//! [`crate::media_url`]), streamed through without being held in memory.
+//! A wrong or expired signature is 403.
 
+use axum::body::Body;
 use axum::extract::{Path, Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -56,16 +58,24 @@ pub async fn media(
         return (StatusCode::NOT_FOUND, "no access token for this number").into_response();
     };
     match state.cloud_api.media(&media_id, &token).await {
-        Ok(media) => (
-            [
-                (header::CONTENT_TYPE, media.mime_type),
+        Ok(download) => {
+            let mut headers = vec![
+                (header::CONTENT_TYPE, download.mime_type),
                 (header::CACHE_CONTROL, "private, max-age=300".to_owned()),
                 (header::X_CONTENT_TYPE_OPTIONS, "nosniff".to_owned()),
                 (header::CONTENT_DISPOSITION, "attachment".to_owned()),
-            ],
-            media.bytes,
-        )
-            .into_response(),
+            ];
+            if let Some(length) = download.length {
+                headers.push((header::CONTENT_LENGTH, length.to_string()));
+            }
+            let mut response = Body::from_stream(download.response.bytes_stream()).into_response();
+            for (name, value) in headers {
+                if let Ok(value) = value.parse() {
+                    response.headers_mut().insert(name, value);
+                }
+            }
+            response
+        }
         Err(error) => {
             tracing::warn!(%media_id, %error, "fetching media from the Cloud API failed");
             (

@@ -57,11 +57,18 @@ pub async fn run(
     media_urls: MediaUrls,
     mut stopped: watch::Receiver<bool>,
 ) -> anyhow::Result<()> {
-    let client = reqwest::Client::builder()
+    let mut builder = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .timeout(config.timeout)
-        .user_agent(concat!("wagate/", env!("CARGO_PKG_VERSION")))
-        .build()?;
+        .user_agent(concat!("wagate/", env!("CARGO_PKG_VERSION")));
+    if !config.allow_private {
+        // Connect only to the public addresses a name resolves to, and
+        // never through a proxy that could reach elsewhere.
+        builder = builder
+            .dns_resolver(Arc::new(crate::egress::PublicOnly))
+            .no_proxy();
+    }
+    let client = builder.build()?;
     let claims = AtomicU64::new(0);
     let slots = Arc::new(Semaphore::new(CONCURRENCY));
     let mut in_flight = JoinSet::new();

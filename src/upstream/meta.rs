@@ -187,11 +187,14 @@ impl CloudApiClient {
     }
 }
 
-/// Media a user sent, as the Cloud API hands it out.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Media {
+/// Media a user sent, as the Cloud API hands it out: its type and the
+/// download, to be streamed on (never held whole in memory).
+#[derive(Debug)]
+pub struct MediaDownload {
     pub mime_type: String,
-    pub bytes: Vec<u8>,
+    /// The size, when Meta says it.
+    pub length: Option<u64>,
+    pub response: reqwest::Response,
 }
 
 #[derive(Deserialize)]
@@ -203,13 +206,18 @@ struct MediaInfo {
     file_size: Option<u64>,
 }
 
-/// The largest media fetched (Meta's own limit for documents).
+/// The largest media handed on (Meta's own limit for documents).
 pub const MAX_MEDIA_BYTES: u64 = 100 * 1024 * 1024;
 
 impl CloudApiClient {
     /// Fetches a media id: its URL and type (`GET /{version}/{media-id}`),
-    /// then the bytes from that URL, both with the business's token.
-    pub async fn media(&self, media_id: &str, access_token: &str) -> Result<Media, SendError> {
+    /// then opens the download from that URL, both with the business's
+    /// token. Media over [`MAX_MEDIA_BYTES`] are refused.
+    pub async fn media(
+        &self,
+        media_id: &str,
+        access_token: &str,
+    ) -> Result<MediaDownload, SendError> {
         let mut url = self.config.base_url.clone();
         if let Ok(mut segments) = url.path_segments_mut() {
             segments
@@ -236,47 +244,41 @@ impl CloudApiClient {
             http_status: status,
             excerpt: String::from_utf8_lossy(&body[..body.len().min(EXCERPT_LEN)]).into_owned(),
         })?;
-        if info.file_size.is_some_and(|size| size > MAX_MEDIA_BYTES) {
-            return Err(SendError::Unexpected {
-                http_status: status,
-                excerpt: format!(
-                    "media of {} bytes is over the limit",
-                    info.file_size.unwrap_or_default()
-                ),
-            });
+        let too_big = |size: u64| SendError::Unexpected {
+            http_status: status,
+            excerpt: format!("media of {size} bytes is over the limit of {MAX_MEDIA_BYTES}"),
+        };
+        if let Some(size) = info.file_size.filter(|size| *size > MAX_MEDIA_BYTES) {
+            return Err(too_big(size));
         }
-        let download = self
+        let response = self
             .http
             .get(&info.url)
             .bearer_auth(access_token)
             .send()
             .await
             .map_err(|error| SendError::Unreachable(error_chain(&error)))?;
-        let status = download.status().as_u16();
-        let header_type = download
+        let status = response.status().as_u16();
+        if !(200..300).contains(&status) {
+            let body = response.bytes().await.unwrap_or_default();
+            return Err(parse_error(status, &body));
+        }
+        let length = response.content_length().or(info.file_size);
+        if let Some(size) = length.filter(|size| *size > MAX_MEDIA_BYTES) {
+            return Err(too_big(size));
+        }
+        let header_type = response
             .headers()
             .get(reqwest::header::CONTENT_TYPE)
             .and_then(|value| value.to_str().ok())
             .map(str::to_owned);
-        let bytes = download
-            .bytes()
-            .await
-            .map_err(|error| SendError::Unreachable(error_chain(&error)))?;
-        if !(200..300).contains(&status) {
-            return Err(parse_error(status, &bytes));
-        }
-        if bytes.len() as u64 > MAX_MEDIA_BYTES {
-            return Err(SendError::Unexpected {
-                http_status: status,
-                excerpt: format!("media of {} bytes is over the limit", bytes.len()),
-            });
-        }
-        Ok(Media {
+        Ok(MediaDownload {
             mime_type: info
                 .mime_type
                 .or(header_type)
                 .unwrap_or_else(|| "application/octet-stream".into()),
-            bytes: bytes.to_vec(),
+            length,
+            response,
         })
     }
 }
