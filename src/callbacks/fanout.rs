@@ -11,8 +11,9 @@ use std::collections::{HashMap, HashSet};
 use wagate_domain::{Bsuid, MessageState};
 
 use super::dlr::{DlrFacts, link_dlr};
+use super::lookups::Lookups;
 use crate::dispatch::policy::REQUEST_SCOPE;
-use crate::store::{Account, Gate, MessageRecord, NewDelivery, Store, StoreResult, owned_by};
+use crate::store::{MessageRecord, NewDelivery, Store, StoreResult};
 
 /// The event-queue reader that feeds delivery reports.
 pub const DLR_CURSOR: &str = "dlr";
@@ -38,8 +39,7 @@ pub async fn fan_out_once(store: &dyn Store, limit: u32) -> StoreResult<usize> {
         .into_iter()
         .collect();
     let mut messages: HashMap<String, Option<MessageRecord>> = HashMap::new();
-    let mut accounts: HashMap<String, Option<Account>> = HashMap::new();
-    let mut gates: HashMap<String, Option<Gate>> = HashMap::new();
+    let mut lookups = Lookups::default();
     let mut deliveries = Vec::new();
     for event in &events {
         if event.status.state == MessageState::Queued || !with_gates.contains(&event.message_id) {
@@ -55,11 +55,7 @@ pub async fn fan_out_once(store: &dyn Store, limit: u32) -> StoreResult<usize> {
         if message.gate_ids.is_empty() {
             continue;
         }
-        if !accounts.contains_key(&event.account_id) {
-            let account = store.account(&event.account_id).await?;
-            accounts.insert(event.account_id.clone(), account);
-        }
-        let Some(Some(account)) = accounts.get(&event.account_id) else {
+        let Some(account) = lookups.account(store, &event.account_id).await? else {
             continue;
         };
         let contact = match Bsuid::parse(&message.destination) {
@@ -82,11 +78,7 @@ pub async fn fan_out_once(store: &dyn Store, limit: u32) -> StoreResult<usize> {
             .find(|part| part.message_index == event.message_index && !whole_request)
             .map(|part| (part.message_type.as_str(), part.message_index));
         for gate_id in &message.gate_ids {
-            if !gates.contains_key(gate_id) {
-                let gate = owned_by(store.gate(gate_id).await?, &account.id);
-                gates.insert(gate_id.clone(), gate);
-            }
-            let Some(Some(gate)) = gates.get(gate_id) else {
+            let Some(gate) = lookups.gate(store, &account.id, gate_id).await? else {
                 tracing::warn!(%gate_id, message_id = %message.message_id, "the message's gate is gone; its report is not sent");
                 continue;
             };
@@ -94,8 +86,8 @@ pub async fn fan_out_once(store: &dyn Store, limit: u32) -> StoreResult<usize> {
                 message,
                 part,
                 status: &event.status,
-                account,
-                gate,
+                account: &account,
+                gate: &gate,
                 contact: contact.as_ref(),
             });
             deliveries.push(NewDelivery {

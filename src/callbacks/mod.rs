@@ -13,6 +13,7 @@
 pub mod deliver;
 pub mod dlr;
 pub mod fanout;
+mod lookups;
 pub mod mo;
 pub mod routing;
 

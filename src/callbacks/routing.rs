@@ -4,14 +4,13 @@
 //! tenant has) stays stored and is logged as unrouted. Messages from one
 //! sender to one number reach a gate in the order they were received.
 
-use std::collections::HashMap;
-
 use wagate_domain::MessageId;
 
+use super::lookups::Lookups;
 use super::mo::{MoFacts, Sender, link_mo, media_id, text_of};
 use crate::clock::now_millis;
 use crate::media_url::MediaUrls;
-use crate::store::{Account, Gate, NewDelivery, Route, Store, StoreResult, owned_by};
+use crate::store::{NewDelivery, Route, Store, StoreResult};
 
 /// Routes up to `limit` incoming messages; returns how many were read.
 pub async fn route_once(
@@ -24,8 +23,7 @@ pub async fn route_once(
         return Ok(0);
     }
     let routes = store.routes().await?;
-    let mut accounts: HashMap<String, Option<Account>> = HashMap::new();
-    let mut gates: HashMap<String, Option<Gate>> = HashMap::new();
+    let mut lookups = Lookups::default();
     let mut routed = Vec::with_capacity(inbound.len());
     let mut deliveries = Vec::new();
     for message in &inbound {
@@ -45,11 +43,7 @@ pub async fn route_once(
                 "an incoming message matches no route; unrouted");
             continue;
         };
-        if !accounts.contains_key(&source.account_id) {
-            let account = store.account(&source.account_id).await?;
-            accounts.insert(source.account_id.clone(), account);
-        }
-        let Some(Some(account)) = accounts.get(&source.account_id) else {
+        let Some(account) = lookups.account(store, &source.account_id).await? else {
             continue;
         };
         let sender = Sender::of(message);
@@ -62,11 +56,7 @@ pub async fn route_once(
         let media_url = media_id(&message.message)
             .map(|media_id| media_urls.url(&message.phone_number_id, media_id, now_millis()));
         for gate_id in &route.gate_ids {
-            if !gates.contains_key(gate_id) {
-                let gate = owned_by(store.gate(gate_id).await?, &account.id);
-                gates.insert(gate_id.clone(), gate);
-            }
-            let Some(Some(gate)) = gates.get(gate_id) else {
+            let Some(gate) = lookups.gate(store, &account.id, gate_id).await? else {
                 tracing::warn!(%gate_id, route = %route.id, "the route's gate is gone");
                 continue;
             };
@@ -74,8 +64,8 @@ pub async fn route_once(
                 inbound: message,
                 business_number: &source.number,
                 route,
-                account,
-                gate,
+                account: &account,
+                gate: &gate,
                 message_id: message_id.as_str(),
                 media_url: media_url.as_deref(),
             });

@@ -1,0 +1,43 @@
+//! Accounts and gates read at most once per pass of the fan-out and the
+//! router, however many reports name them.
+
+use std::collections::HashMap;
+
+use crate::store::{Account, Gate, Store, StoreResult, owned_by};
+
+#[derive(Default)]
+pub(super) struct Lookups {
+    accounts: HashMap<String, Option<Account>>,
+    gates: HashMap<String, Option<Gate>>,
+}
+
+impl Lookups {
+    pub(super) async fn account(
+        &mut self,
+        store: &dyn Store,
+        id: &str,
+    ) -> StoreResult<Option<Account>> {
+        if !self.accounts.contains_key(id) {
+            let account = store.account(id).await?;
+            self.accounts.insert(id.to_owned(), account);
+        }
+        Ok(self.accounts.get(id).cloned().flatten())
+    }
+
+    /// The gate, if it exists and belongs to the account.
+    pub(super) async fn gate(
+        &mut self,
+        store: &dyn Store,
+        account_id: &str,
+        gate_id: &str,
+    ) -> StoreResult<Option<Gate>> {
+        if !self.gates.contains_key(gate_id) {
+            let gate = store.gate(gate_id).await?;
+            self.gates.insert(gate_id.to_owned(), gate);
+        }
+        Ok(owned_by(
+            self.gates.get(gate_id).cloned().flatten(),
+            account_id,
+        ))
+    }
+}
