@@ -29,6 +29,19 @@ pub enum Command {
     Sim(crate::sim::SimArgs),
     /// Drive load through a gateway and measure it end to end.
     Bench(crate::bench::BenchArgs),
+    /// Bring the database's schema up to date, then exit.
+    Migrate(MigrateArgs),
+}
+
+#[derive(Debug, Clone, clap::Args)]
+pub struct MigrateArgs {
+    /// Database URL: sqlite://PATH.
+    #[arg(
+        long,
+        env = "WAGATE_DATABASE_URL",
+        default_value = "sqlite://wagate.db"
+    )]
+    pub database: String,
 }
 
 impl Command {
@@ -36,7 +49,7 @@ impl Command {
     pub fn into_serve(self) -> Option<ServeArgs> {
         match self {
             Self::Serve(args) => Some(args),
-            Self::Sim(_) | Self::Bench(_) => None,
+            Self::Sim(_) | Self::Bench(_) | Self::Migrate(_) => None,
         }
     }
 }
