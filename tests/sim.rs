@@ -50,6 +50,12 @@ impl Sink {
     fn hits(&self) -> Vec<Hit> {
         self.hits.lock().expect("sink lock").clone()
     }
+
+    /// Answers the next webhook with `status`.
+    fn refuse_once(&self, status: u32) {
+        self.refusal.store(status, Ordering::SeqCst);
+        self.refuse.store(1, Ordering::SeqCst);
+    }
 }
 
 async fn receive(State(sink): State<Sink>, headers: HeaderMap, body: Bytes) -> StatusCode {
@@ -682,8 +688,7 @@ async fn templates_tokens_and_bodies_are_checked_like_meta() {
 #[tokio::test]
 async fn webhooks_are_retried_on_5xx_and_not_on_4xx() {
     let harness = start().await;
-    harness.sink.refusal.store(503, Ordering::SeqCst);
-    harness.sink.refuse.store(1, Ordering::SeqCst);
+    harness.sink.refuse_once(503);
     harness
         .sim
         .inbound(inbound("+46701234567"))
@@ -699,8 +704,7 @@ async fn webhooks_are_retried_on_5xx_and_not_on_4xx() {
     assert_eq!(records.len(), 1);
     assert!(records[0].delivered);
 
-    harness.sink.refusal.store(403, Ordering::SeqCst);
-    harness.sink.refuse.store(1, Ordering::SeqCst);
+    harness.sink.refuse_once(403);
     harness
         .sim
         .inbound(inbound("+46701234567"))

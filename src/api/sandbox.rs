@@ -15,7 +15,7 @@ use axum::http::StatusCode;
 use axum::middleware;
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
-use axum::{Json, Router};
+use axum::{Extension, Json, Router};
 use serde::Deserialize;
 use serde_json::{Value, json};
 use wagate_domain::Msisdn;
@@ -39,8 +39,6 @@ pub fn router(state: AppState, sim: &Sim) -> Router<AppState> {
 /// What goes wrong in the sandbox API, and its HTTP answer.
 #[derive(Debug, thiserror::Error)]
 enum SandboxError {
-    #[error("the sandbox is not running")]
-    Off,
     #[error("{0}")]
     Invalid(String),
     #[error("to: not one of your numbers with a phoneNumberId")]
@@ -52,16 +50,12 @@ enum SandboxError {
 impl IntoResponse for SandboxError {
     fn into_response(self) -> Response {
         let status = match self {
-            Self::Off | Self::UnknownNumber => StatusCode::NOT_FOUND,
+            Self::UnknownNumber => StatusCode::NOT_FOUND,
             Self::Invalid(_) => StatusCode::BAD_REQUEST,
             Self::Internal => StatusCode::INTERNAL_SERVER_ERROR,
         };
         (status, Json(json!({"error": self.to_string()}))).into_response()
     }
-}
-
-fn simulator(state: &AppState) -> Result<&Sim, SandboxError> {
-    state.sandbox.as_ref().ok_or(SandboxError::Off)
 }
 
 /// `{"from": "+4670…", "to": "<business number>", "text": "hi"}`, or
@@ -80,10 +74,10 @@ struct InboundRequest {
 
 async fn inbound(
     State(state): State<AppState>,
+    Extension(sim): Extension<Sim>,
     LinkUser { account, .. }: LinkUser,
     body: Bytes,
 ) -> Result<Json<Value>, SandboxError> {
-    let sim = simulator(&state)?;
     let request: InboundRequest =
         parse(&body).map_err(|error| SandboxError::Invalid(error.to_string()))?;
     let to =

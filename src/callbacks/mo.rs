@@ -5,7 +5,7 @@
 use serde_json::{Map, Value, json};
 
 use crate::clock::rfc3339;
-use crate::store::{Account, Gate, Route, UnroutedInbound};
+use crate::store::{Account, ContactIds, Gate, Route, UnroutedInbound};
 
 /// What an incoming-message callback is made of.
 pub struct MoFacts<'a> {
@@ -32,33 +32,9 @@ pub fn media_id(message: &Value) -> Option<&str> {
         .then(|| message[kind]["id"].as_str())?
 }
 
-/// The sender: phone number (E.164) and BSUIDs, as far as Meta told.
-pub struct Sender {
-    pub phone: Option<String>,
-    pub user_id: Option<String>,
-    pub parent_user_id: Option<String>,
-}
-
-impl Sender {
-    pub fn of(inbound: &UnroutedInbound) -> Self {
-        let text = |value: &Value| value.as_str().map(str::to_owned);
-        let contact = inbound.contact.as_ref();
-        Self {
-            phone: text(&inbound.message["from"])
-                .map(|digits| format!("+{}", digits.trim_start_matches('+'))),
-            user_id: text(&inbound.message["from_user_id"])
-                .or_else(|| contact.and_then(|c| text(&c["user_id"]))),
-            parent_user_id: contact.and_then(|c| text(&c["parent_user_id"])),
-        }
-    }
-
-    /// How LINK names the sender: the phone number, else the BSUID.
-    pub fn source(&self) -> Option<&str> {
-        self.phone
-            .as_deref()
-            .or(self.user_id.as_deref())
-            .or(self.parent_user_id.as_deref())
-    }
+/// The sender of an incoming message, as far as Meta told.
+pub fn sender(inbound: &UnroutedInbound) -> ContactIds {
+    ContactIds::of_sender(&inbound.message, inbound.contact.as_ref())
 }
 
 /// The text a keyword route is matched against (a text message's body).
@@ -68,7 +44,7 @@ pub fn text_of(message: &Value) -> Option<&str> {
 
 pub fn link_mo(facts: &MoFacts<'_>) -> Value {
     let message = &facts.inbound.message;
-    let sender = Sender::of(facts.inbound);
+    let sender = sender(facts.inbound);
     let mut custom = Map::new();
     if let Some(user_id) = &sender.user_id {
         custom.insert("whatsappUserId".into(), json!(user_id));
@@ -79,7 +55,7 @@ pub fn link_mo(facts: &MoFacts<'_>) -> Value {
     let route = facts.route;
     json!({
         "destination": facts.business_number,
-        "source": sender.source(),
+        "source": sender.link_name(),
         "content": {"type": "WHATSAPP", "message": content(message, facts.media_url)},
         "provider": "whatsapp",
         "timestamp": rfc3339(facts.inbound.received_at),

@@ -7,7 +7,7 @@
 use wagate_domain::MessageId;
 
 use super::lookups::Lookups;
-use super::mo::{MoFacts, Sender, link_mo, media_id, text_of};
+use super::mo::{MoFacts, link_mo, media_id, sender, text_of};
 use crate::clock::now_millis;
 use crate::media_url::MediaUrls;
 use crate::store::{NewDelivery, Route, Store, StoreResult};
@@ -46,11 +46,11 @@ pub async fn route_once(
         let Some(account) = lookups.account(store, &source.account_id).await? else {
             continue;
         };
-        let sender = Sender::of(message);
+        let sender = sender(message);
         let ordering = format!(
             "mo:{}:{}",
             source.number,
-            sender.source().unwrap_or(&message.wamid)
+            sender.link_name().unwrap_or(&message.wamid)
         );
         let message_id = MessageId::generate();
         let media_url = media_id(&message.message)

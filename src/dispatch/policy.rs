@@ -94,7 +94,6 @@ pub fn expired(expires_at: Millis) -> OutcomeChange {
         "validity expired before the message could be submitted".into(),
         Some(json!({"expiredAt": rfc3339(expires_at)})),
     )
-    .with_state(MessageState::Expired)
 }
 
 /// How long after a user's last message non-template messages may be sent.
@@ -160,27 +159,20 @@ fn submitted(accepted: SendAccepted) -> OutcomeChange {
     }
 }
 
+/// A part settled without a submission: EXPIRED when its validity passed,
+/// FAILED otherwise.
 fn failed(failure: FinalFailure, description: String, details: Option<Value>) -> OutcomeChange {
+    let state = match failure {
+        FinalFailure::Expired => MessageState::Expired,
+        _ => MessageState::Failed,
+    };
     OutcomeChange::Finished {
         status: NewStatus {
-            state: MessageState::Failed,
+            state,
             result_code: failure.result_code().code(),
             description,
             details,
         },
-    }
-}
-
-impl OutcomeChange {
-    fn with_state(mut self, state: MessageState) -> Self {
-        match &mut self {
-            Self::Submitted { status, .. }
-            | Self::Resend { status, .. }
-            | Self::Finished { status } => {
-                status.state = state;
-            }
-        }
-        self
     }
 }
 

@@ -392,6 +392,33 @@ pub struct ContactIds {
     pub parent_user_id: Option<String>,
 }
 
+impl ContactIds {
+    /// The sender of an incoming Cloud API message (`from`, `from_user_id`),
+    /// completed from its `contacts[]` entry (`user_id`, `parent_user_id`).
+    pub fn of_sender(message: &serde_json::Value, contact: Option<&serde_json::Value>) -> Self {
+        let text = |value: &serde_json::Value| value.as_str().map(str::to_owned);
+        Self {
+            phone: text(&message["from"]).map(|digits| e164(&digits)),
+            user_id: text(&message["from_user_id"])
+                .or_else(|| contact.and_then(|contact| text(&contact["user_id"]))),
+            parent_user_id: contact.and_then(|contact| text(&contact["parent_user_id"])),
+        }
+    }
+
+    /// How LINK names the user: the phone number, else the BSUID.
+    pub fn link_name(&self) -> Option<&str> {
+        self.phone
+            .as_deref()
+            .or(self.user_id.as_deref())
+            .or(self.parent_user_id.as_deref())
+    }
+}
+
+/// Meta's phone digits (`46701234567`) as E.164 (`+46701234567`).
+pub fn e164(digits: &str) -> String {
+    format!("+{}", digits.trim_start_matches('+'))
+}
+
 /// A phone number and the BSUIDs it is known under, for one tenant.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Contact {

@@ -6,7 +6,7 @@
 use serde_json::{Map, Value, json};
 use wagate_domain::meta_status;
 
-use crate::store::{ContactIds, InboundReport, NewStatus, StatusReport, WebhookBatch};
+use crate::store::{ContactIds, InboundReport, NewStatus, StatusReport, WebhookBatch, e164};
 
 /// The statuses and incoming messages of one webhook body.
 pub fn read(body: &Value) -> WebhookBatch {
@@ -49,11 +49,6 @@ pub fn read(body: &Value) -> WebhookBatch {
         }
     }
     batch
-}
-
-/// Meta's phone digits (`46701234567`) as E.164 (`+46701234567`).
-fn e164(digits: &str) -> String {
-    format!("+{}", digits.trim_start_matches('+'))
 }
 
 fn list(value: &Value) -> &[Value] {
@@ -184,16 +179,9 @@ fn inbound_report(
                 || (from_user.is_some() && text(&contact["user_id"]) == from_user)
         })
         .cloned();
-    let sender = ContactIds {
-        phone: from.as_deref().map(e164),
-        user_id: from_user
-            .clone()
-            .or_else(|| contact.as_ref().and_then(|c| text(&c["user_id"]))),
-        parent_user_id: contact.as_ref().and_then(|c| text(&c["parent_user_id"])),
-    };
     Some(InboundReport {
         wamid,
-        sender,
+        sender: ContactIds::of_sender(message, contact.as_ref()),
         phone_number_id: phone_number_id.to_owned(),
         display_phone_number: display.to_owned(),
         at: millis(&message["timestamp"]),
