@@ -33,6 +33,7 @@ pub fn router(state: AppState, sim: &Sim) -> Router<AppState> {
         .layer(middleware::from_fn_with_state(state, require_admin_token));
     Router::new()
         .route("/inbound", post(inbound))
+        .layer(Extension(sim.clone()))
         .merge(observe)
 }
 
