@@ -170,6 +170,20 @@ pub struct ServeArgs {
     #[arg(long, env = "WAGATE_DISPATCH_LEASE", default_value = "60s", value_parser = humantime::parse_duration)]
     pub dispatch_lease: Duration,
 
+    /// How long an instance owns a business number's outbox (renewed every
+    /// third of it while the instance lives); after a crash, another
+    /// instance takes the number over once this passes.
+    #[arg(long, env = "WAGATE_SOURCE_LEASE", default_value = "15s", value_parser = humantime::parse_duration)]
+    pub source_lease: Duration,
+
+    /// Most database connections of this instance (PostgreSQL).
+    #[arg(long, env = "WAGATE_DB_MAX_CONNECTIONS", default_value_t = 16)]
+    pub db_max_connections: u32,
+
+    /// Database connections kept open while idle (PostgreSQL).
+    #[arg(long, env = "WAGATE_DB_MIN_CONNECTIONS", default_value_t = 2)]
+    pub db_min_connections: u32,
+
     /// How often idle dispatch workers look for due resends.
     #[arg(long, env = "WAGATE_DISPATCH_POLL", default_value = "250ms", value_parser = humantime::parse_duration)]
     pub dispatch_poll: Duration,
@@ -235,6 +249,14 @@ impl ServeArgs {
 
     /// Whether gates may point at private addresses: as configured, else
     /// only with the sandbox.
+    /// The database pool as configured.
+    pub fn pool_settings(&self) -> crate::store::PoolSettings {
+        crate::store::PoolSettings {
+            max_connections: self.db_max_connections.max(1),
+            min_connections: self.db_min_connections.min(self.db_max_connections),
+        }
+    }
+
     pub fn callback_allow_private(&self) -> bool {
         self.callback_allow_private
             .unwrap_or(self.upstream == Upstream::Sandbox)

@@ -35,9 +35,11 @@ async fn main() -> anyhow::Result<()> {
             Ok(())
         }
         Command::Migrate(args) => {
-            wagate::store::open(&args.database).await.with_context(|| {
-                format!("migrating {}", wagate::store::redacted(&args.database))
-            })?;
+            wagate::store::open(&args.database, wagate::store::PoolSettings::default())
+                .await
+                .with_context(|| {
+                    format!("migrating {}", wagate::store::redacted(&args.database))
+                })?;
             println!(
                 "wagate: {} is up to date",
                 wagate::store::redacted(&args.database)

@@ -41,7 +41,7 @@ pub async fn run(
     let address = listener
         .local_addr()
         .context("reading the listen address")?;
-    let store = store::open(&args.database)
+    let store = store::open(&args.database, args.pool_settings())
         .await
         .with_context(|| format!("opening the store at {}", store::redacted(&args.database)))?;
     if args.upstream == Upstream::Sandbox {

@@ -15,7 +15,9 @@ const SOURCE: &str = "+46700000400";
 async fn open() -> (Arc<dyn Store>, tempfile::TempDir) {
     let dir = tempfile::tempdir().expect("temp dir");
     let url = format!("sqlite://{}", dir.path().join("outbox.db").display());
-    let store = store::open(&url).await.expect("open");
+    let store = store::open(&url, store::PoolSettings::default())
+        .await
+        .expect("open");
     store
         .insert_account(&Account {
             id: "acc".into(),

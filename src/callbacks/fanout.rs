@@ -99,8 +99,12 @@ pub async fn fan_out_once(store: &dyn Store, limit: u32) -> StoreResult<usize> {
             });
         }
     }
-    store
-        .enqueue_deliveries(DLR_CURSOR, last, &deliveries)
-        .await?;
+    if !store
+        .enqueue_deliveries(DLR_CURSOR, cursor, last, &deliveries)
+        .await?
+    {
+        // Another instance queued these reports first.
+        return Ok(0);
+    }
     Ok(events.len())
 }

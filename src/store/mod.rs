@@ -158,14 +158,17 @@ pub trait WebhookStore: Send + Sync {
 pub trait CallbackStore: Send + Sync {
     /// Where the reader `name` of the event queue has got (0 at first).
     async fn cursor(&self, name: &str) -> StoreResult<i64>;
-    /// Queues the deliveries and moves the cursor to `position`, in one
-    /// transaction; a (event, gate) already queued is not queued twice.
+    /// Queues the deliveries and moves the cursor from `from` (where the
+    /// reader found it) to `to`, in one transaction; a (event, gate) already
+    /// queued is not queued twice. `false`, with nothing queued, when the
+    /// cursor is no longer at `from` (another instance got there first).
     async fn enqueue_deliveries(
         &self,
         cursor: &str,
-        position: i64,
+        from: i64,
+        to: i64,
         deliveries: &[NewDelivery],
-    ) -> StoreResult<()>;
+    ) -> StoreResult<bool>;
     /// Which of these messages name event report gates (the others need no
     /// delivery reports).
     async fn messages_with_gates(&self, message_ids: &[&str]) -> StoreResult<Vec<String>>;
@@ -198,9 +201,88 @@ pub trait CallbackStore: Send + Sync {
     async fn redeliver(&self, gate_id: &str, delivery_id: i64, now: Millis) -> StoreResult<bool>;
 }
 
+/// Who holds a named lease.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LeaseHolder {
+    /// The caller holds it now.
+    Caller,
+    /// Another holder does, until `until` (unless it renews).
+    Other { holder: String, until: Millis },
+}
+
+/// Named leases that let one instance at a time do a job: work off one
+/// business number's outbox (so its throughput is paced in one place), feed
+/// the callback queues. A holder renews its lease well before it runs out;
+/// a lease that ran out (its holder died) is anybody's.
+#[async_trait]
+pub trait LeaseStore: Send + Sync {
+    /// Takes `name` for `holder` until `until`, or renews it if `holder`
+    /// already has it; succeeds when nobody holds it or its lease ran out
+    /// by `now`.
+    async fn take_lease(
+        &self,
+        name: &str,
+        holder: &str,
+        now: Millis,
+        until: Millis,
+    ) -> StoreResult<LeaseHolder>;
+    /// Gives `name` up, if `holder` still holds it.
+    async fn drop_lease(&self, name: &str, holder: &str) -> StoreResult<()>;
+}
+
+/// Work that another instance made, as the store tells of it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Wake {
+    /// New work in the outbox of a business number.
+    Outbox { source: String },
+    /// New events in the event queue.
+    Events,
+}
+
+/// Wake-ups between instances sharing the database.
+#[async_trait]
+pub trait WakeStore: Send + Sync {
+    /// A stream of what other instances (and this one) committed, or `None`
+    /// when the backend has no such channel (one instance: in-process
+    /// wake-ups are all there is). Best effort: a wake-up may be lost (a
+    /// dropped connection), so every consumer also polls.
+    async fn listen(&self) -> StoreResult<Option<tokio::sync::mpsc::Receiver<Wake>>>;
+}
+
 /// Everything the gateway keeps.
-pub trait Store: TenantStore + MessageStore + OutboxStore + WebhookStore + CallbackStore {}
-impl<T: TenantStore + MessageStore + OutboxStore + WebhookStore + CallbackStore> Store for T {}
+pub trait Store:
+    TenantStore + MessageStore + OutboxStore + WebhookStore + CallbackStore + LeaseStore + WakeStore
+{
+}
+impl<
+    T: TenantStore
+        + MessageStore
+        + OutboxStore
+        + WebhookStore
+        + CallbackStore
+        + LeaseStore
+        + WakeStore,
+> Store for T
+{
+}
+
+/// How the store connects (the PostgreSQL pool; SQLite keeps one writer).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PoolSettings {
+    /// Most connections open at once.
+    pub max_connections: u32,
+    /// Connections kept open while idle.
+    pub min_connections: u32,
+}
+
+impl Default for PoolSettings {
+    fn default() -> Self {
+        Self {
+            max_connections: 16,
+            min_connections: 2,
+        }
+    }
+}
 
 /// The database URL fit for logs: any password replaced by `***`.
 pub fn redacted(url: &str) -> String {
@@ -215,16 +297,17 @@ pub fn redacted(url: &str) -> String {
 }
 
 /// Opens the store a database URL names, running its migrations.
-pub async fn open(url: &str) -> StoreResult<std::sync::Arc<dyn Store>> {
+pub async fn open(url: &str, pool: PoolSettings) -> StoreResult<std::sync::Arc<dyn Store>> {
     if url.starts_with("sqlite:") {
         Ok(std::sync::Arc::new(sqlite::SqliteStore::open(url).await?))
     } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+        let _ = pool;
         Err(StoreError::UnsupportedUrl(
-            "the PostgreSQL store is not built yet; use sqlite://PATH".into(),
+            "the PostgreSQL store is being built; use sqlite://PATH".into(),
         ))
     } else {
         Err(StoreError::UnsupportedUrl(format!(
-            "{}: expected sqlite://PATH",
+            "{}: expected sqlite://PATH or postgres://…",
             redacted(url)
         )))
     }

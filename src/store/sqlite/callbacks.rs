@@ -26,21 +26,29 @@ impl CallbackStore for SqliteStore {
     async fn enqueue_deliveries(
         &self,
         cursor: &str,
-        position: i64,
+        from: i64,
+        to: i64,
         deliveries: &[NewDelivery],
-    ) -> StoreResult<()> {
+    ) -> StoreResult<bool> {
         let mut tx = self.writer.begin().await?;
+        sqlx::query("INSERT INTO cursors (name, position) VALUES ($1, 0) ON CONFLICT DO NOTHING")
+            .bind(cursor)
+            .execute(&mut *tx)
+            .await?;
+        let moved =
+            sqlx::query("UPDATE cursors SET position = $3 WHERE name = $1 AND position = $2")
+                .bind(cursor)
+                .bind(from)
+                .bind(to)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+        if moved == 0 {
+            return Ok(false);
+        }
         insert_deliveries(&mut tx, deliveries).await?;
-        sqlx::query(
-            "INSERT INTO cursors (name, position) VALUES ($1, $2)
-             ON CONFLICT (name) DO UPDATE SET position = MAX(position, excluded.position)",
-        )
-        .bind(cursor)
-        .bind(position)
-        .execute(&mut *tx)
-        .await?;
         tx.commit().await?;
-        Ok(())
+        Ok(true)
     }
 
     async fn messages_with_gates(&self, message_ids: &[&str]) -> StoreResult<Vec<String>> {

@@ -9,6 +9,7 @@
 mod accept;
 mod callbacks;
 mod history;
+mod leases;
 mod outbox;
 mod rows;
 mod webhooks;
