@@ -35,7 +35,7 @@ pub enum Command {
 
 #[derive(Debug, Clone, clap::Args)]
 pub struct MigrateArgs {
-    /// Database URL: sqlite://PATH.
+    /// Database URL: sqlite://PATH or postgres://USER:PASSWORD@HOST:PORT/DB.
     #[arg(
         long,
         env = "WAGATE_DATABASE_URL",
@@ -69,7 +69,7 @@ pub struct ServeArgs {
     #[arg(long, env = "WAGATE_LISTEN", default_value = "127.0.0.1:8080")]
     pub listen: SocketAddr,
 
-    /// Database URL: sqlite://PATH (postgres://… comes with the PostgreSQL store).
+    /// Database URL: sqlite://PATH or postgres://USER:PASSWORD@HOST:PORT/DB.
     #[arg(
         long,
         env = "WAGATE_DATABASE_URL",
@@ -176,6 +176,12 @@ pub struct ServeArgs {
     #[arg(long, env = "WAGATE_SOURCE_LEASE", default_value = "15s", value_parser = humantime::parse_duration)]
     pub source_lease: Duration,
 
+    /// The name this instance holds its leases under (unique among the
+    /// instances sharing a database); a restarted instance that keeps its
+    /// name takes its leases back at once. Default: a new name every start.
+    #[arg(long, env = "WAGATE_INSTANCE_NAME")]
+    pub instance_name: Option<String>,
+
     /// Most database connections of this instance (PostgreSQL).
     #[arg(long, env = "WAGATE_DB_MAX_CONNECTIONS", default_value_t = 16)]
     pub db_max_connections: u32,
@@ -227,6 +233,12 @@ impl ServeArgs {
                  every webhook from Meta would be refused"
                     .into(),
             );
+        }
+        if self.source_lease < Duration::from_millis(300) {
+            return Err(format!(
+                "--source-lease {} is too short to be renewed in time; use at least 300ms",
+                humantime::format_duration(self.source_lease)
+            ));
         }
         if self.dispatch_lease <= self.callback_timeout {
             return Err(format!(

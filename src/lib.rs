@@ -26,6 +26,7 @@ pub mod dispatch;
 pub mod egress;
 pub mod group_commit;
 pub mod housekeeping;
+pub mod lease;
 pub mod media_url;
 pub mod server;
 pub mod signature;

@@ -97,12 +97,18 @@ pub async fn run(
         },
         args.media_url_ttl,
     );
+    // The name this instance holds its leases under.
+    let instance = args
+        .instance_name
+        .clone()
+        .unwrap_or_else(|| format!("wagate-{}", random_token(12)));
     let (dispatcher, dispatch_task) = dispatch::start(
         store.clone(),
         cloud_api.clone(),
         DispatchConfig {
-            owner: format!("wagate-{}", random_token(12)),
+            owner: instance.clone(),
             lease: args.dispatch_lease,
+            source_lease: args.source_lease,
             poll_interval: args.dispatch_poll,
             scan_interval: args.dispatch_poll.max(std::time::Duration::from_secs(1)),
             resend: ResendPolicy {
@@ -122,19 +128,35 @@ pub async fn run(
         housekeeping::INTERVAL,
         background_stopped.clone(),
     ));
+    let callbacks_wake = Arc::new(tokio::sync::Notify::new());
     let callbacks_task = tokio::spawn(callbacks::run(
         store.clone(),
         CallbackConfig {
-            owner: format!("wagate-callbacks-{}", random_token(12)),
+            owner: instance.clone(),
             schedule: args.callback_retry_schedule.0.clone(),
             timeout: args.callback_timeout,
             lease: args.dispatch_lease,
             poll_interval: args.dispatch_poll,
+            feeder_lease: args.source_lease,
             allow_private: args.callback_allow_private(),
         },
         media_urls.clone(),
-        background_stopped,
+        callbacks_wake.clone(),
+        background_stopped.clone(),
     ));
+    let wake_task = match store.listen().await {
+        Ok(Some(wakeups)) => Some(tokio::spawn(forward_wakeups(
+            wakeups,
+            dispatcher.clone(),
+            callbacks_wake,
+            background_stopped,
+        ))),
+        Ok(None) => None,
+        Err(error) => {
+            tracing::warn!(%error, "listening for other instances' work failed; polling only");
+            None
+        }
+    };
     let (webhooks, webhook_task) = WebhookIntake::start(WebhookCommit {
         store: store.clone(),
     });
@@ -192,6 +214,9 @@ pub async fn run(
     }
     let _ = stop_background.send(true);
     let _ = housekeeping_task.await;
+    if let Some(task) = wake_task {
+        let _ = task.await;
+    }
     match tokio::time::timeout(grace, callbacks_task).await {
         Ok(Ok(Err(error))) => tracing::error!(%error, "the callbacks ended with an error"),
         Ok(_) => {}
@@ -279,5 +304,25 @@ pub async fn shutdown_signal() {
     tokio::select! {
         () = ctrl_c => {},
         () = terminate => {},
+    }
+}
+
+/// Hands the store's wake-ups (work other instances committed) to the
+/// dispatcher and the callbacks, until the background work stops.
+async fn forward_wakeups(
+    mut wakeups: tokio::sync::mpsc::Receiver<store::Wake>,
+    dispatcher: dispatch::DispatchHandle,
+    callbacks: Arc<tokio::sync::Notify>,
+    mut stopped: tokio::sync::watch::Receiver<bool>,
+) {
+    loop {
+        tokio::select! {
+            wake = wakeups.recv() => match wake {
+                Some(store::Wake::Outbox { source }) => dispatcher.wake(&source),
+                Some(store::Wake::Events) => callbacks.notify_one(),
+                None => return,
+            },
+            _ = stopped.changed() => return,
+        }
     }
 }

@@ -1,7 +1,8 @@
 //! The gateway the bench starts for itself when no `--url` is given: a real
 //! `wagate serve` on a port-0 listener inside this process, with a random
 //! admin token and its own SQLite database in a temporary directory that
-//! is removed when the gateway stops.
+//! is removed when the gateway stops (or the database a
+//! `--gateway-arg=--database=URL` names, e.g. an empty PostgreSQL one).
 
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
@@ -68,16 +69,16 @@ impl InProcess {
         extra: &[String],
     ) -> anyhow::Result<()> {
         let database = format!("sqlite://{}", dir.join("bench.db").display());
-        let mut argv: Vec<&str> = vec![
-            "wagate",
-            "serve",
-            "--listen",
-            "127.0.0.1:0",
-            "--database",
-            &database,
-            "--admin-token",
-            token,
-        ];
+        let mut argv: Vec<&str> = vec!["wagate", "serve", "--listen", "127.0.0.1:0"];
+        // A database named with --gateway-arg (PostgreSQL, say) replaces
+        // the temporary SQLite file.
+        if !extra
+            .iter()
+            .any(|arg| arg == "--database" || arg.starts_with("--database="))
+        {
+            argv.extend(["--database", &database]);
+        }
+        argv.extend(["--admin-token", token]);
         argv.extend(extra.iter().map(String::as_str));
         let cli = Cli::try_parse_from(argv).context("the in-process gateway's flags")?;
         let Some(serve) = cli.command.into_serve() else {

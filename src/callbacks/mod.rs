@@ -9,6 +9,14 @@
 //! - [`run`]: the loop that feeds the queues and works them off, with
 //!   leases (like the dispatcher's) so a crashed run's callbacks are taken
 //!   up again, and never two callbacks of one message to one gate at once.
+//!
+//! With several instances on one database, every instance works off the
+//! queues (the claims are exclusive, and the order rule holds across
+//! instances because it is a rule of the claim), while one instance at a
+//! time feeds them: it holds the feeder lease ([`crate::lease`]). The feed
+//! would be correct without it (the cursor only moves from where its reader
+//! found it, and a report is queued once), the lease just spares the others
+//! the wasted work.
 
 pub mod deliver;
 pub mod dlr;
@@ -21,12 +29,13 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
-use tokio::sync::{Semaphore, watch};
+use tokio::sync::{Notify, Semaphore, watch};
 use tokio::task::JoinSet;
 
 use crate::clock::now_millis;
+use crate::lease::LeaseKeeper;
 use crate::media_url::MediaUrls;
-use crate::store::Store;
+use crate::store::{Millis, Store};
 
 /// How callbacks are delivered.
 #[derive(Debug, Clone)]
@@ -41,6 +50,8 @@ pub struct CallbackConfig {
     pub lease: Duration,
     /// How often to look for new events and due callbacks.
     pub poll_interval: Duration,
+    /// How long this instance feeds the queues between renewals.
+    pub feeder_lease: Duration,
     /// May gates be on loopback and private addresses.
     pub allow_private: bool,
 }
@@ -56,6 +67,7 @@ pub async fn run(
     store: Arc<dyn Store>,
     config: CallbackConfig,
     media_urls: MediaUrls,
+    wake: Arc<Notify>,
     mut stopped: watch::Receiver<bool>,
 ) -> anyhow::Result<()> {
     let mut builder = reqwest::Client::builder()
@@ -71,24 +83,26 @@ pub async fn run(
     }
     let client = builder.build()?;
     let claims = AtomicU64::new(0);
+    let run_prefix = format!("{}/{}", config.owner, crate::auth::random_token(8));
     let slots = Arc::new(Semaphore::new(CONCURRENCY));
     let mut in_flight = JoinSet::new();
     let lease_millis = i64::try_from(config.lease.as_millis()).unwrap_or(i64::MAX);
+    let mut feeder = Feeder::default();
     while !*stopped.borrow() && stopped.has_changed().is_ok() {
         while in_flight.try_join_next().is_some() {}
-        if let Err(error) = fanout::fan_out_once(store.as_ref(), FAN_OUT_BATCH).await {
-            tracing::error!(%error, "queueing delivery reports failed");
-        }
-        if let Err(error) = routing::route_once(store.as_ref(), &media_urls, FAN_OUT_BATCH).await {
-            tracing::error!(%error, "routing incoming messages failed");
+        if feeder.holds(&store, &config).await {
+            if let Err(error) = fanout::fan_out_once(store.as_ref(), FAN_OUT_BATCH).await {
+                tracing::error!(%error, "queueing delivery reports failed");
+            }
+            if let Err(error) =
+                routing::route_once(store.as_ref(), &media_urls, FAN_OUT_BATCH).await
+            {
+                tracing::error!(%error, "routing incoming messages failed");
+            }
         }
         let free = slots.available_permits();
         let now = now_millis();
-        let lease = format!(
-            "{}#{}",
-            config.owner,
-            claims.fetch_add(1, Ordering::Relaxed)
-        );
+        let lease = format!("{}#{}", run_prefix, claims.fetch_add(1, Ordering::Relaxed));
         let claimed = if free == 0 {
             Vec::new()
         } else {
@@ -106,6 +120,7 @@ pub async fn run(
         if claimed.is_empty() {
             tokio::select! {
                 () = tokio::time::sleep(config.poll_interval) => {}
+                () = wake.notified() => {}
                 _ = stopped.changed() => {}
             }
             continue;
@@ -137,5 +152,54 @@ pub async fn run(
         }
     }
     while in_flight.join_next().await.is_some() {}
+    if let Some(keeper) = feeder.keeper {
+        keeper.release().await;
+    }
     Ok(())
+}
+
+/// The feeder lease as this instance sees it.
+#[derive(Default)]
+struct Feeder {
+    keeper: Option<LeaseKeeper>,
+    /// When another instance's lease would run out: no try before then.
+    elsewhere_until: Millis,
+}
+
+/// The lease that makes one instance at a time feed the queues.
+const FEEDER_LEASE: &str = "callback-feeder";
+
+impl Feeder {
+    /// Whether this instance feeds the queues now (taking the lease when
+    /// it is free).
+    async fn holds(&mut self, store: &Arc<dyn Store>, config: &CallbackConfig) -> bool {
+        if self.keeper.as_ref().is_some_and(LeaseKeeper::holds) {
+            return true;
+        }
+        if now_millis() < self.elsewhere_until {
+            return false;
+        }
+        self.keeper = None;
+        match LeaseKeeper::take(
+            store.clone(),
+            FEEDER_LEASE,
+            &config.owner,
+            config.feeder_lease,
+        )
+        .await
+        {
+            Ok(Ok(keeper)) => {
+                self.keeper = Some(keeper);
+                true
+            }
+            Ok(Err(elsewhere)) => {
+                self.elsewhere_until = elsewhere.until;
+                false
+            }
+            Err(error) => {
+                tracing::error!(%error, "taking the callback feeder's lease failed");
+                false
+            }
+        }
+    }
 }

@@ -13,9 +13,25 @@
 //!   go through the resend policy ([`policy`]).
 //! - Every outcome is recorded with its status and event in one transaction
 //!   ([`recorder`]), only while the worker still holds the lease.
-//! - A supervisor starts workers when the accept path reports new work and
-//!   when a periodic scan of the outbox finds work (resends due, work left by
-//!   a previous run); idle workers end.
+//! - A supervisor starts workers when the accept path (or, through the
+//!   store's wake-ups, another instance) reports new work and when a
+//!   periodic scan of the outbox finds work (resends due, work left by a
+//!   previous run); idle workers end.
+//!
+//! Several instances share one database. Each business number is worked
+//! off by one instance at a time: its worker holds the number's lease
+//! ([`crate::lease`]) and stops claiming the moment it no longer does; when
+//! an instance dies, its leases run out (`--source-lease`) and another
+//! instance's supervisor takes the number over, while the parts the dead
+//! instance had claimed come back when their own leases run out
+//! (`--dispatch-lease`). Owning the number, rather than sharing a limiter
+//! between instances, keeps the pacing local and exact (Meta's limit is per
+//! number, and one instance paces it evenly with no coordination per
+//! message) at the price of one instance's share of the load per number;
+//! numbers spread over the instances that see their work first. The claims
+//! themselves stay exclusive per part whatever happens (the outbox's own
+//! leases), so even a stalled instance that lost its number can never have
+//! a part submitted twice by design, only in the window of a crash.
 
 pub mod pacing;
 pub mod policy;
@@ -30,7 +46,8 @@ use std::time::Duration;
 use tokio::sync::{Notify, mpsc, watch};
 use tokio::task::JoinHandle;
 
-use crate::store::Store;
+use crate::clock::now_millis;
+use crate::store::{Millis, Store};
 use crate::upstream::meta::CloudApiClient;
 pub use policy::ResendPolicy;
 use recorder::{RecordCommit, Recorder};
@@ -38,10 +55,13 @@ use recorder::{RecordCommit, Recorder};
 /// How the dispatcher behaves.
 #[derive(Debug, Clone)]
 pub struct DispatchConfig {
-    /// This instance's name: every lease it takes is this name and a count.
+    /// This instance's name: it holds numbers' leases under it, and every
+    /// claim's lease is named after it.
     pub owner: String,
     /// How long a claim is held; must exceed the Cloud API timeout.
     pub lease: Duration,
+    /// How long this instance owns a number's outbox between renewals.
+    pub source_lease: Duration,
     /// How often idle workers look for due work (resends) without being told.
     pub poll_interval: Duration,
     /// How often the outbox is scanned for numbers with work.
@@ -76,6 +96,9 @@ impl DispatchHandle {
 struct Signals {
     by_source: Mutex<HashMap<String, Arc<SourceSignal>>>,
     start: mpsc::UnboundedSender<String>,
+    /// Numbers another instance owns, and until when its lease runs
+    /// unless renewed: no worker is started for them before then.
+    elsewhere: Mutex<HashMap<String, Millis>>,
 }
 
 #[derive(Default)]
@@ -93,6 +116,28 @@ impl Signals {
         map.entry(source.to_owned()).or_default().clone()
     }
 
+    fn owned_elsewhere(&self, source: &str, until: Millis) {
+        self.elsewhere
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .insert(source.to_owned(), until);
+    }
+
+    fn is_owned_elsewhere(&self, source: &str) -> bool {
+        let mut elsewhere = self
+            .elsewhere
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        match elsewhere.get(source) {
+            Some(until) if *until > now_millis() => true,
+            Some(_) => {
+                elsewhere.remove(source);
+                false
+            }
+            None => false,
+        }
+    }
+
     fn wake(&self, source: &str) {
         let signal = self.signal(source);
         signal.notify.notify_one();
@@ -106,6 +151,9 @@ impl Signals {
 struct Context {
     /// Claims made so far, for naming each claim's lease.
     claims: AtomicU64,
+    /// The instance's name and a token of this run: claim leases never
+    /// repeat, even when a restarted instance keeps its name.
+    claim_prefix: String,
     store: Arc<dyn Store>,
     client: CloudApiClient,
     config: DispatchConfig,
@@ -117,7 +165,7 @@ impl Context {
     /// A lease name no other claim has: this instance's name and a count.
     fn next_lease(&self) -> String {
         let claim = self.claims.fetch_add(1, Ordering::Relaxed);
-        format!("{}#{claim}", self.config.owner)
+        format!("{}#{claim}", self.claim_prefix)
     }
 }
 
@@ -132,6 +180,7 @@ pub fn start(
     let signals = Arc::new(Signals {
         by_source: Mutex::new(HashMap::new()),
         start: start_sender,
+        elsewhere: Mutex::new(HashMap::new()),
     });
     let (stop, stopped) = watch::channel(false);
     let (recorder, recorder_task) = Recorder::start(RecordCommit {
@@ -139,6 +188,7 @@ pub fn start(
     });
     let context = Arc::new(Context {
         claims: AtomicU64::new(0),
+        claim_prefix: format!("{}/{}", config.owner, crate::auth::random_token(8)),
         store,
         client,
         config,
@@ -198,6 +248,7 @@ fn ensure_worker(
     if workers
         .get(&source)
         .is_some_and(|worker| !worker.is_finished())
+        || context.signals.is_owned_elsewhere(&source)
     {
         return;
     }

@@ -13,6 +13,7 @@ use super::policy::{care_window_closed, expired, outside_care_window, unsendable
 use super::{Context, SourceSignal};
 use crate::clock::now_millis;
 use crate::group_commit::CommitError;
+use crate::lease::LeaseKeeper;
 use crate::store::{ClaimedPart, Outcome, OutcomeChange, Source};
 
 /// A worker with no work for this long ends (the supervisor starts a new
@@ -56,11 +57,15 @@ impl SourceWorker {
     }
 
     pub(super) async fn run(mut self) {
+        let Some(ownership) = self.take_ownership().await else {
+            self.signal.running.store(false, Ordering::Release);
+            return;
+        };
         tracing::debug!(source = %self.source, "worker started");
         let mut pacer: Option<Pacer> = None;
         let mut concurrency = Arc::new(Semaphore::new(1));
         let mut idle_since = Instant::now();
-        while !self.stopping() {
+        while !self.stopping() && ownership.holds() {
             while self.in_flight.try_join_next().is_some() {}
             let source = match self.context.store.source_by_number(&self.source).await {
                 Ok(source) => source,
@@ -121,6 +126,13 @@ impl SourceWorker {
                 .is_some_and(|source| source.care_window_check);
             let mut parts = claimed.into_iter();
             while let Some(part) = parts.next() {
+                if !ownership.holds() {
+                    // Another instance may own the number now: leave it
+                    // the rest.
+                    self.release(std::iter::once(part).chain(parts).collect())
+                        .await;
+                    break;
+                }
                 let target = match &target {
                     Ok(target) => target,
                     Err(reason) => {
@@ -162,8 +174,37 @@ impl SourceWorker {
             }
         }
         while self.in_flight.join_next().await.is_some() {}
+        ownership.release().await;
         self.signal.running.store(false, Ordering::Release);
         tracing::debug!(source = %self.source, "worker ended");
+    }
+
+    /// Takes the number's lease, so that this is the only instance sending
+    /// for it; `None` when another instance has it (the supervisor leaves
+    /// the number alone until that lease would run out) or the store
+    /// failed (the next scan tries again).
+    async fn take_ownership(&self) -> Option<LeaseKeeper> {
+        let taken = LeaseKeeper::take(
+            self.context.store.clone(),
+            &format!("source:{}", self.source),
+            &self.context.config.owner,
+            self.context.config.source_lease,
+        )
+        .await;
+        match taken {
+            Ok(Ok(keeper)) => Some(keeper),
+            Ok(Err(elsewhere)) => {
+                tracing::debug!(source = %self.source, holder = %elsewhere.holder, "the number is owned by another instance");
+                self.context
+                    .signals
+                    .owned_elsewhere(&self.source, elsewhere.until);
+                None
+            }
+            Err(error) => {
+                tracing::error!(%error, source = %self.source, "taking the number's lease failed");
+                None
+            }
+        }
     }
 
     /// Stop was asked for, or nobody can ask any more (the dispatcher's

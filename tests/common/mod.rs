@@ -3,6 +3,7 @@
 //! speak HTTP to it.
 #![allow(dead_code)]
 
+pub mod balancer;
 pub mod gate;
 pub mod process;
 
