@@ -11,6 +11,7 @@ use common::{Backend, TestDatabase};
 fn migrate(database: &str) -> std::process::Output {
     Command::new(env!("CARGO_BIN_EXE_wagate"))
         .args(["migrate", "--database", database])
+        .env("RUST_LIB_BACKTRACE", "0")
         .output()
         .expect("run wagate migrate")
 }

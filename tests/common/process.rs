@@ -17,15 +17,18 @@ pub struct Process {
 impl Process {
     /// Starts `wagate ARGS` and waits for the line `{prefix}http://…`; if
     /// it exits first, fails with what it printed on stderr.
+    #[track_caller]
     pub fn start(args: &[&str], prefix: &str) -> Process {
         let mut child = Command::new(env!("CARGO_BIN_EXE_wagate"))
             .args(args)
             .env("RUST_LOG", "warn")
+            // Errors without anyhow's backtrace (panics keep theirs).
+            .env("RUST_LIB_BACKTRACE", "0")
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
             .expect("start wagate");
-        // Its stderr is passed on, and the last lines kept for the panic.
+        // Its stderr is passed on, and the first lines kept for the panic.
         let stderr = child.stderr.take().expect("stderr");
         let said: Arc<Mutex<Vec<String>>> = Arc::default();
         let keep = Arc::clone(&said);
@@ -35,10 +38,9 @@ impl Process {
             for line in BufReader::new(stderr).lines().map_while(Result::ok) {
                 let _ = writeln!(std::io::stderr(), "{line}");
                 let mut kept = keep.lock().unwrap_or_else(|p| p.into_inner());
-                if kept.len() == 20 {
-                    kept.remove(0);
+                if kept.len() < 40 {
+                    kept.push(line);
                 }
-                kept.push(line);
             }
         });
         let stdout = child.stdout.take().expect("stdout");
@@ -78,6 +80,7 @@ impl Process {
     }
 
     /// `wagate serve` on port 0 on `database` with the test admin token.
+    #[track_caller]
     pub fn serve(database: &TestDatabase, extra: &[&str]) -> Process {
         let database_args = database.serve_args();
         let mut args = vec!["serve", "--listen", "127.0.0.1:0"];
