@@ -2,13 +2,13 @@
 
 mod common;
 
-use common::{ADMIN_TOKEN, spawn_app, spawn_app_with};
+use common::{ADMIN_TOKEN, Backend, spawn_app, spawn_app_with};
 use reqwest::Method;
 use serde_json::json;
 
-#[tokio::test]
-async fn the_admin_api_needs_the_token_and_is_off_without_one() {
-    let app = spawn_app().await;
+on_backends!(the_admin_api_needs_the_token_and_is_off_without_one);
+async fn the_admin_api_needs_the_token_and_is_off_without_one(backend: Backend) {
+    let app = spawn_app(backend).await;
     let url = format!("{}/admin/v1/accounts", app.base);
     let response = app.client.get(&url).send().await.expect("get");
     assert_eq!(response.status(), 401);
@@ -29,7 +29,7 @@ async fn the_admin_api_needs_the_token_and_is_off_without_one() {
         .expect("get");
     assert_eq!(response.status(), 200);
 
-    let app = spawn_app_with(&["--admin-token", ""]).await;
+    let app = spawn_app_with(backend, &["--admin-token", ""]).await;
     let response = app
         .client
         .get(format!("{}/admin/v1/accounts", app.base))
@@ -41,9 +41,9 @@ async fn the_admin_api_needs_the_token_and_is_off_without_one() {
     assert_eq!(response.status(), 403);
 }
 
-#[tokio::test]
-async fn resources_are_created_listed_read_and_deleted() {
-    let app = spawn_app().await;
+on_backends!(resources_are_created_listed_read_and_deleted);
+async fn resources_are_created_listed_read_and_deleted(backend: Backend) {
+    let app = spawn_app(backend).await;
     let owner = json!({"platformId": "p1", "platformPartnerId": "pp1"});
     let (status, account) = app
         .admin_post(
@@ -160,8 +160,8 @@ async fn resources_are_created_listed_read_and_deleted() {
     );
 }
 
-#[tokio::test]
-async fn gates_to_private_addresses_are_refused_unless_allowed() {
+on_backends!(gates_to_private_addresses_are_refused_unless_allowed);
+async fn gates_to_private_addresses_are_refused_unless_allowed(backend: Backend) {
     let owner = json!({"platformId": "p1", "platformPartnerId": "pp1"});
     let with = |url: &str| {
         let mut body = owner.clone();
@@ -169,7 +169,7 @@ async fn gates_to_private_addresses_are_refused_unless_allowed() {
         body
     };
     // Against Meta (not the sandbox), private callback targets are off by default.
-    let app = spawn_app_with(&["--upstream", "meta", "--meta-app-secret", "s"]).await;
+    let app = spawn_app_with(backend, &["--upstream", "meta", "--meta-app-secret", "s"]).await;
     let (status, _) = app.admin_post("/accounts", owner.clone()).await;
     assert_eq!(status, 201);
     for url in [
@@ -192,14 +192,17 @@ async fn gates_to_private_addresses_are_refused_unless_allowed() {
         .await;
     assert_eq!(status, 201, "{answer}");
 
-    let allowed = spawn_app_with(&[
-        "--upstream",
-        "meta",
-        "--meta-app-secret",
-        "s",
-        "--callback-allow-private",
-        "true",
-    ])
+    let allowed = spawn_app_with(
+        backend,
+        &[
+            "--upstream",
+            "meta",
+            "--meta-app-secret",
+            "s",
+            "--callback-allow-private",
+            "true",
+        ],
+    )
     .await;
     let (status, _) = allowed.admin_post("/accounts", owner.clone()).await;
     assert_eq!(status, 201);

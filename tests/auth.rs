@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{Tenant, TestApp, request, spawn_app, text};
+use common::{Backend, Tenant, TestApp, request, spawn_app, text};
 use serde_json::{Value, json};
 
 /// Sends `body` as `tenant` and checks the status, the result code and that
@@ -23,9 +23,9 @@ async fn assert_refused(
     assert!(description.contains(names), "{names} not in {answer}");
 }
 
-#[tokio::test]
-async fn wrong_password_unknown_user_and_missing_credentials_are_401() {
-    let app = spawn_app().await;
+on_backends!(wrong_password_unknown_user_and_missing_credentials_are_401);
+async fn wrong_password_unknown_user_and_missing_credentials_are_401(backend: Backend) {
+    let app = spawn_app(backend).await;
     let tenant = app.tenant("acme", "+46700000001").await;
     let body = request(&tenant, &["+46701234567"], text("hi")).to_string();
 
@@ -61,9 +61,9 @@ async fn wrong_password_unknown_user_and_missing_credentials_are_401() {
     assert_eq!(status, 401);
 }
 
-#[tokio::test]
-async fn another_tenants_platform_ids_source_and_gates_are_refused() {
-    let app = spawn_app().await;
+on_backends!(another_tenants_platform_ids_source_and_gates_are_refused);
+async fn another_tenants_platform_ids_source_and_gates_are_refused(backend: Backend) {
+    let app = spawn_app(backend).await;
     let acme = app.tenant("acme", "+46700000001").await;
     let globex = app.tenant("globex", "+46700000002").await;
 
@@ -102,9 +102,9 @@ async fn another_tenants_platform_ids_source_and_gates_are_refused() {
     }
 }
 
-#[tokio::test]
-async fn a_message_is_visible_to_its_own_tenant_only() {
-    let app = spawn_app().await;
+on_backends!(a_message_is_visible_to_its_own_tenant_only);
+async fn a_message_is_visible_to_its_own_tenant_only(backend: Backend) {
+    let app = spawn_app(backend).await;
     let acme = app.tenant("acme", "+46700000001").await;
     let globex = app.tenant("globex", "+46700000002").await;
     let (status, answer) = app

@@ -5,6 +5,7 @@
 mod common;
 
 use clap::Parser;
+use common::Backend;
 use wagate::bench::{self, BenchArgs};
 
 #[derive(Parser)]
@@ -61,9 +62,12 @@ async fn a_foreign_gateway_needs_the_admin_token() {
     assert!(format!("{error:#}").contains("--admin-token"), "{error:#}");
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn repeated_runs_against_a_running_gateway_do_not_collide() {
-    let app = common::spawn_app().await;
+on_backends!(
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    repeated_runs_against_a_running_gateway_do_not_collide
+);
+async fn repeated_runs_against_a_running_gateway_do_not_collide(backend: Backend) {
+    let app = common::spawn_app(backend).await;
     for _ in 0..2 {
         let report = bench::run(args(&[
             "--url",

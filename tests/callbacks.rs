@@ -5,7 +5,7 @@
 mod common;
 
 use common::gate::Gate;
-use common::{Tenant, TestApp, hello_world, request, spawn_app_with};
+use common::{Backend, Tenant, TestApp, hello_world, request, spawn_app_with};
 use serde_json::{Value, json};
 
 const FAST: &[&str] = &[
@@ -45,9 +45,9 @@ fn codes(reports: &[common::gate::Callback]) -> Vec<u64> {
         .collect()
 }
 
-#[tokio::test]
-async fn every_status_reaches_the_gate_in_order_in_the_link_format() {
-    let app = spawn_app_with(FAST).await;
+on_backends!(every_status_reaches_the_gate_in_order_in_the_link_format);
+async fn every_status_reaches_the_gate_in_order_in_the_link_format(backend: Backend) {
+    let app = spawn_app_with(backend, FAST).await;
     let tenant = app.tenant("dlr", "+46700000700").await;
     let gate = Gate::start().await;
     add_gate(&app, &tenant, "dlr-sink", &gate.url, json!({})).await;
@@ -122,11 +122,11 @@ async fn every_status_reaches_the_gate_in_order_in_the_link_format() {
     assert!(reports[1].body["customParameters"]["metaErrorDetails"].is_string());
 }
 
-#[tokio::test]
-async fn a_gate_that_refuses_for_a_while_gets_every_report_afterwards_in_order() {
+on_backends!(a_gate_that_refuses_for_a_while_gets_every_report_afterwards_in_order);
+async fn a_gate_that_refuses_for_a_while_gets_every_report_afterwards_in_order(backend: Backend) {
     let mut args = FAST.to_vec();
     args.extend(["--callback-timeout", "300ms"]);
-    let app = spawn_app_with(&args).await;
+    let app = spawn_app_with(backend, &args).await;
     let tenant = app.tenant("flaky", "+46700000701").await;
     let gate = Gate::start().await;
     add_gate(&app, &tenant, "flaky-sink", &gate.url, json!({})).await;
@@ -199,9 +199,9 @@ async fn a_gate_that_refuses_for_a_while_gets_every_report_afterwards_in_order()
     assert_eq!(status, 404);
 }
 
-#[tokio::test]
-async fn a_gate_with_a_secret_gets_signed_callbacks() {
-    let app = spawn_app_with(FAST).await;
+on_backends!(a_gate_with_a_secret_gets_signed_callbacks);
+async fn a_gate_with_a_secret_gets_signed_callbacks(backend: Backend) {
+    let app = spawn_app_with(backend, FAST).await;
     let tenant = app.tenant("signed", "+46700000702").await;
     let gate = Gate::start().await;
     add_gate(
@@ -234,9 +234,9 @@ async fn a_gate_with_a_secret_gets_signed_callbacks() {
     }
 }
 
-#[tokio::test]
-async fn a_request_that_can_send_nothing_gets_one_request_report() {
-    let app = spawn_app_with(FAST).await;
+on_backends!(a_request_that_can_send_nothing_gets_one_request_report);
+async fn a_request_that_can_send_nothing_gets_one_request_report(backend: Backend) {
+    let app = spawn_app_with(backend, FAST).await;
     let tenant = app.tenant("nothing", "+46700000703").await;
     let gate = Gate::start().await;
     add_gate(&app, &tenant, "nothing-sink", &gate.url, json!({})).await;
@@ -299,9 +299,9 @@ async fn a_request_that_can_send_nothing_gets_one_request_report() {
     assert_eq!(gate.accepted().len(), 1);
 }
 
-#[tokio::test]
-async fn a_gate_id_reused_by_another_tenant_never_gets_the_first_tenants_reports() {
-    let app = spawn_app_with(FAST).await;
+on_backends!(a_gate_id_reused_by_another_tenant_never_gets_the_first_tenants_reports);
+async fn a_gate_id_reused_by_another_tenant_never_gets_the_first_tenants_reports(backend: Backend) {
+    let app = spawn_app_with(backend, FAST).await;
     let first = app.tenant("first", "+46700000705").await;
     let second = app.tenant("second", "+46700000706").await;
     let first_gate = Gate::start().await;

@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{Tenant, TestApp, request, spawn_app_with, text};
+use common::{Backend, Tenant, TestApp, request, spawn_app_with, text};
 use serde_json::json;
 
 async fn send_text(app: &TestApp, tenant: &Tenant, destination: &str) -> String {
@@ -26,9 +26,11 @@ async fn sends_to(app: &TestApp, destination: &str) -> usize {
         .count()
 }
 
-#[tokio::test]
-async fn a_text_outside_the_window_fails_before_meta_and_goes_through_after_the_user_writes() {
-    let app = spawn_app_with(&["--sandbox-status-delay", "1ms"]).await;
+on_backends!(a_text_outside_the_window_fails_before_meta_and_goes_through_after_the_user_writes);
+async fn a_text_outside_the_window_fails_before_meta_and_goes_through_after_the_user_writes(
+    backend: Backend,
+) {
+    let app = spawn_app_with(backend, &["--sandbox-status-delay", "1ms"]).await;
     let tenant = app.tenant("window", "+46700000600").await;
     let user = "+46701230001";
 
@@ -75,9 +77,9 @@ async fn a_text_outside_the_window_fails_before_meta_and_goes_through_after_the_
     assert_eq!(sends_to(&app, user).await, 1);
 }
 
-#[tokio::test]
-async fn with_the_check_off_the_cloud_api_decides() {
-    let app = spawn_app_with(&["--sandbox-status-delay", "1ms"]).await;
+on_backends!(with_the_check_off_the_cloud_api_decides);
+async fn with_the_check_off_the_cloud_api_decides(backend: Backend) {
+    let app = spawn_app_with(backend, &["--sandbox-status-delay", "1ms"]).await;
     let tenant = app
         .tenant_with(
             "unchecked",
@@ -103,9 +105,9 @@ async fn with_the_check_off_the_cloud_api_decides() {
     assert_eq!(sends_to(&app, user).await, 1);
 }
 
-#[tokio::test]
-async fn the_window_is_per_business_number_and_follows_the_contact_book() {
-    let app = spawn_app_with(&["--sandbox-status-delay", "1ms"]).await;
+on_backends!(the_window_is_per_business_number_and_follows_the_contact_book);
+async fn the_window_is_per_business_number_and_follows_the_contact_book(backend: Backend) {
+    let app = spawn_app_with(backend, &["--sandbox-status-delay", "1ms"]).await;
     let tenant = app.tenant("book", "+46700000602").await;
     let (status, answer) = app
         .admin_post(

@@ -9,14 +9,14 @@ use std::collections::HashMap;
 use std::time::Duration;
 
 use common::process::Process;
-use common::{Gateway, poll, read, request, template};
+use common::{Backend, Gateway, TestDatabase, poll, read, request, template};
 use serde_json::{Value, json};
 
 const REQUESTS: usize = 4;
 const PER_REQUEST: usize = 20;
 const THROUGHPUT: usize = 20;
 
-fn gateway(database: &str, sim: &str) -> Process {
+fn gateway(database: &TestDatabase, sim: &str) -> Process {
     Process::serve(
         database,
         &[
@@ -61,10 +61,9 @@ async fn sends_received(sim: &Gateway) -> u64 {
         .unwrap_or(0)
 }
 
-#[tokio::test]
-async fn a_gateway_killed_while_submitting_resumes_and_sends_everything() {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let database = format!("sqlite://{}", dir.path().join("wagate.db").display());
+on_backends!(a_gateway_killed_while_submitting_resumes_and_sends_everything);
+async fn a_gateway_killed_while_submitting_resumes_and_sends_everything(backend: Backend) {
+    let database = TestDatabase::create(backend).await;
     let sim_process = Process::start(
         &["sim", "--listen", "127.0.0.1:0", "--status-delay", "1ms"],
         "wagate sim listening on ",
@@ -165,10 +164,9 @@ async fn a_gateway_killed_while_submitting_resumes_and_sends_everything() {
     }
 }
 
-#[tokio::test]
-async fn callbacks_pending_at_a_sigkill_are_delivered_after_the_restart() {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let database = format!("sqlite://{}", dir.path().join("wagate.db").display());
+on_backends!(callbacks_pending_at_a_sigkill_are_delivered_after_the_restart);
+async fn callbacks_pending_at_a_sigkill_are_delivered_after_the_restart(backend: Backend) {
+    let database = TestDatabase::create(backend).await;
     let args = [
         "--sandbox-status-delay",
         "1ms",

@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{Tenant, TestApp, hello_world, request, spawn_app_with, template};
+use common::{Backend, Tenant, TestApp, hello_world, request, spawn_app_with, template};
 use serde_json::{Value, json};
 
 const FAST: &[&str] = &["--resend-interval", "20ms", "--sandbox-status-delay", "1ms"];
@@ -62,9 +62,9 @@ fn history(part: &Value) -> Vec<(u64, String)> {
         .collect()
 }
 
-#[tokio::test]
-async fn each_sandbox_number_ends_in_its_state_with_its_history() {
-    let app = spawn_app_with(FAST).await;
+on_backends!(each_sandbox_number_ends_in_its_state_with_its_history);
+async fn each_sandbox_number_ends_in_its_state_with_its_history(backend: Backend) {
+    let app = spawn_app_with(backend, FAST).await;
     let tenant = app.tenant("numbers", "+46700000100").await;
     let steps = |entries: &[(u64, &str)]| -> Vec<(u64, String)> {
         entries
@@ -158,11 +158,11 @@ async fn each_sandbox_number_ends_in_its_state_with_its_history() {
     assert_eq!(failed["details"]["metaErrorCode"], "131026", "{failed}");
 }
 
-#[tokio::test]
-async fn resends_stop_at_the_maximum_and_fail_with_a_meta_error() {
+on_backends!(resends_stop_at_the_maximum_and_fail_with_a_meta_error);
+async fn resends_stop_at_the_maximum_and_fail_with_a_meta_error(backend: Backend) {
     let mut args = FAST.to_vec();
     args.extend(["--resend-max", "1"]);
-    let app = spawn_app_with(&args).await;
+    let app = spawn_app_with(backend, &args).await;
     let tenant = app.tenant("maxed", "+46700000101").await;
     // 9901 is refused twice with 131000; one resend is not enough.
     let id = send_one(&app, &tenant, "+46700009901", hello_world()).await;
@@ -176,9 +176,11 @@ async fn resends_stop_at_the_maximum_and_fail_with_a_meta_error() {
     assert_eq!(received_for(&app, "+46700009901").await.len(), 2);
 }
 
-#[tokio::test]
-async fn one_destinations_messages_reach_meta_in_index_order_despite_a_transient_error() {
-    let app = spawn_app_with(FAST).await;
+on_backends!(one_destinations_messages_reach_meta_in_index_order_despite_a_transient_error);
+async fn one_destinations_messages_reach_meta_in_index_order_despite_a_transient_error(
+    backend: Backend,
+) {
+    let app = spawn_app_with(backend, FAST).await;
     let tenant = app.tenant("ordered", "+46700000102").await;
     // 9902 refuses every new body once with 130429, so each index is resent.
     let messages = json!([template("first"), template("second"), template("third")]);
@@ -209,9 +211,9 @@ async fn one_destinations_messages_reach_meta_in_index_order_despite_a_transient
     assert_eq!(names, expected);
 }
 
-#[tokio::test]
-async fn high_priority_work_overtakes_earlier_low_priority_work() {
-    let app = spawn_app_with(FAST).await;
+on_backends!(high_priority_work_overtakes_earlier_low_priority_work);
+async fn high_priority_work_overtakes_earlier_low_priority_work(backend: Backend) {
+    let app = spawn_app_with(backend, FAST).await;
     let tenant = app
         .tenant_with("priority", "+46700000103", json!({"throughput": 2}))
         .await;
@@ -259,9 +261,9 @@ async fn high_priority_work_overtakes_earlier_low_priority_work() {
     assert_eq!(last_low, order.len() - 1, "{order:?}");
 }
 
-#[tokio::test]
-async fn work_whose_validity_passes_while_queued_is_never_sent() {
-    let app = spawn_app_with(FAST).await;
+on_backends!(work_whose_validity_passes_while_queued_is_never_sent);
+async fn work_whose_validity_passes_while_queued_is_never_sent(backend: Backend) {
+    let app = spawn_app_with(backend, FAST).await;
     let tenant = app
         .tenant_with("expiry", "+46700000104", json!({"throughput": 1}))
         .await;

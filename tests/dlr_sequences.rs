@@ -5,19 +5,22 @@
 mod common;
 
 use common::gate::Gate;
-use common::{hello_world, request, spawn_app_with};
+use common::{Backend, hello_world, request, spawn_app_with};
 use serde_json::{Value, json};
 
-#[tokio::test]
-async fn each_sandbox_number_yields_its_reports() {
-    let app = spawn_app_with(&[
-        "--sandbox-status-delay",
-        "1ms",
-        "--resend-interval",
-        "20ms",
-        "--dispatch-poll",
-        "20ms",
-    ])
+on_backends!(each_sandbox_number_yields_its_reports);
+async fn each_sandbox_number_yields_its_reports(backend: Backend) {
+    let app = spawn_app_with(
+        backend,
+        &[
+            "--sandbox-status-delay",
+            "1ms",
+            "--resend-interval",
+            "20ms",
+            "--dispatch-poll",
+            "20ms",
+        ],
+    )
     .await;
     let tenant = app.tenant("seq", "+46700000900").await;
     let gate = Gate::start().await;

@@ -1,15 +1,16 @@
 //! A `200 queued` survives the process being killed: the real binary is
 //! started, sent a request, killed with SIGKILL right after the answer, and
-//! started again on the same database.
+//! started again on the same database (on each backend).
 
 mod common;
 
 use common::process::Process;
+use common::{Backend, TestDatabase};
 use serde_json::{Value, json};
 
 /// The gateway submits to a Cloud API that is not there (and resends only
 /// after an hour), so what was accepted stays queued across the restart.
-fn start(database: &str) -> Process {
+fn start(database: &TestDatabase) -> Process {
     Process::serve(
         database,
         &[
@@ -29,10 +30,9 @@ fn start(database: &str) -> Process {
     )
 }
 
-#[tokio::test]
-async fn a_queued_message_survives_sigkill() {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let database = format!("sqlite://{}", dir.path().join("wagate.db").display());
+on_backends!(a_queued_message_survives_sigkill);
+async fn a_queued_message_survives_sigkill(backend: Backend) {
+    let database = TestDatabase::create(backend).await;
 
     let mut gateway = start(&database);
     // No care-window check: the text stays queued for the absent Cloud API.

@@ -7,7 +7,7 @@
 
 mod common;
 
-use common::{Tenant, TestApp, request, spawn_app, text};
+use common::{Backend, Tenant, TestApp, request, spawn_app, text};
 use serde_json::{Value, json};
 
 const TO: &str = "+46701234567";
@@ -1782,9 +1782,9 @@ fn cases(tenant: &Tenant) -> Vec<Case> {
     ]
 }
 
-#[tokio::test]
-async fn every_invalid_request_is_refused_with_the_field_path_and_the_rule() {
-    let app = spawn_app().await;
+on_backends!(every_invalid_request_is_refused_with_the_field_path_and_the_rule);
+async fn every_invalid_request_is_refused_with_the_field_path_and_the_rule(backend: Backend) {
+    let app = spawn_app(backend).await;
     let tenant = app.tenant("acme", "+46700000001").await;
     let cases = cases(&tenant);
     let total = cases.len();
@@ -1802,11 +1802,11 @@ async fn every_invalid_request_is_refused_with_the_field_path_and_the_rule() {
     );
 }
 
+on_backends!(every_base_message_is_accepted);
 /// Every base the cases break is itself valid, so each case fails for the
 /// one thing it changes.
-#[tokio::test]
-async fn every_base_message_is_accepted() {
-    let app = spawn_app().await;
+async fn every_base_message_is_accepted(backend: Backend) {
+    let app = spawn_app(backend).await;
     let tenant = app.tenant("acme", "+46700000001").await;
     let mut failures = Vec::new();
     for (name, message) in valid_messages() {
@@ -1822,11 +1822,11 @@ async fn every_base_message_is_accepted() {
     );
 }
 
+on_backends!(requests_exactly_at_every_limit_are_accepted);
 /// A request exactly at every limit is accepted (the invalid cases sit one
 /// past it).
-#[tokio::test]
-async fn requests_exactly_at_every_limit_are_accepted() {
-    let app = spawn_app().await;
+async fn requests_exactly_at_every_limit_are_accepted(backend: Backend) {
+    let app = spawn_app(backend).await;
     let tenant = app.tenant("acme", "+46700000001").await;
     let t = &tenant;
     let m = |message: Value| one(t, message);
@@ -2025,9 +2025,9 @@ async fn requests_exactly_at_every_limit_are_accepted() {
     );
 }
 
-#[tokio::test]
-async fn accept_language_fills_translated_description_and_keeps_the_path() {
-    let app = spawn_app().await;
+on_backends!(accept_language_fills_translated_description_and_keeps_the_path);
+async fn accept_language_fills_translated_description_and_keeps_the_path(backend: Backend) {
+    let app = spawn_app(backend).await;
     let tenant = app.tenant("acme", "+46700000001").await;
     let body = one(&tenant, text_message(json!(chars(4097)))).to_string();
 
@@ -2063,11 +2063,11 @@ async fn accept_language_fills_translated_description_and_keeps_the_path() {
     assert_eq!(answer["translatedDescription"], Value::Null, "{answer}");
 }
 
+on_backends!(a_schema_violation_wins_over_a_semantic_one);
 /// Several violations at once: a schema violation is reported before a
 /// semantic one, whatever their order in the request.
-#[tokio::test]
-async fn a_schema_violation_wins_over_a_semantic_one() {
-    let app = spawn_app().await;
+async fn a_schema_violation_wins_over_a_semantic_one(backend: Backend) {
+    let app = spawn_app(backend).await;
     let tenant = app.tenant("acme", "+46700000001").await;
     let body = request(&tenant, &[TO, TO], text(&chars(4097)));
     let (status, answer) = app.send(&tenant, &body).await;

@@ -4,7 +4,7 @@
 mod common;
 
 use common::gate::Gate;
-use common::{TestApp, hello_world, request, spawn_app_with};
+use common::{Backend, TestApp, hello_world, request, spawn_app_with};
 use serde_json::{Value, json};
 use wagate::signature;
 
@@ -48,9 +48,9 @@ fn history_codes(status: &Value) -> Vec<u64> {
         .unwrap_or_default()
 }
 
-#[tokio::test]
-async fn the_handshake_echoes_the_challenge_only_for_the_verify_token() {
-    let app = spawn_app_with(&["--meta-verify-token", "the-verify-token"]).await;
+on_backends!(the_handshake_echoes_the_challenge_only_for_the_verify_token);
+async fn the_handshake_echoes_the_challenge_only_for_the_verify_token(backend: Backend) {
+    let app = spawn_app_with(backend, &["--meta-verify-token", "the-verify-token"]).await;
     let handshake = |mode: &str, token: &str| {
         app.client
             .get(format!(
@@ -74,10 +74,14 @@ async fn the_handshake_echoes_the_challenge_only_for_the_verify_token() {
     }
 }
 
-#[tokio::test]
-async fn only_signed_webhooks_are_stored_and_repeats_change_nothing() {
+on_backends!(only_signed_webhooks_are_stored_and_repeats_change_nothing);
+async fn only_signed_webhooks_are_stored_and_repeats_change_nothing(backend: Backend) {
     // The simulator's own statuses come an hour later: only ours count here.
-    let app = spawn_app_with(&["--meta-app-secret", SECRET, "--sandbox-status-delay", "1h"]).await;
+    let app = spawn_app_with(
+        backend,
+        &["--meta-app-secret", SECRET, "--sandbox-status-delay", "1h"],
+    )
+    .await;
     let tenant = app.tenant("hooks", "+46700000500").await;
     let gate = Gate::start().await;
     let (status, answer) = app
@@ -156,9 +160,9 @@ async fn only_signed_webhooks_are_stored_and_repeats_change_nothing() {
     assert_eq!(gate.accepted().len(), 3);
 }
 
-#[tokio::test]
-async fn what_wagate_does_not_use_is_acknowledged() {
-    let app = spawn_app_with(&["--meta-app-secret", SECRET]).await;
+on_backends!(what_wagate_does_not_use_is_acknowledged);
+async fn what_wagate_does_not_use_is_acknowledged(backend: Backend) {
+    let app = spawn_app_with(backend, &["--meta-app-secret", SECRET]).await;
     let other_field =
         json!({"object": "whatsapp_business_account", "entry": [{"id": "waba", "changes": [
             {"field": "account_update", "value": {"event": "VERIFIED_ACCOUNT"}}

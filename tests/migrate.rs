@@ -6,28 +6,40 @@ mod common;
 use std::process::Command;
 
 use common::process::Process;
+use common::{Backend, TestDatabase};
 
-#[test]
-fn migrate_creates_the_schema_and_exits() {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let database = format!("sqlite://{}", dir.path().join("migrated.db").display());
+fn migrate(database: &str) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_wagate"))
+        .args(["migrate", "--database", database])
+        .env("RUST_LIB_BACKTRACE", "0")
+        .output()
+        .expect("run wagate migrate")
+}
+
+on_backends!(migrate_creates_the_schema_and_exits);
+async fn migrate_creates_the_schema_and_exits(backend: Backend) {
+    let database = TestDatabase::create(backend).await;
     for _ in 0..2 {
-        let output = Command::new(env!("CARGO_BIN_EXE_wagate"))
-            .args(["migrate", "--database", &database])
-            .output()
-            .expect("run wagate migrate");
-        assert!(output.status.success(), "{output:?}");
+        let output = migrate(database.url());
+        assert!(
+            output.status.success(),
+            "{}: {}",
+            output.status,
+            String::from_utf8_lossy(&output.stderr)
+        );
         let stdout = String::from_utf8_lossy(&output.stdout);
         assert!(stdout.contains("is up to date"), "{stdout}");
     }
-    assert!(dir.path().join("migrated.db").exists());
+    if let Some(dir) = database.dir() {
+        assert!(dir.join("wagate.db").exists());
+    }
     // The migrated database serves (and the second run changed nothing).
     let _gateway = Process::serve(&database, &[]);
+}
 
-    let refused = Command::new(env!("CARGO_BIN_EXE_wagate"))
-        .args(["migrate", "--database", "mysql://nowhere/db"])
-        .output()
-        .expect("run wagate migrate");
+#[test]
+fn migrate_refuses_an_unknown_database_url() {
+    let refused = migrate("mysql://nowhere/db");
     assert!(!refused.status.success());
     assert!(String::from_utf8_lossy(&refused.stderr).contains("expected sqlite://PATH"));
 }

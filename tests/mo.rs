@@ -5,7 +5,7 @@
 mod common;
 
 use common::gate::{Callback, Gate};
-use common::{Tenant, TestApp, spawn_app_with};
+use common::{Backend, Tenant, TestApp, spawn_app_with};
 use serde_json::{Value, json};
 
 const FAST: &[&str] = &[
@@ -90,9 +90,9 @@ async fn mo(gate: &Gate, wamid: &str) -> Callback {
     .await
 }
 
-#[tokio::test]
-async fn every_content_type_reaches_the_default_route_and_keywords_their_own() {
-    let app = spawn_app_with(FAST).await;
+on_backends!(every_content_type_reaches_the_default_route_and_keywords_their_own);
+async fn every_content_type_reaches_the_default_route_and_keywords_their_own(backend: Backend) {
+    let app = spawn_app_with(backend, FAST).await;
     let (tenant, default_gate, keyword_gate) = routed_tenant(&app).await;
     let user = "+46701112222";
 
@@ -169,9 +169,9 @@ async fn every_content_type_reaches_the_default_route_and_keywords_their_own() {
     }
 }
 
-#[tokio::test]
-async fn media_reach_the_gate_as_an_expiring_signed_wagate_url() {
-    let app = spawn_app_with(FAST).await;
+on_backends!(media_reach_the_gate_as_an_expiring_signed_wagate_url);
+async fn media_reach_the_gate_as_an_expiring_signed_wagate_url(backend: Backend) {
+    let app = spawn_app_with(backend, FAST).await;
     let (tenant, default_gate, _) = routed_tenant(&app).await;
     let image = json!({"type": "image", "image": {"id": "media-1", "mime_type": "image/jpeg",
                                                   "sha256": "x", "caption": "look"}});
@@ -223,9 +223,9 @@ async fn media_reach_the_gate_as_an_expiring_signed_wagate_url() {
     }
 }
 
-#[tokio::test]
-async fn a_bsuid_only_sender_and_one_senders_order() {
-    let app = spawn_app_with(FAST).await;
+on_backends!(a_bsuid_only_sender_and_one_senders_order);
+async fn a_bsuid_only_sender_and_one_senders_order(backend: Backend) {
+    let app = spawn_app_with(backend, FAST).await;
     let (tenant, default_gate, _) = routed_tenant(&app).await;
     let bsuid = "SE.99998888777766665555";
     let wamid = inbound(

@@ -2,8 +2,11 @@
 //! exclusive and expire, claims follow priority and index order, outcomes
 //! need the lease and land with their status and event in one go.
 
+mod common;
+
 use std::sync::Arc;
 
+use common::{Backend, TestDatabase};
 use wagate::store::{
     self, Account, ContactIds, InboundReport, NewMessage, NewPart, NewRequest, NewStatus, Outcome,
     OutcomeChange, PlatformFields, Source, SourceLevel, StatusReport, Store, WebhookBatch,
@@ -12,10 +15,11 @@ use wagate_domain::{MessageState, Priority};
 
 const SOURCE: &str = "+46700000400";
 
-async fn open() -> (Arc<dyn Store>, tempfile::TempDir) {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let url = format!("sqlite://{}", dir.path().join("outbox.db").display());
-    let store = store::open(&url, store::PoolSettings::default())
+/// A store on a fresh database of `backend`, with the account `acc`; the
+/// database lives as long as the [`TestDatabase`].
+async fn open(backend: Backend) -> (Arc<dyn Store>, TestDatabase) {
+    let database = TestDatabase::create(backend).await;
+    let store = store::open(database.url(), database.pool_settings())
         .await
         .expect("open");
     store
@@ -28,7 +32,7 @@ async fn open() -> (Arc<dyn Store>, tempfile::TempDir) {
         })
         .await
         .expect("account");
-    (store, dir)
+    (store, database)
 }
 
 fn request(id: &str, priority: Priority, created_at: i64, parts: u32) -> NewRequest {
@@ -109,9 +113,9 @@ fn keys(parts: &[wagate::store::ClaimedPart]) -> Vec<(String, u32)> {
         .collect()
 }
 
-#[tokio::test]
-async fn a_lease_is_exclusive_until_it_expires() {
-    let (store, _dir) = open().await;
+on_backends!(a_lease_is_exclusive_until_it_expires);
+async fn a_lease_is_exclusive_until_it_expires(backend: Backend) {
+    let (store, _database) = open(backend).await;
     accept_m1(store.as_ref(), 1).await;
     let first = claim(store.as_ref(), "a", 2_000, 12_000).await;
     assert_eq!(keys(&first), [("m1".to_owned(), 0)]);
@@ -164,9 +168,9 @@ async fn a_lease_is_exclusive_until_it_expires() {
     );
 }
 
-#[tokio::test]
-async fn claims_keep_index_order_and_resends_wait_their_turn() {
-    let (store, _dir) = open().await;
+on_backends!(claims_keep_index_order_and_resends_wait_their_turn);
+async fn claims_keep_index_order_and_resends_wait_their_turn(backend: Backend) {
+    let (store, _database) = open(backend).await;
     accept_m1(store.as_ref(), 3).await;
     let claimed = claim(store.as_ref(), "a", 2_000, 60_000).await;
     assert_eq!(
@@ -213,9 +217,9 @@ async fn claims_keep_index_order_and_resends_wait_their_turn() {
     );
 }
 
-#[tokio::test]
-async fn claims_serve_high_first_within_the_lead_and_low_after_it() {
-    let (store, _dir) = open().await;
+on_backends!(claims_serve_high_first_within_the_lead_and_low_after_it);
+async fn claims_serve_high_first_within_the_lead_and_low_after_it(backend: Backend) {
+    let (store, _database) = open(backend).await;
     store
         .accept(&[
             request("low-old", Priority::Low, 0, 1),
@@ -252,9 +256,9 @@ fn report(wamid: &str, status: &str, at: i64, state: MessageState, code: u32) ->
     }
 }
 
-#[tokio::test]
-async fn a_status_that_comes_before_its_submission_is_recorded_waits_for_it() {
-    let (store, _dir) = open().await;
+on_backends!(a_status_that_comes_before_its_submission_is_recorded_waits_for_it);
+async fn a_status_that_comes_before_its_submission_is_recorded_waits_for_it(backend: Backend) {
+    let (store, _database) = open(backend).await;
     insert_source(store.as_ref()).await;
     accept_m1(store.as_ref(), 1).await;
     let claimed = claim(store.as_ref(), "a", 2_000, 60_000).await;
@@ -352,9 +356,9 @@ async fn a_status_that_comes_before_its_submission_is_recorded_waits_for_it() {
     assert_eq!(store.events_after(0, 100).await.expect("events").len(), 3);
 }
 
-#[tokio::test]
-async fn webhooks_that_name_a_phone_and_a_bsuid_fill_the_tenants_contact_book() {
-    let (store, _dir) = open().await;
+on_backends!(webhooks_that_name_a_phone_and_a_bsuid_fill_the_tenants_contact_book);
+async fn webhooks_that_name_a_phone_and_a_bsuid_fill_the_tenants_contact_book(backend: Backend) {
+    let (store, _database) = open(backend).await;
     insert_source(store.as_ref()).await;
     let inbound = InboundReport {
         wamid: "wamid.in".into(),
@@ -433,9 +437,9 @@ async fn insert_source(store: &dyn Store) {
         .expect("source");
 }
 
-#[tokio::test]
-async fn a_claim_finds_the_care_window_under_any_id_of_the_user() {
-    let (store, _dir) = open().await;
+on_backends!(a_claim_finds_the_care_window_under_any_id_of_the_user);
+async fn a_claim_finds_the_care_window_under_any_id_of_the_user(backend: Backend) {
+    let (store, _database) = open(backend).await;
     insert_source(store.as_ref()).await;
     // A status names the user's phone and BSUID (the contact book learns
     // the pair); the user then writes by phone only.
@@ -481,9 +485,9 @@ async fn a_claim_finds_the_care_window_under_any_id_of_the_user() {
     assert_eq!(window("m-stranger"), Some(None));
 }
 
-#[tokio::test]
-async fn old_status_reports_are_forgotten_and_the_history_stays() {
-    let (store, _dir) = open().await;
+on_backends!(old_status_reports_are_forgotten_and_the_history_stays);
+async fn old_status_reports_are_forgotten_and_the_history_stays(backend: Backend) {
+    let (store, _database) = open(backend).await;
     insert_source(store.as_ref()).await;
     let waiting = WebhookBatch {
         statuses: vec![report(

@@ -3,12 +3,12 @@
 
 mod common;
 
-use common::{request, spawn_app, text};
+use common::{Backend, request, spawn_app, text};
 use serde_json::{Value, json};
 
-#[tokio::test]
-async fn a_request_is_queued_with_one_id_per_destination_in_order() {
-    let app = spawn_app().await;
+on_backends!(a_request_is_queued_with_one_id_per_destination_in_order);
+async fn a_request_is_queued_with_one_id_per_destination_in_order(backend: Backend) {
+    let app = spawn_app(backend).await;
     let tenant = app.tenant("acme", "+46700000001").await;
     let mut body = request(
         &tenant,
@@ -89,9 +89,9 @@ async fn a_request_is_queued_with_one_id_per_destination_in_order() {
     }
 }
 
-#[tokio::test]
-async fn validity_defaults_to_48_hours_and_absolute_wins_over_relative() {
-    let app = spawn_app().await;
+on_backends!(validity_defaults_to_48_hours_and_absolute_wins_over_relative);
+async fn validity_defaults_to_48_hours_and_absolute_wins_over_relative(backend: Backend) {
+    let app = spawn_app(backend).await;
     let tenant = app.tenant("acme", "+46700000001").await;
     let validity = |message: &Value| {
         let parse = |field: &str| {
@@ -123,9 +123,9 @@ async fn validity_defaults_to_48_hours_and_absolute_wins_over_relative() {
     assert_eq!(message["expiresAt"], "2098-12-31T23:00:00Z");
 }
 
-#[tokio::test]
-async fn every_message_example_of_the_spec_is_accepted_and_stored_as_rendered() {
-    let app = spawn_app().await;
+on_backends!(every_message_example_of_the_spec_is_accepted_and_stored_as_rendered);
+async fn every_message_example_of_the_spec_is_accepted_and_stored_as_rendered(backend: Backend) {
+    let app = spawn_app(backend).await;
     let tenant = app.tenant("acme", "+46700000001").await;
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("crates/wagate-domain/tests/examples");
@@ -170,9 +170,9 @@ async fn every_message_example_of_the_spec_is_accepted_and_stored_as_rendered() 
     }
 }
 
-#[tokio::test]
-async fn the_demo_tenant_is_created_on_an_empty_sandbox_database_only() {
-    let app = spawn_app().await;
+on_backends!(the_demo_tenant_is_created_on_an_empty_sandbox_database_only);
+async fn the_demo_tenant_is_created_on_an_empty_sandbox_database_only(backend: Backend) {
+    let app = spawn_app(backend).await;
     let (status, accounts) = app.admin(reqwest::Method::GET, "/accounts", None).await;
     assert_eq!(status, 200);
     let demo: Vec<&Value> = accounts

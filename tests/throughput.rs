@@ -4,14 +4,14 @@
 
 mod common;
 
-use common::{hello_world, request, spawn_app_with};
+use common::{Backend, hello_world, request, spawn_app_with};
 
 const LIMIT: usize = 10;
 const MESSAGES: usize = 35;
 
-#[tokio::test]
-async fn the_simulator_never_sees_more_than_the_limit_in_any_second() {
-    let app = spawn_app_with(&["--sandbox-status-delay", "1ms"]).await;
+on_backends!(the_simulator_never_sees_more_than_the_limit_in_any_second);
+async fn the_simulator_never_sees_more_than_the_limit_in_any_second(backend: Backend) {
+    let app = spawn_app_with(backend, &["--sandbox-status-delay", "1ms"]).await;
     let tenant = app
         .tenant_with(
             "throttled",

@@ -1,9 +1,11 @@
-//! The test harness: a real wagate on a port-0 listener with its own SQLite
-//! database, tenants provisioned through the admin API, and helpers that
-//! speak HTTP to it.
+//! The test harness: a real wagate on a port-0 listener with a fresh
+//! database of the backend under test (see [`db`] and `on_backends!`),
+//! tenants provisioned through the admin API, and helpers that speak HTTP to
+//! it.
 #![allow(dead_code)]
 
 pub mod balancer;
+pub mod db;
 pub mod gate;
 pub mod process;
 
@@ -14,6 +16,8 @@ use serde_json::{Value, json};
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 use wagate::cli::Cli;
+
+pub use db::{Backend, TestDatabase};
 
 pub const ADMIN_TOKEN: &str = "test-admin-token";
 
@@ -39,7 +43,8 @@ pub struct TestApp {
     gateway: Gateway,
     shutdown: Option<oneshot::Sender<()>>,
     task: Option<JoinHandle<anyhow::Result<()>>>,
-    _dir: tempfile::TempDir,
+    /// Dropped after the server was told to stop.
+    database: TestDatabase,
 }
 
 /// A tenant: account, user, source number and one gate.
@@ -53,22 +58,22 @@ pub struct Tenant {
     pub gate_id: String,
 }
 
-/// Starts a gateway on 127.0.0.1:0 with a fresh database.
-pub async fn spawn_app() -> TestApp {
-    spawn_app_with(&[]).await
+/// Starts a gateway on 127.0.0.1:0 with a fresh database on `backend`.
+pub async fn spawn_app(backend: Backend) -> TestApp {
+    spawn_app_with(backend, &[]).await
 }
 
-pub async fn spawn_app_with(extra_args: &[&str]) -> TestApp {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let database = format!("sqlite://{}", dir.path().join("wagate.db").display());
-    let mut args = vec![
-        "wagate",
-        "serve",
-        "--listen",
-        "127.0.0.1:0",
-        "--database",
-        &database,
-    ];
+/// [`spawn_app`] with more `serve` arguments.
+pub async fn spawn_app_with(backend: Backend, extra_args: &[&str]) -> TestApp {
+    spawn_app_on(TestDatabase::create(backend).await, extra_args).await
+}
+
+/// A gateway on 127.0.0.1:0 using `database` (which it keeps, and drops
+/// with itself).
+pub async fn spawn_app_on(database: TestDatabase, extra_args: &[&str]) -> TestApp {
+    let database_args = database.serve_args();
+    let mut args = vec!["wagate", "serve", "--listen", "127.0.0.1:0"];
+    args.extend(database_args.iter().map(String::as_str));
     if !extra_args.contains(&"--admin-token") {
         args.extend_from_slice(&["--admin-token", ADMIN_TOKEN]);
     }
@@ -86,11 +91,11 @@ pub async fn spawn_app_with(extra_args: &[&str]) -> TestApp {
     let task = tokio::spawn(wagate::server::run(serve, listener, async move {
         let _ = stop.await;
     }));
-    let app = TestApp {
+    let mut app = TestApp {
         gateway: Gateway::at(&base),
         shutdown: Some(shutdown),
         task: Some(task),
-        _dir: dir,
+        database,
     };
     app.wait_healthy().await;
     app
@@ -142,14 +147,34 @@ impl std::ops::Deref for TestApp {
 }
 
 impl TestApp {
-    async fn wait_healthy(&self) {
+    /// Waits for `/healthz`; a server that ends before (it could not open
+    /// its database, say) fails the test at once with its error.
+    async fn wait_healthy(&mut self) {
         let url = format!("{}/healthz", self.base);
-        let client = self.client.clone();
-        eventually(Duration::from_secs(30), "healthz", || {
-            let request = client.get(&url).send();
-            async move { request.await.is_ok_and(|r| r.status().is_success()) }
-        })
-        .await;
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            if let Some(task) = self.task.take_if(|task| task.is_finished()) {
+                match task.await {
+                    Ok(Ok(())) => panic!("the gateway stopped before it was healthy"),
+                    Ok(Err(error)) => panic!("the gateway did not start: {error:#}"),
+                    Err(error) => panic!("the gateway did not start: {error}"),
+                }
+            }
+            let last = match self.client.get(&url).send().await {
+                Ok(answer) if answer.status().is_success() => return,
+                Ok(answer) => answer.status().to_string(),
+                Err(error) => error.to_string(),
+            };
+            if Instant::now() >= deadline {
+                panic!("timed out waiting for healthz; last: {last}");
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
+    /// The database this gateway runs on.
+    pub fn database(&self) -> &TestDatabase {
+        &self.database
     }
 
     /// Stops the server gracefully and waits for it.

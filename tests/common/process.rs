@@ -1,10 +1,12 @@
 //! The real `wagate` binary as a child process (for SIGKILL tests): started
 //! with arguments, its address read from the line it prints on stdout.
 
-use std::io::{BufRead, BufReader};
+use std::io::{BufRead, BufReader, Write};
 use std::process::{Child, Command, Stdio};
-use std::sync::mpsc;
+use std::sync::{Arc, Mutex, mpsc};
 use std::time::{Duration, Instant};
+
+use super::db::TestDatabase;
 
 pub struct Process {
     pub child: Child,
@@ -13,15 +15,34 @@ pub struct Process {
 }
 
 impl Process {
-    /// Starts `wagate ARGS` and waits for the line `{prefix}http://…`.
+    /// Starts `wagate ARGS` and waits for the line `{prefix}http://…`; if
+    /// it exits first, fails with what it printed on stderr.
+    #[track_caller]
     pub fn start(args: &[&str], prefix: &str) -> Process {
         let mut child = Command::new(env!("CARGO_BIN_EXE_wagate"))
             .args(args)
             .env("RUST_LOG", "warn")
+            // Errors without anyhow's backtrace (panics keep theirs).
+            .env("RUST_LIB_BACKTRACE", "0")
             .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
+            .stderr(Stdio::piped())
             .spawn()
             .expect("start wagate");
+        // Its stderr is passed on, and the first lines kept for the panic.
+        let stderr = child.stderr.take().expect("stderr");
+        let said: Arc<Mutex<Vec<String>>> = Arc::default();
+        let keep = Arc::clone(&said);
+        let (stderr_open, stderr_closed) = mpsc::channel::<()>();
+        std::thread::spawn(move || {
+            let _open = stderr_open;
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                let _ = writeln!(std::io::stderr(), "{line}");
+                let mut kept = keep.lock().unwrap_or_else(|p| p.into_inner());
+                if kept.len() < 40 {
+                    kept.push(line);
+                }
+            }
+        });
         let stdout = child.stdout.take().expect("stdout");
         let (lines, received) = mpsc::channel();
         std::thread::spawn(move || {
@@ -38,9 +59,19 @@ impl Process {
         let deadline = Instant::now() + Duration::from_secs(60);
         loop {
             let left = deadline.saturating_duration_since(Instant::now());
-            let line = received
-                .recv_timeout(left)
-                .expect("wagate printed its address in time");
+            let line = match received.recv_timeout(left) {
+                Ok(line) => line,
+                Err(mpsc::RecvTimeoutError::Timeout) => {
+                    panic!("wagate {args:?} printed no address in time")
+                }
+                Err(mpsc::RecvTimeoutError::Disconnected) => {
+                    let status = process.child.wait();
+                    // Until the reader has read its stderr to the end.
+                    let _ = stderr_closed.recv_timeout(Duration::from_secs(5));
+                    let said = said.lock().unwrap_or_else(|p| p.into_inner()).join("\n");
+                    panic!("wagate {args:?} exited before it listened ({status:?}):\n{said}")
+                }
+            };
             if let Some(address) = line.strip_prefix(prefix) {
                 process.base = address.trim().to_owned();
                 return process;
@@ -48,17 +79,13 @@ impl Process {
         }
     }
 
-    /// `wagate serve` on port 0 with the test admin token.
-    pub fn serve(database: &str, extra: &[&str]) -> Process {
-        let mut args = vec![
-            "serve",
-            "--listen",
-            "127.0.0.1:0",
-            "--database",
-            database,
-            "--admin-token",
-            super::ADMIN_TOKEN,
-        ];
+    /// `wagate serve` on port 0 on `database` with the test admin token.
+    #[track_caller]
+    pub fn serve(database: &TestDatabase, extra: &[&str]) -> Process {
+        let database_args = database.serve_args();
+        let mut args = vec!["serve", "--listen", "127.0.0.1:0"];
+        args.extend(database_args.iter().map(String::as_str));
+        args.extend_from_slice(&["--admin-token", super::ADMIN_TOKEN]);
         args.extend_from_slice(extra);
         Self::start(&args, "wagate listening on ")
     }

@@ -1,0 +1,329 @@
+//! The databases tests run on: a fresh one per test, on SQLite always and on
+//! PostgreSQL when `WAGATE_TEST_POSTGRES_URL` names a server.
+//!
+//! SQLite: a file in a temporary directory, removed with it. PostgreSQL:
+//! `CREATE DATABASE wagate_test_<unix seconds>_<random>` through the server
+//! URL (its database name replaced), dropped `WITH (FORCE)` when the
+//! [`TestDatabase`] is dropped, on a thread of its own with a deadline, so a
+//! test never hangs on it. Databases that a killed test run left behind are
+//! swept once per test binary when they are older than [`SWEEP_AFTER`].
+
+use std::sync::mpsc;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use sqlx::postgres::PgConnection;
+use sqlx::{AssertSqlSafe, Connection};
+use tokio::sync::OnceCell;
+
+/// The variable naming the PostgreSQL server the PostgreSQL variants use,
+/// e.g. `postgres://postgres@127.0.0.1:5432/postgres`.
+pub const POSTGRES_URL_VAR: &str = "WAGATE_TEST_POSTGRES_URL";
+
+/// The prefix of every database the harness creates.
+const PREFIX: &str = "wagate_test_";
+
+/// Leftover test databases older than this are dropped.
+const SWEEP_AFTER: Duration = Duration::from_secs(6 * 3600);
+
+/// How long creating or dropping a database may take.
+const DEADLINE: Duration = Duration::from_secs(30);
+
+/// Connections per gateway on PostgreSQL: tests run in parallel and the
+/// server allows about a hundred.
+pub const POSTGRES_MAX_CONNECTIONS: u32 = 8;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Backend {
+    pub fn name(self) -> &'static str {
+        match self {
+            Backend::Sqlite => "sqlite",
+            Backend::Postgres => "postgres",
+        }
+    }
+
+    /// Why this backend cannot run here, if it cannot.
+    pub fn unavailable(self) -> Option<String> {
+        match self {
+            Backend::Sqlite => None,
+            Backend::Postgres if postgres_server_url().is_none() => Some(format!(
+                "{POSTGRES_URL_VAR} is not set (a PostgreSQL server URL, e.g. \
+                 postgres://postgres@127.0.0.1:5432/postgres)"
+            )),
+            Backend::Postgres => None,
+        }
+    }
+}
+
+/// The PostgreSQL server URL of the environment, if set and not empty.
+pub fn postgres_server_url() -> Option<String> {
+    std::env::var(POSTGRES_URL_VAR)
+        .ok()
+        .filter(|url| !url.trim().is_empty())
+}
+
+/// A fresh database for one test, removed when dropped.
+pub struct TestDatabase {
+    backend: Backend,
+    url: String,
+    /// SQLite: the directory holding the file.
+    dir: Option<tempfile::TempDir>,
+    /// PostgreSQL: the server URL and the database's name.
+    postgres: Option<(String, String)>,
+}
+
+impl TestDatabase {
+    /// Creates an empty database on `backend`. Panics when the backend is
+    /// unavailable (see [`Backend::unavailable`]) or creating it fails.
+    pub async fn create(backend: Backend) -> TestDatabase {
+        match backend {
+            Backend::Sqlite => {
+                let dir = tempfile::tempdir().expect("temp dir");
+                let url = format!("sqlite://{}", dir.path().join("wagate.db").display());
+                TestDatabase {
+                    backend,
+                    url,
+                    dir: Some(dir),
+                    postgres: None,
+                }
+            }
+            Backend::Postgres => {
+                let server = postgres_server_url()
+                    .unwrap_or_else(|| panic!("{}", backend.unavailable().unwrap_or_default()));
+                sweep_once(&server).await;
+                let name = new_name();
+                let url = with_database(&server, &name);
+                tokio::time::timeout(DEADLINE, async {
+                    let mut admin = PgConnection::connect(&server).await?;
+                    sqlx::raw_sql(AssertSqlSafe(format!("CREATE DATABASE \"{name}\"")))
+                        .execute(&mut admin)
+                        .await?;
+                    admin.close().await
+                })
+                .await
+                .unwrap_or_else(|_| panic!("creating {name} took over {DEADLINE:?}"))
+                .unwrap_or_else(|error| panic!("creating {name} on {server}: {error}"));
+                TestDatabase {
+                    backend,
+                    url,
+                    dir: None,
+                    postgres: Some((server, name)),
+                }
+            }
+        }
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// The URL to give `--database` or `store::open`.
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    /// SQLite: the directory the database file is in.
+    pub fn dir(&self) -> Option<&std::path::Path> {
+        self.dir.as_ref().map(|dir| dir.path())
+    }
+
+    /// The pool settings for `store::open` on this backend.
+    pub fn pool_settings(&self) -> wagate::store::PoolSettings {
+        match self.backend {
+            Backend::Sqlite => wagate::store::PoolSettings::default(),
+            Backend::Postgres => wagate::store::PoolSettings {
+                max_connections: POSTGRES_MAX_CONNECTIONS,
+                min_connections: 1,
+            },
+        }
+    }
+
+    /// The `serve` arguments naming this database (and, on PostgreSQL,
+    /// bounding the gateway's connections).
+    pub fn serve_args(&self) -> Vec<String> {
+        let mut args = vec!["--database".to_owned(), self.url.clone()];
+        if self.backend == Backend::Postgres {
+            args.extend([
+                "--db-max-connections".to_owned(),
+                POSTGRES_MAX_CONNECTIONS.to_string(),
+            ]);
+        }
+        args
+    }
+}
+
+impl Drop for TestDatabase {
+    fn drop(&mut self) {
+        let Some((server, name)) = self.postgres.take() else {
+            return;
+        };
+        // Drop is sync and may run inside the test's runtime: the drop runs
+        // on a thread with its own runtime, and this waits for it a bounded
+        // time only.
+        let (done, finished) = mpsc::channel();
+        let dropping = name.clone();
+        let spawned = std::thread::Builder::new()
+            .name(format!("drop {name}"))
+            .spawn(move || {
+                let _ = done.send(drop_database(&server, &dropping));
+            });
+        if let Err(error) = spawned {
+            eprintln!("test database {name} not dropped: no thread: {error}");
+            return;
+        }
+        match finished.recv_timeout(DEADLINE + Duration::from_secs(5)) {
+            Ok(Ok(())) => {}
+            Ok(Err(error)) => eprintln!("test database {name} not dropped: {error}"),
+            Err(_) => eprintln!("test database {name} not dropped in time"),
+        }
+    }
+}
+
+/// `DROP DATABASE … WITH (FORCE)` on a runtime of its own.
+fn drop_database(server: &str, name: &str) -> Result<(), String> {
+    if !safe(name) {
+        return Err(format!("{name:?} is not a test database's name"));
+    }
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|error| error.to_string())?;
+    runtime.block_on(async {
+        tokio::time::timeout(DEADLINE, async {
+            let mut admin = PgConnection::connect(server).await?;
+            sqlx::raw_sql(AssertSqlSafe(format!(
+                "DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"
+            )))
+            .execute(&mut admin)
+            .await?;
+            admin.close().await
+        })
+        .await
+        .map_err(|_| format!("over {DEADLINE:?}"))?
+        .map_err(|error| error.to_string())
+    })
+}
+
+/// Whether `name` is one the harness makes (and so safe to quote in SQL).
+fn safe(name: &str) -> bool {
+    name.starts_with(PREFIX)
+        && name
+            .bytes()
+            .all(|byte| byte.is_ascii_lowercase() || byte.is_ascii_digit() || byte == b'_')
+}
+
+/// `wagate_test_<unix seconds>_<16 hex digits>`.
+fn new_name() -> String {
+    format!("{PREFIX}{}_{:016x}", unix_seconds(), rand::random::<u64>())
+}
+
+fn unix_seconds() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|since| since.as_secs())
+        .unwrap_or_default()
+}
+
+/// `server` with its database name replaced by `name`.
+fn with_database(server: &str, name: &str) -> String {
+    let mut url = url::Url::parse(server)
+        .unwrap_or_else(|error| panic!("{POSTGRES_URL_VAR}={server}: {error}"));
+    url.set_path(&format!("/{name}"));
+    url.to_string()
+}
+
+/// Drops, once per test binary, the test databases that runs killed before
+/// their drop left behind (the creation time is in the name).
+async fn sweep_once(server: &str) {
+    static SWEPT: OnceCell<()> = OnceCell::const_new();
+    SWEPT
+        .get_or_init(|| async {
+            if let Err(error) = sweep(server).await {
+                eprintln!("sweeping old test databases: {error}");
+            }
+        })
+        .await;
+}
+
+async fn sweep(server: &str) -> Result<(), String> {
+    let names: Vec<String> = tokio::time::timeout(DEADLINE, async {
+        let mut admin = PgConnection::connect(server).await?;
+        let names = sqlx::query_scalar::<_, String>(
+            "SELECT datname FROM pg_database WHERE datname LIKE 'wagate\\_test\\_%'",
+        )
+        .fetch_all(&mut admin)
+        .await?;
+        admin.close().await?;
+        Ok::<_, sqlx::Error>(names)
+    })
+    .await
+    .map_err(|_| format!("listing took over {DEADLINE:?}"))?
+    .map_err(|error| error.to_string())?;
+    let cutoff = unix_seconds().saturating_sub(SWEEP_AFTER.as_secs());
+    for name in names {
+        let created = name
+            .strip_prefix(PREFIX)
+            .and_then(|rest| rest.split('_').next())
+            .and_then(|seconds| seconds.parse::<u64>().ok());
+        if safe(&name) && created.is_some_and(|created| created < cutoff) {
+            let server = server.to_owned();
+            let dropped = tokio::task::spawn_blocking(move || drop_database(&server, &name))
+                .await
+                .map_err(|error| error.to_string())?;
+            dropped?;
+        }
+    }
+    Ok(())
+}
+
+/// Says on the real stderr (past the test harness's capture, so it shows in
+/// every run) that `test`'s PostgreSQL variant is skipped, and why.
+pub fn skipped(test: &str, why: &str) {
+    use std::io::Write;
+    let _ = writeln!(std::io::stderr(), "skipped {test}::postgres: {why}");
+}
+
+/// Runs a test on SQLite and on PostgreSQL: `on_backends!(name);` beside
+/// `async fn name(backend: Backend) { … }` makes the module `name` with the
+/// tests `name::sqlite` and `name::postgres`, each calling `name` with its
+/// backend. They are `#[tokio::test]`s; other attributes replace that one
+/// (`on_backends!(#[tokio::test(flavor = "multi_thread")] name);`). The
+/// PostgreSQL variant says on stderr that it is skipped, and passes, when
+/// `WAGATE_TEST_POSTGRES_URL` is not set. The test itself stays an ordinary
+/// fn, which rustfmt formats.
+///
+/// ```ignore
+/// on_backends!(a_message_is_stored);
+/// async fn a_message_is_stored(backend: Backend) {
+///     let app = spawn_app(backend).await;
+///     …
+/// }
+/// ```
+#[macro_export]
+macro_rules! on_backends {
+    ($name:ident) => {
+        $crate::on_backends!(#[tokio::test] $name);
+    };
+    ($(#[$attribute:meta])+ $name:ident) => {
+        mod $name {
+            $(#[$attribute])+
+            async fn sqlite() {
+                super::$name($crate::common::db::Backend::Sqlite).await
+            }
+
+            $(#[$attribute])+
+            async fn postgres() {
+                let backend = $crate::common::db::Backend::Postgres;
+                if let Some(why) = backend.unavailable() {
+                    $crate::common::db::skipped(stringify!($name), &why);
+                    return;
+                }
+                super::$name(backend).await
+            }
+        }
+    };
+}
