@@ -4,8 +4,8 @@
 //! would). A request a gateway took but did not answer (it died) fails
 //! with 502, as it would behind a real balancer.
 
-use std::sync::{Arc, RwLock};
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, RwLock};
 
 use axum::Router;
 use axum::body::Bytes;
@@ -68,7 +68,16 @@ async fn forward(State(backends): State<Backends>, request: Request) -> Response
     let first = backends.next.fetch_add(1, Ordering::Relaxed);
     for turn in 0..bases.len() {
         let base = &bases[(first + turn) % bases.len()];
-        match send(&backends.client, base, &parts.method, &parts.uri, &parts.headers, &body).await {
+        match send(
+            &backends.client,
+            base,
+            &parts.method,
+            &parts.uri,
+            &parts.headers,
+            &body,
+        )
+        .await
+        {
             Ok(response) => return response,
             // Not reachable: the next one.
             Err(error) if error.is_connect() => continue,
@@ -95,7 +104,10 @@ async fn send(
     }
     let answer = outgoing.body(body.clone()).send().await?;
     let status = answer.status();
-    let content_type = answer.headers().get(axum::http::header::CONTENT_TYPE).cloned();
+    let content_type = answer
+        .headers()
+        .get(axum::http::header::CONTENT_TYPE)
+        .cloned();
     let bytes = answer.bytes().await?;
     let mut response = (status, bytes).into_response();
     if let Some(content_type) = content_type {

@@ -262,7 +262,11 @@ async fn insert_deliveries(
     sqlx::query(
         "INSERT INTO deliveries (origin, gate_id, account_id, ordering, payload, state, next_attempt_at, created_at)
          SELECT value ->> 'origin', value ->> 'gate', value ->> 'account', value ->> 'ordering', value ->> 'payload',
-                'PENDING', $2, $2
+                -- A gate deleted since the reader looked it up gets nothing.
+                CASE WHEN EXISTS (SELECT 1 FROM gates g
+                                  WHERE g.id = value ->> 'gate' AND g.account_id = value ->> 'account')
+                     THEN 'PENDING' ELSE 'GAVE_UP' END,
+                $2, $2
          FROM json_each($1) WHERE true ORDER BY key
          ON CONFLICT (origin, gate_id) DO NOTHING",
     )
