@@ -8,8 +8,9 @@ use std::sync::Arc;
 
 use common::{Backend, TestDatabase};
 use wagate::store::{
-    self, Account, ContactIds, InboundReport, NewMessage, NewPart, NewRequest, NewStatus, Outcome,
-    OutcomeChange, PlatformFields, Source, SourceLevel, StatusReport, Store, WebhookBatch,
+    self, Account, ContactIds, InboundReport, LeaseHolder, NewMessage, NewPart, NewRequest,
+    NewStatus, Outcome, OutcomeChange, PlatformFields, Source, SourceLevel, StatusReport, Store,
+    WebhookBatch,
 };
 use wagate_domain::{MessageState, Priority};
 
@@ -541,4 +542,139 @@ async fn old_status_reports_are_forgotten_and_the_history_stays(backend: Backend
         .map(|s| s.result_code)
         .collect();
     assert_eq!(codes, [112002, 112006]);
+}
+
+on_backends!(named_leases_have_one_holder_until_they_run_out_or_are_given_up);
+async fn named_leases_have_one_holder_until_they_run_out_or_are_given_up(backend: Backend) {
+    let (store, _database) = open(backend).await;
+    let name = "source:+46700000500";
+    assert_eq!(
+        store
+            .take_lease(name, "node-a", 1_000, 3_000)
+            .await
+            .expect("take"),
+        LeaseHolder::Caller
+    );
+    // Held: nobody else gets it, whatever they ask for.
+    assert_eq!(
+        store
+            .take_lease(name, "node-b", 2_000, 9_000)
+            .await
+            .expect("take"),
+        LeaseHolder::Other {
+            holder: "node-a".into(),
+            until: 3_000
+        }
+    );
+    // Its holder renews it.
+    assert_eq!(
+        store
+            .take_lease(name, "node-a", 2_500, 5_000)
+            .await
+            .expect("renew"),
+        LeaseHolder::Caller
+    );
+    assert_eq!(
+        store
+            .take_lease(name, "node-b", 4_999, 9_000)
+            .await
+            .expect("take"),
+        LeaseHolder::Other {
+            holder: "node-a".into(),
+            until: 5_000
+        }
+    );
+    // Run out: anybody's.
+    assert_eq!(
+        store
+            .take_lease(name, "node-b", 5_000, 8_000)
+            .await
+            .expect("take over"),
+        LeaseHolder::Caller
+    );
+    // The old holder's renewal fails, and it cannot give up what it lost.
+    assert_eq!(
+        store
+            .take_lease(name, "node-a", 5_100, 8_100)
+            .await
+            .expect("renew"),
+        LeaseHolder::Other {
+            holder: "node-b".into(),
+            until: 8_000
+        }
+    );
+    store.drop_lease(name, "node-a").await.expect("drop");
+    assert!(matches!(
+        store
+            .take_lease(name, "node-c", 6_000, 9_000)
+            .await
+            .expect("take"),
+        LeaseHolder::Other { .. }
+    ));
+    // Given up by its holder: free at once.
+    store.drop_lease(name, "node-b").await.expect("drop");
+    assert_eq!(
+        store
+            .take_lease(name, "node-c", 6_000, 9_000)
+            .await
+            .expect("take"),
+        LeaseHolder::Caller
+    );
+    // Leases are independent of each other.
+    assert_eq!(
+        store
+            .take_lease("callback-feeder", "node-a", 6_000, 9_000)
+            .await
+            .expect("take"),
+        LeaseHolder::Caller
+    );
+}
+
+on_backends!(
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    concurrent_claims_never_hand_out_a_part_twice
+);
+async fn concurrent_claims_never_hand_out_a_part_twice(backend: Backend) {
+    const MESSAGES: usize = 120;
+    let (store, _database) = open(backend).await;
+    let batch: Vec<NewRequest> = (0..MESSAGES)
+        .map(|n| request(&format!("c{n:03}"), Priority::Normal, 1_000 + n as i64, 1))
+        .collect();
+    store.accept(&batch).await.expect("accept");
+    // Eight claimers at once, as eight instances would, until nothing is
+    // left; every part is claimed by exactly one of them.
+    let claimers: Vec<_> = (0..8)
+        .map(|claimer| {
+            let store = store.clone();
+            tokio::spawn(async move {
+                let mut claimed = Vec::new();
+                for round in 0.. {
+                    let parts = store
+                        .claim(
+                            SOURCE,
+                            &format!("claimer{claimer}#{round}"),
+                            10_000,
+                            70_000,
+                            7,
+                        )
+                        .await
+                        .expect("claim");
+                    if parts.is_empty() {
+                        break;
+                    }
+                    claimed.extend(keys(&parts));
+                }
+                claimed
+            })
+        })
+        .collect();
+    let mut all = Vec::new();
+    for claimer in claimers {
+        all.extend(claimer.await.expect("claimer"));
+    }
+    let total = all.len();
+    all.sort();
+    all.dedup();
+    assert_eq!(total, MESSAGES, "each part claimed once");
+    assert_eq!(all.len(), MESSAGES, "no part claimed twice");
 }
