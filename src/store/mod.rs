@@ -10,7 +10,11 @@
 //! what lets the accept path group many requests per commit (see
 //! [`crate::accept`]).
 
+mod batch;
+mod common;
+mod lease_sql;
 pub mod models;
+mod rows;
 pub mod sqlite;
 
 use async_trait::async_trait;
