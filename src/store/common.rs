@@ -22,7 +22,7 @@ macro_rules! sql_store_common {
             use $crate::store::{
                 Account, AttemptRecord, Contact, DeliveryRecord, EventRecord, Gate, LeaseHolder,
                 LeaseStore, MessageRecord, Millis, PartRecord, Route, Source, StatusRecord,
-                StoreError, StoreResult, TenantKind, User, lease_sql,
+                StoreError, StoreResult, TenantKind, TenantStore, User, lease_sql,
             };
 
             type Query<'q> = sqlx::query::Query<'q, $db, <$db as sqlx::Database>::Arguments>;
@@ -40,7 +40,10 @@ macro_rules! sql_store_common {
                     row.as_ref().map(T::from_row).transpose()
                 }
 
-                async fn fetch_all<T: FromStoreRow>(&self, sql: &'static str) -> StoreResult<Vec<T>> {
+                async fn fetch_all<T: FromStoreRow>(
+                    &self,
+                    sql: &'static str,
+                ) -> StoreResult<Vec<T>> {
                     let rows = sqlx::query(sql).fetch_all(&self.reader).await?;
                     rows.iter().map(T::from_row).collect()
                 }
@@ -53,7 +56,7 @@ macro_rules! sql_store_common {
                         .map_err(|error| map_write_error(error, what))
                 }
 
-                /// [`MessageStore::message`](crate::store::MessageStore::message).
+                /// `MessageStore::message`.
                 async fn common_message(
                     &self,
                     account_id: &str,
@@ -100,7 +103,7 @@ macro_rules! sql_store_common {
                     Ok(Some(record))
                 }
 
-                /// [`OutboxStore::release`](crate::store::OutboxStore::release).
+                /// `OutboxStore::release`.
                 async fn common_release(
                     &self,
                     lease: &str,
@@ -122,14 +125,14 @@ macro_rules! sql_store_common {
                     Ok(())
                 }
 
-                /// [`OutboxStore::outbox_sources`](crate::store::OutboxStore::outbox_sources).
+                /// `OutboxStore::outbox_sources`.
                 async fn common_outbox_sources(&self) -> StoreResult<Vec<String>> {
                     Ok(sqlx::query_scalar("SELECT DISTINCT source FROM outbox")
                         .fetch_all(&self.reader)
                         .await?)
                 }
 
-                /// [`OutboxStore::events_after`](crate::store::OutboxStore::events_after).
+                /// `OutboxStore::events_after`.
                 async fn common_events_after(
                     &self,
                     after_id: i64,
@@ -148,7 +151,7 @@ macro_rules! sql_store_common {
                     rows.iter().map(EventRecord::from_row).collect()
                 }
 
-                /// [`WebhookStore::contact`](crate::store::WebhookStore::contact).
+                /// `WebhookStore::contact`.
                 async fn common_contact(
                     &self,
                     account_id: &str,
@@ -163,8 +166,11 @@ macro_rules! sql_store_common {
                     row.as_ref().map(Contact::from_row).transpose()
                 }
 
-                /// [`WebhookStore::forget_old_statuses`](crate::store::WebhookStore::forget_old_statuses).
-                async fn common_forget_old_statuses(&self, received_before: Millis) -> StoreResult<u64> {
+                /// `WebhookStore::forget_old_statuses`.
+                async fn common_forget_old_statuses(
+                    &self,
+                    received_before: Millis,
+                ) -> StoreResult<u64> {
                     let result = sqlx::query("DELETE FROM meta_statuses WHERE received_at < $1")
                         .bind(received_before)
                         .execute(&self.writer)
@@ -172,7 +178,7 @@ macro_rules! sql_store_common {
                     Ok(result.rows_affected())
                 }
 
-                /// [`CallbackStore::cursor`](crate::store::CallbackStore::cursor).
+                /// `CallbackStore::cursor`.
                 async fn common_cursor(&self, name: &str) -> StoreResult<i64> {
                     let position: Option<i64> =
                         sqlx::query_scalar("SELECT position FROM cursors WHERE name = $1")
@@ -182,17 +188,47 @@ macro_rules! sql_store_common {
                     Ok(position.unwrap_or(0))
                 }
 
-                /// [`CallbackStore::message_deliveries`](crate::store::CallbackStore::message_deliveries).
+                /// Moves the event cursor `cursor` from `from` to `to` in
+                /// the caller's transaction; `false` when it is no longer
+                /// at `from`. The `UPDATE` locks the cursor's row, so a
+                /// concurrent mover waits for this transaction and then
+                /// finds the cursor moved.
+                async fn move_cursor(
+                    connection: &mut <$db as sqlx::Database>::Connection,
+                    cursor: &str,
+                    from: i64,
+                    to: i64,
+                ) -> StoreResult<bool> {
+                    sqlx::query(
+                        "INSERT INTO cursors (name, position) VALUES ($1, 0) ON CONFLICT DO NOTHING",
+                    )
+                    .bind(cursor)
+                    .execute(&mut *connection)
+                    .await?;
+                    let moved = sqlx::query(
+                        "UPDATE cursors SET position = $3 WHERE name = $1 AND position = $2",
+                    )
+                    .bind(cursor)
+                    .bind(from)
+                    .bind(to)
+                    .execute(&mut *connection)
+                    .await?
+                    .rows_affected();
+                    Ok(moved == 1)
+                }
+
+                /// `CallbackStore::message_deliveries`.
                 async fn common_message_deliveries(
                     &self,
                     message_id: &str,
                 ) -> StoreResult<Vec<DeliveryRecord>> {
-                    let query = sqlx::query("SELECT * FROM deliveries WHERE ordering = $1 ORDER BY id")
-                        .bind(message_id);
+                    let query =
+                        sqlx::query("SELECT * FROM deliveries WHERE ordering = $1 ORDER BY id")
+                            .bind(message_id);
                     self.deliveries_with_attempts(query).await
                 }
 
-                /// [`CallbackStore::gate_deliveries`](crate::store::CallbackStore::gate_deliveries).
+                /// `CallbackStore::gate_deliveries`.
                 async fn common_gate_deliveries(
                     &self,
                     gate_id: &str,
@@ -232,7 +268,7 @@ macro_rules! sql_store_common {
                     Ok(deliveries)
                 }
 
-                /// [`CallbackStore::redeliver`](crate::store::CallbackStore::redeliver).
+                /// `CallbackStore::redeliver`.
                 async fn common_redeliver(
                     &self,
                     gate_id: &str,
@@ -258,7 +294,7 @@ macro_rules! sql_store_common {
                     Ok(result.rows_affected() == 1)
                 }
 
-                /// [`CallbackStore::record_attempt`](crate::store::CallbackStore::record_attempt).
+                /// `CallbackStore::record_attempt`.
                 async fn common_record_attempt(
                     &self,
                     attempt: &$crate::store::DeliveryAttempt,
@@ -324,10 +360,11 @@ macro_rules! sql_store_common {
                     let result = if taken.is_some() {
                         LeaseHolder::Caller
                     } else {
-                        let (holder, until): (String, Millis) = sqlx::query_as(lease_sql::LEASE_HOLDER)
-                            .bind(name)
-                            .fetch_one(&mut *tx)
-                            .await?;
+                        let (holder, until): (String, Millis) =
+                            sqlx::query_as(lease_sql::LEASE_HOLDER)
+                                .bind(name)
+                                .fetch_one(&mut *tx)
+                                .await?;
                         LeaseHolder::Other { holder, until }
                     };
                     tx.commit().await?;
@@ -344,242 +381,245 @@ macro_rules! sql_store_common {
                 }
             }
 
-        #[async_trait]
-        impl $crate::store::TenantStore for $store {
-            async fn insert_account(&self, account: &Account) -> StoreResult<()> {
-                let query = sqlx::query(
-                    "INSERT INTO accounts (id, platform_id, platform_partner_id, name, created_at)
-                     VALUES ($1, $2, $3, $4, $5)",
-                )
-                .bind(&account.id)
-                .bind(&account.platform_id)
-                .bind(&account.platform_partner_id)
-                .bind(&account.name)
-                .bind(account.created_at);
-                self.execute_insert("account with this platformId and platformPartnerId", query)
-                    .await
-            }
-
-            async fn account(&self, id: &str) -> StoreResult<Option<Account>> {
-                self.fetch_optional("SELECT * FROM accounts WHERE id = $1", id)
-                    .await
-            }
-
-            async fn account_by_platform(
-                &self,
-                platform_id: &str,
-                platform_partner_id: &str,
-            ) -> StoreResult<Option<Account>> {
-                let row = sqlx::query(
-                    "SELECT * FROM accounts WHERE platform_id = $1 AND platform_partner_id = $2",
-                )
-                .bind(platform_id)
-                .bind(platform_partner_id)
-                .fetch_optional(&self.reader)
-                .await?;
-                row.as_ref().map(Account::from_row).transpose()
-            }
-
-            async fn accounts(&self) -> StoreResult<Vec<Account>> {
-                self.fetch_all("SELECT * FROM accounts ORDER BY created_at, id")
-                    .await
-            }
-
-            async fn insert_user(&self, user: &User) -> StoreResult<()> {
-                let query = sqlx::query(
-                    "INSERT INTO users (username, account_id, password_hash, api_key_hash, created_at)
-                     VALUES ($1, $2, $3, $4, $5)",
-                )
-                .bind(&user.username)
-                .bind(&user.account_id)
-                .bind(&user.password_hash)
-                .bind(&user.api_key_hash)
-                .bind(user.created_at);
-                self.execute_insert("user with this username", query).await
-            }
-
-            async fn user(&self, username: &str) -> StoreResult<Option<User>> {
-                self.fetch_optional("SELECT * FROM users WHERE username = $1", username)
-                    .await
-            }
-
-            async fn user_with_account(&self, username: &str) -> StoreResult<Option<(User, Account)>> {
-                let row = sqlx::query(
-                    "SELECT users.*, accounts.id, accounts.platform_id, accounts.platform_partner_id,
-                            accounts.name, accounts.created_at AS account_created_at
-                     FROM users JOIN accounts ON accounts.id = users.account_id
-                     WHERE users.username = $1",
-                )
-                .bind(username)
-                .fetch_optional(&self.reader)
-                .await?;
-                let Some(row) = row else {
-                    return Ok(None);
-                };
-                let user = User::from_row(&row)?;
-                let account = Account {
-                    id: row.get("id")?,
-                    platform_id: row.get("platform_id")?,
-                    platform_partner_id: row.get("platform_partner_id")?,
-                    name: row.get("name")?,
-                    created_at: row.get("account_created_at")?,
-                };
-                Ok(Some((user, account)))
-            }
-
-            async fn users(&self) -> StoreResult<Vec<User>> {
-                self.fetch_all("SELECT * FROM users ORDER BY created_at, username")
-                    .await
-            }
-
-            async fn insert_source(&self, source: &Source) -> StoreResult<()> {
-                let query = sqlx::query(
-                    "INSERT INTO sources (id, account_id, number, phone_number_id, waba_id, access_token,
-                                          level, throughput, care_window_check, created_at)
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
-                )
-                .bind(&source.id)
-                .bind(&source.account_id)
-                .bind(&source.number)
-                .bind(&source.phone_number_id)
-                .bind(&source.waba_id)
-                .bind(&source.access_token)
-                .bind(source.level.as_str())
-                .bind(source.throughput.map(i64::from))
-                .bind(source.care_window_check)
-                .bind(source.created_at);
-                self.execute_insert("source with this number or phoneNumberId", query)
-                    .await
-            }
-
-            async fn source(&self, id: &str) -> StoreResult<Option<Source>> {
-                self.fetch_optional("SELECT * FROM sources WHERE id = $1", id)
-                    .await
-            }
-
-            async fn source_by_number(&self, number: &str) -> StoreResult<Option<Source>> {
-                self.fetch_optional("SELECT * FROM sources WHERE number = $1", number)
-                    .await
-            }
-
-            async fn source_by_phone_number_id(
-                &self,
-                phone_number_id: &str,
-            ) -> StoreResult<Option<Source>> {
-                self.fetch_optional(
-                    "SELECT * FROM sources WHERE phone_number_id = $1",
-                    phone_number_id,
-                )
-                .await
-            }
-
-            async fn sources(&self) -> StoreResult<Vec<Source>> {
-                self.fetch_all("SELECT * FROM sources ORDER BY created_at, id")
-                    .await
-            }
-
-            async fn insert_gate(&self, gate: &Gate) -> StoreResult<()> {
-                let query = sqlx::query(
-                    "INSERT INTO gates (id, account_id, url, format, custom_parameters, signing_secret, created_at)
-                     VALUES ($1, $2, $3, $4, $5, $6, $7)",
-                )
-                .bind(&gate.id)
-                .bind(&gate.account_id)
-                .bind(&gate.url)
-                .bind(gate.format.as_str())
-                .bind(serde_json::to_string(&gate.custom_parameters)?)
-                .bind(&gate.signing_secret)
-                .bind(gate.created_at);
-                self.execute_insert("gate with this id", query).await
-            }
-
-            async fn gate(&self, id: &str) -> StoreResult<Option<Gate>> {
-                self.fetch_optional("SELECT * FROM gates WHERE id = $1", id)
-                    .await
-            }
-
-            async fn gates(&self) -> StoreResult<Vec<Gate>> {
-                self.fetch_all("SELECT * FROM gates ORDER BY created_at, id")
-                    .await
-            }
-
-            async fn insert_route(&self, route: &Route) -> StoreResult<()> {
-                let query = sqlx::query(
-                    "INSERT INTO routes (id, account_id, number, keyword, gate_ids, ref_id, custom_parameters, created_at)
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-                )
-                .bind(&route.id)
-                .bind(&route.account_id)
-                .bind(&route.number)
-                .bind(&route.keyword)
-                .bind(serde_json::to_string(&route.gate_ids)?)
-                .bind(&route.ref_id)
-                .bind(serde_json::to_string(&route.custom_parameters)?)
-                .bind(route.created_at);
-                self.execute_insert("route with this id, or for this number and keyword", query)
-                    .await
-            }
-
-            async fn route(&self, id: &str) -> StoreResult<Option<Route>> {
-                self.fetch_optional("SELECT * FROM routes WHERE id = $1", id)
-                    .await
-            }
-
-            async fn routes(&self) -> StoreResult<Vec<Route>> {
-                self.fetch_all("SELECT * FROM routes ORDER BY created_at, id")
-                    .await
-            }
-
-            async fn setting(&self, name: &str, generated: &str) -> StoreResult<String> {
-                sqlx::query(
-                    "INSERT INTO settings (name, value) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING",
-                )
-                .bind(name)
-                .bind(generated)
-                .execute(&self.writer)
-                .await?;
-                Ok(
-                    sqlx::query_scalar("SELECT value FROM settings WHERE name = $1")
-                        .bind(name)
-                        .fetch_one(&self.writer)
-                        .await?,
-                )
-            }
-
-            async fn delete(&self, kind: TenantKind, id: &str) -> StoreResult<bool> {
-                let (table, key) = match kind {
-                    TenantKind::Account => ("accounts", "id"),
-                    TenantKind::User => ("users", "username"),
-                    TenantKind::Source => ("sources", "id"),
-                    TenantKind::Gate => ("gates", "id"),
-                    TenantKind::Route => ("routes", "id"),
-                };
-                let sql = format!("DELETE FROM {table} WHERE {key} = $1");
-                let mut tx = self.writer.begin().await?;
-                if kind == TenantKind::Gate {
-                    // Its queued callbacks go nowhere now; they stay listed.
-                    sqlx::query(
-                        "UPDATE deliveries SET state = 'GAVE_UP', lease_owner = NULL, lease_until = 0
-                         WHERE gate_id = $1 AND state = 'PENDING'",
+            #[async_trait]
+            impl TenantStore for $store {
+                async fn insert_account(&self, account: &Account) -> StoreResult<()> {
+                    let query = sqlx::query(
+                        "INSERT INTO accounts (id, platform_id, platform_partner_id, name, created_at)
+                         VALUES ($1, $2, $3, $4, $5)",
                     )
-                    .bind(id)
-                    .execute(&mut *tx)
-                    .await?;
+                    .bind(&account.id)
+                    .bind(&account.platform_id)
+                    .bind(&account.platform_partner_id)
+                    .bind(&account.name)
+                    .bind(account.created_at);
+                    self.execute_insert("account with this platformId and platformPartnerId", query)
+                        .await
                 }
-                let result = sqlx::query(AssertSqlSafe(sql))
-                    .bind(id)
-                    .execute(&mut *tx)
+
+                async fn account(&self, id: &str) -> StoreResult<Option<Account>> {
+                    self.fetch_optional("SELECT * FROM accounts WHERE id = $1", id)
+                        .await
+                }
+
+                async fn account_by_platform(
+                    &self,
+                    platform_id: &str,
+                    platform_partner_id: &str,
+                ) -> StoreResult<Option<Account>> {
+                    let row = sqlx::query(
+                        "SELECT * FROM accounts WHERE platform_id = $1 AND platform_partner_id = $2",
+                    )
+                    .bind(platform_id)
+                    .bind(platform_partner_id)
+                    .fetch_optional(&self.reader)
+                    .await?;
+                    row.as_ref().map(Account::from_row).transpose()
+                }
+
+                async fn accounts(&self) -> StoreResult<Vec<Account>> {
+                    self.fetch_all("SELECT * FROM accounts ORDER BY created_at, id")
+                        .await
+                }
+
+                async fn insert_user(&self, user: &User) -> StoreResult<()> {
+                    let query = sqlx::query(
+                        "INSERT INTO users (username, account_id, password_hash, api_key_hash, created_at)
+                         VALUES ($1, $2, $3, $4, $5)",
+                    )
+                    .bind(&user.username)
+                    .bind(&user.account_id)
+                    .bind(&user.password_hash)
+                    .bind(&user.api_key_hash)
+                    .bind(user.created_at);
+                    self.execute_insert("user with this username", query).await
+                }
+
+                async fn user(&self, username: &str) -> StoreResult<Option<User>> {
+                    self.fetch_optional("SELECT * FROM users WHERE username = $1", username)
+                        .await
+                }
+
+                async fn user_with_account(
+                    &self,
+                    username: &str,
+                ) -> StoreResult<Option<(User, Account)>> {
+                    let row = sqlx::query(
+                        "SELECT users.*, accounts.id, accounts.platform_id, accounts.platform_partner_id,
+                                accounts.name, accounts.created_at AS account_created_at
+                         FROM users JOIN accounts ON accounts.id = users.account_id
+                         WHERE users.username = $1",
+                    )
+                    .bind(username)
+                    .fetch_optional(&self.reader)
+                    .await?;
+                    let Some(row) = row else {
+                        return Ok(None);
+                    };
+                    let user = User::from_row(&row)?;
+                    let account = Account {
+                        id: row.get("id")?,
+                        platform_id: row.get("platform_id")?,
+                        platform_partner_id: row.get("platform_partner_id")?,
+                        name: row.get("name")?,
+                        created_at: row.get("account_created_at")?,
+                    };
+                    Ok(Some((user, account)))
+                }
+
+                async fn users(&self) -> StoreResult<Vec<User>> {
+                    self.fetch_all("SELECT * FROM users ORDER BY created_at, username")
+                        .await
+                }
+
+                async fn insert_source(&self, source: &Source) -> StoreResult<()> {
+                    let query = sqlx::query(
+                        "INSERT INTO sources (id, account_id, number, phone_number_id, waba_id, access_token,
+                                              level, throughput, care_window_check, created_at)
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+                    )
+                    .bind(&source.id)
+                    .bind(&source.account_id)
+                    .bind(&source.number)
+                    .bind(&source.phone_number_id)
+                    .bind(&source.waba_id)
+                    .bind(&source.access_token)
+                    .bind(source.level.as_str())
+                    .bind(source.throughput.map(i64::from))
+                    .bind(source.care_window_check)
+                    .bind(source.created_at);
+                    self.execute_insert("source with this number or phoneNumberId", query)
+                        .await
+                }
+
+                async fn source(&self, id: &str) -> StoreResult<Option<Source>> {
+                    self.fetch_optional("SELECT * FROM sources WHERE id = $1", id)
+                        .await
+                }
+
+                async fn source_by_number(&self, number: &str) -> StoreResult<Option<Source>> {
+                    self.fetch_optional("SELECT * FROM sources WHERE number = $1", number)
+                        .await
+                }
+
+                async fn source_by_phone_number_id(
+                    &self,
+                    phone_number_id: &str,
+                ) -> StoreResult<Option<Source>> {
+                    self.fetch_optional(
+                        "SELECT * FROM sources WHERE phone_number_id = $1",
+                        phone_number_id,
+                    )
                     .await
-                    .map_err(|error| match error {
-                        sqlx::Error::Database(db) if db.is_foreign_key_violation() => {
-                            StoreError::InUse(format!("{table} {id} is still referenced"))
-                        }
-                        other => StoreError::Database(other),
-                    })?;
-                tx.commit().await?;
-                Ok(result.rows_affected() > 0)
+                }
+
+                async fn sources(&self) -> StoreResult<Vec<Source>> {
+                    self.fetch_all("SELECT * FROM sources ORDER BY created_at, id")
+                        .await
+                }
+
+                async fn insert_gate(&self, gate: &Gate) -> StoreResult<()> {
+                    let query = sqlx::query(
+                        "INSERT INTO gates (id, account_id, url, format, custom_parameters, signing_secret, created_at)
+                         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                    )
+                    .bind(&gate.id)
+                    .bind(&gate.account_id)
+                    .bind(&gate.url)
+                    .bind(gate.format.as_str())
+                    .bind(serde_json::to_string(&gate.custom_parameters)?)
+                    .bind(&gate.signing_secret)
+                    .bind(gate.created_at);
+                    self.execute_insert("gate with this id", query).await
+                }
+
+                async fn gate(&self, id: &str) -> StoreResult<Option<Gate>> {
+                    self.fetch_optional("SELECT * FROM gates WHERE id = $1", id)
+                        .await
+                }
+
+                async fn gates(&self) -> StoreResult<Vec<Gate>> {
+                    self.fetch_all("SELECT * FROM gates ORDER BY created_at, id")
+                        .await
+                }
+
+                async fn insert_route(&self, route: &Route) -> StoreResult<()> {
+                    let query = sqlx::query(
+                        "INSERT INTO routes (id, account_id, number, keyword, gate_ids, ref_id, custom_parameters, created_at)
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                    )
+                    .bind(&route.id)
+                    .bind(&route.account_id)
+                    .bind(&route.number)
+                    .bind(&route.keyword)
+                    .bind(serde_json::to_string(&route.gate_ids)?)
+                    .bind(&route.ref_id)
+                    .bind(serde_json::to_string(&route.custom_parameters)?)
+                    .bind(route.created_at);
+                    self.execute_insert("route with this id, or for this number and keyword", query)
+                        .await
+                }
+
+                async fn route(&self, id: &str) -> StoreResult<Option<Route>> {
+                    self.fetch_optional("SELECT * FROM routes WHERE id = $1", id)
+                        .await
+                }
+
+                async fn routes(&self) -> StoreResult<Vec<Route>> {
+                    self.fetch_all("SELECT * FROM routes ORDER BY created_at, id")
+                        .await
+                }
+
+                async fn setting(&self, name: &str, generated: &str) -> StoreResult<String> {
+                    sqlx::query(
+                        "INSERT INTO settings (name, value) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING",
+                    )
+                    .bind(name)
+                    .bind(generated)
+                    .execute(&self.writer)
+                    .await?;
+                    Ok(
+                        sqlx::query_scalar("SELECT value FROM settings WHERE name = $1")
+                            .bind(name)
+                            .fetch_one(&self.writer)
+                            .await?,
+                    )
+                }
+
+                async fn delete(&self, kind: TenantKind, id: &str) -> StoreResult<bool> {
+                    let (table, key) = match kind {
+                        TenantKind::Account => ("accounts", "id"),
+                        TenantKind::User => ("users", "username"),
+                        TenantKind::Source => ("sources", "id"),
+                        TenantKind::Gate => ("gates", "id"),
+                        TenantKind::Route => ("routes", "id"),
+                    };
+                    let sql = format!("DELETE FROM {table} WHERE {key} = $1");
+                    let mut tx = self.writer.begin().await?;
+                    if kind == TenantKind::Gate {
+                        // Its queued callbacks go nowhere now; they stay listed.
+                        sqlx::query(
+                            "UPDATE deliveries SET state = 'GAVE_UP', lease_owner = NULL, lease_until = 0
+                             WHERE gate_id = $1 AND state = 'PENDING'",
+                        )
+                        .bind(id)
+                        .execute(&mut *tx)
+                        .await?;
+                    }
+                    let result = sqlx::query(AssertSqlSafe(sql))
+                        .bind(id)
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(|error| match error {
+                            sqlx::Error::Database(db) if db.is_foreign_key_violation() => {
+                                StoreError::InUse(format!("{table} {id} is still referenced"))
+                            }
+                            other => StoreError::Database(other),
+                        })?;
+                    tx.commit().await?;
+                    Ok(result.rows_affected() > 0)
+                }
             }
-        }
         };
     };
 }

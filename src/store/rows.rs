@@ -228,7 +228,7 @@ impl FromStoreRow for StatusRecord {
     }
 }
 
-/// A claimed part; its `lease` is left empty for the caller to fill in.
+/// A claimed part, with the claim's `lease`.
 impl FromStoreRow for ClaimedPart {
     fn from_row(row: &impl StoreRow) -> StoreResult<Self> {
         Ok(Self {
@@ -241,7 +241,7 @@ impl FromStoreRow for ClaimedPart {
             cloud_body: row.get("cloud_body")?,
             expires_at: row.get("expires_at")?,
             attempts: count(row, "attempts")?,
-            lease: String::new(),
+            lease: row.get("lease")?,
             last_inbound_at: row.get("last_inbound_at")?,
         })
     }
@@ -272,7 +272,7 @@ impl FromStoreRow for Contact {
     }
 }
 
-/// A claimed delivery; its `lease` is left empty for the caller to fill in.
+/// A claimed delivery, with the claim's `lease`.
 impl FromStoreRow for ClaimedDelivery {
     fn from_row(row: &impl StoreRow) -> StoreResult<Self> {
         Ok(Self {
@@ -282,7 +282,7 @@ impl FromStoreRow for ClaimedDelivery {
             signing_secret: row.get("signing_secret")?,
             payload: row.get("payload")?,
             attempts: count(row, "attempts")?,
-            lease: String::new(),
+            lease: row.get("lease")?,
         })
     }
 }

@@ -28,27 +28,10 @@ impl CallbackStore for PgStore {
         deliveries: &[NewDelivery],
     ) -> StoreResult<bool> {
         let mut tx = self.writer.begin().await?;
-        if from == 0 {
-            // The reader's first move: its row may not exist yet.
-            sqlx::query(
-                "INSERT INTO cursors (name, position) VALUES ($1, 0) ON CONFLICT DO NOTHING",
-            )
-            .bind(cursor)
-            .execute(&mut *tx)
-            .await?;
-        }
-        // Moving the cursor first locks its row: another instance moving it
-        // from the same place waits here until this commits, then finds it
-        // moved and queues nothing.
-        let moved =
-            sqlx::query("UPDATE cursors SET position = $3 WHERE name = $1 AND position = $2")
-                .bind(cursor)
-                .bind(from)
-                .bind(to)
-                .execute(&mut *tx)
-                .await?
-                .rows_affected();
-        if moved == 0 {
+        // The cursor moves first: that locks its row, so another instance
+        // moving it from the same place waits here until this commits, then
+        // finds it moved and queues nothing.
+        if !Self::move_cursor(&mut tx, cursor, from, to).await? {
             return Ok(false);
         }
         insert_deliveries(&mut tx, deliveries).await?;
@@ -123,9 +106,10 @@ impl CallbackStore for PgStore {
                  UPDATE deliveries SET lease_owner = $3, lease_until = $4
                  FROM picked WHERE deliveries.id = picked.id
                  RETURNING deliveries.id, deliveries.gate_id, deliveries.payload,
-                           deliveries.attempts
+                           deliveries.attempts, deliveries.lease_owner
              )
-             SELECT l.id, l.gate_id, l.payload, l.attempts, p.url, p.signing_secret
+             SELECT l.id, l.gate_id, l.payload, l.attempts, l.lease_owner AS lease, p.url,
+                    p.signing_secret
              FROM leased l JOIN picked p ON p.id = l.id
              ORDER BY p.next_attempt_at, p.id",
         )
@@ -135,14 +119,7 @@ impl CallbackStore for PgStore {
         .bind(lease_until)
         .fetch_all(&self.writer)
         .await?;
-        rows.iter()
-            .map(|row| {
-                ClaimedDelivery::from_row(row).map(|delivery| ClaimedDelivery {
-                    lease: lease.to_owned(),
-                    ..delivery
-                })
-            })
-            .collect()
+        rows.iter().map(ClaimedDelivery::from_row).collect()
     }
 
     async fn message_deliveries(&self, message_id: &str) -> StoreResult<Vec<DeliveryRecord>> {

@@ -14,7 +14,7 @@
 //!   the events after its cursor; an id handed out by the sequence but
 //!   committed after a larger one would be skipped for good. So every
 //!   transaction that writes events takes one transaction-scoped advisory
-//!   lock ([`EVENTS_LOCK`]) right before inserting them, and inserting them
+//!   lock (`EVENTS_LOCK`) right before inserting them, and inserting them
 //!   is its last write: the lock is held only from the insert to the
 //!   commit, and the next writer of events gets its ids after that commit
 //!   is visible.

@@ -44,10 +44,10 @@ impl OutboxStore for PgStore {
                  WHERE outbox.message_id = picked.message_id
                    AND outbox.message_index = picked.message_index
                  RETURNING outbox.message_id, outbox.message_index, outbox.source,
-                           picked.sort_key, picked.id
+                           outbox.lease_owner, picked.sort_key, picked.id
              )
              SELECT l.message_id, l.message_index, m.account_id, m.destination, m.priority,
-                    m.expires_at, p.message_type, p.cloud_body, p.attempts,
+                    m.expires_at, p.message_type, p.cloud_body, p.attempts, l.lease_owner AS lease,
                     -- The care window, under the destination or another id
                     -- the contact book knows the user by.
                     (SELECT MAX(w.last_inbound_at) FROM care_windows w
@@ -72,14 +72,7 @@ impl OutboxStore for PgStore {
         .bind(lease_until)
         .fetch_all(&self.writer)
         .await?;
-        rows.iter()
-            .map(|row| {
-                ClaimedPart::from_row(row).map(|part| ClaimedPart {
-                    lease: lease.to_owned(),
-                    ..part
-                })
-            })
-            .collect()
+        rows.iter().map(ClaimedPart::from_row).collect()
     }
 
     async fn record(&self, outcomes: &[Outcome]) -> StoreResult<Vec<bool>> {

@@ -27,19 +27,7 @@ impl CallbackStore for SqliteStore {
         deliveries: &[NewDelivery],
     ) -> StoreResult<bool> {
         let mut tx = self.writer.begin().await?;
-        sqlx::query("INSERT INTO cursors (name, position) VALUES ($1, 0) ON CONFLICT DO NOTHING")
-            .bind(cursor)
-            .execute(&mut *tx)
-            .await?;
-        let moved =
-            sqlx::query("UPDATE cursors SET position = $3 WHERE name = $1 AND position = $2")
-                .bind(cursor)
-                .bind(from)
-                .bind(to)
-                .execute(&mut *tx)
-                .await?
-                .rows_affected();
-        if moved == 0 {
+        if !Self::move_cursor(&mut tx, cursor, from, to).await? {
             return Ok(false);
         }
         insert_deliveries(&mut tx, deliveries).await?;
@@ -98,7 +86,7 @@ impl CallbackStore for SqliteStore {
     ) -> StoreResult<Vec<ClaimedDelivery>> {
         let mut tx = self.writer.begin().await?;
         let rows = sqlx::query(
-            "SELECT d.id, d.gate_id, d.payload, d.attempts, g.url, g.signing_secret
+            "SELECT d.id, d.gate_id, d.payload, d.attempts, g.url, g.signing_secret, $3 AS lease
              FROM deliveries d JOIN gates g ON g.id = d.gate_id AND g.account_id = d.account_id
              WHERE d.state = 'PENDING' AND d.next_attempt_at <= $1 AND d.lease_until <= $1
                AND NOT EXISTS (SELECT 1 FROM deliveries earlier
@@ -111,16 +99,12 @@ impl CallbackStore for SqliteStore {
         )
         .bind(now)
         .bind(i64::from(limit))
+        .bind(lease)
         .fetch_all(&mut *tx)
         .await?;
         let claimed = rows
             .iter()
-            .map(|row| {
-                ClaimedDelivery::from_row(row).map(|delivery| ClaimedDelivery {
-                    lease: lease.to_owned(),
-                    ..delivery
-                })
-            })
+            .map(ClaimedDelivery::from_row)
             .collect::<StoreResult<Vec<_>>>()?;
         if !claimed.is_empty() {
             let ids: Vec<i64> = claimed.iter().map(|delivery| delivery.id).collect();

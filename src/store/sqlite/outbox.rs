@@ -27,7 +27,7 @@ impl OutboxStore for SqliteStore {
         let mut tx = self.writer.begin().await?;
         let rows = sqlx::query(
             "SELECT o.rowid AS outbox_row, o.message_id, o.message_index, m.account_id, m.destination, m.priority,
-                    m.expires_at, p.message_type, p.cloud_body, p.attempts,
+                    m.expires_at, p.message_type, p.cloud_body, p.attempts, $4 AS lease,
                     -- The care window, under the destination or another id
                     -- the contact book knows the user by.
                     (SELECT MAX(w.last_inbound_at) FROM care_windows w
@@ -53,16 +53,12 @@ impl OutboxStore for SqliteStore {
         .bind(source)
         .bind(now)
         .bind(i64::from(limit))
+        .bind(lease)
         .fetch_all(&mut *tx)
         .await?;
         let claimed = rows
             .iter()
-            .map(|row| {
-                ClaimedPart::from_row(row).map(|part| ClaimedPart {
-                    lease: lease.to_owned(),
-                    ..part
-                })
-            })
+            .map(ClaimedPart::from_row)
             .collect::<StoreResult<Vec<_>>>()?;
         if !claimed.is_empty() {
             let rows = rows
