@@ -69,7 +69,7 @@ pub struct ServeArgs {
     #[arg(long, env = "WAGATE_LISTEN", default_value = "127.0.0.1:8080")]
     pub listen: SocketAddr,
 
-    /// Database URL: sqlite://PATH (postgres://… comes with the PostgreSQL store).
+    /// Database URL: sqlite://PATH or postgres://USER@HOST/DB.
     #[arg(
         long,
         env = "WAGATE_DATABASE_URL",
