@@ -31,7 +31,7 @@
 //!   `wagate_events`; [`WakeStore::listen`] turns them into [`Wake`]s.
 //!
 //! Batches travel as one JSON array per statement (see
-//! [`crate::store::batch`]), read with `jsonb_array_elements` or
+//! `store::batch`), read with `jsonb_array_elements` or
 //! `jsonb_to_recordset`, so a transaction is a fixed number of statements.
 
 mod accept;
