@@ -33,6 +33,8 @@
 //! Batches travel as one JSON array per statement (see
 //! `store::batch`), read with `jsonb_array_elements` or
 //! `jsonb_to_recordset`, so a transaction is a fixed number of statements.
+//! What runs alike on SQLite (tenants, named leases, reads) comes from
+//! `store::common`.
 
 mod accept;
 mod callbacks;

@@ -5,11 +5,13 @@
 //! one connection and reads through a separate read-only pool; the accept
 //! path batches many requests per transaction, which is where SQLite's write
 //! throughput comes from (one commit, one fsync, for the whole batch).
+//!
+//! What runs alike on PostgreSQL (tenants, named leases, reads) comes from
+//! `store::common`; here are the statements that differ.
 
 mod accept;
 mod callbacks;
 mod history;
-mod leases;
 mod outbox;
 mod webhooks;
 
@@ -21,7 +23,7 @@ use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
 
-use super::{MessageRecord, MessageStore, NewRequest, StoreResult};
+use super::{MessageRecord, MessageStore, NewRequest, StoreResult, Wake, WakeStore};
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
 
@@ -70,5 +72,14 @@ impl MessageStore for SqliteStore {
         message_id: &str,
     ) -> StoreResult<Option<MessageRecord>> {
         self.common_message(account_id, message_id).await
+    }
+}
+
+/// One instance owns the file: there is nobody else to be woken (and the
+/// named leases, shared with PostgreSQL, always go to it).
+#[async_trait]
+impl WakeStore for SqliteStore {
+    async fn listen(&self) -> StoreResult<Option<tokio::sync::mpsc::Receiver<Wake>>> {
+        Ok(None)
     }
 }
