@@ -10,7 +10,12 @@
 //! what lets the accept path group many requests per commit (see
 //! [`crate::accept`]).
 
+mod batch;
+mod common;
+mod lease_sql;
 pub mod models;
+pub mod postgres;
+mod rows;
 pub mod sqlite;
 
 use async_trait::async_trait;
@@ -301,9 +306,8 @@ pub async fn open(url: &str, pool: PoolSettings) -> StoreResult<std::sync::Arc<d
     if url.starts_with("sqlite:") {
         Ok(std::sync::Arc::new(sqlite::SqliteStore::open(url).await?))
     } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
-        let _ = pool;
-        Err(StoreError::UnsupportedUrl(
-            "the PostgreSQL store is being built; use sqlite://PATH".into(),
+        Ok(std::sync::Arc::new(
+            postgres::PgStore::open(url, pool).await?,
         ))
     } else {
         Err(StoreError::UnsupportedUrl(format!(

@@ -4,14 +4,10 @@
 //! `id`, `index`, `state`, `code`, `description`, `details`, `at`, and for
 //! parts also `attempted` and `wamid`).
 
-use std::collections::HashMap;
+use sqlx::SqliteConnection;
 
-use serde_json::{Value, json};
-use sqlx::{Row, SqliteConnection};
-use wagate_domain::MessageState;
-
-use super::rows::corrupt;
 use crate::store::StoreResult;
+use crate::store::batch::ReportPlan;
 
 /// Sets each part's state and latest code (at most one row per part).
 pub(super) async fn update_parts(connection: &mut SqliteConnection, rows: &str) -> StoreResult<()> {
@@ -62,11 +58,8 @@ pub(super) async fn append(connection: &mut SqliteConnection, rows: &str) -> Sto
 }
 
 /// Applies the waiting Meta statuses of these wamids to their parts (only
-/// parts sent from the business number the status came for): each known
-/// status joins the history in Meta's time order (ties, common with Meta's
-/// whole-second timestamps, in the order of progress); the part's state only
-/// moves forward, and a status that would move it back is kept silent (no
-/// callback).
+/// parts sent from the business number the status came for), as
+/// [`ReportPlan`] says.
 pub(super) async fn apply_reports(
     connection: &mut SqliteConnection,
     wamids: &[&str],
@@ -90,63 +83,17 @@ pub(super) async fn apply_reports(
     if reports.is_empty() {
         return Ok(());
     }
-    let mut applied = Vec::new();
-    let mut known = Vec::new();
-    for report in &reports {
-        applied.push(report.try_get::<i64, _>("report_row")?);
-        if let Some(state) = report.try_get::<Option<String>, _>("report_state")? {
-            let state = MessageState::parse(&state).ok_or_else(|| corrupt("state", &state))?;
-            known.push((report.try_get::<i64, _>("at")?, state, report));
-        }
+    let plan = ReportPlan::new(&reports)?;
+    if let Some(moved) = &plan.moved {
+        update_parts(connection, moved).await?;
     }
-    known.sort_by_key(|(at, state, _)| (*at, state.progress()));
-    let mut entries = Vec::new();
-    let mut parts: HashMap<(String, i64), (MessageState, Value)> = HashMap::new();
-    for (_, state, report) in known {
-        let key = (
-            report.try_get::<String, _>("message_id")?,
-            report.try_get::<i64, _>("message_index")?,
-        );
-        let current = match parts.get(&key) {
-            Some((current, _)) => *current,
-            None => {
-                let part_state: String = report.try_get("part_state")?;
-                MessageState::parse(&part_state).ok_or_else(|| corrupt("state", &part_state))?
-            }
-        };
-        let forward = state.progress() > current.progress();
-        let entry = json!({
-            "id": key.0,
-            "index": key.1,
-            "state": state.as_str(),
-            "code": report.try_get::<i64, _>("result_code")?,
-            "description": report.try_get::<String, _>("description")?,
-            "details": report.try_get::<String, _>("details")?,
-            "at": report.try_get::<i64, _>("at")?,
-            "silent": !forward,
-        });
-        if forward {
-            parts.insert(key, (state, entry.clone()));
-        } else {
-            parts.entry(key).or_insert((current, Value::Null));
-        }
-        entries.push(entry);
-    }
-    let moved: Vec<&Value> = parts
-        .values()
-        .map(|(_, entry)| entry)
-        .filter(|entry| !entry.is_null())
-        .collect();
-    if !moved.is_empty() {
-        update_parts(connection, &serde_json::to_string(&moved)?).await?;
-    }
-    if !entries.is_empty() {
-        append(connection, &serde_json::to_string(&entries)?).await?;
+    if let Some(entries) = &plan.entries {
+        append(connection, entries).await?;
     }
     sqlx::query(
         "UPDATE meta_statuses SET applied = TRUE WHERE rowid IN (SELECT value FROM json_each($1))",
     )
-    .bind(serde_json::to_string(&applied)?)
+    .bind(serde_json::to_string(&plan.applied)?)
     .execute(&mut *connection)
     .await?;
     Ok(())

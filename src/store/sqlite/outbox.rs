@@ -7,16 +7,12 @@
 use std::collections::HashSet;
 
 use async_trait::async_trait;
-use serde_json::{Value, json};
 use sqlx::{Row, SqliteConnection};
-use wagate_domain::Priority;
 
-use super::rows::{FromSqliteRow, corrupt};
 use super::{SqliteStore, history};
-use crate::store::{
-    ClaimedPart, EventRecord, Millis, OutboxStore, Outcome, OutcomeChange, StatusRecord,
-    StoreResult,
-};
+use crate::store::batch::OutcomeRows;
+use crate::store::rows::FromStoreRow;
+use crate::store::{ClaimedPart, EventRecord, Millis, OutboxStore, Outcome, StoreResult};
 
 #[async_trait]
 impl OutboxStore for SqliteStore {
@@ -31,7 +27,7 @@ impl OutboxStore for SqliteStore {
         let mut tx = self.writer.begin().await?;
         let rows = sqlx::query(
             "SELECT o.rowid AS outbox_row, o.message_id, o.message_index, m.account_id, m.destination, m.priority,
-                    m.expires_at, p.message_type, p.cloud_body, p.attempts,
+                    m.expires_at, p.message_type, p.cloud_body, p.attempts, $4 AS lease,
                     -- The care window, under the destination or another id
                     -- the contact book knows the user by.
                     (SELECT MAX(w.last_inbound_at) FROM care_windows w
@@ -57,16 +53,12 @@ impl OutboxStore for SqliteStore {
         .bind(source)
         .bind(now)
         .bind(i64::from(limit))
+        .bind(lease)
         .fetch_all(&mut *tx)
         .await?;
         let claimed = rows
             .iter()
-            .map(|row| {
-                ClaimedPart::from_row(row).map(|part| ClaimedPart {
-                    lease: lease.to_owned(),
-                    ..part
-                })
-            })
+            .map(ClaimedPart::from_row)
             .collect::<StoreResult<Vec<_>>>()?;
         if !claimed.is_empty() {
             let rows = rows
@@ -95,74 +87,15 @@ impl OutboxStore for SqliteStore {
     }
 
     async fn release(&self, lease: &str, parts: &[(String, u32)]) -> StoreResult<()> {
-        let mut tx = self.writer.begin().await?;
-        for (message_id, index) in parts {
-            sqlx::query(
-                "UPDATE outbox SET lease_owner = NULL, lease_until = 0
-                 WHERE message_id = $1 AND message_index = $2 AND lease_owner = $3",
-            )
-            .bind(message_id)
-            .bind(i64::from(*index))
-            .bind(lease)
-            .execute(&mut *tx)
-            .await?;
-        }
-        tx.commit().await?;
-        Ok(())
+        self.common_release(lease, parts).await
     }
 
     async fn outbox_sources(&self) -> StoreResult<Vec<String>> {
-        Ok(sqlx::query_scalar("SELECT DISTINCT source FROM outbox")
-            .fetch_all(&self.reader)
-            .await?)
+        self.common_outbox_sources().await
     }
 
     async fn events_after(&self, after_id: i64, limit: u32) -> StoreResult<Vec<EventRecord>> {
-        let rows = sqlx::query(
-            "SELECT e.id AS event_id, e.account_id, e.message_id, e.message_index,
-                    s.state, s.result_code, s.description, s.details, s.at
-             FROM events e JOIN message_statuses s ON s.id = e.status_id
-             WHERE e.id > $1 ORDER BY e.id LIMIT $2",
-        )
-        .bind(after_id)
-        .bind(i64::from(limit))
-        .fetch_all(&self.reader)
-        .await?;
-        rows.iter()
-            .map(|row| {
-                let index: i64 = row.try_get("message_index")?;
-                Ok(EventRecord {
-                    id: row.try_get("event_id")?,
-                    account_id: row.try_get("account_id")?,
-                    message_id: row.try_get("message_id")?,
-                    message_index: u32::try_from(index)
-                        .map_err(|_| corrupt("message_index", &index.to_string()))?,
-                    status: StatusRecord::from_row(row)?,
-                })
-            })
-            .collect()
-    }
-}
-
-impl FromSqliteRow for ClaimedPart {
-    fn from_row(row: &sqlx::sqlite::SqliteRow) -> StoreResult<Self> {
-        let index: i64 = row.try_get("message_index")?;
-        let attempts: i64 = row.try_get("attempts")?;
-        let priority: String = row.try_get("priority")?;
-        Ok(Self {
-            message_id: row.try_get("message_id")?,
-            message_index: u32::try_from(index)
-                .map_err(|_| corrupt("message_index", &index.to_string()))?,
-            account_id: row.try_get("account_id")?,
-            destination: row.try_get("destination")?,
-            priority: Priority::parse(&priority).ok_or_else(|| corrupt("priority", &priority))?,
-            message_type: row.try_get("message_type")?,
-            cloud_body: row.try_get("cloud_body")?,
-            expires_at: row.try_get("expires_at")?,
-            attempts: u32::try_from(attempts).unwrap_or(u32::MAX),
-            lease: String::new(),
-            last_inbound_at: row.try_get("last_inbound_at")?,
-        })
+        self.common_events_after(after_id, limit).await
     }
 }
 
@@ -174,13 +107,7 @@ async fn record_batch(
     connection: &mut SqliteConnection,
     outcomes: &[Outcome],
 ) -> StoreResult<Vec<bool>> {
-    let rows = outcomes
-        .iter()
-        .map(outcome_row)
-        .collect::<StoreResult<Vec<_>>>()?;
-    let (resends, settled): (Vec<&Value>, Vec<&Value>) = rows
-        .iter()
-        .partition(|row| row.get("due").is_some_and(|due| !due.is_null()));
+    let rows = OutcomeRows::new(outcomes)?;
     let mut still_leased: HashSet<(String, i64)> = HashSet::new();
     for row in sqlx::query(
         "DELETE FROM outbox
@@ -188,7 +115,7 @@ async fn record_batch(
                (SELECT value ->> 'id', value ->> 'index', value ->> 'owner' FROM json_each($1))
          RETURNING message_id, message_index",
     )
-    .bind(serde_json::to_string(&settled)?)
+    .bind(rows.settled()?)
     .fetch_all(&mut *connection)
     .await?
     .into_iter()
@@ -202,65 +129,19 @@ async fn record_batch(
                AND outbox.lease_owner = j.owner
              RETURNING outbox.message_id, outbox.message_index",
         )
-        .bind(serde_json::to_string(&resends)?)
+        .bind(rows.resends()?)
         .fetch_all(&mut *connection)
         .await?,
     ) {
         still_leased.insert((row.try_get("message_id")?, row.try_get("message_index")?));
     }
-    // Each settled row counts for one outcome only (the first of the batch).
-    let recorded: Vec<bool> = outcomes
-        .iter()
-        .map(|outcome| {
-            still_leased.remove(&(outcome.message_id.clone(), i64::from(outcome.message_index)))
-        })
-        .collect();
-    let kept: Vec<&Value> = rows
-        .iter()
-        .zip(&recorded)
-        .filter_map(|(row, recorded)| recorded.then_some(row))
-        .collect();
-    if kept.is_empty() {
+    let recorded = rows.recorded(still_leased);
+    let Some(kept) = rows.kept(&recorded)? else {
         return Ok(recorded);
-    }
-    let kept = serde_json::to_string(&kept)?;
+    };
     history::update_parts(connection, &kept).await?;
     history::append(connection, &kept).await?;
     // Statuses Meta reported before the submission was recorded join now.
-    let wamids: Vec<&str> = outcomes
-        .iter()
-        .zip(&recorded)
-        .filter_map(|(outcome, recorded)| match &outcome.change {
-            OutcomeChange::Submitted { wamid, .. } if *recorded => Some(wamid.as_str()),
-            _ => None,
-        })
-        .collect();
-    history::apply_reports(connection, &wamids).await?;
+    history::apply_reports(connection, &rows.submitted_wamids(&recorded)).await?;
     Ok(recorded)
-}
-
-/// One outcome as the JSON the batch statements read.
-fn outcome_row(outcome: &Outcome) -> StoreResult<Value> {
-    let status = outcome.change.status();
-    let (due, sort_key, wamid) = match &outcome.change {
-        OutcomeChange::Resend {
-            due_at, sort_key, ..
-        } => (Some(*due_at), Some(*sort_key), None),
-        OutcomeChange::Submitted { wamid, .. } => (None, None, Some(wamid.as_str())),
-        OutcomeChange::Finished { .. } => (None, None, None),
-    };
-    Ok(json!({
-        "id": outcome.message_id,
-        "index": outcome.message_index,
-        "owner": outcome.lease,
-        "due": due,
-        "sortKey": sort_key,
-        "wamid": wamid,
-        "state": status.state.as_str(),
-        "code": status.result_code,
-        "description": status.description,
-        "details": status.details.as_ref().map(serde_json::to_string).transpose()?,
-        "at": outcome.at,
-        "attempted": i64::from(outcome.attempted),
-    }))
 }

@@ -1,0 +1,406 @@
+//! The JSON arrays that carry a batch into one SQL statement per table, and
+//! the bookkeeping around them, shared by both backends.
+//!
+//! A batch travels as one JSON array per statement (SQLite reads it with
+//! `json_each`, PostgreSQL with `jsonb_array_elements`), so a transaction
+//! costs a fixed number of statements however many rows it writes. The
+//! field names here are the ones the backends' SQL reads.
+
+use std::collections::{HashMap, HashSet};
+
+use serde_json::{Value, json};
+use wagate_domain::MessageState;
+
+use super::rows::{StoreRow, corrupt, state};
+use super::{
+    NewDelivery, NewRequest, Outcome, OutcomeChange, StoreResult, WebhookBatch, WebhookReceipt,
+};
+
+/// The accepted messages and their parts, as two JSON arrays: messages
+/// (`id`, `account`, `user`, `source`, `destination`, `ref`, `priority`,
+/// `expires`, `created`, `serviceId`, `serviceType`, `transactionId`,
+/// `custom`, `gates`) and parts (`id`, `index`, `type`, `body`, `created`,
+/// `source`, `sortKey`), each in batch order.
+pub fn accept_rows(batch: &[NewRequest]) -> StoreResult<(String, String)> {
+    let mut messages = Vec::new();
+    let mut parts = Vec::new();
+    for request in batch {
+        let custom_parameters = serde_json::to_string(&request.custom_parameters)?;
+        let gate_ids = serde_json::to_string(&request.gate_ids)?;
+        for message in &request.messages {
+            messages.push(json!({
+                "id": message.message_id,
+                "account": request.account_id,
+                "user": request.username,
+                "source": request.source,
+                "destination": message.destination,
+                "ref": request.ref_id,
+                "priority": request.priority.as_str(),
+                "expires": request.expires_at,
+                "created": request.created_at,
+                "serviceId": request.platform.platform_service_id,
+                "serviceType": request.platform.platform_service_type,
+                "transactionId": request.platform.platform_transaction_id,
+                "custom": custom_parameters,
+                "gates": gate_ids,
+            }));
+            for part in &message.parts {
+                parts.push(json!({
+                    "id": message.message_id,
+                    "index": part.message_index,
+                    "type": part.message_type,
+                    "body": part.cloud_body,
+                    "created": request.created_at,
+                    "source": request.source,
+                    "sortKey": request.created_at - request.priority.lead_millis(),
+                }));
+            }
+        }
+    }
+    Ok((
+        Value::Array(messages).to_string(),
+        Value::Array(parts).to_string(),
+    ))
+}
+
+/// A batch of outcomes as rows (`id`, `index`, `owner`, `due`, `sortKey`,
+/// `wamid`, `state`, `code`, `description`, `details`, `at`, `attempted`):
+/// the resends (which stay in the outbox), the settled (which leave it),
+/// and, once the backend has said which outbox rows its leases still held,
+/// which outcomes count.
+pub struct OutcomeRows<'a> {
+    outcomes: &'a [Outcome],
+    rows: Vec<Value>,
+}
+
+impl<'a> OutcomeRows<'a> {
+    pub fn new(outcomes: &'a [Outcome]) -> StoreResult<Self> {
+        let rows = outcomes
+            .iter()
+            .map(outcome_row)
+            .collect::<StoreResult<Vec<_>>>()?;
+        Ok(Self { outcomes, rows })
+    }
+
+    /// The rows that leave the outbox (submitted or finished).
+    pub fn settled(&self) -> StoreResult<String> {
+        self.rows_where(|row| !is_resend(row))
+    }
+
+    /// The rows that stay in the outbox, due again later.
+    pub fn resends(&self) -> StoreResult<String> {
+        self.rows_where(is_resend)
+    }
+
+    fn rows_where(&self, keep: impl Fn(&Value) -> bool) -> StoreResult<String> {
+        let rows: Vec<&Value> = self.rows.iter().filter(|row| keep(row)).collect();
+        Ok(serde_json::to_string(&rows)?)
+    }
+
+    /// Which outcomes count, given the (message, index) rows their leases
+    /// still held: each held row for one outcome only (the first of the
+    /// batch).
+    pub fn recorded(&self, mut still_leased: HashSet<(String, i64)>) -> Vec<bool> {
+        self.outcomes
+            .iter()
+            .map(|outcome| {
+                still_leased.remove(&(outcome.message_id.clone(), i64::from(outcome.message_index)))
+            })
+            .collect()
+    }
+
+    /// The rows of the outcomes that count, for the history; `None` when
+    /// none does.
+    pub fn kept(&self, recorded: &[bool]) -> StoreResult<Option<String>> {
+        let kept: Vec<&Value> = self
+            .rows
+            .iter()
+            .zip(recorded)
+            .filter_map(|(row, recorded)| recorded.then_some(row))
+            .collect();
+        if kept.is_empty() {
+            return Ok(None);
+        }
+        Ok(Some(serde_json::to_string(&kept)?))
+    }
+
+    /// The wamids of the submissions that count (statuses Meta reported
+    /// before they were recorded join their parts now).
+    pub fn submitted_wamids(&self, recorded: &[bool]) -> Vec<&'a str> {
+        self.outcomes
+            .iter()
+            .zip(recorded)
+            .filter_map(|(outcome, recorded)| match &outcome.change {
+                OutcomeChange::Submitted { wamid, .. } if *recorded => Some(wamid.as_str()),
+                _ => None,
+            })
+            .collect()
+    }
+}
+
+fn is_resend(row: &Value) -> bool {
+    row.get("due").is_some_and(|due| !due.is_null())
+}
+
+/// One outcome as the JSON the batch statements read.
+fn outcome_row(outcome: &Outcome) -> StoreResult<Value> {
+    let status = outcome.change.status();
+    let (due, sort_key, wamid) = match &outcome.change {
+        OutcomeChange::Resend {
+            due_at, sort_key, ..
+        } => (Some(*due_at), Some(*sort_key), None),
+        OutcomeChange::Submitted { wamid, .. } => (None, None, Some(wamid.as_str())),
+        OutcomeChange::Finished { .. } => (None, None, None),
+    };
+    Ok(json!({
+        "id": outcome.message_id,
+        "index": outcome.message_index,
+        "owner": outcome.lease,
+        "due": due,
+        "sortKey": sort_key,
+        "wamid": wamid,
+        "state": status.state.as_str(),
+        "code": status.result_code,
+        "description": status.description,
+        "details": status.details.as_ref().map(serde_json::to_string).transpose()?,
+        "at": outcome.at,
+        "attempted": i64::from(outcome.attempted),
+    }))
+}
+
+/// What a group of webhooks writes, as JSON arrays (each `None` when
+/// empty): Meta's statuses (`wamid`, `phoneNumberId`, `status`, `at`,
+/// `state`, `code`, `description`, `details`), incoming messages (`wamid`,
+/// `phoneNumberId`, `display`, `at`, `message`, `contact`), the care windows
+/// they open (`pnid`, `user`, `at`) and the contact pairs they reveal
+/// (`pnid`, `phone`, `userId`, `parentUserId`, `at`).
+pub struct WebhookRows {
+    pub statuses: Option<String>,
+    pub inbound: Option<String>,
+    pub care_windows: Option<String>,
+    pub contacts: Option<String>,
+}
+
+impl WebhookRows {
+    pub fn new(batches: &[WebhookBatch]) -> StoreResult<Self> {
+        let mut statuses = Vec::new();
+        let mut inbound = Vec::new();
+        for batch in batches {
+            for report in &batch.statuses {
+                let change = report.change.as_ref();
+                statuses.push(json!({
+                    "wamid": report.wamid,
+                    "phoneNumberId": report.phone_number_id,
+                    "status": report.status,
+                    "at": report.at,
+                    "state": change.map(|status| status.state.as_str()),
+                    "code": change.map_or(0, |status| status.result_code),
+                    "description": change.map_or(report.status.as_str(), |status| status.description.as_str()),
+                    "details": change
+                        .and_then(|status| status.details.as_ref())
+                        .map(serde_json::to_string)
+                        .transpose()?
+                        .unwrap_or_else(|| "{}".into()),
+                }));
+            }
+            for message in &batch.inbound {
+                inbound.push(json!({
+                    "wamid": message.wamid,
+                    "phoneNumberId": message.phone_number_id,
+                    "display": message.display_phone_number,
+                    "at": message.at,
+                    "message": serde_json::to_string(&message.message)?,
+                    "contact": message.contact.as_ref().map(serde_json::to_string).transpose()?,
+                }));
+            }
+        }
+        Ok(Self {
+            statuses: array(statuses),
+            inbound: array(inbound),
+            care_windows: array(care_windows(batches)),
+            contacts: array(contact_pairs(batches)),
+        })
+    }
+}
+
+fn array(rows: Vec<Value>) -> Option<String> {
+    (!rows.is_empty()).then(|| Value::Array(rows).to_string())
+}
+
+/// Each incoming message opens (or extends) the 24-hour window of its
+/// sender with the business number, under both the sender's number and
+/// BSUID when the webhook gives both.
+fn care_windows(batches: &[WebhookBatch]) -> Vec<Value> {
+    let mut windows = Vec::new();
+    for message in batches.iter().flat_map(|batch| &batch.inbound) {
+        // A `system` message (the user changed numbers) is not the user
+        // writing to the business.
+        if message.message["type"] == "system" {
+            continue;
+        }
+        let sender = &message.sender;
+        for user in sender.phone.iter().chain(&sender.user_id) {
+            windows.push(json!({
+                "pnid": message.phone_number_id,
+                "user": user,
+                "at": message.at,
+            }));
+        }
+    }
+    windows
+}
+
+/// Every status and incoming message that names a phone number together
+/// with a BSUID records the pair in the tenant's contact book (the tenant
+/// owning the business number the webhook is for).
+fn contact_pairs(batches: &[WebhookBatch]) -> Vec<Value> {
+    let mut pairs = Vec::new();
+    for batch in batches {
+        let statuses = batch
+            .statuses
+            .iter()
+            .map(|report| (&report.phone_number_id, &report.recipient, report.at));
+        let inbound = batch
+            .inbound
+            .iter()
+            .map(|message| (&message.phone_number_id, &message.sender, message.at));
+        for (phone_number_id, ids, at) in statuses.chain(inbound) {
+            let has_bsuid = ids.user_id.is_some() || ids.parent_user_id.is_some();
+            if let (Some(phone), true) = (&ids.phone, has_bsuid) {
+                pairs.push(json!({
+                    "pnid": phone_number_id,
+                    "phone": phone,
+                    "userId": ids.user_id,
+                    "parentUserId": ids.parent_user_id,
+                    "at": at,
+                }));
+            }
+        }
+    }
+    pairs
+}
+
+/// What each webhook changed, given the statuses and incoming messages the
+/// store took as new: the first mention of each new row counts as new;
+/// every other, as a repeat (Meta's, or the same webhook twice in a group).
+pub fn receipts(
+    batches: &[WebhookBatch],
+    mut new_statuses: HashSet<(String, String)>,
+    mut new_inbound: HashSet<String>,
+) -> Vec<WebhookReceipt> {
+    batches
+        .iter()
+        .map(|batch| {
+            let mut receipt = WebhookReceipt::default();
+            for report in &batch.statuses {
+                if new_statuses.remove(&(report.wamid.clone(), report.status.clone())) {
+                    receipt.new_statuses += 1;
+                } else {
+                    receipt.repeated_statuses += 1;
+                }
+            }
+            for message in &batch.inbound {
+                if new_inbound.remove(&message.wamid) {
+                    receipt.new_inbound += 1;
+                } else {
+                    receipt.repeated_inbound += 1;
+                }
+            }
+            receipt
+        })
+        .collect()
+}
+
+/// Deliveries to queue (`origin`, `gate`, `account`, `ordering`,
+/// `payload`); `None` when there are none.
+pub fn delivery_rows(deliveries: &[NewDelivery]) -> Option<String> {
+    array(
+        deliveries
+            .iter()
+            .map(|delivery| {
+                json!({
+                    "origin": delivery.origin,
+                    "gate": delivery.gate_id,
+                    "account": delivery.account_id,
+                    "ordering": delivery.ordering,
+                    "payload": delivery.payload,
+                })
+            })
+            .collect(),
+    )
+}
+
+/// How waiting Meta statuses join their parts' histories.
+///
+/// The backend selects them (columns `report_row`, a key of the report;
+/// `report_state`, `result_code`, `description`, `details`, `at`; the part's
+/// `message_id`, `message_index` and `part_state`), ordered by `at` and then
+/// arrival; each known status joins the history in Meta's time order (ties,
+/// common with Meta's whole-second timestamps, in the order of progress);
+/// the part's state only moves forward, and a status that would move it
+/// back is kept silent (no callback).
+pub struct ReportPlan {
+    /// The reports to mark applied.
+    pub applied: Vec<i64>,
+    /// Part rows (the history fields) of the parts whose state moves.
+    pub moved: Option<String>,
+    /// Status entries to append, in order, with their `silent` flag.
+    pub entries: Option<String>,
+}
+
+impl ReportPlan {
+    pub fn new<R: StoreRow>(reports: &[R]) -> StoreResult<Self> {
+        let mut applied = Vec::new();
+        let mut known = Vec::new();
+        for report in reports {
+            applied.push(report.get::<i64>("report_row")?);
+            if report.get::<Option<String>>("report_state")?.is_some() {
+                let state = state(report, "report_state")?;
+                known.push((report.get::<i64>("at")?, state, report));
+            }
+        }
+        known.sort_by_key(|(at, state, _)| (*at, state.progress()));
+        let mut entries = Vec::new();
+        let mut parts: HashMap<(String, i64), (MessageState, Value)> = HashMap::new();
+        for (_, state, report) in known {
+            let key = (
+                report.get::<String>("message_id")?,
+                report.get::<i64>("message_index")?,
+            );
+            let current = match parts.get(&key) {
+                Some((current, _)) => *current,
+                None => {
+                    let part_state: String = report.get("part_state")?;
+                    MessageState::parse(&part_state).ok_or_else(|| corrupt("state", &part_state))?
+                }
+            };
+            let forward = state.progress() > current.progress();
+            let entry = json!({
+                "id": key.0,
+                "index": key.1,
+                "state": state.as_str(),
+                "code": report.get::<i64>("result_code")?,
+                "description": report.get::<String>("description")?,
+                "details": report.get::<String>("details")?,
+                "at": report.get::<i64>("at")?,
+                "silent": !forward,
+            });
+            if forward {
+                parts.insert(key, (state, entry.clone()));
+            } else {
+                parts.entry(key).or_insert((current, Value::Null));
+            }
+            entries.push(entry);
+        }
+        let moved: Vec<Value> = parts
+            .into_values()
+            .map(|(_, entry)| entry)
+            .filter(|entry| !entry.is_null())
+            .collect();
+        Ok(Self {
+            applied,
+            moved: array(moved),
+            entries: array(entries),
+        })
+    }
+}

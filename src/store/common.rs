@@ -1,0 +1,628 @@
+//! What the SQLite and PostgreSQL stores share beyond SQL text: both run
+//! the same statements for the tenant rows, the named leases and a few
+//! reads and single-row writes, and [`sql_store_common!`] writes that code
+//! once for each store type.
+//!
+//! A macro rather than generic functions: the code is the same, but sqlx's
+//! executors, argument buffers and query results are per-driver types whose
+//! generic bounds would outweigh the code. A store that invokes the macro
+//! has `writer` and `reader` pools (the same pool on PostgreSQL) and gets:
+//! the whole [`TenantStore`](crate::store::TenantStore) and
+//! [`LeaseStore`](crate::store::LeaseStore), and inherent `common_*`
+//! methods its trait impls call.
+
+/// Implements the shared parts of a store for `$store`, whose pools are of
+/// the sqlx database `$db`; `$snapshot` begins a read transaction whose
+/// statements all see one snapshot.
+macro_rules! sql_store_common {
+    ($store:ty, $db:ty, $snapshot:literal) => {
+        const _: () = {
+            use async_trait::async_trait;
+            use sqlx::AssertSqlSafe;
+            use $crate::store::rows::{FromStoreRow, StoreRow, map_write_error};
+            use $crate::store::{
+                Account, AttemptRecord, Contact, DeliveryRecord, EventRecord, Gate, LeaseHolder,
+                LeaseStore, MessageRecord, Millis, PartRecord, Route, Source, StatusRecord,
+                StoreError, StoreResult, TenantKind, TenantStore, User, lease_sql,
+            };
+
+            type Query<'q> = sqlx::query::Query<'q, $db, <$db as sqlx::Database>::Arguments>;
+
+            impl $store {
+                async fn fetch_optional<T: FromStoreRow>(
+                    &self,
+                    sql: &'static str,
+                    key: &str,
+                ) -> StoreResult<Option<T>> {
+                    let row = sqlx::query(sql)
+                        .bind(key)
+                        .fetch_optional(&self.reader)
+                        .await?;
+                    row.as_ref().map(T::from_row).transpose()
+                }
+
+                async fn fetch_all<T: FromStoreRow>(
+                    &self,
+                    sql: &'static str,
+                ) -> StoreResult<Vec<T>> {
+                    let rows = sqlx::query(sql).fetch_all(&self.reader).await?;
+                    rows.iter().map(T::from_row).collect()
+                }
+
+                async fn execute_insert(&self, what: &str, query: Query<'_>) -> StoreResult<()> {
+                    query
+                        .execute(&self.writer)
+                        .await
+                        .map(drop)
+                        .map_err(|error| map_write_error(error, what))
+                }
+
+                /// `MessageStore::message`.
+                async fn common_message(
+                    &self,
+                    account_id: &str,
+                    message_id: &str,
+                ) -> StoreResult<Option<MessageRecord>> {
+                    // One read transaction: the parts' states and their
+                    // histories come from the same snapshot.
+                    let mut snapshot = self.reader.begin_with($snapshot).await?;
+                    let Some(row) = sqlx::query(
+                        "SELECT * FROM messages WHERE message_id = $1 AND account_id = $2",
+                    )
+                    .bind(message_id)
+                    .bind(account_id)
+                    .fetch_optional(&mut *snapshot)
+                    .await?
+                    else {
+                        return Ok(None);
+                    };
+                    let mut record = MessageRecord::from_row(&row)?;
+                    let parts = sqlx::query(
+                        "SELECT * FROM message_parts WHERE message_id = $1 ORDER BY message_index",
+                    )
+                    .bind(message_id)
+                    .fetch_all(&mut *snapshot)
+                    .await?;
+                    let statuses = sqlx::query(
+                        "SELECT * FROM message_statuses WHERE message_id = $1
+                         ORDER BY message_index, id",
+                    )
+                    .bind(message_id)
+                    .fetch_all(&mut *snapshot)
+                    .await?;
+                    snapshot.commit().await?;
+                    for part_row in &parts {
+                        let mut part = PartRecord::from_row(part_row)?;
+                        for status_row in &statuses {
+                            let index: i64 = status_row.get("message_index")?;
+                            if index == i64::from(part.message_index) {
+                                part.history.push(StatusRecord::from_row(status_row)?);
+                            }
+                        }
+                        record.parts.push(part);
+                    }
+                    Ok(Some(record))
+                }
+
+                /// `OutboxStore::release`.
+                async fn common_release(
+                    &self,
+                    lease: &str,
+                    parts: &[(String, u32)],
+                ) -> StoreResult<()> {
+                    let mut tx = self.writer.begin().await?;
+                    for (message_id, index) in parts {
+                        sqlx::query(
+                            "UPDATE outbox SET lease_owner = NULL, lease_until = 0
+                             WHERE message_id = $1 AND message_index = $2 AND lease_owner = $3",
+                        )
+                        .bind(message_id)
+                        .bind(i64::from(*index))
+                        .bind(lease)
+                        .execute(&mut *tx)
+                        .await?;
+                    }
+                    tx.commit().await?;
+                    Ok(())
+                }
+
+                /// `OutboxStore::outbox_sources`.
+                async fn common_outbox_sources(&self) -> StoreResult<Vec<String>> {
+                    Ok(sqlx::query_scalar("SELECT DISTINCT source FROM outbox")
+                        .fetch_all(&self.reader)
+                        .await?)
+                }
+
+                /// `OutboxStore::events_after`.
+                async fn common_events_after(
+                    &self,
+                    after_id: i64,
+                    limit: u32,
+                ) -> StoreResult<Vec<EventRecord>> {
+                    let rows = sqlx::query(
+                        "SELECT e.id AS event_id, e.account_id, e.message_id, e.message_index,
+                                s.state, s.result_code, s.description, s.details, s.at
+                         FROM events e JOIN message_statuses s ON s.id = e.status_id
+                         WHERE e.id > $1 ORDER BY e.id LIMIT $2",
+                    )
+                    .bind(after_id)
+                    .bind(i64::from(limit))
+                    .fetch_all(&self.reader)
+                    .await?;
+                    rows.iter().map(EventRecord::from_row).collect()
+                }
+
+                /// `WebhookStore::contact`.
+                async fn common_contact(
+                    &self,
+                    account_id: &str,
+                    phone: &str,
+                ) -> StoreResult<Option<Contact>> {
+                    let row =
+                        sqlx::query("SELECT * FROM contacts WHERE account_id = $1 AND phone = $2")
+                            .bind(account_id)
+                            .bind(phone)
+                            .fetch_optional(&self.reader)
+                            .await?;
+                    row.as_ref().map(Contact::from_row).transpose()
+                }
+
+                /// `WebhookStore::forget_old_statuses`.
+                async fn common_forget_old_statuses(
+                    &self,
+                    received_before: Millis,
+                ) -> StoreResult<u64> {
+                    let result = sqlx::query("DELETE FROM meta_statuses WHERE received_at < $1")
+                        .bind(received_before)
+                        .execute(&self.writer)
+                        .await?;
+                    Ok(result.rows_affected())
+                }
+
+                /// `CallbackStore::cursor`.
+                async fn common_cursor(&self, name: &str) -> StoreResult<i64> {
+                    let position: Option<i64> =
+                        sqlx::query_scalar("SELECT position FROM cursors WHERE name = $1")
+                            .bind(name)
+                            .fetch_optional(&self.reader)
+                            .await?;
+                    Ok(position.unwrap_or(0))
+                }
+
+                /// Moves the event cursor `cursor` from `from` to `to` in
+                /// the caller's transaction; `false` when it is no longer
+                /// at `from`. The `UPDATE` locks the cursor's row, so a
+                /// concurrent mover waits for this transaction and then
+                /// finds the cursor moved.
+                async fn move_cursor(
+                    connection: &mut <$db as sqlx::Database>::Connection,
+                    cursor: &str,
+                    from: i64,
+                    to: i64,
+                ) -> StoreResult<bool> {
+                    sqlx::query(
+                        "INSERT INTO cursors (name, position) VALUES ($1, 0) ON CONFLICT DO NOTHING",
+                    )
+                    .bind(cursor)
+                    .execute(&mut *connection)
+                    .await?;
+                    let moved = sqlx::query(
+                        "UPDATE cursors SET position = $3 WHERE name = $1 AND position = $2",
+                    )
+                    .bind(cursor)
+                    .bind(from)
+                    .bind(to)
+                    .execute(&mut *connection)
+                    .await?
+                    .rows_affected();
+                    Ok(moved == 1)
+                }
+
+                /// `CallbackStore::message_deliveries`.
+                async fn common_message_deliveries(
+                    &self,
+                    message_id: &str,
+                ) -> StoreResult<Vec<DeliveryRecord>> {
+                    let query =
+                        sqlx::query("SELECT * FROM deliveries WHERE ordering = $1 ORDER BY id")
+                            .bind(message_id);
+                    self.deliveries_with_attempts(query).await
+                }
+
+                /// `CallbackStore::gate_deliveries`.
+                async fn common_gate_deliveries(
+                    &self,
+                    gate_id: &str,
+                    limit: u32,
+                ) -> StoreResult<Vec<DeliveryRecord>> {
+                    let query = sqlx::query(
+                        "SELECT * FROM deliveries WHERE gate_id = $1 ORDER BY id DESC LIMIT $2",
+                    )
+                    .bind(gate_id)
+                    .bind(i64::from(limit));
+                    self.deliveries_with_attempts(query).await
+                }
+
+                /// The deliveries a query selects, each with its tries, from
+                /// one snapshot.
+                async fn deliveries_with_attempts(
+                    &self,
+                    query: Query<'_>,
+                ) -> StoreResult<Vec<DeliveryRecord>> {
+                    let mut snapshot = self.reader.begin_with($snapshot).await?;
+                    let rows = query.fetch_all(&mut *snapshot).await?;
+                    let mut deliveries = Vec::with_capacity(rows.len());
+                    for row in &rows {
+                        let mut delivery = DeliveryRecord::from_row(row)?;
+                        delivery.attempts = sqlx::query(
+                            "SELECT * FROM delivery_attempts WHERE delivery_id = $1 ORDER BY id",
+                        )
+                        .bind(delivery.id)
+                        .fetch_all(&mut *snapshot)
+                        .await?
+                        .iter()
+                        .map(AttemptRecord::from_row)
+                        .collect::<StoreResult<Vec<_>>>()?;
+                        deliveries.push(delivery);
+                    }
+                    snapshot.commit().await?;
+                    Ok(deliveries)
+                }
+
+                /// `CallbackStore::redeliver`.
+                async fn common_redeliver(
+                    &self,
+                    gate_id: &str,
+                    delivery_id: i64,
+                    now: Millis,
+                ) -> StoreResult<bool> {
+                    // A copy at the end of the queue: it waits behind
+                    // whatever of the same message is still pending, so the
+                    // order holds.
+                    let result = sqlx::query(
+                        "INSERT INTO deliveries (origin, gate_id, account_id, ordering, payload, state,
+                                                 next_attempt_at, created_at)
+                         SELECT 'redeliver:' || id || ':' || $1, gate_id, account_id, ordering, payload,
+                                'PENDING', $1, $1
+                         FROM deliveries WHERE id = $2 AND gate_id = $3
+                         ON CONFLICT (origin, gate_id) DO NOTHING",
+                    )
+                    .bind(now)
+                    .bind(delivery_id)
+                    .bind(gate_id)
+                    .execute(&self.writer)
+                    .await?;
+                    Ok(result.rows_affected() == 1)
+                }
+
+                /// `CallbackStore::record_attempt`.
+                async fn common_record_attempt(
+                    &self,
+                    attempt: &$crate::store::DeliveryAttempt,
+                ) -> StoreResult<bool> {
+                    let state = match (attempt.delivered, attempt.next_attempt_at) {
+                        (true, _) => "DELIVERED",
+                        (false, Some(_)) => "PENDING",
+                        (false, None) => "GAVE_UP",
+                    };
+                    let mut tx = self.writer.begin().await?;
+                    let updated = sqlx::query(
+                        "UPDATE deliveries
+                         SET state = $1, attempts = attempts + 1,
+                             next_attempt_at = COALESCE($2, next_attempt_at),
+                             lease_owner = NULL, lease_until = 0,
+                             finished_at = CASE WHEN $1 = 'PENDING' THEN NULL ELSE $3 END
+                         WHERE id = $4 AND lease_owner = $5 AND state = 'PENDING'",
+                    )
+                    .bind(state)
+                    .bind(attempt.next_attempt_at)
+                    .bind(attempt.at)
+                    .bind(attempt.delivery_id)
+                    .bind(&attempt.lease)
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected()
+                        == 1;
+                    if updated {
+                        sqlx::query(
+                            "INSERT INTO delivery_attempts (delivery_id, at, http_status, error, duration_ms)
+                             VALUES ($1, $2, $3, $4, $5)",
+                        )
+                        .bind(attempt.delivery_id)
+                        .bind(attempt.at)
+                        .bind(attempt.http_status.map(i64::from))
+                        .bind(&attempt.error)
+                        .bind(attempt.duration_ms)
+                        .execute(&mut *tx)
+                        .await?;
+                    }
+                    tx.commit().await?;
+                    Ok(updated)
+                }
+            }
+
+            #[async_trait]
+            impl LeaseStore for $store {
+                async fn take_lease(
+                    &self,
+                    name: &str,
+                    holder: &str,
+                    now: Millis,
+                    until: Millis,
+                ) -> StoreResult<LeaseHolder> {
+                    let mut tx = self.writer.begin().await?;
+                    let taken: Option<String> = sqlx::query_scalar(lease_sql::TAKE_LEASE)
+                        .bind(name)
+                        .bind(holder)
+                        .bind(now)
+                        .bind(until)
+                        .fetch_optional(&mut *tx)
+                        .await?;
+                    let result = if taken.is_some() {
+                        LeaseHolder::Caller
+                    } else {
+                        let (holder, until): (String, Millis) =
+                            sqlx::query_as(lease_sql::LEASE_HOLDER)
+                                .bind(name)
+                                .fetch_one(&mut *tx)
+                                .await?;
+                        LeaseHolder::Other { holder, until }
+                    };
+                    tx.commit().await?;
+                    Ok(result)
+                }
+
+                async fn drop_lease(&self, name: &str, holder: &str) -> StoreResult<()> {
+                    sqlx::query(lease_sql::DROP_LEASE)
+                        .bind(name)
+                        .bind(holder)
+                        .execute(&self.writer)
+                        .await?;
+                    Ok(())
+                }
+            }
+
+            #[async_trait]
+            impl TenantStore for $store {
+                async fn insert_account(&self, account: &Account) -> StoreResult<()> {
+                    let query = sqlx::query(
+                        "INSERT INTO accounts (id, platform_id, platform_partner_id, name, created_at)
+                         VALUES ($1, $2, $3, $4, $5)",
+                    )
+                    .bind(&account.id)
+                    .bind(&account.platform_id)
+                    .bind(&account.platform_partner_id)
+                    .bind(&account.name)
+                    .bind(account.created_at);
+                    self.execute_insert("account with this platformId and platformPartnerId", query)
+                        .await
+                }
+
+                async fn account(&self, id: &str) -> StoreResult<Option<Account>> {
+                    self.fetch_optional("SELECT * FROM accounts WHERE id = $1", id)
+                        .await
+                }
+
+                async fn account_by_platform(
+                    &self,
+                    platform_id: &str,
+                    platform_partner_id: &str,
+                ) -> StoreResult<Option<Account>> {
+                    let row = sqlx::query(
+                        "SELECT * FROM accounts WHERE platform_id = $1 AND platform_partner_id = $2",
+                    )
+                    .bind(platform_id)
+                    .bind(platform_partner_id)
+                    .fetch_optional(&self.reader)
+                    .await?;
+                    row.as_ref().map(Account::from_row).transpose()
+                }
+
+                async fn accounts(&self) -> StoreResult<Vec<Account>> {
+                    self.fetch_all("SELECT * FROM accounts ORDER BY created_at, id")
+                        .await
+                }
+
+                async fn insert_user(&self, user: &User) -> StoreResult<()> {
+                    let query = sqlx::query(
+                        "INSERT INTO users (username, account_id, password_hash, api_key_hash, created_at)
+                         VALUES ($1, $2, $3, $4, $5)",
+                    )
+                    .bind(&user.username)
+                    .bind(&user.account_id)
+                    .bind(&user.password_hash)
+                    .bind(&user.api_key_hash)
+                    .bind(user.created_at);
+                    self.execute_insert("user with this username", query).await
+                }
+
+                async fn user(&self, username: &str) -> StoreResult<Option<User>> {
+                    self.fetch_optional("SELECT * FROM users WHERE username = $1", username)
+                        .await
+                }
+
+                async fn user_with_account(
+                    &self,
+                    username: &str,
+                ) -> StoreResult<Option<(User, Account)>> {
+                    let row = sqlx::query(
+                        "SELECT users.*, accounts.id, accounts.platform_id, accounts.platform_partner_id,
+                                accounts.name, accounts.created_at AS account_created_at
+                         FROM users JOIN accounts ON accounts.id = users.account_id
+                         WHERE users.username = $1",
+                    )
+                    .bind(username)
+                    .fetch_optional(&self.reader)
+                    .await?;
+                    let Some(row) = row else {
+                        return Ok(None);
+                    };
+                    let user = User::from_row(&row)?;
+                    let account = Account {
+                        id: row.get("id")?,
+                        platform_id: row.get("platform_id")?,
+                        platform_partner_id: row.get("platform_partner_id")?,
+                        name: row.get("name")?,
+                        created_at: row.get("account_created_at")?,
+                    };
+                    Ok(Some((user, account)))
+                }
+
+                async fn users(&self) -> StoreResult<Vec<User>> {
+                    self.fetch_all("SELECT * FROM users ORDER BY created_at, username")
+                        .await
+                }
+
+                async fn insert_source(&self, source: &Source) -> StoreResult<()> {
+                    let query = sqlx::query(
+                        "INSERT INTO sources (id, account_id, number, phone_number_id, waba_id, access_token,
+                                              level, throughput, care_window_check, created_at)
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+                    )
+                    .bind(&source.id)
+                    .bind(&source.account_id)
+                    .bind(&source.number)
+                    .bind(&source.phone_number_id)
+                    .bind(&source.waba_id)
+                    .bind(&source.access_token)
+                    .bind(source.level.as_str())
+                    .bind(source.throughput.map(i64::from))
+                    .bind(source.care_window_check)
+                    .bind(source.created_at);
+                    self.execute_insert("source with this number or phoneNumberId", query)
+                        .await
+                }
+
+                async fn source(&self, id: &str) -> StoreResult<Option<Source>> {
+                    self.fetch_optional("SELECT * FROM sources WHERE id = $1", id)
+                        .await
+                }
+
+                async fn source_by_number(&self, number: &str) -> StoreResult<Option<Source>> {
+                    self.fetch_optional("SELECT * FROM sources WHERE number = $1", number)
+                        .await
+                }
+
+                async fn source_by_phone_number_id(
+                    &self,
+                    phone_number_id: &str,
+                ) -> StoreResult<Option<Source>> {
+                    self.fetch_optional(
+                        "SELECT * FROM sources WHERE phone_number_id = $1",
+                        phone_number_id,
+                    )
+                    .await
+                }
+
+                async fn sources(&self) -> StoreResult<Vec<Source>> {
+                    self.fetch_all("SELECT * FROM sources ORDER BY created_at, id")
+                        .await
+                }
+
+                async fn insert_gate(&self, gate: &Gate) -> StoreResult<()> {
+                    let query = sqlx::query(
+                        "INSERT INTO gates (id, account_id, url, format, custom_parameters, signing_secret, created_at)
+                         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                    )
+                    .bind(&gate.id)
+                    .bind(&gate.account_id)
+                    .bind(&gate.url)
+                    .bind(gate.format.as_str())
+                    .bind(serde_json::to_string(&gate.custom_parameters)?)
+                    .bind(&gate.signing_secret)
+                    .bind(gate.created_at);
+                    self.execute_insert("gate with this id", query).await
+                }
+
+                async fn gate(&self, id: &str) -> StoreResult<Option<Gate>> {
+                    self.fetch_optional("SELECT * FROM gates WHERE id = $1", id)
+                        .await
+                }
+
+                async fn gates(&self) -> StoreResult<Vec<Gate>> {
+                    self.fetch_all("SELECT * FROM gates ORDER BY created_at, id")
+                        .await
+                }
+
+                async fn insert_route(&self, route: &Route) -> StoreResult<()> {
+                    let query = sqlx::query(
+                        "INSERT INTO routes (id, account_id, number, keyword, gate_ids, ref_id, custom_parameters, created_at)
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                    )
+                    .bind(&route.id)
+                    .bind(&route.account_id)
+                    .bind(&route.number)
+                    .bind(&route.keyword)
+                    .bind(serde_json::to_string(&route.gate_ids)?)
+                    .bind(&route.ref_id)
+                    .bind(serde_json::to_string(&route.custom_parameters)?)
+                    .bind(route.created_at);
+                    self.execute_insert("route with this id, or for this number and keyword", query)
+                        .await
+                }
+
+                async fn route(&self, id: &str) -> StoreResult<Option<Route>> {
+                    self.fetch_optional("SELECT * FROM routes WHERE id = $1", id)
+                        .await
+                }
+
+                async fn routes(&self) -> StoreResult<Vec<Route>> {
+                    self.fetch_all("SELECT * FROM routes ORDER BY created_at, id")
+                        .await
+                }
+
+                async fn setting(&self, name: &str, generated: &str) -> StoreResult<String> {
+                    sqlx::query(
+                        "INSERT INTO settings (name, value) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING",
+                    )
+                    .bind(name)
+                    .bind(generated)
+                    .execute(&self.writer)
+                    .await?;
+                    Ok(
+                        sqlx::query_scalar("SELECT value FROM settings WHERE name = $1")
+                            .bind(name)
+                            .fetch_one(&self.writer)
+                            .await?,
+                    )
+                }
+
+                async fn delete(&self, kind: TenantKind, id: &str) -> StoreResult<bool> {
+                    let (table, key) = match kind {
+                        TenantKind::Account => ("accounts", "id"),
+                        TenantKind::User => ("users", "username"),
+                        TenantKind::Source => ("sources", "id"),
+                        TenantKind::Gate => ("gates", "id"),
+                        TenantKind::Route => ("routes", "id"),
+                    };
+                    let sql = format!("DELETE FROM {table} WHERE {key} = $1");
+                    let mut tx = self.writer.begin().await?;
+                    if kind == TenantKind::Gate {
+                        // Its queued callbacks go nowhere now; they stay listed.
+                        sqlx::query(
+                            "UPDATE deliveries SET state = 'GAVE_UP', lease_owner = NULL, lease_until = 0
+                             WHERE gate_id = $1 AND state = 'PENDING'",
+                        )
+                        .bind(id)
+                        .execute(&mut *tx)
+                        .await?;
+                    }
+                    let result = sqlx::query(AssertSqlSafe(sql))
+                        .bind(id)
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(|error| match error {
+                            sqlx::Error::Database(db) if db.is_foreign_key_violation() => {
+                                StoreError::InUse(format!("{table} {id} is still referenced"))
+                            }
+                            other => StoreError::Database(other),
+                        })?;
+                    tx.commit().await?;
+                    Ok(result.rows_affected() > 0)
+                }
+            }
+        };
+    };
+}
+
+pub(crate) use sql_store_common;

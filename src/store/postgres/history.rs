@@ -1,0 +1,148 @@
+//! A part's history on PostgreSQL, shared by the dispatcher's outcomes and
+//! Meta's statuses: the part's current state, the status entries, and one
+//! event per entry that is not silent. Rows are the JSON of
+//! [`crate::store::batch`] (fields `id`, `index`, `state`, `code`,
+//! `description`, `details`, `at`, for parts also `attempted` and `wamid`,
+//! for entries `silent`).
+//!
+//! Statuses are appended as they come; their events are written last, by
+//! [`insert_events`], under the events lock (see the module doc of
+//! [`super`]), so the functions that append return the ids of the statuses
+//! that need an event.
+
+use sqlx::{PgConnection, Row};
+
+use super::{EVENTS_CHANNEL, EVENTS_LOCK, WAMID_LOCK_CLASS};
+use crate::store::StoreResult;
+use crate::store::batch::ReportPlan;
+
+/// Sets each part's state and latest code (at most one row per part).
+pub(super) async fn update_parts(connection: &mut PgConnection, rows: &str) -> StoreResult<()> {
+    sqlx::query(
+        "UPDATE message_parts
+         SET state = j.state, result_code = j.code, updated_at = j.at,
+             attempts = attempts + COALESCE(j.attempted, 0),
+             wamid = COALESCE(j.wamid, message_parts.wamid)
+         FROM jsonb_to_recordset($1::jsonb)
+              AS j (id text, \"index\" bigint, state text, code bigint, at bigint,
+                    attempted bigint, wamid text)
+         WHERE message_parts.message_id = j.id AND message_parts.message_index = j.\"index\"",
+    )
+    .bind(rows)
+    .execute(&mut *connection)
+    .await?;
+    Ok(())
+}
+
+/// Appends the status entries, in order; the ids of those that are not
+/// `silent` (kept in the history, no callback), which need events.
+pub(super) async fn append(connection: &mut PgConnection, rows: &str) -> StoreResult<Vec<i64>> {
+    let appended = sqlx::query(
+        "INSERT INTO message_statuses (message_id, message_index, state, result_code, description,
+                                       details, at, silent)
+         SELECT value ->> 'id', (value ->> 'index')::bigint, value ->> 'state',
+                (value ->> 'code')::bigint, value ->> 'description', value ->> 'details',
+                (value ->> 'at')::bigint, COALESCE((value ->> 'silent')::boolean, FALSE)
+         FROM jsonb_array_elements($1::jsonb) WITH ORDINALITY AS j (value, key) ORDER BY key
+         RETURNING id, silent",
+    )
+    .bind(rows)
+    .fetch_all(&mut *connection)
+    .await?;
+    let mut ids = Vec::with_capacity(appended.len());
+    for row in &appended {
+        if !row.try_get::<bool, _>("silent")? {
+            ids.push(row.try_get::<i64, _>("id")?);
+        }
+    }
+    ids.sort_unstable();
+    Ok(ids)
+}
+
+/// Queues one event per status, in status order, and tells the other
+/// instances. The last write of its transaction: it takes the events lock,
+/// which the commit releases.
+pub(super) async fn insert_events(
+    connection: &mut PgConnection,
+    status_ids: &[i64],
+) -> StoreResult<()> {
+    if status_ids.is_empty() {
+        return Ok(());
+    }
+    sqlx::query("SELECT pg_advisory_xact_lock($1), pg_notify($2, '')")
+        .bind(EVENTS_LOCK)
+        .bind(EVENTS_CHANNEL)
+        .execute(&mut *connection)
+        .await?;
+    sqlx::query(
+        "INSERT INTO events (account_id, message_id, message_index, status_id, created_at)
+         SELECT m.account_id, s.message_id, s.message_index, s.id, s.at
+         FROM message_statuses s JOIN messages m ON m.message_id = s.message_id
+         WHERE s.id = ANY($1) ORDER BY s.id",
+    )
+    .bind(status_ids)
+    .execute(&mut *connection)
+    .await?;
+    Ok(())
+}
+
+/// Takes the wamid locks of these wamids (see the module doc of [`super`]),
+/// in ascending order of their hashes so that two transactions never wait
+/// for each other's.
+pub(super) async fn lock_wamids(connection: &mut PgConnection, wamids: &[&str]) -> StoreResult<()> {
+    if wamids.is_empty() {
+        return Ok(());
+    }
+    sqlx::query(
+        "SELECT pg_advisory_xact_lock($1, key)
+         FROM (SELECT DISTINCT hashtext(wamid) AS key FROM unnest($2::text[]) AS w (wamid)
+               ORDER BY key) AS keys",
+    )
+    .bind(WAMID_LOCK_CLASS)
+    .bind(wamids)
+    .execute(&mut *connection)
+    .await?;
+    Ok(())
+}
+
+/// Applies the waiting Meta statuses of these wamids to their parts (only
+/// parts sent from the business number the status came for), as
+/// [`ReportPlan`] says; the ids of the statuses that need events. The
+/// caller holds the wamids' locks.
+pub(super) async fn apply_reports(
+    connection: &mut PgConnection,
+    wamids: &[&str],
+) -> StoreResult<Vec<i64>> {
+    if wamids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let reports = sqlx::query(
+        "SELECT r.id AS report_row, r.state AS report_state, r.result_code, r.description,
+                r.details, r.at, p.message_id, p.message_index, p.state AS part_state
+         FROM meta_statuses r
+         JOIN message_parts p ON p.wamid = r.wamid
+         JOIN messages m ON m.message_id = p.message_id
+         JOIN sources s ON s.number = m.source AND s.phone_number_id = r.phone_number_id
+         WHERE NOT r.applied AND r.wamid = ANY($1)
+         ORDER BY r.at, r.id",
+    )
+    .bind(wamids)
+    .fetch_all(&mut *connection)
+    .await?;
+    if reports.is_empty() {
+        return Ok(Vec::new());
+    }
+    let plan = ReportPlan::new(&reports)?;
+    if let Some(moved) = &plan.moved {
+        update_parts(connection, moved).await?;
+    }
+    let mut status_ids = Vec::new();
+    if let Some(entries) = &plan.entries {
+        status_ids = append(connection, entries).await?;
+    }
+    sqlx::query("UPDATE meta_statuses SET applied = TRUE WHERE id = ANY($1)")
+        .bind(&plan.applied)
+        .execute(&mut *connection)
+        .await?;
+    Ok(status_ids)
+}

@@ -1,0 +1,154 @@
+//! The PostgreSQL outbox: claims that several instances can run at once
+//! (`FOR UPDATE SKIP LOCKED`), outcomes with their status and event in the
+//! same transaction, and the event queue.
+
+use std::collections::HashSet;
+
+use async_trait::async_trait;
+use sqlx::{PgConnection, Row};
+
+use super::{PgStore, history};
+use crate::store::batch::OutcomeRows;
+use crate::store::rows::FromStoreRow;
+use crate::store::{
+    ClaimedPart, EventRecord, Millis, OutboxStore, Outcome, OutcomeChange, StoreResult,
+};
+
+#[async_trait]
+impl OutboxStore for PgStore {
+    async fn claim(
+        &self,
+        source: &str,
+        lease: &str,
+        now: Millis,
+        lease_until: Millis,
+        limit: u32,
+    ) -> StoreResult<Vec<ClaimedPart>> {
+        // One statement: pick the due rows nobody else holds (a row another
+        // claim has locked is skipped, not waited for), lease them, and read
+        // what the dispatcher needs, in claim order.
+        let rows = sqlx::query(
+            "WITH picked AS (
+                 SELECT o.message_id, o.message_index, o.sort_key, o.id
+                 FROM outbox o
+                 WHERE o.source = $1 AND o.due_at <= $2 AND o.lease_until <= $2
+                   AND NOT EXISTS (SELECT 1 FROM outbox earlier
+                                   WHERE earlier.message_id = o.message_id
+                                     AND earlier.message_index < o.message_index)
+                 ORDER BY o.sort_key, o.id
+                 LIMIT $3
+                 FOR UPDATE SKIP LOCKED
+             ), leased AS (
+                 UPDATE outbox SET lease_owner = $4, lease_until = $5
+                 FROM picked
+                 WHERE outbox.message_id = picked.message_id
+                   AND outbox.message_index = picked.message_index
+                 RETURNING outbox.message_id, outbox.message_index, outbox.source,
+                           outbox.lease_owner, picked.sort_key, picked.id
+             )
+             SELECT l.message_id, l.message_index, m.account_id, m.destination, m.priority,
+                    m.expires_at, p.message_type, p.cloud_body, p.attempts, l.lease_owner AS lease,
+                    -- The care window, under the destination or another id
+                    -- the contact book knows the user by.
+                    (SELECT MAX(w.last_inbound_at) FROM care_windows w
+                     WHERE w.source = l.source
+                       AND (w.\"user\" = m.destination
+                            OR w.\"user\" IN (SELECT c.phone FROM contacts c
+                                            WHERE c.account_id = m.account_id
+                                              AND (c.user_id = m.destination
+                                                   OR c.parent_user_id = m.destination))
+                            OR w.\"user\" IN (SELECT c.user_id FROM contacts c
+                                            WHERE c.account_id = m.account_id
+                                              AND c.phone = m.destination))) AS last_inbound_at
+             FROM leased l
+             JOIN message_parts p ON p.message_id = l.message_id AND p.message_index = l.message_index
+             JOIN messages m ON m.message_id = l.message_id
+             ORDER BY l.sort_key, l.id",
+        )
+        .bind(source)
+        .bind(now)
+        .bind(i64::from(limit))
+        .bind(lease)
+        .bind(lease_until)
+        .fetch_all(&self.writer)
+        .await?;
+        rows.iter().map(ClaimedPart::from_row).collect()
+    }
+
+    async fn record(&self, outcomes: &[Outcome]) -> StoreResult<Vec<bool>> {
+        let mut tx = self.writer.begin().await?;
+        let recorded = record_batch(&mut tx, outcomes).await?;
+        tx.commit().await?;
+        Ok(recorded)
+    }
+
+    async fn release(&self, lease: &str, parts: &[(String, u32)]) -> StoreResult<()> {
+        self.common_release(lease, parts).await
+    }
+
+    async fn outbox_sources(&self) -> StoreResult<Vec<String>> {
+        self.common_outbox_sources().await
+    }
+
+    async fn events_after(&self, after_id: i64, limit: u32) -> StoreResult<Vec<EventRecord>> {
+        self.common_events_after(after_id, limit).await
+    }
+}
+
+/// Records outcomes in a fixed number of statements, however many there
+/// are: take the locks of the submissions' wamids, settle the outbox rows
+/// still held by the outcome's lease, then for those update the parts,
+/// append the statuses, join the statuses Meta reported early, and last
+/// queue the events ([`history`]).
+async fn record_batch(
+    connection: &mut PgConnection,
+    outcomes: &[Outcome],
+) -> StoreResult<Vec<bool>> {
+    let submitted: Vec<&str> = outcomes
+        .iter()
+        .filter_map(|outcome| match &outcome.change {
+            OutcomeChange::Submitted { wamid, .. } => Some(wamid.as_str()),
+            _ => None,
+        })
+        .collect();
+    history::lock_wamids(connection, &submitted).await?;
+    let rows = OutcomeRows::new(outcomes)?;
+    let mut still_leased: HashSet<(String, i64)> = HashSet::new();
+    for row in sqlx::query(
+        "DELETE FROM outbox
+         USING jsonb_to_recordset($1::jsonb) AS j (id text, \"index\" bigint, owner text)
+         WHERE outbox.message_id = j.id AND outbox.message_index = j.\"index\"
+           AND outbox.lease_owner = j.owner
+         RETURNING outbox.message_id, outbox.message_index",
+    )
+    .bind(rows.settled()?)
+    .fetch_all(&mut *connection)
+    .await?
+    .into_iter()
+    .chain(
+        sqlx::query(
+            "UPDATE outbox SET due_at = j.due, sort_key = j.\"sortKey\", lease_owner = NULL,
+                               lease_until = 0
+             FROM jsonb_to_recordset($1::jsonb)
+                  AS j (id text, \"index\" bigint, owner text, due bigint, \"sortKey\" bigint)
+             WHERE outbox.message_id = j.id AND outbox.message_index = j.\"index\"
+               AND outbox.lease_owner = j.owner
+             RETURNING outbox.message_id, outbox.message_index",
+        )
+        .bind(rows.resends()?)
+        .fetch_all(&mut *connection)
+        .await?,
+    ) {
+        still_leased.insert((row.try_get("message_id")?, row.try_get("message_index")?));
+    }
+    let recorded = rows.recorded(still_leased);
+    let Some(kept) = rows.kept(&recorded)? else {
+        return Ok(recorded);
+    };
+    history::update_parts(connection, &kept).await?;
+    let mut status_ids = history::append(connection, &kept).await?;
+    // Statuses Meta reported before the submission was recorded join now.
+    status_ids.extend(history::apply_reports(connection, &rows.submitted_wamids(&recorded)).await?);
+    history::insert_events(connection, &status_ids).await?;
+    Ok(recorded)
+}
