@@ -9,8 +9,8 @@ use std::collections::HashMap;
 use std::time::Duration;
 
 use common::process::Process;
-use common::{Backend, Gateway, TestDatabase, poll, read, request, template};
-use serde_json::{Value, json};
+use common::{Backend, Gateway, TestDatabase, poll, request, template};
+use serde_json::json;
 
 const REQUESTS: usize = 4;
 const PER_REQUEST: usize = 20;
@@ -44,21 +44,8 @@ fn gateway(database: &TestDatabase, sim: &str) -> Process {
     )
 }
 
-async fn sim_json(sim: &Gateway, path: &str) -> Value {
-    let (status, body) = read(
-        sim.client
-            .get(format!("{}/sim/v1/{path}", sim.base))
-            .send()
-            .await
-            .expect("GET"),
-    )
-    .await;
-    assert_eq!(status, 200, "{body}");
-    body
-}
-
 async fn sends_received(sim: &Gateway) -> u64 {
-    sim_json(sim, "stats").await["received"]
+    sim.standalone_sim("stats").await["received"]
         .as_u64()
         .unwrap_or(0)
 }
@@ -121,7 +108,8 @@ async fn a_gateway_killed_while_submitting_resumes_and_sends_everything(backend:
         "every destination after the restart",
         || async {
             let mut counts: HashMap<String, usize> = HashMap::new();
-            for record in sim_json(&sim, "received")
+            for record in sim
+                .standalone_sim("received")
                 .await
                 .as_array()
                 .into_iter()

@@ -15,8 +15,8 @@ use common::balancer::Balancer;
 use common::db::{Backend, TestDatabase};
 use common::gate::Gate;
 use common::process::Process;
-use common::{Gateway, Tenant, poll, read, request, template};
-use serde_json::{Value, json};
+use common::{Gateway, Tenant, poll, request, template};
+use serde_json::json;
 use sqlx::{Connection, PgConnection};
 
 const INSTANCES: [&str; 3] = ["node-a", "node-b", "node-c"];
@@ -57,19 +57,6 @@ fn instance(name: &str, database: &TestDatabase, sim: &str) -> Process {
             "true",
         ],
     )
-}
-
-async fn sim_records(sim: &Gateway) -> Vec<Value> {
-    let (status, body) = read(
-        sim.client
-            .get(format!("{}/sim/v1/received", sim.base))
-            .send()
-            .await
-            .expect("GET"),
-    )
-    .await;
-    assert_eq!(status, 200, "{body}");
-    body.as_array().cloned().unwrap_or_default()
 }
 
 /// Who holds the numbers' leases now: instance name → numbers.
@@ -217,7 +204,12 @@ async fn three_instances_one_killed_lose_nothing_and_keep_limits_and_order() {
         Duration::from_secs(120),
         "every accepted message at the simulator",
         || async {
-            let records = sim_records(&sim).await;
+            let records = sim
+                .standalone_sim("received")
+                .await
+                .as_array()
+                .cloned()
+                .unwrap_or_default();
             let reached: std::collections::HashSet<&str> = records
                 .iter()
                 .filter(|record| record["status"] == 200)

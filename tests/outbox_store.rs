@@ -8,9 +8,8 @@ use std::sync::Arc;
 
 use common::{Backend, TestDatabase};
 use wagate::store::{
-    self, Account, ContactIds, InboundReport, LeaseHolder, NewMessage, NewPart, NewRequest,
-    NewStatus, Outcome, OutcomeChange, PlatformFields, Source, SourceLevel, StatusReport, Store,
-    WebhookBatch,
+    ContactIds, InboundReport, LeaseHolder, NewMessage, NewPart, NewRequest, NewStatus, Outcome,
+    OutcomeChange, PlatformFields, Source, SourceLevel, StatusReport, Store, WebhookBatch,
 };
 use wagate_domain::{MessageState, Priority};
 
@@ -20,19 +19,7 @@ const SOURCE: &str = "+46700000400";
 /// database lives as long as the [`TestDatabase`].
 async fn open(backend: Backend) -> (Arc<dyn Store>, TestDatabase) {
     let database = TestDatabase::create(backend).await;
-    let store = store::open(database.url(), database.pool_settings())
-        .await
-        .expect("open");
-    store
-        .insert_account(&Account {
-            id: "acc".into(),
-            platform_id: "p".into(),
-            platform_partner_id: "pp".into(),
-            name: None,
-            created_at: 0,
-        })
-        .await
-        .expect("account");
+    let store = database.store_with_account().await;
     (store, database)
 }
 

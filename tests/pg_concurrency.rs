@@ -16,7 +16,7 @@ use std::time::Duration;
 
 use common::{Backend, TestDatabase};
 use wagate::store::{
-    self, Account, ContactIds, NewDelivery, NewMessage, NewPart, NewRequest, NewStatus, Outcome,
+    self, ContactIds, NewDelivery, NewMessage, NewPart, NewRequest, NewStatus, Outcome,
     OutcomeChange, PlatformFields, Source, SourceLevel, StatusReport, Store, Wake, WebhookBatch,
 };
 use wagate_domain::{MessageState, Priority};
@@ -37,21 +37,8 @@ impl Shared {
             return None;
         }
         let database = TestDatabase::create(Backend::Postgres).await;
-        let (first, second) = tokio::join!(
-            store::open(database.url(), database.pool_settings()),
-            store::open(database.url(), database.pool_settings()),
-        );
-        let stores = [first.expect("open"), second.expect("open")];
-        stores[0]
-            .insert_account(&Account {
-                id: "acc".into(),
-                platform_id: "p".into(),
-                platform_partner_id: "pp".into(),
-                name: None,
-                created_at: 0,
-            })
-            .await
-            .expect("account");
+        let (first, second) = tokio::join!(database.store_with_account(), database.open_store());
+        let stores = [first, second];
         Some(Self { stores, database })
     }
 

@@ -142,6 +142,29 @@ impl TestDatabase {
         }
     }
 
+    /// The store on this database, opened as an instance opens it.
+    pub async fn open_store(&self) -> std::sync::Arc<dyn wagate::store::Store> {
+        wagate::store::open(self.url(), self.pool_settings())
+            .await
+            .expect("open the store")
+    }
+
+    /// [`Self::open_store`] with the account `acc` the store tests use.
+    pub async fn store_with_account(&self) -> std::sync::Arc<dyn wagate::store::Store> {
+        let store = self.open_store().await;
+        store
+            .insert_account(&wagate::store::Account {
+                id: "acc".into(),
+                platform_id: "p".into(),
+                platform_partner_id: "pp".into(),
+                name: None,
+                created_at: 0,
+            })
+            .await
+            .expect("account");
+        store
+    }
+
     /// The `serve` arguments naming this database (and, on PostgreSQL,
     /// bounding the gateway's connections).
     pub fn serve_args(&self) -> Vec<String> {

@@ -297,6 +297,20 @@ impl Gateway {
         body.as_array().cloned().unwrap_or_default()
     }
 
+    /// `GET /sim/v1/{path}` of a standalone simulator (`wagate sim`).
+    pub async fn standalone_sim(&self, path: &str) -> Value {
+        let (status, body) = read(
+            self.client
+                .get(format!("{}/sim/v1/{path}", self.base))
+                .send()
+                .await
+                .expect("GET"),
+        )
+        .await;
+        assert_eq!(status, 200, "{body}");
+        body
+    }
+
     /// Polls the simulator until it has received at least `count` sends.
     pub async fn sim_received_at_least(&self, count: usize) -> Vec<Value> {
         poll(Duration::from_secs(60), "the simulator's sends", || async {
