@@ -6,7 +6,7 @@ use std::net::SocketAddr;
 
 use crate::auth::{api_key_digest, hash_password_off_thread, random_token};
 use crate::clock::now_millis;
-use crate::store::{Account, Source, SourceLevel, Store, User};
+use crate::store::{Account, Source, SourceLevel, Store, StoreError, User};
 
 pub const DEMO_PLATFORM_ID: &str = "demo";
 pub const DEMO_PLATFORM_PARTNER_ID: &str = "demo";
@@ -20,7 +20,9 @@ pub async fn provision_if_empty(store: &dyn Store, address: SocketAddr) -> anyho
         return Ok(());
     }
     let password = random_token(20);
-    create(store, &password).await?;
+    if !create(store, &password).await? {
+        return Ok(());
+    }
     let base = format!("http://{address}");
     println!(
         "\nwagate: sandbox demo tenant created (shown once; keep the password)\n\
@@ -49,7 +51,9 @@ pub fn demo_request(destination: &str) -> String {
     .to_string()
 }
 
-async fn create(store: &dyn Store, password: &str) -> anyhow::Result<()> {
+/// Creates the demo tenant; `false` when another instance sharing the
+/// database is creating it at the same moment (its account came first).
+async fn create(store: &dyn Store, password: &str) -> anyhow::Result<bool> {
     let now = now_millis();
     let account = Account {
         id: random_token(12),
@@ -58,7 +62,11 @@ async fn create(store: &dyn Store, password: &str) -> anyhow::Result<()> {
         name: Some("wagate sandbox demo".into()),
         created_at: now,
     };
-    store.insert_account(&account).await?;
+    match store.insert_account(&account).await {
+        Ok(()) => {}
+        Err(StoreError::Conflict(_)) => return Ok(false),
+        Err(error) => return Err(error.into()),
+    }
     let password_hash = hash_password_off_thread(password.to_owned()).await?;
     store
         .insert_user(&User {
@@ -83,5 +91,5 @@ async fn create(store: &dyn Store, password: &str) -> anyhow::Result<()> {
             created_at: now,
         })
         .await?;
-    Ok(())
+    Ok(true)
 }
