@@ -7,16 +7,15 @@
 //! - SQL text, as associated constants: `INSERT_META_STATUSES`,
 //!   `INSERT_INBOUND`, `UPSERT_CARE_WINDOWS`, `UPSERT_CONTACTS`,
 //!   `INSERT_DELIVERIES`, `MESSAGES_WITH_GATES`, `UNROUTED_INBOUND`,
-//!   `MARK_ROUTED`;
+//!   `MARK_ROUTED`, `SETTLE_OUTBOX`, `RESEND_OUTBOX`;
 //! - `Self::list(items)`, a list as the backend's SQL binds it (a JSON
 //!   array on SQLite, an array on PostgreSQL);
 //! - `Self::insert_batch(connection, batch)` (accepting),
-//!   `Self::record_batch(connection, outcomes)` (outcomes),
 //!   `self.lease_due_parts(…)` and `self.lease_due_deliveries(…)` (claims);
 //! - `Self::lock_wamids(connection, wamids)` and
 //!   `Self::record_history(connection, entries, joining)`, the part
 //!   histories ([`WebhookStore::receive`](crate::store::WebhookStore::receive)
-//!   and the outcomes).
+//!   and [`OutboxStore::record`](crate::store::OutboxStore::record)).
 //!
 //! A macro rather than generic functions: the code is the same, but sqlx's
 //! executors, argument buffers and query results are per-driver types whose
@@ -34,13 +33,13 @@ macro_rules! sql_store_common {
             use async_trait::async_trait;
             use sqlx::AssertSqlSafe;
             use $crate::clock::now_millis;
-            use $crate::store::batch::{WebhookRows, delivery_rows, receipts};
+            use $crate::store::batch::{OutcomeRows, WebhookRows, delivery_rows, receipts};
             use $crate::store::rows::{FromStoreRow, StoreRow, map_write_error, with_sources};
             use $crate::store::{
                 Account, AttemptRecord, CallbackStore, ClaimedDelivery, ClaimedPart, Contact,
                 DeliveryAttempt, DeliveryRecord, EventRecord, Gate, LeaseHolder, LeaseStore,
                 MessageRecord, MessageStore, Millis, NewDelivery, NewRequest, OutboxStore,
-                Outcome, PartRecord, Route, Source, StatusRecord, StoreError, StoreResult,
+                Outcome, OutcomeChange, PartRecord, Route, Source, StatusRecord, StoreError, StoreResult,
                 TenantKind, TenantStore, UnroutedInbound, User, WebhookBatch, WebhookReceipt,
                 WebhookStore, lease_sql,
             };
@@ -120,6 +119,55 @@ macro_rules! sql_store_common {
                         .execute(&mut *connection)
                         .await?;
                     Ok(())
+                }
+
+                /// `OutboxStore::record`'s statements, in the caller's
+                /// transaction, a fixed number however many outcomes there
+                /// are: take the locks of the submissions' wamids, settle
+                /// the outbox rows still held by the outcome's lease
+                /// (`SETTLE_OUTBOX`, `RESEND_OUTBOX`), then for those write
+                /// the history (`record_history`).
+                async fn record_batch(
+                    connection: &mut <$db as sqlx::Database>::Connection,
+                    outcomes: &[Outcome],
+                ) -> StoreResult<Vec<bool>> {
+                    let submitted: Vec<&str> = outcomes
+                        .iter()
+                        .filter_map(|outcome| match &outcome.change {
+                            OutcomeChange::Submitted { wamid, .. } => Some(wamid.as_str()),
+                            _ => None,
+                        })
+                        .collect();
+                    Self::lock_wamids(connection, &submitted).await?;
+                    let rows = OutcomeRows::new(outcomes)?;
+                    let mut still_leased: HashSet<(String, i64)> = HashSet::new();
+                    for row in sqlx::query(Self::SETTLE_OUTBOX)
+                        .bind(rows.settled()?)
+                        .fetch_all(&mut *connection)
+                        .await?
+                        .into_iter()
+                        .chain(
+                            sqlx::query(Self::RESEND_OUTBOX)
+                                .bind(rows.resends()?)
+                                .fetch_all(&mut *connection)
+                                .await?,
+                        )
+                    {
+                        still_leased.insert((row.get("message_id")?, row.get("message_index")?));
+                    }
+                    let recorded = rows.recorded(still_leased);
+                    let Some(kept) = rows.kept(&recorded)? else {
+                        return Ok(recorded);
+                    };
+                    // Statuses Meta reported before the submission was
+                    // recorded join now.
+                    Self::record_history(
+                        connection,
+                        Some(kept.as_str()),
+                        &rows.submitted_wamids(&recorded),
+                    )
+                    .await?;
+                    Ok(recorded)
                 }
 
                 /// The deliveries a query selects, each with its tries, from
