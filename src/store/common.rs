@@ -1,15 +1,26 @@
-//! What the SQLite and PostgreSQL stores share beyond SQL text: both run
-//! the same statements for the tenant rows, the named leases and a few
-//! reads and single-row writes, and [`sql_store_common!`] writes that code
-//! once for each store type.
+//! What the SQLite and PostgreSQL stores share: every trait of the store is
+//! implemented once, here, by [`sql_store_common!`], for each store type.
+//! Where the backends differ (the SQL dialect, how a claim is made, what
+//! a concurrent writer must lock) the shared code calls a piece that each
+//! backend defines under the same name:
+//!
+//! - SQL text, as associated constants: `INSERT_META_STATUSES`,
+//!   `INSERT_INBOUND`, `UPSERT_CARE_WINDOWS`, `UPSERT_CONTACTS`,
+//!   `INSERT_DELIVERIES`, `MESSAGES_WITH_GATES`, `UNROUTED_INBOUND`,
+//!   `MARK_ROUTED`, `SETTLE_OUTBOX`, `RESEND_OUTBOX`;
+//! - `Self::list(items)`, a list as the backend's SQL binds it (a JSON
+//!   array on SQLite, an array on PostgreSQL);
+//! - `Self::insert_batch(connection, batch)` (accepting),
+//!   `self.lease_due_parts(…)` and `self.lease_due_deliveries(…)` (claims);
+//! - `Self::lock_wamids(connection, wamids)` and
+//!   `Self::record_history(connection, entries, joining)`, the part
+//!   histories ([`WebhookStore::receive`](crate::store::WebhookStore::receive)
+//!   and [`OutboxStore::record`](crate::store::OutboxStore::record)).
 //!
 //! A macro rather than generic functions: the code is the same, but sqlx's
 //! executors, argument buffers and query results are per-driver types whose
 //! generic bounds would outweigh the code. A store that invokes the macro
-//! has `writer` and `reader` pools (the same pool on PostgreSQL) and gets:
-//! the whole [`TenantStore`](crate::store::TenantStore) and
-//! [`LeaseStore`](crate::store::LeaseStore), and inherent `common_*`
-//! methods its trait impls call.
+//! has `writer` and `reader` pools (the same pool on PostgreSQL).
 
 /// Implements the shared parts of a store for `$store`, whose pools are of
 /// the sqlx database `$db`; `$snapshot` begins a read transaction whose
@@ -17,13 +28,20 @@
 macro_rules! sql_store_common {
     ($store:ty, $db:ty, $snapshot:literal) => {
         const _: () = {
+            use std::collections::HashSet;
+
             use async_trait::async_trait;
             use sqlx::AssertSqlSafe;
-            use $crate::store::rows::{FromStoreRow, StoreRow, map_write_error};
+            use $crate::clock::now_millis;
+            use $crate::store::batch::{OutcomeRows, WebhookRows, delivery_rows, receipts};
+            use $crate::store::rows::{FromStoreRow, StoreRow, map_write_error, with_sources};
             use $crate::store::{
-                Account, AttemptRecord, Contact, DeliveryRecord, EventRecord, Gate, LeaseHolder,
-                LeaseStore, MessageRecord, Millis, PartRecord, Route, Source, StatusRecord,
-                StoreError, StoreResult, TenantKind, TenantStore, User, lease_sql,
+                Account, AttemptRecord, CallbackStore, ClaimedDelivery, ClaimedPart, Contact,
+                DeliveryAttempt, DeliveryRecord, EventRecord, Gate, LeaseHolder, LeaseStore,
+                MessageRecord, MessageStore, Millis, NewDelivery, NewRequest, OutboxStore,
+                Outcome, OutcomeChange, PartRecord, Route, Source, StatusRecord, StoreError, StoreResult,
+                TenantKind, TenantStore, UnroutedInbound, User, WebhookBatch, WebhookReceipt,
+                WebhookStore, lease_sql,
             };
 
             type Query<'q> = sqlx::query::Query<'q, $db, <$db as sqlx::Database>::Arguments>;
@@ -57,8 +75,138 @@ macro_rules! sql_store_common {
                         .map_err(|error| map_write_error(error, what))
                 }
 
-                /// `MessageStore::message`.
-                async fn common_message(
+                /// Moves the event cursor `cursor` from `from` to `to` in
+                /// the caller's transaction; `false` when it is no longer
+                /// at `from`. The `UPDATE` locks the cursor's row, so a
+                /// concurrent mover waits for this transaction and then
+                /// finds the cursor moved.
+                async fn move_cursor(
+                    connection: &mut <$db as sqlx::Database>::Connection,
+                    cursor: &str,
+                    from: i64,
+                    to: i64,
+                ) -> StoreResult<bool> {
+                    sqlx::query(
+                        "INSERT INTO cursors (name, position) VALUES ($1, 0) ON CONFLICT DO NOTHING",
+                    )
+                    .bind(cursor)
+                    .execute(&mut *connection)
+                    .await?;
+                    let moved = sqlx::query(
+                        "UPDATE cursors SET position = $3 WHERE name = $1 AND position = $2",
+                    )
+                    .bind(cursor)
+                    .bind(from)
+                    .bind(to)
+                    .execute(&mut *connection)
+                    .await?
+                    .rows_affected();
+                    Ok(moved == 1)
+                }
+
+                /// Queues deliveries, in order (`INSERT_DELIVERIES`); an
+                /// (origin, gate) already queued is not queued again.
+                async fn insert_deliveries(
+                    connection: &mut <$db as sqlx::Database>::Connection,
+                    deliveries: &[NewDelivery],
+                ) -> StoreResult<()> {
+                    let Some(rows) = delivery_rows(deliveries) else {
+                        return Ok(());
+                    };
+                    sqlx::query(Self::INSERT_DELIVERIES)
+                        .bind(rows)
+                        .bind(now_millis())
+                        .execute(&mut *connection)
+                        .await?;
+                    Ok(())
+                }
+
+                /// `OutboxStore::record`'s statements, in the caller's
+                /// transaction, a fixed number however many outcomes there
+                /// are: take the locks of the submissions' wamids, settle
+                /// the outbox rows still held by the outcome's lease
+                /// (`SETTLE_OUTBOX`, `RESEND_OUTBOX`), then for those write
+                /// the history (`record_history`).
+                async fn record_batch(
+                    connection: &mut <$db as sqlx::Database>::Connection,
+                    outcomes: &[Outcome],
+                ) -> StoreResult<Vec<bool>> {
+                    let submitted: Vec<&str> = outcomes
+                        .iter()
+                        .filter_map(|outcome| match &outcome.change {
+                            OutcomeChange::Submitted { wamid, .. } => Some(wamid.as_str()),
+                            _ => None,
+                        })
+                        .collect();
+                    Self::lock_wamids(connection, &submitted).await?;
+                    let rows = OutcomeRows::new(outcomes)?;
+                    let mut still_leased: HashSet<(String, i64)> = HashSet::new();
+                    for row in sqlx::query(Self::SETTLE_OUTBOX)
+                        .bind(rows.settled()?)
+                        .fetch_all(&mut *connection)
+                        .await?
+                        .into_iter()
+                        .chain(
+                            sqlx::query(Self::RESEND_OUTBOX)
+                                .bind(rows.resends()?)
+                                .fetch_all(&mut *connection)
+                                .await?,
+                        )
+                    {
+                        still_leased.insert((row.get("message_id")?, row.get("message_index")?));
+                    }
+                    let recorded = rows.recorded(still_leased);
+                    let Some(kept) = rows.kept(&recorded)? else {
+                        return Ok(recorded);
+                    };
+                    // Statuses Meta reported before the submission was
+                    // recorded join now.
+                    Self::record_history(
+                        connection,
+                        Some(kept.as_str()),
+                        &rows.submitted_wamids(&recorded),
+                    )
+                    .await?;
+                    Ok(recorded)
+                }
+
+                /// The deliveries a query selects, each with its tries, from
+                /// one snapshot.
+                async fn deliveries_with_attempts(
+                    &self,
+                    query: Query<'_>,
+                ) -> StoreResult<Vec<DeliveryRecord>> {
+                    let mut snapshot = self.reader.begin_with($snapshot).await?;
+                    let rows = query.fetch_all(&mut *snapshot).await?;
+                    let mut deliveries = Vec::with_capacity(rows.len());
+                    for row in &rows {
+                        let mut delivery = DeliveryRecord::from_row(row)?;
+                        delivery.attempts = sqlx::query(
+                            "SELECT * FROM delivery_attempts WHERE delivery_id = $1 ORDER BY id",
+                        )
+                        .bind(delivery.id)
+                        .fetch_all(&mut *snapshot)
+                        .await?
+                        .iter()
+                        .map(AttemptRecord::from_row)
+                        .collect::<StoreResult<Vec<_>>>()?;
+                        deliveries.push(delivery);
+                    }
+                    snapshot.commit().await?;
+                    Ok(deliveries)
+                }
+            }
+
+            #[async_trait]
+            impl MessageStore for $store {
+                async fn accept(&self, batch: &[NewRequest]) -> StoreResult<()> {
+                    let mut tx = self.writer.begin().await?;
+                    Self::insert_batch(&mut tx, batch).await?;
+                    tx.commit().await?;
+                    Ok(())
+                }
+
+                async fn message(
                     &self,
                     account_id: &str,
                     message_id: &str,
@@ -103,13 +251,30 @@ macro_rules! sql_store_common {
                     }
                     Ok(Some(record))
                 }
+            }
 
-                /// `OutboxStore::release`.
-                async fn common_release(
+            #[async_trait]
+            impl OutboxStore for $store {
+                async fn claim(
                     &self,
+                    source: &str,
                     lease: &str,
-                    parts: &[(String, u32)],
-                ) -> StoreResult<()> {
+                    now: Millis,
+                    lease_until: Millis,
+                    limit: u32,
+                ) -> StoreResult<Vec<ClaimedPart>> {
+                    self.lease_due_parts(source, lease, now, lease_until, limit)
+                        .await
+                }
+
+                async fn record(&self, outcomes: &[Outcome]) -> StoreResult<Vec<bool>> {
+                    let mut tx = self.writer.begin().await?;
+                    let recorded = Self::record_batch(&mut tx, outcomes).await?;
+                    tx.commit().await?;
+                    Ok(recorded)
+                }
+
+                async fn release(&self, lease: &str, parts: &[(String, u32)]) -> StoreResult<()> {
                     let mut tx = self.writer.begin().await?;
                     for (message_id, index) in parts {
                         sqlx::query(
@@ -126,15 +291,13 @@ macro_rules! sql_store_common {
                     Ok(())
                 }
 
-                /// `OutboxStore::outbox_sources`.
-                async fn common_outbox_sources(&self) -> StoreResult<Vec<String>> {
+                async fn outbox_sources(&self) -> StoreResult<Vec<String>> {
                     Ok(sqlx::query_scalar("SELECT DISTINCT source FROM outbox")
                         .fetch_all(&self.reader)
                         .await?)
                 }
 
-                /// `OutboxStore::events_after`.
-                async fn common_events_after(
+                async fn events_after(
                     &self,
                     after_id: i64,
                     limit: u32,
@@ -151,9 +314,69 @@ macro_rules! sql_store_common {
                     .await?;
                     rows.iter().map(EventRecord::from_row).collect()
                 }
+            }
 
-                /// `WebhookStore::contact`.
-                async fn common_contact(
+            #[async_trait]
+            impl WebhookStore for $store {
+                async fn receive(
+                    &self,
+                    batches: &[WebhookBatch],
+                ) -> StoreResult<Vec<WebhookReceipt>> {
+                    let received_at = now_millis();
+                    let rows = WebhookRows::new(batches)?;
+                    let mut tx = self.writer.begin().await?;
+                    let reported: Vec<&str> = batches
+                        .iter()
+                        .flat_map(|batch| &batch.statuses)
+                        .map(|report| report.wamid.as_str())
+                        .collect();
+                    // A submission recorded at the same time by another
+                    // instance waits for these statuses, or they for it.
+                    Self::lock_wamids(&mut tx, &reported).await?;
+                    let mut new_statuses: HashSet<(String, String)> = HashSet::new();
+                    if let Some(statuses) = &rows.statuses {
+                        for row in sqlx::query(Self::INSERT_META_STATUSES)
+                            .bind(statuses)
+                            .bind(received_at)
+                            .fetch_all(&mut *tx)
+                            .await?
+                        {
+                            new_statuses.insert((row.get("wamid")?, row.get("status")?));
+                        }
+                    }
+                    let mut new_inbound: HashSet<String> = HashSet::new();
+                    if let Some(inbound) = &rows.inbound {
+                        for row in sqlx::query(Self::INSERT_INBOUND)
+                            .bind(inbound)
+                            .bind(received_at)
+                            .fetch_all(&mut *tx)
+                            .await?
+                        {
+                            new_inbound.insert(row.get("wamid")?);
+                        }
+                    }
+                    if let Some(windows) = &rows.care_windows {
+                        sqlx::query(Self::UPSERT_CARE_WINDOWS)
+                            .bind(windows)
+                            .execute(&mut *tx)
+                            .await?;
+                    }
+                    if let Some(contacts) = &rows.contacts {
+                        sqlx::query(Self::UPSERT_CONTACTS)
+                            .bind(contacts)
+                            .execute(&mut *tx)
+                            .await?;
+                    }
+                    let wamids: Vec<&str> = new_statuses
+                        .iter()
+                        .map(|(wamid, _)| wamid.as_str())
+                        .collect();
+                    Self::record_history(&mut tx, None, &wamids).await?;
+                    tx.commit().await?;
+                    Ok(receipts(batches, new_statuses, new_inbound))
+                }
+
+                async fn contact(
                     &self,
                     account_id: &str,
                     phone: &str,
@@ -167,20 +390,18 @@ macro_rules! sql_store_common {
                     row.as_ref().map(Contact::from_row).transpose()
                 }
 
-                /// `WebhookStore::forget_old_statuses`.
-                async fn common_forget_old_statuses(
-                    &self,
-                    received_before: Millis,
-                ) -> StoreResult<u64> {
+                async fn forget_old_statuses(&self, received_before: Millis) -> StoreResult<u64> {
                     let result = sqlx::query("DELETE FROM meta_statuses WHERE received_at < $1")
                         .bind(received_before)
                         .execute(&self.writer)
                         .await?;
                     Ok(result.rows_affected())
                 }
+            }
 
-                /// `CallbackStore::cursor`.
-                async fn common_cursor(&self, name: &str) -> StoreResult<i64> {
+            #[async_trait]
+            impl CallbackStore for $store {
+                async fn cursor(&self, name: &str) -> StoreResult<i64> {
                     let position: Option<i64> =
                         sqlx::query_scalar("SELECT position FROM cursors WHERE name = $1")
                             .bind(name)
@@ -189,117 +410,75 @@ macro_rules! sql_store_common {
                     Ok(position.unwrap_or(0))
                 }
 
-                /// Moves the event cursor `cursor` from `from` to `to` in
-                /// the caller's transaction; `false` when it is no longer
-                /// at `from`. The `UPDATE` locks the cursor's row, so a
-                /// concurrent mover waits for this transaction and then
-                /// finds the cursor moved.
-                async fn move_cursor(
-                    connection: &mut <$db as sqlx::Database>::Connection,
+                async fn enqueue_deliveries(
+                    &self,
                     cursor: &str,
                     from: i64,
                     to: i64,
+                    deliveries: &[NewDelivery],
                 ) -> StoreResult<bool> {
-                    sqlx::query(
-                        "INSERT INTO cursors (name, position) VALUES ($1, 0) ON CONFLICT DO NOTHING",
-                    )
-                    .bind(cursor)
-                    .execute(&mut *connection)
-                    .await?;
-                    let moved = sqlx::query(
-                        "UPDATE cursors SET position = $3 WHERE name = $1 AND position = $2",
-                    )
-                    .bind(cursor)
-                    .bind(from)
-                    .bind(to)
-                    .execute(&mut *connection)
-                    .await?
-                    .rows_affected();
-                    Ok(moved == 1)
-                }
-
-                /// `CallbackStore::message_deliveries`.
-                async fn common_message_deliveries(
-                    &self,
-                    message_id: &str,
-                ) -> StoreResult<Vec<DeliveryRecord>> {
-                    let query =
-                        sqlx::query("SELECT * FROM deliveries WHERE ordering = $1 ORDER BY id")
-                            .bind(message_id);
-                    self.deliveries_with_attempts(query).await
-                }
-
-                /// `CallbackStore::gate_deliveries`.
-                async fn common_gate_deliveries(
-                    &self,
-                    gate_id: &str,
-                    limit: u32,
-                ) -> StoreResult<Vec<DeliveryRecord>> {
-                    let query = sqlx::query(
-                        "SELECT * FROM deliveries WHERE gate_id = $1 ORDER BY id DESC LIMIT $2",
-                    )
-                    .bind(gate_id)
-                    .bind(i64::from(limit));
-                    self.deliveries_with_attempts(query).await
-                }
-
-                /// The deliveries a query selects, each with its tries, from
-                /// one snapshot.
-                async fn deliveries_with_attempts(
-                    &self,
-                    query: Query<'_>,
-                ) -> StoreResult<Vec<DeliveryRecord>> {
-                    let mut snapshot = self.reader.begin_with($snapshot).await?;
-                    let rows = query.fetch_all(&mut *snapshot).await?;
-                    let mut deliveries = Vec::with_capacity(rows.len());
-                    for row in &rows {
-                        let mut delivery = DeliveryRecord::from_row(row)?;
-                        delivery.attempts = sqlx::query(
-                            "SELECT * FROM delivery_attempts WHERE delivery_id = $1 ORDER BY id",
-                        )
-                        .bind(delivery.id)
-                        .fetch_all(&mut *snapshot)
-                        .await?
-                        .iter()
-                        .map(AttemptRecord::from_row)
-                        .collect::<StoreResult<Vec<_>>>()?;
-                        deliveries.push(delivery);
+                    let mut tx = self.writer.begin().await?;
+                    // The cursor moves first: that locks its row, so another
+                    // instance moving it from the same place (PostgreSQL; on
+                    // SQLite the single writer already keeps them apart)
+                    // waits here until this commits, then finds it moved and
+                    // queues nothing.
+                    if !Self::move_cursor(&mut tx, cursor, from, to).await? {
+                        return Ok(false);
                     }
-                    snapshot.commit().await?;
-                    Ok(deliveries)
+                    Self::insert_deliveries(&mut tx, deliveries).await?;
+                    tx.commit().await?;
+                    Ok(true)
                 }
 
-                /// `CallbackStore::redeliver`.
-                async fn common_redeliver(
+                async fn messages_with_gates(
                     &self,
-                    gate_id: &str,
-                    delivery_id: i64,
+                    message_ids: &[&str],
+                ) -> StoreResult<Vec<String>> {
+                    if message_ids.is_empty() {
+                        return Ok(Vec::new());
+                    }
+                    Ok(sqlx::query_scalar(Self::MESSAGES_WITH_GATES)
+                        .bind(Self::list(message_ids)?)
+                        .fetch_all(&self.reader)
+                        .await?)
+                }
+
+                async fn unrouted_inbound(&self, limit: u32) -> StoreResult<Vec<UnroutedInbound>> {
+                    let rows = sqlx::query(Self::UNROUTED_INBOUND)
+                        .bind(i64::from(limit))
+                        .fetch_all(&self.reader)
+                        .await?;
+                    with_sources(self, &rows).await
+                }
+
+                async fn enqueue_routed(
+                    &self,
+                    routed: &[String],
+                    deliveries: &[NewDelivery],
+                ) -> StoreResult<()> {
+                    let mut tx = self.writer.begin().await?;
+                    Self::insert_deliveries(&mut tx, deliveries).await?;
+                    sqlx::query(Self::MARK_ROUTED)
+                        .bind(Self::list(routed)?)
+                        .execute(&mut *tx)
+                        .await?;
+                    tx.commit().await?;
+                    Ok(())
+                }
+
+                async fn claim_deliveries(
+                    &self,
+                    lease: &str,
                     now: Millis,
-                ) -> StoreResult<bool> {
-                    // A copy at the end of the queue: it waits behind
-                    // whatever of the same message is still pending, so the
-                    // order holds.
-                    let result = sqlx::query(
-                        "INSERT INTO deliveries (origin, gate_id, account_id, ordering, payload, state,
-                                                 next_attempt_at, created_at)
-                         SELECT 'redeliver:' || id || ':' || $1, gate_id, account_id, ordering, payload,
-                                'PENDING', $1, $1
-                         FROM deliveries WHERE id = $2 AND gate_id = $3
-                         ON CONFLICT (origin, gate_id) DO NOTHING",
-                    )
-                    .bind(now)
-                    .bind(delivery_id)
-                    .bind(gate_id)
-                    .execute(&self.writer)
-                    .await?;
-                    Ok(result.rows_affected() == 1)
+                    lease_until: Millis,
+                    limit: u32,
+                ) -> StoreResult<Vec<ClaimedDelivery>> {
+                    self.lease_due_deliveries(lease, now, lease_until, limit)
+                        .await
                 }
 
-                /// `CallbackStore::record_attempt`.
-                async fn common_record_attempt(
-                    &self,
-                    attempt: &$crate::store::DeliveryAttempt,
-                ) -> StoreResult<bool> {
+                async fn record_attempt(&self, attempt: &DeliveryAttempt) -> StoreResult<bool> {
                     let state = match (attempt.delivered, attempt.next_attempt_at) {
                         (true, _) => "DELIVERED",
                         (false, Some(_)) => "PENDING",
@@ -338,6 +517,54 @@ macro_rules! sql_store_common {
                     }
                     tx.commit().await?;
                     Ok(updated)
+                }
+
+                async fn message_deliveries(
+                    &self,
+                    message_id: &str,
+                ) -> StoreResult<Vec<DeliveryRecord>> {
+                    let query =
+                        sqlx::query("SELECT * FROM deliveries WHERE ordering = $1 ORDER BY id")
+                            .bind(message_id);
+                    self.deliveries_with_attempts(query).await
+                }
+
+                async fn gate_deliveries(
+                    &self,
+                    gate_id: &str,
+                    limit: u32,
+                ) -> StoreResult<Vec<DeliveryRecord>> {
+                    let query = sqlx::query(
+                        "SELECT * FROM deliveries WHERE gate_id = $1 ORDER BY id DESC LIMIT $2",
+                    )
+                    .bind(gate_id)
+                    .bind(i64::from(limit));
+                    self.deliveries_with_attempts(query).await
+                }
+
+                async fn redeliver(
+                    &self,
+                    gate_id: &str,
+                    delivery_id: i64,
+                    now: Millis,
+                ) -> StoreResult<bool> {
+                    // A copy at the end of the queue: it waits behind
+                    // whatever of the same message is still pending, so the
+                    // order holds.
+                    let result = sqlx::query(
+                        "INSERT INTO deliveries (origin, gate_id, account_id, ordering, payload, state,
+                                                 next_attempt_at, created_at)
+                         SELECT 'redeliver:' || id || ':' || $1, gate_id, account_id, ordering, payload,
+                                'PENDING', $1, $1
+                         FROM deliveries WHERE id = $2 AND gate_id = $3
+                         ON CONFLICT (origin, gate_id) DO NOTHING",
+                    )
+                    .bind(now)
+                    .bind(delivery_id)
+                    .bind(gate_id)
+                    .execute(&self.writer)
+                    .await?;
+                    Ok(result.rows_affected() == 1)
                 }
             }
 

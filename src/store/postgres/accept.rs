@@ -5,56 +5,59 @@
 
 use sqlx::PgConnection;
 
-use super::OUTBOX_CHANNEL;
+use super::{OUTBOX_CHANNEL, PgStore};
 use crate::store::{NewRequest, StoreResult, batch};
 
-pub(super) async fn insert_batch(
-    connection: &mut PgConnection,
-    batch: &[NewRequest],
-) -> StoreResult<()> {
-    let (messages, parts) = batch::accept_rows(batch)?;
-    sqlx::query(
-        "INSERT INTO messages (message_id, account_id, username, source, destination, ref_id,
-             priority, expires_at, created_at, platform_service_id, platform_service_type,
-             platform_transaction_id, custom_parameters, gate_ids)
-         SELECT value ->> 'id', value ->> 'account', value ->> 'user', value ->> 'source',
-                value ->> 'destination', value ->> 'ref', value ->> 'priority',
-                (value ->> 'expires')::bigint, (value ->> 'created')::bigint,
-                value ->> 'serviceId', value ->> 'serviceType', value ->> 'transactionId',
-                value ->> 'custom', value ->> 'gates'
-         FROM jsonb_array_elements($1::jsonb) WITH ORDINALITY AS j (value, key) ORDER BY key",
-    )
-    .bind(&messages)
-    .execute(&mut *connection)
-    .await?;
-    sqlx::query(
-        "INSERT INTO message_parts (message_id, message_index, message_type, cloud_body,
-             state, result_code, updated_at)
-         SELECT value ->> 'id', (value ->> 'index')::bigint, value ->> 'type', value ->> 'body',
-                'QUEUED', 112001, (value ->> 'created')::bigint
-         FROM jsonb_array_elements($1::jsonb) WITH ORDINALITY AS j (value, key) ORDER BY key",
-    )
-    .bind(&parts)
-    .execute(&mut *connection)
-    .await?;
-    sqlx::query(
-        "INSERT INTO outbox (message_id, message_index, source, sort_key, due_at)
-         SELECT value ->> 'id', (value ->> 'index')::bigint, value ->> 'source',
-                (value ->> 'sortKey')::bigint, (value ->> 'created')::bigint
-         FROM jsonb_array_elements($1::jsonb) WITH ORDINALITY AS j (value, key) ORDER BY key",
-    )
-    .bind(&parts)
-    .execute(&mut *connection)
-    .await?;
-    // Delivered at commit, once per distinct source.
-    sqlx::query(
-        "SELECT pg_notify($2, source)
-         FROM (SELECT DISTINCT value ->> 'source' AS source
-               FROM jsonb_array_elements($1::jsonb) AS j (value)) AS sources",
-    )
-    .bind(&messages)
-    .bind(OUTBOX_CHANNEL)
-    .execute(&mut *connection)
-    .await?;
-    Ok(())
+impl PgStore {
+    /// `MessageStore::accept`'s statements, in the caller's transaction.
+    pub(super) async fn insert_batch(
+        connection: &mut PgConnection,
+        batch: &[NewRequest],
+    ) -> StoreResult<()> {
+        let (messages, parts) = batch::accept_rows(batch)?;
+        sqlx::query(
+            "INSERT INTO messages (message_id, account_id, username, source, destination, ref_id,
+                 priority, expires_at, created_at, platform_service_id, platform_service_type,
+                 platform_transaction_id, custom_parameters, gate_ids)
+             SELECT value ->> 'id', value ->> 'account', value ->> 'user', value ->> 'source',
+                    value ->> 'destination', value ->> 'ref', value ->> 'priority',
+                    (value ->> 'expires')::bigint, (value ->> 'created')::bigint,
+                    value ->> 'serviceId', value ->> 'serviceType', value ->> 'transactionId',
+                    value ->> 'custom', value ->> 'gates'
+             FROM jsonb_array_elements($1::jsonb) WITH ORDINALITY AS j (value, key) ORDER BY key",
+        )
+        .bind(&messages)
+        .execute(&mut *connection)
+        .await?;
+        sqlx::query(
+            "INSERT INTO message_parts (message_id, message_index, message_type, cloud_body,
+                 state, result_code, updated_at)
+             SELECT value ->> 'id', (value ->> 'index')::bigint, value ->> 'type', value ->> 'body',
+                    'QUEUED', 112001, (value ->> 'created')::bigint
+             FROM jsonb_array_elements($1::jsonb) WITH ORDINALITY AS j (value, key) ORDER BY key",
+        )
+        .bind(&parts)
+        .execute(&mut *connection)
+        .await?;
+        sqlx::query(
+            "INSERT INTO outbox (message_id, message_index, source, sort_key, due_at)
+             SELECT value ->> 'id', (value ->> 'index')::bigint, value ->> 'source',
+                    (value ->> 'sortKey')::bigint, (value ->> 'created')::bigint
+             FROM jsonb_array_elements($1::jsonb) WITH ORDINALITY AS j (value, key) ORDER BY key",
+        )
+        .bind(&parts)
+        .execute(&mut *connection)
+        .await?;
+        // Delivered at commit, once per distinct source.
+        sqlx::query(
+            "SELECT pg_notify($2, source)
+             FROM (SELECT DISTINCT value ->> 'source' AS source
+                   FROM jsonb_array_elements($1::jsonb) AS j (value)) AS sources",
+        )
+        .bind(&messages)
+        .bind(OUTBOX_CHANNEL)
+        .execute(&mut *connection)
+        .await?;
+        Ok(())
+    }
 }

@@ -2,84 +2,43 @@
 //! under a cursor that moves by compare-and-swap, claimed with leases in
 //! per-message order (`FOR UPDATE SKIP LOCKED`), and their attempts.
 
-use async_trait::async_trait;
-use sqlx::PgConnection;
-
 use super::PgStore;
-use crate::clock::now_millis;
-use crate::store::batch::delivery_rows;
-use crate::store::rows::{FromStoreRow, with_sources};
-use crate::store::{
-    CallbackStore, ClaimedDelivery, DeliveryAttempt, DeliveryRecord, Millis, NewDelivery,
-    StoreResult, UnroutedInbound,
-};
+use crate::store::rows::FromStoreRow;
+use crate::store::{ClaimedDelivery, Millis, StoreResult};
 
-#[async_trait]
-impl CallbackStore for PgStore {
-    async fn cursor(&self, name: &str) -> StoreResult<i64> {
-        self.common_cursor(name).await
-    }
+impl PgStore {
+    /// Queues deliveries (`$1`, the rows of `batch::delivery_rows`, due at
+    /// `$2`), in order; an (origin, gate) already queued is not queued again.
+    pub(super) const INSERT_DELIVERIES: &str =
+        "INSERT INTO deliveries (origin, gate_id, account_id, ordering, payload, state,
+                                 next_attempt_at, created_at)
+         SELECT value ->> 'origin', value ->> 'gate', value ->> 'account', value ->> 'ordering',
+                value ->> 'payload',
+                -- A gate deleted since the reader looked it up gets nothing.
+                CASE WHEN EXISTS (SELECT 1 FROM gates g
+                                  WHERE g.id = value ->> 'gate' AND g.account_id = value ->> 'account')
+                     THEN 'PENDING' ELSE 'GAVE_UP' END,
+                $2, $2
+         FROM jsonb_array_elements($1::jsonb) WITH ORDINALITY AS j (value, key) ORDER BY key
+         ON CONFLICT (origin, gate_id) DO NOTHING";
 
-    async fn enqueue_deliveries(
-        &self,
-        cursor: &str,
-        from: i64,
-        to: i64,
-        deliveries: &[NewDelivery],
-    ) -> StoreResult<bool> {
-        let mut tx = self.writer.begin().await?;
-        // The cursor moves first: that locks its row, so another instance
-        // moving it from the same place waits here until this commits, then
-        // finds it moved and queues nothing.
-        if !Self::move_cursor(&mut tx, cursor, from, to).await? {
-            return Ok(false);
-        }
-        insert_deliveries(&mut tx, deliveries).await?;
-        tx.commit().await?;
-        Ok(true)
-    }
+    /// Which of the messages `$1` name event report gates.
+    pub(super) const MESSAGES_WITH_GATES: &str =
+        "SELECT message_id FROM messages WHERE message_id = ANY($1) AND gate_ids <> '[]'";
 
-    async fn messages_with_gates(&self, message_ids: &[&str]) -> StoreResult<Vec<String>> {
-        if message_ids.is_empty() {
-            return Ok(Vec::new());
-        }
-        Ok(sqlx::query_scalar(
-            "SELECT message_id FROM messages WHERE message_id = ANY($1) AND gate_ids <> '[]'",
-        )
-        .bind(message_ids)
-        .fetch_all(&self.reader)
-        .await?)
-    }
+    /// The oldest `$1` incoming messages not routed yet, with their source's id.
+    pub(super) const UNROUTED_INBOUND: &str =
+        "SELECT i.wamid, i.phone_number_id, i.at, i.received_at, i.message, i.contact,
+                s.id AS source_id
+         FROM inbound_messages i LEFT JOIN sources s ON s.phone_number_id = i.phone_number_id
+         WHERE NOT i.routed ORDER BY i.received_at, i.id LIMIT $1";
 
-    async fn unrouted_inbound(&self, limit: u32) -> StoreResult<Vec<UnroutedInbound>> {
-        let rows = sqlx::query(
-            "SELECT i.wamid, i.phone_number_id, i.at, i.received_at, i.message, i.contact,
-                    s.id AS source_id
-             FROM inbound_messages i LEFT JOIN sources s ON s.phone_number_id = i.phone_number_id
-             WHERE NOT i.routed ORDER BY i.received_at, i.id LIMIT $1",
-        )
-        .bind(i64::from(limit))
-        .fetch_all(&self.reader)
-        .await?;
-        with_sources(self, &rows).await
-    }
+    /// Marks the incoming messages `$1` routed.
+    pub(super) const MARK_ROUTED: &str =
+        "UPDATE inbound_messages SET routed = TRUE WHERE wamid = ANY($1)";
 
-    async fn enqueue_routed(
-        &self,
-        routed: &[String],
-        deliveries: &[NewDelivery],
-    ) -> StoreResult<()> {
-        let mut tx = self.writer.begin().await?;
-        insert_deliveries(&mut tx, deliveries).await?;
-        sqlx::query("UPDATE inbound_messages SET routed = TRUE WHERE wamid = ANY($1)")
-            .bind(routed)
-            .execute(&mut *tx)
-            .await?;
-        tx.commit().await?;
-        Ok(())
-    }
-
-    async fn claim_deliveries(
+    /// `CallbackStore::claim_deliveries`.
+    pub(super) async fn lease_due_deliveries(
         &self,
         lease: &str,
         now: Millis,
@@ -121,49 +80,4 @@ impl CallbackStore for PgStore {
         .await?;
         rows.iter().map(ClaimedDelivery::from_row).collect()
     }
-
-    async fn message_deliveries(&self, message_id: &str) -> StoreResult<Vec<DeliveryRecord>> {
-        self.common_message_deliveries(message_id).await
-    }
-
-    async fn gate_deliveries(&self, gate_id: &str, limit: u32) -> StoreResult<Vec<DeliveryRecord>> {
-        self.common_gate_deliveries(gate_id, limit).await
-    }
-
-    async fn redeliver(&self, gate_id: &str, delivery_id: i64, now: Millis) -> StoreResult<bool> {
-        self.common_redeliver(gate_id, delivery_id, now).await
-    }
-
-    async fn record_attempt(&self, attempt: &DeliveryAttempt) -> StoreResult<bool> {
-        self.common_record_attempt(attempt).await
-    }
-}
-
-/// Queues deliveries, in order; an (origin, gate) already queued is not
-/// queued again.
-async fn insert_deliveries(
-    connection: &mut PgConnection,
-    deliveries: &[NewDelivery],
-) -> StoreResult<()> {
-    let Some(rows) = delivery_rows(deliveries) else {
-        return Ok(());
-    };
-    sqlx::query(
-        "INSERT INTO deliveries (origin, gate_id, account_id, ordering, payload, state,
-                                 next_attempt_at, created_at)
-         SELECT value ->> 'origin', value ->> 'gate', value ->> 'account', value ->> 'ordering',
-                value ->> 'payload',
-                -- A gate deleted since the reader looked it up gets nothing.
-                CASE WHEN EXISTS (SELECT 1 FROM gates g
-                                  WHERE g.id = value ->> 'gate' AND g.account_id = value ->> 'account')
-                     THEN 'PENDING' ELSE 'GAVE_UP' END,
-                $2, $2
-         FROM jsonb_array_elements($1::jsonb) WITH ORDINALITY AS j (value, key) ORDER BY key
-         ON CONFLICT (origin, gate_id) DO NOTHING",
-    )
-    .bind(rows)
-    .bind(now_millis())
-    .execute(&mut *connection)
-    .await?;
-    Ok(())
 }

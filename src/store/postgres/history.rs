@@ -12,9 +12,50 @@
 
 use sqlx::{PgConnection, Row};
 
-use super::{EVENTS_CHANNEL, EVENTS_LOCK, WAMID_LOCK_CLASS};
+use super::{EVENTS_CHANNEL, EVENTS_LOCK, PgStore, WAMID_LOCK_CLASS};
 use crate::store::StoreResult;
 use crate::store::batch::ReportPlan;
+
+impl PgStore {
+    /// Takes the wamid locks of these wamids (see the module doc of
+    /// [`super`]), in ascending order of their hashes so that two
+    /// transactions never wait for each other's.
+    pub(super) async fn lock_wamids(
+        connection: &mut PgConnection,
+        wamids: &[&str],
+    ) -> StoreResult<()> {
+        if wamids.is_empty() {
+            return Ok(());
+        }
+        sqlx::query(
+            "SELECT pg_advisory_xact_lock($1, key)
+             FROM (SELECT DISTINCT hashtext(wamid) AS key FROM unnest($2::text[]) AS w (wamid)
+                   ORDER BY key) AS keys",
+        )
+        .bind(WAMID_LOCK_CLASS)
+        .bind(wamids)
+        .execute(&mut *connection)
+        .await?;
+        Ok(())
+    }
+
+    /// Updates the parts and appends the statuses of `entries`, joins the
+    /// waiting Meta statuses of the wamids `joining` (whose locks the
+    /// caller holds) to their parts, and last queues the events of both.
+    pub(super) async fn record_history(
+        connection: &mut PgConnection,
+        entries: Option<&str>,
+        joining: &[&str],
+    ) -> StoreResult<()> {
+        let mut status_ids = Vec::new();
+        if let Some(entries) = entries {
+            update_parts(connection, entries).await?;
+            status_ids = append(connection, entries).await?;
+        }
+        status_ids.extend(apply_reports(connection, joining).await?);
+        insert_events(connection, &status_ids).await
+    }
+}
 
 /// Sets each part's state and latest code (at most one row per part).
 pub(super) async fn update_parts(connection: &mut PgConnection, rows: &str) -> StoreResult<()> {
@@ -81,25 +122,6 @@ pub(super) async fn insert_events(
          WHERE s.id = ANY($1) ORDER BY s.id",
     )
     .bind(status_ids)
-    .execute(&mut *connection)
-    .await?;
-    Ok(())
-}
-
-/// Takes the wamid locks of these wamids (see the module doc of [`super`]),
-/// in ascending order of their hashes so that two transactions never wait
-/// for each other's.
-pub(super) async fn lock_wamids(connection: &mut PgConnection, wamids: &[&str]) -> StoreResult<()> {
-    if wamids.is_empty() {
-        return Ok(());
-    }
-    sqlx::query(
-        "SELECT pg_advisory_xact_lock($1, key)
-         FROM (SELECT DISTINCT hashtext(wamid) AS key FROM unnest($2::text[]) AS w (wamid)
-               ORDER BY key) AS keys",
-    )
-    .bind(WAMID_LOCK_CLASS)
-    .bind(wamids)
     .execute(&mut *connection)
     .await?;
     Ok(())

@@ -33,8 +33,9 @@
 //! Batches travel as one JSON array per statement (see
 //! `store::batch`), read with `jsonb_array_elements` or
 //! `jsonb_to_recordset`, so a transaction is a fixed number of statements.
-//! What runs alike on SQLite (tenants, named leases, reads) comes from
-//! `store::common`.
+//! The store's traits are implemented once for both backends, in
+//! `store::common`; here are the statements that differ, the claims and
+//! the locks.
 
 mod accept;
 mod callbacks;
@@ -48,7 +49,7 @@ use async_trait::async_trait;
 use sqlx::postgres::{PgListener, PgPool, PgPoolOptions};
 use tokio::sync::mpsc;
 
-use super::{MessageRecord, MessageStore, NewRequest, PoolSettings, StoreResult, Wake, WakeStore};
+use super::{PoolSettings, StoreResult, Wake, WakeStore};
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
 
@@ -86,6 +87,11 @@ impl PgStore {
             writer,
         })
     }
+
+    /// A list bound as one value: an array (`= ANY($n)`).
+    fn list<T>(items: &[T]) -> StoreResult<&[T]> {
+        Ok(items)
+    }
 }
 
 crate::store::common::sql_store_common!(
@@ -94,24 +100,6 @@ crate::store::common::sql_store_common!(
     // One snapshot for the reads of one answer.
     "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY"
 );
-
-#[async_trait]
-impl MessageStore for PgStore {
-    async fn accept(&self, batch: &[NewRequest]) -> StoreResult<()> {
-        let mut tx = self.writer.begin().await?;
-        accept::insert_batch(&mut tx, batch).await?;
-        tx.commit().await?;
-        Ok(())
-    }
-
-    async fn message(
-        &self,
-        account_id: &str,
-        message_id: &str,
-    ) -> StoreResult<Option<MessageRecord>> {
-        self.common_message(account_id, message_id).await
-    }
-}
 
 #[async_trait]
 impl WakeStore for PgStore {

@@ -1,22 +1,34 @@
 //! The PostgreSQL outbox: claims that several instances can run at once
-//! (`FOR UPDATE SKIP LOCKED`), outcomes with their status and event in the
-//! same transaction, and the event queue.
+//! (`FOR UPDATE SKIP LOCKED`), and the statements that settle outcomes
+//! (recorded with their status and event in one transaction by
+//! `OutboxStore::record`, in `store::common`).
 
-use std::collections::HashSet;
-
-use async_trait::async_trait;
-use sqlx::{PgConnection, Row};
-
-use super::{PgStore, history};
-use crate::store::batch::OutcomeRows;
+use super::PgStore;
 use crate::store::rows::FromStoreRow;
-use crate::store::{
-    ClaimedPart, EventRecord, Millis, OutboxStore, Outcome, OutcomeChange, StoreResult,
-};
+use crate::store::{ClaimedPart, Millis, StoreResult};
 
-#[async_trait]
-impl OutboxStore for PgStore {
-    async fn claim(
+impl PgStore {
+    /// Takes the settled outcomes' rows (`$1`, `OutcomeRows::settled`) out
+    /// of the outbox where their lease still holds them; returns those rows.
+    pub(super) const SETTLE_OUTBOX: &str = "DELETE FROM outbox
+         USING jsonb_to_recordset($1::jsonb) AS j (id text, \"index\" bigint, owner text)
+         WHERE outbox.message_id = j.id AND outbox.message_index = j.\"index\"
+           AND outbox.lease_owner = j.owner
+         RETURNING outbox.message_id, outbox.message_index";
+
+    /// Makes the resent outcomes' rows (`$1`, `OutcomeRows::resends`) due
+    /// again where their lease still holds them; returns those rows.
+    pub(super) const RESEND_OUTBOX: &str =
+        "UPDATE outbox SET due_at = j.due, sort_key = j.\"sortKey\", lease_owner = NULL,
+                           lease_until = 0
+         FROM jsonb_to_recordset($1::jsonb)
+              AS j (id text, \"index\" bigint, owner text, due bigint, \"sortKey\" bigint)
+         WHERE outbox.message_id = j.id AND outbox.message_index = j.\"index\"
+           AND outbox.lease_owner = j.owner
+         RETURNING outbox.message_id, outbox.message_index";
+
+    /// `OutboxStore::claim`.
+    pub(super) async fn lease_due_parts(
         &self,
         source: &str,
         lease: &str,
@@ -74,81 +86,4 @@ impl OutboxStore for PgStore {
         .await?;
         rows.iter().map(ClaimedPart::from_row).collect()
     }
-
-    async fn record(&self, outcomes: &[Outcome]) -> StoreResult<Vec<bool>> {
-        let mut tx = self.writer.begin().await?;
-        let recorded = record_batch(&mut tx, outcomes).await?;
-        tx.commit().await?;
-        Ok(recorded)
-    }
-
-    async fn release(&self, lease: &str, parts: &[(String, u32)]) -> StoreResult<()> {
-        self.common_release(lease, parts).await
-    }
-
-    async fn outbox_sources(&self) -> StoreResult<Vec<String>> {
-        self.common_outbox_sources().await
-    }
-
-    async fn events_after(&self, after_id: i64, limit: u32) -> StoreResult<Vec<EventRecord>> {
-        self.common_events_after(after_id, limit).await
-    }
-}
-
-/// Records outcomes in a fixed number of statements, however many there
-/// are: take the locks of the submissions' wamids, settle the outbox rows
-/// still held by the outcome's lease, then for those update the parts,
-/// append the statuses, join the statuses Meta reported early, and last
-/// queue the events ([`history`]).
-async fn record_batch(
-    connection: &mut PgConnection,
-    outcomes: &[Outcome],
-) -> StoreResult<Vec<bool>> {
-    let submitted: Vec<&str> = outcomes
-        .iter()
-        .filter_map(|outcome| match &outcome.change {
-            OutcomeChange::Submitted { wamid, .. } => Some(wamid.as_str()),
-            _ => None,
-        })
-        .collect();
-    history::lock_wamids(connection, &submitted).await?;
-    let rows = OutcomeRows::new(outcomes)?;
-    let mut still_leased: HashSet<(String, i64)> = HashSet::new();
-    for row in sqlx::query(
-        "DELETE FROM outbox
-         USING jsonb_to_recordset($1::jsonb) AS j (id text, \"index\" bigint, owner text)
-         WHERE outbox.message_id = j.id AND outbox.message_index = j.\"index\"
-           AND outbox.lease_owner = j.owner
-         RETURNING outbox.message_id, outbox.message_index",
-    )
-    .bind(rows.settled()?)
-    .fetch_all(&mut *connection)
-    .await?
-    .into_iter()
-    .chain(
-        sqlx::query(
-            "UPDATE outbox SET due_at = j.due, sort_key = j.\"sortKey\", lease_owner = NULL,
-                               lease_until = 0
-             FROM jsonb_to_recordset($1::jsonb)
-                  AS j (id text, \"index\" bigint, owner text, due bigint, \"sortKey\" bigint)
-             WHERE outbox.message_id = j.id AND outbox.message_index = j.\"index\"
-               AND outbox.lease_owner = j.owner
-             RETURNING outbox.message_id, outbox.message_index",
-        )
-        .bind(rows.resends()?)
-        .fetch_all(&mut *connection)
-        .await?,
-    ) {
-        still_leased.insert((row.try_get("message_id")?, row.try_get("message_index")?));
-    }
-    let recorded = rows.recorded(still_leased);
-    let Some(kept) = rows.kept(&recorded)? else {
-        return Ok(recorded);
-    };
-    history::update_parts(connection, &kept).await?;
-    let mut status_ids = history::append(connection, &kept).await?;
-    // Statuses Meta reported before the submission was recorded join now.
-    status_ids.extend(history::apply_reports(connection, &rows.submitted_wamids(&recorded)).await?);
-    history::insert_events(connection, &status_ids).await?;
-    Ok(recorded)
 }

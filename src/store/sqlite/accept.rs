@@ -8,44 +8,48 @@
 
 use sqlx::SqliteConnection;
 
+use super::SqliteStore;
 use crate::store::{NewRequest, StoreResult, batch};
 
-pub(super) async fn insert_batch(
-    connection: &mut SqliteConnection,
-    batch: &[NewRequest],
-) -> StoreResult<()> {
-    let (messages, parts) = batch::accept_rows(batch)?;
-    sqlx::query(
-        "INSERT INTO messages (message_id, account_id, username, source, destination, ref_id,
-             priority, expires_at, created_at, platform_service_id, platform_service_type,
-             platform_transaction_id, custom_parameters, gate_ids)
-         SELECT value ->> 'id', value ->> 'account', value ->> 'user', value ->> 'source',
-                value ->> 'destination', value ->> 'ref', value ->> 'priority', value ->> 'expires',
-                value ->> 'created', value ->> 'serviceId', value ->> 'serviceType',
-                value ->> 'transactionId', value ->> 'custom', value ->> 'gates'
-         FROM json_each($1) ORDER BY key",
-    )
-    .bind(&messages)
-    .execute(&mut *connection)
-    .await?;
-    sqlx::query(
-        "INSERT INTO message_parts (message_id, message_index, message_type, cloud_body,
-             state, result_code, updated_at)
-         SELECT value ->> 'id', value ->> 'index', value ->> 'type', value ->> 'body',
-                'QUEUED', 112001, value ->> 'created'
-         FROM json_each($1) ORDER BY key",
-    )
-    .bind(&parts)
-    .execute(&mut *connection)
-    .await?;
-    sqlx::query(
-        "INSERT INTO outbox (message_id, message_index, source, sort_key, due_at)
-         SELECT value ->> 'id', value ->> 'index', value ->> 'source', value ->> 'sortKey',
-                value ->> 'created'
-         FROM json_each($1) ORDER BY key",
-    )
-    .bind(&parts)
-    .execute(&mut *connection)
-    .await?;
-    Ok(())
+impl SqliteStore {
+    /// `MessageStore::accept`'s statements, in the caller's transaction.
+    pub(super) async fn insert_batch(
+        connection: &mut SqliteConnection,
+        batch: &[NewRequest],
+    ) -> StoreResult<()> {
+        let (messages, parts) = batch::accept_rows(batch)?;
+        sqlx::query(
+            "INSERT INTO messages (message_id, account_id, username, source, destination, ref_id,
+                 priority, expires_at, created_at, platform_service_id, platform_service_type,
+                 platform_transaction_id, custom_parameters, gate_ids)
+             SELECT value ->> 'id', value ->> 'account', value ->> 'user', value ->> 'source',
+                    value ->> 'destination', value ->> 'ref', value ->> 'priority', value ->> 'expires',
+                    value ->> 'created', value ->> 'serviceId', value ->> 'serviceType',
+                    value ->> 'transactionId', value ->> 'custom', value ->> 'gates'
+             FROM json_each($1) ORDER BY key",
+        )
+        .bind(&messages)
+        .execute(&mut *connection)
+        .await?;
+        sqlx::query(
+            "INSERT INTO message_parts (message_id, message_index, message_type, cloud_body,
+                 state, result_code, updated_at)
+             SELECT value ->> 'id', value ->> 'index', value ->> 'type', value ->> 'body',
+                    'QUEUED', 112001, value ->> 'created'
+             FROM json_each($1) ORDER BY key",
+        )
+        .bind(&parts)
+        .execute(&mut *connection)
+        .await?;
+        sqlx::query(
+            "INSERT INTO outbox (message_id, message_index, source, sort_key, due_at)
+             SELECT value ->> 'id', value ->> 'index', value ->> 'source', value ->> 'sortKey',
+                    value ->> 'created'
+             FROM json_each($1) ORDER BY key",
+        )
+        .bind(&parts)
+        .execute(&mut *connection)
+        .await?;
+        Ok(())
+    }
 }

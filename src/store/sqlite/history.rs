@@ -6,8 +6,36 @@
 
 use sqlx::SqliteConnection;
 
+use super::SqliteStore;
 use crate::store::StoreResult;
 use crate::store::batch::ReportPlan;
+
+impl SqliteStore {
+    /// Nothing to lock: the single writer connection runs one transaction
+    /// at a time, so a submission and Meta's statuses for it never meet
+    /// uncommitted.
+    pub(super) async fn lock_wamids(
+        _connection: &mut SqliteConnection,
+        _wamids: &[&str],
+    ) -> StoreResult<()> {
+        Ok(())
+    }
+
+    /// Updates the parts and appends the statuses of `entries` (with their
+    /// events), then joins the waiting Meta statuses of the wamids
+    /// `joining` to their parts.
+    pub(super) async fn record_history(
+        connection: &mut SqliteConnection,
+        entries: Option<&str>,
+        joining: &[&str],
+    ) -> StoreResult<()> {
+        if let Some(entries) = entries {
+            update_parts(connection, entries).await?;
+            append(connection, entries).await?;
+        }
+        apply_reports(connection, joining).await
+    }
+}
 
 /// Sets each part's state and latest code (at most one row per part).
 pub(super) async fn update_parts(connection: &mut SqliteConnection, rows: &str) -> StoreResult<()> {

@@ -6,8 +6,8 @@
 //! path batches many requests per transaction, which is where SQLite's write
 //! throughput comes from (one commit, one fsync, for the whole batch).
 //!
-//! What runs alike on PostgreSQL (tenants, named leases, reads) comes from
-//! `store::common`; here are the statements that differ.
+//! The store's traits are implemented once for both backends, in
+//! `store::common`; here are the statements that differ, and the claims.
 
 mod accept;
 mod callbacks;
@@ -23,7 +23,7 @@ use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
 
-use super::{MessageRecord, MessageStore, NewRequest, StoreResult, Wake, WakeStore};
+use super::{StoreResult, Wake, WakeStore};
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
 
@@ -53,6 +53,11 @@ impl SqliteStore {
             .await?;
         Ok(Self { writer, reader })
     }
+
+    /// A list bound as one value: a JSON array (`json_each($n)`).
+    fn list<T: serde::Serialize>(items: &[T]) -> StoreResult<String> {
+        Ok(serde_json::to_string(items)?)
+    }
 }
 
 crate::store::common::sql_store_common!(
@@ -61,24 +66,6 @@ crate::store::common::sql_store_common!(
     // One snapshot for the reads of one answer.
     "BEGIN"
 );
-
-#[async_trait]
-impl MessageStore for SqliteStore {
-    async fn accept(&self, batch: &[NewRequest]) -> StoreResult<()> {
-        let mut tx = self.writer.begin().await?;
-        accept::insert_batch(&mut tx, batch).await?;
-        tx.commit().await?;
-        Ok(())
-    }
-
-    async fn message(
-        &self,
-        account_id: &str,
-        message_id: &str,
-    ) -> StoreResult<Option<MessageRecord>> {
-        self.common_message(account_id, message_id).await
-    }
-}
 
 /// One instance owns the file: there is nobody else to be woken (and the
 /// named leases, shared with PostgreSQL, always go to it).

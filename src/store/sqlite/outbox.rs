@@ -1,22 +1,38 @@
-//! The SQLite outbox: claims with leases, outcomes with their status and
-//! event in the same transaction, and the event queue.
+//! The SQLite outbox: claims with leases, and the statements that settle
+//! outcomes (recorded with their status and event in one transaction by
+//! `OutboxStore::record`, in `store::common`).
 //!
 //! Every write goes through the single writer connection, so a claim (read
 //! the due rows, then lease them) cannot interleave with another claim.
 
-use std::collections::HashSet;
+use sqlx::Row;
 
-use async_trait::async_trait;
-use sqlx::{Row, SqliteConnection};
-
-use super::{SqliteStore, history};
-use crate::store::batch::OutcomeRows;
+use super::SqliteStore;
 use crate::store::rows::FromStoreRow;
-use crate::store::{ClaimedPart, EventRecord, Millis, OutboxStore, Outcome, StoreResult};
+use crate::store::{ClaimedPart, Millis, StoreResult};
 
-#[async_trait]
-impl OutboxStore for SqliteStore {
-    async fn claim(
+impl SqliteStore {
+    /// Takes the settled outcomes' rows (`$1`, `OutcomeRows::settled`) out
+    /// of the outbox where their lease still holds them; returns those rows.
+    pub(super) const SETTLE_OUTBOX: &str = "DELETE FROM outbox
+         WHERE (message_id, message_index, lease_owner) IN
+               (SELECT value ->> 'id', value ->> 'index', value ->> 'owner' FROM json_each($1))
+         RETURNING message_id, message_index";
+
+    /// Makes the resent outcomes' rows (`$1`, `OutcomeRows::resends`) due
+    /// again where their lease still holds them; returns those rows.
+    pub(super) const RESEND_OUTBOX: &str =
+        "UPDATE outbox SET due_at = j.due, sort_key = j.sort_key, lease_owner = NULL, lease_until = 0
+         FROM (SELECT value ->> 'id' AS id, value ->> 'index' AS idx, value ->> 'owner' AS owner,
+                      value ->> 'due' AS due, value ->> 'sortKey' AS sort_key
+               FROM json_each($1)) AS j
+         WHERE outbox.message_id = j.id AND outbox.message_index = j.idx
+           AND outbox.lease_owner = j.owner
+         RETURNING outbox.message_id, outbox.message_index";
+
+    /// `OutboxStore::claim`: reads the due parts, then leases them, in one
+    /// transaction.
+    pub(super) async fn lease_due_parts(
         &self,
         source: &str,
         lease: &str,
@@ -71,77 +87,11 @@ impl OutboxStore for SqliteStore {
             )
             .bind(lease)
             .bind(lease_until)
-            .bind(serde_json::to_string(&rows)?)
+            .bind(Self::list(&rows)?)
             .execute(&mut *tx)
             .await?;
         }
         tx.commit().await?;
         Ok(claimed)
     }
-
-    async fn record(&self, outcomes: &[Outcome]) -> StoreResult<Vec<bool>> {
-        let mut tx = self.writer.begin().await?;
-        let recorded = record_batch(&mut tx, outcomes).await?;
-        tx.commit().await?;
-        Ok(recorded)
-    }
-
-    async fn release(&self, lease: &str, parts: &[(String, u32)]) -> StoreResult<()> {
-        self.common_release(lease, parts).await
-    }
-
-    async fn outbox_sources(&self) -> StoreResult<Vec<String>> {
-        self.common_outbox_sources().await
-    }
-
-    async fn events_after(&self, after_id: i64, limit: u32) -> StoreResult<Vec<EventRecord>> {
-        self.common_events_after(after_id, limit).await
-    }
-}
-
-/// Records outcomes in a fixed number of statements, however many there are
-/// (see [`super::accept`] for why statements are counted): settle the outbox
-/// rows still held by the outcome's lease, then for those update the parts
-/// and append the statuses with their events ([`history`]).
-async fn record_batch(
-    connection: &mut SqliteConnection,
-    outcomes: &[Outcome],
-) -> StoreResult<Vec<bool>> {
-    let rows = OutcomeRows::new(outcomes)?;
-    let mut still_leased: HashSet<(String, i64)> = HashSet::new();
-    for row in sqlx::query(
-        "DELETE FROM outbox
-         WHERE (message_id, message_index, lease_owner) IN
-               (SELECT value ->> 'id', value ->> 'index', value ->> 'owner' FROM json_each($1))
-         RETURNING message_id, message_index",
-    )
-    .bind(rows.settled()?)
-    .fetch_all(&mut *connection)
-    .await?
-    .into_iter()
-    .chain(
-        sqlx::query(
-            "UPDATE outbox SET due_at = j.due, sort_key = j.sort_key, lease_owner = NULL, lease_until = 0
-             FROM (SELECT value ->> 'id' AS id, value ->> 'index' AS idx, value ->> 'owner' AS owner,
-                          value ->> 'due' AS due, value ->> 'sortKey' AS sort_key
-                   FROM json_each($1)) AS j
-             WHERE outbox.message_id = j.id AND outbox.message_index = j.idx
-               AND outbox.lease_owner = j.owner
-             RETURNING outbox.message_id, outbox.message_index",
-        )
-        .bind(rows.resends()?)
-        .fetch_all(&mut *connection)
-        .await?,
-    ) {
-        still_leased.insert((row.try_get("message_id")?, row.try_get("message_index")?));
-    }
-    let recorded = rows.recorded(still_leased);
-    let Some(kept) = rows.kept(&recorded)? else {
-        return Ok(recorded);
-    };
-    history::update_parts(connection, &kept).await?;
-    history::append(connection, &kept).await?;
-    // Statuses Meta reported before the submission was recorded join now.
-    history::apply_reports(connection, &rows.submitted_wamids(&recorded)).await?;
-    Ok(recorded)
 }
