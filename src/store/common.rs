@@ -824,16 +824,6 @@ macro_rules! sql_store_common {
                     };
                     let sql = format!("DELETE FROM {table} WHERE {key} = $1");
                     let mut tx = self.writer.begin().await?;
-                    if kind == TenantKind::Gate {
-                        // Its queued callbacks go nowhere now; they stay listed.
-                        sqlx::query(
-                            "UPDATE deliveries SET state = 'GAVE_UP', lease_owner = NULL, lease_until = 0
-                             WHERE gate_id = $1 AND state = 'PENDING'",
-                        )
-                        .bind(id)
-                        .execute(&mut *tx)
-                        .await?;
-                    }
                     let result = sqlx::query(AssertSqlSafe(sql))
                         .bind(id)
                         .execute(&mut *tx)
@@ -844,6 +834,21 @@ macro_rules! sql_store_common {
                             }
                             other => StoreError::Database(other),
                         })?;
+                    if kind == TenantKind::Gate {
+                        // Its queued callbacks go nowhere now; they stay
+                        // listed. After the delete: on PostgreSQL, a feed
+                        // that was queueing callbacks for the gate holds
+                        // the gate's row (see INSERT_DELIVERIES), so the
+                        // delete waited for it, and this statement sees
+                        // what it queued.
+                        sqlx::query(
+                            "UPDATE deliveries SET state = 'GAVE_UP', lease_owner = NULL, lease_until = 0
+                             WHERE gate_id = $1 AND state = 'PENDING'",
+                        )
+                        .bind(id)
+                        .execute(&mut *tx)
+                        .await?;
+                    }
                     tx.commit().await?;
                     Ok(result.rows_affected() > 0)
                 }

@@ -14,9 +14,12 @@ impl PgStore {
                                  next_attempt_at, created_at)
          SELECT value ->> 'origin', value ->> 'gate', value ->> 'account', value ->> 'ordering',
                 value ->> 'payload',
-                -- A gate deleted since the reader looked it up gets nothing.
+                -- A gate deleted since the reader looked it up gets
+                -- nothing; the gate's row stays locked until this commits,
+                -- so a delete under way waits and then gives these up.
                 CASE WHEN EXISTS (SELECT 1 FROM gates g
-                                  WHERE g.id = value ->> 'gate' AND g.account_id = value ->> 'account')
+                                  WHERE g.id = value ->> 'gate' AND g.account_id = value ->> 'account'
+                                  FOR KEY SHARE)
                      THEN 'PENDING' ELSE 'GAVE_UP' END,
                 $2, $2
          FROM jsonb_array_elements($1::jsonb) WITH ORDINALITY AS j (value, key) ORDER BY key
