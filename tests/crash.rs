@@ -17,31 +17,7 @@ const PER_REQUEST: usize = 20;
 const THROUGHPUT: usize = 20;
 
 fn gateway(database: &TestDatabase, sim: &str) -> Process {
-    Process::serve(
-        database,
-        &[
-            "--upstream",
-            "meta",
-            "--meta-app-secret",
-            "test-app-secret",
-            "--meta-base-url",
-            sim,
-            "--meta-access-token",
-            "crash-test-token",
-            "--dispatch-lease",
-            "3s",
-            "--source-lease",
-            "1s",
-            "--upstream-timeout",
-            "2s",
-            "--callback-timeout",
-            "2s",
-            "--resend-interval",
-            "100ms",
-            "--callback-allow-private",
-            "true",
-        ],
-    )
+    Process::serve_against_sim(database, sim, &["--source-lease", "1s"])
 }
 
 async fn sends_received(sim: &Gateway) -> u64 {

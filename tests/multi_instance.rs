@@ -26,35 +26,18 @@ const REQUESTS_PER_SOURCE: usize = 6;
 const PER_REQUEST: usize = 10;
 
 fn instance(name: &str, database: &TestDatabase, sim: &str) -> Process {
-    Process::serve(
+    Process::serve_against_sim(
         database,
+        sim,
         &[
             "--instance-name",
             name,
-            "--upstream",
-            "meta",
-            "--meta-app-secret",
-            "test-app-secret",
-            "--meta-base-url",
-            sim,
-            "--meta-access-token",
-            "multi-test-token",
             "--source-lease",
-            "2s",
-            "--dispatch-lease",
-            "3s",
-            "--upstream-timeout",
-            "2s",
-            "--callback-timeout",
             "2s",
             "--callback-retry-schedule",
             "100ms,100ms,100ms,100ms,100ms,100ms,100ms,100ms,100ms,100ms",
             "--dispatch-poll",
             "50ms",
-            "--resend-interval",
-            "100ms",
-            "--callback-allow-private",
-            "true",
         ],
     )
 }

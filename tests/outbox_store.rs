@@ -535,69 +535,42 @@ on_backends!(named_leases_have_one_holder_until_they_run_out_or_are_given_up);
 async fn named_leases_have_one_holder_until_they_run_out_or_are_given_up(backend: Backend) {
     let (store, _database) = open(backend).await;
     let name = "source:+46700000500";
-    assert_eq!(
-        store
-            .take_lease(name, "node-a", 1_000, 3_000)
-            .await
-            .expect("take"),
-        LeaseHolder::Caller
-    );
-    // Held: nobody else gets it, whatever they ask for.
-    assert_eq!(
-        store
-            .take_lease(name, "node-b", 2_000, 9_000)
-            .await
-            .expect("take"),
-        LeaseHolder::Other {
-            holder: "node-a".into(),
-            until: 3_000
-        }
-    );
-    // Its holder renews it.
-    assert_eq!(
-        store
-            .take_lease(name, "node-a", 2_500, 5_000)
-            .await
-            .expect("renew"),
-        LeaseHolder::Caller
-    );
-    assert_eq!(
-        store
-            .take_lease(name, "node-b", 4_999, 9_000)
-            .await
-            .expect("take"),
-        LeaseHolder::Other {
-            holder: "node-a".into(),
-            until: 5_000
-        }
-    );
-    // Run out: anybody's.
-    assert_eq!(
-        store
-            .take_lease(name, "node-b", 5_000, 8_000)
-            .await
-            .expect("take over"),
-        LeaseHolder::Caller
-    );
-    // The old holder's renewal fails, and it cannot give up what it lost.
-    assert_eq!(
-        store
-            .take_lease(name, "node-a", 5_100, 8_100)
-            .await
-            .expect("renew"),
-        LeaseHolder::Other {
-            holder: "node-b".into(),
-            until: 8_000
-        }
-    );
+    let other = |holder: &str, until: i64| LeaseHolder::Other {
+        holder: holder.into(),
+        until,
+    };
+    // (who asks, now, until, who holds it afterwards)
+    let steps = [
+        ("node-a", 1_000, 3_000, LeaseHolder::Caller),
+        // Held: nobody else gets it, whatever they ask for.
+        ("node-b", 2_000, 9_000, other("node-a", 3_000)),
+        // Its holder renews it.
+        ("node-a", 2_500, 5_000, LeaseHolder::Caller),
+        ("node-b", 4_999, 9_000, other("node-a", 5_000)),
+        // Run out: anybody's.
+        ("node-b", 5_000, 8_000, LeaseHolder::Caller),
+        // The old holder's renewal fails.
+        ("node-a", 5_100, 8_100, other("node-b", 8_000)),
+    ];
+    for (holder, now, until, expected) in steps {
+        assert_eq!(
+            store
+                .take_lease(name, holder, now, until)
+                .await
+                .expect("take"),
+            expected,
+            "{holder} at {now}"
+        );
+    }
+    // Nobody can give up what they do not hold.
     store.drop_lease(name, "node-a").await.expect("drop");
-    assert!(matches!(
+    assert_eq!(
         store
             .take_lease(name, "node-c", 6_000, 9_000)
             .await
             .expect("take"),
-        LeaseHolder::Other { .. }
-    ));
+        other("node-b", 8_000)
+    );
     // Given up by its holder: free at once.
     store.drop_lease(name, "node-b").await.expect("drop");
     assert_eq!(

@@ -90,6 +90,34 @@ impl Process {
         Self::start(&args, "wagate listening on ")
     }
 
+    /// `wagate serve` submitting to a standalone simulator at `sim` as if
+    /// it were Meta, with short leases and timeouts so that a killed
+    /// gateway's work comes back within seconds; `extra` adds flags.
+    pub fn serve_against_sim(database: &TestDatabase, sim: &str, extra: &[&str]) -> Process {
+        let mut args = vec![
+            "--upstream",
+            "meta",
+            "--meta-app-secret",
+            "test-app-secret",
+            "--meta-base-url",
+            sim,
+            "--meta-access-token",
+            "test-access-token",
+            "--dispatch-lease",
+            "3s",
+            "--upstream-timeout",
+            "2s",
+            "--callback-timeout",
+            "2s",
+            "--resend-interval",
+            "100ms",
+            "--callback-allow-private",
+            "true",
+        ];
+        args.extend_from_slice(extra);
+        Self::serve(database, &args)
+    }
+
     /// Its HTTP helpers.
     pub fn gateway(&self) -> super::Gateway {
         super::Gateway::at(&self.base)
