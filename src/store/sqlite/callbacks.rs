@@ -66,19 +66,16 @@ impl SqliteStore {
             .iter()
             .map(ClaimedDelivery::from_row)
             .collect::<StoreResult<Vec<_>>>()?;
-        if !claimed.is_empty() {
-            let ids: Vec<i64> = claimed.iter().map(|delivery| delivery.id).collect();
-            sqlx::query(
-                "UPDATE deliveries SET lease_owner = $1, lease_until = $2
-                 WHERE id IN (SELECT value FROM json_each($3))",
-            )
-            .bind(lease)
-            .bind(lease_until)
-            .bind(Self::list(&ids)?)
-            .execute(&mut *tx)
-            .await?;
-        }
-        tx.commit().await?;
+        let ids: Vec<i64> = claimed.iter().map(|delivery| delivery.id).collect();
+        Self::lease_claimed(
+            tx,
+            "UPDATE deliveries SET lease_owner = $1, lease_until = $2
+             WHERE id IN (SELECT value FROM json_each($3))",
+            lease,
+            lease_until,
+            &ids,
+        )
+        .await?;
         Ok(claimed)
     }
 }

@@ -23,7 +23,7 @@ use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
 
-use super::{StoreResult, Wake, WakeStore};
+use super::{Millis, StoreResult, Wake, WakeStore};
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
 
@@ -57,6 +57,28 @@ impl SqliteStore {
     /// A list bound as one value: a JSON array (`json_each($n)`).
     fn list<T: serde::Serialize>(items: &[T]) -> StoreResult<String> {
         Ok(serde_json::to_string(items)?)
+    }
+
+    /// The second half of a claim: leases the rows it read (`lease_sql`
+    /// sets `lease_owner = $1, lease_until = $2` for the row ids in `$3`)
+    /// and commits.
+    async fn lease_claimed(
+        mut tx: sqlx::Transaction<'static, sqlx::Sqlite>,
+        lease_sql: &'static str,
+        lease: &str,
+        lease_until: Millis,
+        ids: &[i64],
+    ) -> StoreResult<()> {
+        if !ids.is_empty() {
+            sqlx::query(lease_sql)
+                .bind(lease)
+                .bind(lease_until)
+                .bind(Self::list(ids)?)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(())
     }
 }
 

@@ -76,22 +76,19 @@ impl SqliteStore {
             .iter()
             .map(ClaimedPart::from_row)
             .collect::<StoreResult<Vec<_>>>()?;
-        if !claimed.is_empty() {
-            let rows = rows
-                .iter()
-                .map(|row| row.try_get::<i64, _>("outbox_row"))
-                .collect::<Result<Vec<_>, _>>()?;
-            sqlx::query(
-                "UPDATE outbox SET lease_owner = $1, lease_until = $2
-                 WHERE rowid IN (SELECT value FROM json_each($3))",
-            )
-            .bind(lease)
-            .bind(lease_until)
-            .bind(Self::list(&rows)?)
-            .execute(&mut *tx)
-            .await?;
-        }
-        tx.commit().await?;
+        let ids = rows
+            .iter()
+            .map(|row| row.try_get::<i64, _>("outbox_row"))
+            .collect::<Result<Vec<_>, _>>()?;
+        Self::lease_claimed(
+            tx,
+            "UPDATE outbox SET lease_owner = $1, lease_until = $2
+             WHERE rowid IN (SELECT value FROM json_each($3))",
+            lease,
+            lease_until,
+            &ids,
+        )
+        .await?;
         Ok(claimed)
     }
 }
