@@ -117,6 +117,16 @@ impl TestDatabase {
         }
     }
 
+    /// A SQLite database file in `dir`, which the caller owns (and removes).
+    pub fn sqlite_in(dir: &std::path::Path) -> TestDatabase {
+        TestDatabase {
+            backend: Backend::Sqlite,
+            url: format!("sqlite://{}", dir.join("wagate.db").display()),
+            dir: None,
+            postgres: None,
+        }
+    }
+
     pub fn backend(&self) -> Backend {
         self.backend
     }

@@ -6,6 +6,13 @@
 //! path batches many requests per transaction, which is where SQLite's write
 //! throughput comes from (one commit, one fsync, for the whole batch).
 //!
+//! A failed write must not poison the writer: when SQLite itself rolls a
+//! transaction back (a full disk, say), sqlx's own count of open
+//! transactions can disagree with SQLite's, and every later "transaction"
+//! would then be a savepoint inside one that never commits. So before the
+//! writer is handed out, [`outside_any_transaction`] checks both; a
+//! connection that is not clean is closed and a fresh one opened.
+//!
 //! The store's traits are implemented once for both backends, in
 //! `store::common`; here are the statements that differ, and the claims.
 
@@ -19,8 +26,10 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use async_trait::async_trait;
+use sqlx::Connection;
 use sqlx::sqlite::{
-    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+    SqliteConnectOptions, SqliteConnection, SqliteJournalMode, SqlitePool, SqlitePoolOptions,
+    SqliteSynchronous,
 };
 
 use super::{Millis, StoreResult, Wake, WakeStore};
@@ -44,6 +53,7 @@ impl SqliteStore {
             .busy_timeout(Duration::from_secs(10));
         let writer = SqlitePoolOptions::new()
             .max_connections(1)
+            .before_acquire(|connection, _| Box::pin(outside_any_transaction(connection)))
             .connect_with(options.clone())
             .await?;
         MIGRATOR.run(&writer).await?;
@@ -80,6 +90,27 @@ impl SqliteStore {
         tx.commit().await?;
         Ok(())
     }
+}
+
+/// Whether `connection` is outside any transaction, both by sqlx's count and
+/// by SQLite's own autocommit flag; `false` has the pool replace it. A
+/// rollback that a dropped transaction queued has run by now: the pool pings
+/// a connection as it takes it back.
+async fn outside_any_transaction(connection: &mut SqliteConnection) -> Result<bool, sqlx::Error> {
+    if connection.is_in_transaction() {
+        tracing::error!("the SQLite writer is still inside a transaction: replacing it");
+        return Ok(false);
+    }
+    let mut handle = connection.lock_handle().await?;
+    // SAFETY: the handle is the connection's open `sqlite3*`, and holding
+    // the lock keeps its worker thread off it during the call, which only
+    // reads a flag.
+    let autocommit =
+        unsafe { libsqlite3_sys::sqlite3_get_autocommit(handle.as_raw_handle().as_ptr()) };
+    if autocommit == 0 {
+        tracing::error!("SQLite left the writer inside a transaction: replacing it");
+    }
+    Ok(autocommit != 0)
 }
 
 crate::store::common::sql_store_common!(
