@@ -1,6 +1,9 @@
-//! Reading JSON request bodies with the path of whatever is wrong in them.
+//! Reading JSON request bodies with the path of whatever is wrong in them,
+//! text the store cannot keep included ([`super::text`]).
 
 use serde::de::DeserializeOwned;
+
+use super::text::{Unstorable, first_nul_in_json};
 
 /// Why a body could not be read.
 #[derive(Debug, thiserror::Error)]
@@ -11,6 +14,9 @@ pub enum JsonError {
     /// JSON of the wrong shape: the path of the field and serde's words.
     #[error("{path}: {message}")]
     Shape { path: String, message: String },
+    /// Well-formed, but a string holds text the store cannot keep.
+    #[error(transparent)]
+    Unstorable(#[from] Unstorable),
 }
 
 pub fn parse<T: DeserializeOwned>(body: &[u8]) -> Result<T, JsonError> {
@@ -19,6 +25,9 @@ pub fn parse<T: DeserializeOwned>(body: &[u8]) -> Result<T, JsonError> {
     deserializer
         .end()
         .map_err(|error| JsonError::Syntax(error.to_string()))?;
+    if let Some(unstorable) = first_nul_in_json(body) {
+        return Err(unstorable.into());
+    }
     Ok(value)
 }
 

@@ -7,6 +7,7 @@ pub mod link;
 pub mod media;
 pub mod meta_webhook;
 pub mod sandbox;
+pub mod text;
 
 use std::sync::Arc;
 

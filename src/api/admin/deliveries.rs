@@ -49,6 +49,7 @@ struct AttemptView {
 }
 
 async fn existing_gate(state: &AppState, gate_id: &str) -> Result<(), AdminError> {
+    crate::api::text::check("gateId", gate_id)?;
     state
         .store
         .gate(gate_id)

@@ -26,6 +26,12 @@ pub enum AdminError {
     Internal,
 }
 
+impl From<crate::api::text::Unstorable> for AdminError {
+    fn from(unstorable: crate::api::text::Unstorable) -> Self {
+        Self::Invalid(unstorable.to_string())
+    }
+}
+
 impl From<StoreError> for AdminError {
     fn from(error: StoreError) -> Self {
         match error {

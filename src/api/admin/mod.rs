@@ -34,6 +34,7 @@ pub use error::AdminError;
 
 use super::AppState;
 use super::json::{self, JsonError};
+use super::text;
 use crate::store::{Account, Store, StoreResult, TenantKind};
 
 pub fn router(state: AppState) -> Router<AppState> {
@@ -110,6 +111,7 @@ fn parse_body<T: DeserializeOwned>(body: &[u8]) -> Result<T, AdminError> {
         JsonError::Syntax(message) => AdminError::Invalid(format!("body is not JSON: {message}")),
         JsonError::Shape { path, message } if path.is_empty() => AdminError::Invalid(message),
         JsonError::Shape { path, message } => AdminError::Invalid(format!("{path}: {message}")),
+        JsonError::Unstorable(unstorable) => unstorable.into(),
     })
 }
 
@@ -194,6 +196,7 @@ async fn get_one<R: Resource>(
     State(state): State<AppState>,
     Path(id): Path<String>,
 ) -> Result<Json<R::View>, AdminError> {
+    text::check("id", &id)?;
     let row = R::fetch(state.store.as_ref(), &id)
         .await?
         .ok_or_else(|| AdminError::NotFound(format!("{} {id}", R::NAME)))?;
@@ -219,6 +222,7 @@ async fn delete_one<R: Resource>(
     State(state): State<AppState>,
     Path(id): Path<String>,
 ) -> Result<StatusCode, AdminError> {
+    text::check("id", &id)?;
     if state.store.delete(R::KIND, &id).await? {
         Ok(StatusCode::NO_CONTENT)
     } else {

@@ -54,6 +54,10 @@ fn basic_credentials(header: &str) -> Option<(String, String)> {
     let decoded = STANDARD.decode(encoded.trim()).ok()?;
     let text = String::from_utf8(decoded).ok()?;
     let (user, password) = text.split_once(':')?;
+    // No user's name holds a NUL, and the store could not look one up.
+    if user.contains('\0') {
+        return None;
+    }
     Some((user.to_owned(), password.to_owned()))
 }
 
@@ -69,6 +73,8 @@ mod tests {
             Some(("ann".into(), "pa:ss".into()))
         );
         assert_eq!(basic_credentials("Bearer abc"), None);
+        let nul = format!("Basic {}", STANDARD.encode("an\0n:secret"));
+        assert_eq!(basic_credentials(&nul), None);
         assert_eq!(basic_credentials("Basic !!!"), None);
         assert_eq!(
             basic_credentials(&format!("basic {}", STANDARD.encode("nocolon"))),

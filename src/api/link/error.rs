@@ -68,6 +68,15 @@ impl LinkError {
     }
 }
 
+impl From<crate::api::text::Unstorable> for LinkError {
+    fn from(unstorable: crate::api::text::Unstorable) -> Self {
+        Self::Invalid(Violation::new(
+            unstorable.path,
+            wagate_domain::Rule::Format("text without the NUL character (U+0000)"),
+        ))
+    }
+}
+
 impl From<crate::store::StoreError> for LinkError {
     fn from(error: crate::store::StoreError) -> Self {
         tracing::error!(%error, "store failure in the LINK API");

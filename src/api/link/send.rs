@@ -42,6 +42,7 @@ pub async fn send_messages(
         JsonError::Shape { path, message } => {
             LinkError::Invalid(Violation::new(path, Rule::Type(message)))
         }
+        JsonError::Unstorable(unstorable) => unstorable.into(),
     })?;
     let now = now_millis();
     let request = request.validate(now).map_err(LinkError::from_violations)?;

@@ -11,6 +11,7 @@ use wagate_domain::{MessageState, ResultCode};
 use super::auth::LinkUser;
 use super::error::LinkError;
 use crate::api::AppState;
+use crate::api::text;
 use crate::clock::rfc3339;
 use crate::store::{
     DeliveryRecord, KeyValues, MessageRecord, PartRecord, PlatformFields, StatusRecord,
@@ -80,6 +81,7 @@ pub async fn message_status(
     LinkUser { account, .. }: LinkUser,
     Path(message_id): Path<String>,
 ) -> Result<Json<MessageStatus>, LinkError> {
+    text::check("messageId", &message_id)?;
     let record = state
         .store
         .message(&account.id, &message_id)

@@ -27,7 +27,7 @@ use serde::Deserialize;
 use serde_json::json;
 use subtle::ConstantTimeEq;
 
-use super::AppState;
+use super::{AppState, text};
 use crate::group_commit::{Commit, GroupCommit};
 use crate::signature;
 use crate::store::{Store, StoreError, WebhookBatch, WebhookReceipt};
@@ -98,7 +98,10 @@ async fn receive(State(state): State<AppState>, headers: HeaderMap, body: Bytes)
         );
     }
     let batch = match serde_json::from_slice(&body) {
-        Ok(body) => payload::read(&body),
+        Ok(mut parsed) => {
+            text::replace_nuls(&body, &mut parsed);
+            payload::read(&parsed)
+        }
         Err(error) => {
             tracing::error!(%error, "a signed Meta webhook that is not JSON; acknowledged, nothing stored");
             return StatusCode::OK.into_response();
