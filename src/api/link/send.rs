@@ -44,7 +44,9 @@ pub async fn send_messages(
         }
     })?;
     let now = now_millis();
-    let request = request.validate(now).map_err(LinkError::from_violations)?;
+    let request = request
+        .validate(now, state.max_validity_ms)
+        .map_err(LinkError::from_violations)?;
     authorize(&state, &account, &request).await?;
 
     let new_request = render(request, &account, user.username, now);
