@@ -194,6 +194,13 @@ pub struct ServeArgs {
     #[arg(long, env = "WAGATE_DISPATCH_POLL", default_value = "250ms", value_parser = humantime::parse_duration)]
     pub dispatch_poll: Duration,
 
+    /// Longest validity a LINK request may give a message
+    /// (`relativeValidityTime`, or `absoluteValidityTime` ahead of now);
+    /// longer is refused with 112506. WhatsApp gives up on an undelivered
+    /// message after 30 days.
+    #[arg(long, env = "WAGATE_MAX_VALIDITY", default_value = "30d", value_parser = humantime::parse_duration)]
+    pub max_validity: Duration,
+
     /// Where the sandbox sends its webhooks (default: this gateway's /webhooks/meta).
     #[arg(long, env = "WAGATE_SANDBOX_WEBHOOK_URL")]
     pub sandbox_webhook_url: Option<Url>,
@@ -240,6 +247,9 @@ impl ServeArgs {
                 humantime::format_duration(self.source_lease)
             ));
         }
+        if self.max_validity < Duration::from_millis(1) {
+            return Err("--max-validity must be at least 1ms".into());
+        }
         if self.dispatch_lease <= self.callback_timeout {
             return Err(format!(
                 "--dispatch-lease ({}) must be longer than --callback-timeout ({}): callbacks are \
@@ -267,6 +277,11 @@ impl ServeArgs {
             max_connections: self.db_max_connections.max(1),
             min_connections: self.db_min_connections.min(self.db_max_connections),
         }
+    }
+
+    /// `--max-validity` in milliseconds (as long as they fit).
+    pub fn max_validity_ms(&self) -> i64 {
+        i64::try_from(self.max_validity.as_millis()).unwrap_or(i64::MAX)
     }
 
     pub fn callback_allow_private(&self) -> bool {
@@ -302,6 +317,7 @@ mod tests {
             args.resend_codes,
             wagate_domain::meta_error::DEFAULT_RESEND_CODES
         );
+        assert_eq!(args.max_validity_ms(), 30 * 24 * 3600 * 1000);
         assert!(args.validate().is_ok());
     }
 
@@ -352,6 +368,16 @@ mod tests {
         );
         assert!(
             Cli::try_parse_from(["wagate", "serve", "--callback-retry-schedule", "soon"]).is_err()
+        );
+        let no_validity = Cli::try_parse_from(["wagate", "serve", "--max-validity", "0s"])
+            .expect("parse")
+            .command
+            .into_serve()
+            .expect("serve");
+        assert!(
+            no_validity
+                .validate()
+                .is_err_and(|error| error.contains("--max-validity"))
         );
     }
 }

@@ -177,6 +177,15 @@ async fn gates_to_private_addresses_are_refused_unless_allowed(backend: Backend)
         "http://[::1]/dlr",
         "http://169.254.169.254/latest",
         "http://localhost/dlr",
+        // Loopback and special blocks in the forms that carry an IPv4
+        // address inside IPv6 (checked without connecting).
+        "http://[::127.0.0.1]/dlr",
+        "http://[::ffff:10.0.0.1]/dlr",
+        "http://[64:ff9b::7f00:1]/dlr",
+        "http://[64:ff9b:1::a00:1]/dlr",
+        "http://[2002:7f00:1::]/dlr",
+        "http://[2001:0:4136:e378:8000:63bf:80ff:fffe]/dlr",
+        "http://192.0.0.8/dlr",
     ] {
         let (status, answer) = app.admin_post("/gates", with(url)).await;
         assert_eq!(status, 400, "{url}: {answer}");
@@ -187,10 +196,11 @@ async fn gates_to_private_addresses_are_refused_unless_allowed(backend: Backend)
             "{url}: {answer}"
         );
     }
-    let (status, answer) = app
-        .admin_post("/gates", with("https://93.184.216.34/dlr"))
-        .await;
-    assert_eq!(status, 201, "{answer}");
+    // Public addresses pass, also inside 6to4 (nothing is connected to).
+    for url in ["https://93.184.216.34/dlr", "https://[2002:808:808::1]/dlr"] {
+        let (status, answer) = app.admin_post("/gates", with(url)).await;
+        assert_eq!(status, 201, "{url}: {answer}");
+    }
 
     let allowed = spawn_app_with(
         backend,

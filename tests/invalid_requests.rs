@@ -610,6 +610,30 @@ fn cases(tenant: &Tenant) -> Vec<Case> {
             "must be between 1 and",
         ),
         schema(
+            "relativeValidityTime one past 30 days",
+            with(t, "relativeValidityTime", json!(2_592_000_001_i64)),
+            "relativeValidityTime",
+            "must be between 1 and 2592000000",
+        ),
+        schema(
+            "relativeValidityTime near i64::MAX",
+            with(t, "relativeValidityTime", json!(i64::MAX - 1)),
+            "relativeValidityTime",
+            "must be between 1 and 2592000000",
+        ),
+        schema(
+            "absoluteValidityTime in year 9999",
+            with(t, "absoluteValidityTime", json!("9999-12-31T23:59:59Z")),
+            "absoluteValidityTime",
+            "must be at most 2592000000 milliseconds from now",
+        ),
+        semantic(
+            "absoluteValidityTime in year 1",
+            with(t, "absoluteValidityTime", json!("0001-01-01T00:00:00Z")),
+            "absoluteValidityTime",
+            "has already passed",
+        ),
+        schema(
             "absoluteValidityTime not RFC 3339",
             with(t, "absoluteValidityTime", json!("18.03.2026 16:49")),
             "absoluteValidityTime",
@@ -1842,6 +1866,10 @@ async fn requests_exactly_at_every_limit_are_accepted(backend: Backend) {
         (
             "relativeValidityTime 1",
             with(t, "relativeValidityTime", json!(1)),
+        ),
+        (
+            "relativeValidityTime 30 days",
+            with(t, "relativeValidityTime", json!(2_592_000_000_i64)),
         ),
         (
             "customParameters value 4096 characters",

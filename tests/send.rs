@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{Backend, request, spawn_app, text};
+use common::{Backend, request, spawn_app, spawn_app_with, text};
 use serde_json::{Value, json};
 
 on_backends!(a_request_is_queued_with_one_id_per_destination_in_order);
@@ -112,15 +112,87 @@ async fn validity_defaults_to_48_hours_and_absolute_wins_over_relative(backend: 
         .await;
     assert_eq!(validity(&message), time::Duration::hours(48));
 
+    // Ten days ahead, whole seconds, written at +01:00.
+    let rfc3339 = &time::format_description::well_known::Rfc3339;
+    let at = time::OffsetDateTime::now_utc()
+        .replace_nanosecond(0)
+        .expect("whole second")
+        + time::Duration::days(10);
     let mut body = request(&tenant, &["+46701234567"], text("hi"));
     body["relativeValidityTime"] = json!(60_000);
-    body["absoluteValidityTime"] = json!("2099-01-01T00:00:00+01:00");
+    body["absoluteValidityTime"] = json!(
+        at.to_offset(time::macros::offset!(+1))
+            .format(rfc3339)
+            .expect("format")
+    );
     let (status, answer) = app.send(&tenant, &body).await;
     assert_eq!(status, 200, "{answer}");
     let (_, message) = app
         .status(&tenant, answer["messageIds"][0].as_str().expect("id"))
         .await;
-    assert_eq!(message["expiresAt"], "2098-12-31T23:00:00Z");
+    assert_eq!(message["expiresAt"], at.format(rfc3339).expect("format"));
+}
+
+on_backends!(max_validity_bounds_relative_absolute_and_default_validity);
+async fn max_validity_bounds_relative_absolute_and_default_validity(backend: Backend) {
+    let app = spawn_app_with(backend, &["--max-validity", "1h"]).await;
+    let tenant = app.tenant("acme", "+46700000001").await;
+    let send = |field: &str, value: Value| {
+        let mut body = request(&tenant, &["+46701234567"], text("hi"));
+        body[field] = value;
+        body
+    };
+    let (status, answer) = app
+        .send(&tenant, &send("relativeValidityTime", json!(3_600_000)))
+        .await;
+    assert_eq!(status, 200, "{answer}");
+    let (status, answer) = app
+        .send(&tenant, &send("relativeValidityTime", json!(3_600_001)))
+        .await;
+    assert_eq!(status, 400, "{answer}");
+    assert_eq!(answer["resultCode"], 112506);
+    assert_eq!(
+        answer["description"],
+        "relativeValidityTime: must be between 1 and 3600000"
+    );
+    let two_hours = time::OffsetDateTime::now_utc() + time::Duration::hours(2);
+    let (status, answer) = app
+        .send(
+            &tenant,
+            &send(
+                "absoluteValidityTime",
+                json!(
+                    two_hours
+                        .format(&time::format_description::well_known::Rfc3339)
+                        .expect("format")
+                ),
+            ),
+        )
+        .await;
+    assert_eq!(status, 400, "{answer}");
+    assert_eq!(answer["resultCode"], 112506);
+    assert_eq!(
+        answer["description"],
+        "absoluteValidityTime: must be at most 3600000 milliseconds from now"
+    );
+    // Without either, a message lives the default 48 hours, cut to the maximum.
+    let (_, answer) = app
+        .send(&tenant, &request(&tenant, &["+46701234567"], text("hi")))
+        .await;
+    let (_, message) = app
+        .status(&tenant, answer["messageIds"][0].as_str().expect("id"))
+        .await;
+    let parse = |field: &str| {
+        time::OffsetDateTime::parse(
+            message[field].as_str().expect(field),
+            &time::format_description::well_known::Rfc3339,
+        )
+        .expect("RFC 3339")
+    };
+    assert_eq!(
+        parse("expiresAt") - parse("createdAt"),
+        time::Duration::hours(1)
+    );
 }
 
 on_backends!(every_message_example_of_the_spec_is_accepted_and_stored_as_rendered);

@@ -9,6 +9,8 @@
 //!   states and codes.
 //! - [`violation`]: what is wrong with a request, with the field path and the
 //!   rule broken, in a form every API dialect can render.
+//! - [`validity`]: when a message expires, from LINK's validity fields,
+//!   within the longest validity allowed.
 //! - [`message`]: the WhatsApp message model (every message type LINK v1.9.4
 //!   and the Cloud API know), its limits, and its rendering to the Cloud API
 //!   JSON that is stored and later sent.
@@ -21,6 +23,7 @@ pub mod meta_status;
 pub mod priority;
 pub mod result_code;
 pub mod state;
+pub mod validity;
 pub mod violation;
 
 pub use address::{Bsuid, Destination, Msisdn};

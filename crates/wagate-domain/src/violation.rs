@@ -58,6 +58,9 @@ pub enum Rule {
     Duplicate { first: String },
     /// A point in time that has already passed (semantic).
     InThePast,
+    /// A point in time further ahead than the limit (in milliseconds from
+    /// the request).
+    MaxAhead { millis: i64 },
     /// A referenced object does not exist for this tenant (semantic).
     Unknown(&'static str),
 }
@@ -95,6 +98,9 @@ impl fmt::Display for Rule {
             Self::Type(message) => f.write_str(message),
             Self::Duplicate { first } => write!(f, "duplicates {first}"),
             Self::InThePast => f.write_str("has already passed"),
+            Self::MaxAhead { millis } => {
+                write!(f, "must be at most {millis} milliseconds from now")
+            }
             Self::Unknown(what) => write!(f, "does not name a known {what}"),
         }
     }

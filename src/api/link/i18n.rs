@@ -166,6 +166,15 @@ fn translate_rule(rule: &Rule, language: Language) -> String {
         (Rule::InThePast, Swedish) => "har redan passerat".into(),
         (Rule::InThePast, Norwegian | Danish) => "har allerede passert".into(),
         (Rule::InThePast, German) => "liegt bereits in der Vergangenheit".into(),
+        (Rule::MaxAhead { millis }, Swedish) => {
+            format!("får ligga högst {millis} millisekunder fram i tiden")
+        }
+        (Rule::MaxAhead { millis }, Norwegian | Danish) => {
+            format!("kan ligge høyst {millis} millisekunder frem i tid")
+        }
+        (Rule::MaxAhead { millis }, German) => {
+            format!("darf höchstens {millis} Millisekunden in der Zukunft liegen")
+        }
         (Rule::Unknown(what), Swedish) => format!("är inte en känd {what}"),
         (Rule::Unknown(what), Norwegian | Danish) => format!("er ikke en kjent {what}"),
         (Rule::Unknown(what), German) => format!("ist kein bekanntes {what}"),

@@ -13,6 +13,7 @@ use std::collections::HashMap;
 use serde::Deserialize;
 use serde_json::{Map, Value};
 use wagate_domain::message::{Message, ValidMessage};
+use wagate_domain::validity;
 use wagate_domain::violation::Path;
 use wagate_domain::{Destination, Msisdn, Priority, Rule, Violation};
 
@@ -31,8 +32,6 @@ pub const MAX_ID_LEN: usize = 256;
 pub const MAX_CUSTOM_PARAMETERS: usize = 100;
 /// Length of one custom parameter value.
 pub const MAX_CUSTOM_VALUE_LEN: usize = 4096;
-/// Validity when the request sets none: 48 hours.
-pub const DEFAULT_VALIDITY_MS: Millis = 48 * 3600 * 1000;
 
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -109,9 +108,14 @@ impl Checker {
 }
 
 impl MessageRequest {
-    /// Checks the request as of `now`; all violations found, schema ones
-    /// first in the order of the fields.
-    pub fn validate(self, now: Millis) -> Result<ValidRequest, Vec<Violation>> {
+    /// Checks the request as of `now`, with validity at most
+    /// `max_validity_ms`; all violations found, schema ones first in the
+    /// order of the fields.
+    pub fn validate(
+        self,
+        now: Millis,
+        max_validity_ms: Millis,
+    ) -> Result<ValidRequest, Vec<Violation>> {
         let mut check = Checker::default();
         let platform_id = check.required_text("platformId", self.platform_id, MAX_ID_LEN);
         let platform_partner_id =
@@ -140,6 +144,7 @@ impl MessageRequest {
             now,
             self.relative_validity_time,
             self.absolute_validity_time.as_deref(),
+            max_validity_ms,
         );
         let gate_ids = self.event_report_gates.unwrap_or_default();
         if gate_ids.len() > MAX_GATES {
@@ -200,42 +205,29 @@ impl MessageRequest {
     }
 }
 
-/// `absoluteValidityTime` wins over `relativeValidityTime`; without either the
-/// message lives 48 hours.
+/// When the message expires (see [`wagate_domain::validity`]); `now` when
+/// the fields break a rule.
 fn validity(
     check: &mut Checker,
     now: Millis,
     relative: Option<i64>,
     absolute: Option<&str>,
+    max_ms: Millis,
 ) -> Millis {
-    if let Some(relative) = relative
-        && relative <= 0
-    {
+    let absolute = absolute.map(parse_rfc3339);
+    let expires_at = validity::expires_at(now, relative, absolute.flatten(), max_ms)
+        .unwrap_or_else(|violations| {
+            check.0.extend(violations);
+            now
+        });
+    if matches!(absolute, Some(None)) {
         check.fail(
-            "relativeValidityTime",
-            Rule::Range {
-                min: 1,
-                max: i64::MAX,
-            },
+            "absoluteValidityTime",
+            Rule::Format("an RFC 3339 date, e.g. 2026-03-18T16:49:21Z"),
         );
+        return now;
     }
-    match absolute {
-        Some(text) => match parse_rfc3339(text) {
-            None => {
-                check.fail(
-                    "absoluteValidityTime",
-                    Rule::Format("an RFC 3339 date, e.g. 2026-03-18T16:49:21Z"),
-                );
-                now
-            }
-            Some(at) if at <= now => {
-                check.fail("absoluteValidityTime", Rule::InThePast);
-                now
-            }
-            Some(at) => at,
-        },
-        None => now.saturating_add(relative.filter(|ms| *ms > 0).unwrap_or(DEFAULT_VALIDITY_MS)),
-    }
+    expires_at
 }
 
 /// LINK's `KeyValue`: strings; numbers and booleans are taken as their text.

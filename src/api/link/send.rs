@@ -45,7 +45,9 @@ pub async fn send_messages(
         JsonError::Unstorable(unstorable) => unstorable.into(),
     })?;
     let now = now_millis();
-    let request = request.validate(now).map_err(LinkError::from_violations)?;
+    let request = request
+        .validate(now, state.max_validity_ms)
+        .map_err(LinkError::from_violations)?;
     authorize(&state, &account, &request).await?;
 
     let new_request = render(request, &account, user.username, now);
