@@ -136,11 +136,14 @@ pub trait OutboxStore: Send + Sync {
 /// What Meta's webhooks carry: statuses and incoming messages.
 #[async_trait]
 pub trait WebhookStore: Send + Sync {
-    /// Stores the webhooks' contents in one transaction, each status and
-    /// incoming message at most once (by wamid, and status). A status of a
-    /// known wamid joins that part's history (with an event) at once; one
-    /// whose wamid is not known yet waits, and joins it when the submission
-    /// that got the wamid is recorded.
+    /// Stores the webhooks' contents in one transaction, each status at
+    /// most once by wamid, business number and status, each incoming
+    /// message at most once by wamid. A status of a known wamid sent from
+    /// the business number it names joins that part's history (with an
+    /// event) at once; one whose wamid is not known yet waits, and joins it
+    /// when the submission that got the wamid is recorded. A status naming
+    /// another number is kept but never applied, and does not stand in the
+    /// way of the genuine one.
     async fn receive(&self, batches: &[WebhookBatch]) -> StoreResult<Vec<WebhookReceipt>>;
     /// The contact book: what a tenant's webhooks said a phone number's
     /// BSUIDs are (recorded whenever a webhook carries both).
