@@ -479,8 +479,9 @@ macro_rules! sql_store_common {
                     now: Millis,
                     lease_until: Millis,
                     limit: u32,
+                    per_gate: u32,
                 ) -> StoreResult<Vec<ClaimedDelivery>> {
-                    self.lease_due_deliveries(lease, now, lease_until, limit)
+                    self.lease_due_deliveries(lease, now, lease_until, limit, per_gate)
                         .await
                 }
 

@@ -190,12 +190,19 @@ pub trait CallbackStore: Send + Sync {
         routed: &[String],
         deliveries: &[NewDelivery],
     ) -> StoreResult<()>;
+    /// Claims up to `limit` due deliveries, leased to `lease` until
+    /// `lease_until`. Each gate gets at most `per_gate` less its deliveries
+    /// leased now (by any claim), and the gates take turns: every gate's
+    /// first due delivery comes before any gate's second. A gate whose tries
+    /// hang thus holds at most `per_gate` of them, and its backlog never
+    /// stands before other gates' work.
     async fn claim_deliveries(
         &self,
         lease: &str,
         now: Millis,
         lease_until: Millis,
         limit: u32,
+        per_gate: u32,
     ) -> StoreResult<Vec<ClaimedDelivery>>;
     /// Records a try (only while its lease holds); whether it was recorded.
     async fn record_attempt(&self, attempt: &DeliveryAttempt) -> StoreResult<bool>;
