@@ -124,6 +124,16 @@ pub struct ServeArgs {
     #[arg(long, env = "WAGATE_CALLBACK_TIMEOUT", default_value = "10s", value_parser = humantime::parse_duration)]
     pub callback_timeout: Duration,
 
+    /// Callbacks in flight at once, to all gates together.
+    #[arg(long, env = "WAGATE_CALLBACK_CONCURRENCY", default_value_t = 64, value_parser = clap::value_parser!(u32).range(1..))]
+    pub callback_concurrency: u32,
+
+    /// Callbacks in flight at once to one gate: a slow or hanging gate holds
+    /// at most this many of the --callback-concurrency slots, each for at
+    /// most --callback-timeout.
+    #[arg(long, env = "WAGATE_CALLBACK_GATE_CONCURRENCY", default_value_t = 8, value_parser = clap::value_parser!(u32).range(1..))]
+    pub callback_gate_concurrency: u32,
+
     /// Secret that signs Meta's webhooks (X-Hub-Signature-256); generated with the sandbox.
     #[arg(long, env = "WAGATE_META_APP_SECRET", hide_env_values = true)]
     pub meta_app_secret: Option<SecretString>,
@@ -311,6 +321,10 @@ mod tests {
             "{total:?}"
         );
         assert!(args.callback_allow_private());
+        assert_eq!(
+            (args.callback_concurrency, args.callback_gate_concurrency),
+            (64, 8)
+        );
         assert!(args.admin_token.is_none());
         assert_eq!(args.meta_base_url.as_str(), "https://graph.facebook.com/");
         assert_eq!(
@@ -379,5 +393,11 @@ mod tests {
                 .validate()
                 .is_err_and(|error| error.contains("--max-validity"))
         );
+        for flag in ["--callback-concurrency", "--callback-gate-concurrency"] {
+            assert!(
+                Cli::try_parse_from(["wagate", "serve", flag, "0"]).is_err(),
+                "{flag} 0 would never deliver"
+            );
+        }
     }
 }

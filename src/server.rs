@@ -135,6 +135,8 @@ pub async fn run(
             owner: instance.clone(),
             schedule: args.callback_retry_schedule.0.clone(),
             timeout: args.callback_timeout,
+            concurrency: args.callback_concurrency,
+            gate_concurrency: args.callback_gate_concurrency,
             lease: args.dispatch_lease,
             poll_interval: args.dispatch_poll,
             feeder_lease: args.source_lease,

@@ -1,8 +1,12 @@
 //! Delivery reports reach the gate: every status of a message in order, in
-//! the LINK format, signed when the gate has a secret, and none lost while
-//! the gate refuses for a while.
+//! the LINK format, signed when the gate has a secret, none lost while the
+//! gate refuses for a while, and none held back by another tenant's gate
+//! that hangs.
 
 mod common;
+
+use std::collections::HashSet;
+use std::time::Duration;
 
 use common::gate::Gate;
 use common::{Backend, Tenant, TestApp, hello_world, request, spawn_app_with};
@@ -341,5 +345,77 @@ async fn a_gate_id_reused_by_another_tenant_never_gets_the_first_tenants_reports
     assert!(
         reports.iter().all(|report| report["state"] == "GAVE_UP"),
         "{status:#}"
+    );
+}
+
+on_backends!(a_hanging_gate_holds_at_most_its_share_of_the_slots);
+async fn a_hanging_gate_holds_at_most_its_share_of_the_slots(backend: Backend) {
+    // Four slots in all, two per gate, and a try waits five minutes for its
+    // answer: a gate that never answers holds a slot that long.
+    let mut args = FAST.to_vec();
+    args.extend([
+        "--callback-concurrency",
+        "4",
+        "--callback-gate-concurrency",
+        "2",
+        "--callback-timeout",
+        "5m",
+        "--dispatch-lease",
+        "10m",
+    ]);
+    let app = spawn_app_with(backend, &args).await;
+    let slow = app.tenant("slow", "+46700000710").await;
+    let hanging = Gate::start().await;
+    hanging.hang();
+    add_gate(&app, &slow, "slow-sink", &hanging.url, json!({})).await;
+    // Twenty messages, each in an order of its own: twenty reports due at
+    // once, five times the slots, all queued before the other tenant's.
+    let destinations: Vec<String> = (0..20).map(|n| format!("+467012300{n:02}")).collect();
+    let destinations: Vec<&str> = destinations.iter().map(String::as_str).collect();
+    let mut body = request(&slow, &destinations, hello_world());
+    body["eventReportGates"] = json!(["slow-sink"]);
+    let (status, answer) = app.send(&slow, &body).await;
+    assert_eq!(status, 200, "{answer}");
+    common::poll(
+        Duration::from_secs(30),
+        "the hanging gate's reports queued and tried",
+        || async {
+            let (_, list) = app
+                .admin(
+                    reqwest::Method::GET,
+                    "/gates/slow-sink/deliveries?limit=500",
+                    None,
+                )
+                .await;
+            let messages: HashSet<&str> = list
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|delivery| delivery["payload"]["messageId"].as_str())
+                .collect();
+            if messages.len() == 20 && hanging.held() >= 2 {
+                Ok(())
+            } else {
+                Err(format!(
+                    "reports of {} messages queued, {} tries held",
+                    messages.len(),
+                    hanging.held()
+                ))
+            }
+        },
+    )
+    .await;
+
+    // Another tenant's reports go out within seconds, not minutes.
+    let fast = app.tenant("fast", "+46700000711").await;
+    let gate = Gate::start().await;
+    add_gate(&app, &fast, "fast-sink", &gate.url, json!({})).await;
+    let id = send_to(&app, &fast, "fast-sink", "+46701234575").await;
+    let reports = gate.reports_for(&id, 4).await;
+    assert_eq!(codes(&reports), [112002, 112006, 112003, 112007]);
+    assert_eq!(
+        hanging.held(),
+        2,
+        "the hanging gate never held more than its share"
     );
 }

@@ -1,5 +1,6 @@
 //! `/webhooks/meta`: the verification handshake, the signature check (a
-//! refused webhook stores nothing), and repeats that change nothing.
+//! refused webhook stores nothing), repeats that change nothing, and
+//! statuses that name another business number, which change nothing either.
 
 mod common;
 
@@ -23,11 +24,16 @@ async fn post_webhook(app: &TestApp, body: &[u8], signature: Option<String>) -> 
 }
 
 fn status_webhook(wamid: &str, status: &str) -> Vec<u8> {
+    status_webhook_from("46700000500", "pnid-hooks", wamid, status)
+}
+
+/// A status webhook for the business number `display` (`phone_number_id`).
+fn status_webhook_from(display: &str, phone_number_id: &str, wamid: &str, status: &str) -> Vec<u8> {
     json!({"object": "whatsapp_business_account", "entry": [{"id": "waba", "changes": [{
         "field": "messages",
         "value": {
             "messaging_product": "whatsapp",
-            "metadata": {"display_phone_number": "46700000500", "phone_number_id": "pnid-hooks"},
+            "metadata": {"display_phone_number": display, "phone_number_id": phone_number_id},
             "statuses": [{"id": wamid, "status": status, "timestamp": "1795000000",
                           "recipient_id": "46701234567"}]
         }
@@ -158,6 +164,65 @@ async fn only_signed_webhooks_are_stored_and_repeats_change_nothing(backend: Bac
         .collect();
     assert_eq!(reports, [112002, 112003, 112007]);
     assert_eq!(gate.accepted().len(), 3);
+}
+
+on_backends!(a_status_naming_another_number_does_not_shadow_the_genuine_one);
+async fn a_status_naming_another_number_does_not_shadow_the_genuine_one(backend: Backend) {
+    let app = spawn_app_with(
+        backend,
+        &["--meta-app-secret", SECRET, "--sandbox-status-delay", "1h"],
+    )
+    .await;
+    let tenant = app.tenant("hooks", "+46700000500").await;
+    app.tenant("elsewhere", "+46700000501").await;
+    let gate = Gate::start().await;
+    let (status, answer) = app
+        .admin_post(
+            "/gates",
+            json!({"platformId": tenant.platform_id, "platformPartnerId": tenant.platform_partner_id,
+                   "id": "hooks-sink", "url": gate.url}),
+        )
+        .await;
+    assert_eq!(status, 201, "{answer}");
+    let mut body = request(&tenant, &["+46701234567"], hello_world());
+    body["eventReportGates"] = json!(["hooks-sink"]);
+    let (status, answer) = app.send(&tenant, &body).await;
+    assert_eq!(status, 200, "{answer}");
+    let id = answer["messageIds"][0].as_str().expect("id").to_owned();
+    let submitted = app
+        .status_when(&tenant, &id, "the submission", |part| {
+            part["state"] == "SUBMITTED"
+        })
+        .await;
+    let wamid = submitted["messages"][0]["history"][1]["details"]["waMessageId"]
+        .as_str()
+        .expect("wamid")
+        .to_owned();
+
+    // Signed, but for another tenant's business number (another number of
+    // the same WhatsApp account, say): it must not touch this message.
+    let misrouted = status_webhook_from("46700000501", "pnid-elsewhere", &wamid, "delivered");
+    let signed = signature::sign(SECRET.as_bytes(), &misrouted);
+    assert_eq!(post_webhook(&app, &misrouted, Some(signed)).await, 200);
+    let unchanged = app.status(&tenant, &id).await.1;
+    assert_eq!(history_codes(&unchanged), [112001, 112002]);
+    assert_eq!(unchanged["messages"][0]["state"], "SUBMITTED");
+
+    // The genuine `delivered` that follows is applied (the answer comes
+    // once it is committed) and reported.
+    let genuine = status_webhook(&wamid, "delivered");
+    let signed = signature::sign(SECRET.as_bytes(), &genuine);
+    assert_eq!(post_webhook(&app, &genuine, Some(signed)).await, 200);
+    let applied = app.status(&tenant, &id).await.1;
+    assert_eq!(history_codes(&applied), [112001, 112002, 112003]);
+    assert_eq!(applied["messages"][0]["state"], "DELIVERED");
+    let reports: Vec<u64> = gate
+        .reports_for(&id, 2)
+        .await
+        .iter()
+        .filter_map(|report| report.body["resultCode"].as_u64())
+        .collect();
+    assert_eq!(reports, [112002, 112003]);
 }
 
 on_backends!(what_wagate_does_not_use_is_acknowledged);

@@ -38,15 +38,24 @@ pub fn sign(secret: &str, timestamp: i64, body: &str) -> String {
     signature::sign(secret.as_bytes(), format!("{timestamp}.{body}").as_bytes())
 }
 
-/// One try of one delivery, and what it means for the next.
+/// One try of one delivery, and what it means for the next. The try ends
+/// after `timeout` whatever it waits for (the gate's answer, or the address
+/// check's name lookup), so a gate that hangs holds a slot no longer.
 pub async fn attempt(
     client: &reqwest::Client,
     delivery: &ClaimedDelivery,
     schedule: &[Duration],
     allow_private: bool,
+    timeout: Duration,
 ) -> DeliveryAttempt {
     let started = Instant::now();
-    let (http_status, error, retry_after) = post(client, delivery, allow_private).await;
+    let (http_status, error, retry_after) =
+        tokio::time::timeout(timeout, post(client, delivery, allow_private))
+            .await
+            .unwrap_or_else(|_| {
+                let waited = humantime::format_duration(timeout);
+                (None, Some(format!("no answer within {waited}")), None)
+            });
     let delivered = http_status.is_some_and(|status| (200..300).contains(&status));
     let at = now_millis();
     let next_attempt_at = if delivered {
@@ -131,6 +140,9 @@ mod tests {
     use super::*;
     use axum::http::{HeaderMap, StatusCode};
 
+    /// Longer than any answer of the test gates takes.
+    const WAIT: Duration = Duration::from_secs(10);
+
     async fn gate(answer: (StatusCode, HeaderMap)) -> String {
         let app = axum::Router::new().route(
             "/dlr",
@@ -169,7 +181,7 @@ mod tests {
         headers.insert(RETRY_AFTER, "30".parse().expect("header"));
         let busy = gate((StatusCode::SERVICE_UNAVAILABLE, headers)).await;
 
-        let first = attempt(&client, &delivery(busy.clone(), 0), &schedule, true).await;
+        let first = attempt(&client, &delivery(busy.clone(), 0), &schedule, true, WAIT).await;
         assert!(!first.delivered);
         assert_eq!(first.http_status, Some(503));
         let wait = first.next_attempt_at.expect("a retry") - first.at;
@@ -178,18 +190,18 @@ mod tests {
             "Retry-After wins over 1 s: {wait}"
         );
 
-        let second = attempt(&client, &delivery(busy.clone(), 1), &schedule, true).await;
+        let second = attempt(&client, &delivery(busy.clone(), 1), &schedule, true, WAIT).await;
         let wait = second.next_attempt_at.expect("a retry") - second.at;
         assert!(
             (54_000..=66_000).contains(&wait),
             "60 s ± 10 % beats 30 s: {wait}"
         );
 
-        let last = attempt(&client, &delivery(busy, 2), &schedule, true).await;
+        let last = attempt(&client, &delivery(busy, 2), &schedule, true, WAIT).await;
         assert_eq!(last.next_attempt_at, None, "the schedule ran out: given up");
 
         let fine = gate((StatusCode::NO_CONTENT, HeaderMap::new())).await;
-        let done = attempt(&client, &delivery(fine, 0), &schedule, true).await;
+        let done = attempt(&client, &delivery(fine, 0), &schedule, true, WAIT).await;
         assert!(done.delivered && done.next_attempt_at.is_none());
 
         let private = attempt(
@@ -197,6 +209,7 @@ mod tests {
             &delivery("http://127.0.0.1:9/dlr".into(), 0),
             &schedule,
             false,
+            WAIT,
         )
         .await;
         assert!(!private.delivered && private.http_status.is_none());
@@ -206,5 +219,35 @@ mod tests {
                 .as_deref()
                 .is_some_and(|e| e.contains("not a public address"))
         );
+    }
+
+    #[tokio::test]
+    async fn a_try_ends_after_the_timeout_whatever_it_waits_for() {
+        // A listener that accepts connections and never answers, and a
+        // client without a timeout of its own.
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let url = format!("http://{}/dlr", listener.local_addr().expect("address"));
+        let held = tokio::spawn(async move {
+            let mut open = Vec::new();
+            while let Ok((connection, _)) = listener.accept().await {
+                open.push(connection);
+            }
+        });
+        let started = Instant::now();
+        let hung = attempt(
+            &reqwest::Client::new(),
+            &delivery(url, 0),
+            &[Duration::from_secs(1)],
+            true,
+            Duration::from_millis(200),
+        )
+        .await;
+        assert!(started.elapsed() < WAIT, "{:?}", started.elapsed());
+        assert!(!hung.delivered && hung.http_status.is_none());
+        assert_eq!(hung.error.as_deref(), Some("no answer within 200ms"));
+        assert!(hung.next_attempt_at.is_some(), "tried again later");
+        held.abort();
     }
 }

@@ -6,9 +6,13 @@
 //! - [`fanout`]: from the event queue to a queue per gate.
 //! - [`mo`], [`routing`]: incoming messages to the gates of their route.
 //! - [`deliver`]: one POST, its signature, and the retry schedule.
+//! - [`slots`]: how many tries run at once, in all and per gate.
 //! - [`run`]: the loop that feeds the queues and works them off, with
 //!   leases (like the dispatcher's) so a crashed run's callbacks are taken
 //!   up again, and never two callbacks of one message to one gate at once.
+//!   Gates take turns, each with at most its share of the slots: a gate
+//!   that hangs holds its share, each try for at most `--callback-timeout`,
+//!   and the other gates' callbacks go out meanwhile.
 //!
 //! With several instances on one database, every instance works off the
 //! queues (the claims are exclusive, and the order rule holds across
@@ -24,18 +28,20 @@ pub mod fanout;
 mod lookups;
 pub mod mo;
 pub mod routing;
+mod slots;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
-use tokio::sync::{Notify, Semaphore, watch};
+use tokio::sync::{Notify, watch};
 use tokio::task::JoinSet;
 
 use crate::clock::now_millis;
 use crate::lease::LeaseKeeper;
 use crate::media_url::MediaUrls;
 use crate::store::{Millis, Store};
+use slots::Slots;
 
 /// How callbacks are delivered.
 #[derive(Debug, Clone)]
@@ -46,6 +52,11 @@ pub struct CallbackConfig {
     pub schedule: Vec<Duration>,
     /// Longest wait for a gate's answer.
     pub timeout: Duration,
+    /// Callbacks in flight at once (`--callback-concurrency`).
+    pub concurrency: u32,
+    /// Callbacks in flight at once to one gate
+    /// (`--callback-gate-concurrency`).
+    pub gate_concurrency: u32,
     /// How long a claimed callback is held; must exceed `timeout`.
     pub lease: Duration,
     /// How often to look for new events and due callbacks.
@@ -56,8 +67,6 @@ pub struct CallbackConfig {
     pub allow_private: bool,
 }
 
-/// Callbacks in flight at once.
-const CONCURRENCY: usize = 64;
 /// Events read per pass.
 const FAN_OUT_BATCH: u32 = 500;
 
@@ -84,7 +93,10 @@ pub async fn run(
     let client = builder.build()?;
     let claims = AtomicU64::new(0);
     let run_prefix = format!("{}/{}", config.owner, crate::auth::random_token(8));
-    let slots = Arc::new(Semaphore::new(CONCURRENCY));
+    let slots = Slots::new(
+        config.concurrency as usize,
+        config.gate_concurrency as usize,
+    );
     let mut in_flight = JoinSet::new();
     let lease_millis = i64::try_from(config.lease.as_millis()).unwrap_or(i64::MAX);
     let mut feeder = Feeder::default();
@@ -100,14 +112,20 @@ pub async fn run(
                 tracing::error!(%error, "routing incoming messages failed");
             }
         }
-        let free = slots.available_permits();
+        let free = slots.free();
         let now = now_millis();
         let lease = format!("{}#{}", run_prefix, claims.fetch_add(1, Ordering::Relaxed));
         let claimed = if free == 0 {
             Vec::new()
         } else {
             match store
-                .claim_deliveries(&lease, now, now.saturating_add(lease_millis), free as u32)
+                .claim_deliveries(
+                    &lease,
+                    now,
+                    now.saturating_add(lease_millis),
+                    u32::try_from(free).unwrap_or(u32::MAX),
+                    config.gate_concurrency,
+                )
                 .await
             {
                 Ok(claimed) => claimed,
@@ -126,15 +144,22 @@ pub async fn run(
             continue;
         }
         for delivery in claimed {
-            let Ok(permit) = slots.clone().acquire_owned().await else {
-                break;
+            let Some(slot) = slots.take(&delivery.gate_id) else {
+                tracing::warn!(
+                    delivery = delivery.id,
+                    gate = %delivery.gate_id,
+                    "the gate's callback slots here are taken; the callback is tried when its lease runs out"
+                );
+                continue;
             };
             let store = store.clone();
             let client = client.clone();
             let schedule = config.schedule.clone();
             let allow_private = config.allow_private;
+            let timeout = config.timeout;
             in_flight.spawn(async move {
-                let attempt = deliver::attempt(&client, &delivery, &schedule, allow_private).await;
+                let attempt =
+                    deliver::attempt(&client, &delivery, &schedule, allow_private, timeout).await;
                 match store.record_attempt(&attempt).await {
                     Ok(true) => {}
                     Ok(false) => tracing::warn!(
@@ -147,7 +172,7 @@ pub async fn run(
                         "recording a callback try failed; it is tried again when its lease runs out"
                     ),
                 }
-                drop(permit);
+                drop(slot);
             });
         }
     }

@@ -280,12 +280,18 @@ fn contact_pairs(batches: &[WebhookBatch]) -> Vec<Value> {
     pairs
 }
 
+/// What a status is kept once by: (wamid, business number, status). The
+/// business number belongs to it because a status is only applied to a
+/// message sent from the number it names: one naming another number must not
+/// take the place of the genuine status that follows.
+pub type StatusKey = (String, String, String);
+
 /// What each webhook changed, given the statuses and incoming messages the
 /// store took as new: the first mention of each new row counts as new;
 /// every other, as a repeat (Meta's, or the same webhook twice in a group).
 pub fn receipts(
     batches: &[WebhookBatch],
-    mut new_statuses: HashSet<(String, String)>,
+    mut new_statuses: HashSet<StatusKey>,
     mut new_inbound: HashSet<String>,
 ) -> Vec<WebhookReceipt> {
     batches
@@ -293,7 +299,12 @@ pub fn receipts(
         .map(|batch| {
             let mut receipt = WebhookReceipt::default();
             for report in &batch.statuses {
-                if new_statuses.remove(&(report.wamid.clone(), report.status.clone())) {
+                let key = (
+                    report.wamid.clone(),
+                    report.phone_number_id.clone(),
+                    report.status.clone(),
+                );
+                if new_statuses.remove(&key) {
                     receipt.new_statuses += 1;
                 } else {
                     receipt.repeated_statuses += 1;

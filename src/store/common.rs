@@ -33,7 +33,9 @@ macro_rules! sql_store_common {
             use async_trait::async_trait;
             use sqlx::AssertSqlSafe;
             use $crate::clock::now_millis;
-            use $crate::store::batch::{OutcomeRows, WebhookRows, delivery_rows, receipts};
+            use $crate::store::batch::{
+                OutcomeRows, StatusKey, WebhookRows, delivery_rows, receipts,
+            };
             use $crate::store::rows::{FromStoreRow, StoreRow, map_write_error, with_sources};
             use $crate::store::{
                 Account, AttemptRecord, CallbackStore, ClaimedDelivery, ClaimedPart, Contact,
@@ -333,7 +335,7 @@ macro_rules! sql_store_common {
                     // A submission recorded at the same time by another
                     // instance waits for these statuses, or they for it.
                     Self::lock_wamids(&mut tx, &reported).await?;
-                    let mut new_statuses: HashSet<(String, String)> = HashSet::new();
+                    let mut new_statuses: HashSet<StatusKey> = HashSet::new();
                     if let Some(statuses) = &rows.statuses {
                         for row in sqlx::query(Self::INSERT_META_STATUSES)
                             .bind(statuses)
@@ -341,7 +343,11 @@ macro_rules! sql_store_common {
                             .fetch_all(&mut *tx)
                             .await?
                         {
-                            new_statuses.insert((row.get("wamid")?, row.get("status")?));
+                            new_statuses.insert((
+                                row.get("wamid")?,
+                                row.get("phone_number_id")?,
+                                row.get("status")?,
+                            ));
                         }
                     }
                     let mut new_inbound: HashSet<String> = HashSet::new();
@@ -369,7 +375,7 @@ macro_rules! sql_store_common {
                     }
                     let wamids: Vec<&str> = new_statuses
                         .iter()
-                        .map(|(wamid, _)| wamid.as_str())
+                        .map(|(wamid, _, _)| wamid.as_str())
                         .collect();
                     Self::record_history(&mut tx, None, &wamids).await?;
                     tx.commit().await?;
@@ -473,8 +479,9 @@ macro_rules! sql_store_common {
                     now: Millis,
                     lease_until: Millis,
                     limit: u32,
+                    per_gate: u32,
                 ) -> StoreResult<Vec<ClaimedDelivery>> {
-                    self.lease_due_deliveries(lease, now, lease_until, limit)
+                    self.lease_due_deliveries(lease, now, lease_until, limit, per_gate)
                         .await
                 }
 

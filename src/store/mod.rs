@@ -136,11 +136,14 @@ pub trait OutboxStore: Send + Sync {
 /// What Meta's webhooks carry: statuses and incoming messages.
 #[async_trait]
 pub trait WebhookStore: Send + Sync {
-    /// Stores the webhooks' contents in one transaction, each status and
-    /// incoming message at most once (by wamid, and status). A status of a
-    /// known wamid joins that part's history (with an event) at once; one
-    /// whose wamid is not known yet waits, and joins it when the submission
-    /// that got the wamid is recorded.
+    /// Stores the webhooks' contents in one transaction, each status at
+    /// most once by wamid, business number and status, each incoming
+    /// message at most once by wamid. A status of a known wamid sent from
+    /// the business number it names joins that part's history (with an
+    /// event) at once; one whose wamid is not known yet waits, and joins it
+    /// when the submission that got the wamid is recorded. A status naming
+    /// another number is kept but never applied, and does not stand in the
+    /// way of the genuine one.
     async fn receive(&self, batches: &[WebhookBatch]) -> StoreResult<Vec<WebhookReceipt>>;
     /// The contact book: what a tenant's webhooks said a phone number's
     /// BSUIDs are (recorded whenever a webhook carries both).
@@ -187,12 +190,19 @@ pub trait CallbackStore: Send + Sync {
         routed: &[String],
         deliveries: &[NewDelivery],
     ) -> StoreResult<()>;
+    /// Claims up to `limit` due deliveries, leased to `lease` until
+    /// `lease_until`. Each gate gets at most `per_gate` less its deliveries
+    /// leased now (by any claim), and the gates take turns: every gate's
+    /// first due delivery comes before any gate's second. A gate whose tries
+    /// hang thus holds at most `per_gate` of them, and its backlog never
+    /// stands before other gates' work.
     async fn claim_deliveries(
         &self,
         lease: &str,
         now: Millis,
         lease_until: Millis,
         limit: u32,
+        per_gate: u32,
     ) -> StoreResult<Vec<ClaimedDelivery>>;
     /// Records a try (only while its lease holds); whether it was recorded.
     async fn record_attempt(&self, attempt: &DeliveryAttempt) -> StoreResult<bool>;

@@ -1,8 +1,8 @@
 //! A customer's gate for tests: an HTTP server on port 0 that records every
 //! callback (headers and JSON body) and can refuse the first N with a
-//! status of choice.
+//! status of choice, stall them, or hang for good.
 
-use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -27,6 +27,8 @@ struct Inner {
     refused: Arc<AtomicU32>,
     to_refuse: Arc<AtomicU32>,
     to_stall: Arc<AtomicU32>,
+    hang: Arc<AtomicBool>,
+    held: Arc<AtomicU32>,
 }
 
 pub struct Gate {
@@ -61,6 +63,17 @@ impl Gate {
     /// refused.
     pub fn stall_next(&self, count: u32) {
         self.inner.to_stall.store(count, Ordering::SeqCst);
+    }
+
+    /// Never answers a callback from now on: each is held open until the
+    /// caller gives up (its timeout).
+    pub fn hang(&self) {
+        self.inner.hang.store(true, Ordering::SeqCst);
+    }
+
+    /// Callbacks that arrived while the gate hangs.
+    pub fn held(&self) -> u32 {
+        self.inner.held.load(Ordering::SeqCst)
     }
 
     /// Callbacks refused so far.
@@ -108,6 +121,10 @@ fn take_one(counter: &AtomicU32) -> bool {
 }
 
 async fn receive(State(inner): State<Inner>, headers: HeaderMap, body: Bytes) -> StatusCode {
+    if inner.hang.load(Ordering::SeqCst) {
+        inner.held.fetch_add(1, Ordering::SeqCst);
+        std::future::pending::<()>().await;
+    }
     if take_one(&inner.to_refuse) {
         inner.refused.fetch_add(1, Ordering::SeqCst);
         return StatusCode::INTERNAL_SERVER_ERROR;

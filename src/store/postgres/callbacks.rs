@@ -1,6 +1,9 @@
 //! The PostgreSQL callback queues: deliveries fed from the event queue
 //! under a cursor that moves by compare-and-swap, claimed with leases in
-//! per-message order (`FOR UPDATE SKIP LOCKED`), and their attempts.
+//! per-message order (`FOR UPDATE SKIP LOCKED`) and in turns across gates
+//! (each gate at most its share), and their attempts. Claims running at the
+//! same time on several instances each see the others' leases only once
+//! committed: together they may give a gate up to one share each.
 
 use super::PgStore;
 use crate::store::rows::FromStoreRow;
@@ -47,38 +50,58 @@ impl PgStore {
         now: Millis,
         lease_until: Millis,
         limit: u32,
+        per_gate: u32,
     ) -> StoreResult<Vec<ClaimedDelivery>> {
-        // One statement, as the outbox's claim: due deliveries whose earlier
-        // ones (same ordering, same gate) are done, skipping any another
-        // claim holds, leased and returned in claim order.
+        // One statement, as the outbox's claim. Per gate (`share`): its cap
+        // `$5` less what is leased for it now; as many of its due
+        // deliveries as that leaves, whose earlier ones (same ordering, same
+        // gate) are done, skipping any another claim holds, numbered as its
+        // turns. Then turn by turn across gates, leased and returned in
+        // that order.
         let rows = sqlx::query(
-            "WITH picked AS (
-                 SELECT d.id, d.next_attempt_at, g.url, g.signing_secret
-                 FROM deliveries d JOIN gates g ON g.id = d.gate_id AND g.account_id = d.account_id
-                 WHERE d.state = 'PENDING' AND d.next_attempt_at <= $1 AND d.lease_until <= $1
-                   AND NOT EXISTS (SELECT 1 FROM deliveries earlier
-                                   WHERE earlier.ordering = d.ordering
-                                     AND earlier.gate_id = d.gate_id
-                                     AND earlier.state = 'PENDING'
-                                     AND earlier.id < d.id)
-                 ORDER BY d.next_attempt_at, d.id
-                 LIMIT $2
-                 FOR UPDATE OF d SKIP LOCKED
+            "WITH share AS (
+                 SELECT g.id, g.account_id, g.url, g.signing_secret,
+                        GREATEST($5 - (SELECT COUNT(*) FROM deliveries busy
+                                       WHERE busy.gate_id = g.id AND busy.state = 'PENDING'
+                                         AND busy.lease_until > $1), 0) AS room
+                 FROM gates g
+             ), picked AS (
+                 SELECT due.id, due.next_attempt_at, s.url, s.signing_secret,
+                        ROW_NUMBER() OVER (PARTITION BY s.id
+                                           ORDER BY due.next_attempt_at, due.id) AS turn
+                 FROM share s CROSS JOIN LATERAL (
+                     SELECT d.id, d.next_attempt_at
+                     FROM deliveries d
+                     WHERE d.gate_id = s.id AND d.account_id = s.account_id
+                       AND d.state = 'PENDING' AND d.next_attempt_at <= $1
+                       AND d.lease_until <= $1
+                       AND NOT EXISTS (SELECT 1 FROM deliveries earlier
+                                       WHERE earlier.ordering = d.ordering
+                                         AND earlier.gate_id = d.gate_id
+                                         AND earlier.state = 'PENDING'
+                                         AND earlier.id < d.id)
+                     ORDER BY d.next_attempt_at, d.id
+                     LIMIT s.room
+                     FOR UPDATE OF d SKIP LOCKED
+                 ) due
+             ), chosen AS (
+                 SELECT * FROM picked ORDER BY turn, next_attempt_at, id LIMIT $2
              ), leased AS (
                  UPDATE deliveries SET lease_owner = $3, lease_until = $4
-                 FROM picked WHERE deliveries.id = picked.id
+                 FROM chosen WHERE deliveries.id = chosen.id
                  RETURNING deliveries.id, deliveries.gate_id, deliveries.payload,
                            deliveries.attempts, deliveries.lease_owner
              )
-             SELECT l.id, l.gate_id, l.payload, l.attempts, l.lease_owner AS lease, p.url,
-                    p.signing_secret
-             FROM leased l JOIN picked p ON p.id = l.id
-             ORDER BY p.next_attempt_at, p.id",
+             SELECT l.id, l.gate_id, l.payload, l.attempts, l.lease_owner AS lease, c.url,
+                    c.signing_secret
+             FROM leased l JOIN chosen c ON c.id = l.id
+             ORDER BY c.turn, c.next_attempt_at, c.id",
         )
         .bind(now)
         .bind(i64::from(limit))
         .bind(lease)
         .bind(lease_until)
+        .bind(i64::from(per_gate))
         .fetch_all(&self.writer)
         .await?;
         rows.iter().map(ClaimedDelivery::from_row).collect()

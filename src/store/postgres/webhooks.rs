@@ -1,8 +1,8 @@
 //! Storing what Meta's webhooks carry on PostgreSQL: statuses (each
-//! (wamid, status) once) and incoming messages (each wamid once), the care
-//! windows they open and the phone ↔ BSUID pairs they reveal
-//! (`batch::WebhookRows`), in one transaction per group of webhooks
-//! (`WebhookStore::receive`, in `store::common`).
+//! (wamid, business number, status) once) and incoming messages (each
+//! wamid once), the care windows they open and the phone ↔ BSUID pairs
+//! they reveal (`batch::WebhookRows`), in one transaction per group of
+//! webhooks (`WebhookStore::receive`, in `store::common`).
 //!
 //! PostgreSQL's `ON CONFLICT DO UPDATE` cannot touch a row twice in one
 //! statement, so the care windows and contact pairs of a group are first
@@ -13,7 +13,7 @@ use super::PgStore;
 
 impl PgStore {
     /// Stores Meta's statuses (`$1`) received at `$2`; returns the new
-    /// (wamid, status) pairs.
+    /// (wamid, business number, status) rows.
     pub(super) const INSERT_META_STATUSES: &str =
         "INSERT INTO meta_statuses (wamid, phone_number_id, status, at, state, result_code,
                                     description, details, received_at)
@@ -22,8 +22,8 @@ impl PgStore {
                 value ->> 'description', value ->> 'details', $2
          FROM jsonb_array_elements($1::jsonb) WITH ORDINALITY AS j (value, key)
          ORDER BY key
-         ON CONFLICT (wamid, status) DO NOTHING
-         RETURNING wamid, status";
+         ON CONFLICT (wamid, phone_number_id, status) DO NOTHING
+         RETURNING wamid, phone_number_id, status";
 
     /// Stores incoming messages (`$1`) received at `$2`; returns the new
     /// wamids.

@@ -1,5 +1,6 @@
 //! The SQLite callback queues: deliveries fed from the event queue under a
-//! cursor, claimed with leases in per-message order, and their attempts.
+//! cursor, claimed with leases in per-message order and in turns across
+//! gates (each gate at most its share), and their attempts.
 //!
 //! Every write goes through the single writer connection, so a claim (read
 //! the due deliveries, then lease them) cannot interleave with another.
@@ -36,30 +37,54 @@ impl SqliteStore {
     pub(super) const MARK_ROUTED: &str = "UPDATE inbound_messages SET routed = TRUE WHERE wamid IN (SELECT value FROM json_each($1))";
 
     /// `CallbackStore::claim_deliveries`: reads the due deliveries, then
-    /// leases them, in one transaction.
+    /// leases them, in one transaction. Per gate (`share`): its cap `$4`
+    /// less what is leased for it now; its first `$4` due deliveries in
+    /// order (SQLite's `LIMIT` cannot name the gate's room), numbered as its
+    /// turns and kept while the room lasts. Then turn by turn across gates.
     pub(super) async fn lease_due_deliveries(
         &self,
         lease: &str,
         now: Millis,
         lease_until: Millis,
         limit: u32,
+        per_gate: u32,
     ) -> StoreResult<Vec<ClaimedDelivery>> {
         let mut tx = self.writer.begin().await?;
         let rows = sqlx::query(
-            "SELECT d.id, d.gate_id, d.payload, d.attempts, g.url, g.signing_secret, $3 AS lease
-             FROM deliveries d JOIN gates g ON g.id = d.gate_id AND g.account_id = d.account_id
-             WHERE d.state = 'PENDING' AND d.next_attempt_at <= $1 AND d.lease_until <= $1
-               AND NOT EXISTS (SELECT 1 FROM deliveries earlier
-                               WHERE earlier.ordering = d.ordering
-                                 AND earlier.gate_id = d.gate_id
-                                 AND earlier.state = 'PENDING'
-                                 AND earlier.id < d.id)
-             ORDER BY d.next_attempt_at, d.id
+            "WITH share AS (
+                 SELECT g.id, g.account_id, g.url, g.signing_secret,
+                        $4 - (SELECT COUNT(*) FROM deliveries busy
+                              WHERE busy.gate_id = g.id AND busy.state = 'PENDING'
+                                AND busy.lease_until > $1) AS room
+                 FROM gates g
+             ), due AS (
+                 SELECT d.id, d.gate_id, d.payload, d.attempts, d.next_attempt_at, s.url,
+                        s.signing_secret, s.room,
+                        ROW_NUMBER() OVER (PARTITION BY d.gate_id
+                                           ORDER BY d.next_attempt_at, d.id) AS turn
+                 FROM share s JOIN deliveries d ON d.id IN (
+                     SELECT x.id FROM deliveries x
+                     WHERE x.gate_id = s.id AND x.account_id = s.account_id
+                       AND x.state = 'PENDING' AND x.next_attempt_at <= $1
+                       AND x.lease_until <= $1
+                       AND NOT EXISTS (SELECT 1 FROM deliveries earlier
+                                       WHERE earlier.ordering = x.ordering
+                                         AND earlier.gate_id = x.gate_id
+                                         AND earlier.state = 'PENDING'
+                                         AND earlier.id < x.id)
+                     ORDER BY x.next_attempt_at, x.id
+                     LIMIT $4)
+                 WHERE s.room > 0
+             )
+             SELECT id, gate_id, payload, attempts, url, signing_secret, $3 AS lease
+             FROM due WHERE turn <= room
+             ORDER BY turn, next_attempt_at, id
              LIMIT $2",
         )
         .bind(now)
         .bind(i64::from(limit))
         .bind(lease)
+        .bind(i64::from(per_gate))
         .fetch_all(&mut *tx)
         .await?;
         let claimed = rows

@@ -1,8 +1,8 @@
 //! Storing what Meta's webhooks carry on SQLite: statuses (each (wamid,
-//! status) once) and incoming messages (each wamid once), the care windows
-//! they open and the phone ↔ BSUID pairs they reveal (`batch::WebhookRows`),
-//! in one transaction per group of webhooks (`WebhookStore::receive`, in
-//! `store::common`).
+//! business number, status) once) and incoming messages (each wamid once),
+//! the care windows they open and the phone ↔ BSUID pairs they reveal
+//! (`batch::WebhookRows`), in one transaction per group of webhooks
+//! (`WebhookStore::receive`, in `store::common`).
 //!
 //! The upserts run row by row, in batch order: the latest time wins, and
 //! the last id the group gave (or the one already known).
@@ -11,7 +11,7 @@ use super::SqliteStore;
 
 impl SqliteStore {
     /// Stores Meta's statuses (`$1`) received at `$2`; returns the new
-    /// (wamid, status) pairs.
+    /// (wamid, business number, status) rows.
     pub(super) const INSERT_META_STATUSES: &str =
         "INSERT INTO meta_statuses (wamid, phone_number_id, status, at, state, result_code,
                                     description, details, received_at)
@@ -19,8 +19,8 @@ impl SqliteStore {
                 value ->> 'state',
                 value ->> 'code', value ->> 'description', value ->> 'details', $2
          FROM json_each($1) WHERE true ORDER BY key
-         ON CONFLICT (wamid, status) DO NOTHING
-         RETURNING wamid, status";
+         ON CONFLICT (wamid, phone_number_id, status) DO NOTHING
+         RETURNING wamid, phone_number_id, status";
 
     /// Stores incoming messages (`$1`) received at `$2`; returns the new
     /// wamids.
