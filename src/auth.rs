@@ -7,8 +7,13 @@
 //! hash* and the presented password. A wrong password derives another key and
 //! misses; a changed password changes the stored hash and misses too. The
 //! cache holds no password, and its keys are useless outside this process.
+//!
+//! Failed checks are counted per username and client address
+//! ([`crate::login_throttle`]); a login over either limit is refused
+//! without running argon2, unless its credentials are in the cache.
 
 use std::collections::HashMap;
+use std::net::IpAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -19,6 +24,8 @@ use hmac::{Hmac, KeyInit, Mac};
 use rand::Rng;
 use sha2::{Digest, Sha256};
 use tokio::sync::{OnceCell, Semaphore};
+
+use crate::login_throttle::{LoginThrottle, ThrottleLimits};
 
 /// How long a successful password check is remembered.
 pub const CACHE_TTL: Duration = Duration::from_secs(60);
@@ -88,10 +95,11 @@ struct Inner {
     /// Verified against when the user does not exist, so that an unknown
     /// user costs as much time as a wrong password.
     dummy_hash: String,
+    throttle: LoginThrottle,
 }
 
 impl PasswordChecker {
-    pub fn new() -> Result<Self, AuthError> {
+    pub fn new(throttle: ThrottleLimits) -> Result<Self, AuthError> {
         let mut cache_key = [0u8; 32];
         rand::rng().fill(&mut cache_key);
         let parallel = std::thread::available_parallelism().map_or(2, usize::from);
@@ -103,28 +111,54 @@ impl PasswordChecker {
                 argon2_runs: AtomicU64::new(0),
                 permits: Semaphore::new(parallel),
                 dummy_hash: hash_password(&random_token(24))?,
+                throttle: LoginThrottle::new(throttle),
             }),
         })
     }
 
     /// `true` when `password` matches `stored_hash` (the user's PHC string);
     /// `None` for the hash means the user does not exist (always `false`,
-    /// after the same work).
+    /// after the same work). `client` is the address the login came from.
+    /// A login that the throttle refuses is `false` at once; a failed one
+    /// is counted.
     pub async fn verify(
         &self,
         username: &str,
+        client: Option<IpAddr>,
         stored_hash: Option<&str>,
         password: &str,
     ) -> Result<bool, AuthError> {
-        let Some(stored_hash) = stored_hash else {
-            self.run_argon2(self.inner.dummy_hash.clone(), password.to_owned())
-                .await?;
-            return Ok(false);
-        };
-        let key = self.cache_key(username, stored_hash, password);
-        if self.recently_verified(&key) {
+        let key = stored_hash.map(|hash| self.cache_key(username, hash, password));
+        if key.as_ref().is_some_and(|key| self.recently_verified(key)) {
             return Ok(true);
         }
+        let user = self.keyed_digest(&["login-throttle", username]);
+        let throttle = &self.inner.throttle;
+        if throttle.refuses(&user, client, Instant::now()) {
+            return Ok(false);
+        }
+        let ok = match (stored_hash, key) {
+            (Some(stored_hash), Some(key)) => self.check(key, stored_hash, password).await?,
+            _ => {
+                self.run_argon2(self.inner.dummy_hash.clone(), password.to_owned())
+                    .await?;
+                false
+            }
+        };
+        if !ok {
+            throttle.failed(user, client, Instant::now());
+        }
+        Ok(ok)
+    }
+
+    /// One argon2 check shared by concurrent requests with the same
+    /// credentials; a success is remembered.
+    async fn check(
+        &self,
+        key: [u8; 32],
+        stored_hash: &str,
+        password: &str,
+    ) -> Result<bool, AuthError> {
         let check = {
             let mut in_flight = self
                 .inner
@@ -158,9 +192,15 @@ impl PasswordChecker {
     }
 
     fn cache_key(&self, username: &str, stored_hash: &str, password: &str) -> [u8; 32] {
+        self.keyed_digest(&[username, stored_hash, password])
+    }
+
+    /// HMAC-SHA256 under the per-process key of `parts`, each
+    /// length-prefixed.
+    fn keyed_digest(&self, parts: &[&str]) -> [u8; 32] {
         let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(&self.inner.cache_key)
             .expect("HMAC takes keys of any length");
-        for part in [username, stored_hash, password] {
+        for part in parts {
             mac.update(&(part.len() as u64).to_be_bytes());
             mac.update(part.as_bytes());
         }
@@ -217,13 +257,20 @@ impl PasswordChecker {
 mod tests {
     use super::*;
 
+    /// Limits no test here reaches unless it means to.
+    const GENEROUS: ThrottleLimits = ThrottleLimits {
+        per_user: 1_000,
+        per_address: 1_000,
+        window: Duration::from_secs(600),
+    };
+
     #[tokio::test]
     async fn right_password_passes_and_is_cached_wrong_or_changed_ones_fail() {
-        let checker = PasswordChecker::new().expect("checker");
+        let checker = PasswordChecker::new(GENEROUS).expect("checker");
         let hash = hash_password("correct horse").expect("hash");
         assert!(
             checker
-                .verify("ann", Some(&hash), "correct horse")
+                .verify("ann", None, Some(&hash), "correct horse")
                 .await
                 .expect("verify")
         );
@@ -232,7 +279,7 @@ mod tests {
 
         assert!(
             !checker
-                .verify("ann", Some(&hash), "wrong")
+                .verify("ann", None, Some(&hash), "wrong")
                 .await
                 .expect("verify")
         );
@@ -241,13 +288,13 @@ mod tests {
         let new_hash = hash_password("battery staple").expect("hash");
         assert!(
             !checker
-                .verify("ann", Some(&new_hash), "correct horse")
+                .verify("ann", None, Some(&new_hash), "correct horse")
                 .await
                 .expect("verify")
         );
         assert!(
             checker
-                .verify("ann", Some(&new_hash), "battery staple")
+                .verify("ann", None, Some(&new_hash), "battery staple")
                 .await
                 .expect("verify")
         );
@@ -255,7 +302,7 @@ mod tests {
         assert!(!checker.recently_verified(&checker.cache_key("bob", &hash, "correct horse")));
         assert!(
             !checker
-                .verify("ghost", None, "correct horse")
+                .verify("ghost", None, None, "correct horse")
                 .await
                 .expect("verify")
         );
@@ -263,12 +310,12 @@ mod tests {
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
     async fn concurrent_checks_of_the_same_credentials_run_argon2_once() {
-        let checker = PasswordChecker::new().expect("checker");
+        let checker = PasswordChecker::new(GENEROUS).expect("checker");
         let hash = hash_password("correct horse").expect("hash");
         let check = |password: &'static str| {
             let checker = checker.clone();
             let hash = hash.clone();
-            tokio::spawn(async move { checker.verify("ann", Some(&hash), password).await })
+            tokio::spawn(async move { checker.verify("ann", None, Some(&hash), password).await })
         };
         let right: Vec<_> = (0..16).map(|_| check("correct horse")).collect();
         let wrong: Vec<_> = (0..16).map(|_| check("wrong")).collect();
@@ -284,10 +331,47 @@ mod tests {
         assert!(checker.argon2_runs() < 8, "{} runs", checker.argon2_runs());
         assert!(
             checker
-                .verify("ann", Some(&hash), "correct horse")
+                .verify("ann", None, Some(&hash), "correct horse")
                 .await
                 .expect("verify")
         );
+    }
+
+    #[tokio::test]
+    async fn a_throttled_login_is_refused_without_argon2_but_cached_credentials_pass() {
+        let checker = PasswordChecker::new(ThrottleLimits {
+            per_user: 2,
+            per_address: 100,
+            window: Duration::from_secs(600),
+        })
+        .expect("checker");
+        let hash = hash_password("correct horse").expect("hash");
+        let client = Some(IpAddr::from([127, 0, 0, 1]));
+        let verify = |user: &'static str, password: &'static str| {
+            let (checker, hash) = (checker.clone(), hash.clone());
+            async move {
+                checker
+                    .verify(user, client, Some(&hash), password)
+                    .await
+                    .expect("verify")
+            }
+        };
+        // Ann's client logged in before the attack on her name.
+        assert!(verify("ann", "correct horse").await);
+        for user in ["ann", "ann", "dave", "dave"] {
+            assert!(!verify(user, "guess").await);
+        }
+        let runs = checker.argon2_runs();
+        // Over the limit: even the right password is refused, without
+        // running argon2...
+        assert!(!verify("dave", "correct horse").await);
+        assert!(!verify("ann", "another guess").await);
+        assert_eq!(checker.argon2_runs(), runs);
+        // ...except credentials checked a moment ago (the cache).
+        assert!(verify("ann", "correct horse").await);
+        // Other users are not affected.
+        assert!(verify("carol", "correct horse").await);
+        assert_eq!(checker.argon2_runs(), runs + 1);
     }
 
     #[test]

@@ -218,6 +218,42 @@ pub struct ServeArgs {
     /// Seconds to wait for in-flight requests at shutdown.
     #[arg(long, env = "WAGATE_SHUTDOWN_GRACE", default_value = "10s", value_parser = humantime::parse_duration)]
     pub shutdown_grace: Duration,
+
+    /// Longest time a client may take to send a request's head, from the
+    /// connection's start or from the first byte of a later request.
+    #[arg(long, env = "WAGATE_HEADER_READ_TIMEOUT", default_value = "10s", value_parser = humantime::parse_duration)]
+    pub header_read_timeout: Duration,
+
+    /// Longest time a client may take to send a request's body, from its head
+    /// (answered 408 past it).
+    #[arg(long, env = "WAGATE_BODY_READ_TIMEOUT", default_value = "30s", value_parser = humantime::parse_duration)]
+    pub body_read_timeout: Duration,
+
+    /// How long a keep-alive connection may wait for its next request.
+    #[arg(long, env = "WAGATE_IDLE_TIMEOUT", default_value = "60s", value_parser = humantime::parse_duration)]
+    pub idle_timeout: Duration,
+
+    /// Most client connections open at once; more wait in the listen backlog.
+    #[arg(long, env = "WAGATE_MAX_CONNECTIONS", default_value_t = 10_000, value_parser = clap::value_parser!(u32).range(1..))]
+    pub max_connections: u32,
+
+    /// Largest request body, in bytes (answered 413 beyond).
+    #[arg(long, env = "WAGATE_MAX_BODY_BYTES", default_value_t = 2 * 1024 * 1024, value_parser = clap::value_parser!(u32).range(1..))]
+    pub max_body_bytes: u32,
+
+    /// Failed logins of one username within --login-failure-window after which
+    /// its logins are refused (401) until the window ends.
+    #[arg(long, env = "WAGATE_LOGIN_FAILURES_PER_USER", default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..))]
+    pub login_failures_per_user: u32,
+
+    /// Failed logins from one client address (an IPv6 /64) within
+    /// --login-failure-window after which its logins are refused (401).
+    #[arg(long, env = "WAGATE_LOGIN_FAILURES_PER_ADDRESS", default_value_t = 100, value_parser = clap::value_parser!(u32).range(1..))]
+    pub login_failures_per_address: u32,
+
+    /// The window failed logins are counted in, from the first failure.
+    #[arg(long, env = "WAGATE_LOGIN_FAILURE_WINDOW", default_value = "5m", value_parser = humantime::parse_duration)]
+    pub login_failure_window: Duration,
 }
 
 /// A list of delays, e.g. `5s,30s,2m`.
@@ -268,6 +304,16 @@ impl ServeArgs {
                 humantime::format_duration(self.callback_timeout)
             ));
         }
+        for (flag, value) in [
+            ("--header-read-timeout", self.header_read_timeout),
+            ("--body-read-timeout", self.body_read_timeout),
+            ("--idle-timeout", self.idle_timeout),
+            ("--login-failure-window", self.login_failure_window),
+        ] {
+            if value.is_zero() {
+                return Err(format!("{flag} must be longer than 0"));
+            }
+        }
         if self.dispatch_lease <= self.upstream_timeout {
             return Err(format!(
                 "--dispatch-lease ({}) must be longer than --upstream-timeout ({}): a lease that \
@@ -292,6 +338,25 @@ impl ServeArgs {
     /// `--max-validity` in milliseconds (as long as they fit).
     pub fn max_validity_ms(&self) -> i64 {
         i64::try_from(self.max_validity.as_millis()).unwrap_or(i64::MAX)
+    }
+
+    /// The limits of client connections as configured.
+    pub fn connection_limits(&self) -> crate::http_server::ConnectionLimits {
+        crate::http_server::ConnectionLimits {
+            header_read_timeout: self.header_read_timeout,
+            body_read_timeout: self.body_read_timeout,
+            idle_timeout: self.idle_timeout,
+            max_connections: usize::try_from(self.max_connections).unwrap_or(usize::MAX),
+        }
+    }
+
+    /// The throttling of failed logins as configured.
+    pub fn login_throttle(&self) -> crate::login_throttle::ThrottleLimits {
+        crate::login_throttle::ThrottleLimits {
+            per_user: self.login_failures_per_user,
+            per_address: self.login_failures_per_address,
+            window: self.login_failure_window,
+        }
     }
 
     pub fn callback_allow_private(&self) -> bool {
@@ -332,7 +397,13 @@ mod tests {
             wagate_domain::meta_error::DEFAULT_RESEND_CODES
         );
         assert_eq!(args.max_validity_ms(), 30 * 24 * 3600 * 1000);
+        assert_eq!(args.header_read_timeout, Duration::from_secs(10));
+        assert_eq!(args.body_read_timeout, Duration::from_secs(30));
+        assert_eq!(args.idle_timeout, Duration::from_secs(60));
+        assert_eq!(args.max_connections, 10_000);
+        assert_eq!(args.max_body_bytes, 2 * 1024 * 1024);
         assert!(args.validate().is_ok());
+        assert!(Cli::try_parse_from(["wagate", "serve", "--max-connections", "0"]).is_err());
     }
 
     #[test]

@@ -7,10 +7,12 @@
 //!
 //! - [`cli`]: the command line and its environment variables.
 //! - [`server`]: start-up, serving, graceful shutdown.
+//! - [`http_server`]: connections: the accept loop, its cap and timeouts.
 //! - [`api`]: HTTP: the LINK dialect, the admin API, health.
 //! - [`accept`]: group commit of accepted requests.
 //! - [`store`]: the durable store (trait and backends).
 //! - [`auth`]: password hashes, API keys, the verification cache.
+//! - [`login_throttle`]: refusing logins after too many failures.
 //! - [`demo`]: the sandbox demo tenant.
 //! - [`clock`]: time formats.
 
@@ -26,7 +28,9 @@ pub mod dispatch;
 pub mod egress;
 pub mod group_commit;
 pub mod housekeeping;
+pub mod http_server;
 pub mod lease;
+pub mod login_throttle;
 pub mod media_url;
 pub mod server;
 pub mod signature;

@@ -24,7 +24,7 @@ use crate::dispatch::{self, DispatchConfig, ResendPolicy};
 use crate::media_url::MediaUrls;
 use crate::sim::{Sim, SimConfig};
 use crate::upstream::meta::{CloudApiClient, CloudApiConfig};
-use crate::{demo, housekeeping, store};
+use crate::{demo, housekeeping, http_server, store};
 
 /// The token the dispatcher presents to the sandbox simulator.
 const SANDBOX_ACCESS_TOKEN: &str = "sandbox-access-token";
@@ -38,6 +38,8 @@ pub async fn run(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
     args.validate().map_err(anyhow::Error::msg)?;
+    let limits = args.connection_limits();
+    http_server::fd_limit::raise(limits.max_connections);
     let address = listener
         .local_addr()
         .context("reading the listen address")?;
@@ -177,13 +179,15 @@ pub async fn run(
             .map(Arc::new),
         store,
         accepter,
-        passwords: PasswordChecker::new().context("preparing password checks")?,
+        passwords: PasswordChecker::new(args.login_throttle())
+            .context("preparing password checks")?,
         admin_token: args
             .admin_token
             .clone()
             .filter(|token| !token.expose_secret().is_empty())
             .map(Arc::new),
         sandbox: sandbox.map(|(sim, _)| sim),
+        max_body_bytes: usize::try_from(args.max_body_bytes).unwrap_or(usize::MAX),
     };
     let app = api::router(state);
     println!("wagate listening on http://{address}");
@@ -191,14 +195,14 @@ pub async fn run(
 
     let stopping = Arc::new(tokio::sync::Notify::new());
     let stopping_signal = stopping.clone();
-    let server = axum::serve(listener, app).with_graceful_shutdown(async move {
+    let server = http_server::serve(listener, app, limits, async move {
         shutdown.await;
         tracing::info!("shutting down: finishing in-flight requests");
         stopping_signal.notify_one();
     });
     let grace = args.shutdown_grace;
     tokio::select! {
-        result = server => result.context("serving HTTP")?,
+        () = server => {}
         () = async { stopping.notified().await; tokio::time::sleep(grace).await } => {
             tracing::warn!(?grace, "in-flight requests did not finish within the grace period");
         }

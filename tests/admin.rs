@@ -221,3 +221,87 @@ async fn gates_to_private_addresses_are_refused_unless_allowed(backend: Backend)
         .await;
     assert_eq!(status, 201, "{answer}");
 }
+
+on_backends!(unknown_paths_methods_big_bodies_and_bad_query_strings_answer_admin_json);
+async fn unknown_paths_methods_big_bodies_and_bad_query_strings_answer_admin_json(
+    backend: Backend,
+) {
+    let app = spawn_app_with(backend, &["--max-body-bytes", "1024"]).await;
+    let (status, gate) = app
+        .admin_post(
+            "/accounts",
+            json!({"platformId": "p1", "platformPartnerId": "pp1"}),
+        )
+        .await;
+    assert_eq!(status, 201, "{gate}");
+    let (status, gate) = app
+        .admin_post(
+            "/gates",
+            json!({"platformId": "p1", "platformPartnerId": "pp1", "id": "g1", "url": "http://127.0.0.1:9/cb"}),
+        )
+        .await;
+    assert_eq!(status, 201, "{gate}");
+    let cases = [
+        (
+            Method::GET,
+            "/nowhere",
+            None,
+            404,
+            "not_found",
+            "no such endpoint: GET /admin/v1/nowhere",
+        ),
+        (
+            Method::PUT,
+            "/accounts",
+            None,
+            405,
+            "method_not_allowed",
+            "/admin/v1/accounts does not take PUT",
+        ),
+        (
+            Method::POST,
+            "/accounts",
+            Some(json!({"platformId": "x".repeat(2000)})),
+            413,
+            "too_large",
+            "the body is larger than 1024 bytes",
+        ),
+        (
+            Method::GET,
+            "/gates/g1/deliveries?limit=many",
+            None,
+            400,
+            "invalid",
+            "limit",
+        ),
+        (
+            Method::POST,
+            "/gates/g1/deliveries/first/redeliver",
+            None,
+            400,
+            "invalid",
+            "first",
+        ),
+    ];
+    for (method, path, body, status, kind, message) in cases {
+        let (got, answer) = app.admin(method.clone(), path, body).await;
+        assert_eq!(got, status, "{method} {path}: {answer}");
+        assert_eq!(answer["error"], kind, "{method} {path}: {answer}");
+        assert!(
+            answer["message"]
+                .as_str()
+                .is_some_and(|text| text.contains(message)),
+            "{method} {path}: {answer}"
+        );
+    }
+    // Without the token an unknown path is 401, as JSON too.
+    let (status, answer) = common::read(
+        app.client
+            .get(format!("{}/admin/v1/nowhere", app.base))
+            .send()
+            .await
+            .expect("get"),
+    )
+    .await;
+    assert_eq!((status, &answer["error"]), (401, &json!("unauthorized")));
+}

@@ -126,3 +126,106 @@ async fn a_message_is_visible_to_its_own_tenant_only(backend: Backend) {
     let (status, _) = app.status(&wrong, id).await;
     assert_eq!(status, 401);
 }
+
+/// `send_raw` from another loopback address than 127.0.0.1.
+async fn send_from(app: &TestApp, from: [u8; 4], tenant: &Tenant, body: &str) -> u16 {
+    let client = reqwest::Client::builder()
+        .local_address(std::net::IpAddr::from(from))
+        .build()
+        .expect("client");
+    common::Gateway {
+        base: app.base.clone(),
+        client,
+    }
+    .send_raw(tenant, body.to_owned(), None)
+    .await
+    .0
+}
+
+on_backends!(failed_logins_are_throttled_per_username_and_per_address);
+async fn failed_logins_are_throttled_per_username_and_per_address(backend: Backend) {
+    let app = common::spawn_app_with(
+        backend,
+        &[
+            "--login-failures-per-user",
+            "3",
+            "--login-failures-per-address",
+            "6",
+            "--login-failure-window",
+            "10m",
+        ],
+    )
+    .await;
+    let ann = app.tenant("ann", "+46700000001").await;
+    let bob = app.tenant("bob", "+46700000002").await;
+    let cid = app.tenant("cid", "+46700000003").await;
+    let body = request(&ann, &["+46701234567"], text("hi")).to_string();
+    let wrong = |tenant: &Tenant, username: &str| Tenant {
+        username: username.to_owned(),
+        password: "a guess".into(),
+        ..tenant.clone()
+    };
+    for _ in 0..3 {
+        let (status, _) = app
+            .send_raw(&wrong(&ann, &ann.username), body.clone(), None)
+            .await;
+        assert_eq!(status, 401);
+    }
+    // Ann's name is throttled: even her password is refused, as LINK's 401.
+    let (status, answer) = app.send_raw(&ann, body.clone(), None).await;
+    assert_eq!(status, 401, "{answer}");
+    assert_eq!(answer["resultCode"], 112400, "{answer}");
+    assert_eq!(send_from(&app, [127, 0, 0, 2], &ann, &body).await, 401);
+    // Bob, from the same address, is not affected.
+    let bob_body = request(&bob, &["+46701234567"], text("hi")).to_string();
+    let (status, answer) = app.send_raw(&bob, bob_body.clone(), None).await;
+    assert_eq!(status, 200, "{answer}");
+
+    // Many names tried from one address: the address is throttled.
+    for name in ["dan", "eve", "fay"] {
+        let (status, _) = app.send_raw(&wrong(&ann, name), body.clone(), None).await;
+        assert_eq!(status, 401);
+    }
+    let cid_body = request(&cid, &["+46701234567"], text("hi")).to_string();
+    let (status, _) = app.send_raw(&cid, cid_body.clone(), None).await;
+    assert_eq!(status, 401, "cid from the throttled address");
+    // From another address Cid logs in.
+    assert_eq!(send_from(&app, [127, 0, 0, 2], &cid, &cid_body).await, 200);
+}
+
+on_backends!(a_throttled_username_logs_in_again_once_the_window_passes);
+async fn a_throttled_username_logs_in_again_once_the_window_passes(backend: Backend) {
+    let app = common::spawn_app_with(
+        backend,
+        &[
+            "--login-failures-per-user",
+            "2",
+            "--login-failure-window",
+            "1s",
+        ],
+    )
+    .await;
+    let ann = app.tenant("ann", "+46700000001").await;
+    let body = request(&ann, &["+46701234567"], text("hi")).to_string();
+    let wrong = Tenant {
+        password: "a guess".into(),
+        ..ann.clone()
+    };
+    // The window opens after this instant, so an answer before it plus the
+    // window's length came while it was open.
+    let before = std::time::Instant::now();
+    for _ in 0..2 {
+        let (status, _) = app.send_raw(&wrong, body.clone(), None).await;
+        assert_eq!(status, 401);
+    }
+    let (status, answer) = app.send_raw(&ann, body.clone(), None).await;
+    if before.elapsed() < std::time::Duration::from_secs(1) {
+        assert_eq!(status, 401, "within the window: {answer}");
+    }
+    common::eventually(
+        std::time::Duration::from_secs(20),
+        "ann's login once the window passed",
+        || async { app.send_raw(&ann, body.clone(), None).await.0 == 200 },
+    )
+    .await;
+}

@@ -2109,3 +2109,102 @@ async fn a_schema_violation_wins_over_a_semantic_one(backend: Backend) {
         "{answer}"
     );
 }
+
+on_backends!(unknown_paths_and_methods_and_oversized_bodies_answer_in_the_dialects_error_body);
+/// Failures of the HTTP exchange itself (no such path or method, a body
+/// over `--max-body-bytes`) answer LINK's `ErrorResponse` under
+/// `/whatsapp-message` and the Devino rejection under `/whatsapp/v2`.
+async fn unknown_paths_and_methods_and_oversized_bodies_answer_in_the_dialects_error_body(
+    backend: Backend,
+) {
+    let app = common::spawn_app_with(backend, &["--max-body-bytes", "1024"]).await;
+    let tenant = app.tenant("acme", "+46700000001").await;
+    let call = |method: reqwest::Method, path: &str| {
+        app.client
+            .request(method, format!("{}{path}", app.base))
+            .basic_auth(&tenant.username, Some(&tenant.password))
+    };
+    let link_cases = [
+        (
+            reqwest::Method::GET,
+            "/whatsapp-message/nowhere",
+            404,
+            "no such endpoint: GET /whatsapp-message/nowhere",
+        ),
+        (
+            reqwest::Method::POST,
+            "/whatsapp-message",
+            404,
+            "no such endpoint: POST /whatsapp-message",
+        ),
+        (
+            reqwest::Method::GET,
+            "/whatsapp-message/messages",
+            405,
+            "/whatsapp-message/messages does not take GET",
+        ),
+        (
+            reqwest::Method::DELETE,
+            "/whatsapp-message/messages/abc",
+            405,
+            "does not take DELETE",
+        ),
+    ];
+    for (method, path, status, description) in link_cases {
+        let response = call(method.clone(), path).send().await.expect("request");
+        let allow = response.headers().get("allow").cloned();
+        let (got, answer) = common::read(response).await;
+        assert_eq!(got, status, "{method} {path}: {answer}");
+        assert_eq!(answer["resultCode"], 112402, "{method} {path}: {answer}");
+        assert!(
+            answer["description"]
+                .as_str()
+                .is_some_and(|text| text.contains(description)),
+            "{method} {path}: {answer}"
+        );
+        if status == 405 {
+            assert!(allow.is_some(), "{method} {path}: no Allow header");
+        }
+    }
+
+    // A body over the limit: 413, not "Invalid JSON"; translated on request.
+    let big = format!("{{\"refId\": \"{}\"}}", "x".repeat(2000));
+    let (status, answer) = app.send_raw(&tenant, big.clone(), Some("sv")).await;
+    assert_eq!(status, 413, "{answer}");
+    assert_eq!(answer["resultCode"], 112402, "{answer}");
+    assert_eq!(answer["description"], "the body is larger than 1024 bytes");
+    assert_eq!(
+        answer["translatedDescription"],
+        "kroppen är större än 1024 byte"
+    );
+    // A body within the limit is read as before.
+    let (status, answer) = app.send_raw(&tenant, "{", None).await;
+    assert_eq!(
+        (status, &answer["resultCode"]),
+        (400, &json!(112505)),
+        "{answer}"
+    );
+
+    // The Devino base path: JSON in the spec's rejection shape.
+    for (method, path) in [
+        (reqwest::Method::POST, "/whatsapp/v2/messages"),
+        (reqwest::Method::GET, "/whatsapp/v2/nowhere"),
+    ] {
+        let (status, answer) = common::read(
+            app.client
+                .request(method.clone(), format!("{}{path}", app.base))
+                .body(big.clone())
+                .send()
+                .await
+                .expect("request"),
+        )
+        .await;
+        assert_eq!(status, 404, "{method} {path}: {answer}");
+        assert_eq!(answer["code"], "REJECTED", "{answer}");
+        assert_eq!(answer["reasons"], json!([{"key": "unknown"}]), "{answer}");
+        assert_eq!(
+            answer["description"],
+            format!("no such endpoint: {method} {path}")
+        );
+    }
+}

@@ -1,17 +1,22 @@
 //! The HTTP surface: one router holding the customer dialects, the admin API
-//! and operations endpoints, over one shared [`AppState`].
+//! and operations endpoints, over one shared [`AppState`]. Failures of the
+//! exchange itself (unknown path or method, body too large or too slow)
+//! come from [`protocol`] and answer in each API's own error body.
 
 pub mod admin;
+pub mod devino;
 pub mod json;
 pub mod link;
 pub mod media;
 pub mod meta_webhook;
+pub mod protocol;
 pub mod sandbox;
 pub mod text;
 
 use std::sync::Arc;
 
 use axum::Router;
+use axum::extract::DefaultBodyLimit;
 use axum::routing::get;
 use secrecy::SecretString;
 use tower_http::trace::TraceLayer;
@@ -46,19 +51,25 @@ pub struct AppState {
     pub default_access_token: Option<Arc<str>>,
     /// Signs and checks the media URLs of incoming messages.
     pub media_urls: crate::media_url::MediaUrls,
+    /// The largest request body read, in bytes.
+    pub max_body_bytes: usize,
 }
 
 pub fn router(state: AppState) -> Router {
     let mut router = Router::new()
         .route("/healthz", get(healthz))
         .nest("/whatsapp-message", link::router())
+        .nest("/whatsapp/v2", devino::router())
         .nest("/admin/v1", admin::router(state.clone()))
         .nest("/webhooks/meta", meta_webhook::router())
         .route("/media/v1/{phone_number_id}/{media_id}", get(media::media));
     if let Some(sim) = &state.sandbox {
         router = router.nest("/sandbox/v1", sandbox::router(state.clone(), sim));
     }
-    router.layer(TraceLayer::new_for_http()).with_state(state)
+    router
+        .layer(DefaultBodyLimit::max(state.max_body_bytes))
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
 }
 
 /// Answers once the store is open (the router exists only after it is).

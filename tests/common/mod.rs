@@ -152,6 +152,12 @@ impl TestApp {
     async fn wait_healthy(&mut self) {
         let url = format!("{}/healthz", self.base);
         let deadline = Instant::now() + Duration::from_secs(30);
+        // Keeps no connection open afterwards (tests of the connection cap
+        // count them).
+        let probe = reqwest::Client::builder()
+            .pool_max_idle_per_host(0)
+            .build()
+            .expect("client");
         loop {
             if let Some(task) = self.task.take_if(|task| task.is_finished()) {
                 match task.await {
@@ -160,7 +166,7 @@ impl TestApp {
                     Err(error) => panic!("the gateway did not start: {error}"),
                 }
             }
-            let last = match self.client.get(&url).send().await {
+            let last = match probe.get(&url).send().await {
                 Ok(answer) if answer.status().is_success() => return,
                 Ok(answer) => answer.status().to_string(),
                 Err(error) => error.to_string(),

@@ -5,12 +5,11 @@ use std::collections::HashMap;
 use std::future::Future;
 
 use axum::Json;
-use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 
-use super::{AdminError, Resource, parse_body, required};
+use super::{AdminBody, AdminError, Resource, parse_body, required};
 use crate::api::AppState;
 use crate::auth::random_token;
 use crate::clock::{now_millis, rfc3339};
@@ -48,7 +47,7 @@ impl From<Account> for AccountView {
 
 pub async fn create(
     State(state): State<AppState>,
-    body: Bytes,
+    body: AdminBody,
 ) -> Result<(StatusCode, Json<AccountView>), AdminError> {
     let body: NewAccount = parse_body(&body)?;
     let account = Account {

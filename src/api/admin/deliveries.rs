@@ -8,7 +8,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 
-use super::AdminError;
+use super::{AdminError, Parsed};
 use crate::api::AppState;
 use crate::clock::{now_millis, rfc3339};
 use crate::store::DeliveryRecord;
@@ -60,8 +60,8 @@ async fn existing_gate(state: &AppState, gate_id: &str) -> Result<(), AdminError
 
 pub async fn list(
     State(state): State<AppState>,
-    Path(gate_id): Path<String>,
-    Query(listing): Query<Listing>,
+    Parsed(Path(gate_id)): Parsed<Path<String>>,
+    Parsed(Query(listing)): Parsed<Query<Listing>>,
 ) -> Result<Json<Vec<DeliveryView>>, AdminError> {
     existing_gate(&state, &gate_id).await?;
     let limit = listing.limit.unwrap_or(50).clamp(1, MAX_LIMIT);
@@ -71,7 +71,7 @@ pub async fn list(
 
 pub async fn redeliver(
     State(state): State<AppState>,
-    Path((gate_id, delivery_id)): Path<(String, i64)>,
+    Parsed(Path((gate_id, delivery_id))): Parsed<Path<(String, i64)>>,
 ) -> Result<StatusCode, AdminError> {
     existing_gate(&state, &gate_id).await?;
     if state

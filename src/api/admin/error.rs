@@ -6,6 +6,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
+use crate::api::protocol::ProtocolError;
 use crate::store::StoreError;
 
 #[derive(Debug, thiserror::Error)]
@@ -22,6 +23,9 @@ pub enum AdminError {
     Conflict(String),
     #[error("still in use: {0}")]
     InUse(String),
+    /// No such endpoint or method, or a body too large, too slow or broken.
+    #[error("{0}")]
+    Protocol(#[from] ProtocolError),
     #[error("internal error")]
     Internal,
 }
@@ -54,6 +58,16 @@ impl IntoResponse for AdminError {
             Self::Invalid(_) => (StatusCode::BAD_REQUEST, "invalid"),
             Self::NotFound(_) => (StatusCode::NOT_FOUND, "not_found"),
             Self::Conflict(_) | Self::InUse(_) => (StatusCode::CONFLICT, "conflict"),
+            Self::Protocol(error) => (
+                error.status(),
+                match error {
+                    ProtocolError::NoRoute { .. } => "not_found",
+                    ProtocolError::MethodNotAllowed { .. } => "method_not_allowed",
+                    ProtocolError::TooLarge { .. } => "too_large",
+                    ProtocolError::BodyTimeout(_) => "timeout",
+                    ProtocolError::BodyUnreadable(_) => "invalid",
+                },
+            ),
             Self::Internal => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
         };
         (

@@ -6,12 +6,11 @@ use std::collections::HashMap;
 use std::future::Future;
 
 use axum::Json;
-use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 
-use super::{AdminError, Owner, Resource, account_of, parse_body, required};
+use super::{AdminBody, AdminError, Owner, Resource, account_of, parse_body, required};
 use crate::api::AppState;
 use crate::auth::random_token;
 use crate::clock::{now_millis, rfc3339};
@@ -59,7 +58,7 @@ fn callback_url(text: &str) -> Option<url::Url> {
 
 pub async fn create(
     State(state): State<AppState>,
-    body: Bytes,
+    body: AdminBody,
 ) -> Result<(StatusCode, Json<GateView>), AdminError> {
     let body: NewGate = parse_body(&body)?;
     let id = match body.id {

@@ -4,8 +4,10 @@
 //! JSON in camelCase; `201` with the created object, `409` on a duplicate,
 //! `404` for an unknown id or a reference to one. Secrets (passwords, access
 //! tokens, signing secrets) are write-only: responses say whether one is set.
-//! One module per resource; this one holds the router, the token check and
-//! what the resources share.
+//! Every failure, unknown paths and methods, bodies over the size limit and
+//! malformed query strings and path ids included, answers the admin error
+//! body (see [`error`]). One module per resource; this one holds the
+//! router, the token check and what the resources share.
 
 mod accounts;
 mod deliveries;
@@ -18,9 +20,10 @@ mod users;
 use std::collections::HashMap;
 use std::future::Future;
 
-use axum::extract::{Path, Request, State};
+use axum::extract::{FromRequestParts, Path, Request, State};
 use axum::http::StatusCode;
 use axum::http::header::AUTHORIZATION;
+use axum::http::request::Parts;
 use axum::middleware::{self, Next};
 use axum::response::Response;
 use axum::routing::get;
@@ -34,6 +37,7 @@ pub use error::AdminError;
 
 use super::AppState;
 use super::json::{self, JsonError};
+use super::protocol::{self, RawBody};
 use super::text;
 use crate::store::{Account, Store, StoreResult, TenantKind};
 
@@ -78,6 +82,8 @@ pub fn router(state: AppState) -> Router<AppState> {
             "/routes/{id}",
             get(get_one::<routes::Routes>).delete(delete_one::<routes::Routes>),
         )
+        .method_not_allowed_fallback(protocol::method_not_allowed::<AdminError>)
+        .fallback(protocol::no_route::<AdminError>)
         .layer(middleware::from_fn_with_state(state, require_admin_token))
 }
 
@@ -105,9 +111,31 @@ pub(crate) async fn require_admin_token(
     Ok(next.run(request).await)
 }
 
+/// An extractor (`Path`, `Query`) whose failure answers the admin error
+/// body, with the extractor's words (which name the field).
+struct Parsed<X>(X);
+
+impl<X> FromRequestParts<AppState> for Parsed<X>
+where
+    X: FromRequestParts<AppState>,
+    X::Rejection: std::fmt::Display,
+{
+    type Rejection = AdminError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AdminError> {
+        X::from_request_parts(parts, state)
+            .await
+            .map(Self)
+            .map_err(|rejection| AdminError::Invalid(rejection.to_string()))
+    }
+}
+
+/// A request body, failing in the admin API's error body.
+type AdminBody = RawBody<AdminError>;
+
 /// Parses a JSON body, naming the field that is wrong.
-fn parse_body<T: DeserializeOwned>(body: &[u8]) -> Result<T, AdminError> {
-    json::parse(body).map_err(|error| match error {
+fn parse_body<T: DeserializeOwned>(body: &AdminBody) -> Result<T, AdminError> {
+    json::parse(&body.bytes).map_err(|error| match error {
         JsonError::Syntax(message) => AdminError::Invalid(format!("body is not JSON: {message}")),
         JsonError::Shape { path, message } if path.is_empty() => AdminError::Invalid(message),
         JsonError::Shape { path, message } => AdminError::Invalid(format!("{path}: {message}")),
@@ -194,7 +222,7 @@ trait Resource: 'static {
 /// `GET /admin/v1/{kind}/{id}`
 async fn get_one<R: Resource>(
     State(state): State<AppState>,
-    Path(id): Path<String>,
+    Parsed(Path(id)): Parsed<Path<String>>,
 ) -> Result<Json<R::View>, AdminError> {
     text::check("id", &id)?;
     let row = R::fetch(state.store.as_ref(), &id)
@@ -220,7 +248,7 @@ async fn list_all<R: Resource>(
 /// `DELETE /admin/v1/{kind}/{id}`
 async fn delete_one<R: Resource>(
     State(state): State<AppState>,
-    Path(id): Path<String>,
+    Parsed(Path(id)): Parsed<Path<String>>,
 ) -> Result<StatusCode, AdminError> {
     text::check("id", &id)?;
     if state.store.delete(R::KIND, &id).await? {

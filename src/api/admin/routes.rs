@@ -7,13 +7,12 @@ use std::collections::HashMap;
 use std::future::Future;
 
 use axum::Json;
-use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 use wagate_domain::Msisdn;
 
-use super::{AdminError, Owner, Resource, account_of, parse_body, required};
+use super::{AdminBody, AdminError, Owner, Resource, account_of, parse_body, required};
 use crate::api::AppState;
 use crate::auth::random_token;
 use crate::clock::{now_millis, rfc3339};
@@ -50,7 +49,7 @@ pub struct RouteView {
 
 pub async fn create(
     State(state): State<AppState>,
-    body: Bytes,
+    body: AdminBody,
 ) -> Result<(StatusCode, Json<RouteView>), AdminError> {
     let body: NewRoute = parse_body(&body)?;
     let number = Msisdn::parse(&required("number", body.number)?)

@@ -5,13 +5,12 @@ use std::collections::HashMap;
 use std::future::Future;
 
 use axum::Json;
-use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 use wagate_domain::Msisdn;
 
-use super::{AdminError, Owner, Resource, account_of, parse_body, required};
+use super::{AdminBody, AdminError, Owner, Resource, account_of, parse_body, required};
 use crate::api::AppState;
 use crate::auth::random_token;
 use crate::clock::{now_millis, rfc3339};
@@ -52,7 +51,7 @@ pub struct SourceView {
 
 pub async fn create(
     State(state): State<AppState>,
-    body: Bytes,
+    body: AdminBody,
 ) -> Result<(StatusCode, Json<SourceView>), AdminError> {
     let body: NewSource = parse_body(&body)?;
     let number = Msisdn::parse(&required("number", body.number)?)

@@ -6,12 +6,11 @@ use std::collections::HashMap;
 use std::future::Future;
 
 use axum::Json;
-use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 
-use super::{AdminError, Owner, Resource, account_of, parse_body, required};
+use super::{AdminBody, AdminError, Owner, Resource, account_of, parse_body, required};
 use crate::api::AppState;
 use crate::auth::{api_key_digest, hash_password_off_thread, random_token};
 use crate::clock::{now_millis, rfc3339};
@@ -49,7 +48,7 @@ fn valid_username(name: &str) -> bool {
 
 pub async fn create(
     State(state): State<AppState>,
-    body: Bytes,
+    body: AdminBody,
 ) -> Result<(StatusCode, Json<UserView>), AdminError> {
     let body: NewUser = parse_body(&body)?;
     let username = required("username", body.username)?;

@@ -1,6 +1,9 @@
-//! Basic authentication of LINK requests into a tenant.
+//! Basic authentication of LINK requests into a tenant (failed logins are
+//! throttled per username and client address, see [`crate::auth`]).
 
-use axum::extract::FromRequestParts;
+use std::net::SocketAddr;
+
+use axum::extract::{ConnectInfo, FromRequestParts};
 use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
 use base64::Engine;
@@ -27,11 +30,16 @@ impl FromRequestParts<AppState> for LinkUser {
             .and_then(|value| value.to_str().ok())
             .and_then(basic_credentials)
             .ok_or(LinkError::Unauthorized)?;
+        let client = parts
+            .extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|ConnectInfo(address)| address.ip());
         let login = state.store.user_with_account(&username).await?;
         let verified = state
             .passwords
             .verify(
                 &username,
+                client,
                 login.as_ref().map(|(user, _)| user.password_hash.as_str()),
                 &password,
             )

@@ -8,6 +8,7 @@ use serde::Serialize;
 use wagate_domain::{ResultCode, Violation, ViolationKind};
 
 use super::i18n;
+use crate::api::protocol::ProtocolError;
 
 #[derive(Debug, thiserror::Error)]
 pub enum LinkError {
@@ -23,6 +24,10 @@ pub enum LinkError {
     /// The body breaks a rule; the violation's kind picks 112506 or 112402.
     #[error("{0}")]
     Invalid(Violation),
+    /// The HTTP exchange failed before the request was read: no such
+    /// endpoint or method, a body too large, too slow or broken.
+    #[error("{0}")]
+    Protocol(#[from] ProtocolError),
     /// No such message for this tenant.
     #[error("messageId {0}: no such message")]
     NotFound(String),
@@ -49,6 +54,10 @@ impl LinkError {
                 ViolationKind::Schema => (StatusCode::BAD_REQUEST, ResultCode::ValidationError),
                 ViolationKind::Semantic => (StatusCode::BAD_REQUEST, ResultCode::BadRequest),
             },
+            Self::Protocol(error @ ProtocolError::BodyUnreadable(_)) => {
+                (error.status(), ResultCode::InvalidPayload)
+            }
+            Self::Protocol(error) => (error.status(), ResultCode::BadRequest),
             Self::NotFound(_) => (StatusCode::NOT_FOUND, ResultCode::BadRequest),
             Self::Internal => (StatusCode::INTERNAL_SERVER_ERROR, ResultCode::ServerError),
         }

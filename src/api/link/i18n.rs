@@ -6,6 +6,7 @@
 use wagate_domain::{Rule, Violation};
 
 use super::error::LinkError;
+use crate::api::protocol::ProtocolError;
 
 tokio::task_local! {
     /// The negotiated language of the request being answered.
@@ -80,9 +81,61 @@ pub fn translate(error: &LinkError, language: Language) -> String {
         (LinkError::NotFound(id), Norwegian) => format!("messageId {id}: meldingen finnes ikke"),
         (LinkError::NotFound(id), Danish) => format!("messageId {id}: beskeden findes ikke"),
         (LinkError::NotFound(id), German) => format!("messageId {id}: keine solche Nachricht"),
+        (LinkError::Protocol(error), _) => translate_protocol(error, language),
         (LinkError::Internal, Swedish) => "Serverfel".into(),
         (LinkError::Internal, Norwegian | Danish) => "Serverfeil".into(),
         (LinkError::Internal, German) => "Serverfehler".into(),
+    }
+}
+
+fn translate_protocol(error: &ProtocolError, language: Language) -> String {
+    use Language::*;
+    let seconds = |timeout: &std::time::Duration| humantime::format_duration(*timeout).to_string();
+    match (error, language) {
+        (_, English) => error.to_string(),
+        (ProtocolError::NoRoute { method, path }, Swedish) => {
+            format!("ingen sådan ändpunkt: {method} {path}")
+        }
+        (ProtocolError::NoRoute { method, path }, Norwegian | Danish) => {
+            format!("ukjent endepunkt: {method} {path}")
+        }
+        (ProtocolError::NoRoute { method, path }, German) => {
+            format!("kein solcher Endpunkt: {method} {path}")
+        }
+        (ProtocolError::MethodNotAllowed { method, path }, Swedish) => {
+            format!("{path} tar inte emot {method}")
+        }
+        (ProtocolError::MethodNotAllowed { method, path }, Norwegian | Danish) => {
+            format!("{path} tar ikke imot {method}")
+        }
+        (ProtocolError::MethodNotAllowed { method, path }, German) => {
+            format!("{path} nimmt kein {method} an")
+        }
+        (ProtocolError::TooLarge { limit }, Swedish) => {
+            format!("kroppen är större än {limit} byte")
+        }
+        (ProtocolError::TooLarge { limit }, Norwegian | Danish) => {
+            format!("innholdet er større enn {limit} byte")
+        }
+        (ProtocolError::TooLarge { limit }, German) => {
+            format!("der Inhalt ist größer als {limit} Bytes")
+        }
+        (ProtocolError::BodyTimeout(timeout), Swedish) => {
+            format!("kroppen kom inte fram inom {}", seconds(timeout))
+        }
+        (ProtocolError::BodyTimeout(timeout), Norwegian | Danish) => {
+            format!("innholdet kom ikke fram innen {}", seconds(timeout))
+        }
+        (ProtocolError::BodyTimeout(timeout), German) => {
+            format!("der Inhalt kam nicht innerhalb von {} an", seconds(timeout))
+        }
+        (ProtocolError::BodyUnreadable(why), Swedish) => format!("kroppen kunde inte läsas: {why}"),
+        (ProtocolError::BodyUnreadable(why), Norwegian | Danish) => {
+            format!("innholdet kunne ikke leses: {why}")
+        }
+        (ProtocolError::BodyUnreadable(why), German) => {
+            format!("der Inhalt konnte nicht gelesen werden: {why}")
+        }
     }
 }
 

@@ -6,6 +6,9 @@
 //!   and history.
 //! - [`auth`]: Basic auth into a tenant; [`error`]: LINK's error body and
 //!   result codes, in one place; [`i18n`]: `translatedDescription`.
+//!
+//! Unknown paths and methods under the base path answer LINK's
+//! `ErrorResponse` too (404 and 405, `112402`).
 
 pub mod auth;
 pub mod error;
@@ -20,12 +23,15 @@ use axum::middleware::{self, Next};
 use axum::response::Response;
 use axum::routing::{get, post};
 
-use super::AppState;
+use super::{AppState, protocol};
+use error::LinkError;
 
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/messages", post(send::send_messages))
         .route("/messages/{message_id}", get(status::message_status))
+        .method_not_allowed_fallback(protocol::method_not_allowed::<LinkError>)
+        .fallback(protocol::no_route::<LinkError>)
         .layer(middleware::from_fn(with_language))
 }
 

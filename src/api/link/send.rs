@@ -3,14 +3,12 @@
 //! `112001 queued` with one messageId per destination.
 //!
 //! The order of checks decides which error a request gets: credentials
-//! (401), JSON syntax (112505), schema (112506), the request's own semantics
+//! (401), the body's size and arrival (413, 408), JSON syntax (112505), schema (112506), the request's own semantics
 //! (112402), access to the platform ids and the source (403), then gates
 //! (112402).
 
 use axum::Json;
-use axum::body::Bytes;
 use axum::extract::State;
-use axum::extract::rejection::BytesRejection;
 use serde::Serialize;
 use wagate_domain::{MessageId, ResultCode, Rule, Violation};
 
@@ -19,6 +17,7 @@ use super::error::LinkError;
 use super::request::{MessageRequest, ValidRequest};
 use crate::api::AppState;
 use crate::api::json::{self, JsonError};
+use crate::api::protocol::RawBody;
 use crate::clock::now_millis;
 use crate::group_commit::CommitError;
 use crate::store::{Account, Millis, NewMessage, NewPart, NewRequest, owned_by};
@@ -34,10 +33,9 @@ pub struct MessageResponse {
 pub async fn send_messages(
     State(state): State<AppState>,
     LinkUser { user, account }: LinkUser,
-    body: Result<Bytes, BytesRejection>,
+    body: RawBody<LinkError>,
 ) -> Result<Json<MessageResponse>, LinkError> {
-    let body = body.map_err(|rejection| LinkError::InvalidPayload(rejection.body_text()))?;
-    let request: MessageRequest = json::parse(&body).map_err(|error| match error {
+    let request: MessageRequest = json::parse(&body.bytes).map_err(|error| match error {
         JsonError::Syntax(message) => LinkError::InvalidPayload(message),
         JsonError::Shape { path, message } => {
             LinkError::Invalid(Violation::new(path, Rule::Type(message)))
