@@ -60,6 +60,7 @@ async fn create(store: &dyn Store, password: &str) -> anyhow::Result<bool> {
         platform_id: DEMO_PLATFORM_ID.into(),
         platform_partner_id: DEMO_PLATFORM_PARTNER_ID.into(),
         name: Some("wagate sandbox demo".into()),
+        default_country: None,
         created_at: now,
     };
     match store.insert_account(&account).await {

@@ -664,10 +664,16 @@ fn cases(tenant: &Tenant) -> Vec<Case> {
             "must be an international phone number (e.g. +46701234567) or a BSUID",
         ),
         schema(
-            "MSISDN with a local 0",
+            "MSISDN with a local 0, no default country",
             to(t, &["0701234567"]),
             "destinations[0]",
-            "must be an international phone number (e.g. +46701234567) or a BSUID",
+            "must be in international form, starting with + or 00",
+        ),
+        schema(
+            "MSISDN without prefix, no default country",
+            to(t, &[TO, "46701234567"]),
+            "destinations[1]",
+            "a number in local form needs a default country (the account's defaultCountry)",
         ),
         schema(
             "BSUID lower-case country",

@@ -145,6 +145,7 @@ mod tests {
             platform_id: "TEST_XA".into(),
             platform_partner_id: "1".into(),
             name: None,
+            default_country: None,
             created_at: 0,
         }
     }

@@ -36,7 +36,8 @@ macro_rules! sql_store_common {
             use $crate::store::batch::{
                 OutcomeRows, StatusKey, WebhookRows, delivery_rows, receipts,
             };
-            use $crate::store::rows::{FromStoreRow, StoreRow, map_write_error, with_sources};
+            use $crate::store::rows::{self, FromStoreRow, StoreRow, map_write_error, with_sources};
+            use wagate_domain::Country;
             use $crate::store::{
                 Account, AttemptRecord, CallbackStore, ClaimedDelivery, ClaimedPart, Contact,
                 DeliveryAttempt, DeliveryRecord, EventRecord, Gate, LeaseHolder, LeaseStore,
@@ -620,13 +621,14 @@ macro_rules! sql_store_common {
             impl TenantStore for $store {
                 async fn insert_account(&self, account: &Account) -> StoreResult<()> {
                     let query = sqlx::query(
-                        "INSERT INTO accounts (id, platform_id, platform_partner_id, name, created_at)
-                         VALUES ($1, $2, $3, $4, $5)",
+                        "INSERT INTO accounts (id, platform_id, platform_partner_id, name, default_country, created_at)
+                         VALUES ($1, $2, $3, $4, $5, $6)",
                     )
                     .bind(&account.id)
                     .bind(&account.platform_id)
                     .bind(&account.platform_partner_id)
                     .bind(&account.name)
+                    .bind(account.default_country.map(Country::code))
                     .bind(account.created_at);
                     self.execute_insert("account with this platformId and platformPartnerId", query)
                         .await
@@ -681,7 +683,8 @@ macro_rules! sql_store_common {
                 ) -> StoreResult<Option<(User, Account)>> {
                     let row = sqlx::query(
                         "SELECT users.*, accounts.id, accounts.platform_id, accounts.platform_partner_id,
-                                accounts.name, accounts.created_at AS account_created_at
+                                accounts.name, accounts.default_country,
+                                accounts.created_at AS account_created_at
                          FROM users JOIN accounts ON accounts.id = users.account_id
                          WHERE users.username = $1",
                     )
@@ -697,6 +700,7 @@ macro_rules! sql_store_common {
                         platform_id: row.get("platform_id")?,
                         platform_partner_id: row.get("platform_partner_id")?,
                         name: row.get("name")?,
+                        default_country: rows::default_country(&row)?,
                         created_at: row.get("account_created_at")?,
                     };
                     Ok(Some((user, account)))

@@ -3,6 +3,7 @@
 use std::collections::BTreeMap;
 
 use serde::Serialize;
+use wagate_domain::Country;
 
 /// Unix time in milliseconds.
 pub type Millis = i64;
@@ -27,6 +28,9 @@ pub struct Account {
     pub platform_id: String,
     pub platform_partner_id: String,
     pub name: Option<String>,
+    /// The country numbers in local form are read in (LINK allows "local or
+    /// international format"); without one they are refused.
+    pub default_country: Option<Country>,
     pub created_at: Millis,
 }
 

@@ -8,7 +8,7 @@
 use sqlx::Row;
 use sqlx::postgres::{PgRow, Postgres};
 use sqlx::sqlite::{Sqlite, SqliteRow};
-use wagate_domain::{MessageState, Priority};
+use wagate_domain::{Country, MessageState, Priority};
 
 use super::{
     Account, AttemptRecord, ClaimedDelivery, ClaimedPart, Contact, DeliveryRecord, EventRecord,
@@ -101,6 +101,13 @@ pub fn state(row: &impl StoreRow, column: &str) -> StoreResult<MessageState> {
     MessageState::parse(&state).ok_or_else(|| corrupt(column, &state))
 }
 
+/// An account's default country (an ISO code the admin API checked).
+pub fn default_country(row: &impl StoreRow) -> StoreResult<Option<Country>> {
+    let code: Option<String> = row.get("default_country")?;
+    code.map(|code| Country::parse(&code).ok_or_else(|| corrupt("default_country", &code)))
+        .transpose()
+}
+
 fn priority(row: &impl StoreRow) -> StoreResult<Priority> {
     let priority: String = row.get("priority")?;
     Priority::parse(&priority).ok_or_else(|| corrupt("priority", &priority))
@@ -113,6 +120,7 @@ impl FromStoreRow for Account {
             platform_id: row.get("platform_id")?,
             platform_partner_id: row.get("platform_partner_id")?,
             name: row.get("name")?,
+            default_country: default_country(row)?,
             created_at: row.get("created_at")?,
         })
     }

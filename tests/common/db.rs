@@ -168,6 +168,7 @@ impl TestDatabase {
                 platform_id: "p".into(),
                 platform_partner_id: "pp".into(),
                 name: None,
+                default_country: None,
                 created_at: 0,
             })
             .await

@@ -223,6 +223,19 @@ impl Gateway {
 
     /// [`Self::tenant`] with more fields for the source (`throughput`, …).
     pub async fn tenant_with(&self, name: &str, source: &str, source_extra: Value) -> Tenant {
+        self.tenant_with_account(name, source, json!({}), source_extra)
+            .await
+    }
+
+    /// [`Self::tenant_with`] with more fields for the account
+    /// (`defaultCountry`, …).
+    pub async fn tenant_with_account(
+        &self,
+        name: &str,
+        source: &str,
+        account_extra: Value,
+        source_extra: Value,
+    ) -> Tenant {
         let tenant = Tenant {
             platform_id: format!("{name}-platform"),
             platform_partner_id: format!("{name}-partner"),
@@ -232,31 +245,28 @@ impl Gateway {
             gate_id: format!("{name}-gate"),
         };
         let owner = json!({"platformId": tenant.platform_id, "platformPartnerId": tenant.platform_partner_id});
-        let with_owner = |extra: Value| {
-            let mut body = owner.clone();
+        let merged = |mut body: Value, extra: &Value| {
             if let (Some(body), Some(extra)) = (body.as_object_mut(), extra.as_object()) {
                 body.extend(extra.clone());
             }
             body
         };
+        let with_owner = |extra: Value| merged(owner.clone(), &extra);
         for (path, body) in [
-            ("/accounts", with_owner(json!({"name": name}))),
+            (
+                "/accounts",
+                with_owner(merged(json!({"name": name}), &account_extra)),
+            ),
             (
                 "/users",
                 with_owner(json!({"username": tenant.username, "password": tenant.password})),
             ),
             (
                 "/sources",
-                with_owner({
-                    let mut fields =
-                        json!({"number": source, "phoneNumberId": format!("pnid-{name}")});
-                    if let (Some(fields), Some(extra)) =
-                        (fields.as_object_mut(), source_extra.as_object())
-                    {
-                        fields.extend(extra.clone());
-                    }
-                    fields
-                }),
+                with_owner(merged(
+                    json!({"number": source, "phoneNumberId": format!("pnid-{name}")}),
+                    &source_extra,
+                )),
             ),
             (
                 "/gates",

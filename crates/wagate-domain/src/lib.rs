@@ -3,6 +3,8 @@
 //!
 //! - [`ids`]: message ids (22-character base62, time-ordered).
 //! - [`address`]: MSISDN (normalised to E.164) and BSUID destinations.
+//! - [`country`]: calling codes and trunk prefixes, to read numbers written
+//!   in local form.
 //! - [`priority`], [`result_code`], [`state`]: the small enums of the LINK API.
 //! - [`meta_error`]: Meta's errors, the resendable ones, and the table that
 //!   maps them to LINK result codes; [`meta_status`]: Meta's statuses as
@@ -16,6 +18,7 @@
 //!   JSON that is stored and later sent.
 
 pub mod address;
+pub mod country;
 pub mod ids;
 pub mod message;
 pub mod meta_error;
@@ -27,6 +30,7 @@ pub mod validity;
 pub mod violation;
 
 pub use address::{Bsuid, Destination, Msisdn};
+pub use country::Country;
 pub use ids::MessageId;
 pub use priority::Priority;
 pub use result_code::ResultCode;

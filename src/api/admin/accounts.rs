@@ -1,5 +1,6 @@
 //! `/admin/v1/accounts`: a tenant, named by LINK's platformId and
-//! platformPartnerId.
+//! platformPartnerId, with the default country its LINK requests' numbers in
+//! local form are read in.
 
 use std::collections::HashMap;
 use std::future::Future;
@@ -8,6 +9,7 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
+use wagate_domain::Country;
 
 use super::{AdminBody, AdminError, Resource, parse_body, required};
 use crate::api::AppState;
@@ -21,6 +23,7 @@ struct NewAccount {
     platform_id: Option<String>,
     platform_partner_id: Option<String>,
     name: Option<String>,
+    default_country: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -30,6 +33,7 @@ pub struct AccountView {
     platform_id: String,
     platform_partner_id: String,
     name: Option<String>,
+    default_country: Option<Country>,
     created_at: String,
 }
 
@@ -40,6 +44,7 @@ impl From<Account> for AccountView {
             platform_id: account.platform_id,
             platform_partner_id: account.platform_partner_id,
             name: account.name,
+            default_country: account.default_country,
             created_at: rfc3339(account.created_at),
         }
     }
@@ -55,10 +60,23 @@ pub async fn create(
         platform_id: required("platformId", body.platform_id)?,
         platform_partner_id: required("platformPartnerId", body.platform_partner_id)?,
         name: body.name,
+        default_country: body
+            .default_country
+            .map(|code| default_country(&code))
+            .transpose()?,
         created_at: now_millis(),
     };
     state.store.insert_account(&account).await?;
     Ok((StatusCode::CREATED, Json(account.into())))
+}
+
+/// A known ISO 3166-1 alpha-2 code (any case), e.g. `NO`.
+fn default_country(code: &str) -> Result<Country, AdminError> {
+    Country::parse(code).ok_or_else(|| {
+        AdminError::Invalid(format!(
+            "defaultCountry: must be the ISO 3166-1 alpha-2 code of a country with a calling code, e.g. NO or SE (not {code:?})"
+        ))
+    })
 }
 
 /// Read, list and delete through the admin API's generic handlers.

@@ -5,6 +5,10 @@
 //! field is reported like any other rule ("`refId`: is required") with its
 //! path, instead of serde's message about the whole object.
 //!
+//! Numbers (`source`, `destinations`) may be in local form, as LINK's
+//! MSISDN allows: they are read in the account's default country, and
+//! refused without one (see [`Msisdn::parse_dialled`]).
+//!
 //! Limits LINK's tables do not state are wagate's own, chosen so one request
 //! stays one reasonable transaction: see the `MAX_*` constants.
 
@@ -15,7 +19,7 @@ use serde_json::{Map, Value};
 use wagate_domain::message::{Message, ValidMessage};
 use wagate_domain::validity;
 use wagate_domain::violation::Path;
-use wagate_domain::{Destination, Msisdn, Priority, Rule, Violation};
+use wagate_domain::{Country, Destination, Msisdn, Priority, Rule, Violation};
 
 use crate::clock::parse_rfc3339;
 use crate::store::{KeyValues, Millis, PlatformFields};
@@ -109,12 +113,14 @@ impl Checker {
 
 impl MessageRequest {
     /// Checks the request as of `now`, with validity at most
-    /// `max_validity_ms`; all violations found, schema ones first in the
+    /// `max_validity_ms` and numbers in local form read in
+    /// `default_country`; all violations found, schema ones first in the
     /// order of the fields.
     pub fn validate(
         self,
         now: Millis,
         max_validity_ms: Millis,
+        default_country: Option<Country>,
     ) -> Result<ValidRequest, Vec<Violation>> {
         let mut check = Checker::default();
         let platform_id = check.required_text("platformId", self.platform_id, MAX_ID_LEN);
@@ -168,12 +174,12 @@ impl MessageRequest {
         let custom_parameters = custom_parameters(&mut check, self.custom_parameters);
         let source = match check.required_text("source", self.source, MAX_ID_LEN) {
             text if text.is_empty() => None,
-            text => Msisdn::parse(&text)
+            text => Msisdn::parse_dialled(&text, default_country)
                 .map_err(|rule| check.fail("source", rule))
                 .ok(),
         };
         let destinations = check.required_list("destinations", self.destinations, MAX_DESTINATIONS);
-        let destinations = parse_destinations(&mut check, &destinations);
+        let destinations = parse_destinations(&mut check, &destinations, default_country);
         let messages = check.required_list("messages", self.messages, MAX_MESSAGES);
         let mut valid_messages = Vec::with_capacity(messages.len());
         for (index, message) in messages.into_iter().enumerate() {
@@ -260,14 +266,19 @@ fn custom_parameters(check: &mut Checker, parameters: Option<Map<String, Value>>
     kept
 }
 
-/// Parses each destination and refuses repeats (after normalisation, so
+/// Parses each destination (numbers in local form read in
+/// `default_country`) and refuses repeats (after normalisation, so
 /// `+46 70 123 45 67` repeats `+46701234567`).
-fn parse_destinations(check: &mut Checker, raw: &[String]) -> Vec<Destination> {
+fn parse_destinations(
+    check: &mut Checker,
+    raw: &[String],
+    default_country: Option<Country>,
+) -> Vec<Destination> {
     let mut parsed = Vec::with_capacity(raw.len());
     let mut first_seen: HashMap<Destination, usize> = HashMap::with_capacity(raw.len());
     for (index, text) in raw.iter().enumerate() {
         let path = format!("destinations[{index}]");
-        match Destination::parse(text) {
+        match Destination::parse(text, default_country) {
             Err(rule) => check.fail(&path, rule),
             Ok(destination) => match first_seen.get(&destination) {
                 Some(first) => check.fail(

@@ -44,7 +44,7 @@ pub async fn send_messages(
     })?;
     let now = now_millis();
     let request = request
-        .validate(now, state.max_validity_ms)
+        .validate(now, state.max_validity_ms, account.default_country)
         .map_err(LinkError::from_violations)?;
     authorize(&state, &account, &request).await?;
 
