@@ -268,6 +268,17 @@ async fn an_incoming_message_is_erased_once_delivered_unless_its_route_keeps_it(
     assert_eq!(listed[0]["contentKept"], false, "{listed:#}");
     assert_eq!(listed[0]["state"], "DELIVERED");
     assert!(!listed.to_string().contains(SECRET), "{listed:#}");
+    let erased = listed[0]["id"].as_i64().expect("id");
+    let (status, answer) = app
+        .admin_post(
+            &format!("/gates/moforget-mo/deliveries/{erased}/redeliver"),
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        status, 404,
+        "what was not kept cannot be sent again: {answer}"
+    );
 
     let kept = incoming(&app, &keeping).await;
     let (message, state, payload) = incoming_rows(&app, &kept).await;
@@ -279,6 +290,14 @@ async fn an_incoming_message_is_erased_once_delivered_unless_its_route_keeps_it(
         .await;
     assert_eq!(status, 200, "{listed}");
     assert_eq!(listed[0]["contentKept"], true, "{listed:#}");
+    let kept_id = listed[0]["id"].as_i64().expect("id");
+    let (status, answer) = app
+        .admin_post(
+            &format!("/gates/mokeep-mo/deliveries/{kept_id}/redeliver"),
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, 202, "{answer}");
 }
 
 on_backends!(kept_incoming_content_goes_when_its_retention_passes);
