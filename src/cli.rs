@@ -120,6 +120,25 @@ pub struct ServeArgs {
     #[arg(long, env = "WAGATE_MEDIA_URL_TTL", default_value = "7d", value_parser = humantime::parse_duration)]
     pub media_url_ttl: Duration,
 
+    /// How long a sent message's content (its Cloud API body) is kept when
+    /// its request's customParameters say
+    /// `"ott.whatsapp.logMessageContent": "true"`, from acceptance; without
+    /// that it is erased as soon as the part is settled.
+    #[arg(long, env = "WAGATE_CONTENT_RETENTION", default_value = "30d", value_parser = humantime::parse_duration)]
+    pub content_retention: Duration,
+
+    /// How long an incoming message's content (and its callbacks' bodies,
+    /// with the media URL) is kept when its route's customParameters say
+    /// `"ott.whatsapp.logMessageContent": "true"`, from routing; without
+    /// that it is erased once routed and once each callback is done.
+    #[arg(long, env = "WAGATE_INBOUND_CONTENT_RETENTION", default_value = "7d", value_parser = humantime::parse_duration)]
+    pub inbound_content_retention: Duration,
+
+    /// How often the clean-up runs (erasing kept content whose retention
+    /// passed, forgetting old status reports).
+    #[arg(long, env = "WAGATE_HOUSEKEEPING_INTERVAL", default_value = "1h", value_parser = parse_interval)]
+    pub housekeeping_interval: Duration,
+
     /// Longest wait for a gate to answer a callback.
     #[arg(long, env = "WAGATE_CALLBACK_TIMEOUT", default_value = "10s", value_parser = humantime::parse_duration)]
     pub callback_timeout: Duration,
@@ -259,6 +278,15 @@ pub struct ServeArgs {
 /// A list of delays, e.g. `5s,30s,2m`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Schedule(pub Vec<Duration>);
+
+/// A duration that is not zero, e.g. `1h`.
+fn parse_interval(text: &str) -> Result<Duration, String> {
+    match humantime::parse_duration(text) {
+        Ok(interval) if interval.is_zero() => Err("must be more than zero".into()),
+        Ok(interval) => Ok(interval),
+        Err(error) => Err(error.to_string()),
+    }
+}
 
 fn parse_schedule(text: &str) -> Result<Schedule, String> {
     let delays = text

@@ -2,7 +2,9 @@
 //! reports of Meta's statuses are forgotten after [`STATUS_REPORT_TTL`],
 //! both those applied to a message (kept only to recognise Meta's repeats)
 //! and those that never found their message (sent again under another wamid
-//! after a crash, or not sent by this gateway).
+//! after a crash, or not sent by this gateway); message content kept on
+//! request is erased once its retention has passed (see
+//! [`crate::retention`]).
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -10,14 +12,11 @@ use std::time::Duration;
 use tokio::sync::watch;
 
 use crate::clock::now_millis;
-use crate::store::Store;
+use crate::store::{ErasedContent, Store};
 
 /// How long status reports are kept: Meta repeats webhooks for up to seven
 /// days.
 pub const STATUS_REPORT_TTL: Duration = Duration::from_secs(7 * 24 * 3600);
-/// How often the clean-up runs.
-pub const INTERVAL: Duration = Duration::from_secs(3600);
-
 /// Runs the clean-up every `interval` until `stopped` turns true (or its
 /// sender is gone).
 pub async fn run(store: Arc<dyn Store>, interval: Duration, mut stopped: watch::Receiver<bool>) {
@@ -28,11 +27,19 @@ pub async fn run(store: Arc<dyn Store>, interval: Duration, mut stopped: watch::
             _ = ticks.tick() => {}
             _ = stopped.changed() => return,
         }
+        let now = now_millis();
+        match store.erase_content(now).await {
+            Ok(erased) if erased == ErasedContent::default() => {}
+            Ok(erased) => tracing::info!(
+                parts = erased.parts,
+                inbound = erased.inbound,
+                callbacks = erased.callbacks,
+                "erased message content whose retention passed"
+            ),
+            Err(error) => tracing::warn!(%error, "erasing message content failed"),
+        }
         let ttl = i64::try_from(STATUS_REPORT_TTL.as_millis()).unwrap_or(i64::MAX);
-        match store
-            .forget_old_statuses(now_millis().saturating_sub(ttl))
-            .await
-        {
+        match store.forget_old_statuses(now.saturating_sub(ttl)).await {
             Ok(0) => {}
             Ok(forgotten) => {
                 tracing::info!(forgotten, "forgot status reports older than seven days")

@@ -32,6 +32,7 @@ pub mod http_server;
 pub mod lease;
 pub mod login_throttle;
 pub mod media_url;
+pub mod retention;
 pub mod server;
 pub mod signature;
 pub mod sim;

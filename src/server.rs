@@ -127,7 +127,7 @@ pub async fn run(
     let (stop_background, background_stopped) = tokio::sync::watch::channel(false);
     let housekeeping_task = tokio::spawn(housekeeping::run(
         store.clone(),
-        housekeeping::INTERVAL,
+        args.housekeeping_interval,
         background_stopped.clone(),
     ));
     let callbacks_wake = Arc::new(tokio::sync::Notify::new());
@@ -143,6 +143,7 @@ pub async fn run(
             poll_interval: args.dispatch_poll,
             feeder_lease: args.source_lease,
             allow_private: args.callback_allow_private(),
+            inbound_content_retention: args.inbound_content_retention,
         },
         media_urls.clone(),
         callbacks_wake.clone(),
@@ -170,6 +171,7 @@ pub async fn run(
         media_urls,
         callback_allow_private: args.callback_allow_private(),
         max_validity_ms: args.max_validity_ms(),
+        content_retention: args.content_retention,
         webhooks,
         meta_app_secret: meta_app_secret.map(Arc::new),
         meta_verify_token: args

@@ -45,6 +45,7 @@ fn delivery(gate: &str, ordering: &str, origin: &str) -> NewDelivery {
         account_id: "acc".into(),
         ordering: ordering.into(),
         payload: origin.into(),
+        content_until: None,
     }
 }
 

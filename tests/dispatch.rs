@@ -111,8 +111,10 @@ async fn each_sandbox_number_ends_in_its_state_with_its_history(backend: Backend
         ),
     ];
     let mut ids = Vec::new();
+    // The content is kept on request, to compare with what was sent.
+    let keep = json!({"customParameters": {"ott.whatsapp.logMessageContent": "true"}});
     for (destination, ..) in &cases {
-        ids.push(send_one(&app, &tenant, destination, hello_world()).await);
+        ids.push(send_with(&app, &tenant, destination, hello_world(), keep.clone()).await);
     }
     for ((destination, state, steps, sends), id) in cases.iter().zip(&ids) {
         let status = app

@@ -35,6 +35,7 @@ fn request(id: &str, priority: Priority, created_at: i64, parts: u32) -> NewRequ
         platform: PlatformFields::default(),
         custom_parameters: Default::default(),
         gate_ids: Vec::new(),
+        content_until: created_at,
         messages: vec![NewMessage {
             message_id: id.into(),
             destination: "+46701234567".into(),

@@ -66,6 +66,7 @@ fn requests(count: usize) -> Vec<NewRequest> {
             platform: PlatformFields::default(),
             custom_parameters: Default::default(),
             gate_ids: Vec::new(),
+            content_until: 1_000,
             messages: vec![NewMessage {
                 message_id: format!("m{n}"),
                 destination: "+46701234567".into(),
@@ -268,6 +269,7 @@ async fn the_event_cursor_moves_once_from_one_place() {
         account_id: "acc".into(),
         ordering: "m".into(),
         payload: "{}".into(),
+        content_until: None,
     };
     for round in 0..20_i64 {
         let from = round * 10;

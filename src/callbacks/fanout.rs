@@ -96,6 +96,8 @@ pub async fn fan_out_once(store: &dyn Store, limit: u32) -> StoreResult<usize> {
                 account_id: account.id.clone(),
                 ordering: message.message_id.clone(),
                 payload: serde_json::to_string(&report)?,
+                // A delivery report carries no message content.
+                content_until: None,
             });
         }
     }

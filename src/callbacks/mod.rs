@@ -65,6 +65,9 @@ pub struct CallbackConfig {
     pub feeder_lease: Duration,
     /// May gates be on loopback and private addresses.
     pub allow_private: bool,
+    /// How long incoming messages' content is kept when their route asks
+    /// (`--inbound-content-retention`).
+    pub inbound_content_retention: Duration,
 }
 
 /// Events read per pass.
@@ -106,8 +109,13 @@ pub async fn run(
             if let Err(error) = fanout::fan_out_once(store.as_ref(), FAN_OUT_BATCH).await {
                 tracing::error!(%error, "queueing delivery reports failed");
             }
-            if let Err(error) =
-                routing::route_once(store.as_ref(), &media_urls, FAN_OUT_BATCH).await
+            if let Err(error) = routing::route_once(
+                store.as_ref(),
+                &media_urls,
+                config.inbound_content_retention,
+                FAN_OUT_BATCH,
+            )
+            .await
             {
                 tracing::error!(%error, "routing incoming messages failed");
             }

@@ -3,6 +3,13 @@
 //! default route (no keyword). A message with no route (or for a number no
 //! tenant has) stays stored and is logged as unrouted. Messages from one
 //! sender to one number reach a gate in the order they were received.
+//!
+//! Once routed, a message's content is erased (its callbacks carry it on
+//! until they are done), unless its route's `customParameters` say
+//! `"ott.whatsapp.logMessageContent": "true"`: then the message and its
+//! callbacks keep it for the inbound retention (see [`crate::retention`]).
+
+use std::time::Duration;
 
 use wagate_domain::MessageId;
 
@@ -10,12 +17,15 @@ use super::lookups::Lookups;
 use super::mo::{MoFacts, link_mo, media_id, sender, text_of};
 use crate::clock::now_millis;
 use crate::media_url::MediaUrls;
-use crate::store::{NewDelivery, Route, Store, StoreResult};
+use crate::retention::content_until;
+use crate::store::{NewDelivery, Route, RoutedInbound, Store, StoreResult};
 
-/// Routes up to `limit` incoming messages; returns how many were read.
+/// Routes up to `limit` incoming messages, keeping the content of those
+/// whose route asks for `retention`; returns how many were read.
 pub async fn route_once(
     store: &dyn Store,
     media_urls: &MediaUrls,
+    retention: Duration,
     limit: u32,
 ) -> StoreResult<usize> {
     let inbound = store.unrouted_inbound(limit).await?;
@@ -26,8 +36,13 @@ pub async fn route_once(
     let mut lookups = Lookups::default();
     let mut routed = Vec::with_capacity(inbound.len());
     let mut deliveries = Vec::new();
+    let now = now_millis();
     for message in &inbound {
-        routed.push(message.wamid.clone());
+        // Nobody to deliver it to, nobody who asked to keep it.
+        routed.push(RoutedInbound {
+            wamid: message.wamid.clone(),
+            content_until: now,
+        });
         let Some(source) = &message.source else {
             tracing::warn!(wamid = %message.wamid, phone_number_id = %message.phone_number_id,
                 "an incoming message for a number no tenant has; unrouted");
@@ -46,6 +61,10 @@ pub async fn route_once(
         let Some(account) = lookups.account(store, &source.account_id).await? else {
             continue;
         };
+        let keep_until = content_until(&route.custom_parameters, retention, now);
+        if let Some(routed) = routed.last_mut() {
+            routed.content_until = keep_until;
+        }
         let sender = sender(message);
         let ordering = format!(
             "mo:{}:{}",
@@ -54,7 +73,7 @@ pub async fn route_once(
         );
         let message_id = MessageId::generate();
         let media_url = media_id(&message.message)
-            .map(|media_id| media_urls.url(&message.phone_number_id, media_id, now_millis()));
+            .map(|media_id| media_urls.url(&message.phone_number_id, media_id, now));
         for gate_id in &route.gate_ids {
             let Some(gate) = lookups.gate(store, &account.id, gate_id).await? else {
                 tracing::warn!(%gate_id, route = %route.id, "the route's gate is gone");
@@ -75,6 +94,7 @@ pub async fn route_once(
                 account_id: account.id.clone(),
                 ordering: ordering.clone(),
                 payload: payload.to_string(),
+                content_until: Some(keep_until),
             });
         }
     }

@@ -50,6 +50,7 @@ pub fn accept_rows(batch: &[NewRequest]) -> StoreResult<(String, String)> {
                     "index": part.message_index,
                     "type": part.message_type,
                     "body": part.cloud_body,
+                    "contentUntil": request.content_until,
                     "created": request.created_at,
                     "source": request.source,
                     "sortKey": request.created_at - request.priority.lead_millis(),
@@ -323,7 +324,7 @@ pub fn receipts(
 }
 
 /// Deliveries to queue (`origin`, `gate`, `account`, `ordering`,
-/// `payload`); `None` when there are none.
+/// `payload`, `contentUntil`); `None` when there are none.
 pub fn delivery_rows(deliveries: &[NewDelivery]) -> Option<String> {
     array(
         deliveries
@@ -335,6 +336,7 @@ pub fn delivery_rows(deliveries: &[NewDelivery]) -> Option<String> {
                     "account": delivery.account_id,
                     "ordering": delivery.ordering,
                     "payload": delivery.payload,
+                    "contentUntil": delivery.content_until,
                 })
             })
             .collect(),

@@ -7,7 +7,7 @@
 //! - SQL text, as associated constants: `INSERT_META_STATUSES`,
 //!   `INSERT_INBOUND`, `UPSERT_CARE_WINDOWS`, `UPSERT_CONTACTS`,
 //!   `INSERT_DELIVERIES`, `MESSAGES_WITH_GATES`, `UNROUTED_INBOUND`,
-//!   `MARK_ROUTED`, `SETTLE_OUTBOX`, `RESEND_OUTBOX`;
+//!   `MARK_ROUTED`, `SETTLE_OUTBOX`, `ERASE_SETTLED`, `RESEND_OUTBOX`;
 //! - `Self::list(items)`, a list as the backend's SQL binds it (a JSON
 //!   array on SQLite, an array on PostgreSQL);
 //! - `Self::insert_batch(connection, batch)` (accepting),
@@ -41,10 +41,10 @@ macro_rules! sql_store_common {
             use $crate::store::{
                 Account, AttemptRecord, CallbackStore, ClaimedDelivery, ClaimedPart, Contact,
                 DeliveryAttempt, DeliveryRecord, EventRecord, Gate, LeaseHolder, LeaseStore,
-                MessageRecord, MessageStore, Millis, NewDelivery, NewRequest, OutboxStore,
-                Outcome, OutcomeChange, PartRecord, Route, Source, StatusRecord, StoreError, StoreResult,
-                TenantKind, TenantStore, UnroutedInbound, User, WebhookBatch, WebhookReceipt,
-                WebhookStore, lease_sql,
+                ErasedContent, MessageRecord, MessageStore, Millis, NewDelivery, NewRequest,
+                OutboxStore, Outcome, OutcomeChange, PartRecord, RetentionStore, Route, RoutedInbound,
+                Source, StatusRecord, StoreError, StoreResult, TenantKind, TenantStore,
+                UnroutedInbound, User, WebhookBatch, WebhookReceipt, WebhookStore, lease_sql,
             };
 
             type Query<'q> = sqlx::query::Query<'q, $db, <$db as sqlx::Database>::Arguments>;
@@ -143,9 +143,10 @@ macro_rules! sql_store_common {
                         .collect();
                     Self::lock_wamids(connection, &submitted).await?;
                     let rows = OutcomeRows::new(outcomes)?;
+                    let settled = rows.settled()?;
                     let mut still_leased: HashSet<(String, i64)> = HashSet::new();
                     for row in sqlx::query(Self::SETTLE_OUTBOX)
-                        .bind(rows.settled()?)
+                        .bind(&settled)
                         .fetch_all(&mut *connection)
                         .await?
                         .into_iter()
@@ -158,6 +159,13 @@ macro_rules! sql_store_common {
                     {
                         still_leased.insert((row.get("message_id")?, row.get("message_index")?));
                     }
+                    // No further send of a settled part can happen: its
+                    // content goes now, unless it is kept.
+                    sqlx::query(Self::ERASE_SETTLED)
+                        .bind(&settled)
+                        .bind(now_millis())
+                        .execute(&mut *connection)
+                        .await?;
                     let recorded = rows.recorded(still_leased);
                     let Some(kept) = rows.kept(&recorded)? else {
                         return Ok(recorded);
@@ -461,13 +469,20 @@ macro_rules! sql_store_common {
 
                 async fn enqueue_routed(
                     &self,
-                    routed: &[String],
+                    routed: &[RoutedInbound],
                     deliveries: &[NewDelivery],
                 ) -> StoreResult<()> {
+                    let rows: Vec<serde_json::Value> = routed
+                        .iter()
+                        .map(|routed| {
+                            serde_json::json!({"wamid": routed.wamid, "until": routed.content_until})
+                        })
+                        .collect();
                     let mut tx = self.writer.begin().await?;
                     Self::insert_deliveries(&mut tx, deliveries).await?;
                     sqlx::query(Self::MARK_ROUTED)
-                        .bind(Self::list(routed)?)
+                        .bind(serde_json::to_string(&rows)?)
+                        .bind(now_millis())
                         .execute(&mut *tx)
                         .await?;
                     tx.commit().await?;
@@ -493,12 +508,18 @@ macro_rules! sql_store_common {
                         (false, None) => "GAVE_UP",
                     };
                     let mut tx = self.writer.begin().await?;
+                    // A delivery that is done erases the message content it
+                    // carried, unless that is kept.
                     let updated = sqlx::query(
                         "UPDATE deliveries
                          SET state = $1, attempts = attempts + 1,
                              next_attempt_at = COALESCE($2, next_attempt_at),
                              lease_owner = NULL, lease_until = 0,
-                             finished_at = CASE WHEN $1 = 'PENDING' THEN NULL ELSE $3 END
+                             finished_at = CASE WHEN $1 = 'PENDING' THEN NULL ELSE $3 END,
+                             payload = CASE WHEN $1 <> 'PENDING' AND content_until <= $3 THEN ''
+                                            ELSE payload END,
+                             content_until = CASE WHEN $1 <> 'PENDING' AND content_until <= $3
+                                                  THEN NULL ELSE content_until END
                          WHERE id = $4 AND lease_owner = $5 AND state = 'PENDING'",
                     )
                     .bind(state)
@@ -558,13 +579,14 @@ macro_rules! sql_store_common {
                 ) -> StoreResult<bool> {
                     // A copy at the end of the queue: it waits behind
                     // whatever of the same message is still pending, so the
-                    // order holds.
+                    // order holds. One whose content is no longer kept
+                    // cannot be sent again.
                     let result = sqlx::query(
-                        "INSERT INTO deliveries (origin, gate_id, account_id, ordering, payload, state,
-                                                 next_attempt_at, created_at)
+                        "INSERT INTO deliveries (origin, gate_id, account_id, ordering, payload,
+                                                 content_until, state, next_attempt_at, created_at)
                          SELECT 'redeliver:' || id || ':' || $1, gate_id, account_id, ordering, payload,
-                                'PENDING', $1, $1
-                         FROM deliveries WHERE id = $2 AND gate_id = $3
+                                content_until, 'PENDING', $1, $1
+                         FROM deliveries WHERE id = $2 AND gate_id = $3 AND payload <> ''
                          ON CONFLICT (origin, gate_id) DO NOTHING",
                     )
                     .bind(now)
@@ -573,6 +595,46 @@ macro_rules! sql_store_common {
                     .execute(&self.writer)
                     .await?;
                     Ok(result.rows_affected() == 1)
+                }
+            }
+
+            #[async_trait]
+            impl RetentionStore for $store {
+                async fn erase_content(&self, now: Millis) -> StoreResult<ErasedContent> {
+                    let mut tx = self.writer.begin().await?;
+                    let parts = sqlx::query(
+                        "UPDATE message_parts SET cloud_body = '', content_until = NULL
+                         WHERE content_until <= $1
+                           AND NOT EXISTS (SELECT 1 FROM outbox o
+                                           WHERE o.message_id = message_parts.message_id
+                                             AND o.message_index = message_parts.message_index)",
+                    )
+                    .bind(now)
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected();
+                    let inbound = sqlx::query(
+                        "UPDATE inbound_messages SET message = '', content_until = NULL
+                         WHERE content_until <= $1 AND routed",
+                    )
+                    .bind(now)
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected();
+                    let callbacks = sqlx::query(
+                        "UPDATE deliveries SET payload = '', content_until = NULL
+                         WHERE content_until <= $1 AND state <> 'PENDING'",
+                    )
+                    .bind(now)
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected();
+                    tx.commit().await?;
+                    Ok(ErasedContent {
+                        parts,
+                        inbound,
+                        callbacks,
+                    })
                 }
             }
 
@@ -853,10 +915,14 @@ macro_rules! sql_store_common {
                         // delete waited for it, and this statement sees
                         // what it queued.
                         sqlx::query(
-                            "UPDATE deliveries SET state = 'GAVE_UP', lease_owner = NULL, lease_until = 0
+                            "UPDATE deliveries SET state = 'GAVE_UP', lease_owner = NULL, lease_until = 0,
+                                 payload = CASE WHEN content_until <= $2 THEN '' ELSE payload END,
+                                 content_until = CASE WHEN content_until <= $2 THEN NULL
+                                                      ELSE content_until END
                              WHERE gate_id = $1 AND state = 'PENDING'",
                         )
                         .bind(id)
+                        .bind(now_millis())
                         .execute(&mut *tx)
                         .await?;
                     }

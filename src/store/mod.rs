@@ -185,9 +185,11 @@ pub trait CallbackStore: Send + Sync {
     /// Queues the deliveries of routed incoming messages and marks them
     /// routed, in one transaction (a message without a route is marked
     /// routed with no delivery).
+    /// Each routed message's content is erased then, unless it is kept
+    /// (see [`RoutedInbound`]).
     async fn enqueue_routed(
         &self,
-        routed: &[String],
+        routed: &[RoutedInbound],
         deliveries: &[NewDelivery],
     ) -> StoreResult<()>;
     /// Claims up to `limit` due deliveries, leased to `lease` until
@@ -205,6 +207,8 @@ pub trait CallbackStore: Send + Sync {
         per_gate: u32,
     ) -> StoreResult<Vec<ClaimedDelivery>>;
     /// Records a try (only while its lease holds); whether it was recorded.
+    /// A delivery that ends (delivered or given up) erases the message
+    /// content its body carries, unless that is kept.
     async fn record_attempt(&self, attempt: &DeliveryAttempt) -> StoreResult<bool>;
     /// The delivery reports of one message, to every gate, oldest first.
     async fn message_deliveries(&self, message_id: &str) -> StoreResult<Vec<DeliveryRecord>>;
@@ -212,8 +216,17 @@ pub trait CallbackStore: Send + Sync {
     async fn gate_deliveries(&self, gate_id: &str, limit: u32) -> StoreResult<Vec<DeliveryRecord>>;
     /// Queues a copy of a callback of the gate, due now (behind whatever of
     /// the same message is still pending); `false` if the gate has no such
-    /// callback.
+    /// callback, or its content is no longer kept.
     async fn redeliver(&self, gate_id: &str, delivery_id: i64, now: Millis) -> StoreResult<bool>;
+}
+
+/// Message content kept for a while (see [`crate::retention`]).
+#[async_trait]
+pub trait RetentionStore: Send + Sync {
+    /// Erases the content kept until `now` or earlier that is no longer
+    /// needed: parts out of the outbox, routed incoming messages, callbacks
+    /// delivered or given up.
+    async fn erase_content(&self, now: Millis) -> StoreResult<ErasedContent>;
 }
 
 /// Who holds a named lease.
@@ -266,7 +279,14 @@ pub trait WakeStore: Send + Sync {
 
 /// Everything the gateway keeps.
 pub trait Store:
-    TenantStore + MessageStore + OutboxStore + WebhookStore + CallbackStore + LeaseStore + WakeStore
+    TenantStore
+    + MessageStore
+    + OutboxStore
+    + WebhookStore
+    + CallbackStore
+    + RetentionStore
+    + LeaseStore
+    + WakeStore
 {
 }
 impl<
@@ -275,6 +295,7 @@ impl<
         + OutboxStore
         + WebhookStore
         + CallbackStore
+        + RetentionStore
         + LeaseStore
         + WakeStore,
 > Store for T

@@ -173,6 +173,10 @@ pub struct NewRequest {
     pub platform: PlatformFields,
     pub custom_parameters: KeyValues,
     pub gate_ids: Vec<String>,
+    /// Until when its parts' content may be kept once they have left the
+    /// outbox: `created_at` (erased as they leave it) unless the request
+    /// asked to keep it (see [`crate::retention`]).
+    pub content_until: Millis,
     pub messages: Vec<NewMessage>,
 }
 
@@ -216,7 +220,8 @@ pub struct PartRecord {
     pub message_type: String,
     pub state: wagate_domain::MessageState,
     pub result_code: u32,
-    pub cloud_body: String,
+    /// The Cloud API body; `None` once the content is no longer kept.
+    pub cloud_body: Option<String>,
     pub history: Vec<StatusRecord>,
 }
 
@@ -446,6 +451,26 @@ pub struct NewDelivery {
     pub ordering: String,
     /// The JSON body, as it will be POSTed.
     pub payload: String,
+    /// For a body that carries message content (an incoming message): until
+    /// when it may be kept once the delivery is done (delivered or given
+    /// up); `None` for one without content (a delivery report).
+    pub content_until: Option<Millis>,
+}
+
+/// An incoming message routed (to gates, or nowhere): its content may be
+/// kept until `content_until` (erased as it is routed when that has come).
+#[derive(Debug, Clone, PartialEq)]
+pub struct RoutedInbound {
+    pub wamid: String,
+    pub content_until: Millis,
+}
+
+/// How much message content one clean-up erased, per kind of row.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ErasedContent {
+    pub parts: u64,
+    pub inbound: u64,
+    pub callbacks: u64,
 }
 
 /// A callback claimed for delivery, with where it goes.
@@ -484,7 +509,9 @@ pub struct DeliveryRecord {
     pub ordering: String,
     /// PENDING, DELIVERED or GAVE_UP.
     pub state: String,
-    pub payload: String,
+    /// The body; `None` once the message content it carried is no longer
+    /// kept.
+    pub payload: Option<String>,
     pub next_attempt_at: Millis,
     pub created_at: Millis,
     pub finished_at: Option<Millis>,

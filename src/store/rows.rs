@@ -84,6 +84,13 @@ fn optional_json(row: &impl StoreRow, column: &str) -> StoreResult<Option<serde_
     Ok(text.as_deref().map(serde_json::from_str).transpose()?)
 }
 
+/// A content column: `None` once the content was erased (the empty text,
+/// see the `content_retention` migration).
+fn kept_content(row: &impl StoreRow, column: &str) -> StoreResult<Option<String>> {
+    let text: String = row.get(column)?;
+    Ok((!text.is_empty()).then_some(text))
+}
+
 /// A column that holds a `u32` (an index, a code).
 pub fn small(row: &impl StoreRow, column: &str) -> StoreResult<u32> {
     let value: i64 = row.get(column)?;
@@ -218,7 +225,7 @@ impl FromStoreRow for PartRecord {
             message_type: row.get("message_type")?,
             state: state(row, "state")?,
             result_code: small(row, "result_code")?,
-            cloud_body: row.get("cloud_body")?,
+            cloud_body: kept_content(row, "cloud_body")?,
             history: Vec::new(),
         })
     }
@@ -304,7 +311,7 @@ impl FromStoreRow for DeliveryRecord {
             gate_id: row.get("gate_id")?,
             ordering: row.get("ordering")?,
             state: row.get("state")?,
-            payload: row.get("payload")?,
+            payload: kept_content(row, "payload")?,
             next_attempt_at: row.get("next_attempt_at")?,
             created_at: row.get("created_at")?,
             finished_at: row.get("finished_at")?,

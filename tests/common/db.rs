@@ -176,6 +176,50 @@ impl TestDatabase {
         store
     }
 
+    /// The rows of a query with one parameter (`$1`, a text) whose columns
+    /// are all texts (or NULL), read straight from the database: what the
+    /// store keeps, not what an API shows. Cast other columns to text.
+    pub async fn rows(&self, sql: &str, param: &str) -> Vec<Vec<Option<String>>> {
+        use sqlx::Row;
+        let sql = AssertSqlSafe(sql.to_owned());
+        match self.backend {
+            Backend::Sqlite => {
+                let mut connection = sqlx::SqliteConnection::connect(&self.url)
+                    .await
+                    .expect("open SQLite");
+                let rows = sqlx::query(sql)
+                    .bind(param)
+                    .fetch_all(&mut connection)
+                    .await
+                    .expect("query");
+                rows.iter()
+                    .map(|row| {
+                        (0..row.len())
+                            .map(|column| row.try_get(column).expect("a text column"))
+                            .collect()
+                    })
+                    .collect()
+            }
+            Backend::Postgres => {
+                let mut connection = PgConnection::connect(&self.url)
+                    .await
+                    .expect("open PostgreSQL");
+                let rows = sqlx::query(sql)
+                    .bind(param)
+                    .fetch_all(&mut connection)
+                    .await
+                    .expect("query");
+                rows.iter()
+                    .map(|row| {
+                        (0..row.len())
+                            .map(|column| row.try_get(column).expect("a text column"))
+                            .collect()
+                    })
+                    .collect()
+            }
+        }
+    }
+
     /// The `serve` arguments naming this database (and, on PostgreSQL,
     /// bounding the gateway's connections).
     pub fn serve_args(&self) -> Vec<String> {

@@ -33,6 +33,10 @@ pub struct DeliveryView {
     next_attempt_at: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     finished_at: Option<String>,
+    /// Whether the body is still kept: the body of a callback that carried
+    /// an incoming message is erased once it is done (see
+    /// `crate::retention`); `payload` is then null.
+    content_kept: bool,
     payload: serde_json::Value,
     attempts: Vec<AttemptView>,
 }
@@ -82,7 +86,7 @@ pub async fn redeliver(
         Ok(StatusCode::ACCEPTED)
     } else {
         Err(AdminError::NotFound(format!(
-            "callback {delivery_id} of gate {gate_id}"
+            "callback {delivery_id} of gate {gate_id} (or its content, which was not kept)"
         )))
     }
 }
@@ -96,7 +100,12 @@ fn view(delivery: DeliveryRecord) -> DeliveryView {
         next_attempt_at: pending.then(|| rfc3339(delivery.next_attempt_at)),
         finished_at: delivery.finished_at.map(rfc3339),
         state: delivery.state,
-        payload: serde_json::from_str(&delivery.payload).unwrap_or(serde_json::Value::Null),
+        content_kept: delivery.payload.is_some(),
+        payload: delivery
+            .payload
+            .as_deref()
+            .and_then(|payload| serde_json::from_str(payload).ok())
+            .unwrap_or(serde_json::Value::Null),
         attempts: delivery
             .attempts
             .into_iter()

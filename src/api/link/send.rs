@@ -20,6 +20,7 @@ use crate::api::json::{self, JsonError};
 use crate::api::protocol::RawBody;
 use crate::clock::now_millis;
 use crate::group_commit::CommitError;
+use crate::retention::content_until;
 use crate::store::{Account, Millis, NewMessage, NewPart, NewRequest, owned_by};
 
 #[derive(Debug, Serialize)]
@@ -48,7 +49,8 @@ pub async fn send_messages(
         .map_err(LinkError::from_violations)?;
     authorize(&state, &account, &request).await?;
 
-    let new_request = render(request, &account, user.username, now);
+    let content_until = content_until(&request.custom_parameters, state.content_retention, now);
+    let new_request = render(request, &account, user.username, now, content_until);
     let message_ids = new_request
         .messages
         .iter()
@@ -110,7 +112,13 @@ async fn authorize(
 
 /// One message id per destination, one Cloud API body per (destination,
 /// message).
-fn render(request: ValidRequest, account: &Account, username: String, now: Millis) -> NewRequest {
+fn render(
+    request: ValidRequest,
+    account: &Account,
+    username: String,
+    now: Millis,
+    content_until: Millis,
+) -> NewRequest {
     let messages = request
         .destinations
         .iter()
@@ -140,6 +148,7 @@ fn render(request: ValidRequest, account: &Account, username: String, now: Milli
         platform: request.platform,
         custom_parameters: request.custom_parameters,
         gate_ids: request.gate_ids,
+        content_until,
         messages,
     }
 }

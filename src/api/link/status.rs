@@ -60,8 +60,12 @@ struct PartStatus {
     message_type: String,
     state: MessageState,
     result_code: u32,
-    /// The Cloud API request body that is (or will be) sent for this part.
-    cloud_request: serde_json::Value,
+    /// Whether the part's content is still kept (see `crate::retention`).
+    content_kept: bool,
+    /// The Cloud API request body that is (or will be) sent for this part,
+    /// while its content is kept.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    cloud_request: Option<serde_json::Value>,
     history: Vec<HistoryEntry>,
 }
 
@@ -118,8 +122,11 @@ fn view(record: MessageRecord, platform_id: String, platform_partner_id: String)
 }
 
 fn report_view(delivery: DeliveryRecord) -> DeliveryReportStatus {
-    let payload: serde_json::Value =
-        serde_json::from_str(&delivery.payload).unwrap_or(serde_json::Value::Null);
+    let payload: serde_json::Value = delivery
+        .payload
+        .as_deref()
+        .and_then(|payload| serde_json::from_str(payload).ok())
+        .unwrap_or(serde_json::Value::Null);
     let last = delivery.attempts.last();
     DeliveryReportStatus {
         gate_id: delivery.gate_id,
@@ -147,7 +154,10 @@ fn part_view(part: PartRecord, accepted_at: i64) -> PartStatus {
         message_type: part.message_type,
         state: part.state,
         result_code: part.result_code,
-        cloud_request: serde_json::from_str(&part.cloud_body).unwrap_or(serde_json::Value::Null),
+        content_kept: part.cloud_body.is_some(),
+        cloud_request: part
+            .cloud_body
+            .map(|body| serde_json::from_str(&body).unwrap_or(serde_json::Value::Null)),
         history: std::iter::once(queued)
             .chain(part.history)
             .map(|status| HistoryEntry {

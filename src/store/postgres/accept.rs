@@ -31,9 +31,10 @@ impl PgStore {
         .await?;
         sqlx::query(
             "INSERT INTO message_parts (message_id, message_index, message_type, cloud_body,
-                 state, result_code, updated_at)
+                 state, result_code, updated_at, content_until)
              SELECT value ->> 'id', (value ->> 'index')::bigint, value ->> 'type', value ->> 'body',
-                    'QUEUED', 112001, (value ->> 'created')::bigint
+                    'QUEUED', 112001, (value ->> 'created')::bigint,
+                    (value ->> 'contentUntil')::bigint
              FROM jsonb_array_elements($1::jsonb) WITH ORDINALITY AS j (value, key) ORDER BY key",
         )
         .bind(&parts)

@@ -13,10 +13,10 @@ impl PgStore {
     /// Queues deliveries (`$1`, the rows of `batch::delivery_rows`, due at
     /// `$2`), in order; an (origin, gate) already queued is not queued again.
     pub(super) const INSERT_DELIVERIES: &str =
-        "INSERT INTO deliveries (origin, gate_id, account_id, ordering, payload, state,
-                                 next_attempt_at, created_at)
+        "INSERT INTO deliveries (origin, gate_id, account_id, ordering, payload, content_until,
+                                 state, next_attempt_at, created_at)
          SELECT value ->> 'origin', value ->> 'gate', value ->> 'account', value ->> 'ordering',
-                value ->> 'payload',
+                value ->> 'payload', (value ->> 'contentUntil')::bigint,
                 -- A gate deleted since the reader looked it up gets
                 -- nothing; the gate's row stays locked until this commits,
                 -- so a delete under way waits and then gives these up.
@@ -39,9 +39,14 @@ impl PgStore {
          FROM inbound_messages i LEFT JOIN sources s ON s.phone_number_id = i.phone_number_id
          WHERE NOT i.routed ORDER BY i.received_at, i.id LIMIT $1";
 
-    /// Marks the incoming messages `$1` routed.
-    pub(super) const MARK_ROUTED: &str =
-        "UPDATE inbound_messages SET routed = TRUE WHERE wamid = ANY($1)";
+    /// Marks the incoming messages `$1` (rows `wamid`, `until`) routed,
+    /// erasing the content of those not kept beyond `$2` (now).
+    pub(super) const MARK_ROUTED: &str = "UPDATE inbound_messages
+         SET routed = TRUE,
+             message = CASE WHEN j.until <= $2 THEN '' ELSE inbound_messages.message END,
+             content_until = CASE WHEN j.until <= $2 THEN NULL ELSE j.until END
+         FROM jsonb_to_recordset($1::jsonb) AS j (wamid text, until bigint)
+         WHERE inbound_messages.wamid = j.wamid";
 
     /// `CallbackStore::claim_deliveries`.
     pub(super) async fn lease_due_deliveries(

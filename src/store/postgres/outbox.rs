@@ -16,6 +16,18 @@ impl PgStore {
            AND outbox.lease_owner = j.owner
          RETURNING outbox.message_id, outbox.message_index";
 
+    /// Erases the content of the settled outcomes' parts (`$1`, as for
+    /// `SETTLE_OUTBOX`) that have left the outbox and are not kept beyond
+    /// `$2` (now).
+    pub(super) const ERASE_SETTLED: &str =
+        "UPDATE message_parts SET cloud_body = '', content_until = NULL
+         FROM jsonb_to_recordset($1::jsonb) AS j (id text, \"index\" bigint)
+         WHERE message_parts.message_id = j.id AND message_parts.message_index = j.\"index\"
+           AND message_parts.content_until <= $2
+           AND NOT EXISTS (SELECT 1 FROM outbox o
+                           WHERE o.message_id = message_parts.message_id
+                             AND o.message_index = message_parts.message_index)";
+
     /// Makes the resent outcomes' rows (`$1`, `OutcomeRows::resends`) due
     /// again where their lease still holds them; returns those rows.
     pub(super) const RESEND_OUTBOX: &str =

@@ -33,9 +33,9 @@ impl SqliteStore {
         .await?;
         sqlx::query(
             "INSERT INTO message_parts (message_id, message_index, message_type, cloud_body,
-                 state, result_code, updated_at)
+                 state, result_code, updated_at, content_until)
              SELECT value ->> 'id', value ->> 'index', value ->> 'type', value ->> 'body',
-                    'QUEUED', 112001, value ->> 'created'
+                    'QUEUED', 112001, value ->> 'created', value ->> 'contentUntil'
              FROM json_each($1) ORDER BY key",
         )
         .bind(&parts)

@@ -13,8 +13,9 @@ impl SqliteStore {
     /// Queues deliveries (`$1`, the rows of `batch::delivery_rows`, due at
     /// `$2`); an (origin, gate) already queued is not queued again.
     pub(super) const INSERT_DELIVERIES: &str =
-        "INSERT INTO deliveries (origin, gate_id, account_id, ordering, payload, state, next_attempt_at, created_at)
+        "INSERT INTO deliveries (origin, gate_id, account_id, ordering, payload, content_until, state, next_attempt_at, created_at)
          SELECT value ->> 'origin', value ->> 'gate', value ->> 'account', value ->> 'ordering', value ->> 'payload',
+                value ->> 'contentUntil',
                 -- A gate deleted since the reader looked it up gets nothing.
                 CASE WHEN EXISTS (SELECT 1 FROM gates g
                                   WHERE g.id = value ->> 'gate' AND g.account_id = value ->> 'account')
@@ -33,8 +34,14 @@ impl SqliteStore {
          FROM inbound_messages i LEFT JOIN sources s ON s.phone_number_id = i.phone_number_id
          WHERE NOT i.routed ORDER BY i.received_at, i.rowid LIMIT $1";
 
-    /// Marks the incoming messages `$1` routed.
-    pub(super) const MARK_ROUTED: &str = "UPDATE inbound_messages SET routed = TRUE WHERE wamid IN (SELECT value FROM json_each($1))";
+    /// Marks the incoming messages `$1` (rows `wamid`, `until`) routed,
+    /// erasing the content of those not kept beyond `$2` (now).
+    pub(super) const MARK_ROUTED: &str = "UPDATE inbound_messages
+         SET routed = TRUE,
+             message = CASE WHEN j.until <= $2 THEN '' ELSE inbound_messages.message END,
+             content_until = CASE WHEN j.until <= $2 THEN NULL ELSE j.until END
+         FROM (SELECT value ->> 'wamid' AS wamid, value ->> 'until' AS until FROM json_each($1)) AS j
+         WHERE inbound_messages.wamid = j.wamid";
 
     /// `CallbackStore::claim_deliveries`: reads the due deliveries, then
     /// leases them, in one transaction. Per gate (`share`): its cap `$4`

@@ -19,6 +19,18 @@ impl SqliteStore {
                (SELECT value ->> 'id', value ->> 'index', value ->> 'owner' FROM json_each($1))
          RETURNING message_id, message_index";
 
+    /// Erases the content of the settled outcomes' parts (`$1`, as for
+    /// `SETTLE_OUTBOX`) that have left the outbox and are not kept beyond
+    /// `$2` (now).
+    pub(super) const ERASE_SETTLED: &str =
+        "UPDATE message_parts SET cloud_body = '', content_until = NULL
+         WHERE content_until <= $2
+           AND (message_id, message_index) IN
+               (SELECT value ->> 'id', value ->> 'index' FROM json_each($1))
+           AND NOT EXISTS (SELECT 1 FROM outbox o
+                           WHERE o.message_id = message_parts.message_id
+                             AND o.message_index = message_parts.message_index)";
+
     /// Makes the resent outcomes' rows (`$1`, `OutcomeRows::resends`) due
     /// again where their lease still holds them; returns those rows.
     pub(super) const RESEND_OUTBOX: &str =
