@@ -48,6 +48,8 @@ pub async fn send_messages(
         }
         JsonError::Unstorable(unstorable) => unstorable.into(),
     })?;
+    // Parsed: the raw body need not wait for the commit.
+    drop(body);
     let now = now_millis();
     let request = request
         .validate(now, &state.link_limits)
