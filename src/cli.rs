@@ -8,6 +8,8 @@ use clap::{Parser, Subcommand, ValueEnum};
 use secrecy::{ExposeSecret, SecretString};
 use url::Url;
 
+use crate::api::link::request::RequestLimits;
+
 #[derive(Debug, Parser)]
 #[command(
     name = "wagate",
@@ -230,6 +232,20 @@ pub struct ServeArgs {
     #[arg(long, env = "WAGATE_MAX_VALIDITY", default_value = "30d", value_parser = humantime::parse_duration)]
     pub max_validity: Duration,
 
+    /// Most parts one LINK request may make (destinations × messages, one
+    /// Cloud API message each); more is refused with 112506 before anything
+    /// is rendered.
+    #[arg(long, env = "WAGATE_MAX_PARTS_PER_REQUEST", default_value_t = 1000, value_parser = clap::value_parser!(u32).range(1..))]
+    pub max_parts_per_request: u32,
+
+    /// Most bytes of Cloud API bodies one LINK request may make, all its
+    /// parts together; more is refused with 112506, rendering stopping at the
+    /// first part past it. The default fits 1000 parts of the longest text
+    /// message: 4096 characters, each at most 6 bytes of JSON (a `\u0001`
+    /// escape; an emoji takes 4), in an envelope of under 300 bytes.
+    #[arg(long, env = "WAGATE_MAX_RENDERED_BYTES_PER_REQUEST", default_value_t = 32 * 1024 * 1024, value_parser = clap::value_parser!(u32).range(1..))]
+    pub max_rendered_bytes_per_request: u32,
+
     /// Where the sandbox sends its webhooks (default: this gateway's /webhooks/meta).
     #[arg(long, env = "WAGATE_SANDBOX_WEBHOOK_URL")]
     pub sandbox_webhook_url: Option<Url>,
@@ -363,6 +379,16 @@ impl ServeArgs {
         }
     }
 
+    /// What one LINK request may ask for.
+    pub fn link_limits(&self) -> RequestLimits {
+        RequestLimits {
+            max_validity_ms: self.max_validity_ms(),
+            max_parts: usize::try_from(self.max_parts_per_request).unwrap_or(usize::MAX),
+            max_rendered_bytes: usize::try_from(self.max_rendered_bytes_per_request)
+                .unwrap_or(usize::MAX),
+        }
+    }
+
     /// `--max-validity` in milliseconds (as long as they fit).
     pub fn max_validity_ms(&self) -> i64 {
         i64::try_from(self.max_validity.as_millis()).unwrap_or(i64::MAX)
@@ -425,6 +451,10 @@ mod tests {
             wagate_domain::meta_error::DEFAULT_RESEND_CODES
         );
         assert_eq!(args.max_validity_ms(), 30 * 24 * 3600 * 1000);
+        let limits = args.link_limits();
+        assert_eq!(limits.max_parts, 1000);
+        // 1000 parts of the longest text message fit.
+        assert!(limits.max_rendered_bytes >= 1000 * (4096 * 6 + 300));
         assert_eq!(args.header_read_timeout, Duration::from_secs(10));
         assert_eq!(args.body_read_timeout, Duration::from_secs(30));
         assert_eq!(args.idle_timeout, Duration::from_secs(60));

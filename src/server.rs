@@ -170,8 +170,8 @@ pub async fn run(
         default_access_token: default_access_token.map(Arc::from),
         media_urls,
         callback_allow_private: args.callback_allow_private(),
-        max_validity_ms: args.max_validity_ms(),
         content_retention: args.content_retention,
+        link_limits: args.link_limits(),
         webhooks,
         meta_app_secret: meta_app_secret.map(Arc::new),
         meta_verify_token: args

@@ -43,10 +43,10 @@ pub struct AppState {
     pub meta_verify_token: Option<Arc<SecretString>>,
     /// May gates point at loopback and private addresses.
     pub callback_allow_private: bool,
-    /// Longest validity a LINK request may give a message (`--max-validity`).
-    pub max_validity_ms: crate::store::Millis,
     /// How long content is kept when a request asks (`--content-retention`).
     pub content_retention: std::time::Duration,
+    /// What one LINK request may ask for: validity, parts, rendered bytes.
+    pub link_limits: link::request::RequestLimits,
     /// The Cloud API (or the sandbox), for fetching media.
     pub cloud_api: crate::upstream::meta::CloudApiClient,
     /// The Cloud API token for sources without their own.

@@ -8,60 +8,146 @@
 
 use std::collections::{HashMap, HashSet};
 
+use serde::Serialize;
 use serde_json::{Value, json};
 use wagate_domain::MessageState;
 
 use super::rows::{StoreRow, corrupt, state};
 use super::{
-    NewDelivery, NewRequest, Outcome, OutcomeChange, StoreResult, WebhookBatch, WebhookReceipt,
+    Millis, NewDelivery, NewRequest, Outcome, OutcomeChange, StoreError, StoreResult, WebhookBatch,
+    WebhookReceipt,
 };
 
-/// The accepted messages and their parts, as two JSON arrays: messages
+/// The accepted requests as three JSON arrays, each in batch order: messages
 /// (`id`, `account`, `user`, `source`, `destination`, `ref`, `priority`,
 /// `expires`, `created`, `serviceId`, `serviceType`, `transactionId`,
-/// `custom`, `gates`) and parts (`id`, `index`, `type`, `body`, `created`,
-/// `source`, `sortKey`), each in batch order.
-pub fn accept_rows(batch: &[NewRequest]) -> StoreResult<(String, String)> {
-    let mut messages = Vec::new();
-    let mut parts = Vec::new();
-    for request in batch {
-        let custom_parameters = serde_json::to_string(&request.custom_parameters)?;
-        let gate_ids = serde_json::to_string(&request.gate_ids)?;
-        for message in &request.messages {
-            messages.push(json!({
-                "id": message.message_id,
-                "account": request.account_id,
-                "user": request.username,
-                "source": request.source,
-                "destination": message.destination,
-                "ref": request.ref_id,
-                "priority": request.priority.as_str(),
-                "expires": request.expires_at,
-                "created": request.created_at,
-                "serviceId": request.platform.platform_service_id,
-                "serviceType": request.platform.platform_service_type,
-                "transactionId": request.platform.platform_transaction_id,
-                "custom": custom_parameters,
-                "gates": gate_ids,
-            }));
-            for part in &message.parts {
-                parts.push(json!({
-                    "id": message.message_id,
-                    "index": part.message_index,
-                    "type": part.message_type,
-                    "body": part.cloud_body,
-                    "contentUntil": request.content_until,
-                    "created": request.created_at,
-                    "source": request.source,
-                    "sortKey": request.created_at - request.priority.lead_millis(),
-                }));
+/// `custom`, `gates`), parts (`id`, `index`, `type`, `body`, `contentUntil`,
+/// `created`) and
+/// their outbox entries (`id`, `index`, `source`, `sortKey`, `created`).
+pub struct AcceptRows {
+    pub messages: String,
+    pub parts: String,
+    pub outbox: String,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct MessageRow<'a> {
+    id: &'a str,
+    account: &'a str,
+    user: &'a str,
+    source: &'a str,
+    destination: &'a str,
+    #[serde(rename = "ref")]
+    ref_id: &'a str,
+    priority: &'static str,
+    expires: Millis,
+    created: Millis,
+    service_id: Option<&'a str>,
+    service_type: Option<&'a str>,
+    transaction_id: Option<&'a str>,
+    custom: &'a str,
+    gates: &'a str,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct PartRow<'a> {
+    id: &'a str,
+    index: u32,
+    #[serde(rename = "type")]
+    kind: &'a str,
+    body: &'a str,
+    content_until: Millis,
+    created: Millis,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct OutboxRow<'a> {
+    id: &'a str,
+    index: u32,
+    source: &'a str,
+    sort_key: Millis,
+    created: Millis,
+}
+
+/// Room for a row's fields other than the texts counted separately.
+const ROW_BYTES: usize = 256;
+
+impl AcceptRows {
+    /// Serialized straight from the requests, without copying the Cloud API
+    /// bodies into an intermediate JSON tree.
+    pub fn new(batch: &[NewRequest]) -> StoreResult<Self> {
+        let encoded = batch
+            .iter()
+            .map(|request| {
+                Ok((
+                    serde_json::to_string(&request.custom_parameters)?,
+                    serde_json::to_string(&request.gate_ids)?,
+                ))
+            })
+            .collect::<StoreResult<Vec<_>>>()?;
+        let message_count = batch.iter().map(|request| request.messages.len()).sum();
+        let mut messages = Vec::with_capacity(message_count);
+        let mut parts = Vec::new();
+        let mut outbox = Vec::new();
+        let mut texts = 0usize;
+        let mut bodies = 0usize;
+        for (request, (custom, gates)) in batch.iter().zip(&encoded) {
+            let platform = &request.platform;
+            for message in &request.messages {
+                messages.push(MessageRow {
+                    id: &message.message_id,
+                    account: &request.account_id,
+                    user: &request.username,
+                    source: &request.source,
+                    destination: &message.destination,
+                    ref_id: &request.ref_id,
+                    priority: request.priority.as_str(),
+                    expires: request.expires_at,
+                    created: request.created_at,
+                    service_id: platform.platform_service_id.as_deref(),
+                    service_type: platform.platform_service_type.as_deref(),
+                    transaction_id: platform.platform_transaction_id.as_deref(),
+                    custom,
+                    gates,
+                });
+                texts += custom.len() + gates.len() + request.ref_id.len();
+                for part in &message.parts {
+                    parts.push(PartRow {
+                        id: &message.message_id,
+                        index: part.message_index,
+                        kind: &part.message_type,
+                        body: &part.cloud_body,
+                        content_until: request.content_until,
+                        created: request.created_at,
+                    });
+                    // A body is JSON: its quotes come back escaped.
+                    bodies += part.cloud_body.len() + part.cloud_body.len() / 8;
+                    outbox.push(OutboxRow {
+                        id: &message.message_id,
+                        index: part.message_index,
+                        source: &request.source,
+                        sort_key: request.created_at - request.priority.lead_millis(),
+                        created: request.created_at,
+                    });
+                }
             }
         }
+        Ok(Self {
+            messages: json_array(&messages, texts + messages.len() * ROW_BYTES)?,
+            parts: json_array(&parts, bodies + parts.len() * ROW_BYTES)?,
+            outbox: json_array(&outbox, outbox.len() * ROW_BYTES)?,
+        })
     }
-    Ok((
-        Value::Array(messages).to_string(),
-        Value::Array(parts).to_string(),
-    ))
+}
+
+/// `rows` as a JSON array, written into a buffer of `capacity` bytes.
+fn json_array<T: Serialize>(rows: &[T], capacity: usize) -> StoreResult<String> {
+    let mut out = Vec::with_capacity(capacity);
+    serde_json::to_writer(&mut out, rows)?;
+    String::from_utf8(out).map_err(|error| StoreError::Corrupt(serde::ser::Error::custom(error)))
 }
 
 /// A batch of outcomes as rows (`id`, `index`, `owner`, `due`, `sortKey`,

@@ -39,6 +39,12 @@ pub enum Rule {
     MaxTotal { max: usize, items: &'static str },
     /// A string has more line breaks than the limit.
     MaxLineBreaks(usize),
+    /// A request makes more parts (destinations × messages, one Cloud API
+    /// message each) than the limit.
+    MaxParts(usize),
+    /// The Cloud API bodies of a request's parts take more bytes in all than
+    /// the limit.
+    MaxRenderedBytes(usize),
     /// A number is outside `min..=max`.
     Range { min: i64, max: i64 },
     /// A value is not one of the allowed ones.
@@ -85,6 +91,11 @@ impl fmt::Display for Rule {
             Self::MinItems(min) => write!(f, "must have at least {min} entries"),
             Self::MaxTotal { max, items } => write!(f, "goes past the limit of {max} {items}"),
             Self::MaxLineBreaks(max) => write!(f, "must have at most {max} line breaks"),
+            Self::MaxParts(max) => write!(f, "destinations × messages must be at most {max}"),
+            Self::MaxRenderedBytes(max) => write!(
+                f,
+                "the Cloud API bodies of destinations × messages must be at most {max} bytes in all"
+            ),
             Self::SameAs { first } => write!(f, "must be the same as {first}"),
             Self::Range { min, max } => write!(f, "must be between {min} and {max}"),
             Self::OneOf(allowed) => write!(f, "must be one of: {}", allowed.join(", ")),
@@ -192,5 +203,21 @@ mod tests {
                 .kind(),
             ViolationKind::Semantic
         );
+    }
+
+    #[test]
+    fn request_wide_limits_say_what_is_counted() {
+        let parts = Violation::new("destinations", Rule::MaxParts(1000));
+        assert_eq!(
+            parts.to_string(),
+            "destinations: destinations × messages must be at most 1000"
+        );
+        assert_eq!(parts.kind(), ViolationKind::Schema);
+        let bytes = Violation::new("messages", Rule::MaxRenderedBytes(4096));
+        assert_eq!(
+            bytes.to_string(),
+            "messages: the Cloud API bodies of destinations × messages must be at most 4096 bytes in all"
+        );
+        assert_eq!(bytes.kind(), ViolationKind::Schema);
     }
 }

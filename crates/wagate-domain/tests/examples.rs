@@ -202,3 +202,19 @@ fn no_rendered_body_contains_null() {
         assert!(!has_null(&valid.render(&destination())), "{file}");
     }
 }
+
+#[test]
+fn rendering_once_gives_every_destination_the_same_text_as_rendering_for_it() {
+    let bsuid = Destination::Bsuid(Bsuid::parse("SE.13491208655302741918").expect("bsuid"));
+    for (file, example) in examples() {
+        let message: Message = serde_json::from_value(example.message).expect("deserializes");
+        let valid = message
+            .validate(&Path::root("messages").index(0))
+            .expect("valid");
+        let once = valid.render_once();
+        assert_eq!(once.message_type(), valid.message_type(), "{file}");
+        for to in [destination(), bsuid.clone()] {
+            assert_eq!(once.body_for(&to), valid.render(&to).to_string(), "{file}");
+        }
+    }
+}

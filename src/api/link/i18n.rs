@@ -185,6 +185,22 @@ fn translate_rule(rule: &Rule, language: Language) -> String {
         (Rule::MaxLineBreaks(max), Swedish) => format!("får ha högst {max} radbrytningar"),
         (Rule::MaxLineBreaks(max), Norwegian | Danish) => format!("kan ha høyst {max} linjeskift"),
         (Rule::MaxLineBreaks(max), German) => format!("darf höchstens {max} Zeilenumbrüche haben"),
+        (Rule::MaxParts(max), Swedish) => format!("destinations × messages får vara högst {max}"),
+        (Rule::MaxParts(max), Norwegian | Danish) => {
+            format!("destinations × messages kan være høyst {max}")
+        }
+        (Rule::MaxParts(max), German) => {
+            format!("destinations × messages darf höchstens {max} sein")
+        }
+        (Rule::MaxRenderedBytes(max), Swedish) => format!(
+            "Cloud API-kropparna för destinations × messages får vara högst {max} byte sammanlagt"
+        ),
+        (Rule::MaxRenderedBytes(max), Norwegian | Danish) => format!(
+            "Cloud API-kroppene for destinations × messages kan være høyst {max} byte til sammen"
+        ),
+        (Rule::MaxRenderedBytes(max), German) => format!(
+            "die Cloud-API-Bodys von destinations × messages dürfen zusammen höchstens {max} Bytes haben"
+        ),
         (Rule::SameAs { first }, Swedish) => format!("måste vara samma som {first}"),
         (Rule::SameAs { first }, Norwegian | Danish) => format!("må være det samme som {first}"),
         (Rule::SameAs { first }, German) => format!("muss dasselbe sein wie {first}"),

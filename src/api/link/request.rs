@@ -10,7 +10,8 @@
 //! refused without one (see [`Msisdn::parse_dialled`]).
 //!
 //! Limits LINK's tables do not state are wagate's own, chosen so one request
-//! stays one reasonable transaction: see the `MAX_*` constants.
+//! stays one reasonable transaction: see the `MAX_*` constants, and the
+//! flags in [`RequestLimits`].
 
 use std::collections::HashMap;
 
@@ -36,6 +37,18 @@ pub const MAX_ID_LEN: usize = 256;
 pub const MAX_CUSTOM_PARAMETERS: usize = 100;
 /// Length of one custom parameter value.
 pub const MAX_CUSTOM_VALUE_LEN: usize = 4096;
+
+/// What one request may ask for, as the flags set it.
+#[derive(Debug, Clone, Copy)]
+pub struct RequestLimits {
+    /// Longest validity, in milliseconds (`--max-validity`).
+    pub max_validity_ms: Millis,
+    /// Most parts, destinations × messages (`--max-parts-per-request`).
+    pub max_parts: usize,
+    /// Most bytes of Cloud API bodies, all parts together
+    /// (`--max-rendered-bytes-per-request`).
+    pub max_rendered_bytes: usize,
+}
 
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -112,14 +125,14 @@ impl Checker {
 }
 
 impl MessageRequest {
-    /// Checks the request as of `now`, with validity at most
-    /// `max_validity_ms` and numbers in local form read in
-    /// `default_country`; all violations found, schema ones first in the
+    /// Checks the request as of `now`, within `limits` (the rendered bytes
+    /// are counted later, when rendering), with numbers in local form read
+    /// in `default_country`; all violations found, schema ones first in the
     /// order of the fields.
     pub fn validate(
         self,
         now: Millis,
-        max_validity_ms: Millis,
+        limits: &RequestLimits,
         default_country: Option<Country>,
     ) -> Result<ValidRequest, Vec<Violation>> {
         let mut check = Checker::default();
@@ -150,7 +163,7 @@ impl MessageRequest {
             now,
             self.relative_validity_time,
             self.absolute_validity_time.as_deref(),
-            max_validity_ms,
+            limits.max_validity_ms,
         );
         let gate_ids = self.event_report_gates.unwrap_or_default();
         if gate_ids.len() > MAX_GATES {
@@ -179,8 +192,12 @@ impl MessageRequest {
                 .ok(),
         };
         let destinations = check.required_list("destinations", self.destinations, MAX_DESTINATIONS);
+        let destination_count = destinations.len();
         let destinations = parse_destinations(&mut check, &destinations, default_country);
         let messages = check.required_list("messages", self.messages, MAX_MESSAGES);
+        if destination_count.saturating_mul(messages.len()) > limits.max_parts {
+            check.fail("destinations", Rule::MaxParts(limits.max_parts));
+        }
         let mut valid_messages = Vec::with_capacity(messages.len());
         for (index, message) in messages.into_iter().enumerate() {
             match message.validate(&Path::root("messages").index(index)) {

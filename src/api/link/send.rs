@@ -2,6 +2,11 @@
 //! (destination, message) to its Cloud API body, commit them all, answer
 //! `112001 queued` with one messageId per destination.
 //!
+//! What one request costs is bounded: at most `--max-parts-per-request`
+//! parts (checked before rendering) and `--max-rendered-bytes-per-request`
+//! bytes of bodies (rendering stops at the first part past it). Each message
+//! is rendered once and addressed to each destination as text.
+//!
 //! The order of checks decides which error a request gets: credentials
 //! (401), the body's size and arrival (413, 408), JSON syntax (112505), schema (112506), the request's own semantics
 //! (112402), access to the platform ids and the source (403), then gates
@@ -10,6 +15,7 @@
 use axum::Json;
 use axum::extract::State;
 use serde::Serialize;
+use wagate_domain::message::ValidMessage;
 use wagate_domain::{MessageId, ResultCode, Rule, Violation};
 
 use super::auth::LinkUser;
@@ -43,14 +49,24 @@ pub async fn send_messages(
         }
         JsonError::Unstorable(unstorable) => unstorable.into(),
     })?;
+    // Parsed: the raw body need not wait for the commit.
+    drop(body);
     let now = now_millis();
     let request = request
-        .validate(now, state.max_validity_ms, account.default_country)
+        .validate(now, &state.link_limits, account.default_country)
         .map_err(LinkError::from_violations)?;
     authorize(&state, &account, &request).await?;
 
     let content_until = content_until(&request.custom_parameters, state.content_retention, now);
-    let new_request = render(request, &account, user.username, now, content_until);
+    let new_request = render(
+        request,
+        &account,
+        user.username,
+        now,
+        content_until,
+        state.link_limits.max_rendered_bytes,
+    )
+    .map_err(LinkError::Invalid)?;
     let message_ids = new_request
         .messages
         .iter()
@@ -111,33 +127,46 @@ async fn authorize(
 }
 
 /// One message id per destination, one Cloud API body per (destination,
-/// message).
+/// message); refused once the bodies take more than `max_bytes` in all.
 fn render(
     request: ValidRequest,
     account: &Account,
     username: String,
     now: Millis,
     content_until: Millis,
-) -> NewRequest {
-    let messages = request
-        .destinations
+    max_bytes: usize,
+) -> Result<NewRequest, Violation> {
+    let rendered: Vec<_> = request
+        .messages
         .iter()
-        .map(|destination| NewMessage {
+        .map(ValidMessage::render_once)
+        .collect();
+    let mut bytes = 0usize;
+    let mut messages = Vec::with_capacity(request.destinations.len());
+    for destination in &request.destinations {
+        let mut parts = Vec::with_capacity(rendered.len());
+        for (index, message) in rendered.iter().enumerate() {
+            let cloud_body = message.body_for(destination);
+            bytes = bytes.saturating_add(cloud_body.len());
+            if bytes > max_bytes {
+                return Err(Violation::new(
+                    "messages",
+                    Rule::MaxRenderedBytes(max_bytes),
+                ));
+            }
+            parts.push(NewPart {
+                message_index: u32::try_from(index).unwrap_or(u32::MAX),
+                message_type: message.message_type().as_str().to_owned(),
+                cloud_body,
+            });
+        }
+        messages.push(NewMessage {
             message_id: MessageId::generate().to_string(),
             destination: destination.to_string(),
-            parts: request
-                .messages
-                .iter()
-                .enumerate()
-                .map(|(index, message)| NewPart {
-                    message_index: u32::try_from(index).unwrap_or(u32::MAX),
-                    message_type: message.message_type().as_str().to_owned(),
-                    cloud_body: message.render(destination).to_string(),
-                })
-                .collect(),
-        })
-        .collect();
-    NewRequest {
+            parts,
+        });
+    }
+    Ok(NewRequest {
         account_id: account.id.clone(),
         username,
         source: request.source.to_string(),
@@ -150,5 +179,5 @@ fn render(
         gate_ids: request.gate_ids,
         content_until,
         messages,
-    }
+    })
 }

@@ -1,5 +1,5 @@
 //! Committing a batch of accepted requests in a fixed number of statements
-//! (the rows of [`batch::accept_rows`], read with `jsonb_array_elements` in
+//! (the rows of [`batch::AcceptRows`], read with `jsonb_array_elements` in
 //! batch order), and telling the other instances which business numbers
 //! have new work.
 
@@ -14,7 +14,7 @@ impl PgStore {
         connection: &mut PgConnection,
         batch: &[NewRequest],
     ) -> StoreResult<()> {
-        let (messages, parts) = batch::accept_rows(batch)?;
+        let rows = batch::AcceptRows::new(batch)?;
         sqlx::query(
             "INSERT INTO messages (message_id, account_id, username, source, destination, ref_id,
                  priority, expires_at, created_at, platform_service_id, platform_service_type,
@@ -26,7 +26,7 @@ impl PgStore {
                     value ->> 'custom', value ->> 'gates'
              FROM jsonb_array_elements($1::jsonb) WITH ORDINALITY AS j (value, key) ORDER BY key",
         )
-        .bind(&messages)
+        .bind(&rows.messages)
         .execute(&mut *connection)
         .await?;
         sqlx::query(
@@ -37,7 +37,7 @@ impl PgStore {
                     (value ->> 'contentUntil')::bigint
              FROM jsonb_array_elements($1::jsonb) WITH ORDINALITY AS j (value, key) ORDER BY key",
         )
-        .bind(&parts)
+        .bind(&rows.parts)
         .execute(&mut *connection)
         .await?;
         sqlx::query(
@@ -46,7 +46,7 @@ impl PgStore {
                     (value ->> 'sortKey')::bigint, (value ->> 'created')::bigint
              FROM jsonb_array_elements($1::jsonb) WITH ORDINALITY AS j (value, key) ORDER BY key",
         )
-        .bind(&parts)
+        .bind(&rows.outbox)
         .execute(&mut *connection)
         .await?;
         // Delivered at commit, once per distinct source.
@@ -55,7 +55,7 @@ impl PgStore {
              FROM (SELECT DISTINCT value ->> 'source' AS source
                    FROM jsonb_array_elements($1::jsonb) AS j (value)) AS sources",
         )
-        .bind(&messages)
+        .bind(&rows.messages)
         .bind(OUTBOX_CHANNEL)
         .execute(&mut *connection)
         .await?;

@@ -2,7 +2,7 @@
 //!
 //! Every statement sqlx runs on SQLite is a round trip to the connection's
 //! worker thread, so the batch travels as JSON arrays
-//! ([`batch::accept_rows`]) and each table gets one
+//! ([`batch::AcceptRows`]) and each table gets one
 //! `INSERT … SELECT … FROM json_each(…)`: three statements per batch,
 //! however many requests, destinations and messages it holds.
 
@@ -17,7 +17,7 @@ impl SqliteStore {
         connection: &mut SqliteConnection,
         batch: &[NewRequest],
     ) -> StoreResult<()> {
-        let (messages, parts) = batch::accept_rows(batch)?;
+        let rows = batch::AcceptRows::new(batch)?;
         sqlx::query(
             "INSERT INTO messages (message_id, account_id, username, source, destination, ref_id,
                  priority, expires_at, created_at, platform_service_id, platform_service_type,
@@ -28,7 +28,7 @@ impl SqliteStore {
                     value ->> 'transactionId', value ->> 'custom', value ->> 'gates'
              FROM json_each($1) ORDER BY key",
         )
-        .bind(&messages)
+        .bind(&rows.messages)
         .execute(&mut *connection)
         .await?;
         sqlx::query(
@@ -38,7 +38,7 @@ impl SqliteStore {
                     'QUEUED', 112001, value ->> 'created', value ->> 'contentUntil'
              FROM json_each($1) ORDER BY key",
         )
-        .bind(&parts)
+        .bind(&rows.parts)
         .execute(&mut *connection)
         .await?;
         sqlx::query(
@@ -47,7 +47,7 @@ impl SqliteStore {
                     value ->> 'created'
              FROM json_each($1) ORDER BY key",
         )
-        .bind(&parts)
+        .bind(&rows.outbox)
         .execute(&mut *connection)
         .await?;
         Ok(())

@@ -11,7 +11,8 @@
 //!   Meta's limits where LINK is silent, see [`limits`]) and returns all
 //!   violations, each naming the field path and the rule.
 //! - [`ValidMessage`] can only come out of `validate`; [`ValidMessage::render`]
-//!   turns it into the Cloud API request body.
+//!   turns it into the Cloud API request body; [`ValidMessage::render_once`]
+//!   serializes it once for many destinations ([`RenderedMessage`]).
 //!
 //! Violation paths use the LINK document's field names (`fallbackValue`,
 //! `subType`), whichever spelling the client used.
@@ -24,6 +25,7 @@ pub mod limits;
 mod location;
 mod media;
 mod render;
+mod rendered;
 mod template;
 mod text;
 
@@ -45,6 +47,7 @@ pub use interactive::{
 pub use lenient::NumberOrText;
 pub use location::LocationObject;
 pub use media::MediaObject;
+pub use rendered::RenderedMessage;
 pub use template::{
     ComponentObject, CurrencyObject, DateTimeObject, LanguageObject, LimitedTimeOfferObject,
     ParameterObject, ProductObject, TemplateActionObject, TemplateCardObject, TemplateObject,
@@ -283,6 +286,12 @@ impl ValidMessage {
     /// A BSUID destination goes in `"recipient"` instead of `"to"`.
     pub fn render(&self, to: &Destination) -> serde_json::Value {
         render::message(self.kind, &self.content, to)
+    }
+
+    /// The content serialized once, to be addressed to each destination with
+    /// [`RenderedMessage::body_for`].
+    pub fn render_once(&self) -> RenderedMessage {
+        RenderedMessage::new(self.kind, &self.content)
     }
 }
 

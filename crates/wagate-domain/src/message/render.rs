@@ -71,6 +71,14 @@ fn text_object(text: &str) -> Value {
 
 /// The whole request body for one destination.
 pub(super) fn message(kind: MessageType, content: &Content, to: &Destination) -> Value {
+    let mut body = envelope(kind, to);
+    body.insert(kind.as_str().to_owned(), content_body(content));
+    Value::Object(body)
+}
+
+/// The body's fields around the content: `messaging_product`,
+/// `recipient_type`, `to` (or `recipient` for a BSUID) and `type`.
+pub(super) fn envelope(kind: MessageType, to: &Destination) -> Map<String, Value> {
     let envelope = Object::new()
         .with("messaging_product", "whatsapp")
         .with("recipient_type", "individual");
@@ -78,18 +86,19 @@ pub(super) fn message(kind: MessageType, content: &Content, to: &Destination) ->
         Destination::Msisdn(msisdn) => envelope.with("to", msisdn.as_str()),
         Destination::Bsuid(bsuid) => envelope.with("recipient", bsuid.as_str()),
     };
-    let body = match content {
+    envelope.with("type", kind.as_str()).0
+}
+
+/// The object under the key named after the message type.
+pub(super) fn content_body(content: &Content) -> Value {
+    match content {
         Content::Template(template_) => template(template_),
         Content::Text(text_) => text(text_),
         Content::Media(_, media_) => media(media_),
         Content::Location(location_) => location(location_),
         Content::Contacts(contacts_) => list(contacts_, contact),
         Content::Interactive(interactive_) => interactive(interactive_),
-    };
-    envelope
-        .with("type", kind.as_str())
-        .with(kind.as_str(), body)
-        .into()
+    }
 }
 
 fn text(text: &Text) -> Value {
