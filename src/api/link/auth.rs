@@ -54,7 +54,7 @@ impl FromRequestParts<AppState> for LinkUser {
 }
 
 /// `Basic base64(user:password)` → (user, password).
-fn basic_credentials(header: &str) -> Option<(String, String)> {
+pub fn basic_credentials(header: &str) -> Option<(String, String)> {
     let (scheme, encoded) = header.trim().split_once(' ')?;
     if !scheme.eq_ignore_ascii_case("basic") {
         return None;

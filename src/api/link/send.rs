@@ -42,13 +42,7 @@ pub async fn send_messages(
     LinkUser { user, account }: LinkUser,
     body: RawBody<LinkError>,
 ) -> Result<Json<MessageResponse>, LinkError> {
-    let request: MessageRequest = json::parse(&body.bytes).map_err(|error| match error {
-        JsonError::Syntax(message) => LinkError::InvalidPayload(message),
-        JsonError::Shape { path, message } => {
-            LinkError::Invalid(Violation::new(path, Rule::Type(message)))
-        }
-        JsonError::Unstorable(unstorable) => unstorable.into(),
-    })?;
+    let request = read_request(&body.bytes)?;
     // Parsed: the raw body need not wait for the commit.
     drop(body);
     let now = now_millis();
@@ -90,6 +84,19 @@ pub async fn send_messages(
     }))
 }
 
+/// The body as a `MessageRequest`, or the error a client gets for it:
+/// 112505 for JSON syntax, 112506 with the field's path for its shape or
+/// for text the store cannot keep.
+pub fn read_request(body: &[u8]) -> Result<MessageRequest, LinkError> {
+    json::parse(body).map_err(|error| match error {
+        JsonError::Syntax(message) => LinkError::InvalidPayload(message),
+        JsonError::Shape { path, message } => {
+            LinkError::Invalid(Violation::new(path, Rule::Type(message)))
+        }
+        JsonError::Unstorable(unstorable) => unstorable.into(),
+    })
+}
+
 /// The request may only use its own tenant's platform ids, source and gates.
 async fn authorize(
     state: &AppState,
@@ -128,7 +135,7 @@ async fn authorize(
 
 /// One message id per destination, one Cloud API body per (destination,
 /// message); refused once the bodies take more than `max_bytes` in all.
-fn render(
+pub fn render(
     request: ValidRequest,
     account: &Account,
     username: String,

@@ -97,11 +97,8 @@ async fn receive(State(state): State<AppState>, headers: HeaderMap, body: Bytes)
             "missing or wrong X-Hub-Signature-256",
         );
     }
-    let batch = match serde_json::from_slice(&body) {
-        Ok(mut parsed) => {
-            text::replace_nuls(&body, &mut parsed);
-            payload::read(&parsed)
-        }
+    let batch = match read_body(&body) {
+        Ok(batch) => batch,
         Err(error) => {
             tracing::error!(%error, "a signed Meta webhook that is not JSON; acknowledged, nothing stored");
             return StatusCode::OK.into_response();
@@ -121,6 +118,14 @@ async fn receive(State(state): State<AppState>, headers: HeaderMap, body: Bytes)
             refuse(StatusCode::INTERNAL_SERVER_ERROR, "not stored; retry")
         }
     }
+}
+
+/// The statuses and incoming messages of a (signed) webhook body, each NUL
+/// in its text replaced; an error only when the body is not JSON.
+pub fn read_body(body: &[u8]) -> Result<WebhookBatch, serde_json::Error> {
+    let mut parsed = serde_json::from_slice(body)?;
+    text::replace_nuls(body, &mut parsed);
+    Ok(payload::read(&parsed))
 }
 
 fn refuse(status: StatusCode, message: &str) -> Response {
