@@ -5,7 +5,7 @@
 mod common;
 
 use common::gate::Gate;
-use common::{Backend, TestApp, hello_world, request, spawn_app_with};
+use common::{Backend, Tenant, TestApp, hello_world, request, spawn_app_with};
 use serde_json::{Value, json};
 use wagate::signature;
 
@@ -54,6 +54,35 @@ fn history_codes(status: &Value) -> Vec<u64> {
         .unwrap_or_default()
 }
 
+/// A `hello_world` from `tenant` whose reports go to a new gate, once it is
+/// submitted: the gate, the message id and its wamid.
+async fn submitted_with_reports(app: &TestApp, tenant: &Tenant) -> (Gate, String, String) {
+    let gate = Gate::start().await;
+    let (status, answer) = app
+        .admin_post(
+            "/gates",
+            json!({"platformId": tenant.platform_id, "platformPartnerId": tenant.platform_partner_id,
+                   "id": "hooks-sink", "url": gate.url}),
+        )
+        .await;
+    assert_eq!(status, 201, "{answer}");
+    let mut body = request(&tenant, &["+46701234567"], hello_world());
+    body["eventReportGates"] = json!(["hooks-sink"]);
+    let (status, answer) = app.send(&tenant, &body).await;
+    assert_eq!(status, 200, "{answer}");
+    let id = answer["messageIds"][0].as_str().expect("id").to_owned();
+    let submitted = app
+        .status_when(&tenant, &id, "the submission", |part| {
+            part["state"] == "SUBMITTED"
+        })
+        .await;
+    let wamid = submitted["messages"][0]["history"][1]["details"]["waMessageId"]
+        .as_str()
+        .expect("wamid")
+        .to_owned();
+    (gate, id, wamid)
+}
+
 on_backends!(the_handshake_echoes_the_challenge_only_for_the_verify_token);
 async fn the_handshake_echoes_the_challenge_only_for_the_verify_token(backend: Backend) {
     let app = spawn_app_with(backend, &["--meta-verify-token", "the-verify-token"]).await;
@@ -89,29 +118,7 @@ async fn only_signed_webhooks_are_stored_and_repeats_change_nothing(backend: Bac
     )
     .await;
     let tenant = app.tenant("hooks", "+46700000500").await;
-    let gate = Gate::start().await;
-    let (status, answer) = app
-        .admin_post(
-            "/gates",
-            json!({"platformId": tenant.platform_id, "platformPartnerId": tenant.platform_partner_id,
-                   "id": "hooks-sink", "url": gate.url}),
-        )
-        .await;
-    assert_eq!(status, 201, "{answer}");
-    let mut body = request(&tenant, &["+46701234567"], hello_world());
-    body["eventReportGates"] = json!(["hooks-sink"]);
-    let (status, answer) = app.send(&tenant, &body).await;
-    assert_eq!(status, 200, "{answer}");
-    let id = answer["messageIds"][0].as_str().expect("id").to_owned();
-    let submitted = app
-        .status_when(&tenant, &id, "the submission", |part| {
-            part["state"] == "SUBMITTED"
-        })
-        .await;
-    let wamid = submitted["messages"][0]["history"][1]["details"]["waMessageId"]
-        .as_str()
-        .expect("wamid")
-        .to_owned();
+    let (gate, id, wamid) = submitted_with_reports(&app, &tenant).await;
 
     let body = status_webhook(&wamid, "delivered");
     assert_eq!(post_webhook(&app, &body, None).await, 401);
@@ -175,29 +182,7 @@ async fn a_status_naming_another_number_does_not_shadow_the_genuine_one(backend:
     .await;
     let tenant = app.tenant("hooks", "+46700000500").await;
     app.tenant("elsewhere", "+46700000501").await;
-    let gate = Gate::start().await;
-    let (status, answer) = app
-        .admin_post(
-            "/gates",
-            json!({"platformId": tenant.platform_id, "platformPartnerId": tenant.platform_partner_id,
-                   "id": "hooks-sink", "url": gate.url}),
-        )
-        .await;
-    assert_eq!(status, 201, "{answer}");
-    let mut body = request(&tenant, &["+46701234567"], hello_world());
-    body["eventReportGates"] = json!(["hooks-sink"]);
-    let (status, answer) = app.send(&tenant, &body).await;
-    assert_eq!(status, 200, "{answer}");
-    let id = answer["messageIds"][0].as_str().expect("id").to_owned();
-    let submitted = app
-        .status_when(&tenant, &id, "the submission", |part| {
-            part["state"] == "SUBMITTED"
-        })
-        .await;
-    let wamid = submitted["messages"][0]["history"][1]["details"]["waMessageId"]
-        .as_str()
-        .expect("wamid")
-        .to_owned();
+    let (gate, id, wamid) = submitted_with_reports(&app, &tenant).await;
 
     // Signed, but for another tenant's business number (another number of
     // the same WhatsApp account, say): it must not touch this message.

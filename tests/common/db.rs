@@ -180,42 +180,21 @@ impl TestDatabase {
     /// are all texts (or NULL), read straight from the database: what the
     /// store keeps, not what an API shows. Cast other columns to text.
     pub async fn rows(&self, sql: &str, param: &str) -> Vec<Vec<Option<String>>> {
-        use sqlx::Row;
         let sql = AssertSqlSafe(sql.to_owned());
         match self.backend {
             Backend::Sqlite => {
                 let mut connection = sqlx::SqliteConnection::connect(&self.url)
                     .await
                     .expect("open SQLite");
-                let rows = sqlx::query(sql)
-                    .bind(param)
-                    .fetch_all(&mut connection)
-                    .await
-                    .expect("query");
-                rows.iter()
-                    .map(|row| {
-                        (0..row.len())
-                            .map(|column| row.try_get(column).expect("a text column"))
-                            .collect()
-                    })
-                    .collect()
+                let query = sqlx::query(sql).bind(param);
+                texts(&query.fetch_all(&mut connection).await.expect("query"))
             }
             Backend::Postgres => {
                 let mut connection = PgConnection::connect(&self.url)
                     .await
                     .expect("open PostgreSQL");
-                let rows = sqlx::query(sql)
-                    .bind(param)
-                    .fetch_all(&mut connection)
-                    .await
-                    .expect("query");
-                rows.iter()
-                    .map(|row| {
-                        (0..row.len())
-                            .map(|column| row.try_get(column).expect("a text column"))
-                            .collect()
-                    })
-                    .collect()
+                let query = sqlx::query(sql).bind(param);
+                texts(&query.fetch_all(&mut connection).await.expect("query"))
             }
         }
     }
@@ -404,4 +383,20 @@ macro_rules! on_backends {
             }
         }
     };
+}
+
+/// Every column of every row, as text or NULL.
+fn texts<'r, R>(rows: &'r [R]) -> Vec<Vec<Option<String>>>
+where
+    R: sqlx::Row,
+    usize: sqlx::ColumnIndex<R>,
+    Option<String>: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+{
+    rows.iter()
+        .map(|row| {
+            (0..row.len())
+                .map(|column| row.try_get(column).expect("a text column"))
+                .collect()
+        })
+        .collect()
 }
