@@ -66,13 +66,13 @@ async fn submitted_with_reports(app: &TestApp, tenant: &Tenant) -> (Gate, String
         )
         .await;
     assert_eq!(status, 201, "{answer}");
-    let mut body = request(&tenant, &["+46701234567"], hello_world());
+    let mut body = request(tenant, &["+46701234567"], hello_world());
     body["eventReportGates"] = json!(["hooks-sink"]);
-    let (status, answer) = app.send(&tenant, &body).await;
+    let (status, answer) = app.send(tenant, &body).await;
     assert_eq!(status, 200, "{answer}");
     let id = answer["messageIds"][0].as_str().expect("id").to_owned();
     let submitted = app
-        .status_when(&tenant, &id, "the submission", |part| {
+        .status_when(tenant, &id, "the submission", |part| {
             part["state"] == "SUBMITTED"
         })
         .await;
