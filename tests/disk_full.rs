@@ -125,7 +125,13 @@ async fn a_full_disk_fails_requests_and_loses_nothing() {
             panic!("a_full_disk_fails_requests_and_loses_nothing needs a tmpfs: {why}")
         }
         Err(why) => {
-            common::db::skipped("a_full_disk_fails_requests_and_loses_nothing", &why);
+            common::db::skipped(
+                concat!(
+                    module_path!(),
+                    "::a_full_disk_fails_requests_and_loses_nothing"
+                ),
+                &why,
+            );
             return;
         }
     };

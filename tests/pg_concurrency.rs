@@ -102,7 +102,12 @@ fn submitted(part: &store::ClaimedPart) -> Outcome {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn concurrent_claims_never_hand_out_a_part_twice_and_every_event_is_read() {
-    let Some(shared) = Shared::open("claims").await else {
+    let Some(shared) = Shared::open(concat!(
+        module_path!(),
+        "::concurrent_claims_never_hand_out_a_part_twice_and_every_event_is_read"
+    ))
+    .await
+    else {
         return;
     };
     const MESSAGES: usize = 600;
@@ -177,7 +182,12 @@ async fn concurrent_claims_never_hand_out_a_part_twice_and_every_event_is_read()
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_status_recorded_while_its_submission_is_recorded_elsewhere_joins_it() {
-    let Some(shared) = Shared::open("pairing").await else {
+    let Some(shared) = Shared::open(concat!(
+        module_path!(),
+        "::a_status_recorded_while_its_submission_is_recorded_elsewhere_joins_it"
+    ))
+    .await
+    else {
         return;
     };
     const MESSAGES: usize = 200;
@@ -260,7 +270,12 @@ async fn a_status_recorded_while_its_submission_is_recorded_elsewhere_joins_it()
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn the_event_cursor_moves_once_from_one_place() {
-    let Some(shared) = Shared::open("cursor").await else {
+    let Some(shared) = Shared::open(concat!(
+        module_path!(),
+        "::the_event_cursor_moves_once_from_one_place"
+    ))
+    .await
+    else {
         return;
     };
     let delivery = |n: usize| NewDelivery {
@@ -300,7 +315,12 @@ async fn the_event_cursor_moves_once_from_one_place() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn commits_wake_the_other_instances() {
-    let Some(shared) = Shared::open("wake").await else {
+    let Some(shared) = Shared::open(concat!(
+        module_path!(),
+        "::commits_wake_the_other_instances"
+    ))
+    .await
+    else {
         return;
     };
     let mut wakes = shared.stores[0]

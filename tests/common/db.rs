@@ -19,6 +19,12 @@ use tokio::sync::OnceCell;
 /// e.g. `postgres://postgres@127.0.0.1:5432/postgres`.
 pub const POSTGRES_URL_VAR: &str = "WAGATE_TEST_POSTGRES_URL";
 
+/// The variable that makes PostgreSQL required (set, not blank, not `0`):
+/// a PostgreSQL variant then fails instead of skipping when
+/// [`POSTGRES_URL_VAR`] is unset or blank (as it does anyway when no server
+/// answers at the URL). CI sets it.
+pub const REQUIRE_POSTGRES_VAR: &str = "WAGATE_TEST_REQUIRE_POSTGRES";
+
 /// The prefix of every database the harness creates.
 const PREFIX: &str = "wagate_test_";
 
@@ -46,24 +52,60 @@ impl Backend {
         }
     }
 
-    /// Why this backend cannot run here, if it cannot.
+    /// Why this backend cannot run here, if it cannot (the test is then
+    /// skipped). Panics, failing the test, when PostgreSQL is unavailable
+    /// but required (see [`REQUIRE_POSTGRES_VAR`]).
     pub fn unavailable(self) -> Option<String> {
         match self {
             Backend::Sqlite => None,
-            Backend::Postgres if postgres_server_url().is_none() => Some(format!(
-                "{POSTGRES_URL_VAR} is not set (a PostgreSQL server URL, e.g. \
-                 postgres://postgres@127.0.0.1:5432/postgres)"
-            )),
-            Backend::Postgres => None,
+            Backend::Postgres => {
+                let url = std::env::var(POSTGRES_URL_VAR).ok();
+                let required = std::env::var(REQUIRE_POSTGRES_VAR).ok();
+                match postgres_availability(url.as_deref(), required.as_deref()) {
+                    Availability::Run => None,
+                    Availability::Skip(why) => Some(why),
+                    Availability::Fail(why) => panic!("{why}"),
+                }
+            }
         }
     }
 }
 
-/// The PostgreSQL server URL of the environment, if set and not empty.
+/// What a PostgreSQL variant does in an environment.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Availability {
+    /// A server URL is given: run (a server that does not answer fails it).
+    Run,
+    /// No URL and not required: skip, for this reason.
+    Skip(String),
+    /// No URL but required: fail, for this reason.
+    Fail(String),
+}
+
+/// The decision for the values of [`POSTGRES_URL_VAR`] and
+/// [`REQUIRE_POSTGRES_VAR`]; a blank URL counts as unset.
+pub fn postgres_availability(url: Option<&str>, required: Option<&str>) -> Availability {
+    if url.is_some_and(|url| !url.trim().is_empty()) {
+        return Availability::Run;
+    }
+    let why = format!(
+        "{POSTGRES_URL_VAR} is not set (a PostgreSQL server URL, e.g. \
+         postgres://postgres@127.0.0.1:5432/postgres)"
+    );
+    let required = required.is_some_and(|value| !matches!(value.trim(), "" | "0"));
+    if required {
+        Availability::Fail(format!("{why}, but {REQUIRE_POSTGRES_VAR} is set"))
+    } else {
+        Availability::Skip(why)
+    }
+}
+
+/// The PostgreSQL server URL of the environment, if set and not blank.
 pub fn postgres_server_url() -> Option<String> {
     std::env::var(POSTGRES_URL_VAR)
         .ok()
-        .filter(|url| !url.trim().is_empty())
+        .map(|url| url.trim().to_owned())
+        .filter(|url| !url.is_empty())
 }
 
 /// A fresh database for one test, removed when dropped.
@@ -338,10 +380,11 @@ async fn sweep(server: &str) -> Result<(), String> {
 }
 
 /// Says on the real stderr (past the test harness's capture, so it shows in
-/// every run) that `test`'s PostgreSQL variant is skipped, and why.
+/// every run) that the test `test` (its full path, e.g.
+/// `concat!(module_path!(), "::postgres")`) is skipped, and why.
 pub fn skipped(test: &str, why: &str) {
     use std::io::Write;
-    let _ = writeln!(std::io::stderr(), "skipped {test}::postgres: {why}");
+    let _ = writeln!(std::io::stderr(), "skipped {test}: {why}");
 }
 
 /// Runs a test on SQLite and on PostgreSQL: `on_backends!(name);` beside
@@ -350,7 +393,8 @@ pub fn skipped(test: &str, why: &str) {
 /// backend. They are `#[tokio::test]`s; other attributes replace that one
 /// (`on_backends!(#[tokio::test(flavor = "multi_thread")] name);`). The
 /// PostgreSQL variant says on stderr that it is skipped, and passes, when
-/// `WAGATE_TEST_POSTGRES_URL` is not set. The test itself stays an ordinary
+/// `WAGATE_TEST_POSTGRES_URL` is not set, unless `WAGATE_TEST_REQUIRE_POSTGRES`
+/// is: then it fails (see [`postgres_availability`]). The test itself stays an ordinary
 /// fn, which rustfmt formats.
 ///
 /// ```ignore
@@ -376,7 +420,7 @@ macro_rules! on_backends {
             async fn postgres() {
                 let backend = $crate::common::db::Backend::Postgres;
                 if let Some(why) = backend.unavailable() {
-                    $crate::common::db::skipped(stringify!($name), &why);
+                    $crate::common::db::skipped(concat!(module_path!(), "::postgres"), &why);
                     return;
                 }
                 super::$name(backend).await
