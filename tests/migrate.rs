@@ -29,12 +29,56 @@ async fn migrate_creates_the_schema_and_exits(backend: Backend) {
         );
         let stdout = String::from_utf8_lossy(&output.stdout);
         assert!(stdout.contains("is up to date"), "{stdout}");
+        // `migrate` alone, before any `serve` (which migrates too), applied
+        // every migration of the backend.
+        assert_eq!(applied(&database).await, migration_versions(backend));
+        // The last migration's column is there.
+        database
+            .rows(
+                "SELECT id, default_country FROM accounts WHERE id <> $1",
+                "",
+            )
+            .await;
     }
     if let Some(dir) = database.dir() {
         assert!(dir.join("wagate.db").exists());
     }
     // The migrated database serves (and the second run changed nothing).
     let _gateway = Process::serve(&database, &[]);
+}
+
+/// The versions of the migrations the database records as applied.
+async fn applied(database: &TestDatabase) -> Vec<String> {
+    let rows = database
+        .rows(
+            "SELECT CAST(version AS TEXT) FROM _sqlx_migrations
+             WHERE success AND CAST(version AS TEXT) <> $1 ORDER BY version",
+            "",
+        )
+        .await;
+    rows.into_iter()
+        .map(|row| row[0].clone().unwrap_or_default())
+        .collect()
+}
+
+/// The versions of the backend's migration files (`NNNN_name.sql`).
+fn migration_versions(backend: Backend) -> Vec<String> {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("migrations")
+        .join(backend.name());
+    let mut versions: Vec<u64> = std::fs::read_dir(&dir)
+        .expect("the migrations directory")
+        .filter_map(|entry| {
+            let name = entry.ok()?.file_name().into_string().ok()?;
+            name.strip_suffix(".sql")?.split('_').next()?.parse().ok()
+        })
+        .collect();
+    versions.sort_unstable();
+    assert!(!versions.is_empty(), "no migrations in {}", dir.display());
+    versions
+        .into_iter()
+        .map(|version| version.to_string())
+        .collect()
 }
 
 #[test]
