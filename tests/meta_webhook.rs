@@ -120,12 +120,27 @@ async fn only_signed_webhooks_are_stored_and_repeats_change_nothing(backend: Bac
     let tenant = app.tenant("hooks", "+46700000500").await;
     let (gate, id, wamid) = submitted_with_reports(&app, &tenant).await;
 
+    let database = app.database();
+    let stored_history = || {
+        database.rows(
+            "SELECT state FROM message_statuses WHERE message_id = $1",
+            &id,
+        )
+    };
+    let history_before = stored_history().await;
     let body = status_webhook(&wamid, "delivered");
     assert_eq!(post_webhook(&app, &body, None).await, 401);
     let wrong = signature::sign(b"another-secret", &body);
     assert_eq!(post_webhook(&app, &body, Some(wrong)).await, 401);
     let tampered = signature::sign(SECRET.as_bytes(), &status_webhook(&wamid, "read"));
     assert_eq!(post_webhook(&app, &body, Some(tampered)).await, 401);
+    // Refused webhooks stored nothing: not even a status waiting to be
+    // applied, nor an entry in the stored history.
+    let kept = database
+        .rows("SELECT status FROM meta_statuses WHERE wamid = $1", &wamid)
+        .await;
+    assert!(kept.is_empty(), "refused webhooks kept: {kept:?}");
+    assert_eq!(stored_history().await, history_before);
     let unchanged = app.status(&tenant, &id).await.1;
     assert_eq!(
         history_codes(&unchanged),
