@@ -305,18 +305,33 @@ async fn a_request_that_can_send_nothing_gets_one_request_report(backend: Backen
 
 on_backends!(a_gate_id_reused_by_another_tenant_never_gets_the_first_tenants_reports);
 async fn a_gate_id_reused_by_another_tenant_never_gets_the_first_tenants_reports(backend: Backend) {
-    let app = spawn_app_with(backend, FAST).await;
+    // Tries every 20 ms for a thousand tries (20 s at least): within the
+    // test only the gate's DELETE can give its reports up.
+    let schedule = vec!["20ms"; 1000].join(",");
+    let app = spawn_app_with(
+        backend,
+        &[
+            "--sandbox-status-delay",
+            "1ms",
+            "--callback-retry-schedule",
+            &schedule,
+            "--dispatch-poll",
+            "20ms",
+        ],
+    )
+    .await;
     let first = app.tenant("first", "+46700000705").await;
     let second = app.tenant("second", "+46700000706").await;
     let first_gate = Gate::start().await;
     first_gate.refuse_next(u32::MAX);
     add_gate(&app, &first, "reused-id", &first_gate.url, json!({})).await;
     let id = send_to(&app, &first, "reused-id", "+46701234573").await;
-    common::poll(std::time::Duration::from_secs(30), "a refusal", || async {
-        if first_gate.refused() > 0 {
+    // Retried: the gate refused a report more than once.
+    common::poll(Duration::from_secs(30), "a retry", || async {
+        if first_gate.refused() > 1 {
             Ok(())
         } else {
-            Err(String::new())
+            Err(first_gate.refused().to_string())
         }
     })
     .await;
@@ -324,6 +339,21 @@ async fn a_gate_id_reused_by_another_tenant_never_gets_the_first_tenants_reports
         .admin(reqwest::Method::DELETE, "/gates/reused-id", None)
         .await;
     assert_eq!(status, 204);
+    // The DELETE gave up every report of the first tenant's message.
+    let gave_up = common::poll(Duration::from_secs(30), "the reports given up", || async {
+        let (_, status) = app.status(&first, &id).await;
+        let reports = status["deliveryReports"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default();
+        if !reports.is_empty() && reports.iter().all(|report| report["state"] == "GAVE_UP") {
+            Ok(reports)
+        } else {
+            Err(format!("{status:#}"))
+        }
+    })
+    .await;
+    let refused = first_gate.refused();
 
     let second_gate = Gate::start().await;
     add_gate(&app, &second, "reused-id", &second_gate.url, json!({})).await;
@@ -337,13 +367,17 @@ async fn a_gate_id_reused_by_another_tenant_never_gets_the_first_tenants_reports
         "{:#?}",
         second_gate.accepted()
     );
+    // Meanwhile (a second tenant's four reports, many 20 ms retry periods
+    // of the first schedule) the given-up reports were not tried again.
+    assert_eq!(
+        first_gate.refused(),
+        refused,
+        "the first gate was tried again"
+    );
     let (_, status) = app.status(&first, &id).await;
-    let reports = status["deliveryReports"]
-        .as_array()
-        .cloned()
-        .unwrap_or_default();
-    assert!(
-        reports.iter().all(|report| report["state"] == "GAVE_UP"),
+    assert_eq!(
+        status["deliveryReports"],
+        Value::Array(gave_up),
         "{status:#}"
     );
 }
