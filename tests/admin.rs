@@ -1,4 +1,5 @@
-//! The admin API: token, create/get/list/delete, and its 201/404/409 rules.
+//! The admin API: token, create/get/list/delete of every kind, its
+//! 201/404/409 rules, and secrets never shown back.
 
 mod common;
 
@@ -97,11 +98,12 @@ async fn resources_are_created_listed_read_and_deleted(backend: Backend) {
     assert_eq!(status, 409);
 
     let (status, gate) = app
-        .admin_post("/gates", json!({"id": "v08kM29P", "url": "https://example.com/dlr", "customParameters": {"k": "v"}, "platformId": "p1", "platformPartnerId": "pp1"}))
+        .admin_post("/gates", json!({"id": "v08kM29P", "url": "https://example.com/dlr", "customParameters": {"k": "v"}, "signingSecret": "gate-signing-secret", "platformId": "p1", "platformPartnerId": "pp1"}))
         .await;
     assert_eq!(status, 201, "{gate}");
     assert_eq!(gate["id"], "v08kM29P");
     assert_eq!(gate["format"], "link");
+    assert_eq!(gate["hasSigningSecret"], true);
     let (status, bad) = app
         .admin_post(
             "/gates",
@@ -124,40 +126,91 @@ async fn resources_are_created_listed_read_and_deleted(backend: Backend) {
         .await;
     assert_eq!(status, 404);
 
-    let route_id = route["id"].as_str().expect("id");
-    let (status, read) = app
-        .admin(Method::GET, &format!("/routes/{route_id}"), None)
+    // Secrets are never shown back: not the password, its hash, the API key
+    // (shown once, at creation) or its digest, a source's access token or a
+    // gate's signing secret, in any list or read.
+    let api_key = user["apiKey"].as_str().expect("apiKey").to_owned();
+    let stored = app
+        .database()
+        .rows(
+            "SELECT password_hash, api_key_hash FROM users WHERE username = $1",
+            "ann",
+        )
         .await;
-    assert_eq!(status, 200);
+    let [stored] = stored.as_slice() else {
+        panic!("one user row expected: {stored:?}");
+    };
+    let mut secrets = vec![
+        "long enough".to_owned(),
+        api_key,
+        "secret-token".to_owned(),
+        "gate-signing-secret".to_owned(),
+    ];
+    secrets.extend(stored.iter().flatten().cloned());
+    assert_eq!(secrets.len(), 6, "{stored:?}");
+    let account_id = account["id"].as_str().expect("id").to_owned();
+    let source_id = source["id"].as_str().expect("id").to_owned();
+    let route_id = route["id"].as_str().expect("id").to_owned();
+    let mut shown = Vec::new();
+    for kind in ["accounts", "users", "sources", "gates", "routes"] {
+        let (status, list) = app.admin(Method::GET, &format!("/{kind}"), None).await;
+        assert_eq!(status, 200, "{kind}: {list}");
+        // Beside the sandbox's demo tenant, the one made here.
+        let ours = list.as_array().map(|items| {
+            items
+                .iter()
+                .filter(|item| item["platformId"] == "p1")
+                .count()
+        });
+        assert_eq!(ours, Some(1), "{kind}: {list}");
+        shown.push(list);
+    }
+
+    // Every kind is read and deleted; the account, still owning the others,
+    // only last.
+    let account_path = format!("/accounts/{account_id}");
+    let (status, _) = app.admin(Method::DELETE, &account_path, None).await;
+    assert_eq!(status, 409);
+    let read = read_and_delete(&app, &format!("/routes/{route_id}")).await;
     assert_eq!(read["gateIds"], json!(["v08kM29P"]));
     assert_eq!(read["platformId"], "p1");
-    let (status, _) = app
-        .admin(Method::DELETE, &format!("/routes/{route_id}"), None)
-        .await;
-    assert_eq!(status, 204);
-    let (status, _) = app
-        .admin(Method::GET, &format!("/routes/{route_id}"), None)
-        .await;
-    assert_eq!(status, 404);
-    let (status, _) = app
-        .admin(Method::DELETE, &format!("/routes/{route_id}"), None)
-        .await;
-    assert_eq!(status, 404);
+    shown.push(read);
+    let read = read_and_delete(&app, "/users/ann").await;
+    assert_eq!(read["username"], "ann");
+    shown.push(read);
+    let read = read_and_delete(&app, &format!("/sources/{source_id}")).await;
+    assert_eq!(read["number"], "+46700000001");
+    assert_eq!(read["hasAccessToken"], true);
+    shown.push(read);
+    let read = read_and_delete(&app, "/gates/v08kM29P").await;
+    assert_eq!(read["hasSigningSecret"], true);
+    shown.push(read);
+    let read = read_and_delete(&app, &account_path).await;
+    assert_eq!(read["name"], "Acme");
+    shown.push(read);
+    for answer in &shown {
+        let text = answer.to_string();
+        for secret in &secrets {
+            assert!(
+                !text.contains(secret.as_str()),
+                "{secret:?} shown in {text}"
+            );
+        }
+    }
+}
 
-    // An account that still owns users and sources cannot be deleted.
-    let account_id = account["id"].as_str().expect("id");
-    let (status, _) = app
-        .admin(Method::DELETE, &format!("/accounts/{account_id}"), None)
-        .await;
-    assert_eq!(status, 409);
-    let (status, list) = app.admin(Method::GET, "/gates", None).await;
-    assert_eq!(status, 200);
-    assert!(
-        list.as_array()
-            .expect("list")
-            .iter()
-            .any(|gate| gate["id"] == "v08kM29P")
-    );
+/// GETs `path` (200), DELETEs it (204), then finds it gone for both (404):
+/// what the GET answered.
+async fn read_and_delete(app: &common::TestApp, path: &str) -> serde_json::Value {
+    let (status, read) = app.admin(Method::GET, path, None).await;
+    assert_eq!(status, 200, "GET {path}: {read}");
+    let (status, answer) = app.admin(Method::DELETE, path, None).await;
+    assert_eq!(status, 204, "DELETE {path}: {answer}");
+    for method in [Method::GET, Method::DELETE] {
+        let (status, answer) = app.admin(method.clone(), path, None).await;
+        assert_eq!(status, 404, "{method} {path} after the delete: {answer}");
+    }
+    read
 }
 
 on_backends!(gates_to_private_addresses_are_refused_unless_allowed);
