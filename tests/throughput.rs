@@ -88,7 +88,7 @@ async fn the_simulator_never_sees_more_than_the_limit_in_any_second(backend: Bac
     );
     assert!(
         elapsed <= 3 * at_the_limit,
-        "{MESSAGES} sends took {elapsed} ms, a third of the pace {LIMIT}/s would take {} ms",
+        "{MESSAGES} sends took {elapsed} ms; even at a third of {LIMIT}/s they take {} ms",
         3 * at_the_limit
     );
 }
