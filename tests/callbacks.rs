@@ -129,7 +129,7 @@ async fn every_status_reaches_the_gate_in_order_in_the_link_format(backend: Back
 on_backends!(a_gate_that_refuses_for_a_while_gets_every_report_afterwards_in_order);
 async fn a_gate_that_refuses_for_a_while_gets_every_report_afterwards_in_order(backend: Backend) {
     let mut args = FAST.to_vec();
-    args.extend(["--callback-timeout", "300ms"]);
+    args.extend(["--callback-timeout", "2s"]);
     let app = spawn_app_with(backend, &args).await;
     let tenant = app.tenant("flaky", "+46700000701").await;
     let gate = Gate::start().await;

@@ -153,11 +153,17 @@ async fn each_sandbox_number_ends_in_its_state_with_its_history(backend: Backend
             .is_some_and(|text| text.contains("Invalid parameter")),
         "{last}"
     );
-    assert_eq!(last["details"]["metaErrorCode"], 100);
+    // Meta's error code is a JSON number whichever path recorded it: the
+    // dispatcher's refused send here, a webhook's failed status below.
+    assert_eq!(last["details"]["metaErrorCode"], json!(100), "{last}");
     assert!(last["details"]["metaErrorDetails"].is_string(), "{last}");
     let undeliverable = app.status(&tenant, &ids[0]).await.1;
     let failed = &undeliverable["messages"][0]["history"][2];
-    assert_eq!(failed["details"]["metaErrorCode"], "131026", "{failed}");
+    assert_eq!(
+        failed["details"]["metaErrorCode"],
+        json!(131026),
+        "{failed}"
+    );
 }
 
 on_backends!(resends_stop_at_the_maximum_and_fail_with_a_meta_error);
@@ -221,46 +227,77 @@ async fn high_priority_work_overtakes_earlier_low_priority_work(backend: Backend
         .await;
     let low: Vec<String> = (0..6).map(|n| format!("+4670100000{n}")).collect();
     let high: Vec<String> = (0..2).map(|n| format!("+4670200000{n}")).collect();
-    for destination in &low {
-        send_with(
-            &app,
-            &tenant,
-            destination,
-            hello_world(),
-            json!({"priority": "LOW"}),
-        )
-        .await;
-    }
-    for destination in &high {
-        send_with(
-            &app,
-            &tenant,
-            destination,
-            hello_world(),
-            json!({"priority": "HIGH"}),
-        )
-        .await;
-    }
-    let order: Vec<String> = app
-        .sim_received_at_least(8)
-        .await
+    // One request each: all the LOW work is queued at once, then all the
+    // HIGH work at once.
+    send_all(&app, &tenant, &low, json!({"priority": "LOW"})).await;
+    let high_id = send_all(&app, &tenant, &high, json!({"priority": "HIGH"})).await;
+    let high_queued = created_at(&app.status(&tenant, &high_id[0]).await.1);
+    let records = app.sim_received_at_least(8).await;
+    let order: Vec<&str> = records
         .iter()
-        .filter_map(|record| record["body"]["to"].as_str().map(str::to_owned))
+        .filter_map(|record| record["body"]["to"].as_str())
         .collect();
-    // At 2 per second, at most the first LOW sends are under way when the
-    // HIGH ones arrive; both HIGH ones go before the remaining LOW ones.
-    for destination in &high {
-        let position = order.iter().position(|to| to == destination).expect("sent");
-        assert!(
-            position <= 3,
-            "{destination} went out at {position}: {order:?}"
-        );
-    }
-    let last_low = order
+    assert_eq!(order.len(), 8, "each once: {order:?}");
+    // The LOW work that went before the HIGH work: what had reached the
+    // simulator by the time the HIGH work was queued, plus at most what was
+    // already claimed then (one part waiting for its slot and one on its
+    // way, at 2 a second).
+    let before = records
         .iter()
-        .rposition(|to| low.contains(to))
-        .expect("low sent");
-    assert_eq!(last_low, order.len() - 1, "{order:?}");
+        .filter(|record| record["at"].as_i64().is_some_and(|at| at < high_queued))
+        .count();
+    let first_high = order
+        .iter()
+        .position(|to| high.iter().any(|high| high == to))
+        .expect("HIGH sent");
+    assert!(
+        (before..=before + 2).contains(&first_high),
+        "{before} sent before the HIGH work was queued, yet it went out at {first_high}: {order:?}"
+    );
+    // Both HIGH parts back to back, then only the remaining LOW work.
+    let mut expected: Vec<bool> = vec![false; first_high];
+    expected.extend([true, true]);
+    expected.resize(8, false);
+    let priorities: Vec<bool> = order
+        .iter()
+        .map(|to| high.iter().any(|high| high == to))
+        .collect();
+    assert_eq!(priorities, expected, "HIGH is true: {order:?}");
+}
+
+/// Sends one request to all `destinations` with `extra` fields; returns its
+/// messageIds.
+async fn send_all(
+    app: &TestApp,
+    tenant: &Tenant,
+    destinations: &[String],
+    extra: Value,
+) -> Vec<String> {
+    let destinations: Vec<&str> = destinations.iter().map(String::as_str).collect();
+    let mut body = request(tenant, &destinations, hello_world());
+    if let (Some(body), Some(extra)) = (body.as_object_mut(), extra.as_object()) {
+        body.extend(extra.clone());
+    }
+    let (status, answer) = app.send(tenant, &body).await;
+    assert_eq!(status, 200, "{answer}");
+    answer["messageIds"]
+        .as_array()
+        .expect("messageIds")
+        .iter()
+        .map(|id| id.as_str().expect("a messageId").to_owned())
+        .collect()
+}
+
+/// A status answer's `field` (an RFC 3339 time) in Unix milliseconds.
+fn millis(status: &Value, field: &str) -> i64 {
+    status[field]
+        .as_str()
+        .and_then(wagate::clock::parse_rfc3339)
+        .unwrap_or_else(|| panic!("{field}: {status:#}"))
+}
+
+fn created_at(status: &Value) -> i64 {
+    millis(status, "createdAt")
 }
 
 on_backends!(work_whose_validity_passes_while_queued_is_never_sent);
@@ -270,28 +307,24 @@ async fn work_whose_validity_passes_while_queued_is_never_sent(backend: Backend)
         .tenant_with("expiry", "+46700000104", json!({"throughput": 1}))
         .await;
     let destinations: Vec<String> = (0..5).map(|n| format!("+4670300000{n}")).collect();
-    let mut ids = Vec::new();
-    for destination in &destinations {
-        ids.push(
-            send_with(
-                &app,
-                &tenant,
-                destination,
-                hello_world(),
-                json!({"relativeValidityTime": 1500}),
-            )
-            .await,
-        );
-    }
-    let mut expired = 0;
-    let mut sent = 0;
+    // One request: every part is queued at once with the same expiry, before
+    // the first can be sent. At one a second (1.03 s apart with the margin)
+    // at most three slots fall within 2.5 s of validity.
+    let ids = send_all(
+        &app,
+        &tenant,
+        &destinations,
+        json!({"relativeValidityTime": 2500}),
+    )
+    .await;
+    let mut sent = Vec::new();
     for (destination, id) in destinations.iter().zip(&ids) {
         let status = app.status_when(&tenant, id, destination, settled).await;
+        let expires = millis(&status, "expiresAt");
         let part = &status["messages"][0];
         let received = received_for(&app, destination).await;
         match part["state"].as_str() {
             Some("EXPIRED") => {
-                expired += 1;
                 assert!(received.is_empty(), "{destination} expired but was sent");
                 assert_eq!(history(part), [(112403, "EXPIRED".into())]);
                 assert!(
@@ -300,15 +333,35 @@ async fn work_whose_validity_passes_while_queued_is_never_sent(backend: Backend)
                         .is_some_and(|text| text.contains("validity expired")),
                     "{part:#}"
                 );
+                // Expired only once its validity had passed.
+                let at = part["history"][1]["timestamp"]
+                    .as_str()
+                    .and_then(wagate::clock::parse_rfc3339)
+                    .expect("timestamp");
+                assert!(
+                    at >= expires,
+                    "{destination} expired at {at}, valid until {expires}"
+                );
             }
             Some("SUBMITTED" | "SENT" | "DELIVERED" | "READ") => {
-                sent += 1;
                 assert_eq!(received.len(), 1, "{destination}");
+                sent.push(destination.as_str());
             }
             other => panic!("{destination}: unexpected state {other:?}"),
         }
     }
-    // One per second with 1.5 s of validity: the first goes, the last
-    // cannot.
-    assert!(sent >= 1 && expired >= 1, "sent {sent}, expired {expired}");
+    // Sent in the order queued, so the sent ones are the first; the first
+    // has 2.5 s to get its slot, and no more than three slots fit.
+    let first: Vec<&str> = destinations
+        .iter()
+        .take(sent.len())
+        .map(String::as_str)
+        .collect();
+    assert_eq!(sent, first, "the earliest slots go to the earliest parts");
+    assert!(
+        (1..=3).contains(&sent.len()),
+        "{} sent of {}: {sent:?}",
+        sent.len(),
+        destinations.len()
+    );
 }

@@ -14,6 +14,7 @@ use std::time::Duration;
 use common::balancer::Balancer;
 use common::db::{Backend, TestDatabase};
 use common::gate::Gate;
+use common::pace::busiest_second;
 use common::process::Process;
 use common::{Gateway, Tenant, poll, request, template};
 use serde_json::json;
@@ -226,17 +227,8 @@ async fn three_instances_one_killed_lose_nothing_and_keep_limits_and_order() {
 
     // No number exceeded its limit within any one second, across all
     // instances together.
-    for (number, times) in &mut arrivals {
-        times.sort_unstable();
-        let busiest = (0..times.len())
-            .map(|start| {
-                times[start..]
-                    .iter()
-                    .take_while(|later| **later < times[start] + 1000)
-                    .count()
-            })
-            .max()
-            .unwrap_or(0);
+    for (number, times) in &arrivals {
+        let busiest = busiest_second(times);
         assert!(
             busiest <= LIMIT,
             "{number}: {busiest} sends within one second, limit {LIMIT}"

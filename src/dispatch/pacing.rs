@@ -23,9 +23,7 @@ pub struct Pacer {
 impl Pacer {
     pub fn new(per_second: u32) -> Self {
         let per_second = per_second.max(1);
-        let nanos = 1e9 * (1.0 + MARGIN) / f64::from(per_second);
-        let period = Duration::from_nanos(nanos.ceil() as u64).max(Duration::from_nanos(1));
-        let quota = Quota::with_period(period)
+        let quota = Quota::with_period(period(per_second))
             .unwrap_or_else(|| Quota::per_second(NonZeroU32::MIN))
             .allow_burst(NonZeroU32::MIN);
         Self {
@@ -44,6 +42,12 @@ impl Pacer {
     }
 }
 
+/// The spacing between slots at `per_second`: 1/limit widened by [`MARGIN`].
+fn period(per_second: u32) -> Duration {
+    let nanos = 1e9 * (1.0 + MARGIN) / f64::from(per_second.max(1));
+    Duration::from_nanos(nanos.ceil() as u64).max(Duration::from_nanos(1))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -55,9 +59,11 @@ mod tests {
         for _ in 0..6 {
             pacer.ready().await;
         }
-        // Six slots without a burst need five full periods of 20.6 ms.
+        // Six slots without a burst need five full periods of 20.6 ms:
+        // 20 ms for 50/s widened by the 3 % margin.
+        assert_eq!(period(50), Duration::from_micros(20_600));
         assert!(
-            start.elapsed() >= Duration::from_millis(100),
+            start.elapsed() >= Duration::from_micros(5 * 20_600),
             "{:?}",
             start.elapsed()
         );

@@ -7,6 +7,7 @@
 pub mod balancer;
 pub mod db;
 pub mod gate;
+pub mod pace;
 pub mod process;
 
 use std::time::{Duration, Instant};

@@ -145,9 +145,12 @@ fn status_details(wamid: &str, status: &Value, error: Option<&Value>, value: &Va
             .or_else(|| contact.and_then(|c| text(&c["parent_user_id"]))),
     );
     if let Some(error) = error {
-        put("metaErrorCode", text(&error["code"]));
         put("metaErrorTitle", text(&error["title"]));
         put("metaErrorDetails", text(&error["error_data"]["details"]));
+    }
+    // A JSON number, as Meta sends it and as the dispatcher records it.
+    if let Some(code) = error.and_then(|error| error["code"].as_i64()) {
+        details.insert("metaErrorCode".into(), json!(code));
     }
     Value::Object(details)
 }
@@ -238,7 +241,7 @@ mod tests {
         );
         assert_eq!(failed.description, "Message undeliverable");
         let failed_details = failed.details.as_ref().expect("details");
-        assert_eq!(failed_details["metaErrorCode"], "131026");
+        assert_eq!(failed_details["metaErrorCode"], 131026);
         assert_eq!(failed_details["metaErrorDetails"], "not a WhatsApp user");
         assert!(
             batch.statuses[2].change.is_none(),
