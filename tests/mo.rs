@@ -267,3 +267,21 @@ async fn a_bsuid_only_sender_and_one_senders_order(backend: Backend) {
     assert_eq!(arrived, sent);
     assert_eq!(default_gate.refused(), 2);
 }
+
+on_backends!(the_sandbox_refuses_an_inbound_message_to_another_tenants_number);
+async fn the_sandbox_refuses_an_inbound_message_to_another_tenants_number(backend: Backend) {
+    let app = spawn_app_with(backend, &[]).await;
+    let mine = app.tenant("inbound-mine", "+46700000801").await;
+    let theirs = app.tenant("inbound-theirs", "+46700000802").await;
+    let post = |to: &str| {
+        app.client
+            .post(format!("{}/sandbox/v1/inbound", app.base))
+            .basic_auth(&mine.username, Some(&mine.password))
+            .json(&json!({"from": "+46701234567", "to": to, "text": "hi"}))
+            .send()
+    };
+    let refused = post(&theirs.source).await.expect("inbound");
+    assert_eq!(refused.status(), 404, "another tenant's number");
+    let accepted = post(&mine.source).await.expect("inbound");
+    assert_eq!(accepted.status(), 200, "its own number");
+}

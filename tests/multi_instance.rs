@@ -64,7 +64,10 @@ async fn number_owners(database: &TestDatabase) -> HashMap<String, usize> {
 async fn three_instances_one_killed_lose_nothing_and_keep_limits_and_order() {
     if let Some(why) = Backend::Postgres.unavailable() {
         common::db::skipped(
-            "three_instances_one_killed_lose_nothing_and_keep_limits_and_order",
+            concat!(
+                module_path!(),
+                "::three_instances_one_killed_lose_nothing_and_keep_limits_and_order"
+            ),
             &why,
         );
         return;
