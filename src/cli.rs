@@ -369,8 +369,6 @@ impl ServeArgs {
         Ok(())
     }
 
-    /// Whether gates may point at private addresses: as configured, else
-    /// only with the sandbox.
     /// The database pool as configured.
     pub fn pool_settings(&self) -> crate::store::PoolSettings {
         crate::store::PoolSettings {
@@ -413,6 +411,8 @@ impl ServeArgs {
         }
     }
 
+    /// Whether gates may point at private addresses: as configured, else
+    /// only with the sandbox.
     pub fn callback_allow_private(&self) -> bool {
         self.callback_allow_private
             .unwrap_or(self.upstream == Upstream::Sandbox)
