@@ -1,7 +1,7 @@
 //! Three gateways on one PostgreSQL behind a load balancer, under load from
 //! every side, one of them killed with SIGKILL midway: every accepted
 //! message reaches the simulator (twice only if it was in flight at the
-//! kill), no number ever exceeds its limit within a second, and every
+//! kill), no number is ever sent faster than its limit, and every
 //! delivery report reaches the gate, in order per message.
 //!
 //! Runs when `WAGATE_TEST_POSTGRES_URL` is set (CI sets it).
@@ -14,7 +14,7 @@ use std::time::Duration;
 use common::balancer::Balancer;
 use common::db::{Backend, TestDatabase};
 use common::gate::Gate;
-use common::pace::busiest_second;
+use common::pace::faster_than_paced;
 use common::process::Process;
 use common::{Gateway, Tenant, poll, request, template};
 use serde_json::json;
@@ -228,14 +228,12 @@ async fn three_instances_one_killed_lose_nothing_and_keep_limits_and_order() {
     }
     let duplicates: usize = sends.values().map(|count| count - 1).sum();
 
-    // No number exceeded its limit within any one second, across all
-    // instances together.
+    // No number was sent faster than its limit, across all instances
+    // together (see `common::pace` for the lateness a send is granted).
     for (number, times) in &arrivals {
-        let busiest = busiest_second(times);
-        assert!(
-            busiest <= LIMIT,
-            "{number}: {busiest} sends within one second, limit {LIMIT}"
-        );
+        if let Some(run) = faster_than_paced(times, LIMIT) {
+            panic!("{number} faster than {LIMIT}/s: {run}");
+        }
     }
 
     // Every message's reports reach the gate in order: submitted, sent,
