@@ -6,8 +6,7 @@ mod common;
 
 use common::process::Process;
 use common::{
-    Backend, Gateway, Tenant, TestApp, TestDatabase, hello_world, request, spawn_app_with,
-    template,
+    Backend, Gateway, Tenant, TestApp, TestDatabase, hello_world, request, spawn_app_with, template,
 };
 use serde_json::{Value, json};
 
@@ -249,7 +248,10 @@ async fn high_priority_work_overtakes_earlier_low_priority_work(backend: Backend
     send_all(&gateway, &tenant, &low, json!({"priority": "LOW"})).await;
     send_all(&gateway, &tenant, &high, json!({"priority": "HIGH"})).await;
     let early = gateway.sim_received().await;
-    assert!(early.is_empty(), "sent while the lease was held: {early:#?}");
+    assert!(
+        early.is_empty(),
+        "sent while the lease was held: {early:#?}"
+    );
     accepting.kill();
 
     // An instance that may send finds all of it queued: both HIGH parts go

@@ -95,13 +95,17 @@ async fn a_restarted_instance_takes_its_numbers_back_before_the_lease_runs_out()
     let body = request(&tenant, &[first[0].as_str()], json!([template("first")]));
     let (status, answer) = first_run.gateway().send(&tenant, &body).await;
     assert_eq!(status, 200, "{answer}");
-    poll(WAIT_FOR_SENDS, "the first message sent by node-x", || async {
-        if sends_to(&sim_of_x, &first).await.is_empty() {
-            Err("not yet".to_owned())
-        } else {
-            Ok(())
-        }
-    })
+    poll(
+        WAIT_FOR_SENDS,
+        "the first message sent by node-x",
+        || async {
+            if sends_to(&sim_of_x, &first).await.is_empty() {
+                Err("not yet".to_owned())
+            } else {
+                Ok(())
+            }
+        },
+    )
     .await;
     first_run.kill();
     let (holder, dead_until) = lease_of_source(&database).await;

@@ -84,7 +84,10 @@ async fn instances_migrating_one_database_at_once_apply_each_migration_once() {
 
     // Each migration recorded once, and the schema is the one a single
     // migrate makes.
-    assert_eq!(applied(&database).await, migration_versions(Backend::Postgres));
+    assert_eq!(
+        applied(&database).await,
+        migration_versions(Backend::Postgres)
+    );
     let output = migrate(reference.url());
     assert!(output.status.success(), "{output:?}");
     assert_eq!(schema(&database).await, schema(&reference).await);
@@ -108,7 +111,9 @@ async fn schema(database: &TestDatabase) -> Vec<String> {
         .map(|row| row[0].clone().unwrap_or_default())
         .collect();
     assert!(
-        lines.iter().any(|line| line.starts_with("accounts.default_country ")),
+        lines
+            .iter()
+            .any(|line| line.starts_with("accounts.default_country ")),
         "{lines:#?}"
     );
     lines
