@@ -29,10 +29,7 @@ async fn sends_received(sim: &Gateway) -> u64 {
 on_backends!(a_gateway_killed_while_submitting_resumes_and_sends_everything);
 async fn a_gateway_killed_while_submitting_resumes_and_sends_everything(backend: Backend) {
     let database = TestDatabase::create(backend).await;
-    let sim_process = Process::start(
-        &["sim", "--listen", "127.0.0.1:0", "--status-delay", "1ms"],
-        "wagate sim listening on ",
-    );
+    let sim_process = Process::sim(&[]);
     let sim = sim_process.gateway();
 
     let mut first = gateway(&database, &sim.base);

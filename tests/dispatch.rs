@@ -1,10 +1,13 @@
 //! The dispatcher against the sandbox simulator, over real HTTP: each
 //! sandbox number's path, index order per destination, priority under a
-//! throttle, and validity.
+//! throttle (all of it queued before any can be sent), and validity.
 
 mod common;
 
-use common::{Backend, Tenant, TestApp, hello_world, request, spawn_app_with, template};
+use common::process::Process;
+use common::{
+    Backend, Gateway, Tenant, TestApp, TestDatabase, hello_world, request, spawn_app_with, template,
+};
 use serde_json::{Value, json};
 
 const FAST: &[&str] = &["--resend-interval", "20ms", "--sandbox-status-delay", "1ms"];
@@ -221,54 +224,62 @@ async fn one_destinations_messages_reach_meta_in_index_order_despite_a_transient
 
 on_backends!(high_priority_work_overtakes_earlier_low_priority_work);
 async fn high_priority_work_overtakes_earlier_low_priority_work(backend: Backend) {
-    let app = spawn_app_with(backend, FAST).await;
-    let tenant = app
+    let database = TestDatabase::create(backend).await;
+    // All the work is queued before any of it can go out: the instance
+    // that accepts it finds the number's lease held by an instance that
+    // does not run, and never sends.
+    let mut accepting = Process::serve(&database, FAST);
+    let gateway = accepting.gateway();
+    let tenant = gateway
         .tenant_with("priority", "+46700000103", json!({"throughput": 2}))
         .await;
+    let lease = format!("source:{}", tenant.source);
+    let held = database
+        .rows(
+            "INSERT INTO leases (name, holder, held_until)
+             VALUES ($1, 'an-instance-that-does-not-run', 9000000000000) RETURNING name",
+            &lease,
+        )
+        .await;
+    assert_eq!(held.len(), 1);
     let low: Vec<String> = (0..6).map(|n| format!("+4670100000{n}")).collect();
     let high: Vec<String> = (0..2).map(|n| format!("+4670200000{n}")).collect();
-    // One request each: all the LOW work is queued at once, then all the
-    // HIGH work at once.
-    send_all(&app, &tenant, &low, json!({"priority": "LOW"})).await;
-    let high_id = send_all(&app, &tenant, &high, json!({"priority": "HIGH"})).await;
-    let high_queued = created_at(&app.status(&tenant, &high_id[0]).await.1);
-    let records = app.sim_received_at_least(8).await;
+    // The LOW work first, in one request, then the HIGH work.
+    send_all(&gateway, &tenant, &low, json!({"priority": "LOW"})).await;
+    send_all(&gateway, &tenant, &high, json!({"priority": "HIGH"})).await;
+    let early = gateway.sim_received().await;
+    assert!(
+        early.is_empty(),
+        "sent while the lease was held: {early:#?}"
+    );
+    accepting.kill();
+
+    // An instance that may send finds all of it queued: both HIGH parts go
+    // first, then the LOW work, which was queued earlier.
+    database
+        .rows("DELETE FROM leases WHERE name = $1 RETURNING name", &lease)
+        .await;
+    let sending = Process::serve(&database, FAST);
+    let records = sending.gateway().sim_received_at_least(8).await;
     let order: Vec<&str> = records
         .iter()
         .filter_map(|record| record["body"]["to"].as_str())
         .collect();
-    assert_eq!(order.len(), 8, "each once: {order:?}");
-    // The LOW work that went before the HIGH work: what had reached the
-    // simulator by the time the HIGH work was queued, plus at most what was
-    // already claimed then (one part waiting for its slot and one on its
-    // way, at 2 a second).
-    let before = records
-        .iter()
-        .filter(|record| record["at"].as_i64().is_some_and(|at| at < high_queued))
-        .count();
-    let first_high = order
-        .iter()
-        .position(|to| high.iter().any(|high| high == to))
-        .expect("HIGH sent");
-    assert!(
-        (before..=before + 2).contains(&first_high),
-        "{before} sent before the HIGH work was queued, yet it went out at {first_high}: {order:?}"
+    let expected: Vec<&str> = high.iter().chain(&low).map(String::as_str).collect();
+    let is_high = |to: &&str| high.iter().any(|high| high == to);
+    assert_eq!(
+        order.iter().map(is_high).collect::<Vec<bool>>(),
+        expected.iter().map(is_high).collect::<Vec<bool>>(),
+        "HIGH is true: {order:?}"
     );
-    // Both HIGH parts back to back, then only the remaining LOW work.
-    let mut expected: Vec<bool> = vec![false; first_high];
-    expected.extend([true, true]);
-    expected.resize(8, false);
-    let priorities: Vec<bool> = order
-        .iter()
-        .map(|to| high.iter().any(|high| high == to))
-        .collect();
-    assert_eq!(priorities, expected, "HIGH is true: {order:?}");
+    // Within each priority, in the order queued.
+    assert_eq!(order, expected);
 }
 
 /// Sends one request to all `destinations` with `extra` fields; returns its
 /// messageIds.
 async fn send_all(
-    app: &TestApp,
+    app: &Gateway,
     tenant: &Tenant,
     destinations: &[String],
     extra: Value,
@@ -294,10 +305,6 @@ fn millis(status: &Value, field: &str) -> i64 {
         .as_str()
         .and_then(wagate::clock::parse_rfc3339)
         .unwrap_or_else(|| panic!("{field}: {status:#}"))
-}
-
-fn created_at(status: &Value) -> i64 {
-    millis(status, "createdAt")
 }
 
 on_backends!(work_whose_validity_passes_while_queued_is_never_sent);
@@ -350,8 +357,10 @@ async fn work_whose_validity_passes_while_queued_is_never_sent(backend: Backend)
             other => panic!("{destination}: unexpected state {other:?}"),
         }
     }
-    // Sent in the order queued, so the sent ones are the first; the first
-    // has 2.5 s to get its slot, and no more than three slots fit.
+    // Sent in the order queued, so the sent ones are the first, and no more
+    // than three slots fit in the validity however fast the machine is. How
+    // many do fit depends on its speed (on a slow one, none): a part that
+    // expired is only checked to have expired no earlier than its validity.
     let first: Vec<&str> = destinations
         .iter()
         .take(sent.len())
@@ -359,7 +368,7 @@ async fn work_whose_validity_passes_while_queued_is_never_sent(backend: Backend)
         .collect();
     assert_eq!(sent, first, "the earliest slots go to the earliest parts");
     assert!(
-        (1..=3).contains(&sent.len()),
+        sent.len() <= 3,
         "{} sent of {}: {sent:?}",
         sent.len(),
         destinations.len()

@@ -1,19 +1,122 @@
 //! `wagate migrate` brings a database up to date and exits; a gateway then
-//! starts on it.
+//! starts on it. On PostgreSQL, several instances migrating one fresh
+//! database at the same moment all succeed and apply each migration once.
 
 mod common;
 
-use std::process::Command;
+use std::process::{Command, Stdio};
 
 use common::process::Process;
 use common::{Backend, TestDatabase};
 
 fn migrate(database: &str) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_wagate"))
-        .args(["migrate", "--database", database])
-        .env("RUST_LIB_BACKTRACE", "0")
+    migrate_command(database)
         .output()
         .expect("run wagate migrate")
+}
+
+fn migrate_command(database: &str) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_wagate"));
+    command
+        .args(["migrate", "--database", database])
+        .env("RUST_LIB_BACKTRACE", "0")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    command
+}
+
+/// `wagate migrate` processes started together on one database.
+const MIGRATING_AT_ONCE: usize = 6;
+/// `wagate serve` processes (which migrate before they listen) started
+/// with them.
+const SERVING_AT_ONCE: usize = 2;
+
+#[tokio::test(flavor = "multi_thread")]
+async fn instances_migrating_one_database_at_once_apply_each_migration_once() {
+    let test = concat!(
+        module_path!(),
+        "::instances_migrating_one_database_at_once_apply_each_migration_once"
+    );
+    if let Some(why) = Backend::Postgres.unavailable() {
+        common::db::skipped(test, &why);
+        return;
+    }
+    let (database, reference) = tokio::join!(
+        TestDatabase::create(Backend::Postgres),
+        TestDatabase::create(Backend::Postgres)
+    );
+    // Every process is started before any is waited for; each spends its
+    // first milliseconds starting up and connecting, then they all find the
+    // same empty database.
+    let migrating: Vec<std::process::Child> = (0..MIGRATING_AT_ONCE)
+        .map(|_| {
+            migrate_command(database.url())
+                .spawn()
+                .expect("start wagate migrate")
+        })
+        .collect();
+    let serving: Vec<_> = (0..SERVING_AT_ONCE)
+        .map(|_| {
+            let args = database.serve_args();
+            std::thread::spawn(move || {
+                let mut full = vec!["serve", "--listen", "127.0.0.1:0"];
+                full.extend(args.iter().map(String::as_str));
+                // Panics with what it said on stderr if it exits instead
+                // of listening.
+                Process::start(&full, "wagate listening on ")
+            })
+        })
+        .collect();
+    for child in migrating {
+        let output = child.wait_with_output().expect("wait for wagate migrate");
+        assert!(
+            output.status.success(),
+            "a migrate beside {} others failed: {}: {}",
+            MIGRATING_AT_ONCE + SERVING_AT_ONCE - 1,
+            output.status,
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+    let _serving: Vec<Process> = serving
+        .into_iter()
+        .map(|started| started.join().expect("a serve started beside the migrates"))
+        .collect();
+
+    // Each migration recorded once, and the schema is the one a single
+    // migrate makes.
+    assert_eq!(
+        applied(&database).await,
+        migration_versions(Backend::Postgres)
+    );
+    let output = migrate(reference.url());
+    assert!(output.status.success(), "{output:?}");
+    assert_eq!(schema(&database).await, schema(&reference).await);
+}
+
+/// Every column and index of the public schema, as comparable lines.
+async fn schema(database: &TestDatabase) -> Vec<String> {
+    let rows = database
+        .rows(
+            "SELECT table_name || '.' || column_name || ' ' || data_type
+                    || ' ' || is_nullable || ' ' || COALESCE(column_default, '')
+             FROM information_schema.columns WHERE table_schema = $1
+             UNION ALL
+             SELECT indexdef FROM pg_indexes WHERE schemaname = $1
+             ORDER BY 1",
+            "public",
+        )
+        .await;
+    let lines: Vec<String> = rows
+        .into_iter()
+        .map(|row| row[0].clone().unwrap_or_default())
+        .collect();
+    assert!(
+        lines
+            .iter()
+            .any(|line| line.starts_with("accounts.default_country ")),
+        "{lines:#?}"
+    );
+    lines
 }
 
 on_backends!(migrate_creates_the_schema_and_exits);
@@ -47,7 +150,8 @@ async fn migrate_creates_the_schema_and_exits(backend: Backend) {
     let _gateway = Process::serve(&database, &[]);
 }
 
-/// The versions of the migrations the database records as applied.
+/// The versions of the migrations the database records as applied, one
+/// entry per record.
 async fn applied(database: &TestDatabase) -> Vec<String> {
     let rows = database
         .rows(

@@ -1,22 +1,22 @@
-//! The per-source throughput limit as the simulator sees it: never more
-//! sends than the limit within any one second, and no slower than the pace
-//! allows. Every figure comes from the times the simulator recorded, after
-//! a first send has opened the connection, so that how long a fresh
-//! connection takes on a busy machine does not bunch the first arrivals.
+//! The per-source throughput limit as the simulator sees it: no run of
+//! sends faster than the pacer's spacing allows (see `common::pace`, which
+//! grants each send some lateness, so a loaded machine does not fail it),
+//! and no slower than the pace allows. Every figure comes from the times
+//! the simulator recorded, after a first send has opened the connection.
 
 mod common;
 
 use std::collections::HashSet;
 use std::time::Duration;
 
-use common::pace::busiest_second;
+use common::pace::{faster_than_paced, period_millis};
 use common::{Backend, hello_world, poll, request, spawn_app_with};
 
 const LIMIT: usize = 10;
-const MESSAGES: usize = 35;
+const MESSAGES: usize = 60;
 
-on_backends!(the_simulator_never_sees_more_than_the_limit_in_any_second);
-async fn the_simulator_never_sees_more_than_the_limit_in_any_second(backend: Backend) {
+on_backends!(a_number_is_never_sent_faster_than_its_limit);
+async fn a_number_is_never_sent_faster_than_its_limit(backend: Backend) {
     let app = spawn_app_with(backend, &["--sandbox-status-delay", "1ms"]).await;
     let tenant = app
         .tenant_with(
@@ -70,22 +70,17 @@ async fn the_simulator_never_sees_more_than_the_limit_in_any_second(backend: Bac
         .filter_map(|record| record["at"].as_i64())
         .collect();
     assert_eq!(arrivals.len(), MESSAGES, "{records:?}");
-    let busiest = busiest_second(&arrivals);
-    assert!(
-        busiest <= LIMIT,
-        "{busiest} sends within one second, limit {LIMIT}: {arrivals:?}"
-    );
+    if let Some(run) = faster_than_paced(&arrivals, LIMIT) {
+        panic!("faster than {LIMIT}/s: {run}: {arrivals:?}");
+    }
 
-    // n sends at the limit take at least (n - 1) / limit from first to last,
-    // and a gateway far slower than its limit is as wrong as a faster one.
+    // And not far slower: n sends at the limit take (n - 1) periods from
+    // first to last; even at a third of the pace they are done in three
+    // times that.
     let first = arrivals.iter().min().copied().unwrap_or_default();
     let last = arrivals.iter().max().copied().unwrap_or_default();
     let elapsed = last - first;
-    let at_the_limit = (MESSAGES as i64 - 1) * 1000 / LIMIT as i64;
-    assert!(
-        elapsed >= at_the_limit,
-        "{MESSAGES} sends in {elapsed} ms, at least {at_the_limit} ms at {LIMIT}/s: {arrivals:?}"
-    );
+    let at_the_limit = ((MESSAGES - 1) as f64 * period_millis(LIMIT)) as i64;
     assert!(
         elapsed <= 3 * at_the_limit,
         "{MESSAGES} sends took {elapsed} ms; even at a third of {LIMIT}/s they take {} ms",

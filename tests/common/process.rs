@@ -79,6 +79,15 @@ impl Process {
         }
     }
 
+    /// A standalone simulator (`wagate sim`) on port 0 that sends statuses
+    /// quickly; `extra` adds flags (e.g. `--webhook-url`).
+    #[track_caller]
+    pub fn sim(extra: &[&str]) -> Process {
+        let mut args = vec!["sim", "--listen", "127.0.0.1:0", "--status-delay", "1ms"];
+        args.extend_from_slice(extra);
+        Self::start(&args, "wagate sim listening on ")
+    }
+
     /// `wagate serve` on port 0 on `database` with the test admin token.
     #[track_caller]
     pub fn serve(database: &TestDatabase, extra: &[&str]) -> Process {
