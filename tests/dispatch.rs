@@ -365,3 +365,68 @@ async fn work_whose_validity_passes_while_queued_is_never_sent(backend: Backend)
         destinations.len()
     );
 }
+
+on_backends!(normal_work_goes_before_low_work_queued_earlier_but_low_is_not_starved);
+async fn normal_work_goes_before_low_work_queued_earlier_but_low_is_not_starved(backend: Backend) {
+    let app = spawn_app_with(backend, FAST).await;
+    // Four a second: one part per claim, a quarter of a second apart, so
+    // the simulator sees them in the order they were claimed.
+    let tenant = app
+        .tenant_with("lowly", "+46700000105", json!({"throughput": 4}))
+        .await;
+    let waited: Vec<String> = (0..2).map(|n| format!("+4670400000{n}")).collect();
+    let low: Vec<String> = (0..3).map(|n| format!("+4670500000{n}")).collect();
+    let normal: Vec<String> = (0..3).map(|n| format!("+4670600000{n}")).collect();
+
+    // While another instance holds the number, everything is queued: LOW
+    // work that has waited longer than NORMAL's lead over LOW (30 s), fresh
+    // LOW work, then NORMAL work.
+    let held = app.database().hold_number(&tenant.source).await;
+    let waited_ids = send_all(&app, &tenant, &waited, json!({"priority": "LOW"})).await;
+    let waited_for = 35_000;
+    for id in &waited_ids {
+        app.database()
+            .rows(
+                &format!(
+                    "UPDATE outbox SET due_at = due_at - {waited_for}, sort_key = sort_key - {waited_for}
+                     WHERE message_id = $1"
+                ),
+                id,
+            )
+            .await;
+    }
+    send_all(&app, &tenant, &low, json!({"priority": "LOW"})).await;
+    send_all(&app, &tenant, &normal, json!({"priority": "NORMAL"})).await;
+    let claimed = app
+        .database()
+        .rows(
+            "SELECT message_id FROM outbox WHERE source = $1 AND lease_owner IS NOT NULL",
+            &tenant.source,
+        )
+        .await;
+    assert!(
+        claimed.is_empty() && app.sim_received().await.is_empty(),
+        "work was claimed while the number was held elsewhere: {claimed:?}"
+    );
+    drop(held);
+
+    let records = app.sim_received_at_least(8).await;
+    let order: Vec<&str> = records
+        .iter()
+        .filter_map(|record| record["body"]["to"].as_str())
+        .collect();
+    let kind = |to: &str| {
+        if waited.iter().any(|number| number == to) {
+            "LOW queued 35 s earlier"
+        } else if normal.iter().any(|number| number == to) {
+            "NORMAL"
+        } else {
+            "LOW"
+        }
+    };
+    let kinds: Vec<&str> = order.iter().map(|to| kind(to)).collect();
+    let mut expected = vec!["LOW queued 35 s earlier"; 2];
+    expected.extend(["NORMAL"; 3]);
+    expected.extend(["LOW"; 3]);
+    assert_eq!(kinds, expected, "{order:?}");
+}

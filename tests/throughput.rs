@@ -1,6 +1,7 @@
 //! The per-source throughput limit as the simulator sees it: never more
 //! sends than the limit within any one second, and no slower than the pace
-//! allows. Every figure comes from the times the simulator recorded, after
+//! allows; a STANDARD source without a throughput of its own is held to
+//! 80 a second. Every figure comes from the times the simulator recorded, after
 //! a first send has opened the connection, so that how long a fresh
 //! connection takes on a busy machine does not bunch the first arrivals.
 
@@ -90,5 +91,46 @@ async fn the_simulator_never_sees_more_than_the_limit_in_any_second(backend: Bac
         elapsed <= 3 * at_the_limit,
         "{MESSAGES} sends took {elapsed} ms; even at a third of {LIMIT}/s they take {} ms",
         3 * at_the_limit
+    );
+}
+
+/// STANDARD's default limit (README, Dispatch).
+const STANDARD_LIMIT: usize = 80;
+
+on_backends!(
+    #[tokio::test(flavor = "multi_thread")]
+    a_standard_source_is_held_to_80_a_second_by_default
+);
+async fn a_standard_source_is_held_to_80_a_second_by_default(backend: Backend) {
+    let app = spawn_app_with(backend, &["--sandbox-status-delay", "1ms"]).await;
+    let tenant = app
+        .tenant_with(
+            "standard",
+            "+46700000201",
+            serde_json::json!({"level": "STANDARD"}),
+        )
+        .await;
+    // Two and a half seconds' worth at the limit, all queued by one request
+    // (one commit) before the first can be sent: a faster pace, or none,
+    // puts far more than the limit into one second.
+    let count = STANDARD_LIMIT * 5 / 2;
+    let destinations: Vec<String> = (0..count).map(|n| format!("+467041{n:05}")).collect();
+    let destinations: Vec<&str> = destinations.iter().map(String::as_str).collect();
+    let (status, answer) = app
+        .send(&tenant, &request(&tenant, &destinations, hello_world()))
+        .await;
+    assert_eq!(status, 200, "{answer}");
+    let records = app.sim_received_at_least(count).await;
+    let arrivals: Vec<i64> = records
+        .iter()
+        .filter_map(|record| record["at"].as_i64())
+        .collect();
+    assert_eq!(arrivals.len(), count, "each message once: {records:?}");
+    let busiest = busiest_second(&arrivals);
+    println!("STANDARD default: {busiest} of {count} sends in the busiest second");
+    assert!(
+        busiest <= STANDARD_LIMIT,
+        "{busiest} sends within one second from a STANDARD source, limit {STANDARD_LIMIT}: \
+         {arrivals:?}"
     );
 }
