@@ -307,6 +307,9 @@ async fn a_repeated_webhook_gives_one_mo(backend: Backend) {
     let repeated = webhook("wamid.repeated", "hello once");
     assert_eq!(app.meta_webhook(APP_SECRET, &repeated).await, 200);
     assert_eq!(app.meta_webhook(APP_SECRET, &repeated).await, 200);
+    // Meta repeats it again once it has been routed and delivered.
+    mo(&default_gate, "wamid.repeated").await;
+    assert_eq!(app.meta_webhook(APP_SECRET, &repeated).await, 200);
     // The sender's next message: one sender's MOs reach a gate in the
     // order they came, so a second MO of the repeat would be in before it.
     let next = webhook("wamid.next", "hello again");

@@ -147,31 +147,51 @@ async fn sigterm_finishes_what_is_in_flight_and_a_restart_sends_the_rest_once(ba
         .status()
         .expect("kill");
     assert!(killed.success());
-    // New connections are refused.
-    let refused = poll(
+    // New connections are refused (one that reached the listen backlog
+    // just before it closed is reset instead).
+    poll(
         Duration::from_secs(10),
         "new connections to be refused",
         || async {
-            match TcpStream::connect(&address).await {
-                Ok(_) => Err("accepted".to_owned()),
-                Err(error) => Ok(error),
+            let connect = TcpStream::connect(&address);
+            match tokio::time::timeout(Duration::from_secs(1), connect).await {
+                Err(_) => Err("no answer to the connection (a full backlog)".to_owned()),
+                Ok(Ok(_)) => Err("accepted".to_owned()),
+                Ok(Err(error)) if error.kind() == std::io::ErrorKind::ConnectionRefused => Ok(()),
+                Ok(Err(error)) => Err(error.to_string()),
             }
         },
     )
     .await;
-    assert_eq!(
-        refused.kind(),
-        std::io::ErrorKind::ConnectionRefused,
-        "{refused}"
-    );
     // The request in flight gets its answer: queued.
     let (status_line, answer) = in_flight.finish().await;
     assert!(status_line.starts_with("HTTP/1.1 200"), "{status_line}");
     assert_eq!(answer["resultCode"], 112001, "{answer}");
 
-    // The submissions in flight are answered now, and recorded before the
-    // process exits 0 within the grace period.
-    upstream.answer();
+    // The dispatcher stops: the part it had claimed and not yet tried
+    // (waiting for its slot at one a second) is released, the submissions
+    // in flight stay held. The upstream answers them two seconds later,
+    // far longer than the rest of the shutdown takes: they are recorded
+    // before the process exits 0 within the grace period, and nothing more
+    // is claimed.
+    poll(GRACE, "the claimed part to be released", || async {
+        let claimed = database
+            .rows(
+                "SELECT message_id FROM outbox WHERE source = $1 AND lease_owner IS NOT NULL",
+                &tenant.source,
+            )
+            .await
+            .len();
+        let held = upstream.tries().len();
+        if claimed == held {
+            Ok(())
+        } else {
+            Err(format!("{claimed} claimed, {held} held"))
+        }
+    })
+    .await;
+    let held = upstream.tries().len();
+    upstream.answer_after(Duration::from_secs(2));
     let exit = poll(GRACE, "the gateway to exit", || {
         let exited = first.child.try_wait().expect("wait");
         async move { exited.ok_or_else(|| "still running".to_owned()) }
@@ -184,6 +204,11 @@ async fn sigterm_finishes_what_is_in_flight_and_a_restart_sends_the_rest_once(ba
         terminated.elapsed()
     );
     let sent_before = upstream.tries();
+    assert_eq!(
+        sent_before.len(),
+        held,
+        "a submission after the stop: {sent_before:?}"
+    );
     println!(
         "{} of {} messages were submitted before the exit",
         sent_before.len(),

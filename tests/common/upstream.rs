@@ -64,6 +64,16 @@ impl Upstream {
         self.inner.answering.send_replace(true);
     }
 
+    /// Answers every held request, and every later one at once, `delay`
+    /// from now: a Cloud API that takes that long.
+    pub fn answer_after(&self, delay: Duration) {
+        let answering = self.inner.answering.clone();
+        tokio::spawn(async move {
+            tokio::time::sleep(delay).await;
+            answering.send_replace(true);
+        });
+    }
+
     /// Every request received so far, in arrival order.
     pub fn tries(&self) -> Vec<Try> {
         self.inner
