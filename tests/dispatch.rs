@@ -1,6 +1,7 @@
 //! The dispatcher against the sandbox simulator, over real HTTP: each
 //! sandbox number's path, index order per destination, priority under a
-//! throttle, and validity.
+//! throttle (HIGH overtaking LOW, NORMAL before LOW without starving LOW),
+//! and validity.
 
 mod common;
 
@@ -369,10 +370,10 @@ async fn work_whose_validity_passes_while_queued_is_never_sent(backend: Backend)
 on_backends!(normal_work_goes_before_low_work_queued_earlier_but_low_is_not_starved);
 async fn normal_work_goes_before_low_work_queued_earlier_but_low_is_not_starved(backend: Backend) {
     let app = spawn_app_with(backend, FAST).await;
-    // Four a second: one part per claim, a quarter of a second apart, so
-    // the simulator sees them in the order they were claimed.
+    // Two a second: one part per claim, half a second apart, so the
+    // simulator sees them in the order they were claimed.
     let tenant = app
-        .tenant_with("lowly", "+46700000105", json!({"throughput": 4}))
+        .tenant_with("lowly", "+46700000105", json!({"throughput": 2}))
         .await;
     let waited: Vec<String> = (0..2).map(|n| format!("+4670400000{n}")).collect();
     let low: Vec<String> = (0..3).map(|n| format!("+4670500000{n}")).collect();
