@@ -1,13 +1,11 @@
 //! The dispatcher against the sandbox simulator, over real HTTP: each
 //! sandbox number's path, index order per destination, priority under a
-//! throttle (all of it queued before any can be sent), and validity.
+//! throttle (all of it queued before any can be sent: HIGH overtaking LOW,
+//! NORMAL before LOW without starving LOW), and validity.
 
 mod common;
 
-use common::process::Process;
-use common::{
-    Backend, Gateway, Tenant, TestApp, TestDatabase, hello_world, request, spawn_app_with, template,
-};
+use common::{Backend, Gateway, Tenant, TestApp, hello_world, request, spawn_app_with, template};
 use serde_json::{Value, json};
 
 const FAST: &[&str] = &["--resend-interval", "20ms", "--sandbox-status-delay", "1ms"];
@@ -224,43 +222,29 @@ async fn one_destinations_messages_reach_meta_in_index_order_despite_a_transient
 
 on_backends!(high_priority_work_overtakes_earlier_low_priority_work);
 async fn high_priority_work_overtakes_earlier_low_priority_work(backend: Backend) {
-    let database = TestDatabase::create(backend).await;
-    // All the work is queued before any of it can go out: the instance
-    // that accepts it finds the number's lease held by an instance that
-    // does not run, and never sends.
-    let mut accepting = Process::serve(&database, FAST);
-    let gateway = accepting.gateway();
-    let tenant = gateway
+    let app = spawn_app_with(backend, FAST).await;
+    // Two a second: one part per claim, half a second apart, so the
+    // simulator sees them in the order they were claimed.
+    let tenant = app
         .tenant_with("priority", "+46700000103", json!({"throughput": 2}))
         .await;
-    let lease = format!("source:{}", tenant.source);
-    let held = database
-        .rows(
-            "INSERT INTO leases (name, holder, held_until)
-             VALUES ($1, 'an-instance-that-does-not-run', 9000000000000) RETURNING name",
-            &lease,
-        )
-        .await;
-    assert_eq!(held.len(), 1);
     let low: Vec<String> = (0..6).map(|n| format!("+4670100000{n}")).collect();
     let high: Vec<String> = (0..2).map(|n| format!("+4670200000{n}")).collect();
-    // The LOW work first, in one request, then the HIGH work.
-    send_all(&gateway, &tenant, &low, json!({"priority": "LOW"})).await;
-    send_all(&gateway, &tenant, &high, json!({"priority": "HIGH"})).await;
-    let early = gateway.sim_received().await;
+    // All the work is queued while another instance holds the number: the
+    // LOW work first, in one request, then the HIGH work.
+    let held = app.database().hold_number(&tenant.source).await;
+    send_all(&app, &tenant, &low, json!({"priority": "LOW"})).await;
+    send_all(&app, &tenant, &high, json!({"priority": "HIGH"})).await;
+    let early = app.sim_received().await;
     assert!(
         early.is_empty(),
-        "sent while the lease was held: {early:#?}"
+        "sent while the number was held: {early:#?}"
     );
-    accepting.kill();
+    drop(held);
 
-    // An instance that may send finds all of it queued: both HIGH parts go
-    // first, then the LOW work, which was queued earlier.
-    database
-        .rows("DELETE FROM leases WHERE name = $1 RETURNING name", &lease)
-        .await;
-    let sending = Process::serve(&database, FAST);
-    let records = sending.gateway().sim_received_at_least(8).await;
+    // Once the number is free, both HIGH parts go first, then the LOW work,
+    // which was queued earlier.
+    let records = app.sim_received_at_least(8).await;
     let order: Vec<&str> = records
         .iter()
         .filter_map(|record| record["body"]["to"].as_str())
@@ -373,4 +357,69 @@ async fn work_whose_validity_passes_while_queued_is_never_sent(backend: Backend)
         sent.len(),
         destinations.len()
     );
+}
+
+on_backends!(normal_work_goes_before_low_work_queued_earlier_but_low_is_not_starved);
+async fn normal_work_goes_before_low_work_queued_earlier_but_low_is_not_starved(backend: Backend) {
+    let app = spawn_app_with(backend, FAST).await;
+    // Two a second: one part per claim, half a second apart, so the
+    // simulator sees them in the order they were claimed.
+    let tenant = app
+        .tenant_with("lowly", "+46700000105", json!({"throughput": 2}))
+        .await;
+    let waited: Vec<String> = (0..2).map(|n| format!("+4670400000{n}")).collect();
+    let low: Vec<String> = (0..3).map(|n| format!("+4670500000{n}")).collect();
+    let normal: Vec<String> = (0..3).map(|n| format!("+4670600000{n}")).collect();
+
+    // While another instance holds the number, everything is queued: LOW
+    // work that has waited longer than NORMAL's lead over LOW (30 s), fresh
+    // LOW work, then NORMAL work.
+    let held = app.database().hold_number(&tenant.source).await;
+    let waited_ids = send_all(&app, &tenant, &waited, json!({"priority": "LOW"})).await;
+    let waited_for = 35_000;
+    for id in &waited_ids {
+        app.database()
+            .rows(
+                &format!(
+                    "UPDATE outbox SET due_at = due_at - {waited_for}, sort_key = sort_key - {waited_for}
+                     WHERE message_id = $1"
+                ),
+                id,
+            )
+            .await;
+    }
+    send_all(&app, &tenant, &low, json!({"priority": "LOW"})).await;
+    send_all(&app, &tenant, &normal, json!({"priority": "NORMAL"})).await;
+    let claimed = app
+        .database()
+        .rows(
+            "SELECT message_id FROM outbox WHERE source = $1 AND lease_owner IS NOT NULL",
+            &tenant.source,
+        )
+        .await;
+    assert!(
+        claimed.is_empty() && app.sim_received().await.is_empty(),
+        "work was claimed while the number was held elsewhere: {claimed:?}"
+    );
+    drop(held);
+
+    let records = app.sim_received_at_least(8).await;
+    let order: Vec<&str> = records
+        .iter()
+        .filter_map(|record| record["body"]["to"].as_str())
+        .collect();
+    let kind = |to: &str| {
+        if waited.iter().any(|number| number == to) {
+            "LOW queued 35 s earlier"
+        } else if normal.iter().any(|number| number == to) {
+            "NORMAL"
+        } else {
+            "LOW"
+        }
+    };
+    let kinds: Vec<&str> = order.iter().map(|to| kind(to)).collect();
+    let mut expected = vec!["LOW queued 35 s earlier"; 2];
+    expected.extend(["NORMAL"; 3]);
+    expected.extend(["LOW"; 3]);
+    assert_eq!(kinds, expected, "{order:?}");
 }

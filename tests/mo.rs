@@ -1,11 +1,12 @@
 //! Incoming messages reach the gates of their route in the LINK format:
 //! every content type, keyword and default routes, a BSUID-only sender, and
-//! one sender's messages in order.
+//! one sender's messages in order; Meta's repeat of a webhook gives no
+//! second MO, and a message without a route is kept, its content erased.
 
 mod common;
 
 use common::gate::{Callback, Gate};
-use common::{Backend, Tenant, TestApp, spawn_app_with};
+use common::{Backend, Tenant, TestApp, inbound_text_webhook, poll, spawn_app_with};
 use serde_json::{Value, json};
 
 const FAST: &[&str] = &[
@@ -284,4 +285,132 @@ async fn the_sandbox_refuses_an_inbound_message_to_another_tenants_number(backen
     assert_eq!(refused.status(), 404, "another tenant's number");
     let accepted = post(&mine.source).await.expect("inbound");
     assert_eq!(accepted.status(), 200, "its own number");
+}
+
+/// The app secret Meta's webhooks are signed with in these tests.
+const APP_SECRET: &str = "test-app-secret";
+
+async fn with_app_secret(backend: Backend) -> TestApp {
+    let mut args = FAST.to_vec();
+    args.extend(["--meta-app-secret", APP_SECRET]);
+    spawn_app_with(backend, &args).await
+}
+
+on_backends!(a_repeated_webhook_gives_one_mo);
+async fn a_repeated_webhook_gives_one_mo(backend: Backend) {
+    let app = with_app_secret(backend).await;
+    let (tenant, default_gate, _) = routed_tenant(&app).await;
+    let user = "+46701113333";
+    let webhook = |wamid: &str, text: &str| {
+        inbound_text_webhook(&tenant.source, "pnid-mo", user, wamid, text)
+    };
+    let repeated = webhook("wamid.repeated", "hello once");
+    assert_eq!(app.meta_webhook(APP_SECRET, &repeated).await, 200);
+    assert_eq!(app.meta_webhook(APP_SECRET, &repeated).await, 200);
+    // Meta repeats it again once it has been routed and delivered.
+    mo(&default_gate, "wamid.repeated").await;
+    assert_eq!(app.meta_webhook(APP_SECRET, &repeated).await, 200);
+    // The sender's next message: one sender's MOs reach a gate in the
+    // order they came, so a second MO of the repeat would be in before it.
+    let next = webhook("wamid.next", "hello again");
+    assert_eq!(app.meta_webhook(APP_SECRET, &next).await, 200);
+    mo(&default_gate, "wamid.next").await;
+    let received: Vec<&str> = default_gate
+        .accepted()
+        .iter()
+        .filter_map(|callback| callback.body["providerMessageId"].as_str())
+        .map(|wamid| {
+            if wamid == "wamid.repeated" {
+                "repeated"
+            } else {
+                "next"
+            }
+        })
+        .collect();
+    assert_eq!(
+        received,
+        ["repeated", "next"],
+        "one MO per incoming message"
+    );
+}
+
+/// The stored incoming message `wamid` once it has been routed:
+/// (message as stored, phone_number_id).
+async fn routed_row(app: &TestApp, wamid: &str) -> (String, String) {
+    poll(
+        std::time::Duration::from_secs(30),
+        "the incoming message to be routed",
+        || async {
+            let rows = app
+                .database()
+                .rows(
+                    "SELECT message, phone_number_id FROM inbound_messages
+                     WHERE wamid = $1 AND routed",
+                    wamid,
+                )
+                .await;
+            match rows.as_slice() {
+                [row] => Ok((
+                    row[0].clone().unwrap_or_default(),
+                    row[1].clone().unwrap_or_default(),
+                )),
+                other => Err(format!("{other:?}")),
+            }
+        },
+    )
+    .await
+}
+
+on_backends!(a_message_without_a_route_keeps_its_ids_and_loses_its_content);
+async fn a_message_without_a_route_keeps_its_ids_and_loses_its_content(backend: Backend) {
+    let app = with_app_secret(backend).await;
+    let tenant = app.tenant("unrouted", "+46700000810").await;
+    let user = "+46701114444";
+    let words = "words nobody is routed";
+    let webhook =
+        |wamid: &str| inbound_text_webhook(&tenant.source, "pnid-unrouted", user, wamid, words);
+    assert_eq!(
+        app.meta_webhook(APP_SECRET, &webhook("wamid.unrouted"))
+            .await,
+        200
+    );
+    let (message, phone_number_id) = routed_row(&app, "wamid.unrouted").await;
+    assert_eq!(message, "", "the content is erased");
+    assert_eq!(phone_number_id, "pnid-unrouted", "its ids stay");
+
+    // A route added later gets what comes after it; the unrouted message
+    // stays as it was, its content gone.
+    let gate = Gate::start().await;
+    let owner =
+        json!({"platformId": tenant.platform_id, "platformPartnerId": tenant.platform_partner_id});
+    for (path, extra) in [
+        ("/gates", json!({"id": "unrouted-mo", "url": gate.url})),
+        (
+            "/routes",
+            json!({"number": tenant.source, "gateIds": ["unrouted-mo"]}),
+        ),
+    ] {
+        let mut body = owner.clone();
+        if let (Some(body), Some(extra)) = (body.as_object_mut(), extra.as_object()) {
+            body.extend(extra.clone());
+        }
+        let (status, answer) = app.admin_post(path, body).await;
+        assert_eq!(status, 201, "{path}: {answer}");
+    }
+    assert_eq!(
+        app.meta_webhook(APP_SECRET, &webhook("wamid.routed")).await,
+        200
+    );
+    let callback = mo(&gate, "wamid.routed").await;
+    assert_eq!(callback.body["content"]["message"]["text"], words);
+    let delivered: Vec<Value> = gate
+        .accepted()
+        .iter()
+        .map(|callback| callback.body["providerMessageId"].clone())
+        .collect();
+    assert_eq!(delivered, [json!("wamid.routed")]);
+    assert_eq!(
+        routed_row(&app, "wamid.unrouted").await,
+        (String::new(), "pnid-unrouted".to_owned())
+    );
 }

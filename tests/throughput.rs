@@ -1,8 +1,9 @@
 //! The per-source throughput limit as the simulator sees it: no run of
 //! sends faster than the pacer's spacing allows (see `common::pace`, which
 //! grants each send some lateness, so a loaded machine does not fail it),
-//! and no slower than the pace allows. Every figure comes from the times
-//! the simulator recorded, after a first send has opened the connection.
+//! and no slower than the pace allows; a STANDARD source without a
+//! throughput of its own is held to 80 a second. Every figure comes from the
+//! times the simulator recorded, after a first send has opened the connection.
 
 mod common;
 
@@ -86,4 +87,41 @@ async fn a_number_is_never_sent_faster_than_its_limit(backend: Backend) {
         "{MESSAGES} sends took {elapsed} ms; even at a third of {LIMIT}/s they take {} ms",
         3 * at_the_limit
     );
+}
+
+/// STANDARD's default limit (README, Dispatch).
+const STANDARD_LIMIT: usize = 80;
+
+on_backends!(
+    #[tokio::test(flavor = "multi_thread")]
+    a_standard_source_is_held_to_80_a_second_by_default
+);
+async fn a_standard_source_is_held_to_80_a_second_by_default(backend: Backend) {
+    let app = spawn_app_with(backend, &["--sandbox-status-delay", "1ms"]).await;
+    let tenant = app
+        .tenant_with(
+            "standard",
+            "+46700000201",
+            serde_json::json!({"level": "STANDARD"}),
+        )
+        .await;
+    // Two and a half seconds' worth at the limit, all queued by one request
+    // (one commit) before the first can be sent: a faster pace, or none,
+    // runs ahead of the pacer's spacing at 80 a second.
+    let count = STANDARD_LIMIT * 5 / 2;
+    let destinations: Vec<String> = (0..count).map(|n| format!("+467041{n:05}")).collect();
+    let destinations: Vec<&str> = destinations.iter().map(String::as_str).collect();
+    let (status, answer) = app
+        .send(&tenant, &request(&tenant, &destinations, hello_world()))
+        .await;
+    assert_eq!(status, 200, "{answer}");
+    let records = app.sim_received_at_least(count).await;
+    let arrivals: Vec<i64> = records
+        .iter()
+        .filter_map(|record| record["at"].as_i64())
+        .collect();
+    assert_eq!(arrivals.len(), count, "each message once: {records:?}");
+    if let Some(run) = faster_than_paced(&arrivals, STANDARD_LIMIT) {
+        panic!("a STANDARD source without a throughput of its own sent {run}: {arrivals:?}");
+    }
 }

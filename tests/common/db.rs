@@ -222,23 +222,24 @@ impl TestDatabase {
     /// are all texts (or NULL), read straight from the database: what the
     /// store keeps, not what an API shows. Cast other columns to text.
     pub async fn rows(&self, sql: &str, param: &str) -> Vec<Vec<Option<String>>> {
-        let sql = AssertSqlSafe(sql.to_owned());
-        match self.backend {
-            Backend::Sqlite => {
-                let mut connection = sqlx::SqliteConnection::connect(&self.url)
-                    .await
-                    .expect("open SQLite");
-                let query = sqlx::query(sql).bind(param);
-                texts(&query.fetch_all(&mut connection).await.expect("query"))
+        rows(self.backend, &self.url, sql, param).await
+    }
+
+    /// Holds the store's named lease on `number`'s outbox for another
+    /// instance, renewing it until the returned guard is dropped: the
+    /// gateway cannot take the number, so its work stays queued. Once the
+    /// guard is gone the lease runs out within [`HOLD_FOR`].
+    pub async fn hold_number(&self, number: &str) -> HeldNumber {
+        let (backend, url) = (self.backend, self.url.clone());
+        let name = format!("source:{number}");
+        hold_lease(backend, &url, &name).await;
+        let renewal = tokio::spawn(async move {
+            loop {
+                tokio::time::sleep(HOLD_FOR / 10).await;
+                hold_lease(backend, &url, &name).await;
             }
-            Backend::Postgres => {
-                let mut connection = PgConnection::connect(&self.url)
-                    .await
-                    .expect("open PostgreSQL");
-                let query = sqlx::query(sql).bind(param);
-                texts(&query.fetch_all(&mut connection).await.expect("query"))
-            }
-        }
+        });
+        HeldNumber { renewal }
     }
 
     /// The `serve` arguments naming this database (and, on PostgreSQL,
@@ -252,6 +253,56 @@ impl TestDatabase {
             ]);
         }
         args
+    }
+}
+
+/// How long each renewal of [`TestDatabase::hold_number`] holds the lease.
+pub const HOLD_FOR: Duration = Duration::from_secs(2);
+
+/// A number's lease held for another instance; dropping it stops renewing.
+pub struct HeldNumber {
+    renewal: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for HeldNumber {
+    fn drop(&mut self) {
+        self.renewal.abort();
+    }
+}
+
+/// Takes or renews the lease `name` for another instance for [`HOLD_FOR`].
+async fn hold_lease(backend: Backend, url: &str, name: &str) {
+    let until = wagate::clock::now_millis() + HOLD_FOR.as_millis() as i64;
+    rows(
+        backend,
+        url,
+        &format!(
+            "INSERT INTO leases (name, holder, held_until)
+             VALUES ($1, 'another-instance', {until})
+             ON CONFLICT (name) DO UPDATE
+             SET holder = excluded.holder, held_until = excluded.held_until"
+        ),
+        name,
+    )
+    .await;
+}
+
+/// [`TestDatabase::rows`] on the database at `url`.
+async fn rows(backend: Backend, url: &str, sql: &str, param: &str) -> Vec<Vec<Option<String>>> {
+    let sql = AssertSqlSafe(sql.to_owned());
+    match backend {
+        Backend::Sqlite => {
+            let mut connection = sqlx::SqliteConnection::connect(url)
+                .await
+                .expect("open SQLite");
+            let query = sqlx::query(sql).bind(param);
+            texts(&query.fetch_all(&mut connection).await.expect("query"))
+        }
+        Backend::Postgres => {
+            let mut connection = PgConnection::connect(url).await.expect("open PostgreSQL");
+            let query = sqlx::query(sql).bind(param);
+            texts(&query.fetch_all(&mut connection).await.expect("query"))
+        }
     }
 }
 

@@ -9,6 +9,7 @@ pub mod db;
 pub mod gate;
 pub mod pace;
 pub mod process;
+pub mod upstream;
 
 use std::time::{Duration, Instant};
 
@@ -303,6 +304,23 @@ impl Gateway {
         self.send_raw(tenant, body.to_string(), None).await
     }
 
+    /// POSTs `body` to `/webhooks/meta`, signed under the app secret
+    /// `secret` as Meta signs it; returns the HTTP status.
+    pub async fn meta_webhook(&self, secret: &str, body: &Value) -> u16 {
+        let raw = body.to_string().into_bytes();
+        let signature = wagate::signature::sign(secret.as_bytes(), &raw);
+        self.client
+            .post(format!("{}/webhooks/meta", self.base))
+            .header("content-type", "application/json")
+            .header("x-hub-signature-256", signature)
+            .body(raw)
+            .send()
+            .await
+            .expect("webhook")
+            .status()
+            .as_u16()
+    }
+
     /// What the sandbox simulator received (`GET /sandbox/v1/received`).
     pub async fn sim_received(&self) -> Vec<Value> {
         let request = self
@@ -421,4 +439,27 @@ pub fn template(name: &str) -> Value {
 /// One text message.
 pub fn text(body: &str) -> Value {
     json!([{"type": "text", "text": {"body": body}}])
+}
+
+/// Meta's webhook for one text `wamid` that the user `from` (E.164) sent to
+/// the business number `to` (E.164) with the Cloud API id `phone_number_id`.
+pub fn inbound_text_webhook(
+    to: &str,
+    phone_number_id: &str,
+    from: &str,
+    wamid: &str,
+    text: &str,
+) -> Value {
+    let from = from.trim_start_matches('+');
+    json!({"object": "whatsapp_business_account", "entry": [{"id": "waba", "changes": [{
+        "field": "messages",
+        "value": {
+            "messaging_product": "whatsapp",
+            "metadata": {"display_phone_number": to.trim_start_matches('+'),
+                         "phone_number_id": phone_number_id},
+            "contacts": [{"profile": {"name": "A User"}, "wa_id": from}],
+            "messages": [{"from": from, "id": wamid, "timestamp": "1795000000",
+                          "type": "text", "text": {"body": text}}]
+        }
+    }]}]})
 }

@@ -128,3 +128,50 @@ impl WakeStore for SqliteStore {
         Ok(None)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The settings every connection of the store runs with, as SQLite
+    /// reports them: (synchronous, journal_mode, foreign_keys).
+    async fn settings(pool: &SqlitePool) -> (i64, String, i64) {
+        let mut connection = pool.acquire().await.expect("a connection");
+        let synchronous: i64 = sqlx::query_scalar("PRAGMA synchronous")
+            .fetch_one(&mut *connection)
+            .await
+            .expect("synchronous");
+        let journal: String = sqlx::query_scalar("PRAGMA journal_mode")
+            .fetch_one(&mut *connection)
+            .await
+            .expect("journal_mode");
+        let foreign_keys: i64 = sqlx::query_scalar("PRAGMA foreign_keys")
+            .fetch_one(&mut *connection)
+            .await
+            .expect("foreign_keys");
+        (synchronous, journal, foreign_keys)
+    }
+
+    /// What was committed survives a power cut: every write is fsynced at
+    /// commit (`synchronous=FULL`, 2) in WAL mode, on the writer as `serve`
+    /// opens it, on a writer that replaced a broken one, and on the readers.
+    #[tokio::test]
+    async fn every_connection_commits_with_synchronous_full_in_wal_mode() {
+        let dir = tempfile::tempdir().expect("a directory");
+        let url = format!("sqlite://{}", dir.path().join("wagate.db").display());
+        let store = SqliteStore::open(&url).await.expect("the store");
+        let full = (2, "wal".to_owned(), 1);
+        assert_eq!(settings(&store.writer).await, full, "the writer");
+        // The writer a failed transaction leaves behind is replaced by a
+        // fresh connection with the same settings.
+        {
+            let mut connection = store.writer.acquire().await.expect("the writer");
+            sqlx::query("BEGIN")
+                .execute(&mut *connection)
+                .await
+                .expect("begin");
+        }
+        assert_eq!(settings(&store.writer).await, full, "a replaced writer");
+        assert_eq!(settings(&store.reader).await, full, "a reader");
+    }
+}
