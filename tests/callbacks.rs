@@ -358,9 +358,7 @@ async fn a_gate_id_reused_by_another_tenant_never_gets_the_first_tenants_reports
         "a retry, and the four reports queued",
         || async {
             let (_, status) = app.status(&first, &id).await;
-            let queued = status["deliveryReports"]
-                .as_array()
-                .map_or(0, Vec::len);
+            let queued = status["deliveryReports"].as_array().map_or(0, Vec::len);
             if first_gate.refused() > 1 && queued == 4 {
                 Ok(())
             } else {
@@ -502,18 +500,19 @@ async fn a_report_to_a_phone_number_carries_the_user_ids_the_contact_book_learne
     let (user_id, parent_user_id) = ("SE.12345678901234567890", "SE.ENT.11815799212886844830");
     // The user writes to the business: Meta's webhook names their phone
     // number with both their ids.
-    let webhook = json!({"object": "whatsapp_business_account", "entry": [{"id": "waba", "changes": [{
-        "field": "messages",
-        "value": {
-            "messaging_product": "whatsapp",
-            "metadata": {"display_phone_number": "46700000713", "phone_number_id": "pnid-book"},
-            "contacts": [{"profile": {"name": "Ann"}, "wa_id": "46701234577",
-                          "user_id": user_id, "parent_user_id": parent_user_id}],
-            "messages": [{"from": "46701234577", "from_user_id": user_id, "id": "wamid.book-1",
-                          "timestamp": "1795000000", "type": "text", "text": {"body": "hi"}}]
-        }
-    }]}]})
-    .to_string();
+    let webhook =
+        json!({"object": "whatsapp_business_account", "entry": [{"id": "waba", "changes": [{
+            "field": "messages",
+            "value": {
+                "messaging_product": "whatsapp",
+                "metadata": {"display_phone_number": "46700000713", "phone_number_id": "pnid-book"},
+                "contacts": [{"profile": {"name": "Ann"}, "wa_id": "46701234577",
+                              "user_id": user_id, "parent_user_id": parent_user_id}],
+                "messages": [{"from": "46701234577", "from_user_id": user_id, "id": "wamid.book-1",
+                              "timestamp": "1795000000", "type": "text", "text": {"body": "hi"}}]
+            }
+        }]}]})
+        .to_string();
     let answer = app
         .client
         .post(format!("{}/webhooks/meta", app.base))

@@ -134,10 +134,10 @@ mod tests {
             .err()
             .expect("localhost is loopback only");
         assert!(
-            refused
-                .to_string()
-                .starts_with("localhost resolves to ")
-                && refused.to_string().contains("which is not a public address"),
+            refused.to_string().starts_with("localhost resolves to ")
+                && refused
+                    .to_string()
+                    .contains("which is not a public address"),
             "{refused}"
         );
     }

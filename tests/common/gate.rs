@@ -179,7 +179,11 @@ impl Gate {
     pub fn accepted(&self) -> Vec<Callback> {
         self.arrivals()
             .into_iter()
-            .filter(|arrival| arrival.status.is_some_and(|code| (200..300).contains(&code)))
+            .filter(|arrival| {
+                arrival
+                    .status
+                    .is_some_and(|code| (200..300).contains(&code))
+            })
             .map(|arrival| arrival.callback)
             .collect()
     }

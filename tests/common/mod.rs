@@ -182,7 +182,9 @@ impl TestApp {
 
     /// The database this gateway runs on.
     pub fn database(&self) -> &TestDatabase {
-        self.database.as_ref().expect("the database is kept until drop")
+        self.database
+            .as_ref()
+            .expect("the database is kept until drop")
     }
 
     /// Stops the server gracefully and waits for it.
