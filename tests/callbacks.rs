@@ -1,6 +1,7 @@
 //! Delivery reports reach the gate: every status of a message in order, in
-//! the LINK format, signed when the gate has a secret, none lost while the
-//! gate refuses for a while, and none held back by another tenant's gate
+//! the LINK format with the user ids the contact book learned, signed when
+//! the gate has a secret, none lost while the gate refuses for a while or
+//! leaves a try unanswered, and none held back by another tenant's gate
 //! that hangs.
 
 mod common;

@@ -236,6 +236,30 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn a_refused_connection_is_recorded_with_its_cause() {
+        // A port nothing listens on any more.
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let url = format!("http://{}/dlr", listener.local_addr().expect("address"));
+        drop(listener);
+        let refused = attempt(
+            &reqwest::Client::new(),
+            &delivery(url.clone(), 0),
+            &[Duration::from_secs(1)],
+            true,
+            WAIT,
+        )
+        .await;
+        let error = refused.error.expect("an error");
+        assert!(
+            error.starts_with("error sending request: ") && error.contains("onnect"),
+            "{error}"
+        );
+        assert!(!error.contains(&url), "no URL in the record: {error}");
+    }
+
+    #[tokio::test]
     async fn a_try_ends_after_the_timeout_whatever_it_waits_for() {
         // A listener that accepts connections and never answers, and a
         // client without a timeout of its own.
