@@ -130,9 +130,23 @@ async fn post(
             let error = (!response.status().is_success()).then(|| format!("HTTP {status}"));
             (Some(status), error, retry_after)
         }
-        // Without the URL: a gate URL may carry credentials.
-        Err(error) => (None, Some(error.without_url().to_string()), None),
+        Err(error) => (None, Some(with_causes(error)), None),
     }
+}
+
+/// A failed request's error with its causes ("error sending request: client
+/// error (Connect): …"), so the try's record says why (a refused address, a
+/// refused connection); without the URL, which may carry credentials.
+fn with_causes(error: reqwest::Error) -> String {
+    let error = error.without_url();
+    let mut text = error.to_string();
+    let mut cause = std::error::Error::source(&error);
+    while let Some(inner) = cause {
+        text.push_str(": ");
+        text.push_str(&inner.to_string());
+        cause = inner.source();
+    }
+    text
 }
 
 #[cfg(test)]
@@ -219,6 +233,30 @@ mod tests {
                 .as_deref()
                 .is_some_and(|e| e.contains("not a public address"))
         );
+    }
+
+    #[tokio::test]
+    async fn a_refused_connection_is_recorded_with_its_cause() {
+        // A port nothing listens on any more.
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let url = format!("http://{}/dlr", listener.local_addr().expect("address"));
+        drop(listener);
+        let refused = attempt(
+            &reqwest::Client::new(),
+            &delivery(url.clone(), 0),
+            &[Duration::from_secs(1)],
+            true,
+            WAIT,
+        )
+        .await;
+        let error = refused.error.expect("an error");
+        assert!(
+            error.starts_with("error sending request: ") && error.contains("onnect"),
+            "{error}"
+        );
+        assert!(!error.contains(&url), "no URL in the record: {error}");
     }
 
     #[tokio::test]

@@ -82,9 +82,10 @@ pub async fn run(
     wake: Arc<Notify>,
     mut stopped: watch::Receiver<bool>,
 ) -> anyhow::Result<()> {
+    // No timeout of the client's own: each try is timed as a whole (see
+    // `deliver::attempt`), and recorded as such.
     let mut builder = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
-        .timeout(config.timeout)
         .user_agent(concat!("wagate/", env!("CARGO_PKG_VERSION")));
     if !config.allow_private {
         // Connect only to the public addresses a name resolves to, and

@@ -38,12 +38,24 @@ impl reqwest::dns::Resolve for PublicOnly {
     fn resolve(&self, name: reqwest::dns::Name) -> reqwest::dns::Resolving {
         let host = name.as_str().to_owned();
         Box::pin(async move {
-            let public: Vec<std::net::SocketAddr> = tokio::net::lookup_host((host.as_str(), 0))
-                .await?
-                .filter(|address| is_public(address.ip()))
-                .collect();
+            let (public, refused): (Vec<std::net::SocketAddr>, Vec<std::net::SocketAddr>) =
+                tokio::net::lookup_host((host.as_str(), 0))
+                    .await?
+                    .partition(|address| is_public(address.ip()));
             if public.is_empty() {
-                return Err(format!("{host} has no public address").into());
+                // Says why, as the check before a delivery would: the try's
+                // record shows it.
+                let refusal = refused.iter().find_map(|address| {
+                    refusal(address.ip()).map(|reason| EgressError::NotPublic {
+                        host: host.clone(),
+                        address: address.ip(),
+                        reason,
+                    })
+                });
+                return Err(match refusal {
+                    Some(error) => error.into(),
+                    None => format!("{host} has no address").into(),
+                });
             }
             Ok(Box::new(public.into_iter()) as reqwest::dns::Addrs)
         })
@@ -116,9 +128,17 @@ mod tests {
     async fn the_public_only_resolver_gives_no_private_address() {
         use reqwest::dns::Resolve;
         let name: reqwest::dns::Name = "localhost".parse().expect("name");
+        let refused = PublicOnly
+            .resolve(name)
+            .await
+            .err()
+            .expect("localhost is loopback only");
         assert!(
-            PublicOnly.resolve(name).await.is_err(),
-            "localhost is loopback only"
+            refused.to_string().starts_with("localhost resolves to ")
+                && refused
+                    .to_string()
+                    .contains("which is not a public address"),
+            "{refused}"
         );
     }
 }

@@ -45,8 +45,9 @@ pub struct TestApp {
     gateway: Gateway,
     shutdown: Option<oneshot::Sender<()>>,
     task: Option<JoinHandle<anyhow::Result<()>>>,
-    /// Dropped after the server was told to stop.
-    database: TestDatabase,
+    /// Dropped after the server was told to stop (taken by
+    /// [`TestApp::stop_keeping_database`]).
+    database: Option<TestDatabase>,
 }
 
 /// A tenant: account, user, source number and one gate.
@@ -97,7 +98,7 @@ pub async fn spawn_app_on(database: TestDatabase, extra_args: &[&str]) -> TestAp
         gateway: Gateway::at(&base),
         shutdown: Some(shutdown),
         task: Some(task),
-        database,
+        database: Some(database),
     };
     app.wait_healthy().await;
     app
@@ -182,11 +183,26 @@ impl TestApp {
 
     /// The database this gateway runs on.
     pub fn database(&self) -> &TestDatabase {
-        &self.database
+        self.database
+            .as_ref()
+            .expect("the database is kept until drop")
     }
 
     /// Stops the server gracefully and waits for it.
     pub async fn stop(mut self) {
+        self.stop_server().await;
+    }
+
+    /// Stops the server gracefully and hands its database over, for
+    /// another gateway to start on ([`spawn_app_on`]).
+    pub async fn stop_keeping_database(mut self) -> TestDatabase {
+        self.stop_server().await;
+        self.database
+            .take()
+            .expect("the database is kept until drop")
+    }
+
+    async fn stop_server(&mut self) {
         if let Some(shutdown) = self.shutdown.take() {
             let _ = shutdown.send(());
         }
