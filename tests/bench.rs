@@ -84,7 +84,11 @@ fn assert_full_loop(report: &BenchReport) {
             "{code}: {report}"
         );
     }
-    assert_eq!(tally.callbacks, tally.by_code.values().sum::<u64>(), "{report}");
+    assert_eq!(
+        tally.callbacks,
+        tally.by_code.values().sum::<u64>(),
+        "{report}"
+    );
     assert!(report.messages_per_second().is_some(), "{report}");
     assert!(report.callbacks_per_second().is_some(), "{report}");
     assert_eq!(
@@ -155,7 +159,10 @@ async fn repeated_runs_against_a_running_gateway_do_not_collide(backend: Backend
         );
         assert_eq!(report.drain_completed(), Some(true), "{text}");
         assert_full_loop(&report);
-        assert!(report.memory.is_none(), "the gateway is not in this process");
+        assert!(
+            report.memory.is_none(),
+            "the gateway is not in this process"
+        );
     }
     let (status, sources) = app.admin(reqwest::Method::GET, "/sources", None).await;
     assert_eq!(status, 200);
@@ -197,7 +204,9 @@ async fn the_table_has_a_consistent_row_per_run(backend: Backend) {
             "--gateway-arg=--db-max-connections=8",
         ]);
     }
-    let suite = bench::suite::run(args(&flags)).await.expect("bench --table");
+    let suite = bench::suite::run(args(&flags))
+        .await
+        .expect("bench --table");
     let text = suite.to_string();
     println!("{text}");
 
@@ -208,7 +217,11 @@ async fn the_table_has_a_consistent_row_per_run(backend: Backend) {
     if let Some((kind, report)) = &suite.full_loop_on_database {
         full_loops.push((kind, report));
     }
-    assert_eq!(full_loops.len(), 1 + usize::from(database.is_some()), "{text}");
+    assert_eq!(
+        full_loops.len(),
+        1 + usize::from(database.is_some()),
+        "{text}"
+    );
     for (_, report) in &full_loops {
         assert_eq!(report.load.accepted, 40, "{report}");
         assert_full_loop(report);
@@ -220,12 +233,7 @@ async fn the_table_has_a_consistent_row_per_run(backend: Backend) {
     let rows: Vec<Vec<&str>> = text
         .lines()
         .skip_while(|line| !line.starts_with('|'))
-        .map(|line| {
-            line.trim_matches('|')
-                .split(" | ")
-                .map(str::trim)
-                .collect()
-        })
+        .map(|line| line.trim_matches('|').split(" | ").map(str::trim).collect())
         .collect();
     assert_eq!(rows.len(), 4 + full_loops.len(), "{text}");
     assert!(rows.iter().all(|row| row.len() == 10), "{text}");

@@ -310,7 +310,12 @@ mod tests {
                 "--gateway-arg=--resend-max=1",
             ],
             &["--url", "http://127.0.0.1:8080", "--table"],
-            &["--url", "http://127.0.0.1:8080", "--database", "sqlite://x.db"],
+            &[
+                "--url",
+                "http://127.0.0.1:8080",
+                "--database",
+                "sqlite://x.db",
+            ],
         ] {
             assert!(parse(bad).is_err(), "{bad:?} was accepted");
         }

@@ -60,7 +60,14 @@ async fn handle(body: Bytes) -> Result<Json<Queued>, StatusCode> {
 /// Drives the bare handler with the load `args` describe and returns what
 /// the load measured.
 pub async fn measure(client: &reqwest::Client, args: &BenchArgs) -> anyhow::Result<LoadOutcome> {
-    measure_with(client, args.connections, args.limit(), args.destinations, args.message).await
+    measure_with(
+        client,
+        args.connections,
+        args.limit(),
+        args.destinations,
+        args.message,
+    )
+    .await
 }
 
 async fn measure_with(

@@ -65,13 +65,14 @@ const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 /// `--baseline`) and returns what it measured.
 pub async fn run(args: BenchArgs) -> anyhow::Result<BenchReport> {
     let client = http_client(&args)?;
-    let baseline = match args.baseline {
-        true => Some(
+    let baseline = if args.baseline {
+        Some(
             baseline::measure(&client, &args)
                 .await
                 .context("measuring the bare handler")?,
-        ),
-        false => None,
+        )
+    } else {
+        None
     };
     let mut report = measure(&client, &args).await?;
     report.baseline = baseline;

@@ -107,7 +107,10 @@ pub async fn tenant(
     }
     let gate_id = format!("bench-{run}");
     admin
-        .create("gates", &owner(json!({"id": gate_id, "url": plan.gate_url})))
+        .create(
+            "gates",
+            &owner(json!({"id": gate_id, "url": plan.gate_url})),
+        )
         .await?
         .context("creating the bench gate")?;
     tracing::info!(%platform_id, %username, sources = sources.len(), "bench tenant provisioned");

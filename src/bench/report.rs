@@ -156,7 +156,10 @@ impl fmt::Display for BenchReport {
         writeln!(f, "load")?;
         fmt_load(f, &self.load)?;
         if let Some(baseline) = &self.baseline {
-            writeln!(f, "baseline (a bare handler in this process, the same load)")?;
+            writeln!(
+                f,
+                "baseline (a bare handler in this process, the same load)"
+            )?;
             fmt_load(f, baseline)?;
             match ratio(&self.load, baseline) {
                 Some(ratio) => writeln!(f, "  accept        {ratio:.2}× the bare handler")?,
@@ -289,7 +292,10 @@ impl BenchReport {
 
     fn fmt_gate(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let tally = &self.gate.tally;
-        writeln!(f, "gate (a message is done when its READ report, {READ}, arrives)")?;
+        writeln!(
+            f,
+            "gate (a message is done when its READ report, {READ}, arrives)"
+        )?;
         let codes: Vec<String> = tally
             .by_code
             .iter()

@@ -124,13 +124,17 @@ impl Suite {
             "last RSS",
         ]);
         let [rate_cell, p99, errors] = accept_cells(&self.baseline);
-        table.push([
-            "bare handler (same JSON parsed, nothing stored)".to_owned(),
-            rate_cell,
-            p99,
-            errors,
-            "1.00×".to_owned(),
-        ]);
+        table.push(
+            [
+                "bare handler (same JSON parsed, nothing stored)".to_owned(),
+                rate_cell,
+                p99,
+                errors,
+                "1.00×".to_owned(),
+            ]
+            .into_iter()
+            .chain(std::iter::repeat_n("–".to_owned(), 5)),
+        );
         let mut push_run = |label: String, report: &BenchReport, full_loop: bool| {
             let [rate_cell, p99, errors] = accept_cells(&report.load);
             let mut row = vec![
@@ -160,7 +164,11 @@ impl Suite {
             &self.accept,
             false,
         );
-        push_run("full loop with the gate, SQLite".to_owned(), &self.full_loop, true);
+        push_run(
+            "full loop with the gate, SQLite".to_owned(),
+            &self.full_loop,
+            true,
+        );
         if let Some((kind, report)) = &self.full_loop_on_database {
             push_run(format!("full loop with the gate, {kind}"), report, true);
         }
@@ -223,26 +231,68 @@ mod tests {
         };
         let text = suite.to_string();
         let lines: Vec<&str> = text.lines().collect();
-        assert!(lines[0].starts_with("wagate bench --table: 2 cores, 8.0 GB RAM, 8 connections, 100 requests a run"), "{text}");
+        assert!(
+            lines[0].starts_with(
+                "wagate bench --table: 2 cores, 8.0 GB RAM, 8 connections, 100 requests a run"
+            ),
+            "{text}"
+        );
         assert_eq!(lines[1], "");
         let rows: Vec<Vec<&str>> = lines[2..]
             .iter()
-            .map(|line| line.split(" | ").map(|cell| cell.trim_matches(['|', ' '])).collect())
+            .map(|line| {
+                line.split(" | ")
+                    .map(|cell| cell.trim_matches(['|', ' ']))
+                    .collect()
+            })
             .collect();
         assert_eq!(rows.len(), 6, "header, rule, four runs:\n{text}");
         assert_eq!(rows[0][0], "run");
         assert_eq!(rows[0].len(), 10);
         assert_eq!(
             rows[2],
-            ["bare handler (same JSON parsed, nothing stored)", "196", "12.35 ms", "0", "1.00×", "", "", "", "", ""]
+            [
+                "bare handler (same JSON parsed, nothing stored)",
+                "196",
+                "12.35 ms",
+                "0",
+                "1.00×",
+                "–",
+                "–",
+                "–",
+                "–",
+                "–"
+            ]
         );
         assert_eq!(
             rows[3],
-            ["accept, dispatch idle (1 msg/s per source), SQLite", "49", "12.35 ms", "2", "0.25×", "–", "–", "–", "n/a", "n/a"]
+            [
+                "accept, dispatch idle (1 msg/s per source), SQLite",
+                "49",
+                "12.35 ms",
+                "2",
+                "0.25×",
+                "–",
+                "–",
+                "–",
+                "n/a",
+                "n/a"
+            ]
         );
         assert_eq!(
             rows[4],
-            ["full loop with the gate, SQLite", "49", "12.35 ms", "2", "0.25×", "30", "100", "46 of 196 missing 1m after the load", "300.0 MB", "250.0 MB"]
+            [
+                "full loop with the gate, SQLite",
+                "49",
+                "12.35 ms",
+                "2",
+                "0.25×",
+                "30",
+                "100",
+                "46 of 196 missing 1m after the load",
+                "300.0 MB",
+                "250.0 MB"
+            ]
         );
         assert_eq!(rows[5][0], "full loop with the gate, PostgreSQL");
         assert_eq!(rows[5][7], "all 3.00 s after the load");
