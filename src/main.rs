@@ -30,6 +30,10 @@ async fn main() -> anyhow::Result<()> {
         Command::Sim(args) => {
             wagate::sim::run_standalone(args, wagate::server::shutdown_signal()).await
         }
+        Command::Bench(args) if args.table => {
+            println!("{}", wagate::bench::suite::run(args).await?);
+            Ok(())
+        }
         Command::Bench(args) => {
             println!("{}", wagate::bench::run(args).await?);
             Ok(())

@@ -66,9 +66,30 @@ pub struct BenchArgs {
     #[arg(long, value_parser = parse_base_url)]
     pub sim_url: Option<String>,
 
-    /// Longest wait, after the load, for the simulator to accept every message.
+    /// Longest wait, after the load, for the simulator to accept every
+    /// message and for every accepted message's READ report to reach the
+    /// bench's gate.
     #[arg(long, default_value = "60s", value_parser = humantime::parse_duration)]
     pub drain_timeout: Duration,
+
+    /// Also drive a bare HTTP handler in this process (it parses the same
+    /// JSON and answers the same way, storing nothing) with the same load,
+    /// and compare the gateway's accept rate to it.
+    #[arg(long)]
+    pub baseline: bool,
+
+    /// Measure the whole set and print it as one table: the bare handler,
+    /// accept alone (sources at 1 msg/s, so dispatch stays idle), the full
+    /// loop with the gate on SQLite, and on --database when given; each run
+    /// on a fresh in-process gateway.
+    #[arg(long, conflicts_with = "url")]
+    pub table: bool,
+
+    /// The in-process gateway's database (e.g. an empty PostgreSQL one)
+    /// instead of a temporary SQLite file; with --table, the full loop runs
+    /// on SQLite and then again on this database.
+    #[arg(long, conflicts_with = "url", value_name = "URL")]
+    pub database: Option<String>,
 
     /// An extra flag for the in-process gateway's `serve`, repeatable
     /// (e.g. --gateway-arg=--sandbox-status-delay=1s).
@@ -198,6 +219,9 @@ mod tests {
         assert_eq!(args.sim_url, None);
         assert_eq!(args.drain_timeout, Duration::from_secs(60));
         assert!(args.gateway_args.is_empty());
+        assert!(!args.baseline);
+        assert!(!args.table);
+        assert_eq!(args.database, None);
     }
 
     #[test]
@@ -251,6 +275,19 @@ mod tests {
             args.gateway_args,
             ["--sandbox-status-delay=1s", "--resend-max=1"]
         );
+        let args = parse(&[
+            "--table",
+            "--baseline",
+            "--database",
+            "postgres://postgres@127.0.0.1:5432/bench",
+        ])
+        .expect("parse");
+        assert!(args.table);
+        assert!(args.baseline);
+        assert_eq!(
+            args.database.as_deref(),
+            Some("postgres://postgres@127.0.0.1:5432/bench")
+        );
     }
 
     #[test]
@@ -271,6 +308,13 @@ mod tests {
                 "--url",
                 "http://127.0.0.1:8080",
                 "--gateway-arg=--resend-max=1",
+            ],
+            &["--url", "http://127.0.0.1:8080", "--table"],
+            &[
+                "--url",
+                "http://127.0.0.1:8080",
+                "--database",
+                "sqlite://x.db",
             ],
         ] {
             assert!(parse(bad).is_err(), "{bad:?} was accepted");

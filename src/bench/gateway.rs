@@ -1,7 +1,7 @@
 //! The gateway the bench starts for itself when no `--url` is given: a real
 //! `wagate serve` on a port-0 listener inside this process, with a random
 //! admin token and its own SQLite database in a temporary directory that
-//! is removed when the gateway stops (or the database a
+//! is removed when the gateway stops (or the database `--database` or a
 //! `--gateway-arg=--database=URL` names, e.g. an empty PostgreSQL one).
 
 use std::path::PathBuf;
@@ -31,9 +31,14 @@ pub struct InProcess {
 }
 
 impl InProcess {
-    /// Starts `wagate serve` with `extra` flags after the bench's own and
-    /// waits until it answers `/healthz`.
-    pub async fn start(client: &reqwest::Client, extra: &[String]) -> anyhow::Result<Self> {
+    /// Starts `wagate serve` on `database` (default: a temporary SQLite
+    /// file) with `extra` flags after the bench's own, and waits until it
+    /// answers `/healthz`.
+    pub async fn start(
+        client: &reqwest::Client,
+        database: Option<&str>,
+        extra: &[String],
+    ) -> anyhow::Result<Self> {
         let dir = std::env::temp_dir().join(format!("wagate-bench-{}", random_token(12)));
         tokio::fs::create_dir(&dir)
             .await
@@ -46,7 +51,7 @@ impl InProcess {
             task: None,
             dir: Some(dir.clone()),
         };
-        let started = gateway.launch(&dir, &token, extra).await;
+        let started = gateway.launch(&dir, database, &token, extra).await;
         let started = match started {
             Ok(()) => gateway.wait_healthy(client).await,
             Err(error) => Err(error),
@@ -65,18 +70,20 @@ impl InProcess {
     async fn launch(
         &mut self,
         dir: &std::path::Path,
+        database: Option<&str>,
         token: &str,
         extra: &[String],
     ) -> anyhow::Result<()> {
-        let database = format!("sqlite://{}", dir.join("bench.db").display());
+        let temporary = format!("sqlite://{}", dir.join("bench.db").display());
         let mut argv: Vec<&str> = vec!["wagate", "serve", "--listen", "127.0.0.1:0"];
-        // A database named with --gateway-arg (PostgreSQL, say) replaces
-        // the temporary SQLite file.
-        if !extra
-            .iter()
-            .any(|arg| arg == "--database" || arg.starts_with("--database="))
-        {
-            argv.extend(["--database", &database]);
+        match database {
+            Some(database) => argv.extend(["--database", database]),
+            // A database named with --gateway-arg (PostgreSQL, say) replaces
+            // the temporary SQLite file.
+            None if extra
+                .iter()
+                .any(|arg| arg == "--database" || arg.starts_with("--database=")) => {}
+            None => argv.extend(["--database", &temporary]),
         }
         argv.extend(["--admin-token", token]);
         argv.extend(extra.iter().map(String::as_str));

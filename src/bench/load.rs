@@ -273,6 +273,7 @@ fn request_body(shared: &Shared, number: u64) -> Vec<u8> {
         "source": source,
         "destinations": numbers::destinations(shared.destinations),
         "messages": [message],
+        "eventReportGates": [shared.tenant.gate_id],
     });
     body.to_string().into_bytes()
 }
@@ -292,6 +293,7 @@ mod tests {
                 username: "u".into(),
                 password: SecretString::from("secret"),
                 sources: vec!["+15550000001".into(), "+15550000002".into()],
+                gate_id: "g".into(),
             },
             limit: Limit::Count(10),
             destinations: 3,
@@ -315,6 +317,7 @@ mod tests {
         assert_eq!(first["platformId"], "p");
         assert_eq!(first["platformPartnerId"], "pp");
         assert_eq!(first["priority"], "NORMAL");
+        assert_eq!(first["eventReportGates"], json!(["g"]));
         assert_eq!(first["destinations"].as_array().map(Vec::len), Some(3));
         assert_eq!(
             first["messages"],

@@ -1,6 +1,6 @@
-//! A fresh tenant for each run, through the admin API: an account, a user
-//! and the source numbers, all with random names so that runs against the
-//! same gateway never collide.
+//! A fresh tenant for each run, through the admin API: an account, a user,
+//! the source numbers and a gate pointing at the bench's own receiver, all
+//! with random names so that runs against the same gateway never collide.
 
 use std::fmt;
 
@@ -23,6 +23,8 @@ pub struct Tenant {
     pub username: String,
     pub password: SecretString,
     pub sources: Vec<String>,
+    /// The gate every request names in `eventReportGates`.
+    pub gate_id: String,
 }
 
 /// How to provision.
@@ -30,6 +32,8 @@ pub struct Plan {
     pub sources: usize,
     pub level: Level,
     pub throughput: Option<u32>,
+    /// Where the gate's callbacks go.
+    pub gate_url: String,
 }
 
 /// Creates the tenant on the gateway at `gateway_url`.
@@ -101,6 +105,14 @@ pub async fn tenant(
         };
         sources.push(number);
     }
+    let gate_id = format!("bench-{run}");
+    admin
+        .create(
+            "gates",
+            &owner(json!({"id": gate_id, "url": plan.gate_url})),
+        )
+        .await?
+        .context("creating the bench gate")?;
     tracing::info!(%platform_id, %username, sources = sources.len(), "bench tenant provisioned");
     Ok(Tenant {
         platform_id,
@@ -108,6 +120,7 @@ pub async fn tenant(
         username,
         password: SecretString::from(password),
         sources,
+        gate_id,
     })
 }
 
