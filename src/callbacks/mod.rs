@@ -169,6 +169,13 @@ pub async fn run(
             in_flight.spawn(async move {
                 let attempt =
                     deliver::attempt(&client, &delivery, &schedule, allow_private, timeout).await;
+                // The slot goes back before the try is recorded: until then
+                // the store still counts the delivery as leased, so a claim
+                // meanwhile never hands out more of the gate's share than
+                // this instance has slots free (given back after, a claim in
+                // between would get a delivery with no slot to try it in, and
+                // it would wait for its lease to run out).
+                drop(slot);
                 match store.record_attempt(&attempt).await {
                     Ok(true) => {}
                     Ok(false) => tracing::warn!(
@@ -181,7 +188,6 @@ pub async fn run(
                         "recording a callback try failed; it is tried again when its lease runs out"
                     ),
                 }
-                drop(slot);
             });
         }
     }
