@@ -18,7 +18,13 @@ const MESSAGES: usize = 60;
 
 on_backends!(a_number_is_never_sent_faster_than_its_limit);
 async fn a_number_is_never_sent_faster_than_its_limit(backend: Backend) {
-    let app = spawn_app_with(backend, &["--sandbox-status-delay", "1ms"]).await;
+    // A lease shorter than the default, so that a send whose outcome went
+    // unrecorded is claimed and sent again while the test still watches.
+    let app = spawn_app_with(
+        backend,
+        &["--sandbox-status-delay", "1ms", "--dispatch-lease", "16s"],
+    )
+    .await;
     let tenant = app
         .tenant_with(
             "throttled",
@@ -39,14 +45,23 @@ async fn a_number_is_never_sent_faster_than_its_limit(backend: Backend) {
         .send(&tenant, &request(&tenant, &destinations, hello_world()))
         .await;
     assert_eq!(status, 200, "{answer}");
+    let ids: Vec<String> = answer["messageIds"]
+        .as_array()
+        .expect("messageIds")
+        .iter()
+        .map(|id| id.as_str().expect("a messageId").to_owned())
+        .collect();
+    assert_eq!(ids.len(), MESSAGES, "{answer}");
 
-    // Every destination once: wait for all of them, then count the records.
+    // Every destination once: wait for all of them, and for the gateway to
+    // have recorded every send (a send it did not record is sent again once
+    // its lease runs out), then count the records.
     let measured = |record: &serde_json::Value| {
         record["body"]["to"]
             .as_str()
             .is_some_and(|to| destinations.contains(&to))
     };
-    let records = poll(Duration::from_secs(60), "every destination", || async {
+    poll(Duration::from_secs(60), "every destination", || async {
         let records: Vec<serde_json::Value> = app
             .sim_received()
             .await
@@ -58,12 +73,24 @@ async fn a_number_is_never_sent_faster_than_its_limit(backend: Backend) {
             .filter_map(|record| record["body"]["to"].as_str())
             .collect();
         if distinct.len() == MESSAGES {
-            Ok(records)
+            Ok(())
         } else {
             Err(format!("{} of {MESSAGES} destinations", distinct.len()))
         }
     })
     .await;
+    for id in &ids {
+        app.status_when(&tenant, id, "the send recorded", |part| {
+            part["state"] != "QUEUED"
+        })
+        .await;
+    }
+    let records: Vec<serde_json::Value> = app
+        .sim_received()
+        .await
+        .into_iter()
+        .filter(|record| measured(record))
+        .collect();
     assert_eq!(records.len(), MESSAGES, "each message exactly once");
 
     let arrivals: Vec<i64> = records
@@ -76,16 +103,16 @@ async fn a_number_is_never_sent_faster_than_its_limit(backend: Backend) {
     }
 
     // And not far slower: n sends at the limit take (n - 1) periods from
-    // first to last; even at a third of the pace they are done in three
-    // times that.
+    // first to last; even at half the pace (a loaded machine's lateness,
+    // which the pacer does not make up) they are done in twice that.
     let first = arrivals.iter().min().copied().unwrap_or_default();
     let last = arrivals.iter().max().copied().unwrap_or_default();
     let elapsed = last - first;
     let at_the_limit = ((MESSAGES - 1) as f64 * period_millis(LIMIT)) as i64;
     assert!(
-        elapsed <= 3 * at_the_limit,
-        "{MESSAGES} sends took {elapsed} ms; even at a third of {LIMIT}/s they take {} ms",
-        3 * at_the_limit
+        elapsed <= 2 * at_the_limit,
+        "{MESSAGES} sends took {elapsed} ms; even at half of {LIMIT}/s they take {} ms",
+        2 * at_the_limit
     );
 }
 
