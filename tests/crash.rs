@@ -130,17 +130,19 @@ async fn a_gateway_killed_while_submitting_resumes_and_sends_everything(backend:
 on_backends!(callbacks_pending_at_a_sigkill_are_delivered_after_the_restart);
 async fn callbacks_pending_at_a_sigkill_are_delivered_after_the_restart(backend: Backend) {
     let database = TestDatabase::create(backend).await;
+    // Timeouts long enough that a loaded machine's normal 200 is not timed
+    // out and its report delivered twice; the lease just above them.
     let args = [
         "--sandbox-status-delay",
         "1ms",
         "--dispatch-lease",
-        "3s",
+        "6s",
         "--source-lease",
         "1s",
         "--upstream-timeout",
-        "1s",
+        "5s",
         "--callback-timeout",
-        "1s",
+        "5s",
         "--callback-retry-schedule",
         "200ms,200ms,200ms,200ms,200ms,200ms,200ms,200ms,200ms,200ms,200ms,200ms,200ms,200ms,200ms,200ms,200ms,200ms,200ms,200ms,200ms,200ms,200ms,200ms,200ms,200ms,200ms,200ms,200ms,200ms",
     ];

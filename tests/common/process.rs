@@ -100,8 +100,9 @@ impl Process {
     }
 
     /// `wagate serve` submitting to a standalone simulator at `sim` as if
-    /// it were Meta, with short leases and timeouts so that a killed
-    /// gateway's work comes back within seconds; `extra` adds flags.
+    /// it were Meta, with short leases so that a killed gateway's work comes
+    /// back within seconds, and timeouts long enough that a normal answer on
+    /// a loaded machine is not timed out (and sent again); `extra` adds flags.
     pub fn serve_against_sim(database: &TestDatabase, sim: &str, extra: &[&str]) -> Process {
         let mut args = vec![
             "--upstream",
@@ -113,11 +114,11 @@ impl Process {
             "--meta-access-token",
             "test-access-token",
             "--dispatch-lease",
-            "3s",
+            "6s",
             "--upstream-timeout",
-            "2s",
+            "5s",
             "--callback-timeout",
-            "2s",
+            "5s",
             "--resend-interval",
             "100ms",
             "--callback-allow-private",
