@@ -166,6 +166,7 @@ pub async fn run(
             let schedule = config.schedule.clone();
             let allow_private = config.allow_private;
             let timeout = config.timeout;
+            let wake = wake.clone();
             in_flight.spawn(async move {
                 let attempt =
                     deliver::attempt(&client, &delivery, &schedule, allow_private, timeout).await;
@@ -188,6 +189,9 @@ pub async fn run(
                         "recording a callback try failed; it is tried again when its lease runs out"
                     ),
                 }
+                // The try's end frees a slot and may have made the message's
+                // next callback due: look for work now, not at the next poll.
+                wake.notify_one();
             });
         }
     }
