@@ -1,10 +1,15 @@
 //! The SQLite store: one file, WAL journal, `synchronous=FULL`, embedded
 //! migrations (`migrations/sqlite`).
 //!
-//! SQLite allows one writer at a time, so writes go through a pool of exactly
-//! one connection and reads through a separate read-only pool; the accept
-//! path batches many requests per transaction, which is where SQLite's write
-//! throughput comes from (one commit, one fsync, for the whole batch).
+//! SQLite allows one writer at a time. The accept path's group commits run
+//! on a thread of their own that owns a rusqlite connection
+//! ([`writer`]): many requests per transaction, which is where SQLite's
+//! write throughput comes from (one commit, one fsync, for the whole batch),
+//! without a hop between threads per statement. The other writes go through
+//! a sqlx pool of exactly one connection, and reads through a separate
+//! read-only pool. Both writers begin with `BEGIN IMMEDIATE`
+//! ([`BEGIN_WRITE`]), which is what makes two of them safe (see
+//! [`writer`]).
 //!
 //! A failed write must not poison the writer: when SQLite itself rolls a
 //! transaction back (a full disk, say), sqlx's own count of open
@@ -21,9 +26,9 @@ mod callbacks;
 mod history;
 mod outbox;
 mod webhooks;
+mod writer;
 
 use std::str::FromStr;
-use std::time::Duration;
 
 use async_trait::async_trait;
 use sqlx::Connection;
@@ -36,9 +41,15 @@ use super::{Millis, StoreResult, Wake, WakeStore};
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
 
+/// How every write transaction begins: with the write lock taken, so that
+/// it waits (busy timeout) for the other writer instead of failing at once
+/// when a read inside it turns into a write.
+const BEGIN_WRITE: &str = "BEGIN IMMEDIATE";
+
 pub struct SqliteStore {
     writer: SqlitePool,
     reader: SqlitePool,
+    writer_thread: writer::Writer,
 }
 
 impl SqliteStore {
@@ -50,7 +61,7 @@ impl SqliteStore {
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Full)
             .foreign_keys(true)
-            .busy_timeout(Duration::from_secs(10));
+            .busy_timeout(writer::BUSY_TIMEOUT);
         let writer = SqlitePoolOptions::new()
             .max_connections(1)
             .before_acquire(|connection, _| Box::pin(outside_any_transaction(connection)))
@@ -59,9 +70,14 @@ impl SqliteStore {
         MIGRATOR.run(&writer).await?;
         let reader = SqlitePoolOptions::new()
             .max_connections(4)
-            .connect_with(options.read_only(true))
+            .connect_with(options.clone().read_only(true))
             .await?;
-        Ok(Self { writer, reader })
+        let writer_thread = writer::Writer::start(options.get_filename())?;
+        Ok(Self {
+            writer,
+            reader,
+            writer_thread,
+        })
     }
 
     /// A list bound as one value: a JSON array (`json_each($n)`).
@@ -117,7 +133,8 @@ crate::store::common::sql_store_common!(
     SqliteStore,
     sqlx::Sqlite,
     // One snapshot for the reads of one answer.
-    "BEGIN"
+    "BEGIN",
+    BEGIN_WRITE
 );
 
 /// One instance owns the file: there is nobody else to be woken (and the
