@@ -145,3 +145,96 @@ impl WakeStore for SqliteStore {
         Ok(None)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+    use std::time::Duration;
+
+    use super::*;
+    use crate::store::StoreError;
+
+    async fn store_in(dir: &tempfile::TempDir) -> Arc<SqliteStore> {
+        let url = format!("sqlite://{}", dir.path().join("wagate.db").display());
+        Arc::new(SqliteStore::open(&url).await.expect("open the store"))
+    }
+
+    async fn settings(store: &SqliteStore) -> Vec<String> {
+        sqlx::query_scalar("SELECT name FROM settings ORDER BY name")
+            .fetch_all(&store.reader)
+            .await
+            .expect("read the settings")
+    }
+
+    /// A sqlx write transaction that reads before it writes (as the claims
+    /// do) while the writer thread has a job: the job waits for the
+    /// transaction's commit instead of making its snapshot stale, which
+    /// SQLite would answer with `SQLITE_BUSY` at the first write.
+    #[tokio::test]
+    async fn the_two_writers_wait_for_each_other_instead_of_failing() {
+        let dir = tempfile::tempdir().expect("temporary directory");
+        let store = store_in(&dir).await;
+        let mut claim = store.writer.begin_with(BEGIN_WRITE).await.expect("begin");
+        let read: i64 = sqlx::query_scalar("SELECT count(*) FROM settings")
+            .fetch_one(&mut *claim)
+            .await
+            .expect("read");
+        assert_eq!(read, 0);
+        let mut job = tokio::spawn({
+            let store = store.clone();
+            async move {
+                store
+                    .writer_thread
+                    .transaction(|transaction| {
+                        transaction.execute("INSERT INTO settings VALUES ('thread', '1')", [])
+                    })
+                    .await
+            }
+        });
+        // The job must not commit while the transaction is open; it is
+        // given time to (which it only takes when the lock is not held).
+        let early = tokio::time::timeout(Duration::from_millis(500), &mut job).await;
+        assert!(
+            early.is_err(),
+            "the writer thread committed inside another writer's transaction: {early:?}"
+        );
+        sqlx::query("INSERT INTO settings VALUES ('claim', '1')")
+            .execute(&mut *claim)
+            .await
+            .expect("the transaction writes after its read");
+        claim.commit().await.expect("commit");
+        let inserted = job
+            .await
+            .expect("join")
+            .expect("the writer thread's job commits");
+        assert_eq!(inserted, 1);
+        assert_eq!(settings(&store).await, ["claim", "thread"]);
+    }
+
+    /// A job that fails writes nothing, and the next job commits.
+    #[tokio::test]
+    async fn a_failed_job_writes_nothing_and_the_next_one_commits() {
+        let dir = tempfile::tempdir().expect("temporary directory");
+        let store = store_in(&dir).await;
+        let failed = store
+            .writer_thread
+            .transaction(|transaction| {
+                transaction.execute("INSERT INTO settings VALUES ('first', '1')", [])?;
+                transaction.execute("INSERT INTO settings VALUES ('first', '2')", [])
+            })
+            .await;
+        assert!(matches!(failed, Err(StoreError::Sqlite(_))), "{failed:?}");
+        assert!(
+            settings(&store).await.is_empty(),
+            "a failed job left rows behind"
+        );
+        store
+            .writer_thread
+            .transaction(|transaction| {
+                transaction.execute("INSERT INTO settings VALUES ('second', '1')", [])
+            })
+            .await
+            .expect("the next job commits");
+        assert_eq!(settings(&store).await, ["second"]);
+    }
+}
