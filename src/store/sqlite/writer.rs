@@ -14,7 +14,7 @@
 //! the writes not moved here yet. Two writers on one file are safe because
 //! both take SQLite's write lock when their transaction begins
 //! (`BEGIN IMMEDIATE`, see [`super::BEGIN_WRITE`]): whichever comes second
-//! waits in the busy handler (up to [`BUSY_TIMEOUT`]) for the other's commit,
+//! waits in its busy handler (up to [`BUSY_TIMEOUT`]) for the other's commit,
 //! and neither can hold a read snapshot that the other's commit would make
 //! stale, which is the one case where SQLite answers `SQLITE_BUSY` without
 //! waiting. Readers never block either writer in WAL mode.
@@ -36,6 +36,12 @@ use crate::store::{StoreError, StoreResult};
 
 /// How long a transaction waits for the other writer's write lock.
 pub const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// How often the writer thread tries again for a write lock the sqlx writer
+/// holds. SQLite's own busy timeout sleeps 1, 2, 5, 10 … 100 ms between
+/// tries, which puts tens of milliseconds on a group commit that finds a
+/// claim (a few milliseconds long) in its way.
+const BUSY_RETRY: Duration = Duration::from_micros(100);
 
 /// How many jobs may wait for the thread. Each caller awaits its own job,
 /// and the group commits send one job per batch, so a handful of waiting
@@ -119,7 +125,7 @@ impl Drop for Writer {
 /// A connection with the sqlx writer's settings.
 fn open(path: &Path) -> StoreResult<Connection> {
     let connection = Connection::open(path)?;
-    connection.busy_timeout(BUSY_TIMEOUT)?;
+    connection.busy_handler(Some(retry_soon))?;
     let journal: String =
         connection.query_row("PRAGMA journal_mode = WAL", [], |row| row.get(0))?;
     if !journal.eq_ignore_ascii_case("wal") {
@@ -129,6 +135,17 @@ fn open(path: &Path) -> StoreResult<Connection> {
     connection.pragma_update(None, "foreign_keys", "ON")?;
     connection.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
     Ok(connection)
+}
+
+/// The writer thread's busy handler: tries again every [`BUSY_RETRY`], for
+/// at least [`BUSY_TIMEOUT`] in all.
+fn retry_soon(attempts: i32) -> bool {
+    let waited = BUSY_RETRY.saturating_mul(u32::try_from(attempts).unwrap_or(u32::MAX));
+    if waited >= BUSY_TIMEOUT {
+        return false;
+    }
+    std::thread::sleep(BUSY_RETRY);
+    true
 }
 
 /// The thread: runs jobs until the queue is closed and empty.
