@@ -18,7 +18,8 @@ use super::{
     WebhookReceipt,
 };
 
-/// The accepted requests as three JSON arrays, each in batch order: messages
+/// The accepted requests as three JSON arrays for PostgreSQL (SQLite's
+/// writer thread binds each row instead), each in batch order: messages
 /// (`id`, `account`, `user`, `source`, `destination`, `ref`, `priority`,
 /// `expires`, `created`, `serviceId`, `serviceType`, `transactionId`,
 /// `custom`, `gates`), parts (`id`, `index`, `type`, `body`, `contentUntil`,

@@ -10,7 +10,8 @@
 //!   `MARK_ROUTED`, `SETTLE_OUTBOX`, `ERASE_SETTLED`, `RESEND_OUTBOX`;
 //! - `Self::list(items)`, a list as the backend's SQL binds it (a JSON
 //!   array on SQLite, an array on PostgreSQL);
-//! - `Self::insert_batch(connection, batch)` (accepting),
+//! - `self.accept_batch(batch)` (accepting: on SQLite, a job on the writer
+//!   thread),
 //!   `self.lease_due_parts(…)` and `self.lease_due_deliveries(…)` (claims);
 //! - `Self::lock_wamids(connection, wamids)` and
 //!   `Self::record_history(connection, entries, joining)`, the part
@@ -24,9 +25,10 @@
 
 /// Implements the shared parts of a store for `$store`, whose pools are of
 /// the sqlx database `$db`; `$snapshot` begins a read transaction whose
-/// statements all see one snapshot.
+/// statements all see one snapshot, and `$write_begin` a transaction on the
+/// writer pool.
 macro_rules! sql_store_common {
-    ($store:ty, $db:ty, $snapshot:literal) => {
+    ($store:ty, $db:ty, $snapshot:literal, $write_begin:expr) => {
         const _: () = {
             use std::collections::HashSet;
 
@@ -211,10 +213,7 @@ macro_rules! sql_store_common {
             #[async_trait]
             impl MessageStore for $store {
                 async fn accept(&self, batch: &[NewRequest]) -> StoreResult<()> {
-                    let mut tx = self.writer.begin().await?;
-                    Self::insert_batch(&mut tx, batch).await?;
-                    tx.commit().await?;
-                    Ok(())
+                    self.accept_batch(batch).await
                 }
 
                 async fn message(
@@ -279,14 +278,14 @@ macro_rules! sql_store_common {
                 }
 
                 async fn record(&self, outcomes: &[Outcome]) -> StoreResult<Vec<bool>> {
-                    let mut tx = self.writer.begin().await?;
+                    let mut tx = self.writer.begin_with($write_begin).await?;
                     let recorded = Self::record_batch(&mut tx, outcomes).await?;
                     tx.commit().await?;
                     Ok(recorded)
                 }
 
                 async fn release(&self, lease: &str, parts: &[(String, u32)]) -> StoreResult<()> {
-                    let mut tx = self.writer.begin().await?;
+                    let mut tx = self.writer.begin_with($write_begin).await?;
                     for (message_id, index) in parts {
                         sqlx::query(
                             "UPDATE outbox SET lease_owner = NULL, lease_until = 0
@@ -335,7 +334,7 @@ macro_rules! sql_store_common {
                 ) -> StoreResult<Vec<WebhookReceipt>> {
                     let received_at = now_millis();
                     let rows = WebhookRows::new(batches)?;
-                    let mut tx = self.writer.begin().await?;
+                    let mut tx = self.writer.begin_with($write_begin).await?;
                     let reported: Vec<&str> = batches
                         .iter()
                         .flat_map(|batch| &batch.statuses)
@@ -432,7 +431,7 @@ macro_rules! sql_store_common {
                     to: i64,
                     deliveries: &[NewDelivery],
                 ) -> StoreResult<bool> {
-                    let mut tx = self.writer.begin().await?;
+                    let mut tx = self.writer.begin_with($write_begin).await?;
                     // The cursor moves first: that locks its row, so another
                     // instance moving it from the same place (PostgreSQL; on
                     // SQLite the single writer already keeps them apart)
@@ -478,7 +477,7 @@ macro_rules! sql_store_common {
                             serde_json::json!({"wamid": routed.wamid, "until": routed.content_until})
                         })
                         .collect();
-                    let mut tx = self.writer.begin().await?;
+                    let mut tx = self.writer.begin_with($write_begin).await?;
                     Self::insert_deliveries(&mut tx, deliveries).await?;
                     sqlx::query(Self::MARK_ROUTED)
                         .bind(serde_json::to_string(&rows)?)
@@ -507,7 +506,7 @@ macro_rules! sql_store_common {
                         (false, Some(_)) => "PENDING",
                         (false, None) => "GAVE_UP",
                     };
-                    let mut tx = self.writer.begin().await?;
+                    let mut tx = self.writer.begin_with($write_begin).await?;
                     // A delivery that is done erases the message content it
                     // carried, unless that is kept.
                     let updated = sqlx::query(
@@ -601,7 +600,7 @@ macro_rules! sql_store_common {
             #[async_trait]
             impl RetentionStore for $store {
                 async fn erase_content(&self, now: Millis) -> StoreResult<ErasedContent> {
-                    let mut tx = self.writer.begin().await?;
+                    let mut tx = self.writer.begin_with($write_begin).await?;
                     let parts = sqlx::query(
                         "UPDATE message_parts SET cloud_body = '', content_until = NULL
                          WHERE content_until <= $1
@@ -647,7 +646,7 @@ macro_rules! sql_store_common {
                     now: Millis,
                     until: Millis,
                 ) -> StoreResult<LeaseHolder> {
-                    let mut tx = self.writer.begin().await?;
+                    let mut tx = self.writer.begin_with($write_begin).await?;
                     let taken: Option<String> = sqlx::query_scalar(lease_sql::TAKE_LEASE)
                         .bind(name)
                         .bind(holder)
@@ -896,7 +895,7 @@ macro_rules! sql_store_common {
                         TenantKind::Route => ("routes", "id"),
                     };
                     let sql = format!("DELETE FROM {table} WHERE {key} = $1");
-                    let mut tx = self.writer.begin().await?;
+                    let mut tx = self.writer.begin_with($write_begin).await?;
                     let result = sqlx::query(AssertSqlSafe(sql))
                         .bind(id)
                         .execute(&mut *tx)

@@ -39,6 +39,13 @@ pub enum StoreError {
     UnsupportedUrl(String),
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),
+    /// An error of the SQLite writer thread's connection.
+    #[error("database error: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    /// The SQLite writer thread cannot take or answer a job (the text says
+    /// which).
+    #[error("the SQLite writer thread {0}")]
+    Writer(&'static str),
     #[error("migration failed: {0}")]
     Migration(#[from] sqlx::migrate::MigrateError),
     #[error("stored JSON is corrupt: {0}")]

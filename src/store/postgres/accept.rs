@@ -9,11 +9,16 @@ use super::{OUTBOX_CHANNEL, PgStore};
 use crate::store::{NewRequest, StoreResult, batch};
 
 impl PgStore {
-    /// `MessageStore::accept`'s statements, in the caller's transaction.
-    pub(super) async fn insert_batch(
-        connection: &mut PgConnection,
-        batch: &[NewRequest],
-    ) -> StoreResult<()> {
+    /// `MessageStore::accept`: the batch in one transaction.
+    pub(super) async fn accept_batch(&self, batch: &[NewRequest]) -> StoreResult<()> {
+        let mut tx = self.writer.begin().await?;
+        Self::insert_batch(&mut tx, batch).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// The batch's statements, in the caller's transaction.
+    async fn insert_batch(connection: &mut PgConnection, batch: &[NewRequest]) -> StoreResult<()> {
         let rows = batch::AcceptRows::new(batch)?;
         sqlx::query(
             "INSERT INTO messages (message_id, account_id, username, source, destination, ref_id,

@@ -98,7 +98,8 @@ crate::store::common::sql_store_common!(
     PgStore,
     sqlx::Postgres,
     // One snapshot for the reads of one answer.
-    "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY"
+    "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY",
+    "BEGIN"
 );
 
 #[async_trait]

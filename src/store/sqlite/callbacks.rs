@@ -5,7 +5,7 @@
 //! Every write goes through the single writer connection, so a claim (read
 //! the due deliveries, then lease them) cannot interleave with another.
 
-use super::SqliteStore;
+use super::{BEGIN_WRITE, SqliteStore};
 use crate::store::rows::FromStoreRow;
 use crate::store::{ClaimedDelivery, Millis, StoreResult};
 
@@ -56,7 +56,7 @@ impl SqliteStore {
         limit: u32,
         per_gate: u32,
     ) -> StoreResult<Vec<ClaimedDelivery>> {
-        let mut tx = self.writer.begin().await?;
+        let mut tx = self.writer.begin_with(BEGIN_WRITE).await?;
         let rows = sqlx::query(
             "WITH share AS (
                  SELECT g.id, g.account_id, g.url, g.signing_secret,

@@ -1,10 +1,15 @@
 //! The SQLite store: one file, WAL journal, `synchronous=FULL`, embedded
 //! migrations (`migrations/sqlite`).
 //!
-//! SQLite allows one writer at a time, so writes go through a pool of exactly
-//! one connection and reads through a separate read-only pool; the accept
-//! path batches many requests per transaction, which is where SQLite's write
-//! throughput comes from (one commit, one fsync, for the whole batch).
+//! SQLite allows one writer at a time. The accept path's group commits run
+//! on a thread of their own that owns a rusqlite connection
+//! ([`writer`]): many requests per transaction, which is where SQLite's
+//! write throughput comes from (one commit, one fsync, for the whole batch),
+//! without a hop between threads per statement. The other writes go through
+//! a sqlx pool of exactly one connection, and reads through a separate
+//! read-only pool. Both writers begin with `BEGIN IMMEDIATE`
+//! ([`BEGIN_WRITE`]), which is what makes two of them safe (see
+//! [`writer`]).
 //!
 //! A failed write must not poison the writer: when SQLite itself rolls a
 //! transaction back (a full disk, say), sqlx's own count of open
@@ -21,9 +26,9 @@ mod callbacks;
 mod history;
 mod outbox;
 mod webhooks;
+mod writer;
 
 use std::str::FromStr;
-use std::time::Duration;
 
 use async_trait::async_trait;
 use sqlx::Connection;
@@ -36,9 +41,15 @@ use super::{Millis, StoreResult, Wake, WakeStore};
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
 
+/// How every write transaction begins: with the write lock taken, so that
+/// it waits (busy timeout) for the other writer instead of failing at once
+/// when a read inside it turns into a write.
+const BEGIN_WRITE: &str = "BEGIN IMMEDIATE";
+
 pub struct SqliteStore {
     writer: SqlitePool,
     reader: SqlitePool,
+    writer_thread: writer::Writer,
 }
 
 impl SqliteStore {
@@ -50,7 +61,7 @@ impl SqliteStore {
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Full)
             .foreign_keys(true)
-            .busy_timeout(Duration::from_secs(10));
+            .busy_timeout(writer::BUSY_TIMEOUT);
         let writer = SqlitePoolOptions::new()
             .max_connections(1)
             .before_acquire(|connection, _| Box::pin(outside_any_transaction(connection)))
@@ -59,9 +70,14 @@ impl SqliteStore {
         MIGRATOR.run(&writer).await?;
         let reader = SqlitePoolOptions::new()
             .max_connections(4)
-            .connect_with(options.read_only(true))
+            .connect_with(options.clone().read_only(true))
             .await?;
-        Ok(Self { writer, reader })
+        let writer_thread = writer::Writer::start(options.get_filename())?;
+        Ok(Self {
+            writer,
+            reader,
+            writer_thread,
+        })
     }
 
     /// A list bound as one value: a JSON array (`json_each($n)`).
@@ -117,7 +133,8 @@ crate::store::common::sql_store_common!(
     SqliteStore,
     sqlx::Sqlite,
     // One snapshot for the reads of one answer.
-    "BEGIN"
+    "BEGIN",
+    BEGIN_WRITE
 );
 
 /// One instance owns the file: there is nobody else to be woken (and the
@@ -131,11 +148,99 @@ impl WakeStore for SqliteStore {
 
 #[cfg(test)]
 mod tests {
+    use std::sync::Arc;
+    use std::time::Duration;
+
     use super::*;
+    use crate::store::StoreError;
+
+    async fn store_in(dir: &tempfile::TempDir) -> Arc<SqliteStore> {
+        let url = format!("sqlite://{}", dir.path().join("wagate.db").display());
+        Arc::new(SqliteStore::open(&url).await.expect("open the store"))
+    }
+
+    async fn settings(store: &SqliteStore) -> Vec<String> {
+        sqlx::query_scalar("SELECT name FROM settings ORDER BY name")
+            .fetch_all(&store.reader)
+            .await
+            .expect("read the settings")
+    }
+
+    /// A sqlx write transaction that reads before it writes (as the claims
+    /// do) while the writer thread has a job: the job waits for the
+    /// transaction's commit instead of making its snapshot stale, which
+    /// SQLite would answer with `SQLITE_BUSY` at the first write.
+    #[tokio::test]
+    async fn the_two_writers_wait_for_each_other_instead_of_failing() {
+        let dir = tempfile::tempdir().expect("temporary directory");
+        let store = store_in(&dir).await;
+        let mut claim = store.writer.begin_with(BEGIN_WRITE).await.expect("begin");
+        let read: i64 = sqlx::query_scalar("SELECT count(*) FROM settings")
+            .fetch_one(&mut *claim)
+            .await
+            .expect("read");
+        assert_eq!(read, 0);
+        let mut job = tokio::spawn({
+            let store = store.clone();
+            async move {
+                store
+                    .writer_thread
+                    .transaction(|transaction| {
+                        transaction.execute("INSERT INTO settings VALUES ('thread', '1')", [])
+                    })
+                    .await
+            }
+        });
+        // The job must not commit while the transaction is open; it is
+        // given time to (which it only takes when the lock is not held).
+        let early = tokio::time::timeout(Duration::from_millis(500), &mut job).await;
+        assert!(
+            early.is_err(),
+            "the writer thread committed inside another writer's transaction: {early:?}"
+        );
+        sqlx::query("INSERT INTO settings VALUES ('claim', '1')")
+            .execute(&mut *claim)
+            .await
+            .expect("the transaction writes after its read");
+        claim.commit().await.expect("commit");
+        let inserted = job
+            .await
+            .expect("join")
+            .expect("the writer thread's job commits");
+        assert_eq!(inserted, 1);
+        assert_eq!(settings(&store).await, ["claim", "thread"]);
+    }
+
+    /// A job that fails writes nothing, and the next job commits.
+    #[tokio::test]
+    async fn a_failed_job_writes_nothing_and_the_next_one_commits() {
+        let dir = tempfile::tempdir().expect("temporary directory");
+        let store = store_in(&dir).await;
+        let failed = store
+            .writer_thread
+            .transaction(|transaction| {
+                transaction.execute("INSERT INTO settings VALUES ('first', '1')", [])?;
+                transaction.execute("INSERT INTO settings VALUES ('first', '2')", [])
+            })
+            .await;
+        assert!(matches!(failed, Err(StoreError::Sqlite(_))), "{failed:?}");
+        assert!(
+            settings(&store).await.is_empty(),
+            "a failed job left rows behind"
+        );
+        store
+            .writer_thread
+            .transaction(|transaction| {
+                transaction.execute("INSERT INTO settings VALUES ('second', '1')", [])
+            })
+            .await
+            .expect("the next job commits");
+        assert_eq!(settings(&store).await, ["second"]);
+    }
 
     /// The settings every connection of the store runs with, as SQLite
     /// reports them: (synchronous, journal_mode, foreign_keys).
-    async fn settings(pool: &SqlitePool) -> (i64, String, i64) {
+    async fn pragmas(pool: &SqlitePool) -> (i64, String, i64) {
         let mut connection = pool.acquire().await.expect("a connection");
         let synchronous: i64 = sqlx::query_scalar("PRAGMA synchronous")
             .fetch_one(&mut *connection)
@@ -154,14 +259,15 @@ mod tests {
 
     /// What was committed survives a power cut: every write is fsynced at
     /// commit (`synchronous=FULL`, 2) in WAL mode, on the writer as `serve`
-    /// opens it, on a writer that replaced a broken one, and on the readers.
+    /// opens it, on a writer that replaced a broken one, on the readers, and on
+    /// the writer thread's connection.
     #[tokio::test]
     async fn every_connection_commits_with_synchronous_full_in_wal_mode() {
         let dir = tempfile::tempdir().expect("a directory");
         let url = format!("sqlite://{}", dir.path().join("wagate.db").display());
         let store = SqliteStore::open(&url).await.expect("the store");
         let full = (2, "wal".to_owned(), 1);
-        assert_eq!(settings(&store.writer).await, full, "the writer");
+        assert_eq!(pragmas(&store.writer).await, full, "the writer");
         // The writer a failed transaction leaves behind is replaced by a
         // fresh connection with the same settings.
         {
@@ -171,7 +277,21 @@ mod tests {
                 .await
                 .expect("begin");
         }
-        assert_eq!(settings(&store.writer).await, full, "a replaced writer");
-        assert_eq!(settings(&store.reader).await, full, "a reader");
+        assert_eq!(pragmas(&store.writer).await, full, "a replaced writer");
+        assert_eq!(pragmas(&store.reader).await, full, "a reader");
+        let thread = store
+            .writer_thread
+            .transaction(|transaction| {
+                let synchronous: i64 =
+                    transaction.query_row("PRAGMA synchronous", [], |row| row.get(0))?;
+                let journal: String =
+                    transaction.query_row("PRAGMA journal_mode", [], |row| row.get(0))?;
+                let foreign_keys: i64 =
+                    transaction.query_row("PRAGMA foreign_keys", [], |row| row.get(0))?;
+                Ok((synchronous, journal, foreign_keys))
+            })
+            .await
+            .expect("the writer thread's settings");
+        assert_eq!(thread, full, "the writer thread");
     }
 }

@@ -7,7 +7,7 @@
 
 use sqlx::Row;
 
-use super::SqliteStore;
+use super::{BEGIN_WRITE, SqliteStore};
 use crate::store::rows::FromStoreRow;
 use crate::store::{ClaimedPart, Millis, StoreResult};
 
@@ -52,7 +52,7 @@ impl SqliteStore {
         lease_until: Millis,
         limit: u32,
     ) -> StoreResult<Vec<ClaimedPart>> {
-        let mut tx = self.writer.begin().await?;
+        let mut tx = self.writer.begin_with(BEGIN_WRITE).await?;
         let rows = sqlx::query(
             "SELECT o.rowid AS outbox_row, o.message_id, o.message_index, m.account_id, m.destination, m.priority,
                     m.expires_at, p.message_type, p.cloud_body, p.attempts, $4 AS lease,

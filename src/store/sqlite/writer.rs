@@ -1,0 +1,192 @@
+//! The SQLite writer thread: one OS thread owns a rusqlite connection to the
+//! database file and runs write jobs on it, one after another, each a
+//! closure inside its own `BEGIN IMMEDIATE … COMMIT`.
+//!
+//! sqlx runs every statement on its connection's worker thread and answers
+//! over a channel, so a transaction of n statements costs about 2n thread
+//! wake-ups. Here a whole transaction is one job: the caller's task sends it,
+//! the thread runs its statements synchronously (with the connection's cache
+//! of prepared statements), commits, and answers on a oneshot: two wake-ups
+//! per transaction, however many rows it writes.
+//!
+//! The connection has the sqlx writer's settings (WAL, `synchronous=FULL`,
+//! foreign keys, a busy timeout), and the sqlx writer pool still exists for
+//! the writes not moved here yet. Two writers on one file are safe because
+//! both take SQLite's write lock when their transaction begins
+//! (`BEGIN IMMEDIATE`, see [`super::BEGIN_WRITE`]): whichever comes second
+//! waits in its busy handler (up to [`BUSY_TIMEOUT`]) for the other's commit,
+//! and neither can hold a read snapshot that the other's commit would make
+//! stale, which is the one case where SQLite answers `SQLITE_BUSY` without
+//! waiting. Readers never block either writer in WAL mode.
+//!
+//! A failed job (a full disk, say) rolls its transaction back and answers
+//! with the error; the thread carries on, and a connection that SQLite left
+//! inside a transaction is rolled back before the next job runs (or reopened
+//! if even that fails). When the [`Writer`] is dropped, the thread runs the
+//! jobs already queued, then ends; the drop waits for it.
+
+use std::panic::AssertUnwindSafe;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use rusqlite::{Connection, Transaction, TransactionBehavior};
+use tokio::sync::{mpsc, oneshot};
+
+use crate::store::{StoreError, StoreResult};
+
+/// How long a transaction waits for the other writer's write lock.
+pub const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// How often the writer thread tries again for a write lock the sqlx writer
+/// holds. SQLite's own busy timeout sleeps 1, 2, 5, 10 … 100 ms between
+/// tries, which puts tens of milliseconds on a group commit that finds a
+/// claim (a few milliseconds long) in its way.
+const BUSY_RETRY: Duration = Duration::from_micros(100);
+
+/// How many jobs may wait for the thread. Each caller awaits its own job,
+/// and the group commits send one job per batch, so a handful of waiting
+/// jobs already keeps the thread busy; the bound makes a burst of callers
+/// wait in their tasks rather than pile closures (and the rows they own)
+/// up in memory.
+pub const QUEUE_DEPTH: usize = 64;
+
+/// Prepared statements the connection keeps: room for every write the
+/// thread runs (rusqlite's default is 16).
+const STATEMENT_CACHE: usize = 64;
+
+type Job = Box<dyn FnOnce(&mut Connection) + Send>;
+
+/// A handle on the writer thread; dropping it ends the thread once the
+/// queued jobs have run.
+pub struct Writer {
+    jobs: Option<mpsc::Sender<Job>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Writer {
+    /// Opens a connection to the database file at `path` (whose schema is
+    /// already migrated) and starts the thread that owns it.
+    pub fn start(path: &Path) -> StoreResult<Self> {
+        let connection = open(path)?;
+        let (jobs, queue) = mpsc::channel(QUEUE_DEPTH);
+        let path = path.to_owned();
+        let thread = std::thread::Builder::new()
+            .name("sqlite-writer".into())
+            .spawn(move || run(path, connection, queue))
+            .map_err(|error| {
+                tracing::error!(%error, "starting the SQLite writer thread failed");
+                StoreError::Writer("could not be started")
+            })?;
+        Ok(Self {
+            jobs: Some(jobs),
+            thread: Some(thread),
+        })
+    }
+
+    /// Runs `work` in one `BEGIN IMMEDIATE … COMMIT` on the writer thread
+    /// and returns its value once the commit is durable. An error from
+    /// `work` or from the commit rolls the transaction back.
+    pub async fn transaction<T, F>(&self, work: F) -> StoreResult<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Transaction<'_>) -> rusqlite::Result<T> + Send + 'static,
+    {
+        let (reply, answer) = oneshot::channel();
+        let job: Job = Box::new(move |connection| {
+            // A caller that went away still had its job run.
+            let _ = reply.send(in_transaction(connection, work));
+        });
+        let jobs = self
+            .jobs
+            .as_ref()
+            .ok_or(StoreError::Writer("has stopped"))?;
+        jobs.send(job)
+            .await
+            .map_err(|_| StoreError::Writer("has stopped"))?;
+        let result = answer
+            .await
+            .map_err(|_| StoreError::Writer("dropped a job without answering"))?;
+        Ok(result?)
+    }
+}
+
+impl Drop for Writer {
+    fn drop(&mut self) {
+        // Closing the queue lets the thread finish what is queued and end.
+        drop(self.jobs.take());
+        if let Some(thread) = self.thread.take()
+            && thread.join().is_err()
+        {
+            tracing::error!("the SQLite writer thread panicked");
+        }
+    }
+}
+
+/// A connection with the sqlx writer's settings.
+fn open(path: &Path) -> StoreResult<Connection> {
+    let connection = Connection::open(path)?;
+    connection.busy_handler(Some(retry_soon))?;
+    let journal: String =
+        connection.query_row("PRAGMA journal_mode = WAL", [], |row| row.get(0))?;
+    if !journal.eq_ignore_ascii_case("wal") {
+        tracing::warn!(%journal, "the SQLite writer thread's journal is not WAL");
+    }
+    connection.pragma_update(None, "synchronous", "FULL")?;
+    connection.pragma_update(None, "foreign_keys", "ON")?;
+    connection.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
+    Ok(connection)
+}
+
+/// The writer thread's busy handler: tries again every [`BUSY_RETRY`], for
+/// at least [`BUSY_TIMEOUT`] in all.
+fn retry_soon(attempts: i32) -> bool {
+    let waited = BUSY_RETRY.saturating_mul(u32::try_from(attempts).unwrap_or(u32::MAX));
+    if waited >= BUSY_TIMEOUT {
+        return false;
+    }
+    std::thread::sleep(BUSY_RETRY);
+    true
+}
+
+/// The thread: runs jobs until the queue is closed and empty.
+fn run(path: PathBuf, mut connection: Connection, mut queue: mpsc::Receiver<Job>) {
+    while let Some(job) = queue.blocking_recv() {
+        if !connection.is_autocommit() {
+            connection = outside_any_transaction(&path, connection);
+        }
+        // A panicking job drops its reply (its caller learns so); the
+        // thread goes on with the next.
+        if std::panic::catch_unwind(AssertUnwindSafe(|| job(&mut connection))).is_err() {
+            tracing::error!("a job on the SQLite writer thread panicked");
+        }
+    }
+    tracing::debug!("the SQLite writer thread ran its last job");
+}
+
+/// A connection SQLite left inside a transaction, rolled back, or a fresh
+/// one if it cannot be (the old one is then kept only if reopening fails,
+/// so that the next job fails loudly instead of the thread ending).
+fn outside_any_transaction(path: &Path, connection: Connection) -> Connection {
+    tracing::error!("SQLite left the writer thread inside a transaction: rolling it back");
+    if connection.execute_batch("ROLLBACK").is_ok() && connection.is_autocommit() {
+        return connection;
+    }
+    match open(path) {
+        Ok(fresh) => fresh,
+        Err(error) => {
+            tracing::error!(%error, "reopening the SQLite writer thread's connection failed");
+            connection
+        }
+    }
+}
+
+fn in_transaction<T>(
+    connection: &mut Connection,
+    work: impl FnOnce(&Transaction<'_>) -> rusqlite::Result<T>,
+) -> rusqlite::Result<T> {
+    let transaction = connection.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let value = work(&transaction)?;
+    // A failed commit is rolled back as the transaction drops.
+    transaction.commit()?;
+    Ok(value)
+}
