@@ -220,14 +220,17 @@ async fn one_destinations_messages_reach_meta_in_index_order_despite_a_transient
     assert_eq!(names, expected);
 }
 
+/// A tenant whose number sends two a second: one part per claim, half a
+/// second apart, so the simulator sees them in the order they were claimed.
+async fn sending_in_claim_order(app: &TestApp, name: &str, number: &str) -> Tenant {
+    app.tenant_with(name, number, json!({"throughput": 2}))
+        .await
+}
+
 on_backends!(high_priority_work_overtakes_earlier_low_priority_work);
 async fn high_priority_work_overtakes_earlier_low_priority_work(backend: Backend) {
     let app = spawn_app_with(backend, FAST).await;
-    // Two a second: one part per claim, half a second apart, so the
-    // simulator sees them in the order they were claimed.
-    let tenant = app
-        .tenant_with("priority", "+46700000103", json!({"throughput": 2}))
-        .await;
+    let tenant = sending_in_claim_order(&app, "priority", "+46700000103").await;
     let low: Vec<String> = (0..6).map(|n| format!("+4670100000{n}")).collect();
     let high: Vec<String> = (0..2).map(|n| format!("+4670200000{n}")).collect();
     // All the work is queued while another instance holds the number: the
@@ -362,11 +365,7 @@ async fn work_whose_validity_passes_while_queued_is_never_sent(backend: Backend)
 on_backends!(normal_work_goes_before_low_work_queued_earlier_but_low_is_not_starved);
 async fn normal_work_goes_before_low_work_queued_earlier_but_low_is_not_starved(backend: Backend) {
     let app = spawn_app_with(backend, FAST).await;
-    // Two a second: one part per claim, half a second apart, so the
-    // simulator sees them in the order they were claimed.
-    let tenant = app
-        .tenant_with("lowly", "+46700000105", json!({"throughput": 2}))
-        .await;
+    let tenant = sending_in_claim_order(&app, "lowly", "+46700000105").await;
     let waited: Vec<String> = (0..2).map(|n| format!("+4670400000{n}")).collect();
     let low: Vec<String> = (0..3).map(|n| format!("+4670500000{n}")).collect();
     let normal: Vec<String> = (0..3).map(|n| format!("+4670600000{n}")).collect();

@@ -71,18 +71,11 @@ async fn lease_of_source(database: &TestDatabase) -> (String, i64) {
     (holder, until)
 }
 
-#[tokio::test(flavor = "multi_thread")]
+on_postgres!(
+    #[tokio::test(flavor = "multi_thread")]
+    a_restarted_instance_takes_its_numbers_back_before_the_lease_runs_out
+);
 async fn a_restarted_instance_takes_its_numbers_back_before_the_lease_runs_out() {
-    if let Some(why) = Backend::Postgres.unavailable() {
-        common::db::skipped(
-            concat!(
-                module_path!(),
-                "::a_restarted_instance_takes_its_numbers_back_before_the_lease_runs_out"
-            ),
-            &why,
-        );
-        return;
-    }
     let database = TestDatabase::create(Backend::Postgres).await;
     let sim_processes = [Process::sim(&[]), Process::sim(&[])];
     let [sim_of_x, sim_of_other] = sim_processes.each_ref().map(Process::gateway);

@@ -31,16 +31,11 @@ const MIGRATING_AT_ONCE: usize = 6;
 /// with them.
 const SERVING_AT_ONCE: usize = 2;
 
-#[tokio::test(flavor = "multi_thread")]
+on_postgres!(
+    #[tokio::test(flavor = "multi_thread")]
+    instances_migrating_one_database_at_once_apply_each_migration_once
+);
 async fn instances_migrating_one_database_at_once_apply_each_migration_once() {
-    let test = concat!(
-        module_path!(),
-        "::instances_migrating_one_database_at_once_apply_each_migration_once"
-    );
-    if let Some(why) = Backend::Postgres.unavailable() {
-        common::db::skipped(test, &why);
-        return;
-    }
     let (database, reference) = tokio::join!(
         TestDatabase::create(Backend::Postgres),
         TestDatabase::create(Backend::Postgres)

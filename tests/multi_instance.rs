@@ -78,18 +78,11 @@ async fn number_owners(database: &TestDatabase) -> HashMap<String, usize> {
     owners
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+on_postgres!(
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    three_instances_one_killed_lose_nothing_and_keep_limits_and_order
+);
 async fn three_instances_one_killed_lose_nothing_and_keep_limits_and_order() {
-    if let Some(why) = Backend::Postgres.unavailable() {
-        common::db::skipped(
-            concat!(
-                module_path!(),
-                "::three_instances_one_killed_lose_nothing_and_keep_limits_and_order"
-            ),
-            &why,
-        );
-        return;
-    }
     let database = TestDatabase::create(Backend::Postgres).await;
     let gate = Gate::start().await;
     // Each instance submits to a simulator of its own, so which simulator

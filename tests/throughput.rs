@@ -93,14 +93,7 @@ async fn a_number_is_never_sent_faster_than_its_limit(backend: Backend) {
         .collect();
     assert_eq!(records.len(), MESSAGES, "each message exactly once");
 
-    let arrivals: Vec<i64> = records
-        .iter()
-        .filter_map(|record| record["at"].as_i64())
-        .collect();
-    assert_eq!(arrivals.len(), MESSAGES, "{records:?}");
-    if let Some(run) = faster_than_paced(&arrivals, LIMIT) {
-        panic!("faster than {LIMIT}/s: {run}: {arrivals:?}");
-    }
+    let arrivals = paced_arrivals(&records, LIMIT);
 
     // And not far slower: n sends at the limit take (n - 1) periods from
     // first to last; even at half the pace (a loaded machine's lateness,
@@ -143,12 +136,24 @@ async fn a_standard_source_is_held_to_80_a_second_by_default(backend: Backend) {
         .await;
     assert_eq!(status, 200, "{answer}");
     let records = app.sim_received_at_least(count).await;
+    assert_eq!(records.len(), count, "each message once: {records:?}");
+    paced_arrivals(&records, STANDARD_LIMIT);
+}
+
+/// The simulator's arrival times of `records`, asserted to keep the
+/// pacer's spacing at `limit` a second.
+fn paced_arrivals(records: &[serde_json::Value], limit: usize) -> Vec<i64> {
     let arrivals: Vec<i64> = records
         .iter()
         .filter_map(|record| record["at"].as_i64())
         .collect();
-    assert_eq!(arrivals.len(), count, "each message once: {records:?}");
-    if let Some(run) = faster_than_paced(&arrivals, STANDARD_LIMIT) {
-        panic!("a STANDARD source without a throughput of its own sent {run}: {arrivals:?}");
+    assert_eq!(
+        arrivals.len(),
+        records.len(),
+        "an arrival time each: {records:?}"
+    );
+    if let Some(run) = faster_than_paced(&arrivals, limit) {
+        panic!("faster than {limit}/s: {run}: {arrivals:?}");
     }
+    arrivals
 }

@@ -480,6 +480,29 @@ macro_rules! on_backends {
     };
 }
 
+/// Runs a test that needs PostgreSQL (several instances on one database):
+/// `on_postgres!(name);` beside `async fn name() { … }` makes the test
+/// `name::postgres`, skipped or failed without a server exactly as
+/// [`on_backends!`]'s PostgreSQL variant is. Attributes as for that macro.
+#[macro_export]
+macro_rules! on_postgres {
+    ($name:ident) => {
+        $crate::on_postgres!(#[tokio::test] $name);
+    };
+    ($(#[$attribute:meta])+ $name:ident) => {
+        mod $name {
+            $(#[$attribute])+
+            async fn postgres() {
+                if let Some(why) = $crate::common::db::Backend::Postgres.unavailable() {
+                    $crate::common::db::skipped(concat!(module_path!(), "::postgres"), &why);
+                    return;
+                }
+                super::$name().await
+            }
+        }
+    };
+}
+
 /// Every column of every row, as text or NULL.
 fn texts<'r, R>(rows: &'r [R]) -> Vec<Vec<Option<String>>>
 where
