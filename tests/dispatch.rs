@@ -220,6 +220,16 @@ async fn one_destinations_messages_reach_meta_in_index_order_despite_a_transient
     assert_eq!(names, expected);
 }
 
+/// The destinations of the first `count` sends the simulator received, in
+/// the order they arrived.
+async fn sent_to_in_order(app: &TestApp, count: usize) -> Vec<String> {
+    app.sim_received_at_least(count)
+        .await
+        .iter()
+        .filter_map(|record| record["body"]["to"].as_str().map(str::to_owned))
+        .collect()
+}
+
 /// A tenant whose number sends two a second: one part per claim, half a
 /// second apart, so the simulator sees them in the order they were claimed.
 async fn sending_in_claim_order(app: &TestApp, name: &str, number: &str) -> Tenant {
@@ -247,13 +257,9 @@ async fn high_priority_work_overtakes_earlier_low_priority_work(backend: Backend
 
     // Once the number is free, both HIGH parts go first, then the LOW work,
     // which was queued earlier.
-    let records = app.sim_received_at_least(8).await;
-    let order: Vec<&str> = records
-        .iter()
-        .filter_map(|record| record["body"]["to"].as_str())
-        .collect();
-    let expected: Vec<&str> = high.iter().chain(&low).map(String::as_str).collect();
-    let is_high = |to: &&str| high.iter().any(|high| high == to);
+    let order = sent_to_in_order(&app, 8).await;
+    let expected: Vec<String> = high.iter().chain(&low).cloned().collect();
+    let is_high = |to: &String| high.contains(to);
     assert_eq!(
         order.iter().map(is_high).collect::<Vec<bool>>(),
         expected.iter().map(is_high).collect::<Vec<bool>>(),
@@ -402,11 +408,7 @@ async fn normal_work_goes_before_low_work_queued_earlier_but_low_is_not_starved(
     );
     drop(held);
 
-    let records = app.sim_received_at_least(8).await;
-    let order: Vec<&str> = records
-        .iter()
-        .filter_map(|record| record["body"]["to"].as_str())
-        .collect();
+    let order = sent_to_in_order(&app, 8).await;
     let kind = |to: &str| {
         if waited.iter().any(|number| number == to) {
             "LOW queued 35 s earlier"

@@ -23,18 +23,7 @@ const SOURCE_LEASE: &str = "60s";
 const WAIT_FOR_SENDS: Duration = Duration::from_secs(30);
 
 fn instance(name: &str, database: &TestDatabase, sim: &str) -> Process {
-    Process::serve_against_sim(
-        database,
-        sim,
-        &[
-            "--instance-name",
-            name,
-            "--source-lease",
-            SOURCE_LEASE,
-            "--dispatch-poll",
-            "50ms",
-        ],
-    )
+    Process::instance(name, database, sim, SOURCE_LEASE, &[])
 }
 
 /// The simulator's accepted sends to `destinations`.

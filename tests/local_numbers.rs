@@ -27,6 +27,18 @@ async fn stored_destinations(app: &TestApp, tenant: &common::Tenant, body: &Valu
     stored
 }
 
+/// Sends `body` as `tenant`, asserts it is refused with `400` and
+/// `result_code`, and answers the refusal.
+async fn refused(app: &TestApp, tenant: &common::Tenant, body: &Value, result_code: u64) -> Value {
+    let (status, answer) = app.send(tenant, body).await;
+    assert_eq!(
+        (status, &answer["resultCode"]),
+        (400, &json!(result_code)),
+        "{answer}"
+    );
+    answer
+}
+
 on_backends!(a_local_number_is_refused_without_a_default_country);
 async fn a_local_number_is_refused_without_a_default_country(backend: Backend) {
     let app = spawn_app(backend).await;
@@ -53,12 +65,7 @@ async fn a_local_number_is_refused_without_a_default_country(backend: Backend) {
     // The source follows the same rule.
     let mut body = request(&tenant, &["+4792555555"], hello_world());
     body["source"] = json!("0700000001");
-    let (status, answer) = app.send(&tenant, &body).await;
-    assert_eq!(
-        (status, &answer["resultCode"]),
-        (400, &json!(112506)),
-        "{answer}"
-    );
+    let answer = refused(&app, &tenant, &body, 112506).await;
     assert!(
         answer["description"]
             .as_str()
@@ -89,12 +96,7 @@ async fn norwegian_local_numbers_are_read_in_the_accounts_default_country(backen
     );
     // Normalised before the duplicate check.
     let body = request(&tenant, &["+4792555555", "92555555"], hello_world());
-    let (status, answer) = app.send(&tenant, &body).await;
-    assert_eq!(
-        (status, &answer["resultCode"]),
-        (400, &json!(112402)),
-        "{answer}"
-    );
+    let answer = refused(&app, &tenant, &body, 112402).await;
     assert_eq!(
         answer["description"],
         "destinations[1]: duplicates destinations[0] (+4792555555)"
@@ -126,12 +128,7 @@ async fn a_swedish_trunk_zero_is_dropped(backend: Backend) {
 
     // Too short for a Swedish number: the rule says national numbers count.
     let body = request(&tenant, &["070"], hello_world());
-    let (status, answer) = app.send(&tenant, &body).await;
-    assert_eq!(
-        (status, &answer["resultCode"]),
-        (400, &json!(112506)),
-        "{answer}"
-    );
+    let answer = refused(&app, &tenant, &body, 112506).await;
     assert!(
         answer["description"].as_str().is_some_and(|text| text
             .starts_with("destinations[0]: must be a phone number, international")

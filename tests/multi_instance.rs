@@ -28,18 +28,14 @@ const REQUESTS_PER_SOURCE: usize = 6;
 const PER_REQUEST: usize = 10;
 
 fn instance(name: &str, database: &TestDatabase, sim: &str) -> Process {
-    Process::serve_against_sim(
+    Process::instance(
+        name,
         database,
         sim,
+        "2s",
         &[
-            "--instance-name",
-            name,
-            "--source-lease",
-            "2s",
             "--callback-retry-schedule",
             "100ms,100ms,100ms,100ms,100ms,100ms,100ms,100ms,100ms,100ms",
-            "--dispatch-poll",
-            "50ms",
         ],
     )
 }

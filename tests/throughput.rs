@@ -56,18 +56,19 @@ async fn a_number_is_never_sent_faster_than_its_limit(backend: Backend) {
     // Every destination once: wait for all of them, and for the gateway to
     // have recorded every send (a send it did not record is sent again once
     // its lease runs out), then count the records.
-    let measured = |record: &serde_json::Value| {
-        record["body"]["to"]
-            .as_str()
-            .is_some_and(|to| destinations.contains(&to))
-    };
-    poll(Duration::from_secs(60), "every destination", || async {
-        let records: Vec<serde_json::Value> = app
-            .sim_received()
+    let measured = || async {
+        app.sim_received()
             .await
             .into_iter()
-            .filter(|record| measured(record))
-            .collect();
+            .filter(|record| {
+                record["body"]["to"]
+                    .as_str()
+                    .is_some_and(|to| destinations.contains(&to))
+            })
+            .collect::<Vec<serde_json::Value>>()
+    };
+    poll(Duration::from_secs(60), "every destination", || async {
+        let records = measured().await;
         let distinct: HashSet<&str> = records
             .iter()
             .filter_map(|record| record["body"]["to"].as_str())
@@ -85,12 +86,7 @@ async fn a_number_is_never_sent_faster_than_its_limit(backend: Backend) {
         })
         .await;
     }
-    let records: Vec<serde_json::Value> = app
-        .sim_received()
-        .await
-        .into_iter()
-        .filter(|record| measured(record))
-        .collect();
+    let records = measured().await;
     assert_eq!(records.len(), MESSAGES, "each message exactly once");
 
     let arrivals = paced_arrivals(&records, LIMIT);

@@ -471,16 +471,10 @@ macro_rules! sql_store_common {
                     routed: &[RoutedInbound],
                     deliveries: &[NewDelivery],
                 ) -> StoreResult<()> {
-                    let rows: Vec<serde_json::Value> = routed
-                        .iter()
-                        .map(|routed| {
-                            serde_json::json!({"wamid": routed.wamid, "until": routed.content_until})
-                        })
-                        .collect();
                     let mut tx = self.writer.begin_with($write_begin).await?;
                     Self::insert_deliveries(&mut tx, deliveries).await?;
                     sqlx::query(Self::MARK_ROUTED)
-                        .bind(serde_json::to_string(&rows)?)
+                        .bind(serde_json::to_string(routed)?)
                         .bind(now_millis())
                         .execute(&mut *tx)
                         .await?;
@@ -600,35 +594,31 @@ macro_rules! sql_store_common {
             #[async_trait]
             impl RetentionStore for $store {
                 async fn erase_content(&self, now: Millis) -> StoreResult<ErasedContent> {
-                    let mut tx = self.writer.begin_with($write_begin).await?;
-                    let parts = sqlx::query(
+                    // Each erases the content kept until `now` or earlier
+                    // that is no longer needed: parts out of the outbox,
+                    // routed incoming messages, callbacks that ended.
+                    const ERASE: [&str; 3] = [
                         "UPDATE message_parts SET cloud_body = '', content_until = NULL
                          WHERE content_until <= $1
                            AND NOT EXISTS (SELECT 1 FROM outbox o
                                            WHERE o.message_id = message_parts.message_id
                                              AND o.message_index = message_parts.message_index)",
-                    )
-                    .bind(now)
-                    .execute(&mut *tx)
-                    .await?
-                    .rows_affected();
-                    let inbound = sqlx::query(
                         "UPDATE inbound_messages SET message = '', content_until = NULL
                          WHERE content_until <= $1 AND routed",
-                    )
-                    .bind(now)
-                    .execute(&mut *tx)
-                    .await?
-                    .rows_affected();
-                    let callbacks = sqlx::query(
                         "UPDATE deliveries SET payload = '', content_until = NULL
                          WHERE content_until <= $1 AND state <> 'PENDING'",
-                    )
-                    .bind(now)
-                    .execute(&mut *tx)
-                    .await?
-                    .rows_affected();
+                    ];
+                    let mut tx = self.writer.begin_with($write_begin).await?;
+                    let mut erased = [0; ERASE.len()];
+                    for (count, sql) in erased.iter_mut().zip(ERASE) {
+                        *count = sqlx::query(sql)
+                            .bind(now)
+                            .execute(&mut *tx)
+                            .await?
+                            .rows_affected();
+                    }
                     tx.commit().await?;
+                    let [parts, inbound, callbacks] = erased;
                     Ok(ErasedContent {
                         parts,
                         inbound,

@@ -459,9 +459,11 @@ pub struct NewDelivery {
 
 /// An incoming message routed (to gates, or nowhere): its content may be
 /// kept until `content_until` (erased as it is routed when that has come).
-#[derive(Debug, Clone, PartialEq)]
+/// Serialized as the rows `MARK_ROUTED` reads: `{"wamid", "until"}`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct RoutedInbound {
     pub wamid: String,
+    #[serde(rename = "until")]
     pub content_until: Millis,
 }
 

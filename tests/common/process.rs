@@ -128,6 +128,28 @@ impl Process {
         Self::serve(database, &args)
     }
 
+    /// [`Process::serve_against_sim`] as the instance `name` of several on
+    /// one database, holding a number for `source_lease` between renewals
+    /// and looking for work every 50 ms; `extra` adds flags.
+    pub fn instance(
+        name: &str,
+        database: &TestDatabase,
+        sim: &str,
+        source_lease: &str,
+        extra: &[&str],
+    ) -> Process {
+        let mut args = vec![
+            "--instance-name",
+            name,
+            "--source-lease",
+            source_lease,
+            "--dispatch-poll",
+            "50ms",
+        ];
+        args.extend_from_slice(extra);
+        Self::serve_against_sim(database, sim, &args)
+    }
+
     /// Its HTTP helpers.
     pub fn gateway(&self) -> super::Gateway {
         super::Gateway::at(&self.base)
