@@ -99,6 +99,12 @@ pub struct ServeArgs {
     #[arg(long, env = "WAGATE_SANDBOX_STATUS_DELAY", default_value = "50ms", value_parser = humantime::parse_duration)]
     pub sandbox_status_delay: Duration,
 
+    /// Most send records and most webhook records the sandbox keeps in
+    /// memory for `/sandbox/v1/received` and `/sandbox/v1/webhooks` (older
+    /// ones are dropped; the counters of `/sandbox/v1/stats` keep counting).
+    #[arg(long, env = "WAGATE_SANDBOX_RECORD_LIMIT", default_value_t = crate::sim::DEFAULT_RECORD_LIMIT)]
+    pub sandbox_record_limit: usize,
+
     /// Delays between callback attempts, comma-separated.
     #[arg(
         long,
@@ -433,6 +439,7 @@ mod tests {
         assert_eq!(args.resend_interval, Duration::from_secs(60));
         assert_eq!(args.resend_max, 15);
         assert_eq!(args.sandbox_status_delay, Duration::from_millis(50));
+        assert_eq!(args.sandbox_record_limit, 10_000);
         // Callbacks are tried for at least 24 hours, jitter (−10 %) included.
         let total: Duration = args.callback_retry_schedule.0.iter().sum();
         assert!(

@@ -28,8 +28,6 @@ use crate::{demo, housekeeping, http_server, store};
 
 /// The token the dispatcher presents to the sandbox simulator.
 const SANDBOX_ACCESS_TOKEN: &str = "sandbox-access-token";
-/// Send records the in-process simulator keeps.
-const SANDBOX_RECORD_LIMIT: usize = 100_000;
 
 /// Runs the gateway on `listener` until `shutdown` completes.
 pub async fn run(
@@ -259,7 +257,7 @@ async fn start_sandbox(
         webhook_url: Some(webhook_url),
         app_secret,
         status_delay: args.sandbox_status_delay,
-        record_limit: SANDBOX_RECORD_LIMIT,
+        record_limit: args.sandbox_record_limit,
     });
     let (stop, stopped) = oneshot::channel::<()>();
     let (sim_address, _task) = sim

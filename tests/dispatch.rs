@@ -424,3 +424,51 @@ async fn normal_work_goes_before_low_work_queued_earlier_but_low_is_not_starved(
     expected.extend(["LOW"; 3]);
     assert_eq!(kinds, expected, "{order:?}");
 }
+
+/// The sandbox keeps at most `--sandbox-record-limit` send records, the
+/// newest, each with its body as it was sent; older ones are dropped.
+#[tokio::test]
+async fn the_sandbox_keeps_only_its_newest_records() {
+    let app = spawn_app_with(
+        Backend::Sqlite,
+        &[FAST, &["--sandbox-record-limit", "2"][..]].concat(),
+    )
+    .await;
+    let tenant = app.tenant("records", "+46700000150").await;
+    let destinations = ["+46701000101", "+46701000102", "+46701000103"];
+    for destination in destinations {
+        send_one(&app, &tenant, destination, hello_world()).await;
+        // One at a time, so the records' order is the sends' order.
+        common::poll(
+            std::time::Duration::from_secs(30),
+            "the send to reach the sandbox",
+            || async {
+                let received = app.sim_received().await;
+                if received
+                    .iter()
+                    .any(|record| record["body"]["to"] == destination)
+                {
+                    Ok(())
+                } else {
+                    Err(format!("{} records", received.len()))
+                }
+            },
+        )
+        .await;
+    }
+    let kept: Vec<(u64, Value)> = app
+        .sim_received()
+        .await
+        .iter()
+        .map(|record| {
+            (
+                record["seq"].as_u64().unwrap_or(0),
+                record["body"]["to"].clone(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        kept,
+        [(2, json!("+46701000102")), (3, json!("+46701000103"))]
+    );
+}

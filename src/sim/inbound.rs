@@ -258,7 +258,8 @@ mod tests {
         let webhooks = sim.webhooks(0);
         assert_eq!(webhooks.len(), 1);
         assert!(!webhooks[0].delivered);
-        let value = &webhooks[0].body["entry"][0]["changes"][0]["value"];
+        let body: Value = serde_json::from_str(webhooks[0].body.get()).expect("JSON");
+        let value = &body["entry"][0]["changes"][0]["value"];
         assert_eq!(value["metadata"]["display_phone_number"], "46700000000");
         assert_eq!(value["contacts"][0]["wa_id"], "46701234567");
         assert_eq!(value["contacts"][0]["user_id"], "SE.42");

@@ -43,7 +43,8 @@ pub use inbound::{Inbound, SimError};
 pub use standalone::{SimArgs, run_standalone};
 
 use crate::clock::now_millis;
-use state::State;
+pub use state::RecordedBody;
+use state::{State, recorded_body};
 use webhooks::Delivery;
 
 /// How the simulator behaves.
@@ -63,13 +64,17 @@ pub struct SimConfig {
     pub record_limit: usize,
 }
 
+/// Send records (and webhook records) kept by default: enough to look
+/// back over a test or a demo, about ten megabytes at most.
+pub const DEFAULT_RECORD_LIMIT: usize = 10_000;
+
 impl Default for SimConfig {
     fn default() -> Self {
         Self {
             webhook_url: None,
             app_secret: String::new(),
             status_delay: Duration::from_millis(50),
-            record_limit: 100_000,
+            record_limit: DEFAULT_RECORD_LIMIT,
         }
     }
 }
@@ -94,7 +99,7 @@ pub struct ReceivedSend {
     pub at: i64,
     pub phone_number_id: String,
     /// The JSON body (a string holding the raw text if it was not JSON).
-    pub body: serde_json::Value,
+    pub body: RecordedBody,
     /// The HTTP status answered.
     pub status: u16,
     pub wamid: Option<String>,
@@ -126,7 +131,7 @@ pub struct WebhookRecord {
     pub seq: u64,
     /// Unix milliseconds when its last attempt ended.
     pub at: i64,
-    pub body: serde_json::Value,
+    pub body: RecordedBody,
     /// The receiver answered 2xx.
     pub delivered: bool,
     /// The last HTTP status received.
@@ -221,7 +226,7 @@ impl Sim {
         let outcome = self.inner.delivery.post(&bytes).await;
         self.state().record_webhook(
             now_millis(),
-            body,
+            recorded_body(&bytes),
             outcome.delivered,
             outcome.http_status,
             outcome.attempted,

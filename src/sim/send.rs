@@ -15,7 +15,7 @@ use serde_json::{Value, json};
 use super::meta_error::MetaError;
 use super::numbers::{Behaviour, Decision, Step};
 use super::payload::{self, Business, Category, User};
-use super::state::SendRecord;
+use super::state::{SendRecord, recorded_body};
 use super::validate::{self, Kind, Recipient};
 use super::{Sim, ids};
 use crate::clock::now_millis;
@@ -52,8 +52,7 @@ impl Sim {
         let at = now_millis();
         let parsed: Option<Value> = serde_json::from_slice(raw).ok();
         let answer = self.answer(version, phone_number_id, token, raw, parsed.as_ref(), at);
-        let body =
-            parsed.unwrap_or_else(|| Value::String(String::from_utf8_lossy(raw).into_owned()));
+        let body = recorded_body(raw);
         match answer {
             Answer::MarkedRead => {
                 tracing::debug!(phone_number_id, "simulated mark as read");

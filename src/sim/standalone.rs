@@ -41,7 +41,7 @@ pub struct SimArgs {
     pub status_delay: Duration,
 
     /// Most send and webhook records kept in memory.
-    #[arg(long, env = "WAGATE_SIM_RECORD_LIMIT", default_value_t = 100_000)]
+    #[arg(long, env = "WAGATE_SIM_RECORD_LIMIT", default_value_t = super::DEFAULT_RECORD_LIMIT)]
     pub record_limit: usize,
 }
 
@@ -110,7 +110,7 @@ mod tests {
         let Command { args } = Command::try_parse_from(["sim"]).expect("parse");
         assert_eq!(args.listen.to_string(), "127.0.0.1:8090");
         assert_eq!(args.status_delay, Duration::from_millis(50));
-        assert_eq!(args.record_limit, 100_000);
+        assert_eq!(args.record_limit, 10_000);
         assert!(!format!("{args:?}").contains("app_secret: \"\""));
         let Command { args } = Command::try_parse_from([
             "sim",

@@ -7,6 +7,7 @@
 
 use std::collections::{HashMap, VecDeque};
 
+use serde_json::value::RawValue;
 use sha2::{Digest, Sha256};
 
 use super::{ReceivedSend, SimStats, WebhookRecord};
@@ -36,11 +37,25 @@ pub struct State {
     media: HashMap<String, String>,
 }
 
+/// A recorded request or webhook body: its JSON text as it was. The records
+/// are many (see [`State::new`]'s limit), and a few hundred bytes of text
+/// cost far less than the parsed tree, which takes kilobytes.
+pub type RecordedBody = Box<RawValue>;
+
+/// `raw` as a recorded body: the JSON as it came, or a JSON string holding
+/// the text when it is not JSON.
+pub fn recorded_body(raw: &[u8]) -> RecordedBody {
+    serde_json::from_slice(raw).unwrap_or_else(|_| {
+        serde_json::value::to_raw_value(&String::from_utf8_lossy(raw))
+            .unwrap_or_else(|_| RawValue::NULL.to_owned())
+    })
+}
+
 /// A send as it is recorded.
 pub struct SendRecord {
     pub at: Millis,
     pub phone_number_id: String,
-    pub body: serde_json::Value,
+    pub body: RecordedBody,
     pub status: u16,
     pub wamid: Option<String>,
     pub error_code: Option<i64>,
@@ -95,7 +110,7 @@ impl State {
     pub fn record_webhook(
         &mut self,
         at: Millis,
-        body: serde_json::Value,
+        body: RecordedBody,
         delivered: bool,
         http_status: Option<u16>,
         attempted: bool,
@@ -228,7 +243,7 @@ mod tests {
         SendRecord {
             at: 1_000,
             phone_number_id: "pnid".into(),
-            body: serde_json::json!({}),
+            body: recorded_body(b"{}"),
             status,
             wamid: None,
             error_code: None,
@@ -279,6 +294,16 @@ mod tests {
         state.inbound("pnid2", "", Some("46709999999"), None, 1_000);
         state.inbound("pnid3", "", Some("46709999999"), Some("SE.999"), 1_000);
         assert!(state.window_open("pnid2", "SE.999", 2_000));
+    }
+
+    #[test]
+    fn bodies_are_kept_as_their_json_text() {
+        assert_eq!(
+            recorded_body(br#"{"to": "46701234567"}"#).get(),
+            r#"{"to": "46701234567"}"#
+        );
+        assert_eq!(recorded_body(b"not json").get(), r#""not json""#);
+        assert_eq!(recorded_body(b"{\xff").get(), "\"{\u{fffd}\"");
     }
 
     #[test]
