@@ -5,6 +5,7 @@
 use std::time::Duration;
 
 use serde_json::{Map, Value, json};
+use wagate_domain::care_window;
 use wagate_domain::message::MessageType;
 use wagate_domain::meta_error::{FinalFailure, REENGAGEMENT};
 use wagate_domain::{MessageState, ResultCode};
@@ -96,17 +97,12 @@ pub fn expired(expires_at: Millis) -> OutcomeChange {
     )
 }
 
-/// How long after a user's last message non-template messages may be sent.
-pub const CARE_WINDOW_MS: Millis = 24 * 3600 * 1000;
-
 /// Whether the part needs an open customer care window and the user has not
-/// written to the number within the last 24 hours.
+/// written to the number within the last 24 hours (see
+/// [`wagate_domain::care_window`]).
 pub fn outside_care_window(part: &ClaimedPart, now: Millis) -> bool {
     let template = MessageType::parse(&part.message_type).is_some_and(MessageType::is_template);
-    !template
-        && part
-            .last_inbound_at
-            .is_none_or(|at| now.saturating_sub(at) >= CARE_WINDOW_MS)
+    !template && !care_window::is_open(part.last_inbound_at, now)
 }
 
 /// The part is not sent: Meta would refuse it (131047) outside the window.
@@ -327,15 +323,18 @@ mod tests {
 
     #[test]
     fn only_non_templates_need_the_care_window() {
-        let now = 100 * CARE_WINDOW_MS;
+        let now = 100 * care_window::CARE_WINDOW_MS;
         let text = |last_inbound_at| ClaimedPart {
             last_inbound_at,
             ..part(0)
         };
         assert!(outside_care_window(&text(None), now));
-        assert!(outside_care_window(&text(Some(now - CARE_WINDOW_MS)), now));
+        assert!(outside_care_window(
+            &text(Some(now - care_window::CARE_WINDOW_MS)),
+            now
+        ));
         assert!(!outside_care_window(
-            &text(Some(now - CARE_WINDOW_MS + 1)),
+            &text(Some(now - care_window::CARE_WINDOW_MS + 1)),
             now
         ));
         let template = ClaimedPart {

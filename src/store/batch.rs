@@ -6,11 +6,13 @@
 //! costs a fixed number of statements however many rows it writes. The
 //! field names here are the ones the backends' SQL reads.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 
 use serde::Serialize;
 use serde_json::{Value, json};
 use wagate_domain::MessageState;
+use wagate_domain::care_window;
+use wagate_domain::progression::{self, ArrivingStatus};
 
 use super::rows::{StoreRow, corrupt, state};
 use super::{
@@ -315,19 +317,12 @@ fn array(rows: Vec<Value>) -> Option<String> {
     (!rows.is_empty()).then(|| Value::Array(rows).to_string())
 }
 
-/// Each incoming message opens (or extends) the 24-hour window of its
-/// sender with the business number, under both the sender's number and
-/// BSUID when the webhook gives both.
+/// The care windows the incoming messages open or extend (see
+/// [`wagate_domain::care_window::opened_by`]), one row per id of the sender.
 fn care_windows(batches: &[WebhookBatch]) -> Vec<Value> {
     let mut windows = Vec::new();
     for message in batches.iter().flat_map(|batch| &batch.inbound) {
-        // A `system` message (the user changed numbers) is not the user
-        // writing to the business.
-        if message.message["type"] == "system" {
-            continue;
-        }
-        let sender = &message.sender;
-        for user in sender.phone.iter().chain(&sender.user_id) {
+        for user in care_window::opened_by(&message.message, &message.sender) {
             windows.push(json!({
                 "pnid": message.phone_number_id,
                 "user": user,
@@ -338,9 +333,9 @@ fn care_windows(batches: &[WebhookBatch]) -> Vec<Value> {
     windows
 }
 
-/// Every status and incoming message that names a phone number together
-/// with a BSUID records the pair in the tenant's contact book (the tenant
-/// owning the business number the webhook is for).
+/// The contact pairs the statuses and incoming messages reveal (see
+/// [`wagate_domain::ContactIds::pair`]), for the contact book of the tenant
+/// owning the business number each webhook is for.
 fn contact_pairs(batches: &[WebhookBatch]) -> Vec<Value> {
     let mut pairs = Vec::new();
     for batch in batches {
@@ -353,13 +348,12 @@ fn contact_pairs(batches: &[WebhookBatch]) -> Vec<Value> {
             .iter()
             .map(|message| (&message.phone_number_id, &message.sender, message.at));
         for (phone_number_id, ids, at) in statuses.chain(inbound) {
-            let has_bsuid = ids.user_id.is_some() || ids.parent_user_id.is_some();
-            if let (Some(phone), true) = (&ids.phone, has_bsuid) {
+            if let Some(pair) = ids.pair() {
                 pairs.push(json!({
                     "pnid": phone_number_id,
-                    "phone": phone,
-                    "userId": ids.user_id,
-                    "parentUserId": ids.parent_user_id,
+                    "phone": pair.phone,
+                    "userId": pair.user_id,
+                    "parentUserId": pair.parent_user_id,
                     "at": at,
                 }));
             }
@@ -435,10 +429,10 @@ pub fn delivery_rows(deliveries: &[NewDelivery]) -> Option<String> {
 /// The backend selects them (columns `report_row`, a key of the report;
 /// `report_state`, `result_code`, `description`, `details`, `at`; the part's
 /// `message_id`, `message_index` and `part_state`), ordered by `at` and then
-/// arrival; each known status joins the history in Meta's time order (ties,
-/// common with Meta's whole-second timestamps, in the order of progress);
-/// the part's state only moves forward, and a status that would move it
-/// back is kept silent (no callback).
+/// arrival. Where each known status goes is the domain's rule
+/// ([`wagate_domain::progression::progress`]): the history in Meta's time
+/// order, the state only forward, a status that does not move it silent (no
+/// callback).
 pub struct ReportPlan {
     /// The reports to mark applied.
     pub applied: Vec<i64>,
@@ -449,54 +443,56 @@ pub struct ReportPlan {
 }
 
 impl ReportPlan {
+    /// The rows as the domain's arriving statuses (see
+    /// [`wagate_domain::progression`]), then its answer as the rows the
+    /// backend writes.
     pub fn new<R: StoreRow>(reports: &[R]) -> StoreResult<Self> {
         let mut applied = Vec::new();
         let mut known = Vec::new();
+        let mut arriving = Vec::new();
         for report in reports {
             applied.push(report.get::<i64>("report_row")?);
+            // A status the gateway does not know is marked applied but
+            // joins no history.
             if report.get::<Option<String>>("report_state")?.is_some() {
-                let state = state(report, "report_state")?;
-                known.push((report.get::<i64>("at")?, state, report));
+                let part_state: String = report.get("part_state")?;
+                arriving.push(ArrivingStatus {
+                    part: (
+                        report.get::<String>("message_id")?,
+                        report.get::<i64>("message_index")?,
+                    ),
+                    at: report.get::<i64>("at")?,
+                    state: state(report, "report_state")?,
+                    part_state: MessageState::parse(&part_state)
+                        .ok_or_else(|| corrupt("state", &part_state))?,
+                });
+                known.push(report);
             }
         }
-        known.sort_by_key(|(at, state, _)| (*at, state.progress()));
-        let mut entries = Vec::new();
-        let mut parts: HashMap<(String, i64), (MessageState, Value)> = HashMap::new();
-        for (_, state, report) in known {
-            let key = (
-                report.get::<String>("message_id")?,
-                report.get::<i64>("message_index")?,
-            );
-            let current = match parts.get(&key) {
-                Some((current, _)) => *current,
-                None => {
-                    let part_state: String = report.get("part_state")?;
-                    MessageState::parse(&part_state).ok_or_else(|| corrupt("state", &part_state))?
-                }
-            };
-            let forward = state.progress() > current.progress();
-            let entry = json!({
-                "id": key.0,
-                "index": key.1,
-                "state": state.as_str(),
+        let progression = progression::progress(&arriving);
+        let entry = |index: usize, silent: bool| -> StoreResult<Value> {
+            let (report, status) = (known[index], &arriving[index]);
+            Ok(json!({
+                "id": status.part.0,
+                "index": status.part.1,
+                "state": status.state.as_str(),
                 "code": report.get::<i64>("result_code")?,
                 "description": report.get::<String>("description")?,
                 "details": report.get::<String>("details")?,
-                "at": report.get::<i64>("at")?,
-                "silent": !forward,
-            });
-            if forward {
-                parts.insert(key, (state, entry.clone()));
-            } else {
-                parts.entry(key).or_insert((current, Value::Null));
-            }
-            entries.push(entry);
-        }
-        let moved: Vec<Value> = parts
-            .into_values()
-            .map(|(_, entry)| entry)
-            .filter(|entry| !entry.is_null())
-            .collect();
+                "at": status.at,
+                "silent": silent,
+            }))
+        };
+        let entries = progression
+            .entries
+            .iter()
+            .map(|planned| entry(planned.status, planned.silent))
+            .collect::<StoreResult<Vec<_>>>()?;
+        let moved = progression
+            .moved
+            .iter()
+            .map(|(_, index)| entry(*index, false))
+            .collect::<StoreResult<Vec<_>>>()?;
         Ok(Self {
             applied,
             moved: array(moved),

@@ -390,43 +390,9 @@ pub struct WebhookReceipt {
     pub repeated_inbound: usize,
 }
 
-/// A WhatsApp user's ids, as far as a webhook tells them.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct ContactIds {
-    /// E.164, e.g. `+46701234567`.
-    pub phone: Option<String>,
-    /// Business-scoped user id, e.g. `SE.13491208655302741918`.
-    pub user_id: Option<String>,
-    /// Parent BSUID, e.g. `SE.ENT.11815799212886844830`.
-    pub parent_user_id: Option<String>,
-}
-
-impl ContactIds {
-    /// The sender of an incoming Cloud API message (`from`, `from_user_id`),
-    /// completed from its `contacts[]` entry (`user_id`, `parent_user_id`).
-    pub fn of_sender(message: &serde_json::Value, contact: Option<&serde_json::Value>) -> Self {
-        let text = |value: &serde_json::Value| value.as_str().map(str::to_owned);
-        Self {
-            phone: text(&message["from"]).map(|digits| e164(&digits)),
-            user_id: text(&message["from_user_id"])
-                .or_else(|| contact.and_then(|contact| text(&contact["user_id"]))),
-            parent_user_id: contact.and_then(|contact| text(&contact["parent_user_id"])),
-        }
-    }
-
-    /// How LINK names the user: the phone number, else the BSUID.
-    pub fn link_name(&self) -> Option<&str> {
-        self.phone
-            .as_deref()
-            .or(self.user_id.as_deref())
-            .or(self.parent_user_id.as_deref())
-    }
-}
-
-/// Meta's phone digits (`46701234567`) as E.164 (`+46701234567`).
-pub fn e164(digits: &str) -> String {
-    format!("+{}", digits.trim_start_matches('+'))
-}
+/// A WhatsApp user's ids, as far as a webhook tells them (the domain's
+/// type, with the rule for which pairs the contact book records).
+pub use wagate_domain::contact::{ContactIds, e164};
 
 /// A phone number and the BSUIDs it is known under, for one tenant.
 #[derive(Debug, Clone, PartialEq, Eq)]

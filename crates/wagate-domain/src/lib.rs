@@ -13,23 +13,31 @@
 //!   rule broken, in a form every API dialect can render.
 //! - [`validity`]: when a message expires, from LINK's validity fields,
 //!   within the longest validity allowed.
+//! - [`progression`]: how Meta's statuses move a message part's state.
+//! - [`care_window`]: which incoming message opens which customer care
+//!   window, and until when; [`contact`]: a user's phone and BSUIDs, and
+//!   which pairs the contact book records.
 //! - [`message`]: the WhatsApp message model (every message type LINK v1.9.4
 //!   and the Cloud API know), its limits, and its rendering to the Cloud API
 //!   JSON that is stored and later sent.
 
 pub mod address;
+pub mod care_window;
+pub mod contact;
 pub mod country;
 pub mod ids;
 pub mod message;
 pub mod meta_error;
 pub mod meta_status;
 pub mod priority;
+pub mod progression;
 pub mod result_code;
 pub mod state;
 pub mod validity;
 pub mod violation;
 
 pub use address::{Bsuid, Destination, Msisdn};
+pub use contact::ContactIds;
 pub use country::Country;
 pub use ids::MessageId;
 pub use priority::Priority;

@@ -1,0 +1,140 @@
+//! `CallbackStore::record_attempt`: a try counts only under its lease; a
+//! retry is due again later and keeps the message's later callbacks
+//! waiting; a delivery that ends is done, and erases its content unless
+//! that is kept.
+//!
+//! Every test records its tries through [`record_try`], the one place that
+//! calls the store's attempt method.
+
+use wagate::store::{ClaimedDelivery, DeliveryAttempt, Store};
+
+use crate::build::{delivery, open_with};
+use crate::callbacks::{LEASE, NOW, claim, enqueue, payloads};
+use crate::common::Backend;
+use crate::on_backends;
+
+/// How a try ended.
+#[derive(Clone, Copy)]
+pub enum Try {
+    Delivered,
+    /// Failed, due again at this time.
+    RetryAt(i64),
+    GaveUp,
+}
+
+/// Records the try of `claimed` at `at` under its own lease; whether it was
+/// recorded.
+pub async fn record_try(store: &dyn Store, claimed: &ClaimedDelivery, at: i64, ended: Try) -> bool {
+    record_try_as(store, claimed, &claimed.lease, at, ended).await
+}
+
+/// [`record_try`] under `lease`, which may no longer hold the delivery.
+async fn record_try_as(
+    store: &dyn Store,
+    claimed: &ClaimedDelivery,
+    lease: &str,
+    at: i64,
+    ended: Try,
+) -> bool {
+    let (http_status, next_attempt_at) = match ended {
+        Try::Delivered => (Some(200), None),
+        Try::RetryAt(due) => (Some(503), Some(due)),
+        Try::GaveUp => (Some(400), None),
+    };
+    store
+        .record_attempt(&DeliveryAttempt {
+            delivery_id: claimed.id,
+            lease: lease.into(),
+            at,
+            http_status,
+            error: None,
+            duration_ms: 5,
+            next_attempt_at,
+            delivered: matches!(ended, Try::Delivered),
+        })
+        .await
+        .expect("record the try")
+}
+
+on_backends!(a_try_under_a_lost_lease_is_refused);
+async fn a_try_under_a_lost_lease_is_refused(backend: Backend) {
+    let (store, _database) = open_with(backend, &["g"]).await;
+    enqueue(store.as_ref(), &[delivery("g", "m1", "r1")]).await;
+    let first = claim(store.as_ref(), "a", NOW, 10).await;
+    let second = claim(store.as_ref(), "b", NOW + LEASE + 1, 10).await;
+    assert_eq!(payloads(&second), ["r1"], "the run-out lease lost it");
+    assert!(
+        !record_try_as(
+            store.as_ref(),
+            &second[0],
+            &first[0].lease,
+            NOW,
+            Try::Delivered
+        )
+        .await
+    );
+    assert!(record_try(store.as_ref(), &second[0], NOW, Try::Delivered).await);
+    assert!(
+        !record_try(store.as_ref(), &second[0], NOW, Try::Delivered).await,
+        "an ended delivery takes no more tries"
+    );
+    let records = store.message_deliveries("m1").await.expect("deliveries");
+    assert_eq!(
+        (records[0].state.as_str(), records[0].attempts.len()),
+        ("DELIVERED", 1)
+    );
+}
+
+on_backends!(a_retry_is_due_later_and_holds_the_messages_next_callback_back);
+async fn a_retry_is_due_later_and_holds_the_messages_next_callback_back(backend: Backend) {
+    let (store, _database) = open_with(backend, &["g"]).await;
+    enqueue(
+        store.as_ref(),
+        &[delivery("g", "m1", "r1"), delivery("g", "m1", "r2")],
+    )
+    .await;
+    let first = claim(store.as_ref(), "a", NOW, 10).await;
+    assert_eq!(payloads(&first), ["r1"], "r2 waits behind r1");
+    assert!(record_try(store.as_ref(), &first[0], NOW, Try::RetryAt(NOW + 10)).await);
+    assert!(
+        claim(store.as_ref(), "b", NOW + 9, 10).await.is_empty(),
+        "the retry is not due, and r2 still waits behind it"
+    );
+    let retried = claim(store.as_ref(), "c", NOW + 10, 10).await;
+    assert_eq!(payloads(&retried), ["r1"]);
+    assert_eq!(retried[0].attempts, 1);
+    assert!(record_try(store.as_ref(), &retried[0], NOW + 10, Try::GaveUp).await);
+    assert_eq!(
+        payloads(&claim(store.as_ref(), "d", NOW + 10, 10).await),
+        ["r2"]
+    );
+    let states: Vec<_> = store
+        .message_deliveries("m1")
+        .await
+        .expect("deliveries")
+        .into_iter()
+        .map(|record| (record.state, record.attempts.len()))
+        .collect();
+    assert_eq!(
+        states,
+        [("GAVE_UP".to_owned(), 2), ("PENDING".to_owned(), 0)]
+    );
+}
+
+on_backends!(an_ended_delivery_erases_its_content_unless_it_is_kept);
+async fn an_ended_delivery_erases_its_content_unless_it_is_kept(backend: Backend) {
+    let (store, _database) = open_with(backend, &["g"]).await;
+    let mut past = delivery("g", "m1", "past");
+    past.content_until = Some(NOW - 1);
+    let mut kept = delivery("g", "m2", "kept");
+    kept.content_until = Some(NOW + 1_000);
+    enqueue(store.as_ref(), &[past, kept]).await;
+    for claimed in claim(store.as_ref(), "a", NOW, 10).await {
+        assert!(record_try(store.as_ref(), &claimed, NOW, Try::Delivered).await);
+    }
+    let payload = |records: Vec<wagate::store::DeliveryRecord>| records[0].payload.clone();
+    let m1 = store.message_deliveries("m1").await.expect("deliveries");
+    let m2 = store.message_deliveries("m2").await.expect("deliveries");
+    assert_eq!(payload(m1).filter(|text| !text.is_empty()), None);
+    assert_eq!(payload(m2).as_deref(), Some("kept"));
+}

@@ -1,0 +1,198 @@
+//! `CallbackStore`: deliveries are queued once per (origin, gate) as the
+//! cursor moves from where it was; a claim keeps each message's callbacks
+//! to a gate in order, gives each gate at most its share, and lets the
+//! gates take turns. Tries are in [`crate::attempts`].
+
+use wagate::store::{ClaimedDelivery, NewDelivery, RoutedInbound, Store, WebhookBatch};
+use wagate_domain::Priority;
+
+use crate::attempts::{Try, record_try};
+use crate::build::{USER_PHONE, delivery, ids, inbound, open_with, request};
+use crate::common::Backend;
+use crate::on_backends;
+
+/// Later than any delivery's first due time (they are queued due now).
+pub const NOW: i64 = 4_000_000_000_000;
+/// How long the claims below lease.
+pub const LEASE: i64 = 60_000;
+
+/// Claims up to `limit` deliveries at `now`, two per gate at most.
+pub async fn claim(store: &dyn Store, lease: &str, now: i64, limit: u32) -> Vec<ClaimedDelivery> {
+    store
+        .claim_deliveries(lease, now, now + LEASE, limit, 2)
+        .await
+        .expect("claim deliveries")
+}
+
+pub fn payloads(claimed: &[ClaimedDelivery]) -> Vec<&str> {
+    claimed
+        .iter()
+        .map(|delivery| delivery.payload.as_str())
+        .collect()
+}
+
+/// Queues `deliveries`, moving the cursor `dlr` one on.
+pub async fn enqueue(store: &dyn Store, deliveries: &[NewDelivery]) {
+    let from = store.cursor("dlr").await.expect("cursor");
+    let moved = store
+        .enqueue_deliveries("dlr", from, from + 1, deliveries)
+        .await;
+    assert!(moved.expect("enqueue"), "the cursor was where it was read");
+}
+
+on_backends!(a_delivery_is_queued_once_per_origin_and_gate);
+async fn a_delivery_is_queued_once_per_origin_and_gate(backend: Backend) {
+    let (store, _database) = open_with(backend, &["g", "h"]).await;
+    enqueue(
+        store.as_ref(),
+        &[delivery("g", "m1", "e1"), delivery("h", "m1", "e1")],
+    )
+    .await;
+    enqueue(
+        store.as_ref(),
+        &[delivery("g", "m1", "e1"), delivery("g", "m1", "e2")],
+    )
+    .await;
+    let queued: Vec<_> = store
+        .message_deliveries("m1")
+        .await
+        .expect("deliveries")
+        .into_iter()
+        .map(|record| (record.gate_id, record.origin))
+        .collect();
+    let pair = |gate: &str, origin: &str| (gate.to_owned(), origin.to_owned());
+    assert_eq!(queued, [pair("g", "e1"), pair("h", "e1"), pair("g", "e2")]);
+}
+
+on_backends!(the_cursor_moves_only_from_where_it_was);
+async fn the_cursor_moves_only_from_where_it_was(backend: Backend) {
+    let (store, _database) = open_with(backend, &["g"]).await;
+    assert_eq!(store.cursor("dlr").await.expect("cursor"), 0);
+    let queue = |from, to, origin: &str| {
+        let store = store.clone();
+        let deliveries = [delivery("g", "m1", origin)];
+        async move {
+            store
+                .enqueue_deliveries("dlr", from, to, &deliveries)
+                .await
+                .expect("enqueue")
+        }
+    };
+    assert!(queue(0, 5, "first").await);
+    assert!(!queue(0, 7, "late").await, "another reader got there first");
+    assert_eq!(store.cursor("dlr").await.expect("cursor"), 5);
+    assert_eq!(
+        store.cursor("other").await.expect("cursor"),
+        0,
+        "cursors are independent"
+    );
+    let origins: Vec<_> = store
+        .message_deliveries("m1")
+        .await
+        .expect("deliveries")
+        .into_iter()
+        .map(|record| record.origin)
+        .collect();
+    assert_eq!(origins, ["first"], "the refused move queued nothing");
+}
+
+on_backends!(gates_take_turns_and_each_gets_at_most_its_share);
+async fn gates_take_turns_and_each_gets_at_most_its_share(backend: Backend) {
+    let (store, _database) = open_with(backend, &["slow", "fast"]).await;
+    // The slow gate's backlog is queued first: five messages of two
+    // reports each; then one report each of two messages to the fast gate.
+    let mut queued = Vec::new();
+    for message in 0..5 {
+        for report in 0..2 {
+            let origin = format!("slow-m{message}-r{report}");
+            queued.push(delivery("slow", &format!("m{message}"), &origin));
+        }
+    }
+    queued.push(delivery("fast", "f0", "fast-f0"));
+    queued.push(delivery("fast", "f1", "fast-f1"));
+    enqueue(store.as_ref(), &queued).await;
+
+    // One at a time: the oldest gate's first.
+    let first = claim(store.as_ref(), "one", NOW, 1).await;
+    assert_eq!(payloads(&first), ["slow-m0-r0"]);
+    // Then turns: the fast gate's first before the slow gate's second, and
+    // the slow gate only up to its share of two (one is leased already).
+    let turns = claim(store.as_ref(), "turns", NOW, 10).await;
+    assert_eq!(payloads(&turns), ["slow-m1-r0", "fast-f0", "fast-f1"]);
+    assert!(
+        claim(store.as_ref(), "none", NOW, 10).await.is_empty(),
+        "both gates have their share in flight"
+    );
+
+    // A try that ends frees a share: the slow gate's next is the ended
+    // message's second report (it was waiting behind the first), not m2.
+    assert!(record_try(store.as_ref(), &first[0], NOW, Try::Delivered).await);
+    let next = claim(store.as_ref(), "next", NOW, 10).await;
+    assert_eq!(payloads(&next), ["slow-m0-r1"]);
+
+    // Leases that ran out count no more: their callbacks are due again,
+    // first, and the share is full again with them.
+    let again = claim(store.as_ref(), "again", NOW + LEASE + 1, 10).await;
+    assert_eq!(
+        payloads(&again),
+        ["slow-m0-r1", "fast-f0", "slow-m1-r0", "fast-f1"]
+    );
+}
+
+on_backends!(only_messages_that_name_gates_need_delivery_reports);
+async fn only_messages_that_name_gates_need_delivery_reports(backend: Backend) {
+    let (store, _database) = open_with(backend, &["g"]).await;
+    let mut reported = request("reported", Priority::Normal, 1_000, 1);
+    reported.gate_ids = vec!["g".into()];
+    let silent = request("silent", Priority::Normal, 1_000, 1);
+    store.accept(&[reported, silent]).await.expect("accept");
+    let named = store
+        .messages_with_gates(&["reported", "silent", "unknown"])
+        .await
+        .expect("read");
+    assert_eq!(named, ["reported"]);
+}
+
+on_backends!(routing_an_incoming_message_queues_its_callbacks_once);
+async fn routing_an_incoming_message_queues_its_callbacks_once(backend: Backend) {
+    let (store, _database) = open_with(backend, &["g"]).await;
+    let batch = WebhookBatch {
+        statuses: Vec::new(),
+        inbound: vec![
+            inbound("wamid.a", 1_000, ids(Some(USER_PHONE), None, None)),
+            inbound("wamid.b", 2_000, ids(Some(USER_PHONE), None, None)),
+        ],
+    };
+    store.receive(&[batch]).await.expect("receive");
+    let unrouted = store.unrouted_inbound(10).await.expect("unrouted");
+    let wamids: Vec<_> = unrouted
+        .iter()
+        .map(|message| message.wamid.as_str())
+        .collect();
+    assert_eq!(wamids, ["wamid.a", "wamid.b"], "oldest first");
+    assert_eq!(
+        unrouted[0].source.as_ref().map(|source| source.id.as_str()),
+        Some("src")
+    );
+    let routed = |wamid: &str| RoutedInbound {
+        wamid: wamid.into(),
+        content_until: NOW,
+    };
+    // wamid.a goes to the gate; wamid.b matches no route.
+    let deliveries = [delivery("g", "wamid.a", "mo:wamid.a")];
+    store
+        .enqueue_routed(&[routed("wamid.a"), routed("wamid.b")], &deliveries)
+        .await
+        .expect("route");
+    assert!(
+        store
+            .unrouted_inbound(10)
+            .await
+            .expect("unrouted")
+            .is_empty()
+    );
+    assert_eq!(
+        payloads(&claim(store.as_ref(), "a", NOW, 10).await),
+        ["mo:wamid.a"]
+    );
+}

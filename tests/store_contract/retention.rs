@@ -1,0 +1,99 @@
+//! `RetentionStore::erase_content`: content kept until a time is erased
+//! from then on, but only once nothing needs it: a part out of the outbox,
+//! an incoming message routed, a callback that ended.
+
+use wagate::store::{ErasedContent, RoutedInbound, WebhookBatch};
+use wagate_domain::Priority;
+
+use crate::attempts::{Try, record_try};
+use crate::build::{
+    USER_PHONE, claim, delivery, ids, inbound, message, open_with, record, request, submitted,
+};
+use crate::callbacks::{self, NOW};
+use crate::common::Backend;
+use crate::on_backends;
+
+fn erased(parts: u64, inbound: u64, callbacks: u64) -> ErasedContent {
+    ErasedContent {
+        parts,
+        inbound,
+        callbacks,
+    }
+}
+
+on_backends!(a_parts_content_is_erased_once_it_has_left_the_outbox);
+async fn a_parts_content_is_erased_once_it_has_left_the_outbox(backend: Backend) {
+    let (store, _database) = open_with(backend, &[]).await;
+    // Kept until NOW, so the submission (recorded at the real time, long
+    // before) does not erase it on the spot.
+    let mut kept = request("m1", Priority::Normal, 1_000, 1);
+    kept.content_until = NOW;
+    store.accept(&[kept]).await.expect("accept");
+    let nothing = erased(0, 0, 0);
+    assert_eq!(
+        store.erase_content(NOW).await.expect("erase"),
+        nothing,
+        "still queued"
+    );
+    claim(store.as_ref(), "a", 2_000, 60_000).await;
+    assert!(record(store.as_ref(), 0, "a", submitted("wamid.1")).await);
+    assert_eq!(
+        store.erase_content(NOW - 1).await.expect("erase"),
+        nothing,
+        "still kept"
+    );
+    assert_eq!(
+        store.erase_content(NOW).await.expect("erase"),
+        erased(1, 0, 0)
+    );
+    let body = message(store.as_ref(), "m1").await.parts[0]
+        .cloud_body
+        .clone();
+    assert_eq!(body.filter(|body| !body.is_empty()), None);
+    assert_eq!(
+        store.erase_content(NOW).await.expect("erase"),
+        nothing,
+        "erased once"
+    );
+}
+
+on_backends!(routed_incoming_messages_and_ended_callbacks_are_erased_when_due);
+async fn routed_incoming_messages_and_ended_callbacks_are_erased_when_due(backend: Backend) {
+    let (store, _database) = open_with(backend, &["g"]).await;
+    let batch = WebhookBatch {
+        statuses: Vec::new(),
+        inbound: vec![inbound("wamid.a", 1_000, ids(Some(USER_PHONE), None, None))],
+    };
+    store.receive(&[batch]).await.expect("receive");
+    let mut pending = delivery("g", "m1", "pending");
+    pending.content_until = Some(NOW);
+    let mut ended = delivery("g", "m2", "ended");
+    ended.content_until = Some(NOW);
+    callbacks::enqueue(store.as_ref(), &[pending, ended]).await;
+    // The incoming message waits to be routed; m1's callback is pending.
+    assert_eq!(
+        store.erase_content(NOW).await.expect("erase"),
+        erased(0, 0, 0)
+    );
+
+    let kept = RoutedInbound {
+        wamid: "wamid.a".into(),
+        content_until: NOW,
+    };
+    store.enqueue_routed(&[kept], &[]).await.expect("route");
+    let claimed = callbacks::claim(store.as_ref(), "a", NOW - 1, 10).await;
+    let ended = claimed
+        .iter()
+        .find(|claimed| claimed.payload == "ended")
+        .expect("claimed");
+    assert!(record_try(store.as_ref(), ended, NOW - 1, Try::Delivered).await);
+    assert_eq!(
+        store.erase_content(NOW - 1).await.expect("erase"),
+        erased(0, 0, 0),
+        "kept"
+    );
+    assert_eq!(
+        store.erase_content(NOW).await.expect("erase"),
+        erased(0, 1, 1)
+    );
+}

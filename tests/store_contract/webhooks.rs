@@ -1,0 +1,297 @@
+//! `WebhookStore`: each status is kept once per (wamid, business number,
+//! status) and each incoming message once per wamid; a status joins its
+//! part's history at once or when the submission is recorded, never moves
+//! the state back, and applies only from the number it names; the contact
+//! book and care windows fill from what the webhooks say.
+
+use wagate::store::{Store, WebhookBatch};
+use wagate_domain::{MessageState, Priority};
+
+use crate::build::{
+    ACCOUNT, USER_PHONE, accept_m1, claim, codes, event_count, ids, inbound, message, open_with,
+    record, report, request, statuses, submitted,
+};
+use crate::common::Backend;
+use crate::on_backends;
+
+fn sent(wamid: &str, at: i64) -> wagate::store::StatusReport {
+    report(wamid, "sent", at, MessageState::Sent, 112006)
+}
+
+fn read(wamid: &str, at: i64) -> wagate::store::StatusReport {
+    report(wamid, "read", at, MessageState::Read, 112007)
+}
+
+/// `m1` (one part) accepted, claimed under `a` and submitted as `wamid`.
+async fn submitted_m1(store: &dyn Store, wamid: &str) {
+    accept_m1(store, 1).await;
+    claim(store, "a", 2_000, 60_000).await;
+    assert!(record(store, 0, "a", submitted(wamid)).await);
+}
+
+on_backends!(a_status_is_stored_once_per_wamid_number_and_status);
+async fn a_status_is_stored_once_per_wamid_number_and_status(backend: Backend) {
+    let (store, _database) = open_with(backend, &[]).await;
+    let mut elsewhere = sent("wamid.1", 3_000);
+    elsewhere.phone_number_id = "pnid-other".into();
+    let batch = statuses(vec![
+        sent("wamid.1", 3_000),
+        read("wamid.1", 4_000),
+        elsewhere,
+    ]);
+    // Twice in one call, then once more in another.
+    let receipts = store
+        .receive(&[batch.clone(), batch.clone()])
+        .await
+        .expect("receive");
+    assert_eq!(
+        (receipts[0].new_statuses, receipts[0].repeated_statuses),
+        (3, 0)
+    );
+    assert_eq!(
+        (receipts[1].new_statuses, receipts[1].repeated_statuses),
+        (0, 3)
+    );
+    let again = store.receive(&[batch]).await.expect("receive");
+    assert_eq!((again[0].new_statuses, again[0].repeated_statuses), (0, 3));
+}
+
+on_backends!(an_incoming_message_is_stored_once_by_wamid);
+async fn an_incoming_message_is_stored_once_by_wamid(backend: Backend) {
+    let (store, _database) = open_with(backend, &[]).await;
+    let batch = WebhookBatch {
+        statuses: Vec::new(),
+        inbound: vec![inbound(
+            "wamid.in",
+            5_000,
+            ids(Some(USER_PHONE), None, None),
+        )],
+    };
+    let receipts = store
+        .receive(&[batch.clone(), batch])
+        .await
+        .expect("receive");
+    assert_eq!(
+        (receipts[0].new_inbound, receipts[1].repeated_inbound),
+        (1, 1)
+    );
+    let unrouted = store.unrouted_inbound(10).await.expect("unrouted");
+    assert_eq!(unrouted.len(), 1);
+    assert_eq!(unrouted[0].wamid, "wamid.in");
+}
+
+on_backends!(a_status_of_a_known_wamid_joins_its_part_at_once);
+async fn a_status_of_a_known_wamid_joins_its_part_at_once(backend: Backend) {
+    let (store, _database) = open_with(backend, &[]).await;
+    submitted_m1(store.as_ref(), "wamid.1").await;
+    store
+        .receive(&[statuses(vec![sent("wamid.1", 3_000)])])
+        .await
+        .expect("receive");
+    let part = &message(store.as_ref(), "m1").await.parts[0];
+    assert_eq!(part.state, MessageState::Sent);
+    assert_eq!(codes(part), [112002, 112006]);
+    assert_eq!(event_count(store.as_ref()).await, 2);
+}
+
+on_backends!(a_status_before_its_submission_waits_and_joins_in_metas_order);
+async fn a_status_before_its_submission_waits_and_joins_in_metas_order(backend: Backend) {
+    let (store, _database) = open_with(backend, &[]).await;
+    accept_m1(store.as_ref(), 1).await;
+    claim(store.as_ref(), "a", 2_000, 60_000).await;
+    // `read` and `sent` arrive out of order before the wamid is recorded.
+    let early = statuses(vec![read("wamid.1", 4_000), sent("wamid.1", 3_000)]);
+    store.receive(&[early]).await.expect("receive");
+    assert!(
+        message(store.as_ref(), "m1").await.parts[0]
+            .history
+            .is_empty(),
+        "nothing joins before the wamid is known"
+    );
+    assert!(record(store.as_ref(), 0, "a", submitted("wamid.1")).await);
+    let part = &message(store.as_ref(), "m1").await.parts[0];
+    assert_eq!(codes(part), [112002, 112006, 112007], "in Meta's order");
+    assert_eq!(part.state, MessageState::Read);
+    assert_eq!(event_count(store.as_ref()).await, 3);
+}
+
+on_backends!(a_status_that_would_move_the_state_back_joins_silently);
+async fn a_status_that_would_move_the_state_back_joins_silently(backend: Backend) {
+    let (store, _database) = open_with(backend, &[]).await;
+    submitted_m1(store.as_ref(), "wamid.1").await;
+    store
+        .receive(&[statuses(vec![read("wamid.1", 4_000)])])
+        .await
+        .expect("receive");
+    let delivered = report(
+        "wamid.1",
+        "delivered",
+        3_500,
+        MessageState::Delivered,
+        112003,
+    );
+    store
+        .receive(&[statuses(vec![delivered])])
+        .await
+        .expect("receive");
+    let part = &message(store.as_ref(), "m1").await.parts[0];
+    assert_eq!(codes(part), [112002, 112007, 112003]);
+    assert_eq!(part.state, MessageState::Read, "the state never moves back");
+    assert_eq!(
+        event_count(store.as_ref()).await,
+        2,
+        "no event, no callback"
+    );
+}
+
+on_backends!(a_status_naming_another_number_is_kept_but_not_applied);
+async fn a_status_naming_another_number_is_kept_but_not_applied(backend: Backend) {
+    let (store, _database) = open_with(backend, &[]).await;
+    submitted_m1(store.as_ref(), "wamid.1").await;
+    let mut foreign = read("wamid.1", 4_000);
+    foreign.phone_number_id = "pnid-of-another-tenant".into();
+    let receipts = store
+        .receive(&[statuses(vec![foreign])])
+        .await
+        .expect("receive");
+    assert_eq!(receipts[0].new_statuses, 1, "kept");
+    let part = &message(store.as_ref(), "m1").await.parts[0];
+    assert_eq!(
+        (part.state, codes(part)),
+        (MessageState::Submitted, vec![112002])
+    );
+    // The genuine `read` that follows is new, and applies.
+    let receipts = store
+        .receive(&[statuses(vec![read("wamid.1", 4_000)])])
+        .await
+        .expect("receive");
+    assert_eq!(receipts[0].new_statuses, 1);
+    assert_eq!(
+        message(store.as_ref(), "m1").await.parts[0].state,
+        MessageState::Read
+    );
+}
+
+on_backends!(webhooks_that_name_a_phone_and_a_bsuid_fill_the_tenants_contact_book);
+async fn webhooks_that_name_a_phone_and_a_bsuid_fill_the_tenants_contact_book(backend: Backend) {
+    let (store, _database) = open_with(backend, &[]).await;
+    let mut status = sent("wamid.x", 6_000);
+    status.recipient = ids(Some(USER_PHONE), None, Some("SE.ENT.222"));
+    let mut elsewhere = sent("wamid.y", 6_000);
+    elsewhere.phone_number_id = "pnid-of-nobody".into();
+    elsewhere.recipient = ids(Some("+46709999999"), Some("SE.333"), None);
+    let batch = WebhookBatch {
+        statuses: vec![status, elsewhere],
+        inbound: vec![inbound(
+            "wamid.in",
+            5_000,
+            ids(Some(USER_PHONE), Some("SE.111"), None),
+        )],
+    };
+    store.receive(&[batch]).await.expect("receive");
+    let contact = store
+        .contact(ACCOUNT, USER_PHONE)
+        .await
+        .expect("read")
+        .expect("recorded");
+    assert_eq!(contact.user_id.as_deref(), Some("SE.111"));
+    assert_eq!(contact.parent_user_id.as_deref(), Some("SE.ENT.222"));
+    assert_eq!(contact.updated_at, 6_000);
+    assert!(
+        store
+            .contact("other", USER_PHONE)
+            .await
+            .expect("read")
+            .is_none()
+    );
+    assert!(
+        store
+            .contact(ACCOUNT, "+46709999999")
+            .await
+            .expect("read")
+            .is_none(),
+        "a webhook for a number no tenant owns records nothing"
+    );
+}
+
+on_backends!(a_claim_finds_the_care_window_under_any_id_of_the_user);
+async fn a_claim_finds_the_care_window_under_any_id_of_the_user(backend: Backend) {
+    let (store, _database) = open_with(backend, &[]).await;
+    // A status names the user's phone and BSUID (the contact book learns
+    // the pair); the user then writes by phone only.
+    let mut status = sent("wamid.x", 1_000);
+    status.recipient = ids(Some(USER_PHONE), Some("SE.777"), None);
+    let batch = WebhookBatch {
+        statuses: vec![status],
+        inbound: vec![inbound(
+            "wamid.in",
+            9_000,
+            ids(Some(USER_PHONE), None, None),
+        )],
+    };
+    store.receive(&[batch]).await.expect("receive");
+    let mut to_bsuid = request("m-bsuid", Priority::Normal, 10_000, 1);
+    to_bsuid.messages[0].destination = "SE.777".into();
+    let mut stranger = request("m-stranger", Priority::Normal, 10_000, 1);
+    stranger.messages[0].destination = "+46709999999".into();
+    store.accept(&[to_bsuid, stranger]).await.expect("accept");
+    let claimed = claim(store.as_ref(), "a", 20_000, 80_000).await;
+    let window = |id: &str| {
+        claimed
+            .iter()
+            .find(|part| part.message_id == id)
+            .map(|part| part.last_inbound_at)
+    };
+    assert_eq!(window("m-bsuid"), Some(Some(9_000)));
+    assert_eq!(window("m-stranger"), Some(None));
+}
+
+on_backends!(a_system_message_opens_no_care_window);
+async fn a_system_message_opens_no_care_window(backend: Backend) {
+    let (store, _database) = open_with(backend, &[]).await;
+    let mut changed_number = inbound("wamid.sys", 9_000, ids(Some(USER_PHONE), None, None));
+    changed_number.message = serde_json::json!({"type": "system", "system": {"body": "changed"}});
+    let batch = WebhookBatch {
+        statuses: Vec::new(),
+        inbound: vec![changed_number],
+    };
+    store.receive(&[batch]).await.expect("receive");
+    store
+        .accept(&[request("m1", Priority::Normal, 10_000, 1)])
+        .await
+        .expect("accept");
+    let claimed = claim(store.as_ref(), "a", 20_000, 80_000).await;
+    assert_eq!(claimed[0].last_inbound_at, None);
+}
+
+on_backends!(old_status_reports_are_forgotten_and_the_history_stays);
+async fn old_status_reports_are_forgotten_and_the_history_stays(backend: Backend) {
+    let (store, _database) = open_with(backend, &[]).await;
+    let waiting = statuses(vec![sent("wamid.lost", 1_000)]);
+    store
+        .receive(std::slice::from_ref(&waiting))
+        .await
+        .expect("receive");
+    // Forgetting goes by when the store received a report, not Meta's time.
+    let now = wagate::clock::now_millis();
+    assert_eq!(
+        store
+            .forget_old_statuses(now - 60_000)
+            .await
+            .expect("forget"),
+        0
+    );
+    assert_eq!(store.forget_old_statuses(now + 1).await.expect("forget"), 1);
+    // Forgotten, a repeat is new again (and waits again).
+    let again = store.receive(&[waiting]).await.expect("receive");
+    assert_eq!(again[0].new_statuses, 1);
+
+    // An applied report is forgotten too; the history keeps the status.
+    submitted_m1(store.as_ref(), "wamid.lost").await;
+    let later = wagate::clock::now_millis() + 1;
+    assert_eq!(store.forget_old_statuses(later).await.expect("forget"), 1);
+    assert_eq!(
+        codes(&message(store.as_ref(), "m1").await.parts[0]),
+        [112002, 112006]
+    );
+}
