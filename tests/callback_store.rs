@@ -107,20 +107,26 @@ async fn gates_take_turns_and_each_gets_at_most_its_share(backend: Backend) {
 
     // A try that ends frees a share: the slow gate's next is the ended
     // message's second report (it was waiting behind the first), not m2.
+    // A try recorded in the same batch under a lease that does not hold its
+    // delivery is refused, and the delivery stays leased.
+    let ended = |delivery: &wagate::store::ClaimedDelivery, lease: &str| DeliveryAttempt {
+        delivery_id: delivery.id,
+        lease: lease.to_owned(),
+        at: NOW,
+        http_status: Some(200),
+        error: None,
+        duration_ms: 5,
+        next_attempt_at: None,
+        delivered: true,
+    };
     let recorded = store
-        .record_attempt(&DeliveryAttempt {
-            delivery_id: first[0].id,
-            lease: first[0].lease.clone(),
-            at: NOW,
-            http_status: Some(200),
-            error: None,
-            duration_ms: 5,
-            next_attempt_at: None,
-            delivered: true,
-        })
+        .record_attempts(&[
+            ended(&first[0], &first[0].lease),
+            ended(&turns[0], "a lease that ran out"),
+        ])
         .await
         .expect("record");
-    assert!(recorded);
+    assert_eq!(recorded, [true, false]);
     let next = claim(store.as_ref(), "next", NOW, 10).await.expect("claim");
     assert_eq!(payloads(&next), ["slow-m0-r1"]);
 
