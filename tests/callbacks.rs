@@ -489,6 +489,54 @@ async fn a_hanging_gate_holds_at_most_its_share_of_the_slots(backend: Backend) {
     );
 }
 
+on_backends!(many_messages_reports_to_one_gate_go_out_at_once_each_message_in_order);
+async fn many_messages_reports_to_one_gate_go_out_at_once_each_message_in_order(backend: Backend) {
+    // A gate that takes a while to answer, with a share of eight: the
+    // reports of many messages are in flight together, their tries are
+    // recorded together, and still each message's reports arrive one after
+    // the other, each tried once.
+    let mut args = FAST.to_vec();
+    args.extend(["--callback-gate-concurrency", "8"]);
+    let app = spawn_app_with(backend, &args).await;
+    let tenant = app.tenant("many", "+46700000712").await;
+    let gate = Gate::start().await;
+    gate.answer_after(Duration::from_millis(30));
+    add_gate(&app, &tenant, "many-sink", &gate.url, json!({})).await;
+    let destinations: Vec<String> = (0..24).map(|n| format!("+467012301{n:02}")).collect();
+    let destinations: Vec<&str> = destinations.iter().map(String::as_str).collect();
+    let mut body = request(&tenant, &destinations, hello_world());
+    body["eventReportGates"] = json!(["many-sink"]);
+    let (status, answer) = app.send(&tenant, &body).await;
+    assert_eq!(status, 200, "{answer}");
+    let ids: Vec<&str> = answer["messageIds"]
+        .as_array()
+        .expect("message ids")
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
+    assert_eq!(ids.len(), 24, "{answer}");
+
+    for id in &ids {
+        let reports = gate.reports_for(id, 4).await;
+        assert_eq!(codes(&reports), [112002, 112006, 112003, 112007], "{id}");
+    }
+    assert!(
+        gate.most_at_once() > 1,
+        "the gate had {} request open at most",
+        gate.most_at_once()
+    );
+    assert_eq!(gate.accepted().len(), 96, "one try per report");
+    let deliveries = app
+        .deliveries_when("many-sink", "every report recorded", |all| {
+            all.len() == 96 && all.iter().all(|delivery| delivery["state"] == "DELIVERED")
+        })
+        .await;
+    for delivery in &deliveries {
+        let tries = delivery["attempts"].as_array().map_or(0, Vec::len);
+        assert_eq!(tries, 1, "{delivery}");
+    }
+}
+
 on_backends!(a_report_to_a_phone_number_carries_the_user_ids_the_contact_book_learned);
 async fn a_report_to_a_phone_number_carries_the_user_ids_the_contact_book_learned(
     backend: Backend,

@@ -7,6 +7,7 @@
 //! - [`mo`], [`routing`]: incoming messages to the gates of their route.
 //! - [`deliver`]: one POST, its signature, and the retry schedule.
 //! - [`slots`]: how many tries run at once, in all and per gate.
+//! - [`recorder`]: the tries' results, many to a transaction.
 //! - [`run`]: the loop that feeds the queues and works them off, with
 //!   leases (like the dispatcher's) so a crashed run's callbacks are taken
 //!   up again, and never two callbacks of one message to one gate at once.
@@ -27,6 +28,7 @@ pub mod dlr;
 pub mod fanout;
 mod lookups;
 pub mod mo;
+mod recorder;
 pub mod routing;
 mod slots;
 
@@ -41,6 +43,7 @@ use crate::clock::now_millis;
 use crate::lease::LeaseKeeper;
 use crate::media_url::MediaUrls;
 use crate::store::{Millis, Store};
+use recorder::{AttemptCommit, AttemptRecorder};
 use slots::Slots;
 
 /// How callbacks are delivered.
@@ -102,6 +105,9 @@ pub async fn run(
         config.gate_concurrency as usize,
     );
     let mut in_flight = JoinSet::new();
+    let (recorder, recording) = AttemptRecorder::start(AttemptCommit {
+        store: store.clone(),
+    });
     let lease_millis = i64::try_from(config.lease.as_millis()).unwrap_or(i64::MAX);
     let mut feeder = Feeder::default();
     while !*stopped.borrow() && stopped.has_changed().is_ok() {
@@ -161,7 +167,7 @@ pub async fn run(
                 );
                 continue;
             };
-            let store = store.clone();
+            let recorder = recorder.clone();
             let client = client.clone();
             let schedule = config.schedule.clone();
             let allow_private = config.allow_private;
@@ -177,7 +183,7 @@ pub async fn run(
                 // between would get a delivery with no slot to try it in, and
                 // it would wait for its lease to run out).
                 drop(slot);
-                match store.record_attempt(&attempt).await {
+                match recorder.submit(attempt).await {
                     Ok(true) => {}
                     Ok(false) => tracing::warn!(
                         delivery = delivery.id,
@@ -189,13 +195,19 @@ pub async fn run(
                         "recording a callback try failed; it is tried again when its lease runs out"
                     ),
                 }
-                // The try's end frees a slot and may have made the message's
-                // next callback due: look for work now, not at the next poll.
+                // The try's end (recorded with the others of its batch) frees
+                // a slot and may have made the message's next callback due:
+                // look for work now, not at the next poll.
                 wake.notify_one();
             });
         }
     }
     while in_flight.join_next().await.is_some() {}
+    // Every try is recorded: the recorder ends with its last handle.
+    drop(recorder);
+    if let Err(error) = recording.await {
+        tracing::error!(%error, "the callback tries' recorder failed");
+    }
     if let Some(keeper) = feeder.keeper {
         keeper.release().await;
     }

@@ -7,7 +7,7 @@
 //! - SQL text, as associated constants: `INSERT_META_STATUSES`,
 //!   `INSERT_INBOUND`, `UPSERT_CARE_WINDOWS`, `UPSERT_CONTACTS`,
 //!   `INSERT_DELIVERIES`, `MESSAGES_WITH_GATES`, `UNROUTED_INBOUND`,
-//!   `MARK_ROUTED`, `SETTLE_OUTBOX`, `ERASE_SETTLED`, `RESEND_OUTBOX`;
+//!   `MARK_ROUTED`, `LEASED_DELIVERIES`, `RECORD_ATTEMPTS`, `INSERT_ATTEMPTS`, `SETTLE_OUTBOX`, `ERASE_SETTLED`, `RESEND_OUTBOX`;
 //! - `Self::list(items)`, a list as the backend's SQL binds it (a JSON
 //!   array on SQLite, an array on PostgreSQL);
 //! - `self.accept_batch(batch)` (accepting: on SQLite, a job on the writer
@@ -38,6 +38,7 @@ macro_rules! sql_store_common {
             use $crate::store::batch::{
                 OutcomeRows, StatusKey, WebhookRows, delivery_rows, receipts,
             };
+            use $crate::store::attempts::attempt_rows;
             use $crate::store::rows::{self, FromStoreRow, StoreRow, map_write_error, with_sources};
             use wagate_domain::Country;
             use $crate::store::{
@@ -494,51 +495,55 @@ macro_rules! sql_store_common {
                         .await
                 }
 
-                async fn record_attempt(&self, attempt: &DeliveryAttempt) -> StoreResult<bool> {
-                    let state = match (attempt.delivered, attempt.next_attempt_at) {
-                        (true, _) => "DELIVERED",
-                        (false, Some(_)) => "PENDING",
-                        (false, None) => "GAVE_UP",
-                    };
+                async fn record_attempts(
+                    &self,
+                    attempts: &[DeliveryAttempt],
+                ) -> StoreResult<Vec<bool>> {
+                    if attempts.is_empty() {
+                        return Ok(Vec::new());
+                    }
+                    let ids: Vec<i64> = attempts.iter().map(|attempt| attempt.delivery_id).collect();
                     let mut tx = self.writer.begin_with($write_begin).await?;
-                    // A delivery that is done erases the message content it
-                    // carried, unless that is kept.
-                    let updated = sqlx::query(
-                        "UPDATE deliveries
-                         SET state = $1, attempts = attempts + 1,
-                             next_attempt_at = COALESCE($2, next_attempt_at),
-                             lease_owner = NULL, lease_until = 0,
-                             finished_at = CASE WHEN $1 = 'PENDING' THEN NULL ELSE $3 END,
-                             payload = CASE WHEN $1 <> 'PENDING' AND content_until <= $3 THEN ''
-                                            ELSE payload END,
-                             content_until = CASE WHEN $1 <> 'PENDING' AND content_until <= $3
-                                                  THEN NULL ELSE content_until END
-                         WHERE id = $4 AND lease_owner = $5 AND state = 'PENDING'",
-                    )
-                    .bind(state)
-                    .bind(attempt.next_attempt_at)
-                    .bind(attempt.at)
-                    .bind(attempt.delivery_id)
-                    .bind(&attempt.lease)
-                    .execute(&mut *tx)
-                    .await?
-                    .rows_affected()
-                        == 1;
-                    if updated {
-                        sqlx::query(
-                            "INSERT INTO delivery_attempts (delivery_id, at, http_status, error, duration_ms)
-                             VALUES ($1, $2, $3, $4, $5)",
-                        )
-                        .bind(attempt.delivery_id)
-                        .bind(attempt.at)
-                        .bind(attempt.http_status.map(i64::from))
-                        .bind(&attempt.error)
-                        .bind(attempt.duration_ms)
-                        .execute(&mut *tx)
-                        .await?;
+                    // Who holds each pending delivery now (locked until the
+                    // commit on PostgreSQL): a try is recorded only under
+                    // the lease it was claimed with.
+                    let mut holders = std::collections::HashMap::new();
+                    for row in sqlx::query(Self::LEASED_DELIVERIES)
+                        .bind(Self::list(&ids)?)
+                        .fetch_all(&mut *tx)
+                        .await?
+                    {
+                        let id: i64 = row.get("id")?;
+                        let owner: Option<String> = row.get("lease_owner")?;
+                        holders.insert(id, owner);
+                    }
+                    let recorded: Vec<bool> = attempts
+                        .iter()
+                        .map(|attempt| {
+                            holders.get(&attempt.delivery_id).is_some_and(|owner| {
+                                owner.as_deref() == Some(attempt.lease.as_str())
+                            })
+                        })
+                        .collect();
+                    let held: Vec<&DeliveryAttempt> = attempts
+                        .iter()
+                        .zip(&recorded)
+                        .filter_map(|(attempt, recorded)| recorded.then_some(attempt))
+                        .collect();
+                    if let Some(rows) = attempt_rows(&held)? {
+                        // A delivery that is done erases the message content
+                        // it carried, unless that is kept.
+                        sqlx::query(Self::RECORD_ATTEMPTS)
+                            .bind(&rows)
+                            .execute(&mut *tx)
+                            .await?;
+                        sqlx::query(Self::INSERT_ATTEMPTS)
+                            .bind(&rows)
+                            .execute(&mut *tx)
+                            .await?;
                     }
                     tx.commit().await?;
-                    Ok(updated)
+                    Ok(recorded)
                 }
 
                 async fn message_deliveries(

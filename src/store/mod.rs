@@ -10,6 +10,7 @@
 //! what lets the accept path group many requests per commit (see
 //! [`crate::accept`]).
 
+mod attempts;
 mod batch;
 mod common;
 mod lease_sql;
@@ -213,10 +214,11 @@ pub trait CallbackStore: Send + Sync {
         limit: u32,
         per_gate: u32,
     ) -> StoreResult<Vec<ClaimedDelivery>>;
-    /// Records a try (only while its lease holds); whether it was recorded.
-    /// A delivery that ends (delivered or given up) erases the message
-    /// content its body carries, unless that is kept.
-    async fn record_attempt(&self, attempt: &DeliveryAttempt) -> StoreResult<bool>;
+    /// Records the tries in one transaction, each only while its lease
+    /// holds; for each, whether it was recorded (`false`: the lease was
+    /// lost). A delivery that ends (delivered or given up) erases the
+    /// message content its body carries, unless that is kept.
+    async fn record_attempts(&self, attempts: &[DeliveryAttempt]) -> StoreResult<Vec<bool>>;
     /// The delivery reports of one message, to every gate, oldest first.
     async fn message_deliveries(&self, message_id: &str) -> StoreResult<Vec<DeliveryRecord>>;
     /// A gate's most recent callbacks (newest first) with their tries.

@@ -8,7 +8,7 @@
 //! message with reports to it, and listing its deliveries.
 
 use std::collections::VecDeque;
-use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
@@ -102,6 +102,11 @@ struct Inner {
     refused: Arc<AtomicU32>,
     hang: Arc<AtomicBool>,
     held: Arc<AtomicU32>,
+    /// How long each answer takes, in milliseconds.
+    answer_after: Arc<AtomicU64>,
+    /// Requests being answered now, and the most there were at once.
+    open: Arc<AtomicU32>,
+    most_open: Arc<AtomicU32>,
 }
 
 fn locked<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -158,6 +163,18 @@ impl Gate {
     /// caller gives up (its timeout).
     pub fn hang(&self) {
         self.inner.hang.store(true, Ordering::SeqCst);
+    }
+
+    /// Takes `delay` over every answer from now on (a gate that is slow, not
+    /// hung): requests that come meanwhile are open at the same time.
+    pub fn answer_after(&self, delay: Duration) {
+        let millis = u64::try_from(delay.as_millis()).unwrap_or(u64::MAX);
+        self.inner.answer_after.store(millis, Ordering::SeqCst);
+    }
+
+    /// The most requests the gate was answering at the same time so far.
+    pub fn most_at_once(&self) -> u32 {
+        self.inner.most_open.load(Ordering::SeqCst)
     }
 
     /// Callbacks held open without an answer so far.
@@ -229,6 +246,24 @@ async fn receive(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
+    let open = inner.open.fetch_add(1, Ordering::SeqCst) + 1;
+    inner.most_open.fetch_max(open, Ordering::SeqCst);
+    let response = answer(&inner, method, uri, headers, body).await;
+    inner.open.fetch_sub(1, Ordering::SeqCst);
+    response
+}
+
+async fn answer(
+    inner: &Inner,
+    method: Method,
+    uri: axum::http::Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let delay = inner.answer_after.load(Ordering::SeqCst);
+    if delay > 0 {
+        tokio::time::sleep(Duration::from_millis(delay)).await;
+    }
     let raw = String::from_utf8_lossy(&body).into_owned();
     let body = serde_json::from_str(&raw).unwrap_or(Value::Null);
     let reply = if inner.hang.load(Ordering::SeqCst) {

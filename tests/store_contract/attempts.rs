@@ -1,10 +1,10 @@
-//! `CallbackStore::record_attempt`: a try counts only under its lease; a
-//! retry is due again later and keeps the message's later callbacks
-//! waiting; a delivery that ends is done, and erases its content unless
-//! that is kept.
+//! `CallbackStore::record_attempts`: a try counts only under its lease, each
+//! try of a batch on its own; a retry is due again later and keeps the
+//! message's later callbacks waiting; a delivery that ends is done, and
+//! erases its content unless that is kept.
 //!
-//! Every test records its tries through [`record_try`], the one place that
-//! calls the store's attempt method.
+//! Every test records its tries through [`record_tries`], the one place
+//! that calls the store's attempt method.
 
 use wagate::store::{ClaimedDelivery, DeliveryAttempt, Store};
 
@@ -36,24 +36,34 @@ async fn record_try_as(
     at: i64,
     ended: Try,
 ) -> bool {
+    record_tries(store, &[attempt(claimed, lease, at, ended)]).await == [true]
+}
+
+/// Records the tries in one batch; for each, whether it was recorded.
+async fn record_tries(store: &dyn Store, tries: &[DeliveryAttempt]) -> Vec<bool> {
+    store
+        .record_attempts(tries)
+        .await
+        .expect("record the tries")
+}
+
+/// The try of `claimed` at `at` under `lease`, ended as `ended`.
+fn attempt(claimed: &ClaimedDelivery, lease: &str, at: i64, ended: Try) -> DeliveryAttempt {
     let (http_status, next_attempt_at) = match ended {
         Try::Delivered => (Some(200), None),
         Try::RetryAt(due) => (Some(503), Some(due)),
         Try::GaveUp => (Some(400), None),
     };
-    store
-        .record_attempt(&DeliveryAttempt {
-            delivery_id: claimed.id,
-            lease: lease.into(),
-            at,
-            http_status,
-            error: None,
-            duration_ms: 5,
-            next_attempt_at,
-            delivered: matches!(ended, Try::Delivered),
-        })
-        .await
-        .expect("record the try")
+    DeliveryAttempt {
+        delivery_id: claimed.id,
+        lease: lease.into(),
+        at,
+        http_status,
+        error: None,
+        duration_ms: 5,
+        next_attempt_at,
+        delivered: matches!(ended, Try::Delivered),
+    }
 }
 
 on_backends!(a_try_under_a_lost_lease_is_refused);
@@ -83,6 +93,38 @@ async fn a_try_under_a_lost_lease_is_refused(backend: Backend) {
         (records[0].state.as_str(), records[0].attempts.len()),
         ("DELIVERED", 1)
     );
+}
+
+on_backends!(each_try_of_a_batch_counts_only_under_its_own_lease);
+async fn each_try_of_a_batch_counts_only_under_its_own_lease(backend: Backend) {
+    let (store, _database) = open_with(backend, &["g"]).await;
+    enqueue(
+        store.as_ref(),
+        &[delivery("g", "m1", "r1"), delivery("g", "m2", "r2")],
+    )
+    .await;
+    let claimed = claim(store.as_ref(), "a", NOW, 10).await;
+    assert_eq!(payloads(&claimed), ["r1", "r2"]);
+    let recorded = record_tries(
+        store.as_ref(),
+        &[
+            attempt(&claimed[0], &claimed[0].lease, NOW, Try::Delivered),
+            attempt(&claimed[1], "a lease that ran out", NOW, Try::Delivered),
+        ],
+    )
+    .await;
+    assert_eq!(recorded, [true, false]);
+    assert!(
+        claim(store.as_ref(), "b", NOW, 10).await.is_empty(),
+        "r2's try was refused, so its lease still holds it"
+    );
+    let again = claim(store.as_ref(), "c", NOW + LEASE + 1, 10).await;
+    assert_eq!(
+        payloads(&again),
+        ["r2"],
+        "and it is tried again when that runs out"
+    );
+    assert_eq!(again[0].attempts, 0);
 }
 
 on_backends!(a_retry_is_due_later_and_holds_the_messages_next_callback_back);

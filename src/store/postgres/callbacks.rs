@@ -48,6 +48,35 @@ impl PgStore {
          FROM jsonb_to_recordset($1::jsonb) AS j (wamid text, until bigint)
          WHERE inbound_messages.wamid = j.wamid";
 
+    /// Who holds each of the pending deliveries `$1` (ids): `id`,
+    /// `lease_owner`; their rows stay locked (taken in id order, so two
+    /// instances' batches never wait on each other crosswise) until the
+    /// tries are recorded.
+    pub(super) const LEASED_DELIVERIES: &str = "SELECT id, lease_owner FROM deliveries
+         WHERE id = ANY($1) AND state = 'PENDING' ORDER BY id FOR UPDATE";
+
+    /// Records the tries `$1` (`batch::attempt_rows`, only those whose lease
+    /// holds) on their deliveries, erasing the content of a delivery that
+    /// ended unless it is kept beyond the try.
+    pub(super) const RECORD_ATTEMPTS: &str = "UPDATE deliveries
+         SET state = j.state, attempts = deliveries.attempts + 1,
+             next_attempt_at = COALESCE(j.next, deliveries.next_attempt_at),
+             lease_owner = NULL, lease_until = 0,
+             finished_at = CASE WHEN j.state = 'PENDING' THEN NULL ELSE j.at END,
+             payload = CASE WHEN j.state <> 'PENDING' AND deliveries.content_until <= j.at
+                            THEN '' ELSE deliveries.payload END,
+             content_until = CASE WHEN j.state <> 'PENDING' AND deliveries.content_until <= j.at
+                                  THEN NULL ELSE deliveries.content_until END
+         FROM jsonb_to_recordset($1::jsonb) AS j (id bigint, state text, next bigint, at bigint)
+         WHERE deliveries.id = j.id";
+
+    /// The tries `$1` (as for `RECORD_ATTEMPTS`) as attempt rows, in order.
+    pub(super) const INSERT_ATTEMPTS: &str =
+        "INSERT INTO delivery_attempts (delivery_id, at, http_status, error, duration_ms)
+         SELECT (value ->> 'id')::bigint, (value ->> 'at')::bigint, (value ->> 'status')::bigint,
+                value ->> 'error', (value ->> 'duration')::bigint
+         FROM jsonb_array_elements($1::jsonb) WITH ORDINALITY AS j (value, key) ORDER BY key";
+
     /// `CallbackStore::claim_deliveries`.
     pub(super) async fn lease_due_deliveries(
         &self,

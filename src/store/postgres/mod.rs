@@ -46,7 +46,7 @@ mod webhooks;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use sqlx::postgres::{PgListener, PgPool, PgPoolOptions};
+use sqlx::postgres::{PgConnectOptions, PgListener, PgPool, PgPoolOptions};
 use tokio::sync::mpsc;
 
 use super::{PoolSettings, StoreResult, Wake, WakeStore};
@@ -75,11 +75,17 @@ impl PgStore {
     /// Connects to the database at a `postgres://` URL and brings its schema
     /// up to date.
     pub async fn open(url: &str, pool: PoolSettings) -> StoreResult<Self> {
+        // No JIT compilation: the claims' estimates (a gate's room is not
+        // known when the plan is made) pass the JIT thresholds by far, and
+        // compiling took a second and more per claim, where the query itself
+        // runs in a millisecond. None of the gateway's statements is the
+        // long analytic query JIT is for.
+        let options = url.parse::<PgConnectOptions>()?.options([("jit", "off")]);
         let writer = PgPoolOptions::new()
             .max_connections(pool.max_connections)
             .min_connections(pool.min_connections.min(pool.max_connections))
             .acquire_timeout(Duration::from_secs(30))
-            .connect(url)
+            .connect_with(options)
             .await?;
         MIGRATOR.run(&writer).await?;
         Ok(Self {

@@ -43,6 +43,35 @@ impl SqliteStore {
          FROM (SELECT value ->> 'wamid' AS wamid, value ->> 'until' AS until FROM json_each($1)) AS j
          WHERE inbound_messages.wamid = j.wamid";
 
+    /// Who holds each of the pending deliveries `$1` (ids): `id`,
+    /// `lease_owner`.
+    pub(super) const LEASED_DELIVERIES: &str = "SELECT id, lease_owner FROM deliveries
+         WHERE id IN (SELECT value FROM json_each($1)) AND state = 'PENDING'";
+
+    /// Records the tries `$1` (`batch::attempt_rows`, only those whose lease
+    /// holds) on their deliveries, erasing the content of a delivery that
+    /// ended unless it is kept beyond the try.
+    pub(super) const RECORD_ATTEMPTS: &str = "UPDATE deliveries
+         SET state = j.state, attempts = attempts + 1,
+             next_attempt_at = COALESCE(j.next, deliveries.next_attempt_at),
+             lease_owner = NULL, lease_until = 0,
+             finished_at = CASE WHEN j.state = 'PENDING' THEN NULL ELSE j.at END,
+             payload = CASE WHEN j.state <> 'PENDING' AND deliveries.content_until <= j.at
+                            THEN '' ELSE deliveries.payload END,
+             content_until = CASE WHEN j.state <> 'PENDING' AND deliveries.content_until <= j.at
+                                  THEN NULL ELSE deliveries.content_until END
+         FROM (SELECT value ->> 'id' AS id, value ->> 'state' AS state,
+                      value ->> 'next' AS next, value ->> 'at' AS at
+               FROM json_each($1)) AS j
+         WHERE deliveries.id = j.id";
+
+    /// The tries `$1` (as for `RECORD_ATTEMPTS`) as attempt rows, in order.
+    pub(super) const INSERT_ATTEMPTS: &str =
+        "INSERT INTO delivery_attempts (delivery_id, at, http_status, error, duration_ms)
+         SELECT value ->> 'id', value ->> 'at', value ->> 'status', value ->> 'error',
+                value ->> 'duration'
+         FROM json_each($1) ORDER BY key";
+
     /// `CallbackStore::claim_deliveries`: reads the due deliveries, then
     /// leases them, in one transaction. Per gate (`share`): its cap `$4`
     /// less what is leased for it now; its first `$4` due deliveries in

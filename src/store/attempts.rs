@@ -1,0 +1,94 @@
+//! Callback tries as the rows of one statement: a batch of tries (see
+//! [`CallbackStore::record_attempts`]) travels as one JSON array, so
+//! recording it takes a fixed number of statements however many there are.
+//!
+//! [`CallbackStore::record_attempts`]: crate::store::CallbackStore::record_attempts
+
+use serde::Serialize;
+
+use super::{DeliveryAttempt, Millis, StoreResult};
+
+/// One try: its delivery, the delivery's state after it, when to try again
+/// (if at all), and what the try met.
+#[derive(Serialize)]
+struct AttemptRow<'a> {
+    id: i64,
+    state: &'static str,
+    next: Option<Millis>,
+    at: Millis,
+    status: Option<u16>,
+    error: Option<&'a str>,
+    duration: i64,
+}
+
+/// The state a delivery is in after `attempt`.
+fn state_after(attempt: &DeliveryAttempt) -> &'static str {
+    match (attempt.delivered, attempt.next_attempt_at) {
+        (true, _) => "DELIVERED",
+        (false, Some(_)) => "PENDING",
+        (false, None) => "GAVE_UP",
+    }
+}
+
+/// The tries as one JSON array (fields `id`, `state`, `next`, `at`,
+/// `status`, `error`, `duration`), in order; `None` when there are none.
+pub fn attempt_rows(attempts: &[&DeliveryAttempt]) -> StoreResult<Option<String>> {
+    if attempts.is_empty() {
+        return Ok(None);
+    }
+    let rows: Vec<AttemptRow<'_>> = attempts
+        .iter()
+        .map(|attempt| AttemptRow {
+            id: attempt.delivery_id,
+            state: state_after(attempt),
+            next: attempt.next_attempt_at,
+            at: attempt.at,
+            status: attempt.http_status,
+            error: attempt.error.as_deref(),
+            duration: attempt.duration_ms,
+        })
+        .collect();
+    Ok(Some(serde_json::to_string(&rows)?))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn attempt(delivered: bool, next_attempt_at: Option<Millis>) -> DeliveryAttempt {
+        DeliveryAttempt {
+            delivery_id: 7,
+            lease: "l#1".into(),
+            at: 1_000,
+            http_status: Some(503),
+            error: Some("HTTP 503".into()),
+            duration_ms: 12,
+            next_attempt_at,
+            delivered,
+        }
+    }
+
+    #[test]
+    fn each_try_says_what_its_delivery_becomes() {
+        let tries = [
+            attempt(true, None),
+            attempt(false, Some(2_000)),
+            attempt(false, None),
+        ];
+        let rows = attempt_rows(&tries.iter().collect::<Vec<_>>())
+            .expect("rows")
+            .expect("some");
+        let rows: serde_json::Value = serde_json::from_str(&rows).expect("JSON");
+        let states: Vec<&str> = rows
+            .as_array()
+            .expect("an array")
+            .iter()
+            .filter_map(|row| row["state"].as_str())
+            .collect();
+        assert_eq!(states, ["DELIVERED", "PENDING", "GAVE_UP"]);
+        assert_eq!(rows[1]["next"], 2_000);
+        assert_eq!(rows[2]["next"], serde_json::Value::Null);
+        assert_eq!(rows[0]["status"], 503);
+        assert!(attempt_rows(&[]).expect("rows").is_none());
+    }
+}
