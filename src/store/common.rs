@@ -4,19 +4,17 @@
 //! a concurrent writer must lock) the shared code calls a piece that each
 //! backend defines under the same name:
 //!
-//! - SQL text, as associated constants: `INSERT_META_STATUSES`,
-//!   `INSERT_INBOUND`, `UPSERT_CARE_WINDOWS`, `UPSERT_CONTACTS`,
-//!   `INSERT_DELIVERIES`, `MESSAGES_WITH_GATES`, `UNROUTED_INBOUND`,
-//!   `MARK_ROUTED`, `LEASED_DELIVERIES`, `RECORD_ATTEMPTS`, `INSERT_ATTEMPTS`, `SETTLE_OUTBOX`, `ERASE_SETTLED`, `RESEND_OUTBOX`;
+//! - SQL text, as associated constants: `INSERT_DELIVERIES`,
+//!   `MESSAGES_WITH_GATES`, `UNROUTED_INBOUND`, `MARK_ROUTED`,
+//!   `LEASED_DELIVERIES`, `RECORD_ATTEMPTS`, `INSERT_ATTEMPTS`;
 //! - `Self::list(items)`, a list as the backend's SQL binds it (a JSON
 //!   array on SQLite, an array on PostgreSQL);
-//! - `self.accept_batch(batch)` (accepting: on SQLite, a job on the writer
-//!   thread),
-//!   `self.lease_due_parts(…)` and `self.lease_due_deliveries(…)` (claims);
-//! - `Self::lock_wamids(connection, wamids)` and
-//!   `Self::record_history(connection, entries, joining)`, the part
-//!   histories ([`WebhookStore::receive`](crate::store::WebhookStore::receive)
-//!   and [`OutboxStore::record`](crate::store::OutboxStore::record)).
+//! - the hot writes, whole: `self.accept_batch(batch)` (accepting),
+//!   `self.record_outcomes(outcomes)` and `self.release_parts(lease, parts)`
+//!   (the dispatcher's outcomes, and the parts it gives back),
+//!   `self.receive_webhooks(batches)` (Meta's webhooks). On SQLite each is
+//!   one job on the writer thread, on PostgreSQL one sqlx transaction;
+//! - `self.lease_due_parts(…)` and `self.lease_due_deliveries(…)` (claims).
 //!
 //! A macro rather than generic functions: the code is the same, but sqlx's
 //! executors, argument buffers and query results are per-driver types whose
@@ -30,22 +28,18 @@
 macro_rules! sql_store_common {
     ($store:ty, $db:ty, $snapshot:literal, $write_begin:expr) => {
         const _: () = {
-            use std::collections::HashSet;
-
             use async_trait::async_trait;
             use sqlx::AssertSqlSafe;
             use $crate::clock::now_millis;
-            use $crate::store::batch::{
-                OutcomeRows, StatusKey, WebhookRows, delivery_rows, receipts,
-            };
             use $crate::store::attempts::attempt_rows;
+            use $crate::store::batch::delivery_rows;
             use $crate::store::rows::{self, FromStoreRow, StoreRow, map_write_error, with_sources};
             use wagate_domain::Country;
             use $crate::store::{
                 Account, AttemptRecord, CallbackStore, ClaimedDelivery, ClaimedPart, Contact,
                 DeliveryAttempt, DeliveryRecord, EventRecord, Gate, LeaseHolder, LeaseStore,
                 ErasedContent, MessageRecord, MessageStore, Millis, NewDelivery, NewRequest,
-                OutboxStore, Outcome, OutcomeChange, PartRecord, RetentionStore, Route, RoutedInbound,
+                OutboxStore, Outcome, PartRecord, RetentionStore, Route, RoutedInbound,
                 Source, StatusRecord, StoreError, StoreResult, TenantKind, TenantStore,
                 UnroutedInbound, User, WebhookBatch, WebhookReceipt, WebhookStore, lease_sql,
             };
@@ -125,63 +119,6 @@ macro_rules! sql_store_common {
                         .execute(&mut *connection)
                         .await?;
                     Ok(())
-                }
-
-                /// `OutboxStore::record`'s statements, in the caller's
-                /// transaction, a fixed number however many outcomes there
-                /// are: take the locks of the submissions' wamids, settle
-                /// the outbox rows still held by the outcome's lease
-                /// (`SETTLE_OUTBOX`, `RESEND_OUTBOX`), then for those write
-                /// the history (`record_history`).
-                async fn record_batch(
-                    connection: &mut <$db as sqlx::Database>::Connection,
-                    outcomes: &[Outcome],
-                ) -> StoreResult<Vec<bool>> {
-                    let submitted: Vec<&str> = outcomes
-                        .iter()
-                        .filter_map(|outcome| match &outcome.change {
-                            OutcomeChange::Submitted { wamid, .. } => Some(wamid.as_str()),
-                            _ => None,
-                        })
-                        .collect();
-                    Self::lock_wamids(connection, &submitted).await?;
-                    let rows = OutcomeRows::new(outcomes)?;
-                    let settled = rows.settled()?;
-                    let mut still_leased: HashSet<(String, i64)> = HashSet::new();
-                    for row in sqlx::query(Self::SETTLE_OUTBOX)
-                        .bind(&settled)
-                        .fetch_all(&mut *connection)
-                        .await?
-                        .into_iter()
-                        .chain(
-                            sqlx::query(Self::RESEND_OUTBOX)
-                                .bind(rows.resends()?)
-                                .fetch_all(&mut *connection)
-                                .await?,
-                        )
-                    {
-                        still_leased.insert((row.get("message_id")?, row.get("message_index")?));
-                    }
-                    // No further send of a settled part can happen: its
-                    // content goes now, unless it is kept.
-                    sqlx::query(Self::ERASE_SETTLED)
-                        .bind(&settled)
-                        .bind(now_millis())
-                        .execute(&mut *connection)
-                        .await?;
-                    let recorded = rows.recorded(still_leased);
-                    let Some(kept) = rows.kept(&recorded)? else {
-                        return Ok(recorded);
-                    };
-                    // Statuses Meta reported before the submission was
-                    // recorded join now.
-                    Self::record_history(
-                        connection,
-                        Some(kept.as_str()),
-                        &rows.submitted_wamids(&recorded),
-                    )
-                    .await?;
-                    Ok(recorded)
                 }
 
                 /// The deliveries a query selects, each with its tries, from
@@ -279,27 +216,11 @@ macro_rules! sql_store_common {
                 }
 
                 async fn record(&self, outcomes: &[Outcome]) -> StoreResult<Vec<bool>> {
-                    let mut tx = self.writer.begin_with($write_begin).await?;
-                    let recorded = Self::record_batch(&mut tx, outcomes).await?;
-                    tx.commit().await?;
-                    Ok(recorded)
+                    self.record_outcomes(outcomes).await
                 }
 
                 async fn release(&self, lease: &str, parts: &[(String, u32)]) -> StoreResult<()> {
-                    let mut tx = self.writer.begin_with($write_begin).await?;
-                    for (message_id, index) in parts {
-                        sqlx::query(
-                            "UPDATE outbox SET lease_owner = NULL, lease_until = 0
-                             WHERE message_id = $1 AND message_index = $2 AND lease_owner = $3",
-                        )
-                        .bind(message_id)
-                        .bind(i64::from(*index))
-                        .bind(lease)
-                        .execute(&mut *tx)
-                        .await?;
-                    }
-                    tx.commit().await?;
-                    Ok(())
+                    self.release_parts(lease, parts).await
                 }
 
                 async fn outbox_sources(&self) -> StoreResult<Vec<String>> {
@@ -333,62 +254,7 @@ macro_rules! sql_store_common {
                     &self,
                     batches: &[WebhookBatch],
                 ) -> StoreResult<Vec<WebhookReceipt>> {
-                    let received_at = now_millis();
-                    let rows = WebhookRows::new(batches)?;
-                    let mut tx = self.writer.begin_with($write_begin).await?;
-                    let reported: Vec<&str> = batches
-                        .iter()
-                        .flat_map(|batch| &batch.statuses)
-                        .map(|report| report.wamid.as_str())
-                        .collect();
-                    // A submission recorded at the same time by another
-                    // instance waits for these statuses, or they for it.
-                    Self::lock_wamids(&mut tx, &reported).await?;
-                    let mut new_statuses: HashSet<StatusKey> = HashSet::new();
-                    if let Some(statuses) = &rows.statuses {
-                        for row in sqlx::query(Self::INSERT_META_STATUSES)
-                            .bind(statuses)
-                            .bind(received_at)
-                            .fetch_all(&mut *tx)
-                            .await?
-                        {
-                            new_statuses.insert((
-                                row.get("wamid")?,
-                                row.get("phone_number_id")?,
-                                row.get("status")?,
-                            ));
-                        }
-                    }
-                    let mut new_inbound: HashSet<String> = HashSet::new();
-                    if let Some(inbound) = &rows.inbound {
-                        for row in sqlx::query(Self::INSERT_INBOUND)
-                            .bind(inbound)
-                            .bind(received_at)
-                            .fetch_all(&mut *tx)
-                            .await?
-                        {
-                            new_inbound.insert(row.get("wamid")?);
-                        }
-                    }
-                    if let Some(windows) = &rows.care_windows {
-                        sqlx::query(Self::UPSERT_CARE_WINDOWS)
-                            .bind(windows)
-                            .execute(&mut *tx)
-                            .await?;
-                    }
-                    if let Some(contacts) = &rows.contacts {
-                        sqlx::query(Self::UPSERT_CONTACTS)
-                            .bind(contacts)
-                            .execute(&mut *tx)
-                            .await?;
-                    }
-                    let wamids: Vec<&str> = new_statuses
-                        .iter()
-                        .map(|(wamid, _, _)| wamid.as_str())
-                        .collect();
-                    Self::record_history(&mut tx, None, &wamids).await?;
-                    tx.commit().await?;
-                    Ok(receipts(batches, new_statuses, new_inbound))
+                    self.receive_webhooks(batches).await
                 }
 
                 async fn contact(

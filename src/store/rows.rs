@@ -16,12 +16,14 @@ use super::{
     StatusRecord, StoreError, StoreResult, TenantStore, UnroutedInbound, User,
 };
 
-/// A value that decodes from a column of either backend.
+/// A value that decodes from a column of either backend, read through sqlx
+/// or (on SQLite's writer thread) rusqlite.
 pub trait StoreValue:
     for<'r> sqlx::Decode<'r, Sqlite>
     + sqlx::Type<Sqlite>
     + for<'r> sqlx::Decode<'r, Postgres>
     + sqlx::Type<Postgres>
+    + rusqlite::types::FromSql
 {
 }
 
@@ -30,6 +32,7 @@ impl<T> StoreValue for T where
         + sqlx::Type<Sqlite>
         + for<'r> sqlx::Decode<'r, Postgres>
         + sqlx::Type<Postgres>
+        + rusqlite::types::FromSql
 {
 }
 

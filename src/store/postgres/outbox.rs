@@ -1,16 +1,21 @@
 //! The PostgreSQL outbox: claims that several instances can run at once
-//! (`FOR UPDATE SKIP LOCKED`), and the statements that settle outcomes
-//! (recorded with their status and event in one transaction by
-//! `OutboxStore::record`, in `store::common`).
+//! (`FOR UPDATE SKIP LOCKED`), and recording outcomes with their status and
+//! event in one transaction (`OutboxStore::record`).
+
+use std::collections::HashSet;
+
+use sqlx::PgConnection;
 
 use super::PgStore;
-use crate::store::rows::FromStoreRow;
-use crate::store::{ClaimedPart, Millis, StoreResult};
+use crate::clock::now_millis;
+use crate::store::batch::OutcomeRows;
+use crate::store::rows::{FromStoreRow, StoreRow};
+use crate::store::{ClaimedPart, Millis, Outcome, OutcomeChange, StoreResult};
 
 impl PgStore {
     /// Takes the settled outcomes' rows (`$1`, `OutcomeRows::settled`) out
     /// of the outbox where their lease still holds them; returns those rows.
-    pub(super) const SETTLE_OUTBOX: &str = "DELETE FROM outbox
+    const SETTLE_OUTBOX: &str = "DELETE FROM outbox
          USING jsonb_to_recordset($1::jsonb) AS j (id text, \"index\" bigint, owner text)
          WHERE outbox.message_id = j.id AND outbox.message_index = j.\"index\"
            AND outbox.lease_owner = j.owner
@@ -19,8 +24,7 @@ impl PgStore {
     /// Erases the content of the settled outcomes' parts (`$1`, as for
     /// `SETTLE_OUTBOX`) that have left the outbox and are not kept beyond
     /// `$2` (now).
-    pub(super) const ERASE_SETTLED: &str =
-        "UPDATE message_parts SET cloud_body = '', content_until = NULL
+    const ERASE_SETTLED: &str = "UPDATE message_parts SET cloud_body = '', content_until = NULL
          FROM jsonb_to_recordset($1::jsonb) AS j (id text, \"index\" bigint)
          WHERE message_parts.message_id = j.id AND message_parts.message_index = j.\"index\"
            AND message_parts.content_until <= $2
@@ -30,7 +34,7 @@ impl PgStore {
 
     /// Makes the resent outcomes' rows (`$1`, `OutcomeRows::resends`) due
     /// again where their lease still holds them; returns those rows.
-    pub(super) const RESEND_OUTBOX: &str =
+    const RESEND_OUTBOX: &str =
         "UPDATE outbox SET due_at = j.due, sort_key = j.\"sortKey\", lease_owner = NULL,
                            lease_until = 0
          FROM jsonb_to_recordset($1::jsonb)
@@ -38,6 +42,92 @@ impl PgStore {
          WHERE outbox.message_id = j.id AND outbox.message_index = j.\"index\"
            AND outbox.lease_owner = j.owner
          RETURNING outbox.message_id, outbox.message_index";
+
+    /// `OutboxStore::record`: the outcomes in one transaction.
+    pub(super) async fn record_outcomes(&self, outcomes: &[Outcome]) -> StoreResult<Vec<bool>> {
+        let mut tx = self.writer.begin().await?;
+        let recorded = Self::record_batch(&mut tx, outcomes).await?;
+        tx.commit().await?;
+        Ok(recorded)
+    }
+
+    /// `OutboxStore::record`'s statements, in the caller's transaction, a
+    /// fixed number however many outcomes there are: take the locks of the
+    /// submissions' wamids, settle the outbox rows still held by the
+    /// outcome's lease (`SETTLE_OUTBOX`, `RESEND_OUTBOX`), then for those
+    /// write the history (`record_history`).
+    async fn record_batch(
+        connection: &mut PgConnection,
+        outcomes: &[Outcome],
+    ) -> StoreResult<Vec<bool>> {
+        let submitted: Vec<&str> = outcomes
+            .iter()
+            .filter_map(|outcome| match &outcome.change {
+                OutcomeChange::Submitted { wamid, .. } => Some(wamid.as_str()),
+                _ => None,
+            })
+            .collect();
+        Self::lock_wamids(connection, &submitted).await?;
+        let rows = OutcomeRows::new(outcomes)?;
+        let settled = rows.settled()?;
+        let mut still_leased: HashSet<(String, i64)> = HashSet::new();
+        for row in sqlx::query(Self::SETTLE_OUTBOX)
+            .bind(&settled)
+            .fetch_all(&mut *connection)
+            .await?
+            .into_iter()
+            .chain(
+                sqlx::query(Self::RESEND_OUTBOX)
+                    .bind(rows.resends()?)
+                    .fetch_all(&mut *connection)
+                    .await?,
+            )
+        {
+            still_leased.insert((row.get("message_id")?, row.get("message_index")?));
+        }
+        // No further send of a settled part can happen: its content goes
+        // now, unless it is kept.
+        sqlx::query(Self::ERASE_SETTLED)
+            .bind(&settled)
+            .bind(now_millis())
+            .execute(&mut *connection)
+            .await?;
+        let recorded = rows.recorded(still_leased);
+        let Some(kept) = rows.kept(&recorded)? else {
+            return Ok(recorded);
+        };
+        // Statuses Meta reported before the submission was recorded join
+        // now.
+        Self::record_history(
+            connection,
+            Some(kept.as_str()),
+            &rows.submitted_wamids(&recorded),
+        )
+        .await?;
+        Ok(recorded)
+    }
+
+    /// `OutboxStore::release`.
+    pub(super) async fn release_parts(
+        &self,
+        lease: &str,
+        parts: &[(String, u32)],
+    ) -> StoreResult<()> {
+        let mut tx = self.writer.begin().await?;
+        for (message_id, index) in parts {
+            sqlx::query(
+                "UPDATE outbox SET lease_owner = NULL, lease_until = 0
+                 WHERE message_id = $1 AND message_index = $2 AND lease_owner = $3",
+            )
+            .bind(message_id)
+            .bind(i64::from(*index))
+            .bind(lease)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
 
     /// `OutboxStore::claim`.
     pub(super) async fn lease_due_parts(

@@ -2,19 +2,25 @@
 //! (wamid, business number, status) once) and incoming messages (each
 //! wamid once), the care windows they open and the phone ↔ BSUID pairs
 //! they reveal (`batch::WebhookRows`), in one transaction per group of
-//! webhooks (`WebhookStore::receive`, in `store::common`).
+//! webhooks (`WebhookStore::receive`).
 //!
 //! PostgreSQL's `ON CONFLICT DO UPDATE` cannot touch a row twice in one
 //! statement, so the care windows and contact pairs of a group are first
 //! folded per key to what SQLite's row-by-row upserts end with: the latest
 //! time, and the last id the group gave (or the one already known).
 
+use std::collections::HashSet;
+
 use super::PgStore;
+use crate::clock::now_millis;
+use crate::store::batch::{StatusKey, WebhookRows, receipts};
+use crate::store::rows::StoreRow;
+use crate::store::{StoreResult, WebhookBatch, WebhookReceipt};
 
 impl PgStore {
     /// Stores Meta's statuses (`$1`) received at `$2`; returns the new
     /// (wamid, business number, status) rows.
-    pub(super) const INSERT_META_STATUSES: &str =
+    const INSERT_META_STATUSES: &str =
         "INSERT INTO meta_statuses (wamid, phone_number_id, status, at, state, result_code,
                                     description, details, received_at)
          SELECT value ->> 'wamid', value ->> 'phoneNumberId', value ->> 'status',
@@ -27,7 +33,7 @@ impl PgStore {
 
     /// Stores incoming messages (`$1`) received at `$2`; returns the new
     /// wamids.
-    pub(super) const INSERT_INBOUND: &str =
+    const INSERT_INBOUND: &str =
         "INSERT INTO inbound_messages (wamid, phone_number_id, display_phone_number, at,
                                        message, contact, received_at)
          SELECT value ->> 'wamid', value ->> 'phoneNumberId', value ->> 'display',
@@ -38,8 +44,7 @@ impl PgStore {
          RETURNING wamid";
 
     /// Opens or extends the care windows `$1` (folded per key).
-    pub(super) const UPSERT_CARE_WINDOWS: &str =
-        "INSERT INTO care_windows (source, \"user\", last_inbound_at)
+    const UPSERT_CARE_WINDOWS: &str = "INSERT INTO care_windows (source, \"user\", last_inbound_at)
          SELECT s.number, w.\"user\", MAX(w.at)
          FROM jsonb_to_recordset($1::jsonb) AS w (pnid text, \"user\" text, at bigint)
          JOIN sources s ON s.phone_number_id = w.pnid
@@ -49,7 +54,7 @@ impl PgStore {
                                         excluded.last_inbound_at)";
 
     /// Records the contact pairs `$1` (folded per key).
-    pub(super) const UPSERT_CONTACTS: &str =
+    const UPSERT_CONTACTS: &str =
         "INSERT INTO contacts (account_id, phone, user_id, parent_user_id, updated_at)
          SELECT s.account_id, c.phone,
                 (array_agg(c.user_id ORDER BY c.key DESC)
@@ -69,4 +74,67 @@ impl PgStore {
              user_id = COALESCE(excluded.user_id, contacts.user_id),
              parent_user_id = COALESCE(excluded.parent_user_id, contacts.parent_user_id),
              updated_at = GREATEST(contacts.updated_at, excluded.updated_at)";
+
+    /// `WebhookStore::receive`: the group in one transaction.
+    pub(super) async fn receive_webhooks(
+        &self,
+        batches: &[WebhookBatch],
+    ) -> StoreResult<Vec<WebhookReceipt>> {
+        let received_at = now_millis();
+        let rows = WebhookRows::new(batches)?;
+        let mut tx = self.writer.begin().await?;
+        let reported: Vec<&str> = batches
+            .iter()
+            .flat_map(|batch| &batch.statuses)
+            .map(|report| report.wamid.as_str())
+            .collect();
+        // A submission recorded at the same time by another instance waits
+        // for these statuses, or they for it.
+        Self::lock_wamids(&mut tx, &reported).await?;
+        let mut new_statuses: HashSet<StatusKey> = HashSet::new();
+        if let Some(statuses) = &rows.statuses {
+            for row in sqlx::query(Self::INSERT_META_STATUSES)
+                .bind(statuses)
+                .bind(received_at)
+                .fetch_all(&mut *tx)
+                .await?
+            {
+                new_statuses.insert((
+                    row.get("wamid")?,
+                    row.get("phone_number_id")?,
+                    row.get("status")?,
+                ));
+            }
+        }
+        let mut new_inbound: HashSet<String> = HashSet::new();
+        if let Some(inbound) = &rows.inbound {
+            for row in sqlx::query(Self::INSERT_INBOUND)
+                .bind(inbound)
+                .bind(received_at)
+                .fetch_all(&mut *tx)
+                .await?
+            {
+                new_inbound.insert(row.get("wamid")?);
+            }
+        }
+        if let Some(windows) = &rows.care_windows {
+            sqlx::query(Self::UPSERT_CARE_WINDOWS)
+                .bind(windows)
+                .execute(&mut *tx)
+                .await?;
+        }
+        if let Some(contacts) = &rows.contacts {
+            sqlx::query(Self::UPSERT_CONTACTS)
+                .bind(contacts)
+                .execute(&mut *tx)
+                .await?;
+        }
+        let wamids: Vec<&str> = new_statuses
+            .iter()
+            .map(|(wamid, _, _)| wamid.as_str())
+            .collect();
+        Self::record_history(&mut tx, None, &wamids).await?;
+        tx.commit().await?;
+        Ok(receipts(batches, new_statuses, new_inbound))
+    }
 }

@@ -1,15 +1,23 @@
 //! The SQLite store: one file, WAL journal, `synchronous=FULL`, embedded
 //! migrations (`migrations/sqlite`).
 //!
-//! SQLite allows one writer at a time. The accept path's group commits run
-//! on a thread of their own that owns a rusqlite connection
-//! ([`writer`]): many requests per transaction, which is where SQLite's
-//! write throughput comes from (one commit, one fsync, for the whole batch),
-//! without a hop between threads per statement. The other writes go through
-//! a sqlx pool of exactly one connection, and reads through a separate
-//! read-only pool. Both writers begin with `BEGIN IMMEDIATE`
-//! ([`BEGIN_WRITE`]), which is what makes two of them safe (see
-//! [`writer`]).
+//! SQLite allows one writer at a time. The hot writes run on a thread of
+//! their own that owns a rusqlite connection ([`writer`]), each a whole
+//! transaction run synchronously with cached prepared statements, without
+//! a hop between threads per statement: the accept path's group commits
+//! (many requests per transaction, which is where SQLite's write throughput
+//! comes from: one commit, one fsync, for the whole batch), the outbox's
+//! claims, released parts and recorded outcomes, and Meta's webhooks.
+//!
+//! The other writes go through a sqlx pool of exactly one connection. The
+//! callback queue's (the feed that fills it, once per batch of events; the
+//! claims and tries of callbacks) have not moved to the thread yet. The
+//! rest run rarely: the admin API's tenants and settings, the named leases
+//! (once per lease period), redelivery, the retention sweeps; a hop between
+//! threads per statement costs nothing that matters there. Reads go
+//! through a separate read-only pool.
+//! Both writers begin with `BEGIN IMMEDIATE` ([`BEGIN_WRITE`]), which is
+//! what makes two of them safe (see [`writer`]).
 //!
 //! A failed write must not poison the writer: when SQLite itself rolls a
 //! transaction back (a full disk, say), sqlx's own count of open
@@ -25,6 +33,7 @@ mod accept;
 mod callbacks;
 mod history;
 mod outbox;
+mod owned_row;
 mod webhooks;
 mod writer;
 
@@ -288,7 +297,7 @@ mod tests {
                     transaction.query_row("PRAGMA journal_mode", [], |row| row.get(0))?;
                 let foreign_keys: i64 =
                     transaction.query_row("PRAGMA foreign_keys", [], |row| row.get(0))?;
-                Ok((synchronous, journal, foreign_keys))
+                Ok::<_, rusqlite::Error>((synchronous, journal, foreign_keys))
             })
             .await
             .expect("the writer thread's settings");

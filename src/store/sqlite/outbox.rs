@@ -1,47 +1,87 @@
-//! The SQLite outbox: claims with leases, and the statements that settle
-//! outcomes (recorded with their status and event in one transaction by
-//! `OutboxStore::record`, in `store::common`).
+//! The SQLite outbox: claims with leases, giving parts back, and recording
+//! outcomes with their status and event, each one job on the writer thread
+//! ([`super::writer`]) with cached prepared statements.
 //!
-//! Every write goes through the single writer connection, so a claim (read
-//! the due rows, then lease them) cannot interleave with another claim.
+//! The writer thread runs one transaction at a time, so a claim (read the
+//! due rows, then lease them) cannot interleave with another claim, nor
+//! with the outcomes that settle what a claim leased.
 
-use sqlx::Row;
+use std::collections::HashSet;
 
-use super::{BEGIN_WRITE, SqliteStore};
-use crate::store::rows::FromStoreRow;
-use crate::store::{ClaimedPart, Millis, StoreResult};
+use rusqlite::{Transaction, params};
+
+use super::SqliteStore;
+use super::history::record_history;
+use super::owned_row::query_rows;
+use crate::clock::now_millis;
+use crate::store::batch::OutcomeRows;
+use crate::store::rows::{FromStoreRow, StoreRow};
+use crate::store::{ClaimedPart, Millis, Outcome, StoreError, StoreResult};
+
+/// Takes the settled outcomes' rows (`?1`, `OutcomeRows::settled`) out
+/// of the outbox where their lease still holds them; returns those rows.
+const SETTLE_OUTBOX: &str = "DELETE FROM outbox
+     WHERE (message_id, message_index, lease_owner) IN
+           (SELECT value ->> 'id', value ->> 'index', value ->> 'owner' FROM json_each(?1))
+     RETURNING message_id, message_index";
+
+/// Erases the content of the settled outcomes' parts (`?1`, as for
+/// `SETTLE_OUTBOX`) that have left the outbox and are not kept beyond
+/// `?2` (now).
+const ERASE_SETTLED: &str = "UPDATE message_parts SET cloud_body = '', content_until = NULL
+     WHERE content_until <= ?2
+       AND (message_id, message_index) IN
+           (SELECT value ->> 'id', value ->> 'index' FROM json_each(?1))
+       AND NOT EXISTS (SELECT 1 FROM outbox o
+                       WHERE o.message_id = message_parts.message_id
+                         AND o.message_index = message_parts.message_index)";
+
+/// Makes the resent outcomes' rows (`?1`, `OutcomeRows::resends`) due
+/// again where their lease still holds them; returns those rows.
+const RESEND_OUTBOX: &str =
+    "UPDATE outbox SET due_at = j.due, sort_key = j.sort_key, lease_owner = NULL, lease_until = 0
+     FROM (SELECT value ->> 'id' AS id, value ->> 'index' AS idx, value ->> 'owner' AS owner,
+                  value ->> 'due' AS due, value ->> 'sortKey' AS sort_key
+           FROM json_each(?1)) AS j
+     WHERE outbox.message_id = j.id AND outbox.message_index = j.idx
+       AND outbox.lease_owner = j.owner
+     RETURNING outbox.message_id, outbox.message_index";
+
+/// The due parts of a business number (`?1`) at `?2`, at most `?3`, in
+/// claim order, each with what the dispatcher needs and the lease `?4`.
+const DUE_PARTS: &str = "SELECT o.rowid AS outbox_row, o.message_id, o.message_index, m.account_id,
+            m.destination, m.priority, m.expires_at, p.message_type, p.cloud_body, p.attempts,
+            ?4 AS lease,
+            -- The care window, under the destination or another id
+            -- the contact book knows the user by.
+            (SELECT MAX(w.last_inbound_at) FROM care_windows w
+             WHERE w.source = o.source
+               AND (w.user = m.destination
+                    OR w.user IN (SELECT c.phone FROM contacts c
+                                  WHERE c.account_id = m.account_id
+                                    AND (c.user_id = m.destination
+                                         OR c.parent_user_id = m.destination))
+                    OR w.user IN (SELECT c.user_id FROM contacts c
+                                  WHERE c.account_id = m.account_id
+                                    AND c.phone = m.destination))) AS last_inbound_at
+     FROM outbox o
+     JOIN message_parts p ON p.message_id = o.message_id AND p.message_index = o.message_index
+     JOIN messages m ON m.message_id = o.message_id
+     WHERE o.source = ?1 AND o.due_at <= ?2 AND o.lease_until <= ?2
+       AND NOT EXISTS (SELECT 1 FROM outbox earlier
+                       WHERE earlier.message_id = o.message_id
+                         AND earlier.message_index < o.message_index)
+     ORDER BY o.sort_key
+     LIMIT ?3";
+
+/// Leases the outbox row `?3` to `?1` until `?2`.
+const LEASE_PART: &str = "UPDATE outbox SET lease_owner = ?1, lease_until = ?2 WHERE rowid = ?3";
+
+/// Gives the part (`?1`, `?2`) back, if the lease `?3` still holds it.
+const RELEASE_PART: &str = "UPDATE outbox SET lease_owner = NULL, lease_until = 0
+     WHERE message_id = ?1 AND message_index = ?2 AND lease_owner = ?3";
 
 impl SqliteStore {
-    /// Takes the settled outcomes' rows (`$1`, `OutcomeRows::settled`) out
-    /// of the outbox where their lease still holds them; returns those rows.
-    pub(super) const SETTLE_OUTBOX: &str = "DELETE FROM outbox
-         WHERE (message_id, message_index, lease_owner) IN
-               (SELECT value ->> 'id', value ->> 'index', value ->> 'owner' FROM json_each($1))
-         RETURNING message_id, message_index";
-
-    /// Erases the content of the settled outcomes' parts (`$1`, as for
-    /// `SETTLE_OUTBOX`) that have left the outbox and are not kept beyond
-    /// `$2` (now).
-    pub(super) const ERASE_SETTLED: &str =
-        "UPDATE message_parts SET cloud_body = '', content_until = NULL
-         WHERE content_until <= $2
-           AND (message_id, message_index) IN
-               (SELECT value ->> 'id', value ->> 'index' FROM json_each($1))
-           AND NOT EXISTS (SELECT 1 FROM outbox o
-                           WHERE o.message_id = message_parts.message_id
-                             AND o.message_index = message_parts.message_index)";
-
-    /// Makes the resent outcomes' rows (`$1`, `OutcomeRows::resends`) due
-    /// again where their lease still holds them; returns those rows.
-    pub(super) const RESEND_OUTBOX: &str =
-        "UPDATE outbox SET due_at = j.due, sort_key = j.sort_key, lease_owner = NULL, lease_until = 0
-         FROM (SELECT value ->> 'id' AS id, value ->> 'index' AS idx, value ->> 'owner' AS owner,
-                      value ->> 'due' AS due, value ->> 'sortKey' AS sort_key
-               FROM json_each($1)) AS j
-         WHERE outbox.message_id = j.id AND outbox.message_index = j.idx
-           AND outbox.lease_owner = j.owner
-         RETURNING outbox.message_id, outbox.message_index";
-
     /// `OutboxStore::claim`: reads the due parts, then leases them, in one
     /// transaction.
     pub(super) async fn lease_due_parts(
@@ -52,55 +92,81 @@ impl SqliteStore {
         lease_until: Millis,
         limit: u32,
     ) -> StoreResult<Vec<ClaimedPart>> {
-        let mut tx = self.writer.begin_with(BEGIN_WRITE).await?;
-        let rows = sqlx::query(
-            "SELECT o.rowid AS outbox_row, o.message_id, o.message_index, m.account_id, m.destination, m.priority,
-                    m.expires_at, p.message_type, p.cloud_body, p.attempts, $4 AS lease,
-                    -- The care window, under the destination or another id
-                    -- the contact book knows the user by.
-                    (SELECT MAX(w.last_inbound_at) FROM care_windows w
-                     WHERE w.source = o.source
-                       AND (w.user = m.destination
-                            OR w.user IN (SELECT c.phone FROM contacts c
-                                          WHERE c.account_id = m.account_id
-                                            AND (c.user_id = m.destination
-                                                 OR c.parent_user_id = m.destination))
-                            OR w.user IN (SELECT c.user_id FROM contacts c
-                                          WHERE c.account_id = m.account_id
-                                            AND c.phone = m.destination))) AS last_inbound_at
-             FROM outbox o
-             JOIN message_parts p ON p.message_id = o.message_id AND p.message_index = o.message_index
-             JOIN messages m ON m.message_id = o.message_id
-             WHERE o.source = $1 AND o.due_at <= $2 AND o.lease_until <= $2
-               AND NOT EXISTS (SELECT 1 FROM outbox earlier
-                               WHERE earlier.message_id = o.message_id
-                                 AND earlier.message_index < o.message_index)
-             ORDER BY o.sort_key
-             LIMIT $3",
-        )
-        .bind(source)
-        .bind(now)
-        .bind(i64::from(limit))
-        .bind(lease)
-        .fetch_all(&mut *tx)
-        .await?;
-        let claimed = rows
-            .iter()
-            .map(ClaimedPart::from_row)
-            .collect::<StoreResult<Vec<_>>>()?;
-        let ids = rows
-            .iter()
-            .map(|row| row.try_get::<i64, _>("outbox_row"))
-            .collect::<Result<Vec<_>, _>>()?;
-        Self::lease_claimed(
-            tx,
-            "UPDATE outbox SET lease_owner = $1, lease_until = $2
-             WHERE rowid IN (SELECT value FROM json_each($3))",
-            lease,
-            lease_until,
-            &ids,
-        )
-        .await?;
-        Ok(claimed)
+        let source = source.to_owned();
+        let lease = lease.to_owned();
+        self.writer_thread
+            .transaction(move |transaction| {
+                let rows = query_rows(
+                    &mut transaction.prepare_cached(DUE_PARTS)?,
+                    params![source, now, i64::from(limit), lease],
+                )?;
+                let mut leasing = transaction.prepare_cached(LEASE_PART)?;
+                let mut claimed = Vec::with_capacity(rows.len());
+                for row in &rows {
+                    leasing.execute(params![lease, lease_until, row.get::<i64>("outbox_row")?])?;
+                    claimed.push(ClaimedPart::from_row(row)?);
+                }
+                Ok::<_, StoreError>(claimed)
+            })
+            .await
     }
+
+    /// `OutboxStore::release`.
+    pub(super) async fn release_parts(
+        &self,
+        lease: &str,
+        parts: &[(String, u32)],
+    ) -> StoreResult<()> {
+        let lease = lease.to_owned();
+        let parts = parts.to_vec();
+        self.writer_thread
+            .transaction(move |transaction| {
+                let mut release = transaction.prepare_cached(RELEASE_PART)?;
+                for (message_id, index) in &parts {
+                    release.execute(params![message_id, index, lease])?;
+                }
+                Ok::<_, rusqlite::Error>(())
+            })
+            .await
+    }
+
+    /// `OutboxStore::record`: settles the outbox rows still held by the
+    /// outcomes' leases (`SETTLE_OUTBOX`, `RESEND_OUTBOX`), erases what no
+    /// send needs any more, and writes the history of the outcomes that
+    /// count, in one job on the writer thread.
+    pub(super) async fn record_outcomes(&self, outcomes: &[Outcome]) -> StoreResult<Vec<bool>> {
+        let outcomes = outcomes.to_vec();
+        self.writer_thread
+            .transaction(move |transaction| record_batch(transaction, &outcomes))
+            .await
+    }
+}
+
+fn record_batch(transaction: &Transaction<'_>, outcomes: &[Outcome]) -> StoreResult<Vec<bool>> {
+    let rows = OutcomeRows::new(outcomes)?;
+    let settled = rows.settled()?;
+    let mut still_leased: HashSet<(String, i64)> = HashSet::new();
+    for (sql, changes) in [(SETTLE_OUTBOX, &settled), (RESEND_OUTBOX, &rows.resends()?)] {
+        let mut statement = transaction.prepare_cached(sql)?;
+        let mut held = statement.query([changes])?;
+        while let Some(row) = held.next()? {
+            still_leased.insert((row.get(0)?, row.get(1)?));
+        }
+    }
+    // No further send of a settled part can happen: its content goes now,
+    // unless it is kept.
+    transaction
+        .prepare_cached(ERASE_SETTLED)?
+        .execute(params![settled, now_millis()])?;
+    let recorded = rows.recorded(still_leased);
+    let Some(kept) = rows.kept(&recorded)? else {
+        return Ok(recorded);
+    };
+    // Statuses Meta reported before the submission was recorded join now.
+    record_history(
+        transaction,
+        Some(kept.as_str()),
+        &rows.submitted_wamids(&recorded),
+    )?;
+    Ok(recorded)
 }

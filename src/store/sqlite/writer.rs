@@ -11,7 +11,7 @@
 //!
 //! The connection has the sqlx writer's settings (WAL, `synchronous=FULL`,
 //! foreign keys, a busy timeout), and the sqlx writer pool still exists for
-//! the writes not moved here yet. Two writers on one file are safe because
+//! the writes that run rarely (see [`super`]). Two writers on one file are safe because
 //! both take SQLite's write lock when their transaction begins
 //! (`BEGIN IMMEDIATE`, see [`super::BEGIN_WRITE`]): whichever comes second
 //! waits in its busy handler (up to [`BUSY_TIMEOUT`]) for the other's commit,
@@ -85,11 +85,14 @@ impl Writer {
 
     /// Runs `work` in one `BEGIN IMMEDIATE … COMMIT` on the writer thread
     /// and returns its value once the commit is durable. An error from
-    /// `work` or from the commit rolls the transaction back.
-    pub async fn transaction<T, F>(&self, work: F) -> StoreResult<T>
+    /// `work` (SQLite's, or the store's own when `work` decodes what it
+    /// read) or from the commit rolls the transaction back.
+    pub async fn transaction<T, E, F>(&self, work: F) -> StoreResult<T>
     where
         T: Send + 'static,
-        F: FnOnce(&Transaction<'_>) -> rusqlite::Result<T> + Send + 'static,
+        E: From<rusqlite::Error> + Send + 'static,
+        StoreError: From<E>,
+        F: FnOnce(&Transaction<'_>) -> Result<T, E> + Send + 'static,
     {
         let (reply, answer) = oneshot::channel();
         let job: Job = Box::new(move |connection| {
@@ -180,10 +183,10 @@ fn outside_any_transaction(path: &Path, connection: Connection) -> Connection {
     }
 }
 
-fn in_transaction<T>(
+fn in_transaction<T, E: From<rusqlite::Error>>(
     connection: &mut Connection,
-    work: impl FnOnce(&Transaction<'_>) -> rusqlite::Result<T>,
-) -> rusqlite::Result<T> {
+    work: impl FnOnce(&Transaction<'_>) -> Result<T, E>,
+) -> Result<T, E> {
     let transaction = connection.transaction_with_behavior(TransactionBehavior::Immediate)?;
     let value = work(&transaction)?;
     // A failed commit is rolled back as the transaction drops.
