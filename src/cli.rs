@@ -227,6 +227,19 @@ pub struct ServeArgs {
     #[arg(long, env = "WAGATE_DB_MIN_CONNECTIONS", default_value_t = 2)]
     pub db_min_connections: u32,
 
+    /// Longest time a cached tenant row (a login's user and account, a
+    /// source, a gate) is used. Changes through this instance's admin API
+    /// apply at once, and other instances on the same PostgreSQL database
+    /// hear of them within moments; this bounds how long a change missed
+    /// while the database connection was down can go unseen. 0s turns the
+    /// cache off.
+    #[arg(long, env = "WAGATE_TENANT_CACHE_TTL", default_value = "5s", value_parser = humantime::parse_duration)]
+    pub tenant_cache_ttl: Duration,
+
+    /// Most tenant rows cached.
+    #[arg(long, env = "WAGATE_TENANT_CACHE_ENTRIES", default_value_t = 10_000)]
+    pub tenant_cache_entries: u64,
+
     /// How often idle dispatch workers look for due resends.
     #[arg(long, env = "WAGATE_DISPATCH_POLL", default_value = "250ms", value_parser = humantime::parse_duration)]
     pub dispatch_poll: Duration,
@@ -373,6 +386,14 @@ impl ServeArgs {
             ));
         }
         Ok(())
+    }
+
+    /// How tenant rows are cached.
+    pub fn tenant_cache(&self) -> crate::store::cached::TenantCacheSettings {
+        crate::store::cached::TenantCacheSettings {
+            ttl: self.tenant_cache_ttl,
+            max_entries: self.tenant_cache_entries,
+        }
     }
 
     /// The database pool as configured.

@@ -23,6 +23,7 @@ use crate::cli::{ServeArgs, Upstream};
 use crate::dispatch::{self, DispatchConfig, ResendPolicy};
 use crate::media_url::MediaUrls;
 use crate::sim::{Sim, SimConfig};
+use crate::store::cached::CachedTenants;
 use crate::upstream::meta::{CloudApiClient, CloudApiConfig};
 use crate::{demo, housekeeping, http_server, store};
 
@@ -102,8 +103,10 @@ pub async fn run(
         .instance_name
         .clone()
         .unwrap_or_else(|| format!("wagate-{}", random_token(12)));
+    let tenants = CachedTenants::new(store.clone(), args.tenant_cache());
     let (dispatcher, dispatch_task) = dispatch::start(
         store.clone(),
+        tenants.clone(),
         cloud_api.clone(),
         DispatchConfig {
             owner: instance.clone(),
@@ -131,6 +134,7 @@ pub async fn run(
     let callbacks_wake = Arc::new(tokio::sync::Notify::new());
     let callbacks_task = tokio::spawn(callbacks::run(
         store.clone(),
+        tenants.clone(),
         CallbackConfig {
             owner: instance.clone(),
             schedule: args.callback_retry_schedule.0.clone(),
@@ -150,8 +154,11 @@ pub async fn run(
     let wake_task = match store.listen().await {
         Ok(Some(wakeups)) => Some(tokio::spawn(forward_wakeups(
             wakeups,
-            dispatcher.clone(),
-            callbacks_wake,
+            Woken {
+                dispatcher: dispatcher.clone(),
+                callbacks: callbacks_wake,
+                tenants: tenants.clone(),
+            },
             background_stopped,
         ))),
         Ok(None) => None,
@@ -178,6 +185,7 @@ pub async fn run(
             .filter(|token| !token.expose_secret().is_empty())
             .map(Arc::new),
         store,
+        tenants,
         accepter,
         passwords: PasswordChecker::new(args.login_throttle())
             .context("preparing password checks")?,
@@ -314,19 +322,27 @@ pub async fn shutdown_signal() {
     }
 }
 
-/// Hands the store's wake-ups (work other instances committed) to the
-/// dispatcher and the callbacks, until the background work stops.
-async fn forward_wakeups(
-    mut wakeups: tokio::sync::mpsc::Receiver<store::Wake>,
+/// Who hears of what other instances committed.
+struct Woken {
     dispatcher: dispatch::DispatchHandle,
     callbacks: Arc<tokio::sync::Notify>,
+    tenants: CachedTenants,
+}
+
+/// Hands the store's wake-ups (work other instances committed, changed
+/// tenants) to the dispatcher, the callbacks and the tenant cache, until the
+/// background work stops.
+async fn forward_wakeups(
+    mut wakeups: tokio::sync::mpsc::Receiver<store::Wake>,
+    woken: Woken,
     mut stopped: tokio::sync::watch::Receiver<bool>,
 ) {
     loop {
         tokio::select! {
             wake = wakeups.recv() => match wake {
-                Some(store::Wake::Outbox { source }) => dispatcher.wake(&source),
-                Some(store::Wake::Events) => callbacks.notify_one(),
+                Some(store::Wake::Outbox { source }) => woken.dispatcher.wake(&source),
+                Some(store::Wake::Events) => woken.callbacks.notify_one(),
+                Some(store::Wake::Tenants) => woken.tenants.forget_all(),
                 None => return,
             },
             _ = stopped.changed() => return,

@@ -25,11 +25,15 @@ use crate::accept::Accepter;
 use crate::auth::PasswordChecker;
 use crate::sim::Sim;
 use crate::store::Store;
+use crate::store::cached::CachedTenants;
 
 /// What every handler can reach.
 #[derive(Clone)]
 pub struct AppState {
     pub store: Arc<dyn Store>,
+    /// The tenant rows requests read, cached; tenant writes go through it
+    /// so that they drop what it holds.
+    pub tenants: CachedTenants,
     pub accepter: Accepter,
     pub passwords: PasswordChecker,
     pub admin_token: Option<Arc<SecretString>>,

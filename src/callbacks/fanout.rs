@@ -13,14 +13,18 @@ use wagate_domain::{Bsuid, MessageState};
 use super::dlr::{DlrFacts, link_dlr};
 use super::lookups::Lookups;
 use crate::dispatch::policy::REQUEST_SCOPE;
-use crate::store::{MessageRecord, NewDelivery, Store, StoreResult};
+use crate::store::{MessageRecord, NewDelivery, Store, StoreResult, TenantStore};
 
 /// The event-queue reader that feeds delivery reports.
 pub const DLR_CURSOR: &str = "dlr";
 
 /// Queues the reports of up to `limit` events; returns how many events were
 /// read (0: the queue is drained).
-pub async fn fan_out_once(store: &dyn Store, limit: u32) -> StoreResult<usize> {
+pub async fn fan_out_once(
+    store: &dyn Store,
+    tenants: &dyn TenantStore,
+    limit: u32,
+) -> StoreResult<usize> {
     let cursor = store.cursor(DLR_CURSOR).await?;
     let events = store.events_after(cursor, limit).await?;
     let Some(last) = events.last().map(|event| event.id) else {
@@ -55,7 +59,7 @@ pub async fn fan_out_once(store: &dyn Store, limit: u32) -> StoreResult<usize> {
         if message.gate_ids.is_empty() {
             continue;
         }
-        let Some(account) = lookups.account(store, &event.account_id).await? else {
+        let Some(account) = lookups.account(tenants, &event.account_id).await? else {
             continue;
         };
         let contact = match Bsuid::parse(&message.destination) {
@@ -78,7 +82,7 @@ pub async fn fan_out_once(store: &dyn Store, limit: u32) -> StoreResult<usize> {
             .find(|part| part.message_index == event.message_index && !whole_request)
             .map(|part| (part.message_type.as_str(), part.message_index));
         for gate_id in &message.gate_ids {
-            let Some(gate) = lookups.gate(store, &account.id, gate_id).await? else {
+            let Some(gate) = lookups.gate(tenants, &account.id, gate_id).await? else {
                 tracing::warn!(%gate_id, message_id = %message.message_id, "the message's gate is gone; its report is not sent");
                 continue;
             };

@@ -1,9 +1,10 @@
 //! Accounts and gates read at most once per pass of the fan-out and the
-//! router, however many reports name them.
+//! router, however many reports name them (from the tenant cache, see
+//! [`crate::store::cached`]).
 
 use std::collections::HashMap;
 
-use crate::store::{Account, Gate, Store, StoreResult, owned_by};
+use crate::store::{Account, Gate, StoreResult, TenantStore, owned_by};
 
 #[derive(Default)]
 pub(super) struct Lookups {
@@ -14,11 +15,11 @@ pub(super) struct Lookups {
 impl Lookups {
     pub(super) async fn account(
         &mut self,
-        store: &dyn Store,
+        tenants: &dyn TenantStore,
         id: &str,
     ) -> StoreResult<Option<Account>> {
         if !self.accounts.contains_key(id) {
-            let account = store.account(id).await?;
+            let account = tenants.account(id).await?;
             self.accounts.insert(id.to_owned(), account);
         }
         Ok(self.accounts.get(id).cloned().flatten())
@@ -27,12 +28,12 @@ impl Lookups {
     /// The gate, if it exists and belongs to the account.
     pub(super) async fn gate(
         &mut self,
-        store: &dyn Store,
+        tenants: &dyn TenantStore,
         account_id: &str,
         gate_id: &str,
     ) -> StoreResult<Option<Gate>> {
         if !self.gates.contains_key(gate_id) {
-            let gate = store.gate(gate_id).await?;
+            let gate = tenants.gate(gate_id).await?;
             self.gates.insert(gate_id.to_owned(), gate);
         }
         Ok(owned_by(

@@ -42,6 +42,7 @@ use tokio::task::JoinSet;
 use crate::clock::now_millis;
 use crate::lease::LeaseKeeper;
 use crate::media_url::MediaUrls;
+use crate::store::cached::CachedTenants;
 use crate::store::{Millis, Store};
 use recorder::{AttemptCommit, AttemptRecorder};
 use slots::Slots;
@@ -80,6 +81,7 @@ const FAN_OUT_BATCH: u32 = 500;
 /// its sender is gone); callbacks in flight then finish and are recorded.
 pub async fn run(
     store: Arc<dyn Store>,
+    tenants: CachedTenants,
     config: CallbackConfig,
     media_urls: MediaUrls,
     wake: Arc<Notify>,
@@ -113,11 +115,13 @@ pub async fn run(
     while !*stopped.borrow() && stopped.has_changed().is_ok() {
         while in_flight.try_join_next().is_some() {}
         if feeder.holds(&store, &config).await {
-            if let Err(error) = fanout::fan_out_once(store.as_ref(), FAN_OUT_BATCH).await {
+            if let Err(error) = fanout::fan_out_once(store.as_ref(), &tenants, FAN_OUT_BATCH).await
+            {
                 tracing::error!(%error, "queueing delivery reports failed");
             }
             if let Err(error) = routing::route_once(
                 store.as_ref(),
+                &tenants,
                 &media_urls,
                 config.inbound_content_retention,
                 FAN_OUT_BATCH,

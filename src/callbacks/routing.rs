@@ -18,12 +18,13 @@ use super::mo::{MoFacts, link_mo, media_id, sender, text_of};
 use crate::clock::now_millis;
 use crate::media_url::MediaUrls;
 use crate::retention::content_until;
-use crate::store::{NewDelivery, Route, RoutedInbound, Store, StoreResult};
+use crate::store::{NewDelivery, Route, RoutedInbound, Store, StoreResult, TenantStore};
 
 /// Routes up to `limit` incoming messages, keeping the content of those
 /// whose route asks for `retention`; returns how many were read.
 pub async fn route_once(
     store: &dyn Store,
+    tenants: &dyn TenantStore,
     media_urls: &MediaUrls,
     retention: Duration,
     limit: u32,
@@ -58,7 +59,7 @@ pub async fn route_once(
                 "an incoming message matches no route; unrouted");
             continue;
         };
-        let Some(account) = lookups.account(store, &source.account_id).await? else {
+        let Some(account) = lookups.account(tenants, &source.account_id).await? else {
             continue;
         };
         let keep_until = content_until(&route.custom_parameters, retention, now);
@@ -75,7 +76,7 @@ pub async fn route_once(
         let media_url = media_id(&message.message)
             .map(|media_id| media_urls.url(&message.phone_number_id, media_id, now));
         for gate_id in &route.gate_ids {
-            let Some(gate) = lookups.gate(store, &account.id, gate_id).await? else {
+            let Some(gate) = lookups.gate(tenants, &account.id, gate_id).await? else {
                 tracing::warn!(%gate_id, route = %route.id, "the route's gate is gone");
                 continue;
             };

@@ -47,6 +47,7 @@ use tokio::sync::{Notify, mpsc, watch};
 use tokio::task::JoinHandle;
 
 use crate::clock::now_millis;
+use crate::store::cached::CachedTenants;
 use crate::store::{Millis, Store};
 use crate::upstream::meta::CloudApiClient;
 pub use policy::ResendPolicy;
@@ -155,6 +156,8 @@ struct Context {
     /// repeat, even when a restarted instance keeps its name.
     claim_prefix: String,
     store: Arc<dyn Store>,
+    /// The sources' rows, cached.
+    tenants: CachedTenants,
     client: CloudApiClient,
     config: DispatchConfig,
     recorder: Recorder,
@@ -173,6 +176,7 @@ impl Context {
 /// every worker has finished and the last outcomes are recorded.
 pub fn start(
     store: Arc<dyn Store>,
+    tenants: CachedTenants,
     client: CloudApiClient,
     config: DispatchConfig,
 ) -> (DispatchHandle, JoinHandle<()>) {
@@ -190,6 +194,7 @@ pub fn start(
         claims: AtomicU64::new(0),
         claim_prefix: format!("{}/{}", config.owner, crate::auth::random_token(8)),
         store,
+        tenants,
         client,
         config,
         recorder,

@@ -14,7 +14,7 @@ use super::{Context, SourceSignal};
 use crate::clock::now_millis;
 use crate::group_commit::CommitError;
 use crate::lease::LeaseKeeper;
-use crate::store::{ClaimedPart, Outcome, OutcomeChange, Source};
+use crate::store::{ClaimedPart, Outcome, OutcomeChange, Source, TenantStore as _};
 
 /// A worker with no work for this long ends (the supervisor starts a new
 /// one when work comes).
@@ -67,7 +67,7 @@ impl SourceWorker {
         let mut idle_since = Instant::now();
         while !self.stopping() && ownership.holds() {
             while self.in_flight.try_join_next().is_some() {}
-            let source = match self.context.store.source_by_number(&self.source).await {
+            let source = match self.context.tenants.source_by_number(&self.source).await {
                 Ok(source) => source,
                 Err(error) => {
                     tracing::error!(%error, source = %self.source, "reading the source failed");

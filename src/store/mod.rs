@@ -12,6 +12,7 @@
 
 mod attempts;
 mod batch;
+pub mod cached;
 mod common;
 mod lease_sql;
 pub mod models;
@@ -274,6 +275,8 @@ pub enum Wake {
     Outbox { source: String },
     /// New events in the event queue.
     Events,
+    /// Tenant rows changed (or may have, unheard): cached ones are stale.
+    Tenants,
 }
 
 /// Wake-ups between instances sharing the database.

@@ -15,7 +15,7 @@ use super::{AdminBody, AdminError, Resource, parse_body, required};
 use crate::api::AppState;
 use crate::auth::random_token;
 use crate::clock::{now_millis, rfc3339};
-use crate::store::{Account, Store, StoreResult, TenantKind};
+use crate::store::{Account, StoreResult, TenantKind, TenantStore};
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -66,7 +66,7 @@ pub async fn create(
             .transpose()?,
         created_at: now_millis(),
     };
-    state.store.insert_account(&account).await?;
+    state.tenants.insert_account(&account).await?;
     Ok((StatusCode::CREATED, Json(account.into())))
 }
 
@@ -89,13 +89,15 @@ impl Resource for Accounts {
     type View = AccountView;
 
     fn fetch<'a>(
-        store: &'a dyn Store,
+        store: &'a dyn TenantStore,
         id: &'a str,
     ) -> impl Future<Output = StoreResult<Option<Account>>> + Send + 'a {
         store.account(id)
     }
 
-    fn fetch_all(store: &dyn Store) -> impl Future<Output = StoreResult<Vec<Account>>> + Send + '_ {
+    fn fetch_all(
+        store: &dyn TenantStore,
+    ) -> impl Future<Output = StoreResult<Vec<Account>>> + Send + '_ {
         store.accounts()
     }
 

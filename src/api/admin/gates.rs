@@ -14,7 +14,7 @@ use super::{AdminBody, AdminError, Owner, Resource, account_of, parse_body, requ
 use crate::api::AppState;
 use crate::auth::random_token;
 use crate::clock::{now_millis, rfc3339};
-use crate::store::{Account, Gate, GateFormat, KeyValues, Store, StoreResult, TenantKind};
+use crate::store::{Account, Gate, GateFormat, KeyValues, StoreResult, TenantKind, TenantStore};
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -82,12 +82,7 @@ pub async fn create(
         Some(text) => GateFormat::parse(text)
             .ok_or_else(|| AdminError::Invalid("format: must be one of: link, devino".into()))?,
     };
-    let account = account_of(
-        state.store.as_ref(),
-        body.platform_id,
-        body.platform_partner_id,
-    )
-    .await?;
+    let account = account_of(&state.tenants, body.platform_id, body.platform_partner_id).await?;
     let gate = Gate {
         id,
         account_id: account.id.clone(),
@@ -97,7 +92,7 @@ pub async fn create(
         signing_secret: body.signing_secret.filter(|secret| !secret.is_empty()),
         created_at: now_millis(),
     };
-    state.store.insert_gate(&gate).await?;
+    state.tenants.insert_gate(&gate).await?;
     let accounts = HashMap::from([(account.id.clone(), account)]);
     Ok((StatusCode::CREATED, Json(view(&accounts, gate))))
 }
@@ -112,13 +107,15 @@ impl Resource for Gates {
     type View = GateView;
 
     fn fetch<'a>(
-        store: &'a dyn Store,
+        store: &'a dyn TenantStore,
         id: &'a str,
     ) -> impl Future<Output = StoreResult<Option<Gate>>> + Send + 'a {
         store.gate(id)
     }
 
-    fn fetch_all(store: &dyn Store) -> impl Future<Output = StoreResult<Vec<Gate>>> + Send + '_ {
+    fn fetch_all(
+        store: &dyn TenantStore,
+    ) -> impl Future<Output = StoreResult<Vec<Gate>>> + Send + '_ {
         store.gates()
     }
 

@@ -39,7 +39,7 @@ use super::AppState;
 use super::json::{self, JsonError};
 use super::protocol::{self, RawBody};
 use super::text;
-use crate::store::{Account, Store, StoreResult, TenantKind};
+use crate::store::{Account, StoreResult, TenantKind, TenantStore};
 
 pub fn router(state: AppState) -> Router<AppState> {
     Router::new()
@@ -153,7 +153,7 @@ fn required(field: &str, value: Option<String>) -> Result<String, AdminError> {
 
 /// The account named by a body's `platformId` and `platformPartnerId`.
 async fn account_of(
-    store: &dyn Store,
+    store: &dyn TenantStore,
     platform_id: Option<String>,
     platform_partner_id: Option<String>,
 ) -> Result<Account, AdminError> {
@@ -170,7 +170,7 @@ async fn account_of(
 }
 
 /// Every account by id, to show platform ids beside the rows of a list.
-async fn accounts_by_id(store: &dyn Store) -> Result<HashMap<String, Account>, AdminError> {
+async fn accounts_by_id(store: &dyn TenantStore) -> Result<HashMap<String, Account>, AdminError> {
     Ok(store
         .accounts()
         .await?
@@ -210,11 +210,11 @@ trait Resource: 'static {
     type Row: Send;
     type View: Serialize;
     fn fetch<'a>(
-        store: &'a dyn Store,
+        store: &'a dyn TenantStore,
         id: &'a str,
     ) -> impl Future<Output = StoreResult<Option<Self::Row>>> + Send + 'a;
     fn fetch_all(
-        store: &dyn Store,
+        store: &dyn TenantStore,
     ) -> impl Future<Output = StoreResult<Vec<Self::Row>>> + Send + '_;
     fn view(accounts: &HashMap<String, Account>, row: Self::Row) -> Self::View;
 }
@@ -225,10 +225,10 @@ async fn get_one<R: Resource>(
     Parsed(Path(id)): Parsed<Path<String>>,
 ) -> Result<Json<R::View>, AdminError> {
     text::check("id", &id)?;
-    let row = R::fetch(state.store.as_ref(), &id)
+    let row = R::fetch(&state.tenants, &id)
         .await?
         .ok_or_else(|| AdminError::NotFound(format!("{} {id}", R::NAME)))?;
-    let accounts = accounts_by_id(state.store.as_ref()).await?;
+    let accounts = accounts_by_id(&state.tenants).await?;
     Ok(Json(R::view(&accounts, row)))
 }
 
@@ -236,8 +236,8 @@ async fn get_one<R: Resource>(
 async fn list_all<R: Resource>(
     State(state): State<AppState>,
 ) -> Result<Json<Vec<R::View>>, AdminError> {
-    let accounts = accounts_by_id(state.store.as_ref()).await?;
-    let rows = R::fetch_all(state.store.as_ref()).await?;
+    let accounts = accounts_by_id(&state.tenants).await?;
+    let rows = R::fetch_all(&state.tenants).await?;
     Ok(Json(
         rows.into_iter()
             .map(|row| R::view(&accounts, row))
@@ -251,7 +251,7 @@ async fn delete_one<R: Resource>(
     Parsed(Path(id)): Parsed<Path<String>>,
 ) -> Result<StatusCode, AdminError> {
     text::check("id", &id)?;
-    if state.store.delete(R::KIND, &id).await? {
+    if state.tenants.delete(R::KIND, &id).await? {
         Ok(StatusCode::NO_CONTENT)
     } else {
         Err(AdminError::NotFound(format!("{} {id}", R::NAME)))

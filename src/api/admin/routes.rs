@@ -16,7 +16,7 @@ use super::{AdminBody, AdminError, Owner, Resource, account_of, parse_body, requ
 use crate::api::AppState;
 use crate::auth::random_token;
 use crate::clock::{now_millis, rfc3339};
-use crate::store::{Account, KeyValues, Route, Store, StoreResult, TenantKind, owned_by};
+use crate::store::{Account, KeyValues, Route, StoreResult, TenantKind, TenantStore, owned_by};
 
 /// Longest keyword.
 const MAX_KEYWORD_LEN: usize = 64;
@@ -69,20 +69,15 @@ pub async fn create(
             "gateIds: must name at least one gate".into(),
         ));
     }
-    let account = account_of(
-        state.store.as_ref(),
-        body.platform_id,
-        body.platform_partner_id,
-    )
-    .await?;
-    let source = state.store.source_by_number(number.as_str()).await?;
+    let account = account_of(&state.tenants, body.platform_id, body.platform_partner_id).await?;
+    let source = state.tenants.source_by_number(number.as_str()).await?;
     if owned_by(source, &account.id).is_none() {
         return Err(AdminError::NotFound(format!(
             "source {number} of this account"
         )));
     }
     for gate_id in &gate_ids {
-        let gate = state.store.gate(gate_id).await?;
+        let gate = state.tenants.gate(gate_id).await?;
         if owned_by(gate, &account.id).is_none() {
             return Err(AdminError::NotFound(format!(
                 "gate {gate_id} of this account"
@@ -99,7 +94,7 @@ pub async fn create(
         custom_parameters: body.custom_parameters.unwrap_or_default(),
         created_at: now_millis(),
     };
-    state.store.insert_route(&route).await?;
+    state.tenants.insert_route(&route).await?;
     let accounts = HashMap::from([(account.id.clone(), account)]);
     Ok((StatusCode::CREATED, Json(view(&accounts, route))))
 }
@@ -114,13 +109,15 @@ impl Resource for Routes {
     type View = RouteView;
 
     fn fetch<'a>(
-        store: &'a dyn Store,
+        store: &'a dyn TenantStore,
         id: &'a str,
     ) -> impl Future<Output = StoreResult<Option<Route>>> + Send + 'a {
         store.route(id)
     }
 
-    fn fetch_all(store: &dyn Store) -> impl Future<Output = StoreResult<Vec<Route>>> + Send + '_ {
+    fn fetch_all(
+        store: &dyn TenantStore,
+    ) -> impl Future<Output = StoreResult<Vec<Route>>> + Send + '_ {
         store.routes()
     }
 

@@ -14,7 +14,7 @@ use super::{AdminBody, AdminError, Owner, Resource, account_of, parse_body, requ
 use crate::api::AppState;
 use crate::auth::random_token;
 use crate::clock::{now_millis, rfc3339};
-use crate::store::{Account, Source, SourceLevel, Store, StoreResult, TenantKind};
+use crate::store::{Account, Source, SourceLevel, StoreResult, TenantKind, TenantStore};
 
 /// Highest per-source throughput override, messages per second.
 const MAX_THROUGHPUT: u32 = 10_000;
@@ -69,12 +69,7 @@ pub async fn create(
             "throughput: must be between 1 and {MAX_THROUGHPUT} messages per second"
         )));
     }
-    let account = account_of(
-        state.store.as_ref(),
-        body.platform_id,
-        body.platform_partner_id,
-    )
-    .await?;
+    let account = account_of(&state.tenants, body.platform_id, body.platform_partner_id).await?;
     let source = Source {
         id: random_token(12),
         account_id: account.id.clone(),
@@ -87,7 +82,7 @@ pub async fn create(
         care_window_check: body.care_window_check.unwrap_or(true),
         created_at: now_millis(),
     };
-    state.store.insert_source(&source).await?;
+    state.tenants.insert_source(&source).await?;
     let accounts = HashMap::from([(account.id.clone(), account)]);
     Ok((StatusCode::CREATED, Json(view(&accounts, source))))
 }
@@ -102,13 +97,15 @@ impl Resource for Sources {
     type View = SourceView;
 
     fn fetch<'a>(
-        store: &'a dyn Store,
+        store: &'a dyn TenantStore,
         id: &'a str,
     ) -> impl Future<Output = StoreResult<Option<Source>>> + Send + 'a {
         store.source(id)
     }
 
-    fn fetch_all(store: &dyn Store) -> impl Future<Output = StoreResult<Vec<Source>>> + Send + '_ {
+    fn fetch_all(
+        store: &dyn TenantStore,
+    ) -> impl Future<Output = StoreResult<Vec<Source>>> + Send + '_ {
         store.sources()
     }
 

@@ -14,7 +14,7 @@ use super::{AdminBody, AdminError, Owner, Resource, account_of, parse_body, requ
 use crate::api::AppState;
 use crate::auth::{api_key_digest, hash_password_off_thread, random_token};
 use crate::clock::{now_millis, rfc3339};
-use crate::store::{Account, Store, StoreResult, TenantKind, User};
+use crate::store::{Account, StoreResult, TenantKind, TenantStore, User};
 
 /// Shortest password accepted.
 const MIN_PASSWORD_LEN: usize = 8;
@@ -63,12 +63,7 @@ pub async fn create(
             "password: must be at least {MIN_PASSWORD_LEN} characters long"
         )));
     }
-    let account = account_of(
-        state.store.as_ref(),
-        body.platform_id,
-        body.platform_partner_id,
-    )
-    .await?;
+    let account = account_of(&state.tenants, body.platform_id, body.platform_partner_id).await?;
     let password_hash = hash_password_off_thread(password).await.map_err(|error| {
         tracing::error!(%error, "hashing a password failed");
         AdminError::Internal
@@ -81,7 +76,7 @@ pub async fn create(
         api_key_hash: api_key_digest(&api_key),
         created_at: now_millis(),
     };
-    state.store.insert_user(&user).await?;
+    state.tenants.insert_user(&user).await?;
     let owner = Owner {
         platform_id: account.platform_id,
         platform_partner_id: account.platform_partner_id,
@@ -107,13 +102,15 @@ impl Resource for Users {
     type View = UserView;
 
     fn fetch<'a>(
-        store: &'a dyn Store,
+        store: &'a dyn TenantStore,
         id: &'a str,
     ) -> impl Future<Output = StoreResult<Option<User>>> + Send + 'a {
         store.user(id)
     }
 
-    fn fetch_all(store: &dyn Store) -> impl Future<Output = StoreResult<Vec<User>>> + Send + '_ {
+    fn fetch_all(
+        store: &dyn TenantStore,
+    ) -> impl Future<Output = StoreResult<Vec<User>>> + Send + '_ {
         store.users()
     }
 

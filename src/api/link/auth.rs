@@ -11,7 +11,7 @@ use base64::engine::general_purpose::STANDARD;
 
 use super::error::LinkError;
 use crate::api::AppState;
-use crate::store::{Account, User};
+use crate::store::{Account, TenantStore as _, User};
 
 /// The authenticated user and the account it belongs to.
 #[derive(Debug, Clone)]
@@ -34,7 +34,7 @@ impl FromRequestParts<AppState> for LinkUser {
             .extensions
             .get::<ConnectInfo<SocketAddr>>()
             .map(|ConnectInfo(address)| address.ip());
-        let login = state.store.user_with_account(&username).await?;
+        let login = state.tenants.user_with_account(&username).await?;
         let verified = state
             .passwords
             .verify(

@@ -27,7 +27,7 @@ use crate::api::protocol::RawBody;
 use crate::clock::now_millis;
 use crate::group_commit::CommitError;
 use crate::retention::content_until;
-use crate::store::{Account, Millis, NewMessage, NewPart, NewRequest, owned_by};
+use crate::store::{Account, Millis, NewMessage, NewPart, NewRequest, TenantStore as _, owned_by};
 
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -112,7 +112,7 @@ async fn authorize(
         )));
     }
     let source = state
-        .store
+        .tenants
         .source_by_number(request.source.as_str())
         .await?;
     if owned_by(source, &account.id).is_none() {
@@ -122,7 +122,7 @@ async fn authorize(
         )));
     }
     for (index, gate_id) in request.gate_ids.iter().enumerate() {
-        let gate = state.store.gate(gate_id).await?;
+        let gate = state.tenants.gate(gate_id).await?;
         if owned_by(gate, &account.id).is_none() {
             return Err(LinkError::Invalid(Violation::new(
                 format!("eventReportGates[{index}]"),

@@ -28,7 +28,9 @@
 //!   and queues nothing.
 //! - **Wake-ups**: accepting a batch notifies `wagate_outbox` once per
 //!   business number (the payload), writing events notifies
-//!   `wagate_events`; [`WakeStore::listen`] turns them into [`Wake`]s.
+//!   `wagate_events`, and triggers on the tenant tables notify
+//!   `wagate_tenants` on any change (migration 0010);
+//!   [`WakeStore::listen`] turns them into [`Wake`]s.
 //!
 //! Batches travel as one JSON array per statement (see
 //! `store::batch`), read with `jsonb_array_elements` or
@@ -62,6 +64,8 @@ pub(crate) const WAMID_LOCK_CLASS: i32 = 0x7761_6701;
 const OUTBOX_CHANNEL: &str = "wagate_outbox";
 /// The channel that tells of new events.
 const EVENTS_CHANNEL: &str = "wagate_events";
+/// The channel that tells of changed tenant rows (payload: the table).
+const TENANTS_CHANNEL: &str = "wagate_tenants";
 /// Wake-ups waiting for their consumer; more are dropped (consumers poll).
 const WAKE_BUFFER: usize = 1024;
 
@@ -111,46 +115,88 @@ crate::store::common::sql_store_common!(
 #[async_trait]
 impl WakeStore for PgStore {
     async fn listen(&self) -> StoreResult<Option<mpsc::Receiver<Wake>>> {
-        let mut listener = PgListener::connect_with(&self.writer).await?;
-        listener
-            .listen_all([OUTBOX_CHANNEL, EVENTS_CHANNEL])
-            .await?;
+        let listener = listen(&self.writer).await?;
         let (sender, receiver) = mpsc::channel(WAKE_BUFFER);
-        tokio::spawn(forward_wakes(listener, sender));
+        tokio::spawn(forward_wakes(self.writer.clone(), listener, sender));
         Ok(Some(receiver))
     }
 }
 
+/// A connection listening on every wake-up channel.
+async fn listen(pool: &PgPool) -> Result<PgListener, sqlx::Error> {
+    let mut listener = PgListener::connect_with(pool).await?;
+    listener
+        .listen_all([OUTBOX_CHANNEL, EVENTS_CHANNEL, TENANTS_CHANNEL])
+        .await?;
+    Ok(listener)
+}
+
 /// Forwards notifications as wake-ups until the receiver is dropped (or the
-/// pool is closed). A lost connection is logged and reconnected by the
-/// listener; what was notified meanwhile is lost, which polling covers.
-async fn forward_wakes(mut listener: PgListener, sender: mpsc::Sender<Wake>) {
+/// pool is closed). A lost connection is logged and listened again; what
+/// was notified meanwhile is lost, which polling covers for work, and a
+/// [`Wake::Tenants`] once listening again covers for cached tenants.
+async fn forward_wakes(pool: PgPool, mut listener: PgListener, sender: mpsc::Sender<Wake>) {
     loop {
         let received = tokio::select! {
             () = sender.closed() => return,
-            received = listener.recv() => received,
+            received = listener.try_recv() => received,
         };
-        match received {
-            Ok(notification) => {
-                let wake = if notification.channel() == OUTBOX_CHANNEL {
-                    Wake::Outbox {
-                        source: notification.payload().to_owned(),
-                    }
-                } else {
-                    Wake::Events
-                };
-                if let Err(mpsc::error::TrySendError::Closed(_)) = sender.try_send(wake) {
-                    return;
-                }
+        let wake = match received {
+            Ok(Some(notification)) => match notification.channel() {
+                OUTBOX_CHANNEL => Wake::Outbox {
+                    source: notification.payload().to_owned(),
+                },
+                TENANTS_CHANNEL => Wake::Tenants,
+                _ => Wake::Events,
+            },
+            // The connection was lost and is listening again now: tenants
+            // may have changed unheard in between.
+            Ok(None) => {
+                tracing::warn!("the wake-up connection was lost and is back");
+                Wake::Tenants
             }
             Err(sqlx::Error::PoolClosed) => return,
             Err(error) => {
-                tracing::warn!(%error, "listening for wake-ups failed; reconnecting");
-                tokio::select! {
-                    () = sender.closed() => return,
-                    () = tokio::time::sleep(Duration::from_secs(1)) => {}
+                tracing::warn!(%error, "listening for wake-ups failed; listening again");
+                match listen_again(&pool, &sender).await {
+                    Some(again) => listener = again,
+                    None => return,
                 }
+                Wake::Tenants
             }
+        };
+        if !forward(&sender, wake).await {
+            return;
         }
+    }
+}
+
+/// A new listening connection, tried every second until one works; `None`
+/// once nobody listens or the pool is closed.
+async fn listen_again(pool: &PgPool, sender: &mpsc::Sender<Wake>) -> Option<PgListener> {
+    loop {
+        tokio::select! {
+            () = sender.closed() => return None,
+            () = tokio::time::sleep(Duration::from_secs(1)) => {}
+        }
+        match listen(pool).await {
+            Ok(listener) => return Some(listener),
+            Err(sqlx::Error::PoolClosed) => return None,
+            Err(error) => tracing::warn!(%error, "listening for wake-ups failed again"),
+        }
+    }
+}
+
+/// Hands one wake-up on; `false` once nobody listens. Work wake-ups are
+/// dropped when the consumer lags (it polls anyway); a change of tenants
+/// waits for room, since nothing else would drop the cached rows before
+/// their TTL.
+async fn forward(sender: &mpsc::Sender<Wake>, wake: Wake) -> bool {
+    match wake {
+        Wake::Tenants => sender.send(wake).await.is_ok(),
+        wake => !matches!(
+            sender.try_send(wake),
+            Err(mpsc::error::TrySendError::Closed(_))
+        ),
     }
 }
