@@ -150,7 +150,9 @@ async fn migrate_creates_the_schema_and_exits(backend: Backend) {
 async fn applied(database: &TestDatabase) -> Vec<String> {
     let rows = database
         .rows(
-            "SELECT CAST(version AS TEXT) FROM _sqlx_migrations
+            // Named apart from `version`, which PostgreSQL would otherwise
+            // take the ORDER BY to mean: then 10 would sort before 2.
+            "SELECT CAST(version AS TEXT) AS applied FROM _sqlx_migrations
              WHERE success AND CAST(version AS TEXT) <> $1 ORDER BY version",
             "",
         )
