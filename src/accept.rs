@@ -1,7 +1,9 @@
-//! The accept path's commit: each `POST /messages` hands its [`NewRequest`]
-//! to the [`Accepter`] and waits until it is durably stored, grouped with
-//! whatever other requests arrived meanwhile (see [`crate::group_commit`]).
-//! After each commit the dispatcher is told which sources have new work.
+//! The accept path's commit: each API call hands its [`NewRequest`]s (one
+//! for a LINK request, one per message of a Devino batch) to the
+//! [`Accepter`] as one item, and waits until they are durably stored, all or
+//! none, grouped with whatever other calls arrived meanwhile (see
+//! [`crate::group_commit`]). After each commit the dispatcher is told which
+//! sources have new work.
 
 use std::sync::Arc;
 
@@ -21,12 +23,18 @@ pub struct AcceptCommit {
 
 #[async_trait]
 impl Commit for AcceptCommit {
-    type Item = NewRequest;
+    type Item = Vec<NewRequest>;
     type Answer = ();
 
-    async fn commit(&self, items: &[NewRequest]) -> Result<Vec<()>, StoreError> {
-        self.store.accept(items).await?;
-        for request in items {
+    async fn commit(&self, items: &[Vec<NewRequest>]) -> Result<Vec<()>, StoreError> {
+        match items {
+            [one] => self.store.accept(one).await?,
+            _ => {
+                let all: Vec<NewRequest> = items.iter().flatten().cloned().collect();
+                self.store.accept(&all).await?;
+            }
+        }
+        for request in items.iter().flatten() {
             (self.on_committed)(&request.source);
         }
         Ok(vec![(); items.len()])
@@ -48,8 +56,9 @@ impl Accepter {
         (Self(group), task)
     }
 
-    /// Returns once the request is durably committed.
-    pub async fn accept(&self, request: NewRequest) -> Result<(), CommitError> {
-        self.0.submit(request).await
+    /// Returns once the requests of one API call are durably committed,
+    /// all of them or none.
+    pub async fn accept(&self, requests: Vec<NewRequest>) -> Result<(), CommitError> {
+        self.0.submit(requests).await
     }
 }

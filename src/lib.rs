@@ -29,6 +29,7 @@ pub mod egress;
 pub mod group_commit;
 pub mod housekeeping;
 pub mod http_server;
+pub mod intake;
 pub mod lease;
 pub mod login_throttle;
 pub mod media_url;

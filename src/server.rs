@@ -171,6 +171,7 @@ pub async fn run(
         store: store.clone(),
     });
     let state = AppState {
+        message_numbers: crate::intake::numbers::MessageNumbers::new(store.clone()),
         cloud_api,
         default_access_token: default_access_token.map(Arc::from),
         media_urls,

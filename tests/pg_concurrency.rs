@@ -66,6 +66,7 @@ fn requests(count: usize) -> Vec<NewRequest> {
             platform: PlatformFields::default(),
             custom_parameters: Default::default(),
             gate_ids: Vec::new(),
+            callback: None,
             content_until: 1_000,
             messages: vec![NewMessage {
                 message_id: format!("m{n}"),
@@ -283,6 +284,7 @@ async fn the_event_cursor_moves_once_from_one_place() {
         gate_id: "g".into(),
         account_id: "acc".into(),
         ordering: "m".into(),
+        url: None,
         payload: "{}".into(),
         content_until: None,
     };

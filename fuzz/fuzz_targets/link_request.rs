@@ -67,7 +67,7 @@ fuzz_target!(|body: &[u8]| {
         LIMITS.max_rendered_bytes,
     ) {
         Ok(rendered) => rendered,
-        Err(violation) => return refused(&LinkError::Invalid(violation)),
+        Err(error) => return refused(&error),
     };
     assert_eq!(rendered.messages.len(), destinations.len());
     for (message, destination) in rendered.messages.iter().zip(&destinations) {

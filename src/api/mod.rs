@@ -8,6 +8,7 @@ pub mod devino;
 pub mod json;
 pub mod link;
 pub mod media;
+pub mod message_status;
 pub mod meta_webhook;
 pub mod protocol;
 pub mod sandbox;
@@ -35,6 +36,8 @@ pub struct AppState {
     /// so that they drop what it holds.
     pub tenants: CachedTenants,
     pub accepter: Accepter,
+    /// Numeric message ids (the Devino dialect's).
+    pub message_numbers: crate::intake::numbers::MessageNumbers,
     pub passwords: PasswordChecker,
     pub admin_token: Option<Arc<SecretString>>,
     /// The in-process Cloud API simulator, with `--upstream sandbox`.

@@ -135,6 +135,7 @@ mod tests {
             platform: PlatformFields::default(),
             custom_parameters: KeyValues::from([("customKey1".into(), "customValue1".into())]),
             gate_ids: vec!["g1".into()],
+            callback: None,
             parts: Vec::new(),
         }
     }

@@ -13,6 +13,7 @@ use wagate_domain::{Bsuid, MessageState};
 use super::dlr::{DlrFacts, link_dlr};
 use super::lookups::Lookups;
 use crate::dispatch::policy::REQUEST_SCOPE;
+use crate::intake::callback_target::url_for_gate;
 use crate::store::{MessageRecord, NewDelivery, Store, StoreResult, TenantStore};
 
 /// The event-queue reader that feeds delivery reports.
@@ -97,6 +98,7 @@ pub async fn fan_out_once(
             deliveries.push(NewDelivery {
                 origin: format!("event:{}", event.id),
                 gate_id: gate_id.clone(),
+                url: url_for_gate(&account.id, gate_id, message.callback.as_ref()),
                 account_id: account.id.clone(),
                 ordering: message.message_id.clone(),
                 payload: serde_json::to_string(&report)?,

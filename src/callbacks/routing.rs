@@ -92,6 +92,7 @@ pub async fn route_once(
             deliveries.push(NewDelivery {
                 origin: format!("mo:{}", message.wamid),
                 gate_id: gate_id.clone(),
+                url: None,
                 account_id: account.id.clone(),
                 ordering: ordering.clone(),
                 payload: payload.to_string(),

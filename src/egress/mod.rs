@@ -62,6 +62,14 @@ impl reqwest::dns::Resolve for PublicOnly {
     }
 }
 
+/// A callback URL as gates and messages may give one: an absolute http(s)
+/// URL with a host.
+pub fn callback_url(text: &str) -> Option<Url> {
+    Url::parse(text)
+        .ok()
+        .filter(|url| matches!(url.scheme(), "http" | "https") && url.host().is_some())
+}
+
 /// Checks where `url` leads. A host that does not resolve now passes (the
 /// check runs again before each delivery); one that resolves to any
 /// non-public address does not, unless `allow_private`.

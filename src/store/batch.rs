@@ -51,6 +51,8 @@ struct MessageRow<'a> {
     transaction_id: Option<&'a str>,
     custom: &'a str,
     gates: &'a str,
+    callback_url: Option<&'a str>,
+    callback_data: Option<&'a str>,
 }
 
 #[derive(Serialize)]
@@ -115,8 +117,13 @@ impl AcceptRows {
                     transaction_id: platform.platform_transaction_id.as_deref(),
                     custom,
                     gates,
+                    callback_url: request.callback.as_ref().map(|c| c.url.as_str()),
+                    callback_data: request.callback.as_ref().and_then(|c| c.data.as_deref()),
                 });
                 texts += custom.len() + gates.len() + request.ref_id.len();
+                if let Some(callback) = &request.callback {
+                    texts += callback.url.len() + callback.data.as_ref().map_or(0, String::len);
+                }
                 for part in &message.parts {
                     parts.push(PartRow {
                         id: &message.message_id,
@@ -416,6 +423,7 @@ pub fn delivery_rows(deliveries: &[NewDelivery]) -> Option<String> {
                     "gate": delivery.gate_id,
                     "account": delivery.account_id,
                     "ordering": delivery.ordering,
+                    "url": delivery.url,
                     "payload": delivery.payload,
                     "contentUntil": delivery.content_until,
                 })

@@ -48,6 +48,8 @@ pub struct TenantCacheSettings {
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 enum Key {
     Login(String),
+    /// A login by the digest of its API key.
+    LoginByDigest(String),
     SourceByNumber(String),
     Gate(String),
     Account(String),
@@ -198,6 +200,19 @@ impl TenantStore for CachedTenants {
         .await
     }
 
+    async fn user_by_api_key(&self, api_key_digest: &str) -> StoreResult<Option<(User, Account)>> {
+        self.cached(
+            Key::LoginByDigest(api_key_digest.to_owned()),
+            self.store.user_by_api_key(api_key_digest),
+            |login| Row::Login(Arc::new(login)),
+            |row| match row {
+                Row::Login(login) => Some(<(User, Account)>::clone(login)),
+                _ => None,
+            },
+        )
+        .await
+    }
+
     async fn users(&self) -> StoreResult<Vec<User>> {
         self.store.users().await
     }
@@ -255,6 +270,14 @@ impl TenantStore for CachedTenants {
         self.store.gates().await
     }
 
+    async fn ensure_gate(&self, gate: &Gate) -> StoreResult<Gate> {
+        // A gate already cached is already stored: no write, no forgetting.
+        if let Some(stored) = self.gate(&gate.id).await? {
+            return Ok(stored);
+        }
+        self.changed(self.store.ensure_gate(gate)).await
+    }
+
     async fn insert_route(&self, route: &Route) -> StoreResult<()> {
         self.changed(self.store.insert_route(route)).await
     }
@@ -269,6 +292,10 @@ impl TenantStore for CachedTenants {
 
     async fn setting(&self, name: &str, generated: &str) -> StoreResult<String> {
         self.store.setting(name, generated).await
+    }
+
+    async fn reserve_numbers(&self, name: &str, count: u32) -> StoreResult<i64> {
+        self.store.reserve_numbers(name, count).await
     }
 
     async fn delete(&self, kind: TenantKind, id: &str) -> StoreResult<bool> {

@@ -59,6 +59,39 @@ macro_rules! sql_store_common {
                     row.as_ref().map(T::from_row).transpose()
                 }
 
+                /// A user with its account, found by one of the users' unique
+                /// columns (`column` is one of the callers' constants).
+                async fn login_where(
+                    &self,
+                    column: &'static str,
+                    value: &str,
+                ) -> StoreResult<Option<(User, Account)>> {
+                    let sql = format!(
+                        "SELECT users.*, accounts.id, accounts.platform_id, accounts.platform_partner_id,
+                                accounts.name, accounts.default_country,
+                                accounts.created_at AS account_created_at
+                         FROM users JOIN accounts ON accounts.id = users.account_id
+                         WHERE users.{column} = $1"
+                    );
+                    let row = sqlx::query(AssertSqlSafe(sql))
+                        .bind(value)
+                        .fetch_optional(&self.reader)
+                        .await?;
+                    let Some(row) = row else {
+                        return Ok(None);
+                    };
+                    let user = User::from_row(&row)?;
+                    let account = Account {
+                        id: row.get("id")?,
+                        platform_id: row.get("platform_id")?,
+                        platform_partner_id: row.get("platform_partner_id")?,
+                        name: row.get("name")?,
+                        default_country: rows::default_country(&row)?,
+                        created_at: row.get("account_created_at")?,
+                    };
+                    Ok(Some((user, account)))
+                }
+
                 async fn fetch_all<T: FromStoreRow>(
                     &self,
                     sql: &'static str,
@@ -446,10 +479,10 @@ macro_rules! sql_store_common {
                     // order holds. One whose content is no longer kept
                     // cannot be sent again.
                     let result = sqlx::query(
-                        "INSERT INTO deliveries (origin, gate_id, account_id, ordering, payload,
+                        "INSERT INTO deliveries (origin, gate_id, account_id, ordering, url, payload,
                                                  content_until, state, next_attempt_at, created_at)
-                         SELECT 'redeliver:' || id || ':' || $1, gate_id, account_id, ordering, payload,
-                                content_until, 'PENDING', $1, $1
+                         SELECT 'redeliver:' || id || ':' || $1, gate_id, account_id, ordering, url,
+                                payload, content_until, 'PENDING', $1, $1
                          FROM deliveries WHERE id = $2 AND gate_id = $3 AND payload <> ''
                          ON CONFLICT (origin, gate_id) DO NOTHING",
                     )
@@ -603,29 +636,14 @@ macro_rules! sql_store_common {
                     &self,
                     username: &str,
                 ) -> StoreResult<Option<(User, Account)>> {
-                    let row = sqlx::query(
-                        "SELECT users.*, accounts.id, accounts.platform_id, accounts.platform_partner_id,
-                                accounts.name, accounts.default_country,
-                                accounts.created_at AS account_created_at
-                         FROM users JOIN accounts ON accounts.id = users.account_id
-                         WHERE users.username = $1",
-                    )
-                    .bind(username)
-                    .fetch_optional(&self.reader)
-                    .await?;
-                    let Some(row) = row else {
-                        return Ok(None);
-                    };
-                    let user = User::from_row(&row)?;
-                    let account = Account {
-                        id: row.get("id")?,
-                        platform_id: row.get("platform_id")?,
-                        platform_partner_id: row.get("platform_partner_id")?,
-                        name: row.get("name")?,
-                        default_country: rows::default_country(&row)?,
-                        created_at: row.get("account_created_at")?,
-                    };
-                    Ok(Some((user, account)))
+                    self.login_where("username", username).await
+                }
+
+                async fn user_by_api_key(
+                    &self,
+                    api_key_digest: &str,
+                ) -> StoreResult<Option<(User, Account)>> {
+                    self.login_where("api_key_hash", api_key_digest).await
                 }
 
                 async fn users(&self) -> StoreResult<Vec<User>> {
@@ -729,6 +747,41 @@ macro_rules! sql_store_common {
                 async fn routes(&self) -> StoreResult<Vec<Route>> {
                     self.fetch_all("SELECT * FROM routes ORDER BY created_at, id")
                         .await
+                }
+
+                async fn ensure_gate(&self, gate: &Gate) -> StoreResult<Gate> {
+                    sqlx::query(
+                        "INSERT INTO gates (id, account_id, url, format, custom_parameters, signing_secret, created_at)
+                         VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (id) DO NOTHING",
+                    )
+                    .bind(&gate.id)
+                    .bind(&gate.account_id)
+                    .bind(&gate.url)
+                    .bind(gate.format.as_str())
+                    .bind(serde_json::to_string(&gate.custom_parameters)?)
+                    .bind(&gate.signing_secret)
+                    .bind(gate.created_at)
+                    .execute(&self.writer)
+                    .await?;
+                    let row = sqlx::query("SELECT * FROM gates WHERE id = $1")
+                        .bind(&gate.id)
+                        .fetch_one(&self.writer)
+                        .await?;
+                    Gate::from_row(&row)
+                }
+
+                async fn reserve_numbers(&self, name: &str, count: u32) -> StoreResult<i64> {
+                    let count = i64::from(count.max(1));
+                    let next: i64 = sqlx::query_scalar(
+                        "INSERT INTO number_blocks (name, next) VALUES ($1, 1 + $2)
+                         ON CONFLICT (name) DO UPDATE SET next = number_blocks.next + $2
+                         RETURNING next",
+                    )
+                    .bind(name)
+                    .bind(count)
+                    .fetch_one(&self.writer)
+                    .await?;
+                    Ok(next - count)
                 }
 
                 async fn setting(&self, name: &str, generated: &str) -> StoreResult<String> {

@@ -72,6 +72,9 @@ pub trait TenantStore: Send + Sync {
     async fn user(&self, username: &str) -> StoreResult<Option<User>>;
     /// A user together with its account, in one read (the login path).
     async fn user_with_account(&self, username: &str) -> StoreResult<Option<(User, Account)>>;
+    /// The user whose API key has this digest (see
+    /// [`crate::auth::api_key_digest`]), with its account.
+    async fn user_by_api_key(&self, api_key_digest: &str) -> StoreResult<Option<(User, Account)>>;
     async fn users(&self) -> StoreResult<Vec<User>>;
 
     async fn insert_source(&self, source: &Source) -> StoreResult<()>;
@@ -84,6 +87,9 @@ pub trait TenantStore: Send + Sync {
     async fn insert_gate(&self, gate: &Gate) -> StoreResult<()>;
     async fn gate(&self, id: &str) -> StoreResult<Option<Gate>>;
     async fn gates(&self) -> StoreResult<Vec<Gate>>;
+    /// The gate with `gate.id`: the stored one, or `gate` (stored now) when
+    /// there is none yet.
+    async fn ensure_gate(&self, gate: &Gate) -> StoreResult<Gate>;
 
     async fn insert_route(&self, route: &Route) -> StoreResult<()>;
     async fn route(&self, id: &str) -> StoreResult<Option<Route>>;
@@ -92,6 +98,10 @@ pub trait TenantStore: Send + Sync {
     /// A value the gateway generates once and keeps: the stored one, or
     /// `generated` (stored now) when there is none yet.
     async fn setting(&self, name: &str, generated: &str) -> StoreResult<String>;
+    /// Takes the next `count` numbers of the sequence `name` (which starts
+    /// at 1) for the caller alone, across every instance: returns the
+    /// first; the caller owns it and the `count - 1` after it.
+    async fn reserve_numbers(&self, name: &str, count: u32) -> StoreResult<i64>;
 
     /// Deletes one row of `kind`; `false` when there was none.
     async fn delete(&self, kind: TenantKind, id: &str) -> StoreResult<bool>;

@@ -173,11 +173,23 @@ pub struct NewRequest {
     pub platform: PlatformFields,
     pub custom_parameters: KeyValues,
     pub gate_ids: Vec<String>,
+    /// Where the messages' statuses go besides their gates (the Devino
+    /// dialect's `callbackUrl`); its gate, the URL's origin, is among
+    /// `gate_ids`.
+    pub callback: Option<MessageCallback>,
     /// Until when its parts' content may be kept once they have left the
     /// outbox: `created_at` (erased as they leave it) unless the request
     /// asked to keep it (see [`crate::retention`]).
     pub content_until: Millis,
     pub messages: Vec<NewMessage>,
+}
+
+/// A message's own callback URL and the data its status callbacks carry
+/// back (Devino's `callbackUrl` and `callbackData`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MessageCallback {
+    pub url: String,
+    pub data: Option<String>,
 }
 
 /// One destination of a request.
@@ -211,6 +223,7 @@ pub struct MessageRecord {
     pub platform: PlatformFields,
     pub custom_parameters: KeyValues,
     pub gate_ids: Vec<String>,
+    pub callback: Option<MessageCallback>,
     pub parts: Vec<PartRecord>,
 }
 
@@ -415,6 +428,9 @@ pub struct NewDelivery {
     /// Deliveries with the same key reach a gate in order (a message id;
     /// for incoming messages, the sender).
     pub ordering: String,
+    /// Where it goes when not to the gate's own URL (a message's callback
+    /// URL: the gate then stands for the URL's origin).
+    pub url: Option<String>,
     /// The JSON body, as it will be POSTed.
     pub payload: String,
     /// For a body that carries message content (an incoming message): until
@@ -474,6 +490,8 @@ pub struct DeliveryRecord {
     pub id: i64,
     pub origin: String,
     pub gate_id: String,
+    /// Where it goes when not to the gate's own URL.
+    pub url: Option<String>,
     pub ordering: String,
     /// PENDING, DELIVERED or GAVE_UP.
     pub state: String,

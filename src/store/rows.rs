@@ -12,8 +12,8 @@ use wagate_domain::{Country, MessageState, Priority};
 
 use super::{
     Account, AttemptRecord, ClaimedDelivery, ClaimedPart, Contact, DeliveryRecord, EventRecord,
-    Gate, GateFormat, MessageRecord, PartRecord, PlatformFields, Route, Source, SourceLevel,
-    StatusRecord, StoreError, StoreResult, TenantStore, UnroutedInbound, User,
+    Gate, GateFormat, MessageCallback, MessageRecord, PartRecord, PlatformFields, Route, Source,
+    SourceLevel, StatusRecord, StoreError, StoreResult, TenantStore, UnroutedInbound, User,
 };
 
 /// A value that decodes from a column of either backend, read through sqlx
@@ -216,6 +216,15 @@ impl FromStoreRow for MessageRecord {
             },
             custom_parameters: json(row, "custom_parameters")?,
             gate_ids: json(row, "gate_ids")?,
+            callback: row
+                .get::<Option<String>>("callback_url")?
+                .map(|url| -> StoreResult<MessageCallback> {
+                    Ok(MessageCallback {
+                        url,
+                        data: row.get("callback_data")?,
+                    })
+                })
+                .transpose()?,
             parts: Vec::new(),
         })
     }
@@ -312,6 +321,7 @@ impl FromStoreRow for DeliveryRecord {
             id: row.get("id")?,
             origin: row.get("origin")?,
             gate_id: row.get("gate_id")?,
+            url: row.get("url")?,
             ordering: row.get("ordering")?,
             state: row.get("state")?,
             payload: kept_content(row, "payload")?,

@@ -6,6 +6,7 @@
 
 pub mod balancer;
 pub mod db;
+pub mod devino;
 pub mod gate;
 pub mod pace;
 pub mod process;
@@ -59,6 +60,8 @@ pub struct Tenant {
     pub password: String,
     pub source: String,
     pub gate_id: String,
+    /// The user's API key (the Devino dialect's credential).
+    pub api_key: String,
 }
 
 /// Starts a gateway on 127.0.0.1:0 with a fresh database on `backend`.
@@ -254,7 +257,8 @@ impl Gateway {
         account_extra: Value,
         source_extra: Value,
     ) -> Tenant {
-        let tenant = Tenant {
+        let mut tenant = Tenant {
+            api_key: String::new(),
             platform_id: format!("{name}-platform"),
             platform_partner_id: format!("{name}-partner"),
             username: format!("{name}-user"),
@@ -293,6 +297,9 @@ impl Gateway {
         ] {
             let (status, answer) = self.admin_post(path, body).await;
             assert_eq!(status, 201, "creating {path}: {answer}");
+            if let Some(key) = answer["apiKey"].as_str() {
+                key.clone_into(&mut tenant.api_key);
+            }
         }
         tenant
     }

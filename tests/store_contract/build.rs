@@ -99,6 +99,7 @@ pub fn request(id: &str, priority: Priority, created_at: i64, parts: u32) -> New
         platform: PlatformFields::default(),
         custom_parameters: Default::default(),
         gate_ids: Vec::new(),
+        callback: None,
         content_until: created_at,
         messages: vec![NewMessage {
             message_id: id.into(),
@@ -257,6 +258,7 @@ pub fn delivery(gate: &str, ordering: &str, origin: &str) -> NewDelivery {
         gate_id: gate.into(),
         account_id: ACCOUNT.into(),
         ordering: ordering.into(),
+        url: None,
         payload: origin.into(),
         content_until: None,
     }

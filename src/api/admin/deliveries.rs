@@ -27,6 +27,9 @@ pub struct DeliveryView {
     id: i64,
     /// `event:<id>` (a delivery report) or `mo:<wamid>` (an incoming message).
     origin: String,
+    /// The message's own callback URL, when it is not the gate's.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    url: Option<String>,
     state: String,
     created_at: String,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -96,6 +99,7 @@ fn view(delivery: DeliveryRecord) -> DeliveryView {
     DeliveryView {
         id: delivery.id,
         origin: delivery.origin,
+        url: delivery.url,
         created_at: rfc3339(delivery.created_at),
         next_attempt_at: pending.then(|| rfc3339(delivery.next_attempt_at)),
         finished_at: delivery.finished_at.map(rfc3339),

@@ -14,6 +14,7 @@ use super::{AdminBody, AdminError, Owner, Resource, account_of, parse_body, requ
 use crate::api::AppState;
 use crate::auth::random_token;
 use crate::clock::{now_millis, rfc3339};
+use crate::intake::callback_target::GATE_ID_PREFIX;
 use crate::store::{Account, Gate, GateFormat, KeyValues, StoreResult, TenantKind, TenantStore};
 
 #[derive(Deserialize)]
@@ -49,13 +50,6 @@ pub fn valid_id(id: &str) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
 }
 
-/// An absolute http(s) URL with a host.
-fn callback_url(text: &str) -> Option<url::Url> {
-    url::Url::parse(text)
-        .ok()
-        .filter(|url| matches!(url.scheme(), "http" | "https") && url.host().is_some())
-}
-
 pub async fn create(
     State(state): State<AppState>,
     body: AdminBody,
@@ -67,11 +61,16 @@ pub async fn create(
                 "id: must be 1 to 64 letters, digits, - or _".into(),
             ));
         }
+        Some(id) if id.starts_with(GATE_ID_PREFIX) => {
+            return Err(AdminError::Invalid(format!(
+                "id: ids beginning with {GATE_ID_PREFIX} are the gateway's own (the gates of callback URLs)"
+            )));
+        }
         Some(id) => id,
         None => random_token(8),
     };
     let url = required("url", body.url)?;
-    let parsed = callback_url(&url).ok_or_else(|| {
+    let parsed = crate::egress::callback_url(&url).ok_or_else(|| {
         AdminError::Invalid("url: must be an absolute http:// or https:// URL".into())
     })?;
     crate::egress::check(&parsed, state.callback_allow_private)

@@ -5,10 +5,11 @@ use axum::Json;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
-use wagate_domain::{ResultCode, Violation, ViolationKind};
+use wagate_domain::{ResultCode, Rule, Violation, ViolationKind};
 
 use super::i18n;
 use crate::api::protocol::ProtocolError;
+use crate::intake::IntakeError;
 
 #[derive(Debug, thiserror::Error)]
 pub enum LinkError {
@@ -81,7 +82,7 @@ impl From<crate::api::text::Unstorable> for LinkError {
     fn from(unstorable: crate::api::text::Unstorable) -> Self {
         Self::Invalid(Violation::new(
             unstorable.path,
-            wagate_domain::Rule::Format("text without the NUL character (U+0000)"),
+            Rule::Format("text without the NUL character (U+0000)"),
         ))
     }
 }
@@ -90,6 +91,29 @@ impl From<crate::store::StoreError> for LinkError {
     fn from(error: crate::store::StoreError) -> Self {
         tracing::error!(%error, "store failure in the LINK API");
         Self::Internal
+    }
+}
+
+impl From<IntakeError> for LinkError {
+    fn from(error: IntakeError) -> Self {
+        match error {
+            IntakeError::ForeignSource(_) => Self::NoAccess(error.to_string()),
+            IntakeError::UnknownGate { index } => Self::Invalid(Violation::new(
+                format!("eventReportGates[{index}]"),
+                Rule::Unknown("event report gate of this account"),
+            )),
+            IntakeError::RenderedTooLarge(max) => {
+                Self::Invalid(Violation::new("messages", Rule::MaxRenderedBytes(max)))
+            }
+            // LINK requests name no callback URL of their own.
+            IntakeError::CallbackUrl(reason) => {
+                tracing::error!(%reason, "a LINK request met a callback URL check");
+                Self::Internal
+            }
+            IntakeError::Store(error) => error.into(),
+            // Logged where it happened (see `intake::commit`).
+            IntakeError::Commit(_) => Self::Internal,
+        }
     }
 }
 

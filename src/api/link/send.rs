@@ -15,7 +15,6 @@
 use axum::Json;
 use axum::extract::State;
 use serde::Serialize;
-use wagate_domain::message::ValidMessage;
 use wagate_domain::{MessageId, ResultCode, Rule, Violation};
 
 use super::auth::LinkUser;
@@ -25,9 +24,9 @@ use crate::api::AppState;
 use crate::api::json::{self, JsonError};
 use crate::api::protocol::RawBody;
 use crate::clock::now_millis;
-use crate::group_commit::CommitError;
+use crate::intake::{self, authorize, render};
 use crate::retention::content_until;
-use crate::store::{Account, Millis, NewMessage, NewPart, NewRequest, TenantStore as _, owned_by};
+use crate::store::{Account, Millis, NewRequest};
 
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -59,24 +58,13 @@ pub async fn send_messages(
         now,
         content_until,
         state.link_limits.max_rendered_bytes,
-    )
-    .map_err(LinkError::Invalid)?;
+    )?;
     let message_ids = new_request
         .messages
         .iter()
         .map(|message| message.message_id.clone())
         .collect();
-    state
-        .accepter
-        .accept(new_request)
-        .await
-        .map_err(|error| match error {
-            CommitError::ShuttingDown => LinkError::Internal,
-            CommitError::Store(error) => {
-                tracing::error!(%error, "accepting a request failed");
-                LinkError::Internal
-            }
-        })?;
+    intake::commit(&state.accepter, vec![new_request]).await?;
     Ok(Json(MessageResponse {
         result_code: ResultCode::Queued.code(),
         description: ResultCode::Queued.description(),
@@ -111,25 +99,8 @@ async fn authorize(
             request.platform_id, request.platform_partner_id
         )));
     }
-    let source = state
-        .tenants
-        .source_by_number(request.source.as_str())
-        .await?;
-    if owned_by(source, &account.id).is_none() {
-        return Err(LinkError::NoAccess(format!(
-            "source {} is not a number of this account",
-            request.source
-        )));
-    }
-    for (index, gate_id) in request.gate_ids.iter().enumerate() {
-        let gate = state.tenants.gate(gate_id).await?;
-        if owned_by(gate, &account.id).is_none() {
-            return Err(LinkError::Invalid(Violation::new(
-                format!("eventReportGates[{index}]"),
-                Rule::Unknown("event report gate of this account"),
-            )));
-        }
-    }
+    authorize::owned_source(&state.tenants, account, request.source.as_str()).await?;
+    authorize::owned_gates(&state.tenants, account, &request.gate_ids).await?;
     Ok(())
 }
 
@@ -142,38 +113,8 @@ pub fn render(
     now: Millis,
     content_until: Millis,
     max_bytes: usize,
-) -> Result<NewRequest, Violation> {
-    let rendered: Vec<_> = request
-        .messages
-        .iter()
-        .map(ValidMessage::render_once)
-        .collect();
-    let mut bytes = 0usize;
-    let mut messages = Vec::with_capacity(request.destinations.len());
-    for destination in &request.destinations {
-        let mut parts = Vec::with_capacity(rendered.len());
-        for (index, message) in rendered.iter().enumerate() {
-            let cloud_body = message.body_for(destination);
-            bytes = bytes.saturating_add(cloud_body.len());
-            if bytes > max_bytes {
-                return Err(Violation::new(
-                    "messages",
-                    Rule::MaxRenderedBytes(max_bytes),
-                ));
-            }
-            parts.push(NewPart {
-                message_index: u32::try_from(index).unwrap_or(u32::MAX),
-                message_type: message.message_type().as_str().to_owned(),
-                cloud_body,
-            });
-        }
-        messages.push(NewMessage {
-            message_id: MessageId::generate().to_string(),
-            destination: destination.to_string(),
-            parts,
-        });
-    }
-    Ok(NewRequest {
+) -> Result<NewRequest, LinkError> {
+    let envelope = NewRequest {
         account_id: account.id.clone(),
         username,
         source: request.source.to_string(),
@@ -184,7 +125,15 @@ pub fn render(
         platform: request.platform,
         custom_parameters: request.custom_parameters,
         gate_ids: request.gate_ids,
+        callback: None,
         content_until,
-        messages,
-    })
+        messages: Vec::new(),
+    };
+    Ok(render::address(
+        envelope,
+        &request.destinations,
+        &request.messages,
+        || MessageId::generate().to_string(),
+        max_bytes,
+    )?)
 }

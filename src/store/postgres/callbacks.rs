@@ -13,10 +13,10 @@ impl PgStore {
     /// Queues deliveries (`$1`, the rows of `batch::delivery_rows`, due at
     /// `$2`), in order; an (origin, gate) already queued is not queued again.
     pub(super) const INSERT_DELIVERIES: &str =
-        "INSERT INTO deliveries (origin, gate_id, account_id, ordering, payload, content_until,
+        "INSERT INTO deliveries (origin, gate_id, account_id, ordering, url, payload, content_until,
                                  state, next_attempt_at, created_at)
          SELECT value ->> 'origin', value ->> 'gate', value ->> 'account', value ->> 'ordering',
-                value ->> 'payload', (value ->> 'contentUntil')::bigint,
+                value ->> 'url', value ->> 'payload', (value ->> 'contentUntil')::bigint,
                 -- A gate deleted since the reader looked it up gets
                 -- nothing; the gate's row stays locked until this commits,
                 -- so a delete under way waits and then gives these up.
@@ -100,11 +100,12 @@ impl PgStore {
                                          AND busy.lease_until > $1), 0) AS room
                  FROM gates g
              ), picked AS (
-                 SELECT due.id, due.next_attempt_at, s.url, s.signing_secret,
+                 SELECT due.id, due.next_attempt_at, COALESCE(due.url, s.url) AS url,
+                        s.signing_secret,
                         ROW_NUMBER() OVER (PARTITION BY s.id
                                            ORDER BY due.next_attempt_at, due.id) AS turn
                  FROM share s CROSS JOIN LATERAL (
-                     SELECT d.id, d.next_attempt_at
+                     SELECT d.id, d.next_attempt_at, d.url
                      FROM deliveries d
                      WHERE d.gate_id = s.id AND d.account_id = s.account_id
                        AND d.state = 'PENDING' AND d.next_attempt_at <= $1

@@ -9,8 +9,8 @@ use crate::store::{NewRequest, StoreResult};
 
 const INSERT_MESSAGE: &str = "INSERT INTO messages (message_id, account_id, username, source,
         destination, ref_id, priority, expires_at, created_at, platform_service_id,
-        platform_service_type, platform_transaction_id, custom_parameters, gate_ids)
-    VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)";
+        platform_service_type, platform_transaction_id, custom_parameters, gate_ids, callback_url, callback_data)
+    VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)";
 
 const INSERT_PART: &str = "INSERT INTO message_parts (message_id, message_index, message_type,
         cloud_body, state, result_code, updated_at, content_until)
@@ -42,6 +42,11 @@ fn insert_requests(transaction: &Transaction<'_>, batch: &[NewRequest]) -> rusql
         let gates = to_json(&request.gate_ids)?;
         let platform = &request.platform;
         let sort_key = request.created_at - request.priority.lead_millis();
+        let callback_url = request.callback.as_ref().map(|callback| &callback.url);
+        let callback_data = request
+            .callback
+            .as_ref()
+            .and_then(|callback| callback.data.as_ref());
         for message in &request.messages {
             messages.execute(params![
                 message.message_id,
@@ -58,6 +63,8 @@ fn insert_requests(transaction: &Transaction<'_>, batch: &[NewRequest]) -> rusql
                 platform.platform_transaction_id,
                 custom,
                 gates,
+                callback_url,
+                callback_data,
             ])?;
             for part in &message.parts {
                 parts.execute(params![

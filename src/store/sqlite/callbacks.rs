@@ -13,8 +13,8 @@ impl SqliteStore {
     /// Queues deliveries (`$1`, the rows of `batch::delivery_rows`, due at
     /// `$2`); an (origin, gate) already queued is not queued again.
     pub(super) const INSERT_DELIVERIES: &str =
-        "INSERT INTO deliveries (origin, gate_id, account_id, ordering, payload, content_until, state, next_attempt_at, created_at)
-         SELECT value ->> 'origin', value ->> 'gate', value ->> 'account', value ->> 'ordering', value ->> 'payload',
+        "INSERT INTO deliveries (origin, gate_id, account_id, ordering, url, payload, content_until, state, next_attempt_at, created_at)
+         SELECT value ->> 'origin', value ->> 'gate', value ->> 'account', value ->> 'ordering', value ->> 'url', value ->> 'payload',
                 value ->> 'contentUntil',
                 -- A gate deleted since the reader looked it up gets nothing.
                 CASE WHEN EXISTS (SELECT 1 FROM gates g
@@ -94,7 +94,8 @@ impl SqliteStore {
                                 AND busy.lease_until > $1) AS room
                  FROM gates g
              ), due AS (
-                 SELECT d.id, d.gate_id, d.payload, d.attempts, d.next_attempt_at, s.url,
+                 SELECT d.id, d.gate_id, d.payload, d.attempts, d.next_attempt_at,
+                        COALESCE(d.url, s.url) AS url,
                         s.signing_secret, s.room,
                         ROW_NUMBER() OVER (PARTITION BY d.gate_id
                                            ORDER BY d.next_attempt_at, d.id) AS turn

@@ -1,0 +1,284 @@
+//! `POST /whatsapp/v2/messages` (one message object) and `POST
+//! /whatsapp/v2/messages/batch` (`{"messages":[…]}`, at most
+//! [`MAX_BATCH`]): each message is checked on its own ([`super::request`]),
+//! its `from` must be a number of the tenant and its `callbackUrl` usable;
+//! the good ones get numeric ids and are committed together, and the answer
+//! (one entry per message, in order) comes only after that commit. A store
+//! failure fails the whole call (500) with nothing stored.
+
+use axum::Json;
+use axum::extract::State;
+use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
+use wagate_domain::{Destination, Priority};
+
+use super::auth::DevinoUser;
+use super::error::{DevinoError, Rejection};
+use super::reason::Reason;
+use super::request::{CheckContext, CheckedMessage, DevinoMessage};
+use crate::api::AppState;
+use crate::api::json::{self, JsonError};
+use crate::api::protocol::RawBody;
+use crate::clock::now_millis;
+use crate::intake::{self, IntakeError, authorize, callback_target, render};
+use crate::store::{Account, NewRequest, PlatformFields};
+
+/// Messages in one batch.
+pub const MAX_BATCH: usize = 1000;
+
+/// The answer: one entry per message, in order.
+#[derive(Debug, Serialize)]
+pub struct Answer {
+    result: Vec<Entry>,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(untagged)]
+enum Entry {
+    Ok {
+        code: &'static str,
+        #[serde(rename = "messageId")]
+        message_id: String,
+    },
+    Rejected(Rejection),
+}
+
+#[derive(Deserialize)]
+struct Batch {
+    messages: Option<Vec<Box<RawValue>>>,
+}
+
+pub async fn send_one(
+    State(state): State<AppState>,
+    user: DevinoUser,
+    body: RawBody<DevinoError>,
+) -> Result<Json<Answer>, DevinoError> {
+    let message: Box<RawValue> = serde_json::from_slice(&body.bytes).map_err(|error| {
+        DevinoError::Rejected(Reason::general(
+            "invalid",
+            format!("the body is not valid JSON: {error}"),
+        ))
+    })?;
+    drop(body);
+    send(&state, &user, vec![message]).await.map(Json)
+}
+
+pub async fn send_batch(
+    State(state): State<AppState>,
+    user: DevinoUser,
+    body: RawBody<DevinoError>,
+) -> Result<Json<Answer>, DevinoError> {
+    let batch: Batch = json::parse(&body.bytes).map_err(|error| {
+        let reference = match &error {
+            JsonError::Syntax(_) => None,
+            JsonError::Shape { .. } | JsonError::Unstorable(_) => Some("messages"),
+        };
+        DevinoError::Rejected(match reference {
+            Some(reference) => Reason::whole("invalid", reference, error.to_string()),
+            None => Reason::general("invalid", error.to_string()),
+        })
+    })?;
+    drop(body);
+    let messages = batch.messages.unwrap_or_default();
+    if messages.is_empty() {
+        return Err(DevinoError::Rejected(Reason::whole(
+            "must.be.not.null",
+            "messages",
+            "messages: must have at least one message".into(),
+        )));
+    }
+    if messages.len() > MAX_BATCH {
+        return Err(DevinoError::Rejected(Reason::whole(
+            "too.many.messages",
+            "messages",
+            format!("messages: must have at most {MAX_BATCH} messages"),
+        )));
+    }
+    send(&state, &user, messages).await.map(Json)
+}
+
+/// Checks, authorizes, renders and commits the messages; the answer says
+/// what became of each.
+async fn send(
+    state: &AppState,
+    DevinoUser { user, account }: &DevinoUser,
+    messages: Vec<Box<RawValue>>,
+) -> Result<Answer, DevinoError> {
+    let now = now_millis();
+    let context = CheckContext {
+        now,
+        max_validity_ms: state.link_limits.max_validity_ms,
+    };
+    let mut outcomes = Vec::with_capacity(messages.len());
+    for (index, raw) in messages.iter().enumerate() {
+        outcomes.push(admit(state, account, index, raw, &context).await?);
+    }
+    drop(messages);
+    let admitted = outcomes.iter().filter(|outcome| outcome.is_ok()).count();
+    let mut numbers = state.message_numbers.take(admitted).await?.into_iter();
+    let mut budget = state.link_limits.max_rendered_bytes;
+    let mut requests = Vec::with_capacity(admitted);
+    let mut result = Vec::with_capacity(outcomes.len());
+    for (index, outcome) in outcomes.into_iter().enumerate() {
+        let admitted = match outcome {
+            Ok(admitted) => admitted,
+            Err(reasons) => {
+                result.push(Entry::Rejected(Rejection::new(reasons)));
+                continue;
+            }
+        };
+        let message_id = numbers.next().map(|number| number.to_string());
+        let Some(message_id) = message_id else {
+            tracing::error!("fewer message numbers than messages");
+            return Err(DevinoError::Internal);
+        };
+        match new_request(account, &user.username, now, admitted, &message_id, budget) {
+            Ok(request) => {
+                let bytes: usize = request
+                    .messages
+                    .iter()
+                    .flat_map(|m| &m.parts)
+                    .map(|p| p.cloud_body.len())
+                    .sum();
+                budget = budget.saturating_sub(bytes);
+                requests.push(request);
+                result.push(Entry::Ok {
+                    code: "OK",
+                    message_id,
+                });
+            }
+            Err(IntakeError::RenderedTooLarge(max)) => {
+                let reference = format!("messages[{index}]");
+                result.push(Entry::Rejected(Rejection::new(vec![Reason::whole(
+                    "length.too.long",
+                    &reference,
+                    format!("{reference}: the Cloud API bodies of the request's messages must be at most {max} bytes in all"),
+                )])));
+            }
+            Err(error) => return Err(intake_failure(error)),
+        }
+    }
+    intake::commit(&state.accepter, requests)
+        .await
+        .map_err(intake_failure)?;
+    Ok(Answer { result })
+}
+
+/// A message that passed its checks, with its callback URL's gate.
+struct Admitted {
+    checked: CheckedMessage,
+    gate_ids: Vec<String>,
+}
+
+/// The message at `index`, read and checked; `Err(reasons)` rejects it
+/// alone, a failure of the gateway fails the call.
+async fn admit(
+    state: &AppState,
+    account: &Account,
+    index: usize,
+    raw: &RawValue,
+    context: &CheckContext,
+) -> Result<Result<Admitted, Vec<Reason>>, DevinoError> {
+    let at = format!("messages[{index}]");
+    let message: DevinoMessage = match json::parse(raw.get().as_bytes()) {
+        Ok(message) => message,
+        Err(error) => {
+            let (path, rule) = match error {
+                JsonError::Shape { path, message } => (path, wagate_domain::Rule::Type(message)),
+                JsonError::Unstorable(unstorable) => (
+                    unstorable.path,
+                    wagate_domain::Rule::Format("text without the NUL character (U+0000)"),
+                ),
+                JsonError::Syntax(message) => (String::new(), wagate_domain::Rule::Type(message)),
+            };
+            let reference = if path.is_empty() {
+                at
+            } else {
+                format!("{at}.{path}")
+            };
+            return Ok(Err(vec![Reason::invalid(&reference, rule)]));
+        }
+    };
+    let checked = match message.check(index, context) {
+        Ok(checked) => checked,
+        Err(reasons) => return Ok(Err(reasons)),
+    };
+    match authorize::owned_source(&state.tenants, account, checked.from.as_str()).await {
+        Ok(()) => {}
+        Err(IntakeError::ForeignSource(number)) => {
+            return Ok(Err(vec![Reason::not_available(
+                &format!("{at}.from"),
+                &number,
+            )]));
+        }
+        Err(error) => return Err(intake_failure(error)),
+    }
+    let mut gate_ids = Vec::new();
+    if let Some(callback) = &checked.callback {
+        match callback_target::gate_for(
+            &state.tenants,
+            account,
+            &callback.url,
+            state.callback_allow_private,
+            context.now,
+        )
+        .await
+        {
+            Ok(gate_id) => gate_ids.push(gate_id),
+            Err(IntakeError::CallbackUrl(reason)) => {
+                let reference = format!("{at}.callbackUrl");
+                return Ok(Err(vec![Reason::whole(
+                    "invalid",
+                    &reference,
+                    format!("{reference}: {reason}"),
+                )]));
+            }
+            Err(error) => return Err(intake_failure(error)),
+        }
+    }
+    Ok(Ok(Admitted { checked, gate_ids }))
+}
+
+/// The store's request for one admitted message.
+fn new_request(
+    account: &Account,
+    username: &str,
+    now: i64,
+    admitted: Admitted,
+    message_id: &str,
+    max_bytes: usize,
+) -> Result<NewRequest, IntakeError> {
+    let Admitted { checked, gate_ids } = admitted;
+    let envelope = NewRequest {
+        account_id: account.id.clone(),
+        username: username.to_owned(),
+        source: checked.from.to_string(),
+        ref_id: String::new(),
+        priority: Priority::Normal,
+        expires_at: checked.expires_at,
+        created_at: now,
+        platform: PlatformFields::default(),
+        custom_parameters: Default::default(),
+        gate_ids,
+        callback: checked.callback,
+        content_until: now,
+        messages: Vec::new(),
+    };
+    render::address(
+        envelope,
+        &[Destination::Msisdn(checked.to)],
+        std::slice::from_ref(&checked.message),
+        || message_id.to_owned(),
+        max_bytes,
+    )
+}
+
+fn intake_failure(error: IntakeError) -> DevinoError {
+    match error {
+        IntakeError::Store(error) => error.into(),
+        other => {
+            tracing::error!(error = %other, "a Devino request failed in the intake");
+            DevinoError::Internal
+        }
+    }
+}
