@@ -2193,7 +2193,7 @@ async fn unknown_paths_and_methods_and_oversized_bodies_answer_in_the_dialects_e
 
     // The Devino base path: JSON in the spec's rejection shape.
     for (method, path) in [
-        (reqwest::Method::POST, "/whatsapp/v2/messages"),
+        (reqwest::Method::POST, "/whatsapp/v2/statuses"),
         (reqwest::Method::GET, "/whatsapp/v2/nowhere"),
     ] {
         let (status, answer) = common::read(
@@ -2213,4 +2213,20 @@ async fn unknown_paths_and_methods_and_oversized_bodies_answer_in_the_dialects_e
             format!("no such endpoint: {method} {path}")
         );
     }
+    // A Devino body over the limit: 413, `length.too.long`.
+    let (status, answer) = app
+        .devino_raw(
+            "/messages",
+            Some(&format!("Key {}", tenant.api_key)),
+            None,
+            big,
+        )
+        .await;
+    assert_eq!(status, 413, "{answer}");
+    assert_eq!(
+        answer["reasons"],
+        json!([{"key": "length.too.long"}]),
+        "{answer}"
+    );
+    assert_eq!(answer["description"], "the body is larger than 1024 bytes");
 }
