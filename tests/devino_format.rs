@@ -200,7 +200,8 @@ async fn a_devino_gate_named_in_a_link_request_gets_devinos_statuses(backend: Ba
     let read = send(&app, &tenant, "+46701234567", hello_world()).await;
     let undelivered = send(&app, &tenant, "+46700009900", hello_world()).await;
     let refused = send(&app, &tenant, "+46700009903", hello_world()).await;
-    // No care window is open for this user: only templates go.
+    // No care window is open for this user: the gateway's own check (on by
+    // default) refuses the text before Meta, as Meta's 131047.
     let outside_window = send(&app, &tenant, "+46701239999", text("hi")).await;
 
     // Every report is queued once the LINK gate has all of its (both

@@ -54,10 +54,9 @@ impl Format for Devino {
     fn incoming(&self, facts: &IncomingFacts<'_>) -> serde_json::Result<String> {
         let message = &facts.inbound.message;
         let sender = sender(facts.inbound);
+        // The phone number, else the BSUID.
         let from = sender
-            .phone
-            .as_deref()
-            .or(sender.link_name())
+            .link_name()
             .unwrap_or_default()
             .trim_start_matches('+');
         let mut body = IncomingBody {
