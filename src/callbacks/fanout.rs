@@ -1,8 +1,9 @@
 //! From the event queue to the gates' queues: each status a message's
 //! history gains becomes a delivery report for each of the message's event
-//! report gates. Resend notices (QUEUED statuses) stay internal; a failure
-//! of the whole request (its source is gone or cannot send) is one
-//! "request" report. The cursor
+//! report gates, in the gate's format ([`super::format`]; a status the
+//! format has no word for is not sent to that gate). Resend notices (QUEUED
+//! statuses) stay internal; a failure of the whole request (its source is
+//! gone or cannot send) is one "request" report. The cursor
 //! moves in the same transaction as the deliveries are queued, and a
 //! (event, gate) is never queued twice, so every report is queued once.
 
@@ -10,7 +11,7 @@ use std::collections::{HashMap, HashSet};
 
 use wagate_domain::{Bsuid, MessageState};
 
-use super::dlr::{DlrFacts, link_dlr};
+use super::format::{StatusFacts, status_body};
 use super::lookups::Lookups;
 use crate::dispatch::policy::REQUEST_SCOPE;
 use crate::intake::callback_target::url_for_gate;
@@ -87,21 +88,26 @@ pub async fn fan_out_once(
                 tracing::warn!(%gate_id, message_id = %message.message_id, "the message's gate is gone; its report is not sent");
                 continue;
             };
-            let report = link_dlr(&DlrFacts {
+            let facts = StatusFacts {
                 message,
                 part,
                 status: &event.status,
                 account: &account,
-                gate: &gate,
+                gate_parameters: &gate.custom_parameters,
                 contact: contact.as_ref(),
-            });
+                // wired by the intake change: the message's callbackData.
+                options: None,
+            };
+            let Some(payload) = status_body(gate.format, &facts)? else {
+                continue;
+            };
             deliveries.push(NewDelivery {
                 origin: format!("event:{}", event.id),
                 gate_id: gate_id.clone(),
                 url: url_for_gate(&account.id, gate_id, message.callback.as_ref()),
                 account_id: account.id.clone(),
                 ordering: message.message_id.clone(),
-                payload: serde_json::to_string(&report)?,
+                payload,
                 // A delivery report carries no message content.
                 content_until: None,
             });

@@ -1,10 +1,11 @@
 //! Reporting back to the customer's gates: delivery reports (DLRs) and
-//! incoming messages (MO) in the LINK format, durable and in order per
-//! message (and per sender).
+//! incoming messages (MO), durable and in order per message (and per
+//! sender). One pipeline for every format: only the body differs.
 //!
-//! - [`dlr`]: the LINK delivery report built from a status.
+//! - [`format`]: the bodies, chosen by the target's format (LINK's DLR and
+//!   MO, Devino's status and incoming message), in one place.
 //! - [`fanout`]: from the event queue to a queue per gate.
-//! - [`mo`], [`routing`]: incoming messages to the gates of their route.
+//! - [`routing`]: incoming messages to the gates of their route.
 //! - [`deliver`]: one POST, its signature, and the retry schedule.
 //! - [`slots`]: how many tries run at once, in all and per gate.
 //! - [`recorder`]: the tries' results, many to a transaction.
@@ -24,10 +25,9 @@
 //! the wasted work.
 
 pub mod deliver;
-pub mod dlr;
 pub mod fanout;
+pub mod format;
 mod lookups;
-pub mod mo;
 mod recorder;
 pub mod routing;
 mod slots;

@@ -1,6 +1,7 @@
 //! Incoming messages to the gates of their route: a keyword route matches
 //! the first word of a text, case-insensitively; otherwise the number's
-//! default route (no keyword). A message with no route (or for a number no
+//! default route (no keyword). Each gate gets the message in its format
+//! ([`super::format`]). A message with no route (or for a number no
 //! tenant has) stays stored and is logged as unrouted. Messages from one
 //! sender to one number reach a gate in the order they were received.
 //!
@@ -13,8 +14,8 @@ use std::time::Duration;
 
 use wagate_domain::MessageId;
 
+use super::format::{IncomingFacts, incoming_body, media_id, sender, text_of};
 use super::lookups::Lookups;
-use super::mo::{MoFacts, link_mo, media_id, sender, text_of};
 use crate::clock::now_millis;
 use crate::media_url::MediaUrls;
 use crate::retention::content_until;
@@ -72,7 +73,9 @@ pub async fn route_once(
             source.number,
             sender.link_name().unwrap_or(&message.wamid)
         );
-        let message_id = MessageId::generate();
+        // One id for every gate of the message: LINK's, and its number
+        // for Devino.
+        let (message_id, message_number) = MessageId::generate_numbered();
         let media_url = media_id(&message.message)
             .map(|media_id| media_urls.url(&message.phone_number_id, media_id, now));
         for gate_id in &route.gate_ids {
@@ -80,22 +83,26 @@ pub async fn route_once(
                 tracing::warn!(%gate_id, route = %route.id, "the route's gate is gone");
                 continue;
             };
-            let payload = link_mo(&MoFacts {
-                inbound: message,
-                business_number: &source.number,
-                route,
-                account: &account,
-                gate: &gate,
-                message_id: message_id.as_str(),
-                media_url: media_url.as_deref(),
-            });
+            let payload = incoming_body(
+                gate.format,
+                &IncomingFacts {
+                    inbound: message,
+                    business_number: &source.number,
+                    route,
+                    account: &account,
+                    gate_parameters: &gate.custom_parameters,
+                    message_id: message_id.as_str(),
+                    message_number,
+                    media_url: media_url.as_deref(),
+                },
+            )?;
             deliveries.push(NewDelivery {
                 origin: format!("mo:{}", message.wamid),
                 gate_id: gate_id.clone(),
                 url: None,
                 account_id: account.id.clone(),
                 ordering: ordering.clone(),
-                payload: payload.to_string(),
+                payload,
                 content_until: Some(keep_until),
             });
         }

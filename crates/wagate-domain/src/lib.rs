@@ -8,7 +8,8 @@
 //! - [`priority`], [`result_code`], [`state`]: the small enums of the LINK API.
 //! - [`meta_error`]: Meta's errors, the resendable ones, and the table that
 //!   maps them to LINK result codes; [`meta_status`]: Meta's statuses as
-//!   states and codes.
+//!   states and codes; [`devino_code`]: the states and Meta's errors as
+//!   Devino's statuses and error codes.
 //! - [`violation`]: what is wrong with a request, with the field path and the
 //!   rule broken, in a form every API dialect can render.
 //! - [`validity`]: when a message expires, from LINK's validity fields,
@@ -25,6 +26,7 @@ pub mod address;
 pub mod care_window;
 pub mod contact;
 pub mod country;
+pub mod devino_code;
 pub mod ids;
 pub mod message;
 pub mod meta_error;

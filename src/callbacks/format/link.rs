@@ -1,24 +1,33 @@
-//! The LINK delivery report (v1.9.4, "Callbacks / Webhooks"): one status of
-//! one (messageId, messageIndex), with the request's custom parameters and
-//! what Meta told about the message (wamid, pricing, BSUIDs, error details).
+//! The LINK format (v1.9.4, "Callbacks / Webhooks" and "Incoming Messages
+//! Sent from Mobile Phones").
+//!
+//! - The delivery report: one status of one (messageId, messageIndex), with
+//!   the request's custom parameters and what Meta told about the message
+//!   (wamid, pricing, BSUIDs, error details).
+//! - The incoming message: what a user sent, as `content.message` with its
+//!   `contentType`, the route it matched, and the sender's BSUIDs in
+//!   `customParameters`.
 
 use serde::Serialize;
+use serde_json::{Map, Value, json};
 use wagate_domain::Bsuid;
 
+use super::{Format, IncomingFacts, MEDIA, StatusFacts, sender};
 use crate::clock::rfc3339;
-use crate::store::{Account, Contact, Gate, KeyValues, MessageRecord, StatusRecord};
+use crate::store::KeyValues;
 
-/// What a delivery report is made of.
-pub struct DlrFacts<'a> {
-    pub message: &'a MessageRecord,
-    /// The part (`messageType`, `messageIndex`); `None` for a report on the
-    /// whole request (type "request", index -1: nothing could be sent).
-    pub part: Option<(&'a str, u32)>,
-    pub status: &'a StatusRecord,
-    pub account: &'a Account,
-    pub gate: &'a Gate,
-    /// What the tenant's contact book knows of the destination.
-    pub contact: Option<&'a Contact>,
+/// LINK's bodies.
+pub struct Link;
+
+impl Format for Link {
+    fn status(&self, facts: &StatusFacts<'_>) -> serde_json::Result<Option<String>> {
+        // LINK reports every status the fan-out passes on.
+        serde_json::to_string(&link_dlr(facts)).map(Some)
+    }
+
+    fn incoming(&self, facts: &IncomingFacts<'_>) -> serde_json::Result<String> {
+        Ok(link_mo(facts).to_string())
+    }
 }
 
 /// LINK's DLR body.
@@ -49,7 +58,7 @@ const PASSED_ON: [&str; 8] = [
     "metaErrorDetails",
 ];
 
-pub fn link_dlr(facts: &DlrFacts<'_>) -> LinkDlr {
+fn link_dlr(facts: &StatusFacts<'_>) -> LinkDlr {
     let message = facts.message;
     let mut custom = message.custom_parameters.clone();
     if let Some(details) = facts.status.details.as_ref().and_then(|d| d.as_object()) {
@@ -108,9 +117,118 @@ pub fn link_dlr(facts: &DlrFacts<'_>) -> LinkDlr {
         timestamp: rfc3339(facts.status.at),
         result_code: facts.status.result_code,
         result_description: facts.status.description.clone(),
-        gate_custom_parameters: facts.gate.custom_parameters.clone(),
+        gate_custom_parameters: facts.gate_parameters.clone(),
         custom_parameters: custom,
     }
+}
+
+/// LINK's incoming-message body.
+fn link_mo(facts: &IncomingFacts<'_>) -> Value {
+    let message = &facts.inbound.message;
+    let sender = sender(facts.inbound);
+    let mut custom = Map::new();
+    if let Some(user_id) = &sender.user_id {
+        custom.insert("whatsappUserId".into(), json!(user_id));
+    }
+    if let Some(parent) = &sender.parent_user_id {
+        custom.insert("whatsappParentUserId".into(), json!(parent));
+    }
+    let route = facts.route;
+    json!({
+        "destination": facts.business_number,
+        "source": sender.link_name(),
+        "content": {"type": "WHATSAPP", "message": content(message, facts.media_url)},
+        "provider": "whatsapp",
+        "timestamp": rfc3339(facts.inbound.received_at),
+        "messageId": facts.message_id,
+        "providerTimestamp": rfc3339(facts.inbound.at),
+        "providerMessageId": facts.inbound.wamid,
+        "route": {
+            "id": route.id,
+            "refId": route.ref_id,
+            "platformId": facts.account.platform_id,
+            "platformPartnerId": facts.account.platform_partner_id,
+            "number": route.number,
+            "gateIds": route.gate_ids,
+            "customParameters": route.custom_parameters,
+            "type": "KEYWORD_ROUTE",
+            "keyword": route.keyword,
+            "keywordType": if route.keyword.is_empty() { "DEFAULT" } else { "KEYWORD" },
+            "active": true,
+        },
+        "gateCustomParameters": facts.gate_parameters,
+        "customParameters": if custom.is_empty() { Value::Null } else { Value::Object(custom) },
+    })
+}
+
+/// `content.message`: the `contentType` and the part of Meta's message it
+/// names, with the reply context.
+fn content(message: &Value, media_url: Option<&str>) -> Value {
+    let kind = message["type"].as_str().unwrap_or("unknown");
+    let mut content = Map::new();
+    match kind {
+        "text" => {
+            content.insert("contentType".into(), json!("TEXT"));
+            content.insert("text".into(), message["text"]["body"].clone());
+        }
+        "button" => {
+            content.insert("contentType".into(), json!("BUTTON"));
+            content.insert(
+                "button".into(),
+                json!({"text": message["button"]["text"], "payload": message["button"]["payload"]}),
+            );
+        }
+        kind if MEDIA.contains(&kind) => {
+            let media = &message[kind];
+            let mut fields = Map::new();
+            fields.insert("type".into(), media["mime_type"].clone());
+            fields.insert("source".into(), json!(media_url));
+            fields.insert("id".into(), media["id"].clone());
+            for key in ["caption", "filename"] {
+                if let Some(value) = media.get(key) {
+                    fields.insert(key.into(), value.clone());
+                }
+            }
+            content.insert("contentType".into(), json!("MEDIA"));
+            content.insert("media".into(), Value::Object(fields));
+        }
+        "reaction" => {
+            // As LINK shows it: the emoji, and the reacted-to message as
+            // the context.
+            content.insert("contentType".into(), json!("REACTION"));
+            content.insert("emoji".into(), message["reaction"]["emoji"].clone());
+            let target = message["reaction"]["message_id"].clone();
+            content.insert("context".into(), json!({"id": target, "messageId": target}));
+        }
+        "interactive" | "order" | "location" | "contacts" => {
+            content.insert("contentType".into(), json!(kind.to_ascii_uppercase()));
+            content.insert(kind.into(), message[kind].clone());
+        }
+        other => {
+            content.insert("contentType".into(), json!(other.to_ascii_uppercase()));
+            if let Some(value) = message.get(other) {
+                content.insert(other.into(), value.clone());
+            }
+        }
+    }
+    let context = &message["context"];
+    if context.is_object() {
+        let mut fields = Map::new();
+        fields.insert("id".into(), context["id"].clone());
+        // Clients of LINK v1.4.6 read `messageId`.
+        fields.insert("messageId".into(), context["id"].clone());
+        if let Some(from) = context["from"].as_str() {
+            fields.insert("source".into(), json!(format!("+{from}")));
+        }
+        if context["referred_product"].is_object() {
+            fields.insert(
+                "referred_product".into(),
+                context["referred_product"].clone(),
+            );
+        }
+        content.insert("context".into(), Value::Object(fields));
+    }
+    Value::Object(content)
 }
 
 #[cfg(test)]
@@ -119,7 +237,9 @@ mod tests {
     use wagate_domain::{MessageState, Priority};
 
     use super::*;
-    use crate::store::{GateFormat, PlatformFields};
+    use crate::store::{
+        Account, Contact, Gate, GateFormat, MessageRecord, PlatformFields, StatusRecord,
+    };
 
     fn message(destination: &str) -> MessageRecord {
         MessageRecord {
@@ -191,13 +311,14 @@ mod tests {
             parent_user_id: Some("SE.ENT.11815799212886844830".into()),
             updated_at: 0,
         };
-        let dlr = link_dlr(&DlrFacts {
+        let dlr = link_dlr(&StatusFacts {
             message: &message,
             part: Some(("MediaTemplateMessage", 0)),
             status: &sent(),
             account: &account(),
-            gate: &gate(),
+            gate_parameters: &gate().custom_parameters,
             contact: Some(&contact),
+            options: None,
         });
         // Example #2 of the spec (MSISDN + BSUID), with the request's and the
         // gate's custom parameters.
@@ -242,13 +363,14 @@ mod tests {
             ),
             at: 0,
         };
-        let dlr = link_dlr(&DlrFacts {
+        let dlr = link_dlr(&StatusFacts {
             message: &message,
             part: None,
             status: &failed,
             account: &account(),
-            gate: &gate(),
+            gate_parameters: &gate().custom_parameters,
             contact: None,
+            options: None,
         });
         assert_eq!(
             (dlr.message_type.as_str(), dlr.message_index),
