@@ -95,8 +95,6 @@ pub async fn fan_out_once(
                 account: &account,
                 gate_parameters: &gate.custom_parameters,
                 contact: contact.as_ref(),
-                // wired by the intake change: the message's callbackData.
-                options: None,
             };
             let Some(payload) = status_body(gate.format, &facts)? else {
                 continue;

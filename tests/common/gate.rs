@@ -47,6 +47,7 @@ pub struct Arrival {
     /// When it came in, on this process's clock.
     pub at: Instant,
     pub method: Method,
+    /// The path, with the query when there is one.
     pub path: String,
     pub callback: Callback,
     /// The status the gate answered; `None` when it held the request open.
@@ -278,7 +279,9 @@ async fn answer(
     locked(&inner.arrivals).push(Arrival {
         at: Instant::now(),
         method,
-        path: uri.path().to_owned(),
+        path: uri
+            .path_and_query()
+            .map_or_else(|| uri.path().to_owned(), ToString::to_string),
         callback: Callback { headers, raw, body },
         status,
     });

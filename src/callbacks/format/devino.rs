@@ -46,7 +46,11 @@ impl Format for Devino {
             ts: facts.status.at.div_euclid(1000),
             status: status.as_str(),
             error_code,
-            options: facts.options,
+            options: facts
+                .message
+                .callback
+                .as_ref()
+                .and_then(|callback| callback.data.as_deref()),
         }];
         serde_json::to_string(&body).map(Some)
     }
@@ -245,8 +249,8 @@ mod tests {
     use super::*;
     use crate::callbacks::format::{incoming_body, status_body};
     use crate::store::{
-        Account, GateFormat, KeyValues, MessageRecord, PlatformFields, Route, StatusRecord,
-        UnroutedInbound,
+        Account, GateFormat, KeyValues, MessageCallback, MessageRecord, PlatformFields, Route,
+        StatusRecord, UnroutedInbound,
     };
 
     fn message(id: &str) -> MessageRecord {
@@ -263,6 +267,7 @@ mod tests {
             platform: PlatformFields::default(),
             custom_parameters: KeyValues::new(),
             gate_ids: vec!["g1".into()],
+            callback: None,
             parts: Vec::new(),
         }
     }
@@ -284,7 +289,11 @@ mod tests {
         details: Value,
         options: Option<&str>,
     ) -> Option<Value> {
-        let message = message(message_id);
+        let mut message = message(message_id);
+        message.callback = options.map(|data| MessageCallback {
+            url: "https://hooks.example.com/status".into(),
+            data: Some(data.to_owned()),
+        });
         let record = StatusRecord {
             state,
             result_code: 0,
@@ -301,7 +310,6 @@ mod tests {
                 account: &account(),
                 gate_parameters: &KeyValues::new(),
                 contact: None,
-                options,
             },
         )
         .expect("serialises")?;

@@ -318,7 +318,6 @@ mod tests {
             account: &account(),
             gate_parameters: &gate().custom_parameters,
             contact: Some(&contact),
-            options: None,
         });
         // Example #2 of the spec (MSISDN + BSUID), with the request's and the
         // gate's custom parameters.
@@ -370,7 +369,6 @@ mod tests {
             account: &account(),
             gate_parameters: &gate().custom_parameters,
             contact: None,
-            options: None,
         });
         assert_eq!(
             (dlr.message_type.as_str(), dlr.message_index),

@@ -27,8 +27,6 @@ pub struct StatusFacts<'a> {
     pub gate_parameters: &'a KeyValues,
     /// What the tenant's contact book knows of the destination.
     pub contact: Option<&'a Contact>,
-    /// The message's `callbackData` (Devino's `options`), if it has one.
-    pub options: Option<&'a str>,
 }
 
 /// What an incoming-message callback is made of, whatever the format.
