@@ -12,6 +12,19 @@ use serde::Serialize;
 use wagate_domain::violation::Path;
 use wagate_domain::{Rule, Violation};
 
+/// Every key of the spec's error table.
+pub const KEYS: [&str; 9] = [
+    "billing.error",
+    "forbidden",
+    "unknown",
+    "invalid",
+    "length.too.long",
+    "length.too.short",
+    "must.be.not.null",
+    "not.available",
+    "too.many.messages",
+];
+
 /// One entry of a rejection's `reasons`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Reason {

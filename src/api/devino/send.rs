@@ -10,7 +10,7 @@ use axum::Json;
 use axum::extract::State;
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
-use wagate_domain::{Destination, Priority};
+use wagate_domain::{Destination, Priority, Rule};
 
 use super::auth::DevinoUser;
 use super::error::{DevinoError, Rejection};
@@ -165,9 +165,9 @@ async fn send(
 }
 
 /// A message that passed its checks, with its callback URL's gate.
-struct Admitted {
-    checked: CheckedMessage,
-    gate_ids: Vec<String>,
+pub struct Admitted {
+    pub checked: CheckedMessage,
+    pub gate_ids: Vec<String>,
 }
 
 /// The message at `index`, read and checked; `Err(reasons)` rejects it
@@ -180,26 +180,7 @@ async fn admit(
     context: &CheckContext,
 ) -> Result<Result<Admitted, Vec<Reason>>, DevinoError> {
     let at = format!("messages[{index}]");
-    let message: DevinoMessage = match json::parse(raw.get().as_bytes()) {
-        Ok(message) => message,
-        Err(error) => {
-            let (path, rule) = match error {
-                JsonError::Shape { path, message } => (path, wagate_domain::Rule::Type(message)),
-                JsonError::Unstorable(unstorable) => (
-                    unstorable.path,
-                    wagate_domain::Rule::Format("text without the NUL character (U+0000)"),
-                ),
-                JsonError::Syntax(message) => (String::new(), wagate_domain::Rule::Type(message)),
-            };
-            let reference = if path.is_empty() {
-                at
-            } else {
-                format!("{at}.{path}")
-            };
-            return Ok(Err(vec![Reason::invalid(&reference, rule)]));
-        }
-    };
-    let checked = match message.check(index, context) {
+    let checked = match read_message(index, raw.get().as_bytes(), context) {
         Ok(checked) => checked,
         Err(reasons) => return Ok(Err(reasons)),
     };
@@ -239,8 +220,36 @@ async fn admit(
     Ok(Ok(Admitted { checked, gate_ids }))
 }
 
+/// The message at `index` as its JSON text `raw`, read and checked (what
+/// needs no store: see [`DevinoMessage::check`]); `Err(reasons)` rejects
+/// it.
+pub fn read_message(
+    index: usize,
+    raw: &[u8],
+    context: &CheckContext,
+) -> Result<CheckedMessage, Vec<Reason>> {
+    let at = format!("messages[{index}]");
+    let message: DevinoMessage = json::parse(raw).map_err(|error| {
+        let (path, rule) = match error {
+            JsonError::Shape { path, message } => (path, Rule::Type(message)),
+            JsonError::Unstorable(unstorable) => (
+                unstorable.path,
+                Rule::Format("text without the NUL character (U+0000)"),
+            ),
+            JsonError::Syntax(message) => (String::new(), Rule::Type(message)),
+        };
+        let reference = if path.is_empty() {
+            at
+        } else {
+            format!("{at}.{path}")
+        };
+        vec![Reason::invalid(&reference, rule)]
+    })?;
+    message.check(index, context)
+}
+
 /// The store's request for one admitted message.
-fn new_request(
+pub fn new_request(
     account: &Account,
     username: &str,
     now: i64,
