@@ -8,6 +8,10 @@
 
 #![no_main]
 
+#[path = "json_checks.rs"]
+mod json_checks;
+
+use json_checks::has_null;
 use libfuzzer_sys::fuzz_target;
 use serde_json::Value;
 use wagate::api::devino::reason::KEYS;
@@ -78,12 +82,3 @@ fuzz_target!(|body: &[u8]| {
         "NUL in {cloud}"
     );
 });
-
-fn has_null(value: &Value) -> bool {
-    match value {
-        Value::Null => true,
-        Value::Array(items) => items.iter().any(has_null),
-        Value::Object(fields) => fields.values().any(has_null),
-        Value::Bool(_) | Value::Number(_) | Value::String(_) => false,
-    }
-}

@@ -8,6 +8,10 @@
 
 #![no_main]
 
+#[path = "json_checks.rs"]
+mod json_checks;
+
+use json_checks::has_null;
 use libfuzzer_sys::fuzz_target;
 use serde_json::Value;
 use wagate::api::link::error::LinkError;
@@ -110,14 +114,5 @@ fn refused(error: &LinkError) {
         Language::German,
     ] {
         assert!(!i18n::translate(error, language).is_empty(), "{error}");
-    }
-}
-
-fn has_null(value: &Value) -> bool {
-    match value {
-        Value::Null => true,
-        Value::Array(items) => items.iter().any(has_null),
-        Value::Object(fields) => fields.values().any(has_null),
-        Value::Bool(_) | Value::Number(_) | Value::String(_) => false,
     }
 }

@@ -59,6 +59,23 @@ macro_rules! sql_store_common {
                     row.as_ref().map(T::from_row).transpose()
                 }
 
+                /// The INSERT of `gate`'s row, followed by `on_conflict` (one of
+                /// the callers' constants).
+                fn gate_insert<'q>(gate: &'q Gate, on_conflict: &'static str) -> StoreResult<Query<'q>> {
+                    let sql = format!(
+                        "INSERT INTO gates (id, account_id, url, format, custom_parameters, signing_secret, created_at)
+                         VALUES ($1, $2, $3, $4, $5, $6, $7) {on_conflict}"
+                    );
+                    Ok(sqlx::query(AssertSqlSafe(sql))
+                        .bind(&gate.id)
+                        .bind(&gate.account_id)
+                        .bind(&gate.url)
+                        .bind(gate.format.as_str())
+                        .bind(serde_json::to_string(&gate.custom_parameters)?)
+                        .bind(&gate.signing_secret)
+                        .bind(gate.created_at))
+                }
+
                 /// A user with its account, found by one of the users' unique
                 /// columns (`column` is one of the callers' constants).
                 async fn login_where(
@@ -698,17 +715,7 @@ macro_rules! sql_store_common {
                 }
 
                 async fn insert_gate(&self, gate: &Gate) -> StoreResult<()> {
-                    let query = sqlx::query(
-                        "INSERT INTO gates (id, account_id, url, format, custom_parameters, signing_secret, created_at)
-                         VALUES ($1, $2, $3, $4, $5, $6, $7)",
-                    )
-                    .bind(&gate.id)
-                    .bind(&gate.account_id)
-                    .bind(&gate.url)
-                    .bind(gate.format.as_str())
-                    .bind(serde_json::to_string(&gate.custom_parameters)?)
-                    .bind(&gate.signing_secret)
-                    .bind(gate.created_at);
+                    let query = Self::gate_insert(gate, "")?;
                     self.execute_insert("gate with this id", query).await
                 }
 
@@ -750,19 +757,9 @@ macro_rules! sql_store_common {
                 }
 
                 async fn ensure_gate(&self, gate: &Gate) -> StoreResult<Gate> {
-                    sqlx::query(
-                        "INSERT INTO gates (id, account_id, url, format, custom_parameters, signing_secret, created_at)
-                         VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (id) DO NOTHING",
-                    )
-                    .bind(&gate.id)
-                    .bind(&gate.account_id)
-                    .bind(&gate.url)
-                    .bind(gate.format.as_str())
-                    .bind(serde_json::to_string(&gate.custom_parameters)?)
-                    .bind(&gate.signing_secret)
-                    .bind(gate.created_at)
-                    .execute(&self.writer)
-                    .await?;
+                    Self::gate_insert(gate, "ON CONFLICT (id) DO NOTHING")?
+                        .execute(&self.writer)
+                        .await?;
                     let row = sqlx::query("SELECT * FROM gates WHERE id = $1")
                         .bind(&gate.id)
                         .fetch_one(&self.writer)
