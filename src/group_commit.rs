@@ -7,8 +7,9 @@
 //! them: the cost of a durable commit (one fsync) is shared instead of paid
 //! per item. With no load an item commits alone, at once.
 //!
-//! The accept path ([`crate::accept`]) and the dispatcher's outcome recorder
-//! ([`crate::dispatch`]) both run on it.
+//! The accept path ([`crate::accept`]), the dispatcher's outcome recorder
+//! ([`crate::dispatch`]), the callback tries' recorder ([`crate::callbacks`])
+//! and Meta's webhooks ([`crate::api::meta_webhook`]) all run on it.
 
 use std::sync::Arc;
 
