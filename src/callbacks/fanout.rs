@@ -12,10 +12,10 @@ use std::collections::{HashMap, HashSet};
 use wagate_domain::{Bsuid, MessageState};
 
 use super::format::{StatusFacts, status_body};
-use super::lookups::Lookups;
 use crate::dispatch::policy::REQUEST_SCOPE;
 use crate::intake::callback_target::url_for_gate;
-use crate::store::{MessageRecord, NewDelivery, Store, StoreResult, TenantStore};
+use crate::store::cached::CachedTenants;
+use crate::store::{MessageRecord, NewDelivery, Store, StoreResult, TenantStore as _, owned_by};
 
 /// The event-queue reader that feeds delivery reports.
 pub const DLR_CURSOR: &str = "dlr";
@@ -24,7 +24,7 @@ pub const DLR_CURSOR: &str = "dlr";
 /// read (0: the queue is drained).
 pub async fn fan_out_once(
     store: &dyn Store,
-    tenants: &dyn TenantStore,
+    tenants: &CachedTenants,
     limit: u32,
 ) -> StoreResult<usize> {
     let cursor = store.cursor(DLR_CURSOR).await?;
@@ -45,7 +45,6 @@ pub async fn fan_out_once(
         .into_iter()
         .collect();
     let mut messages: HashMap<String, Option<MessageRecord>> = HashMap::new();
-    let mut lookups = Lookups::default();
     let mut deliveries = Vec::new();
     for event in &events {
         if event.status.state == MessageState::Queued || !with_gates.contains(&event.message_id) {
@@ -61,7 +60,7 @@ pub async fn fan_out_once(
         if message.gate_ids.is_empty() {
             continue;
         }
-        let Some(account) = lookups.account(tenants, &event.account_id).await? else {
+        let Some(account) = tenants.account(&event.account_id).await? else {
             continue;
         };
         let contact = match Bsuid::parse(&message.destination) {
@@ -84,7 +83,7 @@ pub async fn fan_out_once(
             .find(|part| part.message_index == event.message_index && !whole_request)
             .map(|part| (part.message_type.as_str(), part.message_index));
         for gate_id in &message.gate_ids {
-            let Some(gate) = lookups.gate(tenants, &account.id, gate_id).await? else {
+            let Some(gate) = owned_by(tenants.gate(gate_id).await?, &account.id) else {
                 tracing::warn!(%gate_id, message_id = %message.message_id, "the message's gate is gone; its report is not sent");
                 continue;
             };

@@ -27,7 +27,6 @@
 pub mod deliver;
 pub mod fanout;
 pub mod format;
-mod lookups;
 mod recorder;
 pub mod routing;
 mod slots;

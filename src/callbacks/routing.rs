@@ -15,17 +15,19 @@ use std::time::Duration;
 use wagate_domain::MessageId;
 
 use super::format::{IncomingFacts, incoming_body, media_id, sender, text_of};
-use super::lookups::Lookups;
 use crate::clock::now_millis;
 use crate::media_url::MediaUrls;
 use crate::retention::content_until;
-use crate::store::{NewDelivery, Route, RoutedInbound, Store, StoreResult, TenantStore};
+use crate::store::cached::CachedTenants;
+use crate::store::{
+    NewDelivery, Route, RoutedInbound, Store, StoreResult, TenantStore as _, owned_by,
+};
 
 /// Routes up to `limit` incoming messages, keeping the content of those
 /// whose route asks for `retention`; returns how many were read.
 pub async fn route_once(
     store: &dyn Store,
-    tenants: &dyn TenantStore,
+    tenants: &CachedTenants,
     media_urls: &MediaUrls,
     retention: Duration,
     limit: u32,
@@ -35,7 +37,6 @@ pub async fn route_once(
         return Ok(0);
     }
     let routes = store.routes().await?;
-    let mut lookups = Lookups::default();
     let mut routed = Vec::with_capacity(inbound.len());
     let mut deliveries = Vec::new();
     let now = now_millis();
@@ -60,7 +61,7 @@ pub async fn route_once(
                 "an incoming message matches no route; unrouted");
             continue;
         };
-        let Some(account) = lookups.account(tenants, &source.account_id).await? else {
+        let Some(account) = tenants.account(&source.account_id).await? else {
             continue;
         };
         let keep_until = content_until(&route.custom_parameters, retention, now);
@@ -79,7 +80,7 @@ pub async fn route_once(
         let media_url = media_id(&message.message)
             .map(|media_id| media_urls.url(&message.phone_number_id, media_id, now));
         for gate_id in &route.gate_ids {
-            let Some(gate) = lookups.gate(tenants, &account.id, gate_id).await? else {
+            let Some(gate) = owned_by(tenants.gate(gate_id).await?, &account.id) else {
                 tracing::warn!(%gate_id, route = %route.id, "the route's gate is gone");
                 continue;
             };
