@@ -5,7 +5,7 @@ mod common;
 
 use common::{ADMIN_TOKEN, Backend, spawn_app, spawn_app_with};
 use reqwest::Method;
-use serde_json::json;
+use serde_json::{Value, json};
 
 on_backends!(the_admin_api_needs_the_token_and_is_off_without_one);
 async fn the_admin_api_needs_the_token_and_is_off_without_one(backend: Backend) {
@@ -357,4 +357,73 @@ async fn unknown_paths_methods_big_bodies_and_bad_query_strings_answer_admin_jso
     )
     .await;
     assert_eq!((status, &answer["error"]), (401, &json!("unauthorized")));
+}
+
+on_backends!(a_source_given_by_its_number_alone_sends_in_the_sandbox_and_is_refused_against_meta);
+async fn a_source_given_by_its_number_alone_sends_in_the_sandbox_and_is_refused_against_meta(
+    backend: Backend,
+) {
+    let owner = json!({"platformId": "p1", "platformPartnerId": "pp1"});
+    let source = |fields: Value| {
+        let mut body = owner.clone();
+        if let (Some(body), Some(fields)) = (body.as_object_mut(), fields.as_object()) {
+            body.extend(fields.clone());
+        }
+        body
+    };
+
+    // The sandbox gives it ids, and its messages go out.
+    let app = spawn_app_with(backend, &["--sandbox-status-delay", "1ms"]).await;
+    let tenant = app.tenant("bare", "+46700000001").await;
+    let (status, created) = app
+        .admin_post(
+            "/sources",
+            json!({"platformId": tenant.platform_id, "platformPartnerId": tenant.platform_partner_id,
+                   "number": "+46700000008"}),
+        )
+        .await;
+    assert_eq!(status, 201, "{created}");
+    assert_eq!(created["phoneNumberId"], "sandbox-46700000008", "{created}");
+    assert_eq!(created["wabaId"], "sandbox-waba-46700000008", "{created}");
+    let mut body = common::request(&tenant, &["+46701234567"], common::hello_world());
+    body["source"] = json!("+46700000008");
+    let (status, answer) = app.send(&tenant, &body).await;
+    assert_eq!(status, 200, "{answer}");
+    let id = answer["messageIds"][0].as_str().expect("id").to_owned();
+    let message = app
+        .status_when(&tenant, &id, "the message read", |part| {
+            part["state"] == "READ"
+        })
+        .await;
+    assert_eq!(message["source"], "+46700000008", "{message}");
+
+    // Against Meta, a source that could never send is refused, naming what
+    // is missing.
+    let meta = spawn_app_with(backend, &["--upstream", "meta", "--meta-app-secret", "s"]).await;
+    let (status, _) = meta.admin_post("/accounts", owner.clone()).await;
+    assert_eq!(status, 201);
+    for (fields, missing) in [
+        (json!({"number": "+46700000009"}), "phoneNumberId"),
+        (
+            json!({"number": "+46700000009", "phoneNumberId": "123"}),
+            "accessToken",
+        ),
+    ] {
+        let (status, answer) = meta.admin_post("/sources", source(fields)).await;
+        assert_eq!(status, 400, "{answer}");
+        assert!(
+            answer["message"]
+                .as_str()
+                .is_some_and(|text| text.starts_with(missing)),
+            "{answer}"
+        );
+    }
+    let (status, answer) = meta
+        .admin_post(
+            "/sources",
+            source(json!({"number": "+46700000009", "phoneNumberId": "123", "accessToken": "t"})),
+        )
+        .await;
+    assert_eq!(status, 201, "{answer}");
+    assert_eq!(answer["wabaId"], Value::Null, "{answer}");
 }

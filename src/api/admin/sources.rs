@@ -70,13 +70,21 @@ pub async fn create(
         )));
     }
     let account = account_of(&state.tenants, body.platform_id, body.platform_partner_id).await?;
+    let access_token = body.access_token.filter(|token| !token.is_empty());
+    let (phone_number_id, waba_id) = cloud_ids(
+        &state,
+        &number,
+        body.phone_number_id.filter(|id| !id.is_empty()),
+        body.waba_id.filter(|id| !id.is_empty()),
+        access_token.is_some(),
+    )?;
     let source = Source {
         id: random_token(12),
         account_id: account.id.clone(),
         number: number.to_string(),
-        phone_number_id: body.phone_number_id,
-        waba_id: body.waba_id,
-        access_token: body.access_token,
+        phone_number_id,
+        waba_id,
+        access_token,
         level,
         throughput: body.throughput,
         care_window_check: body.care_window_check.unwrap_or(true),
@@ -85,6 +93,38 @@ pub async fn create(
     state.tenants.insert_source(&source).await?;
     let accounts = HashMap::from([(account.id.clone(), account)]);
     Ok((StatusCode::CREATED, Json(view(&accounts, source))))
+}
+
+/// The Cloud API phone number id and WABA id a new source sends with.
+/// With the sandbox, those not given are made from the number (the sandbox
+/// needs no token). With Meta, a source that could never send is refused:
+/// one without a phone number id, or without a token of its own when the
+/// gateway has no default (`--meta-access-token`).
+fn cloud_ids(
+    state: &AppState,
+    number: &Msisdn,
+    phone_number_id: Option<String>,
+    waba_id: Option<String>,
+    has_token: bool,
+) -> Result<(Option<String>, Option<String>), AdminError> {
+    let digits = number.as_str().trim_start_matches('+');
+    if state.sandbox.is_some() {
+        return Ok((
+            Some(phone_number_id.unwrap_or_else(|| format!("sandbox-{digits}"))),
+            Some(waba_id.unwrap_or_else(|| format!("sandbox-waba-{digits}"))),
+        ));
+    }
+    if phone_number_id.is_none() {
+        return Err(AdminError::Invalid(
+            "phoneNumberId: is required: the Cloud API sends from a phone number id".into(),
+        ));
+    }
+    if !has_token && state.default_access_token.is_none() {
+        return Err(AdminError::Invalid(
+            "accessToken: is required: the gateway has no default (--meta-access-token)".into(),
+        ));
+    }
+    Ok((phone_number_id, waba_id))
 }
 
 /// Read, list and delete through the admin API's generic handlers.
