@@ -656,7 +656,7 @@ async fn templates_tokens_and_bodies_are_checked_like_meta() {
         )
     );
 
-    // Mark as read: answered, not counted as a send.
+    // Mark as read: answered, not counted as a send (but kept with them).
     let (status, answer) = harness
         .send(&json!({"messaging_product": "whatsapp", "status": "read", "message_id": "wamid.X"}))
         .await;
@@ -674,9 +674,11 @@ async fn templates_tokens_and_bodies_are_checked_like_meta() {
         .iter()
         .map(|send| send["seq"].as_u64().expect("seq"))
         .collect();
-    assert_eq!(seqs, [6, 7]);
+    assert_eq!(seqs, [6, 7, 8]);
     assert_eq!(received[0]["phoneNumberId"], PNID);
     assert_eq!(received[0]["errorCode"], 100);
+    assert_eq!(received[2]["body"]["status"], "read", "{received}");
+    assert_eq!(received[2]["wamid"], Value::Null, "{received}");
     let stats = harness.get_json("/sim/v1/stats").await;
     assert_eq!(stats["received"], 7);
     assert_eq!(stats["rejected"], 7);

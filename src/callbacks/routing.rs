@@ -41,10 +41,14 @@ pub async fn route_once(
     let mut deliveries = Vec::new();
     let now = now_millis();
     for message in &inbound {
+        // One id for every gate of the message, kept with it: LINK's, and
+        // its number for Devino.
+        let (message_id, message_number) = MessageId::generate_numbered();
         // Nobody to deliver it to, nobody who asked to keep it.
         routed.push(RoutedInbound {
             wamid: message.wamid.clone(),
             content_until: now,
+            message_id: message_id.to_string(),
         });
         let Some(source) = &message.source else {
             tracing::warn!(wamid = %message.wamid, phone_number_id = %message.phone_number_id,
@@ -74,9 +78,6 @@ pub async fn route_once(
             source.number,
             sender.link_name().unwrap_or(&message.wamid)
         );
-        // One id for every gate of the message: LINK's, and its number
-        // for Devino.
-        let (message_id, message_number) = MessageId::generate_numbered();
         let media_url = media_id(&message.message)
             .map(|media_id| media_urls.url(&message.phone_number_id, media_id, now));
         for gate_id in &route.gate_ids {

@@ -4,8 +4,9 @@
 //! with a `wamid` or Meta's error body, and recorded. An accepted send gets
 //! its status webhooks from a task of its own, one after the other.
 //!
-//! A mark-as-read request (`"status": "read"`) answers `{"success": true}`
-//! and is not recorded as a send.
+//! A mark-as-read request (`"status": "read"`, with or without a typing
+//! indicator) answers `{"success": true}`; it is kept with the sends
+//! (without a wamid) but not counted as one.
 
 use axum::Json;
 use axum::http::StatusCode;
@@ -56,6 +57,14 @@ impl Sim {
         match answer {
             Answer::MarkedRead => {
                 tracing::debug!(phone_number_id, "simulated mark as read");
+                self.state().record_mark_read(SendRecord {
+                    at,
+                    phone_number_id: phone_number_id.to_owned(),
+                    body,
+                    status: StatusCode::OK.as_u16(),
+                    wamid: None,
+                    error_code: None,
+                });
                 Json(json!({"success": true})).into_response()
             }
             Answer::Rejected(error) => {

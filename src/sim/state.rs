@@ -81,7 +81,6 @@ impl State {
 
     /// Records a send and counts it; returns its sequence number.
     pub fn record_send(&mut self, send: SendRecord) -> u64 {
-        self.last_send_seq += 1;
         let stats = &mut self.stats;
         stats.received += 1;
         if (200..300).contains(&send.status) {
@@ -91,6 +90,18 @@ impl State {
         }
         stats.first_at.get_or_insert(send.at);
         stats.last_at = Some(send.at);
+        self.keep(send)
+    }
+
+    /// Records a mark-as-read request with the sends, without counting it
+    /// as one (it sends no message); returns its sequence number.
+    pub fn record_mark_read(&mut self, request: SendRecord) -> u64 {
+        self.keep(request)
+    }
+
+    /// Keeps a request in the bounded list of what was received.
+    fn keep(&mut self, send: SendRecord) -> u64 {
+        self.last_send_seq += 1;
         if self.sends.len() >= self.limit {
             self.sends.pop_front();
         }

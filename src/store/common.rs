@@ -321,6 +321,22 @@ macro_rules! sql_store_common {
                     row.as_ref().map(Contact::from_row).transpose()
                 }
 
+                async fn received_wamid(
+                    &self,
+                    phone_number_id: &str,
+                    id: &str,
+                ) -> StoreResult<Option<String>> {
+                    Ok(sqlx::query_scalar(
+                        "SELECT wamid FROM inbound_messages
+                         WHERE phone_number_id = $1 AND (message_id = $2 OR wamid = $2)
+                         LIMIT 1",
+                    )
+                    .bind(phone_number_id)
+                    .bind(id)
+                    .fetch_optional(&self.reader)
+                    .await?)
+                }
+
                 async fn forget_old_statuses(&self, received_before: Millis) -> StoreResult<u64> {
                     let result = sqlx::query("DELETE FROM meta_statuses WHERE received_at < $1")
                         .bind(received_before)

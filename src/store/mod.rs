@@ -167,6 +167,10 @@ pub trait WebhookStore: Send + Sync {
     /// The contact book: what a tenant's webhooks said a phone number's
     /// BSUIDs are (recorded whenever a webhook carries both).
     async fn contact(&self, account_id: &str, phone: &str) -> StoreResult<Option<Contact>>;
+    /// The wamid of the incoming message to the business number
+    /// `phone_number_id` named `id`: the id wagate gave it when routing it,
+    /// or its wamid itself.
+    async fn received_wamid(&self, phone_number_id: &str, id: &str) -> StoreResult<Option<String>>;
     /// Forgets the reports of statuses received before `received_before`:
     /// those applied (kept only so that Meta's repeats are recognised, which
     /// stop after seven days) and those still waiting for a wamid that will

@@ -441,12 +441,15 @@ pub struct NewDelivery {
 
 /// An incoming message routed (to gates, or nowhere): its content may be
 /// kept until `content_until` (erased as it is routed when that has come).
-/// Serialized as the rows `MARK_ROUTED` reads: `{"wamid", "until"}`.
+/// Serialized as the rows `MARK_ROUTED` reads: `{"wamid", "until", "id"}`.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct RoutedInbound {
     pub wamid: String,
     #[serde(rename = "until")]
     pub content_until: Millis,
+    /// The id wagate gave it (the LINK `messageId` of its callbacks).
+    #[serde(rename = "id")]
+    pub message_id: String,
 }
 
 /// How much message content one clean-up erased, per kind of row.

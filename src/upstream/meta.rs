@@ -185,6 +185,44 @@ impl CloudApiClient {
             .map_err(|error| SendError::Unreachable(error_chain(&error)))?;
         parse_answer(http_status, &bytes)
     }
+
+    /// Marks the incoming message `wamid` read (blue ticks), and with
+    /// `typing` shows the user a typing indicator until the next message
+    /// or 25 seconds (`POST /{phone-number-id}/messages`, `"status":
+    /// "read"`).
+    pub async fn mark_read(
+        &self,
+        phone_number_id: &str,
+        access_token: &str,
+        wamid: &str,
+        typing: bool,
+    ) -> Result<(), SendError> {
+        let mut body = serde_json::json!({
+            "messaging_product": "whatsapp",
+            "status": "read",
+            "message_id": wamid,
+        });
+        if typing {
+            body["typing_indicator"] = serde_json::json!({"type": "text"});
+        }
+        let response = self
+            .http
+            .post(self.messages_url(phone_number_id))
+            .bearer_auth(access_token)
+            .json(&body)
+            .send()
+            .await
+            .map_err(|error| SendError::Unreachable(error_chain(&error)))?;
+        let http_status = response.status().as_u16();
+        let bytes = response
+            .bytes()
+            .await
+            .map_err(|error| SendError::Unreachable(error_chain(&error)))?;
+        if (200..300).contains(&http_status) {
+            return Ok(());
+        }
+        Err(parse_error(http_status, &bytes))
+    }
 }
 
 /// Media a user sent, as the Cloud API hands it out: its type and the

@@ -7,7 +7,7 @@ use wagate::store::{ClaimedDelivery, NewDelivery, RoutedInbound, Store, WebhookB
 use wagate_domain::Priority;
 
 use crate::attempts::{Try, record_try};
-use crate::build::{USER_PHONE, delivery, ids, inbound, open_with, request};
+use crate::build::{PNID, USER_PHONE, delivery, ids, inbound, open_with, request};
 use crate::common::Backend;
 use crate::on_backends;
 
@@ -177,6 +177,7 @@ async fn routing_an_incoming_message_queues_its_callbacks_once(backend: Backend)
     let routed = |wamid: &str| RoutedInbound {
         wamid: wamid.into(),
         content_until: NOW,
+        message_id: format!("id-{wamid}"),
     };
     // wamid.a goes to the gate; wamid.b matches no route.
     let deliveries = [delivery("g", "wamid.a", "mo:wamid.a")];
@@ -195,4 +196,19 @@ async fn routing_an_incoming_message_queues_its_callbacks_once(backend: Backend)
         payloads(&claim(store.as_ref(), "a", NOW, 10).await),
         ["mo:wamid.a"]
     );
+    // Each is found by the id it got and by its wamid, on its own number
+    // only; routed or not.
+    for id in ["id-wamid.a", "wamid.a"] {
+        let found = store.received_wamid(PNID, id).await.expect("read");
+        assert_eq!(found.as_deref(), Some("wamid.a"), "{id}");
+    }
+    let found = store
+        .received_wamid(PNID, "id-wamid.b")
+        .await
+        .expect("read");
+    assert_eq!(found.as_deref(), Some("wamid.b"));
+    for (pnid, id) in [("another-number", "id-wamid.a"), (PNID, "id-unknown")] {
+        let found = store.received_wamid(pnid, id).await.expect("read");
+        assert_eq!(found, None, "{pnid} {id}");
+    }
 }

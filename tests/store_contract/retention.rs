@@ -79,6 +79,7 @@ async fn routed_incoming_messages_and_ended_callbacks_are_erased_when_due(backen
     let kept = RoutedInbound {
         wamid: "wamid.a".into(),
         content_until: NOW,
+        message_id: "mo-a".into(),
     };
     store.enqueue_routed(&[kept], &[]).await.expect("route");
     let claimed = callbacks::claim(store.as_ref(), "a", NOW - 1, 10).await;

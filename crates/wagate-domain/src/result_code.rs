@@ -16,6 +16,10 @@ pub enum ResultCode {
     BadRequest,
     /// 112500: the gateway failed (HTTP 500).
     ServerError,
+    /// 112501: Meta refused a management call (HTTP 400).
+    ExternalRequestFailed,
+    /// 112503: Meta did not answer a management call (HTTP 400).
+    ExternalConnectionError,
     /// 112505: the body is not JSON (HTTP 400).
     InvalidPayload,
     /// 112506: the body fails schema validation (HTTP 400).
@@ -42,12 +46,14 @@ pub enum ResultCode {
     SystemError,
 }
 
-const ALL: [ResultCode; 17] = [
+const ALL: [ResultCode; 19] = [
     ResultCode::Queued,
     ResultCode::Unauthorized,
     ResultCode::NoAccess,
     ResultCode::BadRequest,
     ResultCode::ServerError,
+    ResultCode::ExternalRequestFailed,
+    ResultCode::ExternalConnectionError,
     ResultCode::InvalidPayload,
     ResultCode::ValidationError,
     ResultCode::UnknownError,
@@ -70,6 +76,8 @@ impl ResultCode {
             Self::NoAccess => 112401,
             Self::BadRequest => 112402,
             Self::ServerError => 112500,
+            Self::ExternalRequestFailed => 112501,
+            Self::ExternalConnectionError => 112503,
             Self::InvalidPayload => 112505,
             Self::ValidationError => 112506,
             Self::UnknownError => 112000,
@@ -93,6 +101,8 @@ impl ResultCode {
             Self::NoAccess => "No access",
             Self::BadRequest => "Bad request",
             Self::ServerError => "Server error",
+            Self::ExternalRequestFailed => "Request to external entity failed.",
+            Self::ExternalConnectionError => "Http connection error towards external entity.",
             Self::InvalidPayload => "Invalid Payload",
             Self::ValidationError => "Validation error",
             Self::UnknownError => "Unknown error",

@@ -32,6 +32,12 @@ pub enum LinkError {
     /// No such message for this tenant.
     #[error("messageId {0}: no such message")]
     NotFound(String),
+    /// Meta refused a call made for the request (its message).
+    #[error("Meta refused the request: {0}")]
+    MetaRefused(String),
+    /// Meta did not answer a call made for the request.
+    #[error("no answer from Meta: {0}")]
+    MetaUnreachable(String),
     /// Something failed inside the gateway; logged where it happened.
     #[error("Server error")]
     Internal,
@@ -60,6 +66,10 @@ impl LinkError {
             }
             Self::Protocol(error) => (error.status(), ResultCode::BadRequest),
             Self::NotFound(_) => (StatusCode::NOT_FOUND, ResultCode::BadRequest),
+            Self::MetaRefused(_) => (StatusCode::BAD_REQUEST, ResultCode::ExternalRequestFailed),
+            Self::MetaUnreachable(_) => {
+                (StatusCode::BAD_REQUEST, ResultCode::ExternalConnectionError)
+            }
             Self::Internal => (StatusCode::INTERNAL_SERVER_ERROR, ResultCode::ServerError),
         }
     }
@@ -113,6 +123,19 @@ impl From<IntakeError> for LinkError {
             IntakeError::Store(error) => error.into(),
             // Logged where it happened (see `intake::commit`).
             IntakeError::Commit(_) => Self::Internal,
+        }
+    }
+}
+
+impl From<crate::upstream::meta::SendError> for LinkError {
+    fn from(error: crate::upstream::meta::SendError) -> Self {
+        use crate::upstream::meta::SendError;
+        match error {
+            SendError::Meta { error, .. } => {
+                Self::MetaRefused(error.details().unwrap_or(&error.message).to_owned())
+            }
+            other @ SendError::Unexpected { .. } => Self::MetaRefused(other.to_string()),
+            SendError::Unreachable(why) => Self::MetaUnreachable(why),
         }
     }
 }

@@ -4,6 +4,8 @@
 //! - [`send`]: `POST /messages`, the accept path.
 //! - [`status`]: `GET /messages/{messageId}`, beyond LINK: a message's state
 //!   and history.
+//! - [`mo_status`]: `POST /mo/status`, an incoming message marked read (with
+//!   a typing indicator).
 //! - [`auth`]: Basic auth into a tenant; [`error`]: LINK's error body and
 //!   result codes, in one place; [`i18n`]: `translatedDescription`.
 //!
@@ -13,6 +15,7 @@
 pub mod auth;
 pub mod error;
 pub mod i18n;
+pub mod mo_status;
 pub mod request;
 pub mod send;
 pub mod status;
@@ -30,6 +33,7 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/messages", post(send::send_messages))
         .route("/messages/{message_id}", get(status::message_status))
+        .route("/mo/status", post(mo_status::mark_read))
         .method_not_allowed_fallback(protocol::method_not_allowed::<LinkError>)
         .fallback(protocol::no_route::<LinkError>)
         .layer(middleware::from_fn(with_language))

@@ -72,10 +72,16 @@ pub async fn send_messages(
     }))
 }
 
-/// The body as a `MessageRequest`, or the error a client gets for it:
-/// 112505 for JSON syntax, 112506 with the field's path for its shape or
-/// for text the store cannot keep.
+/// The body as a `MessageRequest`, or the error a client gets for it (see
+/// [`read_json`]).
 pub fn read_request(body: &[u8]) -> Result<MessageRequest, LinkError> {
+    read_json(body)
+}
+
+/// A LINK body read as `T`, or the error a client gets for it: 112505 for
+/// JSON syntax, 112506 with the field's path for its shape or for text the
+/// store cannot keep.
+pub fn read_json<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, LinkError> {
     json::parse(body).map_err(|error| match error {
         JsonError::Syntax(message) => LinkError::InvalidPayload(message),
         JsonError::Shape { path, message } => {

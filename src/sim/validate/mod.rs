@@ -173,7 +173,13 @@ pub fn check_mark_read(body: &Value) -> Result<(), Invalid> {
         ));
     }
     one_of(required_str(map, "", "status")?, &["read"], "status")?;
-    required_str(map, "", "message_id")?;
+    let message_id = required_str(map, "", "message_id")?;
+    // Meta's message ids all begin so; anything else names no message.
+    if !message_id.starts_with("wamid.") {
+        return invalid(format!(
+            "Param message_id must be a WhatsApp message id, got \"{message_id}\""
+        ));
+    }
     if let Some(indicator) = params::optional_object(map, "", "typing_indicator")? {
         only_keys(indicator, &["type"], "typing_indicator")?;
         one_of(

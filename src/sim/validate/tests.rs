@@ -673,6 +673,10 @@ fn mark_read_requests_are_checked() {
             with(read.clone(), "/to", Some(json!("1"))),
             "Unexpected key \"to\" on param \"message\"",
         ),
+        (
+            with(read.clone(), "/message_id", Some(json!("moMessageId"))),
+            "Param message_id must be a WhatsApp message id, got \"moMessageId\"",
+        ),
     ] {
         assert_eq!(
             check_mark_read(&body).map_err(|invalid| invalid.details),

@@ -42,10 +42,10 @@ impl PgStore {
     /// Marks the incoming messages `$1` (rows `wamid`, `until`) routed,
     /// erasing the content of those not kept beyond `$2` (now).
     pub(super) const MARK_ROUTED: &str = "UPDATE inbound_messages
-         SET routed = TRUE,
+         SET routed = TRUE, message_id = j.id,
              message = CASE WHEN j.until <= $2 THEN '' ELSE inbound_messages.message END,
              content_until = CASE WHEN j.until <= $2 THEN NULL ELSE j.until END
-         FROM jsonb_to_recordset($1::jsonb) AS j (wamid text, until bigint)
+         FROM jsonb_to_recordset($1::jsonb) AS j (wamid text, until bigint, id text)
          WHERE inbound_messages.wamid = j.wamid";
 
     /// Who holds each of the pending deliveries `$1` (ids): `id`,

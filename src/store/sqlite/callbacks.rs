@@ -34,13 +34,14 @@ impl SqliteStore {
          FROM inbound_messages i LEFT JOIN sources s ON s.phone_number_id = i.phone_number_id
          WHERE NOT i.routed ORDER BY i.received_at, i.rowid LIMIT $1";
 
-    /// Marks the incoming messages `$1` (rows `wamid`, `until`) routed,
+    /// Marks the incoming messages `$1` (rows `wamid`, `until`, `id`) routed,
     /// erasing the content of those not kept beyond `$2` (now).
     pub(super) const MARK_ROUTED: &str = "UPDATE inbound_messages
-         SET routed = TRUE,
+         SET routed = TRUE, message_id = j.id,
              message = CASE WHEN j.until <= $2 THEN '' ELSE inbound_messages.message END,
              content_until = CASE WHEN j.until <= $2 THEN NULL ELSE j.until END
-         FROM (SELECT value ->> 'wamid' AS wamid, value ->> 'until' AS until FROM json_each($1)) AS j
+         FROM (SELECT value ->> 'wamid' AS wamid, value ->> 'until' AS until, value ->> 'id' AS id
+               FROM json_each($1)) AS j
          WHERE inbound_messages.wamid = j.wamid";
 
     /// Who holds each of the pending deliveries `$1` (ids): `id`,
