@@ -8,7 +8,7 @@
 
 use std::collections::HashSet;
 
-use rusqlite::{Transaction, params};
+use rusqlite::{Connection, params};
 
 use super::SqliteStore;
 use super::history::record_history;
@@ -142,7 +142,7 @@ impl SqliteStore {
     }
 }
 
-fn record_batch(transaction: &Transaction<'_>, outcomes: &[Outcome]) -> StoreResult<Vec<bool>> {
+fn record_batch(transaction: &Connection, outcomes: &[Outcome]) -> StoreResult<Vec<bool>> {
     let rows = OutcomeRows::new(outcomes)?;
     let settled = rows.settled()?;
     let mut still_leased: HashSet<(String, i64)> = HashSet::new();
