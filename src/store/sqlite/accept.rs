@@ -1,6 +1,7 @@
 //! Committing a batch of accepted requests: one job on the writer thread
-//! ([`super::writer`]), one transaction, one execution of a cached prepared
-//! statement per row, values bound with their types.
+//! ([`super::writer`]), all or none (its own savepoint of the thread's
+//! transaction), one execution of a cached prepared statement per row,
+//! values bound with their types.
 
 use rusqlite::{Connection, params};
 

@@ -5,8 +5,10 @@
 //! parts also `attempted` and `wamid`).
 //!
 //! These run inside a job on the writer thread ([`super::writer`]), which
-//! runs one transaction at a time: a submission and Meta's statuses for it
-//! never meet uncommitted, so no wamid needs a lock here.
+//! runs one job at a time, each seeing what the jobs before it wrote
+//! (committed, or earlier in the transaction they share): a submission and
+//! Meta's statuses for it never miss each other, so no wamid needs a lock
+//! here.
 
 use rusqlite::{Connection, params};
 

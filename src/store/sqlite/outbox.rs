@@ -2,7 +2,7 @@
 //! outcomes with their status and event, each one job on the writer thread
 //! ([`super::writer`]) with cached prepared statements.
 //!
-//! The writer thread runs one transaction at a time, so a claim (read the
+//! The writer thread runs one job at a time, so a claim (read the
 //! due rows, then lease them) cannot interleave with another claim, nor
 //! with the outcomes that settle what a claim leased.
 

@@ -252,7 +252,8 @@ fn in_savepoint(
 
 /// A connection SQLite left inside a transaction, rolled back, or a fresh
 /// one if it cannot be (the old one is then kept only if reopening fails,
-/// so that the next job fails loudly instead of the thread ending).
+/// so that the next transaction fails loudly instead of the thread
+/// ending).
 fn outside_any_transaction(path: &Path, connection: Connection) -> Connection {
     tracing::error!("SQLite left the writer thread inside a transaction: rolling it back");
     if connection.execute_batch("ROLLBACK").is_ok() && connection.is_autocommit() {
