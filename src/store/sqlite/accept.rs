@@ -1,8 +1,9 @@
 //! Committing a batch of accepted requests: one job on the writer thread
-//! ([`super::writer`]), one transaction, one execution of a cached prepared
-//! statement per row, values bound with their types.
+//! ([`super::writer`]), all or none (its own savepoint of the thread's
+//! transaction), one execution of a cached prepared statement per row,
+//! values bound with their types.
 
-use rusqlite::{Transaction, params};
+use rusqlite::{Connection, params};
 
 use super::SqliteStore;
 use crate::store::{NewRequest, StoreResult};
@@ -33,7 +34,7 @@ impl SqliteStore {
     }
 }
 
-fn insert_requests(transaction: &Transaction<'_>, batch: &[NewRequest]) -> rusqlite::Result<()> {
+fn insert_requests(transaction: &Connection, batch: &[NewRequest]) -> rusqlite::Result<()> {
     let mut messages = transaction.prepare_cached(INSERT_MESSAGE)?;
     let mut parts = transaction.prepare_cached(INSERT_PART)?;
     let mut outbox = transaction.prepare_cached(INSERT_OUTBOX)?;

@@ -5,10 +5,12 @@
 //! parts also `attempted` and `wamid`).
 //!
 //! These run inside a job on the writer thread ([`super::writer`]), which
-//! runs one transaction at a time: a submission and Meta's statuses for it
-//! never meet uncommitted, so no wamid needs a lock here.
+//! runs one job at a time, each seeing what the jobs before it wrote
+//! (committed, or earlier in the transaction they share): a submission and
+//! Meta's statuses for it never miss each other, so no wamid needs a lock
+//! here.
 
-use rusqlite::{Transaction, params};
+use rusqlite::{Connection, params};
 
 use super::owned_row::query_rows;
 use crate::store::StoreResult;
@@ -57,7 +59,7 @@ const MARK_APPLIED: &str =
 /// events), then joins the waiting Meta statuses of the wamids `joining`
 /// to their parts.
 pub(super) fn record_history(
-    transaction: &Transaction<'_>,
+    transaction: &Connection,
     entries: Option<&str>,
     joining: &[&str],
 ) -> StoreResult<()> {
@@ -69,14 +71,14 @@ pub(super) fn record_history(
 }
 
 /// Sets each part's state and latest code (at most one row per part).
-fn update_parts(transaction: &Transaction<'_>, rows: &str) -> rusqlite::Result<()> {
+fn update_parts(transaction: &Connection, rows: &str) -> rusqlite::Result<()> {
     transaction.prepare_cached(UPDATE_PARTS)?.execute([rows])?;
     Ok(())
 }
 
 /// Appends the status entries, in order, and queues an event for each that
 /// is not `silent` (a row field: kept in the history, no callback).
-fn append(transaction: &Transaction<'_>, rows: &str) -> rusqlite::Result<()> {
+fn append(transaction: &Connection, rows: &str) -> rusqlite::Result<()> {
     let last_status: i64 = transaction
         .prepare_cached(LAST_STATUS)?
         .query_row([], |row| row.get(0))?;
@@ -92,7 +94,7 @@ fn append(transaction: &Transaction<'_>, rows: &str) -> rusqlite::Result<()> {
 /// Applies the waiting Meta statuses of these wamids to their parts (only
 /// parts sent from the business number the status came for), as
 /// [`ReportPlan`] says.
-fn apply_reports(transaction: &Transaction<'_>, wamids: &[&str]) -> StoreResult<()> {
+fn apply_reports(transaction: &Connection, wamids: &[&str]) -> StoreResult<()> {
     if wamids.is_empty() {
         return Ok(());
     }

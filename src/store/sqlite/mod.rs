@@ -2,9 +2,10 @@
 //! migrations (`migrations/sqlite`).
 //!
 //! SQLite allows one writer at a time. The hot writes run on a thread of
-//! their own that owns a rusqlite connection ([`writer`]), each a whole
-//! transaction run synchronously with cached prepared statements, without
-//! a hop between threads per statement: the accept path's group commits
+//! their own that owns a rusqlite connection ([`writer`]), each a job run
+//! synchronously with cached prepared statements, without a hop between
+//! threads per statement, and the jobs waiting together sharing one
+//! transaction and its commit: the accept path's group commits
 //! (many requests per transaction, which is where SQLite's write throughput
 //! comes from: one commit, one fsync, for the whole batch), the outbox's
 //! claims, released parts and recorded outcomes, and Meta's webhooks.

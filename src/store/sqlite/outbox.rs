@@ -2,13 +2,13 @@
 //! outcomes with their status and event, each one job on the writer thread
 //! ([`super::writer`]) with cached prepared statements.
 //!
-//! The writer thread runs one transaction at a time, so a claim (read the
+//! The writer thread runs one job at a time, so a claim (read the
 //! due rows, then lease them) cannot interleave with another claim, nor
 //! with the outcomes that settle what a claim leased.
 
 use std::collections::HashSet;
 
-use rusqlite::{Transaction, params};
+use rusqlite::{Connection, params};
 
 use super::SqliteStore;
 use super::history::record_history;
@@ -142,7 +142,7 @@ impl SqliteStore {
     }
 }
 
-fn record_batch(transaction: &Transaction<'_>, outcomes: &[Outcome]) -> StoreResult<Vec<bool>> {
+fn record_batch(transaction: &Connection, outcomes: &[Outcome]) -> StoreResult<Vec<bool>> {
     let rows = OutcomeRows::new(outcomes)?;
     let settled = rows.settled()?;
     let mut still_leased: HashSet<(String, i64)> = HashSet::new();

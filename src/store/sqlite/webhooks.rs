@@ -10,7 +10,7 @@
 
 use std::collections::HashSet;
 
-use rusqlite::{Transaction, params};
+use rusqlite::{Connection, params};
 
 use super::SqliteStore;
 use super::history::record_history;
@@ -81,7 +81,7 @@ impl SqliteStore {
 }
 
 fn store_webhooks(
-    transaction: &Transaction<'_>,
+    transaction: &Connection,
     rows: &WebhookRows,
     received_at: Millis,
 ) -> StoreResult<NewRows> {

@@ -1,13 +1,27 @@
 //! The SQLite writer thread: one OS thread owns a rusqlite connection to the
-//! database file and runs write jobs on it, one after another, each a
-//! closure inside its own `BEGIN IMMEDIATE … COMMIT`.
+//! database file and runs write jobs on it, each a closure.
 //!
 //! sqlx runs every statement on its connection's worker thread and answers
 //! over a channel, so a transaction of n statements costs about 2n thread
 //! wake-ups. Here a whole transaction is one job: the caller's task sends it,
 //! the thread runs its statements synchronously (with the connection's cache
-//! of prepared statements), commits, and answers on a oneshot: two wake-ups
-//! per transaction, however many rows it writes.
+//! of prepared statements) and answers on a oneshot: two wake-ups per job,
+//! however many rows it writes.
+//!
+//! Jobs share commits: when the thread begins a transaction
+//! (`BEGIN IMMEDIATE`) it takes every job waiting in its queue (up to
+//! [`QUEUE_DEPTH`]) and runs them one after another in that one
+//! transaction, each inside its own `SAVEPOINT`; then it commits once, so
+//! the jobs share one fsync (`synchronous=FULL`) instead of queueing for
+//! one each. A job that fails rolls back to its savepoint (what it wrote
+//! is gone, what the others wrote stays) and answers its error; a job that
+//! panics is rolled back the same way and its caller gets no answer (its
+//! channel is dropped). Every answer goes out only after the `COMMIT`
+//! returns: a caller hears of success only once its rows are durable. When
+//! the transaction itself fails (`BEGIN`, a savepoint that cannot be
+//! released or rolled back, SQLite rolling the whole transaction back as it
+//! may on a full disk, or the `COMMIT`), nothing of it is kept and every
+//! job taken for it answers that error, those not run yet included.
 //!
 //! The connection has the sqlx writer's settings (WAL, `synchronous=FULL`,
 //! foreign keys, a busy timeout), and the sqlx writer pool still exists for
@@ -19,18 +33,24 @@
 //! stale, which is the one case where SQLite answers `SQLITE_BUSY` without
 //! waiting. Readers never block either writer in WAL mode.
 //!
-//! A failed job (a full disk, say) rolls its transaction back and answers
-//! with the error; the thread carries on, and a connection that SQLite left
-//! inside a transaction is rolled back before the next job runs (or reopened
-//! if even that fails). When the [`Writer`] is dropped, the thread runs the
-//! jobs already queued, then ends; the drop waits for it.
+//! After a failed transaction the thread carries on; a connection that
+//! SQLite left inside a transaction is rolled back before the next one
+//! begins (or reopened if even that fails). When the [`Writer`] is dropped,
+//! the thread runs the jobs already queued, then ends; the drop waits for
+//! it.
+
+mod job;
+#[cfg(test)]
+mod tests;
 
 use std::panic::AssertUnwindSafe;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use rusqlite::{Connection, Transaction, TransactionBehavior};
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::mpsc;
+
+use self::job::{Answer, Job};
 
 use crate::store::{StoreError, StoreResult};
 
@@ -43,23 +63,21 @@ pub const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 /// claim (a few milliseconds long) in its way.
 const BUSY_RETRY: Duration = Duration::from_micros(100);
 
-/// How many jobs may wait for the thread. Each caller awaits its own job,
-/// and the group commits send one job per batch, so a handful of waiting
-/// jobs already keeps the thread busy; the bound makes a burst of callers
-/// wait in their tasks rather than pile closures (and the rows they own)
-/// up in memory.
+/// How many jobs may wait for the thread, and how many one transaction
+/// takes at most. Each caller awaits its own job, and the group commits
+/// send one job per batch, so a handful of waiting jobs already keeps the
+/// thread busy; the bound makes a burst of callers wait in their tasks
+/// rather than pile closures (and the rows they own) up in memory.
 pub const QUEUE_DEPTH: usize = 64;
 
 /// Prepared statements the connection keeps: room for every write the
 /// thread runs (rusqlite's default is 16).
 const STATEMENT_CACHE: usize = 64;
 
-type Job = Box<dyn FnOnce(&mut Connection) + Send>;
-
 /// A handle on the writer thread; dropping it ends the thread once the
 /// queued jobs have run.
 pub struct Writer {
-    jobs: Option<mpsc::Sender<Job>>,
+    jobs: Option<mpsc::Sender<Box<dyn Job>>>,
     thread: Option<std::thread::JoinHandle<()>>,
 }
 
@@ -83,22 +101,20 @@ impl Writer {
         })
     }
 
-    /// Runs `work` in one `BEGIN IMMEDIATE … COMMIT` on the writer thread
-    /// and returns its value once the commit is durable. An error from
-    /// `work` (SQLite's, or the store's own when `work` decodes what it
-    /// read) or from the commit rolls the transaction back.
+    /// Runs `work` on the writer thread, inside its own savepoint of a
+    /// `BEGIN IMMEDIATE … COMMIT` that the jobs waiting with it share, and
+    /// returns its value once that commit is durable. An error from `work`
+    /// (SQLite's, or the store's own when `work` decodes what it read)
+    /// rolls back what `work` wrote; an error of the transaction (its
+    /// commit, say) rolls back every job in it.
     pub async fn transaction<T, E, F>(&self, work: F) -> StoreResult<T>
     where
         T: Send + 'static,
         E: From<rusqlite::Error> + Send + 'static,
         StoreError: From<E>,
-        F: FnOnce(&Transaction<'_>) -> Result<T, E> + Send + 'static,
+        F: FnOnce(&Connection) -> Result<T, E> + Send + 'static,
     {
-        let (reply, answer) = oneshot::channel();
-        let job: Job = Box::new(move |connection| {
-            // A caller that went away still had its job run.
-            let _ = reply.send(in_transaction(connection, work));
-        });
+        let (job, answer) = job::job(work);
         let jobs = self
             .jobs
             .as_ref()
@@ -151,24 +167,93 @@ fn retry_soon(attempts: i32) -> bool {
     true
 }
 
-/// The thread: runs jobs until the queue is closed and empty.
-fn run(path: PathBuf, mut connection: Connection, mut queue: mpsc::Receiver<Job>) {
+/// The thread: runs the waiting jobs, a transaction at a time, until the
+/// queue is closed and empty.
+fn run(path: PathBuf, mut connection: Connection, mut queue: mpsc::Receiver<Box<dyn Job>>) {
+    let mut waiting = Vec::with_capacity(QUEUE_DEPTH);
     while let Some(job) = queue.blocking_recv() {
+        waiting.push(job);
+        while waiting.len() < QUEUE_DEPTH
+            && let Ok(job) = queue.try_recv()
+        {
+            waiting.push(job);
+        }
         if !connection.is_autocommit() {
             connection = outside_any_transaction(&path, connection);
         }
-        // A panicking job drops its reply (its caller learns so); the
-        // thread goes on with the next.
-        if std::panic::catch_unwind(AssertUnwindSafe(|| job(&mut connection))).is_err() {
-            tracing::error!("a job on the SQLite writer thread panicked");
+        let mut jobs = waiting.drain(..);
+        let mut answers = Vec::with_capacity(jobs.len());
+        let failed = in_transaction(&mut connection, &mut jobs, &mut answers).err();
+        if let Some(error) = &failed {
+            tracing::error!(%error, "a transaction of the SQLite writer thread failed");
+            for job in jobs {
+                job.refuse(error);
+            }
+        }
+        for answer in answers {
+            answer.send(failed.as_ref());
         }
     }
     tracing::debug!("the SQLite writer thread ran its last job");
 }
 
+/// Runs `jobs` in one transaction, each in its savepoint, and commits;
+/// keeps what they returned in `answers`. On an error it stops, leaving
+/// the jobs not run yet in `jobs`; the transaction is rolled back as it
+/// drops.
+fn in_transaction(
+    connection: &mut Connection,
+    jobs: &mut impl Iterator<Item = Box<dyn Job>>,
+    answers: &mut Vec<Box<dyn Answer>>,
+) -> rusqlite::Result<()> {
+    let mut transaction = connection.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    for job in jobs {
+        let (answer, kept) = in_savepoint(&mut transaction, job);
+        answers.extend(answer);
+        kept?;
+        if transaction.is_autocommit() {
+            return Err(rusqlite::Error::SqliteFailure(
+                rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_ABORT),
+                Some("SQLite rolled the transaction back".into()),
+            ));
+        }
+    }
+    transaction.commit()
+}
+
+/// Runs `job` inside a savepoint of `transaction`: releases it when the
+/// job returns a value, rolls back to it when the job fails or panics.
+/// Returns what the job returned (nothing after a panic), and whether its
+/// savepoint ended as it should (if not, the transaction cannot be trusted).
+fn in_savepoint(
+    transaction: &mut Transaction<'_>,
+    job: Box<dyn Job>,
+) -> (Option<Box<dyn Answer>>, rusqlite::Result<()>) {
+    let savepoint = match transaction.savepoint() {
+        Ok(savepoint) => savepoint,
+        Err(error) => {
+            job.refuse(&error);
+            return (None, Err(error));
+        }
+    };
+    // A panicking job drops its reply (its caller learns so); the others
+    // go on.
+    let answer = std::panic::catch_unwind(AssertUnwindSafe(|| job.run(&savepoint))).ok();
+    let kept = match &answer {
+        Some(answer) if answer.succeeded() => savepoint.commit(),
+        Some(_) => savepoint.finish(),
+        None => {
+            tracing::error!("a job on the SQLite writer thread panicked");
+            savepoint.finish()
+        }
+    };
+    (answer, kept)
+}
+
 /// A connection SQLite left inside a transaction, rolled back, or a fresh
 /// one if it cannot be (the old one is then kept only if reopening fails,
-/// so that the next job fails loudly instead of the thread ending).
+/// so that the next transaction fails loudly instead of the thread
+/// ending).
 fn outside_any_transaction(path: &Path, connection: Connection) -> Connection {
     tracing::error!("SQLite left the writer thread inside a transaction: rolling it back");
     if connection.execute_batch("ROLLBACK").is_ok() && connection.is_autocommit() {
@@ -181,15 +266,4 @@ fn outside_any_transaction(path: &Path, connection: Connection) -> Connection {
             connection
         }
     }
-}
-
-fn in_transaction<T, E: From<rusqlite::Error>>(
-    connection: &mut Connection,
-    work: impl FnOnce(&Transaction<'_>) -> Result<T, E>,
-) -> Result<T, E> {
-    let transaction = connection.transaction_with_behavior(TransactionBehavior::Immediate)?;
-    let value = work(&transaction)?;
-    // A failed commit is rolled back as the transaction drops.
-    transaction.commit()?;
-    Ok(value)
 }

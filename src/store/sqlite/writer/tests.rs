@@ -1,0 +1,197 @@
+//! The writer thread's shared transactions: the jobs waiting together commit
+//! once, a failing or panicking job loses only its own rows, a failed commit
+//! answers every job with its error.
+//!
+//! Each test holds the thread with a first job that waits until the jobs
+//! under test are queued, so that they are taken by one transaction.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use rusqlite::Connection;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+use super::{QUEUE_DEPTH, Writer};
+use crate::store::{StoreError, StoreResult};
+
+/// A database with a table of names, each naming a parent whose existence
+/// is checked only at `COMMIT` (a deferred foreign key).
+fn database(dir: &tempfile::TempDir) -> PathBuf {
+    let path = dir.path().join("writer.db");
+    let connection = Connection::open(&path).expect("the database");
+    connection
+        .execute_batch(
+            "CREATE TABLE parents (id TEXT PRIMARY KEY);
+             INSERT INTO parents VALUES ('p');
+             CREATE TABLE names (name TEXT PRIMARY KEY,
+                 parent TEXT REFERENCES parents (id) DEFERRABLE INITIALLY DEFERRED);",
+        )
+        .expect("the schema");
+    path
+}
+
+/// The committed names, read on a connection of their own.
+fn committed(path: &Path) -> Vec<String> {
+    let connection = Connection::open(path).expect("a reader");
+    let mut statement = connection
+        .prepare("SELECT name FROM names ORDER BY name")
+        .expect("the query");
+    statement
+        .query_map([], |row| row.get(0))
+        .expect("the names")
+        .collect::<Result<_, _>>()
+        .expect("a name")
+}
+
+fn insert(connection: &Connection, name: &str, parent: &str) -> rusqlite::Result<()> {
+    connection.execute("INSERT INTO names VALUES (?1, ?2)", [name, parent])?;
+    Ok(())
+}
+
+/// Makes the thread run a job that waits (once it runs) until the returned
+/// sender is dropped; returns when the job runs.
+async fn hold(writer: &Arc<Writer>) -> std::sync::mpsc::Sender<()> {
+    let (started, running) = oneshot::channel();
+    let (release, held) = std::sync::mpsc::channel::<()>();
+    let writer = Arc::clone(writer);
+    tokio::spawn(async move {
+        writer
+            .transaction(move |_| {
+                let _ = started.send(());
+                let _ = held.recv();
+                Ok::<_, rusqlite::Error>(())
+            })
+            .await
+    });
+    running.await.expect("the holding job runs");
+    release
+}
+
+/// Queues `work` and returns once it waits in the queue (behind `waiting`
+/// others), so that jobs queued one by one run in that order.
+async fn queue<T, F>(writer: &Arc<Writer>, waiting: usize, work: F) -> JoinHandle<StoreResult<T>>
+where
+    T: Send + 'static,
+    F: FnOnce(&Connection) -> rusqlite::Result<T> + Send + 'static,
+{
+    let job = tokio::spawn({
+        let writer = Arc::clone(writer);
+        async move { writer.transaction(work).await }
+    });
+    let jobs = writer.jobs.as_ref().expect("the queue");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while jobs.capacity() > QUEUE_DEPTH - waiting - 1 {
+        assert!(Instant::now() < deadline, "the job was not queued");
+        tokio::time::sleep(Duration::from_millis(1)).await;
+    }
+    job
+}
+
+/// Every job taken together answers only after the one commit: none sees
+/// another's rows committed while it runs, and each one's row is there
+/// once it has its answer.
+#[tokio::test]
+async fn the_waiting_jobs_commit_once_and_answer_after_the_commit() {
+    let dir = tempfile::tempdir().expect("a directory");
+    let path = database(&dir);
+    let writer = Arc::new(Writer::start(&path).expect("the writer"));
+    let release = hold(&writer).await;
+    let mut jobs = Vec::new();
+    for index in 0..20 {
+        let name = format!("job{index:02}");
+        let reader = path.clone();
+        let job = queue(&writer, index, move |connection| {
+            insert(connection, &name, "p")?;
+            Ok(committed(&reader).len())
+        })
+        .await;
+        jobs.push((format!("job{index:02}"), job));
+    }
+    drop(release);
+    for (name, job) in jobs {
+        let seen = job.await.expect("join").expect("the job commits");
+        assert_eq!(seen, 0, "{name} ran after other jobs had committed");
+        assert!(
+            committed(&path).contains(&name),
+            "{name} was answered before its row was committed"
+        );
+    }
+    assert_eq!(committed(&path).len(), 20);
+}
+
+/// A job that fails among others answers its error and leaves none of its
+/// rows; the jobs before and after it commit.
+#[tokio::test]
+async fn a_failing_job_loses_only_its_own_rows() {
+    let dir = tempfile::tempdir().expect("a directory");
+    let path = database(&dir);
+    let writer = Arc::new(Writer::start(&path).expect("the writer"));
+    let release = hold(&writer).await;
+    let before = queue(&writer, 0, |connection| insert(connection, "before", "p")).await;
+    let failing = queue(&writer, 1, |connection| {
+        insert(connection, "failing", "p")?;
+        insert(connection, "failing", "p")
+    })
+    .await;
+    let after = queue(&writer, 2, |connection| insert(connection, "after", "p")).await;
+    drop(release);
+    before.await.expect("join").expect("the job before commits");
+    let failed = failing.await.expect("join");
+    assert!(matches!(failed, Err(StoreError::Sqlite(_))), "{failed:?}");
+    after.await.expect("join").expect("the job after commits");
+    assert_eq!(committed(&path), ["after", "before"]);
+}
+
+/// A job that panics loses its rows and its answer, not the others'.
+#[tokio::test]
+async fn a_panicking_job_loses_only_its_own_rows() {
+    let dir = tempfile::tempdir().expect("a directory");
+    let path = database(&dir);
+    let writer = Arc::new(Writer::start(&path).expect("the writer"));
+    let release = hold(&writer).await;
+    let before = queue(&writer, 0, |connection| insert(connection, "before", "p")).await;
+    let panicking = queue(&writer, 1, |connection| {
+        insert(connection, "panicking", "p")?;
+        panic!("a job panics on purpose");
+    })
+    .await;
+    let after = queue(&writer, 2, |connection| insert(connection, "after", "p")).await;
+    drop(release);
+    before.await.expect("join").expect("the job before commits");
+    let panicked: StoreResult<()> = panicking.await.expect("join");
+    assert!(
+        matches!(panicked, Err(StoreError::Writer(_))),
+        "{panicked:?}"
+    );
+    after.await.expect("join").expect("the job after commits");
+    assert_eq!(committed(&path), ["after", "before"]);
+}
+
+/// When the commit fails (here a deferred foreign key, checked only then),
+/// every job of the transaction answers its error and nothing is kept; the
+/// next transaction commits.
+#[tokio::test]
+async fn a_failed_commit_fails_every_job_of_the_transaction() {
+    let dir = tempfile::tempdir().expect("a directory");
+    let path = database(&dir);
+    let writer = Arc::new(Writer::start(&path).expect("the writer"));
+    let release = hold(&writer).await;
+    let fine = queue(&writer, 0, |connection| insert(connection, "fine", "p")).await;
+    let orphan = queue(&writer, 1, |connection| {
+        insert(connection, "orphan", "none")
+    })
+    .await;
+    drop(release);
+    for job in [fine, orphan] {
+        let answer = job.await.expect("join");
+        assert!(matches!(answer, Err(StoreError::Sqlite(_))), "{answer:?}");
+    }
+    assert!(committed(&path).is_empty(), "{:?}", committed(&path));
+    writer
+        .transaction(|connection| insert(connection, "next", "p"))
+        .await
+        .expect("the next transaction commits");
+    assert_eq!(committed(&path), ["next"]);
+}
