@@ -1,5 +1,7 @@
 //! Interactive messages: reply buttons, lists, products, catalog, CTA URL,
-//! flows, location and contact requests, address messages and carousels.
+//! flows, location and contact requests, address messages, carousels and
+//! (in [`super::order`]) the payments messages `order_details` and
+//! `order_status`.
 
 use std::collections::HashSet;
 
@@ -12,7 +14,7 @@ use super::params::{
 
 const PATH: &str = "interactive";
 
-const TYPES: [&str; 12] = [
+const TYPES: [&str; 14] = [
     "button",
     "list",
     "product",
@@ -25,6 +27,8 @@ const TYPES: [&str; 12] = [
     "carousel",
     "contact_request",
     "voice_call",
+    "order_details",
+    "order_status",
 ];
 
 pub fn check(value: &Value) -> Checked<()> {
@@ -99,6 +103,8 @@ pub fn check(value: &Value) -> Checked<()> {
         }
         "carousel" => carousel(action, &path),
         "contact_request" => named(action, &path, "request_contact_info", &["name"]),
+        "order_details" => super::order::details(action, &path),
+        "order_status" => super::order::status(action, &path),
         _ => {
             named(action, &path, "voice_call", &["name", "parameters"])?;
             optional_object(action, &path, "parameters").map(drop)
@@ -138,7 +144,12 @@ fn header<'a>(value: &'a Value, path: &str) -> Checked<&'a str> {
 }
 
 /// `action.name` must be `name`; only `allowed` keys.
-fn named(action: &Map<String, Value>, path: &str, name: &str, allowed: &[&str]) -> Checked<()> {
+pub(super) fn named(
+    action: &Map<String, Value>,
+    path: &str,
+    name: &str,
+    allowed: &[&str],
+) -> Checked<()> {
     only_keys(action, allowed, path)?;
     one_of(
         required_str(action, path, "name")?,

@@ -5,10 +5,11 @@
 //! [`check`] reads one `POST /{version}/{phone_number_id}/messages` body and
 //! returns whom it goes to and whether it is a template (the care window and
 //! the template rules need both). Media, text, location, contacts and
-//! reaction rules live here; [`interactive`] and [`template`] hold the two
-//! larger families.
+//! reaction rules live here; [`interactive`] (with [`order`]) and
+//! [`template`] hold the larger families.
 
 mod interactive;
+mod order;
 mod params;
 mod template;
 

@@ -96,9 +96,8 @@ fn component(value: &Value, path: &str, top_level: bool) -> Checked<(String, usi
                 &["type", "sub_type", "index", "parameters"],
                 path,
             )?;
-            one_of(
+            sub_type(
                 required_str(component, path, "sub_type")?,
-                &BUTTON_SUB_TYPES,
                 &key(path, "sub_type"),
             )?;
             button_index(required(component, path, "index")?, &key(path, "index"))?;
@@ -122,6 +121,18 @@ fn component(value: &Value, path: &str, top_level: bool) -> Checked<(String, usi
         count = parameters.len();
     }
     Ok((kind.to_owned(), count))
+}
+
+/// A button's `sub_type`, in any case: Meta's own examples write `CATALOG`
+/// as well as `quick_reply`.
+fn sub_type(text: &str, path: &str) -> Checked<()> {
+    if BUTTON_SUB_TYPES
+        .iter()
+        .any(|known| known.eq_ignore_ascii_case(text))
+    {
+        return Ok(());
+    }
+    one_of(text, &BUTTON_SUB_TYPES, path).map(drop)
 }
 
 /// A button's position: `0` to `9`, as a number or a string of digits.

@@ -109,8 +109,27 @@ fn valid_bodies() -> Vec<Value> {
             json!({"type": "address_message", "body": {"text": "b"}, "action": {"name": "address_message", "parameters": {"country": "IN"}}}),
         ),
         send(
+            "interactive",
+            json!({"type": "order_details", "body": {"text": "b"}, "action": {"name": "review_and_pay", "parameters": {
+                "reference_id": "r1", "type": "physical-goods", "currency": "INR",
+                "payment_type": "upi", "payment_configuration": "c",
+                "total_amount": {"value": 1100, "offset": 100},
+                "order": {"status": "pending", "subtotal": {"value": 1000, "offset": 100}, "tax": {"value": 100, "offset": 100},
+                          "items": [{"retailer_id": "p", "name": "bread", "quantity": 1, "amount": {"value": 1000, "offset": 100}}]}}}}),
+        ),
+        send(
+            "interactive",
+            json!({"type": "order_status", "body": {"text": "b"}, "action": {"name": "review_order", "parameters": {
+                "reference_id": "r1", "order": {"status": "shipped", "description": "on its way"}}}}),
+        ),
+        send(
             "template",
             json!({"name": "hello_world", "language": {"code": "en_US"}}),
+        ),
+        send(
+            "template",
+            json!({"name": "intro_catalog_offer", "language": {"code": "en_US"}, "components": [
+                {"type": "button", "sub_type": "CATALOG", "index": 0, "parameters": [{"type": "action", "action": {"thumbnail_product_retailer_id": "p"}}]}]}),
         ),
         send(
             "template",
@@ -208,6 +227,19 @@ fn violations() -> Vec<(Value, &'static str)> {
         "interactive",
         json!({"type": "list", "body": {"text": "b"},
                "action": {"button": "Pick", "sections": [{"title": "s", "rows": [{"id": "r", "title": "t"}]}]}}),
+    );
+    let order_status = send(
+        "interactive",
+        json!({"type": "order_status", "body": {"text": "b"}, "action": {"name": "review_order", "parameters": {
+            "reference_id": "r1", "order": {"status": "shipped"}}}}),
+    );
+    let order_details = send(
+        "interactive",
+        json!({"type": "order_details", "body": {"text": "b"}, "action": {"name": "review_and_pay", "parameters": {
+            "reference_id": "r1", "type": "digital-goods", "currency": "INR",
+            "total_amount": {"value": 1100, "offset": 100},
+            "order": {"status": "pending", "subtotal": {"value": 1000, "offset": 100}, "tax": {"value": 100, "offset": 100},
+                      "items": [{"retailer_id": "p", "name": "bread", "quantity": 1, "amount": {"value": 1000, "offset": 100}}]}}}}),
     );
     let flow = send(
         "interactive",
@@ -380,7 +412,7 @@ fn violations() -> Vec<(Value, &'static str)> {
         // Interactive.
         (
             with(buttons.clone(), "/interactive/type", Some(json!("buttons"))),
-            "Param interactive['type'] must be one of {button, list, product, product_list, catalog_message, cta_url, flow, location_request_message, address_message, carousel, contact_request, voice_call}, got \"buttons\"",
+            "Param interactive['type'] must be one of {button, list, product, product_list, catalog_message, cta_url, flow, location_request_message, address_message, carousel, contact_request, voice_call, order_details, order_status}, got \"buttons\"",
         ),
         (
             with(buttons.clone(), "/interactive/body", None),
@@ -549,6 +581,78 @@ fn violations() -> Vec<(Value, &'static str)> {
         (
             with(template.clone(), "/template/components/1/sub_type", None),
             "Param template['components'][1]['sub_type'] is required",
+        ),
+        (
+            with(
+                template.clone(),
+                "/template/components/1/sub_type",
+                Some(json!("Link")),
+            ),
+            "Param template['components'][1]['sub_type'] must be one of {quick_reply, url, copy_code, catalog, mpm, flow, order_details, voice_call, spm}, got \"Link\"",
+        ),
+        (
+            with(
+                order_status.clone(),
+                "/interactive/action/parameters/order/status",
+                Some(json!("lost")),
+            ),
+            "Param interactive['action']['parameters']['order']['status'] must be one of {pending, processing, partially-shipped, shipped, completed, canceled}, got \"lost\"",
+        ),
+        (
+            with(
+                order_status.clone(),
+                "/interactive/action/name",
+                Some(json!("review_and_pay")),
+            ),
+            "Param interactive['action']['name'] must be one of {review_order}, got \"review_and_pay\"",
+        ),
+        (
+            with(
+                order_status,
+                "/interactive/action/parameters/reference_id",
+                None,
+            ),
+            "Param interactive['action']['parameters']['reference_id'] is required",
+        ),
+        (
+            with(
+                order_details.clone(),
+                "/interactive/action/parameters/total_amount",
+                None,
+            ),
+            "Param interactive['action']['parameters']['total_amount'] is required",
+        ),
+        (
+            with(
+                order_details.clone(),
+                "/interactive/action/parameters/type",
+                Some(json!("services")),
+            ),
+            "Param interactive['action']['parameters']['type'] must be one of {digital-goods, physical-goods}, got \"services\"",
+        ),
+        (
+            with(
+                order_details.clone(),
+                "/interactive/action/parameters/order/items/0/quantity",
+                Some(json!(0)),
+            ),
+            "Param interactive['action']['parameters']['order']['items'][0]['quantity'] must be a positive integer",
+        ),
+        (
+            with(
+                order_details.clone(),
+                "/interactive/action/parameters/order/tax/offset",
+                Some(json!("100")),
+            ),
+            "Param interactive['action']['parameters']['order']['tax']['offset'] must be a positive integer",
+        ),
+        (
+            with(
+                order_details,
+                "/interactive/action/parameters/order/items",
+                Some(json!([])),
+            ),
+            "Param interactive['action']['parameters']['order']['items'] must have between 1 and 999 elements, got 0",
         ),
         (
             with(template.clone(), "/template/components/1/index", None),

@@ -1,0 +1,182 @@
+//! The sandbox accepts what Meta accepts: each of the 50 request examples of
+//! Meta's OpenAPI description for `POST /{Version}/{Phone-Number-ID}/messages`
+//! (`tests/fixtures/meta-send-examples.yaml`, verbatim) is sent over HTTP to
+//! the simulator, in the state the example assumes, and must get a `wamid`,
+//! except the two examples that are broken, which get Meta's `(#100)`.
+//!
+//! The state: the example's recipient has just written in (through
+//! `/sim/v1/inbound`), so the care window is open and the example's reply
+//! context names a real message. The placeholders the examples leave to the sender are filled in
+//! (Postman's `{{variables}}`, `http(s)://` links, `<…_OBJECT_ID>` media ids,
+//! `<MSGID_…>` message ids, `<HEADER_TYPE>`); placeholder text where any text
+//! will do stays as written. The sandbox knows every template but
+//! `hello_world` by its name alone and takes any media id, so templates and
+//! media need no setup.
+
+use std::time::Duration;
+
+use serde_json::{Map, Value, json};
+use tokio::sync::oneshot;
+use wagate::sim::{Sim, SimConfig};
+
+const EXAMPLES: &str = include_str!("fixtures/meta-send-examples.yaml");
+const PNID: &str = "106540352242922";
+const TOKEN: &str = "test-token";
+/// The simulated user; its last four digits make the sandbox accept.
+const USER: &str = "46701234567";
+/// A media id as `POST /{Phone-Number-ID}/media` answers one.
+const MEDIA_ID: &str = "1037543291543636";
+
+/// The examples Meta would refuse, why, and the param the refusal names.
+const BROKEN: [(&str, &str, &str); 2] = [
+    (
+        "Send Sample Issue Resolution Template",
+        "quick-reply button texts are the booleans true and false, not text",
+        "Param template['components'][1]['parameters'][0]['text'] must be a string",
+    ),
+    (
+        "Send Reply to List Message",
+        "no top-level type, so it is a text message that carries an interactive object",
+        "Param interactive is not allowed on a message of type text",
+    ),
+];
+
+/// The mark-as-read example: answered `{"success": true}`, not a `wamid`.
+const MARK_READ: &str = "Send typing indicator and read receipt";
+
+fn examples() -> Map<String, Value> {
+    let examples: Map<String, Value> =
+        serde_saphyr::from_str(EXAMPLES).expect("the examples are YAML");
+    assert_eq!(examples.len(), 50, "the spec has 50 send examples");
+    examples
+}
+
+/// Fills in what the example leaves to the sender; `inbound` is the
+/// `wamid` of the simulated user's message.
+fn fill(value: &mut Value, inbound: &str) {
+    match value {
+        Value::Object(map) => map.values_mut().for_each(|value| fill(value, inbound)),
+        Value::Array(items) => items.iter_mut().for_each(|value| fill(value, inbound)),
+        Value::String(text) => {
+            if let Some(filled) = filled(text, inbound) {
+                *text = filled;
+            }
+        }
+        _ => {}
+    }
+}
+
+fn filled(text: &str, inbound: &str) -> Option<String> {
+    if let Some(value) = variable(text) {
+        return Some(value);
+    }
+    let bare = text.trim_start_matches('<').trim_end_matches('>');
+    if let Some(rest) = bare.strip_prefix("http(s)://") {
+        return Some(format!("https://media.example.com/{rest}"));
+    }
+    if text.starts_with("<MSGID_") {
+        return Some(inbound.to_owned());
+    }
+    if text.starts_with('<') && text.ends_with("OBJECT_ID>") {
+        return Some(MEDIA_ID.to_owned());
+    }
+    (text == "<HEADER_TYPE>").then(|| "text".to_owned())
+}
+
+/// The value of a Postman variable, `{{Recipient-Phone-Number}}`.
+fn variable(text: &str) -> Option<String> {
+    let name = text.strip_prefix("{{")?.strip_suffix("}}")?;
+    Some(match name {
+        "Recipient-Phone-Number" => format!("+{USER}"),
+        "Recipient-WA-Phone-Number" => USER.to_owned(),
+        "Flow-ID" => "1234567890123456".to_owned(),
+        "Flow-Name" => "appointment_booking".to_owned(),
+        other => panic!("no value for the variable {{{{{other}}}}}"),
+    })
+}
+
+async fn post(http: &reqwest::Client, url: String, body: &Value) -> (u16, Value) {
+    let response = http
+        .post(url)
+        .bearer_auth(TOKEN)
+        .json(body)
+        .send()
+        .await
+        .expect("request");
+    let status = response.status().as_u16();
+    (status, response.json().await.expect("JSON answer"))
+}
+
+/// The user `from` writes to the business (which opens the care window);
+/// returns the message's `wamid`.
+async fn writes_in(http: &reqwest::Client, base: &str, from: &str) -> String {
+    let (status, answer) = post(
+        http,
+        format!("{base}/sim/v1/inbound"),
+        &json!({
+            "phoneNumberId": PNID,
+            "displayPhoneNumber": "+1 555 078 3881",
+            "from": from,
+            "text": "hi",
+        }),
+    )
+    .await;
+    assert_eq!(status, 200, "{from} writes in: {answer}");
+    answer["id"]
+        .as_str()
+        .unwrap_or_else(|| panic!("inbound wamid in {answer}"))
+        .to_owned()
+}
+
+#[tokio::test]
+async fn every_valid_meta_example_is_accepted_and_the_broken_ones_refused() {
+    let sim = Sim::new(SimConfig {
+        webhook_url: None,
+        app_secret: "sim-examples-secret".into(),
+        status_delay: Duration::from_millis(5),
+        record_limit: 1000,
+    });
+    let (_stop, stopped) = oneshot::channel::<()>();
+    let (address, _task) = sim
+        .spawn_local(async move {
+            let _ = stopped.await;
+        })
+        .await
+        .expect("spawn the simulator");
+    let base = format!("http://{address}");
+    let http = reqwest::Client::new();
+
+    let mut wrong = Vec::new();
+    for (name, example) in examples() {
+        let mut body = example["value"].clone();
+        let inbound = match body["to"].as_str() {
+            Some(to) => {
+                writes_in(&http, &base, &variable(to).unwrap_or_else(|| to.to_owned())).await
+            }
+            None => String::new(),
+        };
+        fill(&mut body, &inbound);
+        let (status, answer) = post(&http, format!("{base}/v23.0/{PNID}/messages"), &body).await;
+        let broken = BROKEN.iter().find(|(broken, ..)| *broken == name);
+        let verdict = if let Some((_, why, details)) = broken {
+            let refused = status == 400
+                && answer["error"]["code"] == 100
+                && answer["error"]["message"] == "(#100) Invalid parameter"
+                && answer["error"]["error_data"]["details"]
+                    .as_str()
+                    .is_some_and(|text| text.starts_with(details));
+            (!refused).then(|| format!("should be refused ({why}) with \"{details}\""))
+        } else if name == MARK_READ {
+            (status != 200 || answer != json!({"success": true}))
+                .then(|| "should be answered {\"success\": true}".to_owned())
+        } else {
+            let wamid = answer["messages"][0]["id"].as_str();
+            (status != 200 || !wamid.is_some_and(|id| id.starts_with("wamid.")))
+                .then(|| "should be accepted with a wamid".to_owned())
+        };
+        if let Some(verdict) = verdict {
+            wrong.push(format!("{name}: {verdict}; got {status} {answer}"));
+        }
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}
