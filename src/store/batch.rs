@@ -9,7 +9,6 @@
 use std::collections::HashSet;
 
 use serde::Serialize;
-use serde_json::{Value, json};
 use wagate_domain::MessageState;
 use wagate_domain::care_window;
 use wagate_domain::progression::{self, ArrivingStatus};
@@ -167,7 +166,33 @@ fn json_array<T: Serialize>(rows: &[T], capacity: usize) -> StoreResult<String> 
 /// which outcomes count.
 pub struct OutcomeRows<'a> {
     outcomes: &'a [Outcome],
-    rows: Vec<Value>,
+    rows: Vec<OutcomeRow<'a>>,
+}
+
+/// One outcome as the batch statements read it.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct OutcomeRow<'a> {
+    id: &'a str,
+    index: u32,
+    owner: &'a str,
+    /// When a resend is due; `None` for an outcome that leaves the outbox.
+    due: Option<Millis>,
+    sort_key: Option<Millis>,
+    wamid: Option<&'a str>,
+    state: &'static str,
+    code: u32,
+    description: &'a str,
+    /// The status details as JSON text.
+    details: Option<String>,
+    at: Millis,
+    attempted: i64,
+}
+
+impl OutcomeRow<'_> {
+    fn is_resend(&self) -> bool {
+        self.due.is_some()
+    }
 }
 
 impl<'a> OutcomeRows<'a> {
@@ -181,16 +206,16 @@ impl<'a> OutcomeRows<'a> {
 
     /// The rows that leave the outbox (submitted or finished).
     pub fn settled(&self) -> StoreResult<String> {
-        self.rows_where(|row| !is_resend(row))
+        self.rows_where(|row| !row.is_resend())
     }
 
     /// The rows that stay in the outbox, due again later.
     pub fn resends(&self) -> StoreResult<String> {
-        self.rows_where(is_resend)
+        self.rows_where(OutcomeRow::is_resend)
     }
 
-    fn rows_where(&self, keep: impl Fn(&Value) -> bool) -> StoreResult<String> {
-        let rows: Vec<&Value> = self.rows.iter().filter(|row| keep(row)).collect();
+    fn rows_where(&self, keep: impl Fn(&OutcomeRow<'a>) -> bool) -> StoreResult<String> {
+        let rows: Vec<&OutcomeRow<'a>> = self.rows.iter().filter(|row| keep(row)).collect();
         Ok(serde_json::to_string(&rows)?)
     }
 
@@ -209,7 +234,7 @@ impl<'a> OutcomeRows<'a> {
     /// The rows of the outcomes that count, for the history; `None` when
     /// none does.
     pub fn kept(&self, recorded: &[bool]) -> StoreResult<Option<String>> {
-        let kept: Vec<&Value> = self
+        let kept: Vec<&OutcomeRow<'a>> = self
             .rows
             .iter()
             .zip(recorded)
@@ -235,12 +260,8 @@ impl<'a> OutcomeRows<'a> {
     }
 }
 
-fn is_resend(row: &Value) -> bool {
-    row.get("due").is_some_and(|due| !due.is_null())
-}
-
-/// One outcome as the JSON the batch statements read.
-fn outcome_row(outcome: &Outcome) -> StoreResult<Value> {
+/// One outcome as the row the batch statements read.
+fn outcome_row(outcome: &Outcome) -> StoreResult<OutcomeRow<'_>> {
     let status = outcome.change.status();
     let (due, sort_key, wamid) = match &outcome.change {
         OutcomeChange::Resend {
@@ -249,20 +270,20 @@ fn outcome_row(outcome: &Outcome) -> StoreResult<Value> {
         OutcomeChange::Submitted { wamid, .. } => (None, None, Some(wamid.as_str())),
         OutcomeChange::Finished { .. } => (None, None, None),
     };
-    Ok(json!({
-        "id": outcome.message_id,
-        "index": outcome.message_index,
-        "owner": outcome.lease,
-        "due": due,
-        "sortKey": sort_key,
-        "wamid": wamid,
-        "state": status.state.as_str(),
-        "code": status.result_code,
-        "description": status.description,
-        "details": status.details.as_ref().map(serde_json::to_string).transpose()?,
-        "at": outcome.at,
-        "attempted": i64::from(outcome.attempted),
-    }))
+    Ok(OutcomeRow {
+        id: &outcome.message_id,
+        index: outcome.message_index,
+        owner: &outcome.lease,
+        due,
+        sort_key,
+        wamid,
+        state: status.state.as_str(),
+        code: status.result_code,
+        description: &status.description,
+        details: status.details.as_ref().map(serde_json::to_string).transpose()?,
+        at: outcome.at,
+        attempted: i64::from(outcome.attempted),
+    })
 }
 
 /// What a group of webhooks writes, as JSON arrays (each `None` when
@@ -278,6 +299,55 @@ pub struct WebhookRows {
     pub contacts: Option<String>,
 }
 
+/// A status Meta reported, as the row the statements read.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct StatusRow<'a> {
+    wamid: &'a str,
+    phone_number_id: &'a str,
+    status: &'a str,
+    at: Millis,
+    /// `None` for a status the gateway does not know.
+    state: Option<&'static str>,
+    code: u32,
+    description: &'a str,
+    /// The details as JSON text (`{}` when none).
+    details: String,
+}
+
+/// An incoming message, as the row the statements read.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct InboundRow<'a> {
+    wamid: &'a str,
+    phone_number_id: &'a str,
+    display: &'a str,
+    at: Millis,
+    /// The Cloud API message object as JSON text.
+    message: String,
+    /// The sender's `contacts[]` entry as JSON text.
+    contact: Option<String>,
+}
+
+/// A care window an incoming message opens, for one id of its sender.
+#[derive(Serialize)]
+struct CareWindowRow<'a> {
+    pnid: &'a str,
+    user: &'a str,
+    at: Millis,
+}
+
+/// A phone number and the BSUIDs a webhook names it with.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ContactRow<'a> {
+    pnid: &'a str,
+    phone: &'a str,
+    user_id: Option<&'a str>,
+    parent_user_id: Option<&'a str>,
+    at: Millis,
+}
+
 impl WebhookRows {
     pub fn new(batches: &[WebhookBatch]) -> StoreResult<Self> {
         let mut statuses = Vec::new();
@@ -285,56 +355,65 @@ impl WebhookRows {
         for batch in batches {
             for report in &batch.statuses {
                 let change = report.change.as_ref();
-                statuses.push(json!({
-                    "wamid": report.wamid,
-                    "phoneNumberId": report.phone_number_id,
-                    "status": report.status,
-                    "at": report.at,
-                    "state": change.map(|status| status.state.as_str()),
-                    "code": change.map_or(0, |status| status.result_code),
-                    "description": change.map_or(report.status.as_str(), |status| status.description.as_str()),
-                    "details": change
+                statuses.push(StatusRow {
+                    wamid: &report.wamid,
+                    phone_number_id: &report.phone_number_id,
+                    status: &report.status,
+                    at: report.at,
+                    state: change.map(|status| status.state.as_str()),
+                    code: change.map_or(0, |status| status.result_code),
+                    description: change
+                        .map_or(report.status.as_str(), |status| status.description.as_str()),
+                    details: change
                         .and_then(|status| status.details.as_ref())
                         .map(serde_json::to_string)
                         .transpose()?
                         .unwrap_or_else(|| "{}".into()),
-                }));
+                });
             }
             for message in &batch.inbound {
-                inbound.push(json!({
-                    "wamid": message.wamid,
-                    "phoneNumberId": message.phone_number_id,
-                    "display": message.display_phone_number,
-                    "at": message.at,
-                    "message": serde_json::to_string(&message.message)?,
-                    "contact": message.contact.as_ref().map(serde_json::to_string).transpose()?,
-                }));
+                inbound.push(InboundRow {
+                    wamid: &message.wamid,
+                    phone_number_id: &message.phone_number_id,
+                    display: &message.display_phone_number,
+                    at: message.at,
+                    message: serde_json::to_string(&message.message)?,
+                    contact: message
+                        .contact
+                        .as_ref()
+                        .map(serde_json::to_string)
+                        .transpose()?,
+                });
             }
         }
         Ok(Self {
-            statuses: array(statuses),
-            inbound: array(inbound),
-            care_windows: array(care_windows(batches)),
-            contacts: array(contact_pairs(batches)),
+            statuses: array(&statuses)?,
+            inbound: array(&inbound)?,
+            care_windows: array(&care_windows(batches))?,
+            contacts: array(&contact_pairs(batches))?,
         })
     }
 }
 
-fn array(rows: Vec<Value>) -> Option<String> {
-    (!rows.is_empty()).then(|| Value::Array(rows).to_string())
+/// The rows as a JSON array; `None` when there are none.
+fn array<T: Serialize>(rows: &[T]) -> StoreResult<Option<String>> {
+    if rows.is_empty() {
+        return Ok(None);
+    }
+    Ok(Some(serde_json::to_string(rows)?))
 }
 
 /// The care windows the incoming messages open or extend (see
 /// [`wagate_domain::care_window::opened_by`]), one row per id of the sender.
-fn care_windows(batches: &[WebhookBatch]) -> Vec<Value> {
+fn care_windows(batches: &[WebhookBatch]) -> Vec<CareWindowRow<'_>> {
     let mut windows = Vec::new();
     for message in batches.iter().flat_map(|batch| &batch.inbound) {
         for user in care_window::opened_by(&message.message, &message.sender) {
-            windows.push(json!({
-                "pnid": message.phone_number_id,
-                "user": user,
-                "at": message.at,
-            }));
+            windows.push(CareWindowRow {
+                pnid: &message.phone_number_id,
+                user,
+                at: message.at,
+            });
         }
     }
     windows
@@ -343,7 +422,7 @@ fn care_windows(batches: &[WebhookBatch]) -> Vec<Value> {
 /// The contact pairs the statuses and incoming messages reveal (see
 /// [`wagate_domain::ContactIds::pair`]), for the contact book of the tenant
 /// owning the business number each webhook is for.
-fn contact_pairs(batches: &[WebhookBatch]) -> Vec<Value> {
+fn contact_pairs(batches: &[WebhookBatch]) -> Vec<ContactRow<'_>> {
     let mut pairs = Vec::new();
     for batch in batches {
         let statuses = batch
@@ -356,13 +435,13 @@ fn contact_pairs(batches: &[WebhookBatch]) -> Vec<Value> {
             .map(|message| (&message.phone_number_id, &message.sender, message.at));
         for (phone_number_id, ids, at) in statuses.chain(inbound) {
             if let Some(pair) = ids.pair() {
-                pairs.push(json!({
-                    "pnid": phone_number_id,
-                    "phone": pair.phone,
-                    "userId": pair.user_id,
-                    "parentUserId": pair.parent_user_id,
-                    "at": at,
-                }));
+                pairs.push(ContactRow {
+                    pnid: phone_number_id,
+                    phone: pair.phone,
+                    user_id: pair.user_id,
+                    parent_user_id: pair.parent_user_id,
+                    at,
+                });
             }
         }
     }
@@ -411,25 +490,52 @@ pub fn receipts(
         .collect()
 }
 
-/// Deliveries to queue (`origin`, `gate`, `account`, `ordering`,
+/// A delivery to queue, as the row the statement reads.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct DeliveryRow<'a> {
+    origin: &'a str,
+    gate: &'a str,
+    account: &'a str,
+    ordering: &'a str,
+    url: Option<&'a str>,
+    payload: &'a str,
+    content_until: Option<Millis>,
+}
+
+/// Deliveries to queue (`origin`, `gate`, `account`, `ordering`, `url`,
 /// `payload`, `contentUntil`); `None` when there are none.
-pub fn delivery_rows(deliveries: &[NewDelivery]) -> Option<String> {
-    array(
-        deliveries
-            .iter()
-            .map(|delivery| {
-                json!({
-                    "origin": delivery.origin,
-                    "gate": delivery.gate_id,
-                    "account": delivery.account_id,
-                    "ordering": delivery.ordering,
-                    "url": delivery.url,
-                    "payload": delivery.payload,
-                    "contentUntil": delivery.content_until,
-                })
-            })
-            .collect(),
-    )
+pub fn delivery_rows(deliveries: &[NewDelivery]) -> StoreResult<Option<String>> {
+    let rows: Vec<DeliveryRow<'_>> = deliveries
+        .iter()
+        .map(|delivery| DeliveryRow {
+            origin: &delivery.origin,
+            gate: &delivery.gate_id,
+            account: &delivery.account_id,
+            ordering: &delivery.ordering,
+            url: delivery.url.as_deref(),
+            payload: &delivery.payload,
+            content_until: delivery.content_until,
+        })
+        .collect();
+    array(&rows)
+}
+
+/// A status joining a part's history (and, for a part whose state moves,
+/// the part's new history fields), as the row the statements read.
+#[derive(Serialize)]
+struct HistoryRow<'a> {
+    id: &'a str,
+    index: i64,
+    state: &'static str,
+    code: i64,
+    description: String,
+    /// The details as JSON text.
+    details: String,
+    at: Millis,
+    /// Whether the status joins the history without an event (it does not
+    /// move the part's state).
+    silent: bool,
 }
 
 /// How waiting Meta statuses join their parts' histories.
@@ -478,18 +584,18 @@ impl ReportPlan {
             }
         }
         let progression = progression::progress(&arriving);
-        let entry = |index: usize, silent: bool| -> StoreResult<Value> {
+        let entry = |index: usize, silent: bool| -> StoreResult<HistoryRow<'_>> {
             let (report, status) = (known[index], &arriving[index]);
-            Ok(json!({
-                "id": status.part.0,
-                "index": status.part.1,
-                "state": status.state.as_str(),
-                "code": report.get::<i64>("result_code")?,
-                "description": report.get::<String>("description")?,
-                "details": report.get::<String>("details")?,
-                "at": status.at,
-                "silent": silent,
-            }))
+            Ok(HistoryRow {
+                id: &status.part.0,
+                index: status.part.1,
+                state: status.state.as_str(),
+                code: report.get::<i64>("result_code")?,
+                description: report.get::<String>("description")?,
+                details: report.get::<String>("details")?,
+                at: status.at,
+                silent,
+            })
         };
         let entries = progression
             .entries
@@ -503,8 +609,8 @@ impl ReportPlan {
             .collect::<StoreResult<Vec<_>>>()?;
         Ok(Self {
             applied,
-            moved: array(moved),
-            entries: array(entries),
+            moved: array(&moved)?,
+            entries: array(&entries)?,
         })
     }
 }

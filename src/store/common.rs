@@ -160,7 +160,7 @@ macro_rules! sql_store_common {
                     connection: &mut <$db as sqlx::Database>::Connection,
                     deliveries: &[NewDelivery],
                 ) -> StoreResult<()> {
-                    let Some(rows) = delivery_rows(deliveries) else {
+                    let Some(rows) = delivery_rows(deliveries)? else {
                         return Ok(());
                     };
                     sqlx::query(Self::INSERT_DELIVERIES)
