@@ -169,12 +169,26 @@ impl CloudApiClient {
         access_token: &str,
         body: &str,
     ) -> Result<SendAccepted, SendError> {
+        let (http_status, bytes) = self
+            .post_messages(phone_number_id, access_token, body.to_owned())
+            .await?;
+        parse_answer(http_status, &bytes)
+    }
+
+    /// POSTs the JSON `body` to the number's messages endpoint; Meta's HTTP
+    /// status and answer, or why there was none.
+    async fn post_messages(
+        &self,
+        phone_number_id: &str,
+        access_token: &str,
+        body: String,
+    ) -> Result<(u16, axum::body::Bytes), SendError> {
         let response = self
             .http
             .post(self.messages_url(phone_number_id))
             .bearer_auth(access_token)
             .header(reqwest::header::CONTENT_TYPE, "application/json")
-            .body(body.to_owned())
+            .body(body)
             .send()
             .await
             .map_err(|error| SendError::Unreachable(error_chain(&error)))?;
@@ -183,7 +197,7 @@ impl CloudApiClient {
             .bytes()
             .await
             .map_err(|error| SendError::Unreachable(error_chain(&error)))?;
-        parse_answer(http_status, &bytes)
+        Ok((http_status, bytes))
     }
 
     /// Marks the incoming message `wamid` read (blue ticks), and with
@@ -205,19 +219,9 @@ impl CloudApiClient {
         if typing {
             body["typing_indicator"] = serde_json::json!({"type": "text"});
         }
-        let response = self
-            .http
-            .post(self.messages_url(phone_number_id))
-            .bearer_auth(access_token)
-            .json(&body)
-            .send()
-            .await
-            .map_err(|error| SendError::Unreachable(error_chain(&error)))?;
-        let http_status = response.status().as_u16();
-        let bytes = response
-            .bytes()
-            .await
-            .map_err(|error| SendError::Unreachable(error_chain(&error)))?;
+        let (http_status, bytes) = self
+            .post_messages(phone_number_id, access_token, body.to_string())
+            .await?;
         if (200..300).contains(&http_status) {
             return Ok(());
         }
