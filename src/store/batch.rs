@@ -280,7 +280,11 @@ fn outcome_row(outcome: &Outcome) -> StoreResult<OutcomeRow<'_>> {
         state: status.state.as_str(),
         code: status.result_code,
         description: &status.description,
-        details: status.details.as_ref().map(serde_json::to_string).transpose()?,
+        details: status
+            .details
+            .as_ref()
+            .map(serde_json::to_string)
+            .transpose()?,
         at: outcome.at,
         attempted: i64::from(outcome.attempted),
     })
