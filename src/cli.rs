@@ -19,6 +19,16 @@ use crate::api::link::request::RequestLimits;
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
+    /// How log lines look on stderr: text (colours only on a terminal) or
+    /// json (one object per line).
+    #[arg(
+        long,
+        global = true,
+        env = "WAGATE_LOG_FORMAT",
+        value_enum,
+        default_value = "text"
+    )]
+    pub log_format: crate::logging::LogFormat,
 }
 
 // Parsed once at start-up: the size of a variant does not matter.

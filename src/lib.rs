@@ -31,6 +31,7 @@ pub mod housekeeping;
 pub mod http_server;
 pub mod intake;
 pub mod lease;
+pub mod logging;
 pub mod login_throttle;
 pub mod media_url;
 pub mod retention;

@@ -2,7 +2,6 @@
 
 use anyhow::Context;
 use clap::Parser;
-use tracing_subscriber::EnvFilter;
 use wagate::cli::{Cli, Command};
 
 /// mimalloc instead of the system allocator: the gateway allocates many
@@ -13,13 +12,8 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn")),
-        )
-        .with_writer(std::io::stderr)
-        .init();
     let cli = Cli::parse();
+    wagate::logging::init(cli.log_format);
     match cli.command {
         Command::Serve(args) => {
             let listener = tokio::net::TcpListener::bind(args.listen)
