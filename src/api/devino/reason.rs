@@ -48,26 +48,22 @@ impl Reason {
 
     /// `key` at the spec's `reference`, for `field` breaking `rule`.
     pub fn at(key: &'static str, reference: &str, field: &str, rule: &Rule) -> Self {
-        Self::with_rule(key, reference, field, rule)
-    }
-
-    fn with_rule(key: &'static str, reference: &str, field: &str, rule: &Rule) -> Self {
         Self::new(key, reference, format!("{field}: {rule}"))
     }
 
     /// `invalid`: the field breaks `rule`.
     pub fn invalid(reference: &str, rule: Rule) -> Self {
-        Self::with_rule("invalid", reference, reference, &rule)
+        Self::at("invalid", reference, reference, &rule)
     }
 
     /// `must.be.not.null`: a required field is missing.
     pub fn not_null(reference: &str) -> Self {
-        Self::with_rule("must.be.not.null", reference, reference, &Rule::Required)
+        Self::at("must.be.not.null", reference, reference, &Rule::Required)
     }
 
     /// `length.too.long`.
     pub fn too_long(reference: &str, rule: Rule) -> Self {
-        Self::with_rule("length.too.long", reference, reference, &rule)
+        Self::at("length.too.long", reference, reference, &rule)
     }
 
     /// `must.be.not.null` on the message itself: no text and no content.
@@ -84,7 +80,7 @@ impl Reason {
     /// `invalid` `messages[i].contentType`: a type Devino does not have.
     pub fn content_type(message: &Path, rule: Rule) -> Self {
         let field = message.field("type");
-        Self::with_rule(
+        Self::at(
             "invalid",
             message.field("contentType").as_str(),
             field.as_str(),
@@ -125,30 +121,28 @@ pub fn for_violation(message: &Path, violation: &Violation) -> Reason {
     let rule = &violation.rule;
     match (rest, rule) {
         (".text" | ".text.body", Rule::MaxLength(_)) => {
-            Reason::with_rule("length.too.long", under("text").as_str(), field, rule)
+            Reason::at("length.too.long", under("text").as_str(), field, rule)
         }
         (".text" | ".text.body", Rule::Required | Rule::NotEmpty) => {
-            Reason::with_rule("must.be.not.null", message.as_str(), field, rule)
+            Reason::at("must.be.not.null", message.as_str(), field, rule)
         }
-        (".type", _) => Reason::with_rule("invalid", under("contentType").as_str(), field, rule),
-        (".template.language" | ".template.language.code", Rule::MaxLength(_)) => {
-            Reason::with_rule(
-                "length.too.long",
-                under("languageCode").as_str(),
-                field,
-                rule,
-            )
-        }
-        (".template.language.code", Rule::NotEmpty) => Reason::with_rule(
+        (".type", _) => Reason::at("invalid", under("contentType").as_str(), field, rule),
+        (".template.language" | ".template.language.code", Rule::MaxLength(_)) => Reason::at(
+            "length.too.long",
+            under("languageCode").as_str(),
+            field,
+            rule,
+        ),
+        (".template.language.code", Rule::NotEmpty) => Reason::at(
             "length.too.short",
             under("languageCode").as_str(),
             field,
             rule,
         ),
         (".template.language" | ".template.language.code", _) => {
-            Reason::with_rule("invalid", under("languageCode").as_str(), field, rule)
+            Reason::at("invalid", under("languageCode").as_str(), field, rule)
         }
-        (".document.filename", Rule::NotEmpty) => Reason::with_rule(
+        (".document.filename", Rule::NotEmpty) => Reason::at(
             "length.too.short",
             under("contentName").as_str(),
             field,
@@ -159,9 +153,9 @@ pub fn for_violation(message: &Path, violation: &Violation) -> Reason {
                 .iter()
                 .any(|kind| media == format!("{kind}.link") || media == *kind) =>
         {
-            Reason::with_rule("invalid", under("contentUrl").as_str(), field, rule)
+            Reason::at("invalid", under("contentUrl").as_str(), field, rule)
         }
-        _ => Reason::with_rule("invalid", field, field, rule),
+        _ => Reason::at("invalid", field, field, rule),
     }
 }
 
