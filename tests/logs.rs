@@ -1,17 +1,19 @@
 //! Logs that fit a production stack: no colour codes when stderr is not a
 //! terminal, one JSON object per line with `--log-format json`, and every
-//! request's id echoed in `X-Request-Id` (the client's own, or a new one).
+//! request's id echoed in `X-Request-Id` (the client's own, or a new one)
+//! and named by the lines of the work it queues.
 
 mod common;
 
 use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
-use std::sync::mpsc;
+use std::sync::{Arc, Mutex, OnceLock, mpsc};
 use std::time::{Duration, Instant};
 
-use common::{Backend, spawn_app};
-use serde_json::Value;
+use common::gate::Gate;
+use common::{Backend, hello_world, poll, read, request, spawn_app};
+use serde_json::{Value, json};
 
 on_backends!(every_request_gets_an_id_echoed_in_x_request_id);
 async fn every_request_gets_an_id_echoed_in_x_request_id(backend: Backend) {
@@ -44,6 +46,114 @@ async fn every_request_gets_an_id_echoed_in_x_request_id(backend: Backend) {
             .and_then(|v| v.to_str().ok()),
         Some("client-chosen-7")
     );
+    // An id that is not short and plain is replaced, not echoed.
+    let unusable = app
+        .client
+        .get(&url)
+        .header("x-request-id", "two words")
+        .send()
+        .await
+        .expect("healthz");
+    let replaced = unusable
+        .headers()
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .expect("an id");
+    assert_eq!(replaced.len(), 36, "a fresh UUID: {replaced}");
+}
+
+/// What the gateways this test process runs log, as JSON lines (the
+/// subscriber is the process's, set once).
+fn captured_logs() -> Arc<Mutex<Vec<u8>>> {
+    static LOGS: OnceLock<Arc<Mutex<Vec<u8>>>> = OnceLock::new();
+    LOGS.get_or_init(|| {
+        let logs = Arc::new(Mutex::new(Vec::new()));
+        let sink = Arc::clone(&logs);
+        tracing_subscriber::fmt()
+            .json()
+            .with_span_list(true)
+            .with_env_filter("info")
+            .with_writer(move || SharedWriter(Arc::clone(&sink)))
+            .init();
+        logs
+    })
+    .clone()
+}
+
+struct SharedWriter(Arc<Mutex<Vec<u8>>>);
+
+impl std::io::Write for SharedWriter {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// The messages of the captured lines logged under the request id `id`
+/// (in the span of the request or of the work it queued).
+fn messages_under(logs: &Mutex<Vec<u8>>, id: &str) -> Vec<String> {
+    let text =
+        String::from_utf8_lossy(&logs.lock().unwrap_or_else(|e| e.into_inner())).into_owned();
+    text.lines()
+        .filter_map(|line| serde_json::from_str::<Value>(line).ok())
+        .filter(|line| {
+            line["spans"]
+                .as_array()
+                .is_some_and(|spans| spans.iter().any(|span| span["request_id"] == id))
+        })
+        .filter_map(|line| line["fields"]["message"].as_str().map(str::to_owned))
+        .collect()
+}
+
+on_backends!(the_work_a_request_queues_logs_under_its_id);
+async fn the_work_a_request_queues_logs_under_its_id(backend: Backend) {
+    let logs = captured_logs();
+    let app = spawn_app(backend).await;
+    let gate = Gate::start().await;
+    let tenant = app.tenant_without_gate("traced", "+46700000321").await;
+    app.add_gate(&tenant, "traced-gate", &gate.url, json!({}))
+        .await;
+    // The first report is refused: its try logs a line.
+    gate.refuse_next(1);
+    let id = format!("trace-{}", wagate::auth::random_token(12));
+    // 9903: the sandbox refuses the send for good, which logs a line.
+    let mut body = request(&tenant, &["+46701239903"], hello_world());
+    body["eventReportGates"] = json!(["traced-gate"]);
+    let (status, answer) = read(
+        app.client
+            .post(format!("{}/whatsapp-message/messages", app.base))
+            .basic_auth(&tenant.username, Some(&tenant.password))
+            .header("x-request-id", &id)
+            .json(&body)
+            .send()
+            .await
+            .expect("send"),
+    )
+    .await;
+    assert_eq!(status, 200, "{answer}");
+    let message_id = answer["messageIds"][0].as_str().expect("an id").to_owned();
+    poll(Duration::from_secs(30), "the queued work's lines", || {
+        let messages = messages_under(&logs, &id);
+        async move {
+            let logged = |line: &str| messages.iter().any(|m| m == line);
+            if logged("submission failed") && logged("a callback was not accepted") {
+                Ok(())
+            } else {
+                Err(format!("lines under the id so far: {messages:?}"))
+            }
+        }
+    })
+    .await;
+    let (status, view) = app.status(&tenant, &message_id).await;
+    assert_eq!(status, 200, "{view}");
+    assert_eq!(view["requestId"], id.as_str(), "{view}");
 }
 
 /// Starts `wagate serve` on a fresh SQLite file with `args`, logging at

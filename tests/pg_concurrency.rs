@@ -68,6 +68,7 @@ fn requests(count: usize) -> Vec<NewRequest> {
             gate_ids: Vec::new(),
             callback: None,
             content_until: 1_000,
+            request_id: Some(format!("req-{n}")),
             messages: vec![NewMessage {
                 message_id: format!("m{n}"),
                 destination: "+46701234567".into(),
@@ -287,6 +288,7 @@ async fn the_event_cursor_moves_once_from_one_place() {
         url: None,
         payload: "{}".into(),
         content_until: None,
+        request_id: None,
     };
     for round in 0..20_i64 {
         let from = round * 10;

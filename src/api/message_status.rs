@@ -33,6 +33,9 @@ pub struct MessageStatus {
     callback_url: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     callback_data: Option<String>,
+    /// The `X-Request-Id` of the call that accepted it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    request_id: Option<String>,
     created_at: String,
     expires_at: String,
     messages: Vec<PartStatus>,
@@ -119,6 +122,7 @@ fn view(record: MessageRecord, platform_id: String, platform_partner_id: String)
             .as_ref()
             .map(|callback| callback.url.clone()),
         callback_data: record.callback.and_then(|callback| callback.data),
+        request_id: record.request_id,
         created_at: rfc3339(record.created_at),
         expires_at: rfc3339(record.expires_at),
         messages: record

@@ -11,6 +11,7 @@ pub mod media;
 pub mod message_status;
 pub mod meta_webhook;
 pub mod protocol;
+pub mod request_id;
 pub mod sandbox;
 pub mod text;
 
@@ -78,31 +79,16 @@ pub fn router(state: AppState) -> Router {
     }
     router
         .layer(DefaultBodyLimit::max(state.max_body_bytes))
-        .layer(TraceLayer::new_for_http().make_span_with(request_span))
-        // Outermost: the id is set (kept when the client sent one) before
-        // the span is made, and echoed in the response.
+        .layer(TraceLayer::new_for_http().make_span_with(request_id::span))
+        // Outermost: the id is set (kept when the client sent a usable one)
+        // before the span is made, and echoed in the response.
         .layer(PropagateRequestIdLayer::x_request_id())
         .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
+        .layer(axum::middleware::from_fn(request_id::drop_unusable))
         .with_state(state)
 }
 
 /// Answers once the store is open (the router exists only after it is).
-/// The span every line a request logs belongs to: its method, path and id
-/// (never its headers or body).
-fn request_span(request: &axum::http::Request<axum::body::Body>) -> tracing::Span {
-    let id = request
-        .headers()
-        .get("x-request-id")
-        .and_then(|value| value.to_str().ok())
-        .unwrap_or_default();
-    tracing::info_span!(
-        "request",
-        method = %request.method(),
-        path = %request.uri().path(),
-        request_id = %id,
-    )
-}
-
 async fn healthz() -> &'static str {
     "ok"
 }

@@ -184,6 +184,7 @@ mod tests {
             payload: "{}".into(),
             attempts,
             lease: "l#1".into(),
+            request_id: None,
         }
     }
 

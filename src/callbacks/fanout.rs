@@ -107,6 +107,7 @@ pub async fn fan_out_once(
                 payload,
                 // A delivery report carries no message content.
                 content_until: None,
+                request_id: message.request_id.clone(),
             });
         }
     }

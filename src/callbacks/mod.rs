@@ -37,6 +37,7 @@ use std::time::Duration;
 
 use tokio::sync::{Notify, watch};
 use tokio::task::JoinSet;
+use tracing::Instrument as _;
 
 use crate::clock::now_millis;
 use crate::lease::LeaseKeeper;
@@ -176,6 +177,14 @@ pub async fn run(
             let allow_private = config.allow_private;
             let timeout = config.timeout;
             let wake = wake.clone();
+            // Its lines log under the id of the request whose message it
+            // reports on.
+            let span = tracing::info_span!(
+                "callback",
+                request_id = delivery.request_id.as_deref().unwrap_or_default(),
+                delivery = delivery.id,
+                gate = %delivery.gate_id,
+            );
             in_flight.spawn(async move {
                 let attempt =
                     deliver::attempt(&client, &delivery, &schedule, allow_private, timeout).await;
@@ -202,7 +211,7 @@ pub async fn run(
                 // a slot and may have made the message's next callback due:
                 // look for work now, not at the next poll.
                 wake.notify_one();
-            });
+            }.instrument(span));
         }
     }
     while in_flight.join_next().await.is_some() {}

@@ -106,6 +106,9 @@ pub async fn route_once(
                 ordering: ordering.clone(),
                 payload,
                 content_until: Some(keep_until),
+                // Meta's webhook is the request behind it; its id is not
+                // kept with the incoming message.
+                request_id: None,
             });
         }
     }

@@ -238,6 +238,7 @@ mod tests {
             attempts,
             lease: "test#0".into(),
             last_inbound_at: None,
+            request_id: None,
         }
     }
 

@@ -7,6 +7,7 @@ use std::time::{Duration, Instant};
 
 use tokio::sync::{Semaphore, watch};
 use tokio::task::JoinSet;
+use tracing::Instrument as _;
 
 use super::pacing::Pacer;
 use super::policy::{care_window_closed, expired, outside_care_window, unsendable};
@@ -165,12 +166,22 @@ impl SourceWorker {
                     access_token: target.access_token.clone(),
                 };
                 let signal = self.signal.clone();
-                self.in_flight.spawn(async move {
-                    submit(&context, &target, part).await;
-                    drop(permit);
-                    // The next messageIndex of that message may be due now.
-                    signal.notify.notify_one();
-                });
+                // Its lines log under the id of the request that queued it.
+                let span = tracing::info_span!(
+                    "submission",
+                    request_id = part.request_id.as_deref().unwrap_or_default(),
+                    message_id = %part.message_id,
+                    index = part.message_index,
+                );
+                self.in_flight.spawn(
+                    async move {
+                        submit(&context, &target, part).await;
+                        drop(permit);
+                        // The next messageIndex of that message may be due now.
+                        signal.notify.notify_one();
+                    }
+                    .instrument(span),
+                );
             }
         }
         while self.in_flight.join_next().await.is_some() {}

@@ -21,6 +21,7 @@ pub mod numbers;
 pub mod render;
 
 use crate::accept::Accepter;
+use crate::api::request_id::RequestId;
 use crate::group_commit::CommitError;
 use crate::store::{NewRequest, StoreError};
 
@@ -50,10 +51,17 @@ pub enum IntakeError {
 }
 
 /// Commits the requests of one API call as one item of the group commit:
-/// all of them or none; returns once they are durable.
-pub async fn commit(accepter: &Accepter, requests: Vec<NewRequest>) -> Result<(), IntakeError> {
+/// all of them or none, under the call's id; returns once they are durable.
+pub async fn commit(
+    accepter: &Accepter,
+    mut requests: Vec<NewRequest>,
+    RequestId(request_id): RequestId,
+) -> Result<(), IntakeError> {
     if requests.is_empty() {
         return Ok(());
+    }
+    for request in &mut requests {
+        request.request_id.clone_from(&request_id);
     }
     accepter.accept(requests).await.map_err(|error| {
         if let CommitError::Store(error) = &error {

@@ -52,6 +52,7 @@ struct MessageRow<'a> {
     gates: &'a str,
     callback_url: Option<&'a str>,
     callback_data: Option<&'a str>,
+    request_id: Option<&'a str>,
 }
 
 #[derive(Serialize)]
@@ -118,6 +119,7 @@ impl AcceptRows {
                     gates,
                     callback_url: request.callback.as_ref().map(|c| c.url.as_str()),
                     callback_data: request.callback.as_ref().and_then(|c| c.data.as_deref()),
+                    request_id: request.request_id.as_deref(),
                 });
                 texts += custom.len() + gates.len() + request.ref_id.len();
                 if let Some(callback) = &request.callback {
@@ -505,10 +507,11 @@ struct DeliveryRow<'a> {
     url: Option<&'a str>,
     payload: &'a str,
     content_until: Option<Millis>,
+    request_id: Option<&'a str>,
 }
 
 /// Deliveries to queue (`origin`, `gate`, `account`, `ordering`, `url`,
-/// `payload`, `contentUntil`); `None` when there are none.
+/// `payload`, `contentUntil`, `requestId`); `None` when there are none.
 pub fn delivery_rows(deliveries: &[NewDelivery]) -> StoreResult<Option<String>> {
     let rows: Vec<DeliveryRow<'_>> = deliveries
         .iter()
@@ -520,6 +523,7 @@ pub fn delivery_rows(deliveries: &[NewDelivery]) -> StoreResult<Option<String>> 
             url: delivery.url.as_deref(),
             payload: &delivery.payload,
             content_until: delivery.content_until,
+            request_id: delivery.request_id.as_deref(),
         })
         .collect();
     array(&rows)

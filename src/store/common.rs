@@ -513,9 +513,9 @@ macro_rules! sql_store_common {
                     // cannot be sent again.
                     let result = sqlx::query(
                         "INSERT INTO deliveries (origin, gate_id, account_id, ordering, url, payload,
-                                                 content_until, state, next_attempt_at, created_at)
+                                                 content_until, request_id, state, next_attempt_at, created_at)
                          SELECT 'redeliver:' || id || ':' || $1, gate_id, account_id, ordering, url,
-                                payload, content_until, 'PENDING', $1, $1
+                                payload, content_until, request_id, 'PENDING', $1, $1
                          FROM deliveries WHERE id = $2 AND gate_id = $3 AND payload <> ''
                          ON CONFLICT (origin, gate_id) DO NOTHING",
                     )

@@ -181,6 +181,9 @@ pub struct NewRequest {
     /// outbox: `created_at` (erased as they leave it) unless the request
     /// asked to keep it (see [`crate::retention`]).
     pub content_until: Millis,
+    /// The `X-Request-Id` of the API call (see [`crate::api::request_id`]):
+    /// the message's submissions and reports log under it.
+    pub request_id: Option<String>,
     pub messages: Vec<NewMessage>,
 }
 
@@ -224,6 +227,8 @@ pub struct MessageRecord {
     pub custom_parameters: KeyValues,
     pub gate_ids: Vec<String>,
     pub callback: Option<MessageCallback>,
+    /// The `X-Request-Id` of the API call that accepted it.
+    pub request_id: Option<String>,
     pub parts: Vec<PartRecord>,
 }
 
@@ -295,6 +300,8 @@ pub struct ClaimedPart {
     pub lease: String,
     /// When the destination last wrote to the source (its care window).
     pub last_inbound_at: Option<Millis>,
+    /// The `X-Request-Id` of the API call that accepted the message.
+    pub request_id: Option<String>,
 }
 
 /// What became of one claimed part. Recorded only while the recorder still
@@ -437,6 +444,8 @@ pub struct NewDelivery {
     /// when it may be kept once the delivery is done (delivered or given
     /// up); `None` for one without content (a delivery report).
     pub content_until: Option<Millis>,
+    /// The `X-Request-Id` of the API call whose message it reports on.
+    pub request_id: Option<String>,
 }
 
 /// An incoming message routed (to gates, or nowhere): its content may be
@@ -471,6 +480,8 @@ pub struct ClaimedDelivery {
     /// Tries so far.
     pub attempts: u32,
     pub lease: String,
+    /// The `X-Request-Id` of the API call whose message it reports on.
+    pub request_id: Option<String>,
 }
 
 /// How a delivery try ended.

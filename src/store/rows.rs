@@ -225,6 +225,7 @@ impl FromStoreRow for MessageRecord {
                     })
                 })
                 .transpose()?,
+            request_id: row.get("request_id")?,
             parts: Vec::new(),
         })
     }
@@ -270,6 +271,7 @@ impl FromStoreRow for ClaimedPart {
             attempts: count(row, "attempts")?,
             lease: row.get("lease")?,
             last_inbound_at: row.get("last_inbound_at")?,
+            request_id: row.get("request_id")?,
         })
     }
 }
@@ -310,6 +312,7 @@ impl FromStoreRow for ClaimedDelivery {
             payload: row.get("payload")?,
             attempts: count(row, "attempts")?,
             lease: row.get("lease")?,
+            request_id: row.get("request_id")?,
         })
     }
 }

@@ -101,6 +101,7 @@ pub fn request(id: &str, priority: Priority, created_at: i64, parts: u32) -> New
         gate_ids: Vec::new(),
         callback: None,
         content_until: created_at,
+        request_id: Some(format!("req-{id}")),
         messages: vec![NewMessage {
             message_id: id.into(),
             destination: USER_PHONE.into(),
@@ -261,5 +262,6 @@ pub fn delivery(gate: &str, ordering: &str, origin: &str) -> NewDelivery {
         url: None,
         payload: origin.into(),
         content_until: None,
+        request_id: Some(format!("req-{ordering}")),
     }
 }

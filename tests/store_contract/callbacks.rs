@@ -115,6 +115,11 @@ async fn gates_take_turns_and_each_gets_at_most_its_share(backend: Backend) {
     // One at a time: the oldest gate's first.
     let first = claim(store.as_ref(), "one", NOW, 1).await;
     assert_eq!(payloads(&first), ["slow-m0-r0"]);
+    assert_eq!(
+        first[0].request_id.as_deref(),
+        Some("req-m0"),
+        "the claim carries the id of the request whose message it reports on"
+    );
     // Then turns: the fast gate's first before the slow gate's second, and
     // the slow gate only up to its share of two (one is leased already).
     let turns = claim(store.as_ref(), "turns", NOW, 10).await;

@@ -53,6 +53,7 @@ async fn an_accepted_message_is_queued_and_shown_only_to_its_account(backend: Ba
         (message.source.as_str(), message.priority),
         (SOURCE, Priority::High)
     );
+    assert_eq!(message.request_id.as_deref(), Some("req-m1"));
     let states: Vec<_> = message.parts.iter().map(|part| part.state).collect();
     assert_eq!(states, [MessageState::Queued, MessageState::Queued]);
     assert_eq!(

@@ -23,6 +23,11 @@ async fn a_lease_is_exclusive_until_it_runs_out(backend: Backend) {
     let first = claim(store.as_ref(), "a", 2_000, 12_000).await;
     assert_eq!(keys(&first), [m1(0)]);
     assert_eq!(first[0].cloud_body, "{\"index\":0}");
+    assert_eq!(
+        first[0].request_id.as_deref(),
+        Some("req-m1"),
+        "the claim carries the id of the request that queued the part"
+    );
     assert!(claim(store.as_ref(), "b", 5_000, 15_000).await.is_empty());
     assert!(
         store

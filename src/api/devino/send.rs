@@ -19,6 +19,7 @@ use super::request::{CheckContext, CheckedMessage, DevinoMessage};
 use crate::api::AppState;
 use crate::api::json::{self, JsonError};
 use crate::api::protocol::RawBody;
+use crate::api::request_id::RequestId;
 use crate::clock::now_millis;
 use crate::intake::{self, IntakeError, authorize, callback_target, render};
 use crate::store::{Account, NewRequest, PlatformFields};
@@ -51,6 +52,7 @@ struct Batch {
 pub async fn send_one(
     State(state): State<AppState>,
     user: DevinoUser,
+    request_id: RequestId,
     body: RawBody<DevinoError>,
 ) -> Result<Json<Answer>, DevinoError> {
     let message: Box<RawValue> = serde_json::from_slice(&body.bytes).map_err(|error| {
@@ -60,12 +62,15 @@ pub async fn send_one(
         ))
     })?;
     drop(body);
-    send(&state, &user, vec![message]).await.map(Json)
+    send(&state, &user, vec![message], request_id)
+        .await
+        .map(Json)
 }
 
 pub async fn send_batch(
     State(state): State<AppState>,
     user: DevinoUser,
+    request_id: RequestId,
     body: RawBody<DevinoError>,
 ) -> Result<Json<Answer>, DevinoError> {
     let batch: Batch = json::parse(&body.bytes).map_err(|error| {
@@ -94,7 +99,7 @@ pub async fn send_batch(
             format!("messages: must have at most {MAX_BATCH} messages"),
         )));
     }
-    send(&state, &user, messages).await.map(Json)
+    send(&state, &user, messages, request_id).await.map(Json)
 }
 
 /// Checks, authorizes, renders and commits the messages; the answer says
@@ -103,6 +108,7 @@ async fn send(
     state: &AppState,
     DevinoUser { user, account }: &DevinoUser,
     messages: Vec<Box<RawValue>>,
+    request_id: RequestId,
 ) -> Result<Answer, DevinoError> {
     let now = now_millis();
     let context = CheckContext {
@@ -158,7 +164,7 @@ async fn send(
             Err(error) => return Err(intake_failure(error)),
         }
     }
-    intake::commit(&state.accepter, requests)
+    intake::commit(&state.accepter, requests, request_id)
         .await
         .map_err(intake_failure)?;
     Ok(Answer { result })
@@ -271,6 +277,7 @@ pub fn new_request(
         gate_ids,
         callback: checked.callback,
         content_until: now,
+        request_id: None,
         messages: Vec::new(),
     };
     render::address(

@@ -23,6 +23,7 @@ use super::request::{MessageRequest, ValidRequest};
 use crate::api::AppState;
 use crate::api::json::{self, JsonError};
 use crate::api::protocol::RawBody;
+use crate::api::request_id::RequestId;
 use crate::clock::now_millis;
 use crate::intake::{self, authorize, render};
 use crate::retention::content_until;
@@ -39,6 +40,7 @@ pub struct MessageResponse {
 pub async fn send_messages(
     State(state): State<AppState>,
     LinkUser { user, account }: LinkUser,
+    request_id: RequestId,
     body: RawBody<LinkError>,
 ) -> Result<Json<MessageResponse>, LinkError> {
     let request = read_request(&body.bytes)?;
@@ -64,7 +66,7 @@ pub async fn send_messages(
         .iter()
         .map(|message| message.message_id.clone())
         .collect();
-    intake::commit(&state.accepter, vec![new_request]).await?;
+    intake::commit(&state.accepter, vec![new_request], request_id).await?;
     Ok(Json(MessageResponse {
         result_code: ResultCode::Queued.code(),
         description: ResultCode::Queued.description(),
@@ -133,6 +135,7 @@ pub fn render(
         gate_ids: request.gate_ids,
         callback: None,
         content_until,
+        request_id: None,
         messages: Vec::new(),
     };
     Ok(render::address(

@@ -268,6 +268,7 @@ mod tests {
             custom_parameters: KeyValues::new(),
             gate_ids: vec!["g1".into()],
             callback: None,
+            request_id: None,
             parts: Vec::new(),
         }
     }

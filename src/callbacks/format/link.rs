@@ -256,6 +256,7 @@ mod tests {
             custom_parameters: KeyValues::from([("customKey1".into(), "customValue1".into())]),
             gate_ids: vec!["g1".into()],
             callback: None,
+            request_id: None,
             parts: Vec::new(),
         }
     }

@@ -23,13 +23,14 @@ impl PgStore {
         sqlx::query(
             "INSERT INTO messages (message_id, account_id, username, source, destination, ref_id,
                  priority, expires_at, created_at, platform_service_id, platform_service_type,
-                 platform_transaction_id, custom_parameters, gate_ids, callback_url, callback_data)
+                 platform_transaction_id, custom_parameters, gate_ids, callback_url, callback_data,
+                 request_id)
              SELECT value ->> 'id', value ->> 'account', value ->> 'user', value ->> 'source',
                     value ->> 'destination', value ->> 'ref', value ->> 'priority',
                     (value ->> 'expires')::bigint, (value ->> 'created')::bigint,
                     value ->> 'serviceId', value ->> 'serviceType', value ->> 'transactionId',
                     value ->> 'custom', value ->> 'gates', value ->> 'callbackUrl',
-                    value ->> 'callbackData'
+                    value ->> 'callbackData', value ->> 'requestId'
              FROM jsonb_array_elements($1::jsonb) WITH ORDINALITY AS j (value, key) ORDER BY key",
         )
         .bind(&rows.messages)

@@ -14,9 +14,10 @@ impl PgStore {
     /// `$2`), in order; an (origin, gate) already queued is not queued again.
     pub(super) const INSERT_DELIVERIES: &str =
         "INSERT INTO deliveries (origin, gate_id, account_id, ordering, url, payload, content_until,
-                                 state, next_attempt_at, created_at)
+                                 request_id, state, next_attempt_at, created_at)
          SELECT value ->> 'origin', value ->> 'gate', value ->> 'account', value ->> 'ordering',
                 value ->> 'url', value ->> 'payload', (value ->> 'contentUntil')::bigint,
+                value ->> 'requestId',
                 -- A gate deleted since the reader looked it up gets
                 -- nothing; the gate's row stays locked until this commits,
                 -- so a delete under way waits and then gives these up.
@@ -125,9 +126,9 @@ impl PgStore {
                  UPDATE deliveries SET lease_owner = $3, lease_until = $4
                  FROM chosen WHERE deliveries.id = chosen.id
                  RETURNING deliveries.id, deliveries.gate_id, deliveries.payload,
-                           deliveries.attempts, deliveries.lease_owner
+                           deliveries.attempts, deliveries.lease_owner, deliveries.request_id
              )
-             SELECT l.id, l.gate_id, l.payload, l.attempts, l.lease_owner AS lease, c.url,
+             SELECT l.id, l.gate_id, l.payload, l.attempts, l.lease_owner AS lease, l.request_id, c.url,
                     c.signing_secret
              FROM leased l JOIN chosen c ON c.id = l.id
              ORDER BY c.turn, c.next_attempt_at, c.id",

@@ -161,7 +161,8 @@ impl PgStore {
                            outbox.lease_owner, picked.sort_key, picked.id
              )
              SELECT l.message_id, l.message_index, m.account_id, m.destination, m.priority,
-                    m.expires_at, p.message_type, p.cloud_body, p.attempts, l.lease_owner AS lease,
+                    m.expires_at, p.message_type, p.cloud_body, p.attempts, m.request_id,
+                    l.lease_owner AS lease,
                     -- The care window, under the destination or another id
                     -- the contact book knows the user by.
                     (SELECT MAX(w.last_inbound_at) FROM care_windows w

@@ -10,8 +10,9 @@ use crate::store::{NewRequest, StoreResult};
 
 const INSERT_MESSAGE: &str = "INSERT INTO messages (message_id, account_id, username, source,
         destination, ref_id, priority, expires_at, created_at, platform_service_id,
-        platform_service_type, platform_transaction_id, custom_parameters, gate_ids, callback_url, callback_data)
-    VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)";
+        platform_service_type, platform_transaction_id, custom_parameters, gate_ids, callback_url, callback_data,
+        request_id)
+    VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)";
 
 const INSERT_PART: &str = "INSERT INTO message_parts (message_id, message_index, message_type,
         cloud_body, state, result_code, updated_at, content_until)
@@ -66,6 +67,7 @@ fn insert_requests(transaction: &Connection, batch: &[NewRequest]) -> rusqlite::
                 gates,
                 callback_url,
                 callback_data,
+                request.request_id,
             ])?;
             for part in &message.parts {
                 parts.execute(params![

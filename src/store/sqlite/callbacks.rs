@@ -13,9 +13,9 @@ impl SqliteStore {
     /// Queues deliveries (`$1`, the rows of `batch::delivery_rows`, due at
     /// `$2`); an (origin, gate) already queued is not queued again.
     pub(super) const INSERT_DELIVERIES: &str =
-        "INSERT INTO deliveries (origin, gate_id, account_id, ordering, url, payload, content_until, state, next_attempt_at, created_at)
+        "INSERT INTO deliveries (origin, gate_id, account_id, ordering, url, payload, content_until, request_id, state, next_attempt_at, created_at)
          SELECT value ->> 'origin', value ->> 'gate', value ->> 'account', value ->> 'ordering', value ->> 'url', value ->> 'payload',
-                value ->> 'contentUntil',
+                value ->> 'contentUntil', value ->> 'requestId',
                 -- A gate deleted since the reader looked it up gets nothing.
                 CASE WHEN EXISTS (SELECT 1 FROM gates g
                                   WHERE g.id = value ->> 'gate' AND g.account_id = value ->> 'account')
@@ -95,7 +95,7 @@ impl SqliteStore {
                                 AND busy.lease_until > $1) AS room
                  FROM gates g
              ), due AS (
-                 SELECT d.id, d.gate_id, d.payload, d.attempts, d.next_attempt_at,
+                 SELECT d.id, d.gate_id, d.payload, d.attempts, d.next_attempt_at, d.request_id,
                         COALESCE(d.url, s.url) AS url,
                         s.signing_secret, s.room,
                         ROW_NUMBER() OVER (PARTITION BY d.gate_id
@@ -114,7 +114,7 @@ impl SqliteStore {
                      LIMIT $4)
                  WHERE s.room > 0
              )
-             SELECT id, gate_id, payload, attempts, url, signing_secret, $3 AS lease
+             SELECT id, gate_id, payload, attempts, url, signing_secret, request_id, $3 AS lease
              FROM due WHERE turn <= room
              ORDER BY turn, next_attempt_at, id
              LIMIT $2",

@@ -51,7 +51,7 @@ const RESEND_OUTBOX: &str =
 /// claim order, each with what the dispatcher needs and the lease `?4`.
 const DUE_PARTS: &str = "SELECT o.rowid AS outbox_row, o.message_id, o.message_index, m.account_id,
             m.destination, m.priority, m.expires_at, p.message_type, p.cloud_body, p.attempts,
-            ?4 AS lease,
+            m.request_id, ?4 AS lease,
             -- The care window, under the destination or another id
             -- the contact book knows the user by.
             (SELECT MAX(w.last_inbound_at) FROM care_windows w
