@@ -156,7 +156,7 @@ pub async fn run(
             wakeups,
             Woken {
                 dispatcher: dispatcher.clone(),
-                callbacks: callbacks_wake,
+                callbacks: callbacks_wake.clone(),
                 tenants: tenants.clone(),
             },
             background_stopped,
@@ -169,6 +169,7 @@ pub async fn run(
     };
     let (webhooks, webhook_task) = WebhookIntake::start(WebhookCommit {
         store: store.clone(),
+        events: callbacks_wake,
     });
     let state = AppState {
         message_numbers: crate::intake::numbers::MessageNumbers::new(store.clone()),

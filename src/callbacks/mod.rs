@@ -9,9 +9,10 @@
 //! - [`deliver`]: one POST, its signature, and the retry schedule.
 //! - [`slots`]: how many tries run at once, in all and per gate.
 //! - [`recorder`]: the tries' results, many to a transaction.
-//! - [`run`]: the loop that feeds the queues and works them off, with
-//!   leases (like the dispatcher's) so a crashed run's callbacks are taken
-//!   up again, and never two callbacks of one message to one gate at once.
+//! - [`run`]: the loop that works the queues off, with leases (like the
+//!   dispatcher's) so a crashed run's callbacks are taken up again, and
+//!   never two callbacks of one message to one gate at once; beside it, a
+//!   task feeds the queues (woken by new events, and polling).
 //!   Gates take turns, each with at most its share of the slots: a gate
 //!   that hangs holds its share, each try for at most `--callback-timeout`,
 //!   and the other gates' callbacks go out meanwhile.
@@ -79,6 +80,7 @@ const FAN_OUT_BATCH: u32 = 500;
 
 /// Feeds and works off the callback queues until `stopped` turns true (or
 /// its sender is gone); callbacks in flight then finish and are recorded.
+/// `wake` tells the feeder that new events may be waiting.
 pub async fn run(
     store: Arc<dyn Store>,
     tenants: CachedTenants,
@@ -111,26 +113,21 @@ pub async fn run(
         store: store.clone(),
     });
     let lease_millis = i64::try_from(config.lease.as_millis()).unwrap_or(i64::MAX);
-    let mut feeder = Feeder::default();
+    // Feeding runs beside the claims, so that a long pass over the event
+    // queue never holds back the next callback of a message whose previous
+    // one was just acknowledged.
+    let queued = Arc::new(Notify::new());
+    let feeding = tokio::spawn(feed(
+        store.clone(),
+        tenants,
+        config.clone(),
+        media_urls,
+        wake.clone(),
+        queued.clone(),
+        stopped.clone(),
+    ));
     while !*stopped.borrow() && stopped.has_changed().is_ok() {
         while in_flight.try_join_next().is_some() {}
-        if feeder.holds(&store, &config).await {
-            if let Err(error) = fanout::fan_out_once(store.as_ref(), &tenants, FAN_OUT_BATCH).await
-            {
-                tracing::error!(%error, "queueing delivery reports failed");
-            }
-            if let Err(error) = routing::route_once(
-                store.as_ref(),
-                &tenants,
-                &media_urls,
-                config.inbound_content_retention,
-                FAN_OUT_BATCH,
-            )
-            .await
-            {
-                tracing::error!(%error, "routing incoming messages failed");
-            }
-        }
         let free = slots.free();
         let now = now_millis();
         let lease = format!("{}#{}", run_prefix, claims.fetch_add(1, Ordering::Relaxed));
@@ -157,7 +154,7 @@ pub async fn run(
         if claimed.is_empty() {
             tokio::select! {
                 () = tokio::time::sleep(config.poll_interval) => {}
-                () = wake.notified() => {}
+                () = queued.notified() => {}
                 _ = stopped.changed() => {}
             }
             continue;
@@ -176,7 +173,7 @@ pub async fn run(
             let schedule = config.schedule.clone();
             let allow_private = config.allow_private;
             let timeout = config.timeout;
-            let wake = wake.clone();
+            let wake = queued.clone();
             // Its lines log under the id of the request whose message it
             // reports on.
             let span = tracing::info_span!(
@@ -220,10 +217,62 @@ pub async fn run(
     if let Err(error) = recording.await {
         tracing::error!(%error, "the callback tries' recorder failed");
     }
+    if let Err(error) = feeding.await {
+        tracing::error!(%error, "the callback feeder failed");
+    }
+    Ok(())
+}
+
+/// Feeds the gates' queues (delivery reports from the event queue,
+/// incoming messages to their routes) while this instance holds the
+/// feeder lease, until `stopped`; wakes the claims (`queued`) after each
+/// pass that queued something. A pass that read a full batch is followed by
+/// another at once; otherwise the next waits for `wake` (new events) or the
+/// poll interval.
+async fn feed(
+    store: Arc<dyn Store>,
+    tenants: CachedTenants,
+    config: CallbackConfig,
+    media_urls: MediaUrls,
+    wake: Arc<Notify>,
+    queued: Arc<Notify>,
+    mut stopped: watch::Receiver<bool>,
+) {
+    let mut feeder = Feeder::default();
+    while !*stopped.borrow() && stopped.has_changed().is_ok() {
+        let mut read = 0;
+        if feeder.holds(&store, &config).await {
+            match fanout::fan_out_once(store.as_ref(), &tenants, FAN_OUT_BATCH).await {
+                Ok(events) => read = read.max(events),
+                Err(error) => tracing::error!(%error, "queueing delivery reports failed"),
+            }
+            match routing::route_once(
+                store.as_ref(),
+                &tenants,
+                &media_urls,
+                config.inbound_content_retention,
+                FAN_OUT_BATCH,
+            )
+            .await
+            {
+                Ok(messages) => read = read.max(messages),
+                Err(error) => tracing::error!(%error, "routing incoming messages failed"),
+            }
+        }
+        if read > 0 {
+            queued.notify_one();
+        }
+        if read < FAN_OUT_BATCH as usize {
+            tokio::select! {
+                () = tokio::time::sleep(config.poll_interval) => {}
+                () = wake.notified() => {}
+                _ = stopped.changed() => {}
+            }
+        }
+    }
     if let Some(keeper) = feeder.keeper {
         keeper.release().await;
     }
-    Ok(())
 }
 
 /// The feeder lease as this instance sees it.

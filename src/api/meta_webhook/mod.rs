@@ -39,6 +39,9 @@ pub fn router() -> Router<AppState> {
 /// Groups webhooks into store transactions.
 pub struct WebhookCommit {
     pub store: Arc<dyn Store>,
+    /// Told when a commit may have queued events (statuses, incoming
+    /// messages) for the callback feeder.
+    pub events: Arc<tokio::sync::Notify>,
 }
 
 #[async_trait]
@@ -47,7 +50,9 @@ impl Commit for WebhookCommit {
     type Answer = WebhookReceipt;
 
     async fn commit(&self, items: &[WebhookBatch]) -> Result<Vec<WebhookReceipt>, StoreError> {
-        self.store.receive(items).await
+        let receipts = self.store.receive(items).await?;
+        self.events.notify_one();
+        Ok(receipts)
     }
 }
 
