@@ -7,7 +7,7 @@
 //! moves in the same transaction as the deliveries are queued, and a
 //! (event, gate) is never queued twice, so every report is queued once.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 use wagate_domain::{Bsuid, MessageState};
 
@@ -15,7 +15,9 @@ use super::format::{StatusFacts, status_body};
 use crate::dispatch::policy::REQUEST_SCOPE;
 use crate::intake::callback_target::url_for_gate;
 use crate::store::cached::CachedTenants;
-use crate::store::{MessageRecord, NewDelivery, Store, StoreResult, TenantStore as _, owned_by};
+use crate::store::{
+    Contact, MessageRecord, NewDelivery, Store, StoreResult, TenantStore as _, owned_by,
+};
 
 /// The event-queue reader that feeds delivery reports.
 pub const DLR_CURSOR: &str = "dlr";
@@ -32,41 +34,53 @@ pub async fn fan_out_once(
     let Some(last) = events.last().map(|event| event.id) else {
         return Ok(0);
     };
-    // Most messages name no gate: find the few that do in one read.
+    // Most messages name no gate: the few that do are read in one go, with
+    // what the contact book knows of their phone numbers.
     let mut distinct: Vec<&str> = events
         .iter()
+        .filter(|event| event.status.state != MessageState::Queued)
         .map(|event| event.message_id.as_str())
         .collect();
     distinct.sort_unstable();
     distinct.dedup();
-    let with_gates: HashSet<String> = store
-        .messages_with_gates(&distinct)
+    let messages: HashMap<String, MessageRecord> = store
+        .messages_to_report(&distinct)
         .await?
         .into_iter()
+        .map(|message| (message.message_id.clone(), message))
         .collect();
-    let mut messages: HashMap<String, Option<MessageRecord>> = HashMap::new();
+    let phones: Vec<&str> = messages
+        .values()
+        .filter(|message| Bsuid::parse(&message.destination).is_err())
+        .map(|message| message.destination.as_str())
+        .collect();
+    let mut contacts: HashMap<String, Vec<Contact>> = HashMap::new();
+    for contact in store.contacts_of(&phones).await? {
+        contacts
+            .entry(contact.phone.clone())
+            .or_default()
+            .push(contact);
+    }
     let mut deliveries = Vec::new();
     for event in &events {
-        if event.status.state == MessageState::Queued || !with_gates.contains(&event.message_id) {
+        if event.status.state == MessageState::Queued {
             continue;
         }
-        if !messages.contains_key(&event.message_id) {
-            let message = store.message(&event.account_id, &event.message_id).await?;
-            messages.insert(event.message_id.clone(), message);
-        }
-        let Some(Some(message)) = messages.get(&event.message_id) else {
+        let Some(message) = messages.get(&event.message_id) else {
             continue;
         };
-        if message.gate_ids.is_empty() {
+        // Another tenant's message id never reaches this tenant's gates.
+        if message.account_id != event.account_id {
             continue;
         }
         let Some(account) = tenants.account(&event.account_id).await? else {
             continue;
         };
-        let contact = match Bsuid::parse(&message.destination) {
-            Ok(_) => None,
-            Err(_) => store.contact(&account.id, &message.destination).await?,
-        };
+        let contact = contacts.get(&message.destination).and_then(|known| {
+            known
+                .iter()
+                .find(|contact| contact.account_id == account.id)
+        });
         // A failure of the whole request is one "request" report (type
         // "request", index -1), told once: with the first part.
         let whole_request = event
@@ -93,7 +107,7 @@ pub async fn fan_out_once(
                 status: &event.status,
                 account: &account,
                 gate_parameters: &gate.custom_parameters,
-                contact: contact.as_ref(),
+                contact,
             };
             let Some(payload) = status_body(gate.format, &facts)? else {
                 continue;

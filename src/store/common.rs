@@ -5,7 +5,8 @@
 //! backend defines under the same name:
 //!
 //! - SQL text, as associated constants: `INSERT_DELIVERIES`,
-//!   `MESSAGES_WITH_GATES`, `UNROUTED_INBOUND`, `MARK_ROUTED`,
+//!   `MESSAGES_TO_REPORT`, `PARTS_TO_REPORT`, `CONTACTS_OF`,
+//!   `UNROUTED_INBOUND`, `MARK_ROUTED`,
 //!   `LEASED_DELIVERIES`, `RECORD_ATTEMPTS`, `INSERT_ATTEMPTS`;
 //! - `Self::list(items)`, a list as the backend's SQL binds it (a JSON
 //!   array on SQLite, an array on PostgreSQL);
@@ -378,17 +379,56 @@ macro_rules! sql_store_common {
                     Ok(true)
                 }
 
-                async fn messages_with_gates(
+                async fn messages_to_report(
                     &self,
                     message_ids: &[&str],
-                ) -> StoreResult<Vec<String>> {
+                ) -> StoreResult<Vec<MessageRecord>> {
                     if message_ids.is_empty() {
                         return Ok(Vec::new());
                     }
-                    Ok(sqlx::query_scalar(Self::MESSAGES_WITH_GATES)
-                        .bind(Self::list(message_ids)?)
+                    let list = Self::list(message_ids)?;
+                    let mut snapshot = self.reader.begin_with($snapshot).await?;
+                    let rows = sqlx::query(Self::MESSAGES_TO_REPORT)
+                        .bind(&list)
+                        .fetch_all(&mut *snapshot)
+                        .await?;
+                    let mut messages = rows
+                        .iter()
+                        .map(MessageRecord::from_row)
+                        .collect::<StoreResult<Vec<_>>>()?;
+                    let reported: Vec<&str> = messages
+                        .iter()
+                        .map(|message| message.message_id.as_str())
+                        .collect();
+                    let part_rows = sqlx::query(Self::PARTS_TO_REPORT)
+                        .bind(Self::list(&reported)?)
+                        .fetch_all(&mut *snapshot)
+                        .await?;
+                    snapshot.commit().await?;
+                    let mut parts: std::collections::HashMap<String, Vec<PartRecord>> =
+                        std::collections::HashMap::new();
+                    for row in &part_rows {
+                        let message_id: String = row.get("message_id")?;
+                        parts
+                            .entry(message_id)
+                            .or_default()
+                            .push(PartRecord::from_row(row)?);
+                    }
+                    for message in &mut messages {
+                        message.parts = parts.remove(&message.message_id).unwrap_or_default();
+                    }
+                    Ok(messages)
+                }
+
+                async fn contacts_of(&self, phones: &[&str]) -> StoreResult<Vec<Contact>> {
+                    if phones.is_empty() {
+                        return Ok(Vec::new());
+                    }
+                    let rows = sqlx::query(Self::CONTACTS_OF)
+                        .bind(Self::list(phones)?)
                         .fetch_all(&self.reader)
-                        .await?)
+                        .await?;
+                    rows.iter().map(Contact::from_row).collect()
                 }
 
                 async fn unrouted_inbound(&self, limit: u32) -> StoreResult<Vec<UnroutedInbound>> {

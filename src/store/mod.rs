@@ -200,9 +200,14 @@ pub trait CallbackStore: Send + Sync {
         to: i64,
         deliveries: &[NewDelivery],
     ) -> StoreResult<bool>;
-    /// Which of these messages name event report gates (the others need no
-    /// delivery reports).
-    async fn messages_with_gates(&self, message_ids: &[&str]) -> StoreResult<Vec<String>>;
+    /// Those of these messages that name event report gates (the others
+    /// need no delivery reports), with their parts' types and states but
+    /// neither the parts' histories nor their content: what a delivery
+    /// report tells, read for a whole batch of events at once.
+    async fn messages_to_report(&self, message_ids: &[&str]) -> StoreResult<Vec<MessageRecord>>;
+    /// What the contact book knows of these phone numbers, in every account
+    /// (the caller picks the account's).
+    async fn contacts_of(&self, phones: &[&str]) -> StoreResult<Vec<Contact>>;
     /// Incoming messages not routed yet, oldest first.
     async fn unrouted_inbound(&self, limit: u32) -> StoreResult<Vec<UnroutedInbound>>;
     /// Queues the deliveries of routed incoming messages and marks them

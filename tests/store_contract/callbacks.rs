@@ -147,15 +147,30 @@ async fn gates_take_turns_and_each_gets_at_most_its_share(backend: Backend) {
 on_backends!(only_messages_that_name_gates_need_delivery_reports);
 async fn only_messages_that_name_gates_need_delivery_reports(backend: Backend) {
     let (store, _database) = open_with(backend, &["g"]).await;
-    let mut reported = request("reported", Priority::Normal, 1_000, 1);
+    let mut reported = request("reported", Priority::Normal, 1_000, 2);
     reported.gate_ids = vec!["g".into()];
     let silent = request("silent", Priority::Normal, 1_000, 1);
     store.accept(&[reported, silent]).await.expect("accept");
     let named = store
-        .messages_with_gates(&["reported", "silent", "unknown"])
+        .messages_to_report(&["reported", "silent", "unknown"])
         .await
         .expect("read");
-    assert_eq!(named, ["reported"]);
+    let ids: Vec<_> = named.iter().map(|m| m.message_id.as_str()).collect();
+    assert_eq!(ids, ["reported"]);
+    // With its parts in order, their types and states, not their content.
+    let parts: Vec<_> = named[0]
+        .parts
+        .iter()
+        .map(|part| {
+            (
+                part.message_index,
+                part.message_type.as_str(),
+                part.cloud_body.clone(),
+            )
+        })
+        .collect();
+    assert_eq!(parts, [(0, "text", None), (1, "text", None)]);
+    assert_eq!(named[0].gate_ids, ["g"]);
 }
 
 on_backends!(routing_an_incoming_message_queues_its_callbacks_once);

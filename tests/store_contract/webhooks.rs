@@ -212,6 +212,22 @@ async fn webhooks_that_name_a_phone_and_a_bsuid_fill_the_tenants_contact_book(ba
             .is_none(),
         "a webhook for a number no tenant owns records nothing"
     );
+    // The batch read finds the same contact, by its phone alone.
+    let known = store
+        .contacts_of(&[USER_PHONE, "+46709999999"])
+        .await
+        .expect("read");
+    let found: Vec<_> = known
+        .iter()
+        .map(|c| {
+            (
+                c.account_id.as_str(),
+                c.phone.as_str(),
+                c.user_id.as_deref(),
+            )
+        })
+        .collect();
+    assert_eq!(found, [(ACCOUNT, USER_PHONE, Some("SE.111"))]);
 }
 
 on_backends!(a_claim_finds_the_care_window_under_any_id_of_the_user);

@@ -29,9 +29,18 @@ impl PgStore {
          FROM jsonb_array_elements($1::jsonb) WITH ORDINALITY AS j (value, key) ORDER BY key
          ON CONFLICT (origin, gate_id) DO NOTHING";
 
-    /// Which of the messages `$1` name event report gates.
-    pub(super) const MESSAGES_WITH_GATES: &str =
-        "SELECT message_id FROM messages WHERE message_id = ANY($1) AND gate_ids <> '[]'";
+    /// Those of the messages `$1` that name event report gates.
+    pub(super) const MESSAGES_TO_REPORT: &str =
+        "SELECT * FROM messages WHERE message_id = ANY($1) AND gate_ids <> '[]'";
+
+    /// The parts of the messages `$1` (without their content), in order.
+    pub(super) const PARTS_TO_REPORT: &str =
+        "SELECT message_id, message_index, message_type, state, result_code, '' AS cloud_body
+         FROM message_parts WHERE message_id = ANY($1)
+         ORDER BY message_id, message_index";
+
+    /// The contacts of the phone numbers `$1`, in every account.
+    pub(super) const CONTACTS_OF: &str = "SELECT * FROM contacts WHERE phone = ANY($1)";
 
     /// The oldest `$1` incoming messages not routed yet, with their source's id.
     pub(super) const UNROUTED_INBOUND: &str =
