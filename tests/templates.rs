@@ -166,6 +166,23 @@ async fn a_created_template_is_approved_sent_listed_edited_and_deleted(backend: 
         approved_names.contains(&"hello_world".to_owned()),
         "{approved_only}"
     );
+    // Meta's sample is there from the start, and can be read by its id.
+    let sample_id = approved_only["data"]
+        .as_array()
+        .and_then(|data| data.iter().find(|t| t["name"] == "hello_world"))
+        .and_then(|t| t["id"].as_str())
+        .expect("hello_world's id")
+        .to_owned();
+    let (status, sample) = call(&app, &tenant, Method::GET, &format!("/{sample_id}"), None).await;
+    assert_eq!(
+        (status, &sample["status"]),
+        (200, &json!("APPROVED")),
+        "{sample}"
+    );
+    assert_eq!(
+        (&sample["language"], &sample["category"]),
+        (&json!("en_US"), &json!("UTILITY"))
+    );
 
     // Edit: the new components are there, still approved.
     let edit =

@@ -153,7 +153,7 @@ impl Sim {
     pub(super) fn template_by_id(&self, id: &str) -> Option<Value> {
         self.state()
             .templates
-            .by_id(id, None)
+            .by_id(id)
             .map(|(_, template)| template.to_json())
     }
 
@@ -169,7 +169,7 @@ impl Sim {
             let mut state = self.state();
             let (_, current) = state
                 .templates
-                .by_id(id, None)
+                .by_id(id)
                 .ok_or_else(|| MetaError::no_such_object(id))?;
             let edit = template_rules::check_edit(&body, current.category)?;
             state.templates.edit(id, edit, now_millis())?;

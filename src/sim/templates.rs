@@ -9,7 +9,7 @@
 //! WABAs; past a limit a create is refused with Meta's error. Listing pages
 //! with opaque `after`/`before` cursors, in creation order.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -165,6 +165,9 @@ pub struct Page {
 pub struct Templates {
     by_waba: HashMap<String, Vec<Template>>,
     total: usize,
+    /// WABAs whose templates were listed (at most [`MAX_WABAS`]): their
+    /// sample's id is found by [`Templates::by_id`] too.
+    listed: HashSet<String>,
 }
 
 /// Meta's sample template as it is in `waba_id`, with an id of its own.
@@ -258,8 +261,8 @@ impl Templates {
     }
 
     /// The template `id`, with its WABA; the sample is found in the WABAs
-    /// that have templates and in `also_in`.
-    pub fn by_id(&self, id: &str, also_in: Option<&str>) -> Option<(String, Template)> {
+    /// that have templates or were listed.
+    pub fn by_id(&self, id: &str) -> Option<(String, Template)> {
         for (waba_id, templates) in &self.by_waba {
             if let Some(template) = templates.iter().find(|t| t.id == id) {
                 return Some((waba_id.clone(), template.clone()));
@@ -267,8 +270,7 @@ impl Templates {
         }
         self.by_waba
             .keys()
-            .map(String::as_str)
-            .chain(also_in)
+            .chain(&self.listed)
             .map(|waba_id| (waba_id.to_owned(), hello_world(waba_id)))
             .find(|(_, sample)| sample.id == id)
     }
@@ -285,7 +287,7 @@ impl Templates {
     /// once a day. It stays approved.
     pub fn edit(&mut self, id: &str, edit: Edit, now: Millis) -> Result<Template, MetaError> {
         let Some(template) = self.created_mut(id) else {
-            if self.by_id(id, None).is_some_and(|(_, t)| t.is_sample()) {
+            if self.by_id(id).is_some_and(|(_, t)| t.is_sample()) {
                 return Err(refused(
                     "Sample templates can't be edited",
                     format!(
@@ -397,12 +399,15 @@ impl Templates {
 
     /// A page of the WABA's templates matching `filter`, after the cursor.
     pub fn page(
-        &self,
+        &mut self,
         waba_id: &str,
         filter: &Filter,
         limit: usize,
         after: Option<&str>,
     ) -> Result<Page, MetaError> {
+        if self.listed.len() < MAX_WABAS {
+            self.listed.insert(waba_id.to_owned());
+        }
         let matching: Vec<Template> = self
             .all(waba_id)
             .filter(|t| {
@@ -481,6 +486,15 @@ mod tests {
         assert_eq!(templates.approved(Some("w2"), "promo", "en"), None);
         assert_eq!(templates.approved(Some("w1"), "promo", "de"), None);
         assert_ne!(hello_world("w1").id, hello_world("w2").id);
+        let sample = hello_world("w3").id;
+        assert!(templates.by_id(&sample).is_none());
+        templates
+            .page("w3", &Filter::default(), 10, None)
+            .expect("listed");
+        assert_eq!(
+            templates.by_id(&sample).map(|(waba, t)| (waba, t.name)),
+            Some(("w3".to_owned(), HELLO_WORLD.to_owned()))
+        );
     }
 
     #[test]
@@ -606,7 +620,7 @@ mod tests {
             .delete("v", "promo", Some(&en.id))
             .expect_err("another WABA");
         templates.delete("w", "promo", Some(&en.id)).expect("by id");
-        assert!(templates.by_id(&en.id, None).is_none());
+        assert!(templates.by_id(&en.id).is_none());
         templates.delete("w", "promo", None).expect("by name");
         templates.delete("w", "promo", None).expect_err("gone");
         templates
