@@ -477,6 +477,36 @@ mod tests {
     }
 
     #[test]
+    fn graph_paths_encode_each_segment() {
+        assert_eq!(
+            client("http://127.0.0.1:8090/graph/")
+                .graph_url(&["waba 1", "message_templates"])
+                .as_str(),
+            "http://127.0.0.1:8090/graph/v23.0/waba%201/message_templates"
+        );
+        assert_eq!(
+            client("https://graph.facebook.com")
+                .graph_url(&["1/2"])
+                .as_str(),
+            "https://graph.facebook.com/v23.0/1%2F2"
+        );
+    }
+
+    #[test]
+    fn meta_s_error_object_is_kept_as_meta_wrote_it() {
+        let body = br#"{"error":{"message":"Invalid parameter","type":"OAuthException","code":100,"error_subcode":2388024,"is_transient":false,"error_user_title":"Content in this language already exists","error_user_msg":"There is already en content","error_data":{"messaging_product":"whatsapp","details":"d"},"fbtrace_id":"A"}}"#;
+        let SendError::Meta { error, .. } = parse_error(400, body) else {
+            panic!("expected a Meta error");
+        };
+        assert_eq!(error.user_message(), Some("There is already en content"));
+        let written: serde_json::Value = serde_json::from_slice(body).expect("json");
+        assert_eq!(
+            serde_json::to_value(&error).expect("serializes"),
+            written["error"]
+        );
+    }
+
+    #[test]
     fn reads_a_success_body() {
         let body = br#"{"messaging_product":"whatsapp","contacts":[{"input":"+16505551234","wa_id":"16505551234"}],"messages":[{"id":"wamid.HBgLMTY1MDUwNzY1MjAVAgARGBI5QTNDQTVCM0Q0Q0Q2RTY3RTcA","message_status":"accepted"}]}"#;
         let accepted = parse_answer(200, body).expect("accepted");
