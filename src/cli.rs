@@ -115,6 +115,14 @@ pub struct ServeArgs {
     #[arg(long, env = "WAGATE_SANDBOX_RECORD_LIMIT", default_value_t = crate::sim::DEFAULT_RECORD_LIMIT)]
     pub sandbox_record_limit: usize,
 
+    /// Let the sandbox send any template name, as if every template were
+    /// approved: for load runs, and for several gateways each with a
+    /// sandbox of its own (templates created through one are unknown to
+    /// the others). By default only APPROVED templates of the source's
+    /// WABA go, as at Meta.
+    #[arg(long, env = "WAGATE_SANDBOX_ANY_TEMPLATE")]
+    pub sandbox_any_template: bool,
+
     /// Delays between callback attempts, comma-separated.
     #[arg(
         long,

@@ -61,6 +61,13 @@ pub async fn run(
             (args.upstream == Upstream::Sandbox).then(|| SecretString::from(random_token(32)))
         });
     let (sandbox, sim_stop) = start_sandbox(&args, address, meta_app_secret.as_ref()).await?;
+    if let Some((sim, _)) = &sandbox {
+        // The sandbox learns which WABA each source's number belongs to
+        // (new sources are registered by the admin API).
+        for source in store.sources().await.context("reading the sources")? {
+            sim.register_source(&source);
+        }
+    }
     let cloud_api = CloudApiClient::new(CloudApiConfig {
         base_url: sandbox
             .as_ref()
@@ -268,6 +275,7 @@ async fn start_sandbox(
         app_secret,
         status_delay: args.sandbox_status_delay,
         record_limit: args.sandbox_record_limit,
+        any_template: args.sandbox_any_template,
     });
     let (stop, stopped) = oneshot::channel::<()>();
     let (sim_address, _task) = sim

@@ -191,6 +191,8 @@ async fn one_destinations_messages_reach_meta_in_index_order_despite_a_transient
 ) {
     let app = spawn_app_with(backend, FAST).await;
     let tenant = app.tenant("ordered", "+46700000102").await;
+    app.approved_templates(&tenant, &["first", "second", "third"])
+        .await;
     // 9902 refuses every new body once with 130429, so each index is resent.
     let messages = json!([template("first"), template("second"), template("third")]);
     let id = send_one(&app, &tenant, "+46700009902", messages).await;

@@ -84,6 +84,7 @@ on_backends!(content_is_erased_once_the_part_is_submitted_keeping_state_and_hist
 async fn content_is_erased_once_the_part_is_submitted_keeping_state_and_history(backend: Backend) {
     let app = app(backend, &[]).await;
     let tenant = app.tenant("forget", "+46700000901").await;
+    app.approved_templates(&tenant, &["retention"]).await;
     let id = send(&app, &tenant, "+46701230001", json!({"campaign": "x"})).await;
     let status = final_status(&app, &tenant, &id, "READ").await;
 
@@ -108,6 +109,7 @@ on_backends!(a_failed_part_loses_its_content_too);
 async fn a_failed_part_loses_its_content_too(backend: Backend) {
     let app = app(backend, &[]).await;
     let tenant = app.tenant("failing", "+46700000902").await;
+    app.approved_templates(&tenant, &["retention"]).await;
     // The sandbox refuses a send to a number ending in 9903 for good: the
     // part settles FAILED without a submission.
     let id = send(&app, &tenant, "+46701239903", json!({})).await;
@@ -125,6 +127,7 @@ async fn content_kept_on_request_lasts_the_retention_then_goes(backend: Backend)
     // Kept: the retention is far longer than the test.
     let app = app(backend, &["--content-retention", "1h"]).await;
     let tenant = app.tenant("keeper", "+46700000903").await;
+    app.approved_templates(&tenant, &["retention"]).await;
     let id = send(&app, &tenant, "+46701230003", json!({KEEP: "true"})).await;
     let status = final_status(&app, &tenant, &id, "READ").await;
 
@@ -146,6 +149,7 @@ async fn content_kept_on_request_lasts_the_retention_then_goes(backend: Backend)
     // Gone once a short retention has passed, state and history kept.
     let app = self::app(backend, &["--content-retention", "1s"]).await;
     let tenant = app.tenant("keeper", "+46700000903").await;
+    app.approved_templates(&tenant, &["retention"]).await;
     let id = send(&app, &tenant, "+46701230003", json!({KEEP: "true"})).await;
     final_status(&app, &tenant, &id, "READ").await;
     poll(
@@ -169,6 +173,7 @@ async fn content_kept_on_request_lasts_the_retention_then_goes(backend: Backend)
 /// route's customParameters `custom`.
 async fn routed(app: &TestApp, name: &str, number: &str, gate: &Gate, custom: Value) -> Tenant {
     let tenant = app.tenant(name, number).await;
+    app.approved_templates(&tenant, &["retention"]).await;
     let owner =
         json!({"platformId": tenant.platform_id, "platformPartnerId": tenant.platform_partner_id});
     let mut gate_body = owner.clone();

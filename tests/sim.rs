@@ -119,6 +119,7 @@ async fn start() -> Harness {
         app_secret: SECRET.into(),
         status_delay: Duration::from_millis(5),
         record_limit: 1000,
+        any_template: false,
     });
     let (stop_sim, sim_stopped) = oneshot::channel::<()>();
     let (address, _task) = sim
@@ -336,9 +337,46 @@ async fn a_default_number_is_sent_delivered_and_read_with_signed_webhooks() {
     assert_eq!(harness.sim.webhooks(records[1].seq).len(), 1);
 }
 
+/// Registers [`PNID`] to a WABA and creates the templates `names` (`en`)
+/// there, waiting until each is APPROVED (its status webhook came).
+async fn approve(harness: &Harness, names: &[&str]) {
+    let waba = "sim-test-waba";
+    harness.sim.register_number(PNID, waba);
+    for name in names {
+        let template = json!({"name": name, "language": "en", "category": "MARKETING",
+                              "components": [{"type": "BODY", "text": "Your order is on its way"}]});
+        let (status, answer) = harness
+            .post_raw(
+                &format!("/v23.0/{waba}/message_templates"),
+                Some(TOKEN),
+                template.to_string().into_bytes(),
+            )
+            .await;
+        assert_eq!(status, 200, "{answer}");
+    }
+    eventually("the templates' approval", || {
+        let approved: Vec<_> = harness
+            .sink
+            .hits()
+            .into_iter()
+            .filter_map(|hit| {
+                let body = hit.json();
+                let value = &body["entry"][0]["changes"][0]["value"];
+                (value["event"] == "APPROVED").then(|| value["message_template_name"].clone())
+            })
+            .collect();
+        names
+            .iter()
+            .all(|name| approved.contains(&json!(name)))
+            .then_some(())
+    })
+    .await;
+}
+
 #[tokio::test]
 async fn the_sandbox_number_table_drives_each_path() {
     let harness = start().await;
+    approve(&harness, &["order_update", "other_template"]).await;
 
     // 9900: accepted, then failed with 131026 and nothing else.
     let undeliverable = harness

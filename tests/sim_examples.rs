@@ -9,9 +9,12 @@
 //! context names a real message. The placeholders the examples leave to the sender are filled in
 //! (Postman's `{{variables}}`, `http(s)://` links, `<…_OBJECT_ID>` media ids,
 //! `<MSGID_…>` message ids, `<HEADER_TYPE>`); placeholder text where any text
-//! will do stays as written. The sandbox knows every template but
-//! `hello_world` by its name alone and takes any media id, so templates and
-//! media need no setup.
+//! will do stays as written, but template names and languages, which must
+//! be real (`<TEMPLATE_NAME>`, `template-name`, `language-and-locale-code`).
+//! Like Meta, the sandbox sends only approved templates of the number's
+//! WABA: the number is registered to a WABA and every template the examples
+//! name (but Meta's `hello_world`, there from the start) is created through
+//! the template API and waited for until APPROVED. It takes any media id.
 
 use std::time::Duration;
 
@@ -21,6 +24,16 @@ use wagate::sim::{Sim, SimConfig};
 
 const EXAMPLES: &str = include_str!("fixtures/meta-send-examples.yaml");
 const PNID: &str = "106540352242922";
+const WABA: &str = "102290129340398";
+/// What the placeholder template names and language become.
+const EXAMPLE_TEMPLATE: &str = "example_template";
+const EXAMPLE_LANGUAGE: &str = "en_US";
+/// The templates the examples send, besides Meta's `hello_world`.
+const TEMPLATES: [&str; 3] = [
+    "intro_catalog_offer",
+    "sample_issue_resolution",
+    EXAMPLE_TEMPLATE,
+];
 const TOKEN: &str = "test-token";
 /// The simulated user; its last four digits make the sandbox accept.
 const USER: &str = "46701234567";
@@ -80,7 +93,60 @@ fn filled(text: &str, inbound: &str) -> Option<String> {
     if text.starts_with('<') && text.ends_with("OBJECT_ID>") {
         return Some(MEDIA_ID.to_owned());
     }
-    (text == "<HEADER_TYPE>").then(|| "text".to_owned())
+    match text {
+        "<HEADER_TYPE>" => Some("text".to_owned()),
+        "<TEMPLATE_NAME>" | "template-name" => Some(EXAMPLE_TEMPLATE.to_owned()),
+        "language-and-locale-code" => Some(EXAMPLE_LANGUAGE.to_owned()),
+        _ => None,
+    }
+}
+
+/// Registers the number to its WABA, creates the examples' templates and
+/// waits until each is APPROVED.
+async fn approved_templates(http: &reqwest::Client, base: &str) {
+    let (status, answer) = post(
+        http,
+        format!("{base}/sim/v1/numbers"),
+        &json!({"phoneNumberId": PNID, "wabaId": WABA}),
+    )
+    .await;
+    assert_eq!(status, 200, "{answer}");
+    let url = format!("{base}/v23.0/{WABA}/message_templates");
+    for name in TEMPLATES {
+        let template = json!({"name": name, "language": EXAMPLE_LANGUAGE, "category": "MARKETING",
+                              "components": [{"type": "BODY", "text": "Hello {{1}}",
+                                              "example": {"body_text": [["Ann"]]}}]});
+        let (status, answer) = post(http, url.clone(), &template).await;
+        assert_eq!(
+            (status, &answer["status"]),
+            (200, &json!("PENDING")),
+            "{name}: {answer}"
+        );
+    }
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    loop {
+        let approved: Value = http
+            .get(format!("{url}?status=APPROVED"))
+            .bearer_auth(TOKEN)
+            .send()
+            .await
+            .expect("list")
+            .json()
+            .await
+            .expect("JSON list");
+        let names: Vec<&str> = approved["data"]
+            .as_array()
+            .map(|data| data.iter().filter_map(|t| t["name"].as_str()).collect())
+            .unwrap_or_default();
+        if TEMPLATES.iter().all(|name| names.contains(name)) {
+            return;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "templates not approved: {approved}"
+        );
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
 }
 
 /// The value of a Postman variable, `{{Recipient-Phone-Number}}`.
@@ -135,6 +201,7 @@ async fn every_valid_meta_example_is_accepted_and_the_broken_ones_refused() {
         app_secret: "sim-examples-secret".into(),
         status_delay: Duration::from_millis(5),
         record_limit: 1000,
+        any_template: false,
     });
     let (_stop, stopped) = oneshot::channel::<()>();
     let (address, _task) = sim
@@ -145,6 +212,7 @@ async fn every_valid_meta_example_is_accepted_and_the_broken_ones_refused() {
         .expect("spawn the simulator");
     let base = format!("http://{address}");
     let http = reqwest::Client::new();
+    approved_templates(&http, &base).await;
 
     let mut wrong = Vec::new();
     for (name, example) in examples() {

@@ -245,16 +245,18 @@ mod tests {
     fn meta(http_status: u16, code: i64) -> Result<SendAccepted, SendError> {
         Err(SendError::Meta {
             http_status,
-            error: MetaApiError {
+            error: Box::new(MetaApiError {
                 code,
                 message: format!("(#{code}) something"),
                 error_type: None,
                 error_subcode: None,
                 error_data: Some(MetaErrorData {
                     details: Some("exact details".into()),
+                    other: Default::default(),
                 }),
                 fbtrace_id: None,
-            },
+                other: Default::default(),
+            }),
         })
     }
 

@@ -1,5 +1,9 @@
-//! The simulator's routes: the Cloud API's send endpoint and the `/sim/v1`
-//! controls (inbound messages, what was received, counters, webhooks).
+//! The simulator's routes: the Cloud API's send endpoint, the template
+//! endpoints of the Business Management API, and the `/sim/v1` controls
+//! (inbound messages, numbers' WABAs, what was received, counters,
+//! webhooks).
+
+use std::collections::HashMap;
 
 use axum::Json;
 use axum::Router;
@@ -16,7 +20,14 @@ use super::{Inbound, Sim};
 pub fn router(sim: Sim) -> Router {
     Router::new()
         .route("/{version}/{phone_number_id}/messages", post(messages))
-        .route("/{version}/{media_id}", get(media_info))
+        .route(
+            "/{version}/{phone_number_id}/message_templates",
+            post(create_template)
+                .get(list_templates)
+                .delete(delete_templates),
+        )
+        .route("/{version}/{media_id}", get(media_info).post(edit_template))
+        .route("/sim/v1/numbers", post(register_number))
         .route("/sim/v1/media/{media_id}", get(media_bytes))
         .route("/sim/v1/inbound", post(inbound))
         .nest("/sim/v1", observe_routes(sim.clone()))
@@ -57,16 +68,80 @@ async fn messages(
     sim.send(&version, &phone_number_id, bearer(&headers), &body)
 }
 
+fn host(headers: &HeaderMap) -> &str {
+    headers
+        .get(header::HOST)
+        .and_then(|value| value.to_str().ok())
+        .unwrap_or("127.0.0.1")
+}
+
+/// `GET /{version}/{id}`: a template's, else a media id's.
 async fn media_info(
     State(sim): State<Sim>,
     Path((_version, media_id)): Path<(String, String)>,
     headers: HeaderMap,
 ) -> Response {
-    let host = headers
-        .get(header::HOST)
-        .and_then(|value| value.to_str().ok())
-        .unwrap_or("127.0.0.1");
-    sim.media_info(host, &media_id, bearer(&headers))
+    if bearer(&headers).is_some_and(|token| !token.is_empty())
+        && let Some(template) = sim.template_by_id(&media_id)
+    {
+        return Json(template).into_response();
+    }
+    sim.media_info(host(&headers), &media_id, bearer(&headers))
+}
+
+/// `POST /{version}/{template_id}`: a template edit.
+async fn edit_template(
+    State(sim): State<Sim>,
+    Path((version, template_id)): Path<(String, String)>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    sim.edit_template(&version, &template_id, bearer(&headers), &body)
+}
+
+async fn create_template(
+    State(sim): State<Sim>,
+    Path((version, waba_id)): Path<(String, String)>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    sim.create_template(&version, &waba_id, bearer(&headers), &body)
+}
+
+async fn list_templates(
+    State(sim): State<Sim>,
+    Path((version, waba_id)): Path<(String, String)>,
+    Query(query): Query<HashMap<String, String>>,
+    headers: HeaderMap,
+) -> Response {
+    sim.list_templates(host(&headers), &version, &waba_id, bearer(&headers), &query)
+}
+
+async fn delete_templates(
+    State(sim): State<Sim>,
+    Path((version, waba_id)): Path<(String, String)>,
+    Query(query): Query<HashMap<String, String>>,
+    headers: HeaderMap,
+) -> Response {
+    sim.delete_templates(&version, &waba_id, bearer(&headers), &query)
+}
+
+/// `{"phoneNumberId", "wabaId"}`: the number belongs to the WABA.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct NumberOfWaba {
+    phone_number_id: String,
+    waba_id: String,
+}
+
+async fn register_number(State(sim): State<Sim>, body: Bytes) -> Response {
+    match serde_json::from_slice::<NumberOfWaba>(&body) {
+        Ok(number) => {
+            sim.register_number(&number.phone_number_id, &number.waba_id);
+            Json(json!({"success": true})).into_response()
+        }
+        Err(error) => problem(&format!("invalid number: {error}")),
+    }
 }
 
 async fn media_bytes(

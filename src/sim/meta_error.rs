@@ -23,6 +23,17 @@ pub struct MetaError {
     pub title: &'static str,
     /// `error_data.details`; `None` for errors without `error_data`.
     pub details: Option<String>,
+    /// What the Business Management API adds for people: `error_subcode`,
+    /// `error_user_title`, `error_user_msg` (template errors carry them).
+    pub user: Option<UserFacing>,
+}
+
+/// The people-facing part of a Business Management API error.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UserFacing {
+    pub subcode: Option<i64>,
+    pub title: &'static str,
+    pub message: String,
 }
 
 impl MetaError {
@@ -32,6 +43,46 @@ impl MetaError {
             code,
             title,
             details: Some(details),
+            user: None,
+        }
+    }
+
+    /// 100 from the Business Management API (templates): `error_user_title`
+    /// and `error_user_msg` say what is wrong, `error_subcode` when Meta
+    /// has one for it.
+    pub fn template_refused(
+        subcode: Option<i64>,
+        user_title: &'static str,
+        user_message: impl Into<String>,
+    ) -> Self {
+        let message = user_message.into();
+        Self {
+            http: StatusCode::BAD_REQUEST,
+            code: 100,
+            title: "Invalid parameter",
+            details: Some(message.clone()),
+            user: Some(UserFacing {
+                subcode,
+                title: user_title,
+                message,
+            }),
+        }
+    }
+
+    /// 100, subcode 33: no such object (a template id that is not one).
+    pub fn no_such_object(id: &str) -> Self {
+        Self {
+            http: StatusCode::BAD_REQUEST,
+            code: 100,
+            title: "Unsupported request",
+            details: Some(format!(
+                "Unsupported request. Object with ID '{id}' does not exist, cannot be loaded due to missing permissions, or does not support this operation."
+            )),
+            user: Some(UserFacing {
+                subcode: Some(33),
+                title: "Object does not exist",
+                message: format!("Object with ID '{id}' does not exist."),
+            }),
         }
     }
 
@@ -42,6 +93,7 @@ impl MetaError {
             code: 190,
             title: "Invalid OAuth access token - Cannot parse access token",
             details: None,
+            user: None,
         }
     }
 
@@ -143,6 +195,14 @@ impl MetaError {
                 "error_data".to_owned(),
                 json!({"messaging_product": "whatsapp", "details": details}),
             );
+        }
+        if let (Some(user), Some(map)) = (&self.user, error.as_object_mut()) {
+            if let Some(subcode) = user.subcode {
+                map.insert("error_subcode".to_owned(), json!(subcode));
+            }
+            map.insert("is_transient".to_owned(), json!(false));
+            map.insert("error_user_title".to_owned(), json!(user.title));
+            map.insert("error_user_msg".to_owned(), json!(user.message));
         }
         json!({ "error": error })
     }

@@ -11,6 +11,10 @@
 //! people to look at (`/sim/v1/received`, `/sim/v1/stats`, `/sim/v1/webhooks`).
 //!
 //! - [`validate`]: Meta's checks on a send body.
+//! - `templates`, `template_rules`, `template_api`: message templates per
+//!   WABA (the WhatsApp Business Management API), their checks and routes;
+//!   a phone number's WABA is known once registered
+//!   ([`Sim::register_number`], `POST /sim/v1/numbers`).
 //! - [`numbers`]: the sandbox number table.
 //! - `send`, `inbound`: the two things that happen; `payload`, `webhooks`:
 //!   the webhook bodies and their delivery; `state`: what is remembered.
@@ -26,6 +30,9 @@ mod payload;
 mod send;
 mod standalone;
 mod state;
+mod template_api;
+mod template_rules;
+mod templates;
 pub mod validate;
 mod webhooks;
 
@@ -62,6 +69,11 @@ pub struct SimConfig {
     /// Most send records (and webhook records) kept in memory; older ones
     /// are dropped, the counters keep counting.
     pub record_limit: usize,
+    /// Let any template name through, as if every template were approved
+    /// (for load runs, and for several gateways each with its own
+    /// simulator); by default only APPROVED templates of the sending
+    /// number's WABA go, as at Meta.
+    pub any_template: bool,
 }
 
 /// Send records (and webhook records) kept by default: enough to look
@@ -75,6 +87,7 @@ impl Default for SimConfig {
             app_secret: String::new(),
             status_delay: Duration::from_millis(50),
             record_limit: DEFAULT_RECORD_LIMIT,
+            any_template: false,
         }
     }
 }
@@ -86,6 +99,7 @@ impl fmt::Debug for SimConfig {
             .field("app_secret", &"<redacted>")
             .field("status_delay", &self.status_delay)
             .field("record_limit", &self.record_limit)
+            .field("any_template", &self.any_template)
             .finish()
     }
 }

@@ -49,6 +49,7 @@ pub struct User {
 pub enum Category {
     Marketing,
     Utility,
+    Authentication,
     Service,
 }
 
@@ -57,6 +58,7 @@ impl Category {
         match self {
             Self::Marketing => "marketing",
             Self::Utility => "utility",
+            Self::Authentication => "authentication",
             Self::Service => "service",
         }
     }
@@ -115,6 +117,39 @@ fn contact(user: &User, name: Option<&str>) -> Value {
         user.parent_user_id.as_deref(),
     );
     Value::Object(contact)
+}
+
+/// A `message_template_status_update` webhook: the template `id` of the
+/// WABA `waba_id` moved to `event` (`APPROVED`, `REJECTED`, …).
+pub fn template_status(
+    waba_id: &str,
+    template: &super::templates::Template,
+    event: &str,
+    timestamp: i64,
+) -> Value {
+    // Meta writes the id as a number.
+    let id = template
+        .id
+        .parse::<u64>()
+        .map_or_else(|_| json!(template.id), |number| json!(number));
+    json!({
+        "object": "whatsapp_business_account",
+        "entry": [{
+            "id": waba_id,
+            "time": timestamp,
+            "changes": [{
+                "value": {
+                    "event": event,
+                    "message_template_id": id,
+                    "message_template_name": template.name,
+                    "message_template_language": template.language,
+                    "message_template_category": template.category.as_str(),
+                    "reason": "NONE",
+                },
+                "field": "message_template_status_update",
+            }],
+        }],
+    })
 }
 
 /// A status webhook.

@@ -1,6 +1,7 @@
 //! `POST /{version}/{phone_number_id}/messages`: a send, checked in Meta's
 //! order — access token, JSON, validation, the 24-hour care window, the
-//! known template `hello_world`, then the sandbox number table — answered
+//! template (APPROVED in the number's WABA, see `templates`), then the
+//! sandbox number table — answered
 //! with a `wamid` or Meta's error body, and recorded. An accepted send gets
 //! its status webhooks from a task of its own, one after the other.
 //!
@@ -21,9 +22,7 @@ use super::validate::{self, Kind, Recipient};
 use super::{Sim, ids};
 use crate::clock::now_millis;
 
-/// Meta's sample template, known to every business.
-const HELLO_WORLD: &str = "hello_world";
-const HELLO_WORLD_LANGUAGE: &str = "en_US";
+use super::templates::HELLO_WORLD;
 
 /// An accepted send, waiting for its statuses.
 struct Accepted {
@@ -139,20 +138,27 @@ impl Sim {
                 }
                 Category::Service
             }
+            Kind::Template { .. } if self.config().any_template => Category::Marketing,
             Kind::Template {
                 name,
                 language,
                 parameters,
-            } if name == HELLO_WORLD => {
-                if language != HELLO_WORLD_LANGUAGE {
+            } => {
+                let approved = {
+                    let state = self.state();
+                    let waba_id = state.waba_of(phone_number_id);
+                    state.templates.approved(waba_id.as_deref(), name, language)
+                };
+                let Some(category) = approved else {
                     return Answer::Rejected(MetaError::template_translation(name, language));
-                }
-                if let Some((component, count)) = parameters {
+                };
+                if name == HELLO_WORLD
+                    && let Some((component, count)) = parameters
+                {
                     return Answer::Rejected(MetaError::parameter_count(component, *count, 0));
                 }
-                Category::Utility
+                category.pricing()
             }
-            Kind::Template { .. } => Category::Marketing,
         };
 
         let digits = send.recipient.digits();
@@ -249,7 +255,7 @@ impl Sim {
 }
 
 /// A Graph API version: `v23.0`.
-fn is_version(text: &str) -> bool {
+pub(super) fn is_version(text: &str) -> bool {
     text.strip_prefix('v')
         .and_then(|rest| rest.split_once('.'))
         .is_some_and(|(major, minor)| {

@@ -43,6 +43,12 @@ pub struct SimArgs {
     /// Most send and webhook records kept in memory.
     #[arg(long, env = "WAGATE_SIM_RECORD_LIMIT", default_value_t = super::DEFAULT_RECORD_LIMIT)]
     pub record_limit: usize,
+
+    /// Let any template name through, as if every template were approved
+    /// (by default only APPROVED templates of the number's WABA go, and a
+    /// number's WABA is known once `POST /sim/v1/numbers` registered it).
+    #[arg(long, env = "WAGATE_SIM_ANY_TEMPLATE")]
+    pub any_template: bool,
 }
 
 impl fmt::Debug for SimArgs {
@@ -53,6 +59,7 @@ impl fmt::Debug for SimArgs {
             .field("app_secret", &"<redacted>")
             .field("status_delay", &self.status_delay)
             .field("record_limit", &self.record_limit)
+            .field("any_template", &self.any_template)
             .finish()
     }
 }
@@ -73,6 +80,7 @@ pub async fn run_standalone(
         app_secret: args.app_secret.clone(),
         status_delay: args.status_delay,
         record_limit: args.record_limit,
+        any_template: args.any_template,
     });
     let listener = TcpListener::bind(args.listen)
         .await

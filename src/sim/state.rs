@@ -35,7 +35,14 @@ pub struct State {
     phone_of_user: HashMap<String, String>,
     /// Media ids users sent → their MIME type.
     media: HashMap<String, String>,
+    /// Every WABA's message templates.
+    pub templates: super::templates::Templates,
+    /// phone_number_id → the WABA it belongs to (at most [`MAX_NUMBERS`]).
+    numbers: HashMap<String, String>,
 }
+
+/// Phone numbers whose WABA the simulator remembers.
+pub const MAX_NUMBERS: usize = 100_000;
 
 /// A recorded request or webhook body: its JSON text as it was. The records
 /// are many (see [`State::new`]'s limit), and a few hundred bytes of text
@@ -76,7 +83,25 @@ impl State {
             user_of_phone: HashMap::new(),
             phone_of_user: HashMap::new(),
             media: HashMap::new(),
+            templates: super::templates::Templates::default(),
+            numbers: HashMap::new(),
         }
+    }
+
+    /// Remembers that `phone_number_id` belongs to `waba_id`; false when
+    /// the table is full.
+    pub fn register_number(&mut self, phone_number_id: &str, waba_id: &str) -> bool {
+        if self.numbers.len() >= MAX_NUMBERS && !self.numbers.contains_key(phone_number_id) {
+            return false;
+        }
+        self.numbers
+            .insert(phone_number_id.to_owned(), waba_id.to_owned());
+        true
+    }
+
+    /// The WABA of a registered phone number id.
+    pub fn waba_of(&self, phone_number_id: &str) -> Option<String> {
+        self.numbers.get(phone_number_id).cloned()
     }
 
     /// Records a send and counts it; returns its sequence number.

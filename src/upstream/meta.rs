@@ -7,7 +7,7 @@
 
 use std::time::Duration;
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use url::Url;
 
 /// Where the Cloud API is and how long to wait for it.
@@ -39,32 +39,44 @@ pub struct SendAccepted {
     pub wa_id: Option<String>,
 }
 
-/// Meta's error object (`{"error": {...}}`).
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+/// Meta's error object (`{"error": {...}}`); the fields not named here
+/// (`error_user_title`, `error_user_msg`, `is_transient`, …) are kept in
+/// `other`, so that it can be handed on as Meta wrote it.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
 pub struct MetaApiError {
     pub code: i64,
     #[serde(default)]
     pub message: String,
-    #[serde(default, rename = "type")]
+    #[serde(default, rename = "type", skip_serializing_if = "Option::is_none")]
     pub error_type: Option<String>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error_subcode: Option<i64>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error_data: Option<MetaErrorData>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fbtrace_id: Option<String>,
+    #[serde(flatten)]
+    pub other: serde_json::Map<String, serde_json::Value>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
 pub struct MetaErrorData {
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub details: Option<String>,
+    #[serde(flatten)]
+    pub other: serde_json::Map<String, serde_json::Value>,
 }
 
 impl MetaApiError {
     /// `error_data.details`, the most precise explanation Meta gives.
     pub fn details(&self) -> Option<&str> {
         self.error_data.as_ref()?.details.as_deref()
+    }
+
+    /// `error_user_msg`, the text Meta writes for people (template
+    /// management errors carry it).
+    pub fn user_message(&self) -> Option<&str> {
+        self.other.get("error_user_msg")?.as_str()
     }
 }
 
@@ -75,7 +87,7 @@ pub enum SendError {
     #[error("Meta answered HTTP {http_status} with error {}: {}", error.code, error.message)]
     Meta {
         http_status: u16,
-        error: MetaApiError,
+        error: Box<MetaApiError>,
     },
     /// Meta answered something that is neither a success nor its error body.
     #[error("unexpected answer HTTP {http_status}: {excerpt}")]
@@ -325,12 +337,78 @@ impl CloudApiClient {
     }
 }
 
+/// The largest answer a Graph API management call is read up to (a page
+/// of templates is far smaller); beyond it the answer is unexpected.
+const MAX_ANSWER_BYTES: usize = 4 * 1024 * 1024;
+
+impl CloudApiClient {
+    /// `{base}/{version}/{segments…}`, each segment percent-encoded.
+    pub(crate) fn graph_url(&self, segments: &[&str]) -> Url {
+        let mut url = self.config.base_url.clone();
+        if let Ok(mut path) = url.path_segments_mut() {
+            path.pop_if_empty()
+                .push(&self.config.graph_version)
+                .extend(segments);
+        }
+        url
+    }
+
+    /// One Graph API call with the business's token (`query` appended,
+    /// `body` sent as JSON): Meta's JSON answer on 2xx, Meta's error (or
+    /// what else came) otherwise.
+    pub(crate) async fn graph_json(
+        &self,
+        method: reqwest::Method,
+        segments: &[&str],
+        query: &[(&str, &str)],
+        access_token: &str,
+        body: Option<&serde_json::Value>,
+    ) -> Result<serde_json::Value, SendError> {
+        let mut url = self.graph_url(segments);
+        if !query.is_empty() {
+            url.query_pairs_mut().extend_pairs(query);
+        }
+        let mut request = self.http.request(method, url).bearer_auth(access_token);
+        if let Some(body) = body {
+            request = request
+                .header(reqwest::header::CONTENT_TYPE, "application/json")
+                .body(body.to_string());
+        }
+        let mut response = request
+            .send()
+            .await
+            .map_err(|error| SendError::Unreachable(error_chain(&error)))?;
+        let http_status = response.status().as_u16();
+        let mut bytes = Vec::new();
+        while let Some(chunk) = response
+            .chunk()
+            .await
+            .map_err(|error| SendError::Unreachable(error_chain(&error)))?
+        {
+            if bytes.len() + chunk.len() > MAX_ANSWER_BYTES {
+                return Err(SendError::Unexpected {
+                    http_status,
+                    excerpt: format!("an answer over {MAX_ANSWER_BYTES} bytes"),
+                });
+            }
+            bytes.extend_from_slice(&chunk);
+        }
+        if !(200..300).contains(&http_status) {
+            return Err(parse_error(http_status, &bytes));
+        }
+        serde_json::from_slice(&bytes).map_err(|_| SendError::Unexpected {
+            http_status,
+            excerpt: String::from_utf8_lossy(&bytes[..bytes.len().min(EXCERPT_LEN)]).into_owned(),
+        })
+    }
+}
+
 /// Meta's error body, or what else came.
 fn parse_error(http_status: u16, bytes: &[u8]) -> SendError {
     match serde_json::from_slice::<ErrorBody>(bytes) {
         Ok(body) => SendError::Meta {
             http_status,
-            error: body.error,
+            error: Box::new(body.error),
         },
         Err(_) => SendError::Unexpected {
             http_status,
@@ -395,6 +473,36 @@ mod tests {
                 .messages_url("pnid-1")
                 .as_str(),
             "http://127.0.0.1:8090/graph/v23.0/pnid-1/messages"
+        );
+    }
+
+    #[test]
+    fn graph_paths_encode_each_segment() {
+        assert_eq!(
+            client("http://127.0.0.1:8090/graph/")
+                .graph_url(&["waba 1", "message_templates"])
+                .as_str(),
+            "http://127.0.0.1:8090/graph/v23.0/waba%201/message_templates"
+        );
+        assert_eq!(
+            client("https://graph.facebook.com")
+                .graph_url(&["1/2"])
+                .as_str(),
+            "https://graph.facebook.com/v23.0/1%2F2"
+        );
+    }
+
+    #[test]
+    fn meta_s_error_object_is_kept_as_meta_wrote_it() {
+        let body = br#"{"error":{"message":"Invalid parameter","type":"OAuthException","code":100,"error_subcode":2388024,"is_transient":false,"error_user_title":"Content in this language already exists","error_user_msg":"There is already en content","error_data":{"messaging_product":"whatsapp","details":"d"},"fbtrace_id":"A"}}"#;
+        let SendError::Meta { error, .. } = parse_error(400, body) else {
+            panic!("expected a Meta error");
+        };
+        assert_eq!(error.user_message(), Some("There is already en content"));
+        let written: serde_json::Value = serde_json::from_slice(body).expect("json");
+        assert_eq!(
+            serde_json::to_value(&error).expect("serializes"),
+            written["error"]
         );
     }
 

@@ -2,3 +2,4 @@
 //! speaks the same HTTP API).
 
 pub mod meta;
+pub mod templates;

@@ -10,6 +10,7 @@ pub mod devino;
 pub mod gate;
 pub mod pace;
 pub mod process;
+pub mod templates;
 pub mod upstream;
 
 use std::time::{Duration, Instant};

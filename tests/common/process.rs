@@ -83,7 +83,16 @@ impl Process {
     /// quickly; `extra` adds flags (e.g. `--webhook-url`).
     #[track_caller]
     pub fn sim(extra: &[&str]) -> Process {
-        let mut args = vec!["sim", "--listen", "127.0.0.1:0", "--status-delay", "1ms"];
+        // Gateways against a standalone simulator (`--upstream meta`) do
+        // not register their numbers' WABAs there: any template goes.
+        let mut args = vec![
+            "sim",
+            "--listen",
+            "127.0.0.1:0",
+            "--status-delay",
+            "1ms",
+            "--any-template",
+        ];
         args.extend_from_slice(extra);
         Self::start(&args, "wagate sim listening on ")
     }

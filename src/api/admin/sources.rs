@@ -91,6 +91,9 @@ pub async fn create(
         created_at: now_millis(),
     };
     state.tenants.insert_source(&source).await?;
+    if let Some(sim) = &state.sandbox {
+        sim.register_source(&source);
+    }
     let accounts = HashMap::from([(account.id.clone(), account)]);
     Ok((StatusCode::CREATED, Json(view(&accounts, source))))
 }

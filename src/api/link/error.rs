@@ -32,9 +32,10 @@ pub enum LinkError {
     /// No such message for this tenant.
     #[error("messageId {0}: no such message")]
     NotFound(String),
-    /// Meta refused a call made for the request (its message).
+    /// Meta refused a call made for the request (its message, and its
+    /// error object when it gave one).
     #[error("Meta refused the request: {0}")]
-    MetaRefused(String),
+    MetaRefused(MetaRefusal),
     /// Meta did not answer a call made for the request.
     #[error("no answer from Meta: {0}")]
     MetaUnreachable(String),
@@ -43,12 +44,28 @@ pub enum LinkError {
     Internal,
 }
 
+/// Meta's refusal: what it said, and its error object as it wrote it.
+#[derive(Debug)]
+pub struct MetaRefusal {
+    pub description: String,
+    pub error: Option<serde_json::Value>,
+}
+
+impl std::fmt::Display for MetaRefusal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.description)
+    }
+}
+
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 struct ErrorResponse {
     result_code: u32,
     description: String,
     translated_description: Option<String>,
+    /// Meta's error object, when Meta refused.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    details: Option<serde_json::Value>,
 }
 
 impl LinkError {
@@ -131,10 +148,18 @@ impl From<crate::upstream::meta::SendError> for LinkError {
     fn from(error: crate::upstream::meta::SendError) -> Self {
         use crate::upstream::meta::SendError;
         match error {
-            SendError::Meta { error, .. } => {
-                Self::MetaRefused(error.details().unwrap_or(&error.message).to_owned())
-            }
-            other @ SendError::Unexpected { .. } => Self::MetaRefused(other.to_string()),
+            SendError::Meta { error, .. } => Self::MetaRefused(MetaRefusal {
+                description: error
+                    .user_message()
+                    .or(error.details())
+                    .unwrap_or(&error.message)
+                    .to_owned(),
+                error: serde_json::to_value(&error).ok(),
+            }),
+            other @ SendError::Unexpected { .. } => Self::MetaRefused(MetaRefusal {
+                description: other.to_string(),
+                error: None,
+            }),
             SendError::Unreachable(why) => Self::MetaUnreachable(why),
         }
     }
@@ -147,6 +172,10 @@ impl IntoResponse for LinkError {
             result_code: code.code(),
             description: self.to_string(),
             translated_description: i18n::translate_current(&self),
+            details: match self {
+                Self::MetaRefused(MetaRefusal { error, .. }) => error,
+                _ => None,
+            },
         };
         (status, Json(body)).into_response()
     }

@@ -6,6 +6,8 @@
 //!   and history.
 //! - [`mo_status`]: `POST /mo/status`, an incoming message marked read (with
 //!   a typing indicator).
+//! - [`templates`]: template management under a source's path
+//!   ([`source_path`]: the prefix and the source ownership check).
 //! - [`auth`]: Basic auth into a tenant; [`error`]: LINK's error body and
 //!   result codes, in one place; [`i18n`]: `translatedDescription`.
 //!
@@ -18,7 +20,9 @@ pub mod i18n;
 pub mod mo_status;
 pub mod request;
 pub mod send;
+pub mod source_path;
 pub mod status;
+pub mod templates;
 
 use axum::Router;
 use axum::extract::Request;
@@ -34,6 +38,7 @@ pub fn router() -> Router<AppState> {
         .route("/messages", post(send::send_messages))
         .route("/messages/{message_id}", get(status::message_status))
         .route("/mo/status", post(mo_status::mark_read))
+        .merge(templates::routes())
         .method_not_allowed_fallback(protocol::method_not_allowed::<LinkError>)
         .fallback(protocol::no_route::<LinkError>)
         .layer(middleware::from_fn(with_language))

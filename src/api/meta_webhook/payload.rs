@@ -19,6 +19,18 @@ pub fn read(body: &Value) -> WebhookBatch {
         .iter()
         .flat_map(|entry| list(&entry["changes"]))
     {
+        if change["field"] == "message_template_status_update" {
+            let value = &change["value"];
+            tracing::info!(
+                event = %value["event"],
+                template_id = %value["message_template_id"],
+                name = %value["message_template_name"],
+                language = %value["message_template_language"],
+                reason = %value["reason"],
+                "a message template's status changed at Meta"
+            );
+            continue;
+        }
         if change["field"] != "messages" {
             tracing::info!(field = %change["field"], "a webhook field wagate does not use; acknowledged");
             continue;

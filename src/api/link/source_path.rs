@@ -1,0 +1,92 @@
+//! The path prefix of LINK's per-source management calls,
+//! `/platformId/{p}/platformPartnerId/{pp}/source/{s}` (`{s}` the business
+//! number, its `+` literal or as `%2B`): [`OwnedSource`] authenticates the
+//! user, reads the prefix and hands over the source only when it is one of
+//! the user's tenant (else `403 112401`), with what the Cloud API needs to
+//! act for it. Templates use it; so can any call under the same prefix.
+
+use axum::extract::{FromRequestParts, RawPathParams};
+use axum::http::request::Parts;
+use wagate_domain::{Msisdn, Rule, Violation};
+
+use super::auth::LinkUser;
+use super::error::LinkError;
+use crate::api::AppState;
+use crate::store::{Account, Source, TenantStore as _, owned_by};
+
+/// The route prefix, for nesting the per-source calls under it.
+pub const PREFIX: &str =
+    "/platformId/{platform_id}/platformPartnerId/{platform_partner_id}/source/{source}";
+
+/// A source of the calling user's tenant, named by the path.
+#[derive(Debug, Clone)]
+pub struct OwnedSource {
+    pub account: Account,
+    pub source: Source,
+}
+
+impl FromRequestParts<AppState> for OwnedSource {
+    type Rejection = LinkError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, LinkError> {
+        let LinkUser { account, .. } = LinkUser::from_request_parts(parts, state).await?;
+        let params = RawPathParams::from_request_parts(parts, state)
+            .await
+            .map_err(|rejection| {
+                tracing::error!(%rejection, "a per-source route without its path parameters");
+                LinkError::Internal
+            })?;
+        let param = |name: &str| {
+            params
+                .iter()
+                .find(|(key, _)| *key == name)
+                .map(|(_, value)| value.to_owned())
+                .unwrap_or_default()
+        };
+        let (platform_id, platform_partner_id) =
+            (param("platform_id"), param("platform_partner_id"));
+        if platform_id != account.platform_id || platform_partner_id != account.platform_partner_id
+        {
+            return Err(LinkError::NoAccess(format!(
+                "platformId {platform_id} / platformPartnerId {platform_partner_id} is not this user's"
+            )));
+        }
+        let number = Msisdn::parse_dialled(&param("source"), account.default_country)
+            .map_err(|rule| LinkError::Invalid(Violation::new("source", rule)))?;
+        let source = owned_by(
+            state.tenants.source_by_number(number.as_str()).await?,
+            &account.id,
+        )
+        .ok_or_else(|| {
+            LinkError::NoAccess(format!("source {number} is not a number of this account"))
+        })?;
+        Ok(Self { account, source })
+    }
+}
+
+impl OwnedSource {
+    /// The token the Cloud API is called with: the source's, else the
+    /// gateway's default.
+    pub fn access_token<'a>(&'a self, state: &'a AppState) -> Result<&'a str, LinkError> {
+        self.source
+            .access_token
+            .as_deref()
+            .or(state.default_access_token.as_deref())
+            .ok_or_else(|| {
+                LinkError::Invalid(Violation::new(
+                    "source",
+                    Rule::Format("a source with a Cloud API access token (accessToken)"),
+                ))
+            })
+    }
+
+    /// The WhatsApp Business Account the number belongs to.
+    pub fn waba_id(&self) -> Result<&str, LinkError> {
+        self.source.waba_id.as_deref().ok_or_else(|| {
+            LinkError::Invalid(Violation::new(
+                "source",
+                Rule::Format("a source with a WhatsApp Business Account id (wabaId)"),
+            ))
+        })
+    }
+}
