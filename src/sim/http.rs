@@ -1,10 +1,11 @@
-//! The simulator's routes: the Cloud API's send endpoint and the `/sim/v1`
-//! controls (inbound messages, what was received, counters, webhooks).
+//! The simulator's routes: the Cloud API's send, media and upload endpoints
+//! and the `/sim/v1` controls (inbound messages, what was received,
+//! counters, webhooks, media).
 
 use axum::Json;
 use axum::Router;
-use axum::body::Bytes;
-use axum::extract::{Path, Query, State};
+use axum::body::{Body, Bytes};
+use axum::extract::{DefaultBodyLimit, Multipart, Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -16,8 +17,17 @@ use super::{Inbound, Sim};
 pub fn router(sim: Sim) -> Router {
     Router::new()
         .route("/{version}/{phone_number_id}/messages", post(messages))
-        .route("/{version}/{media_id}", get(media_info))
-        .route("/sim/v1/media/{media_id}", get(media_bytes))
+        // Uploads are streamed and limited by type as they come.
+        .route(
+            "/{version}/{phone_number_id}/media",
+            post(upload_media).layer(DefaultBodyLimit::disable()),
+        )
+        .route("/{version}/{app_id}/uploads", post(open_upload_session))
+        .route(
+            "/{version}/{object_id}",
+            get(media_info).post(upload_to_session),
+        )
+        .route("/sim/v1/media/{media_id}/bytes", get(media_bytes))
         .route("/sim/v1/inbound", post(inbound))
         .nest("/sim/v1", observe_routes(sim.clone()))
         .with_state(sim)
@@ -30,6 +40,7 @@ pub fn observe_routes<S: Clone + Send + Sync + 'static>(sim: Sim) -> Router<S> {
         .route("/received", get(received))
         .route("/stats", get(stats))
         .route("/webhooks", get(webhooks))
+        .route("/media/{media_id}", get(media_record))
         .with_state(sim)
 }
 
@@ -57,16 +68,108 @@ async fn messages(
     sim.send(&version, &phone_number_id, bearer(&headers), &body)
 }
 
+/// The token of `Authorization: OAuth <token>` (the Resumable Upload
+/// API's form) or `Bearer <token>`.
+fn oauth_or_bearer(headers: &HeaderMap) -> Option<&str> {
+    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, token) = value.trim().split_once(' ')?;
+    (scheme.eq_ignore_ascii_case("oauth") || scheme.eq_ignore_ascii_case("bearer"))
+        .then_some(token.trim())
+}
+
+#[derive(Deserialize)]
+struct MediaQuery {
+    phone_number_id: Option<String>,
+}
+
+/// `GET /{version}/{media-id}`, or an upload session's progress.
 async fn media_info(
     State(sim): State<Sim>,
-    Path((_version, media_id)): Path<(String, String)>,
+    Path((_version, object_id)): Path<(String, String)>,
+    Query(query): Query<MediaQuery>,
     headers: HeaderMap,
 ) -> Response {
+    if object_id.starts_with("upload:") {
+        return sim.upload_session_status(&object_id, oauth_or_bearer(&headers));
+    }
     let host = headers
         .get(header::HOST)
         .and_then(|value| value.to_str().ok())
         .unwrap_or("127.0.0.1");
-    sim.media_info(host, &media_id, bearer(&headers))
+    sim.media_info(
+        host,
+        &object_id,
+        query.phone_number_id.as_deref(),
+        bearer(&headers),
+    )
+}
+
+async fn upload_media(
+    State(sim): State<Sim>,
+    Path((_version, phone_number_id)): Path<(String, String)>,
+    headers: HeaderMap,
+    form: Result<Multipart, axum::extract::multipart::MultipartRejection>,
+) -> Response {
+    match form {
+        Ok(form) => {
+            sim.upload_media(&phone_number_id, bearer(&headers), form)
+                .await
+        }
+        Err(rejection) => {
+            super::meta_error::MetaError::invalid_parameter(rejection.body_text()).into_response()
+        }
+    }
+}
+
+#[derive(Deserialize)]
+struct SessionQuery {
+    file_length: Option<String>,
+    file_type: Option<String>,
+    access_token: Option<String>,
+}
+
+async fn open_upload_session(
+    State(sim): State<Sim>,
+    Path((_version, app_id)): Path<(String, String)>,
+    Query(query): Query<SessionQuery>,
+    headers: HeaderMap,
+) -> Response {
+    let token = bearer(&headers).or(query.access_token.as_deref());
+    sim.open_upload_session(
+        &app_id,
+        token,
+        query.file_length.as_deref(),
+        query.file_type.as_deref(),
+    )
+}
+
+/// `POST /{version}/upload:…`: bytes of a resumable upload.
+async fn upload_to_session(
+    State(sim): State<Sim>,
+    Path((version, object_id)): Path<(String, String)>,
+    headers: HeaderMap,
+    body: Body,
+) -> Response {
+    if !object_id.starts_with("upload:") {
+        return super::meta_error::MetaError::unknown_path(&format!("/{version}/{object_id}"))
+            .into_response();
+    }
+    let offset = headers
+        .get("file_offset")
+        .and_then(|value| value.to_str().ok());
+    sim.upload_to_session(&object_id, oauth_or_bearer(&headers), offset, body)
+        .await
+}
+
+async fn media_record(State(sim): State<Sim>, Path(media_id): Path<String>) -> Response {
+    match sim.media_record(&media_id) {
+        Some(record) => Json(record).into_response(),
+        None => (
+            StatusCode::NOT_FOUND,
+            Json(json!({ "error": format!("no media {media_id}") })),
+        )
+            .into_response(),
+    }
 }
 
 async fn media_bytes(

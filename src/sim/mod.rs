@@ -12,6 +12,8 @@
 //!
 //! - [`validate`]: Meta's checks on a send body.
 //! - [`numbers`]: the sandbox number table.
+//! - `upload`: media uploads, normal and resumable (`media` answers what
+//!   is known of a media id).
 //! - `send`, `inbound`: the two things that happen; `payload`, `webhooks`:
 //!   the webhook bodies and their delivery; `state`: what is remembered.
 //! - [`SimArgs`], [`run_standalone`]: `wagate sim`.
@@ -26,6 +28,7 @@ mod payload;
 mod send;
 mod standalone;
 mod state;
+mod upload;
 pub mod validate;
 mod webhooks;
 
@@ -122,6 +125,9 @@ pub struct SimStats {
     pub last_at: Option<i64>,
     pub webhooks_sent: u64,
     pub webhooks_failed: u64,
+    /// Bytes of uploaded files received, counted as they arrive (uploads
+    /// in progress included).
+    pub upload_bytes_received: u64,
 }
 
 /// One webhook the simulator posted (or would have, without a URL).

@@ -6,6 +6,8 @@
 //!   and history.
 //! - [`mo_status`]: `POST /mo/status`, an incoming message marked read (with
 //!   a typing indicator).
+//! - [`media`]: `POST /media` and `POST /media/resumable`, uploads streamed
+//!   through to the Cloud API.
 //! - [`auth`]: Basic auth into a tenant; [`error`]: LINK's error body and
 //!   result codes, in one place; [`i18n`]: `translatedDescription`.
 //!
@@ -15,6 +17,7 @@
 pub mod auth;
 pub mod error;
 pub mod i18n;
+pub mod media;
 pub mod mo_status;
 pub mod request;
 pub mod send;
@@ -34,6 +37,7 @@ pub fn router() -> Router<AppState> {
         .route("/messages", post(send::send_messages))
         .route("/messages/{message_id}", get(status::message_status))
         .route("/mo/status", post(mo_status::mark_read))
+        .merge(media::router())
         .method_not_allowed_fallback(protocol::method_not_allowed::<LinkError>)
         .fallback(protocol::no_route::<LinkError>)
         .layer(middleware::from_fn(with_language))
