@@ -45,6 +45,7 @@ pub struct State {
 /// A media object: what `GET /{version}/{media-id}` tells (the bytes of
 /// uploaded media are not kept).
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct MediaRecord {
     pub id: String,
     /// The business number it belongs to (uploaded by it, or sent to it).
