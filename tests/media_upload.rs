@@ -359,14 +359,17 @@ async fn a_resumable_upload_answers_a_handle_in_any_part_order() {
 /// A file is handed on while it is still arriving: the client sends most
 /// of a 48 MiB document, then holds the rest back until the sandbox's Cloud
 /// API has received a good part of it. An implementation that read the
-/// file whole before uploading it would never get there.
+/// file whole before uploading it would never get there. The gateway's
+/// body-read timeout is 1 s and the client holds back for at least 2 s:
+/// the upload route's own timeout (`--media-upload-timeout`) must apply.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_large_upload_flows_through_while_it_is_still_being_sent() {
     const CHUNK: usize = 64 * 1024;
     const CHUNKS: usize = 768; // 48 MiB
     const HELD_BACK_AFTER: usize = 640; // 40 MiB sent, then wait
     const MUST_HAVE_ARRIVED: u64 = 16 * 1024 * 1024;
-    let app = spawn_app_with(Backend::Sqlite, &["--body-read-timeout", "5m"]).await;
+    const HOLD_AT_LEAST: Duration = Duration::from_secs(2);
+    let app = spawn_app_with(Backend::Sqlite, &["--body-read-timeout", "1s"]).await;
     let tenant = app.tenant("media", "+46700000750").await;
 
     let released = Arc::new(tokio::sync::Notify::new());
@@ -426,13 +429,17 @@ async fn a_large_upload_flows_through_while_it_is_still_being_sent() {
         })
     };
 
+    let started = std::time::Instant::now();
     let arrived = poll(
         Duration::from_secs(120),
         "the Cloud API receiving the file while the client holds its end back",
         || async {
             let (_, stats) = sandbox(&app, "stats").await;
             let arrived = stats["uploadBytesReceived"].as_u64().unwrap_or(0);
-            if held_back.load(Ordering::SeqCst) && arrived >= MUST_HAVE_ARRIVED {
+            if held_back.load(Ordering::SeqCst)
+                && arrived >= MUST_HAVE_ARRIVED
+                && started.elapsed() > HOLD_AT_LEAST
+            {
                 Ok(arrived)
             } else {
                 Err(format!(

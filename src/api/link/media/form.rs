@@ -14,7 +14,7 @@ use wagate_domain::{Rule, Violation};
 use crate::api::AppState;
 use crate::api::link::error::LinkError;
 use crate::api::protocol::ProtocolError;
-use crate::http_server::body::BodyReadTimeout;
+use crate::http_server::body::{BodyDeadline, BodyReadTimeout};
 
 /// The longest text part (`source`, `platformId`, …), in bytes.
 pub const MAX_TEXT_PART: usize = 256;
@@ -26,8 +26,12 @@ pub struct UploadForm {
 }
 
 impl UploadForm {
-    /// The request's body as parts, bounded by the upload body limit.
+    /// The request's body as parts, bounded by the upload body limit and
+    /// given the upload's timeout to arrive.
     pub async fn open(request: Request, state: &AppState) -> Result<Self, LinkError> {
+        if let Some(deadline) = request.extensions().get::<BodyDeadline>() {
+            deadline.extend(state.media_uploads.timeout);
+        }
         let limit = state.media_uploads.max_body_bytes;
         let request = request.map(|body| Body::new(Limited::new(body, limit)));
         let parts = Multipart::from_request(request, state)

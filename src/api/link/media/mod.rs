@@ -27,8 +27,9 @@
 //!   `media` part's own `Content-Type`.
 //!
 //! The whole request body is bounded by `--media-upload-max-bytes` (the
-//! other routes keep `--max-body-bytes`), and the upload, reading and
-//! sending together, by `--media-upload-timeout`.
+//! other routes keep `--max-body-bytes`); the client's body may take
+//! `--media-upload-timeout` (not `--body-read-timeout`) to arrive, and the
+//! upload to the Cloud API as long.
 
 pub mod form;
 pub mod spool;
