@@ -515,6 +515,12 @@ mod tests {
         assert_eq!(args.idle_timeout, Duration::from_secs(60));
         assert_eq!(args.max_connections, 10_000);
         assert_eq!(args.max_body_bytes, 2 * 1024 * 1024);
+        // The largest upload (a 100 MB document) fits, with its other parts.
+        let largest =
+            wagate_domain::media_type::largest(wagate_domain::media_type::LINK_UPLOAD_TYPES);
+        assert!(u64::from(args.media_upload_max_bytes) > largest);
+        assert_eq!(args.media_upload_timeout, Duration::from_secs(600));
+        assert!(args.meta_app_id.is_none());
         assert!(args.validate().is_ok());
         assert!(Cli::try_parse_from(["wagate", "serve", "--max-connections", "0"]).is_err());
     }

@@ -99,7 +99,7 @@ impl Sim {
             "url": format!("http://{host}/sim/v1/media/{media_id}/bytes"),
             "mime_type": media.mime_type,
             "sha256": media.sha256,
-            "file_size": media.file_size.to_string(),
+            "file_size": media.file_size,
             "id": media_id,
         }))
         .into_response()

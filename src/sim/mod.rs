@@ -126,7 +126,8 @@ pub struct SimStats {
     pub webhooks_sent: u64,
     pub webhooks_failed: u64,
     /// Bytes of uploaded files received, counted as they arrive (uploads
-    /// in progress included).
+    /// in progress included); 0 from a simulator that does not count them.
+    #[serde(default)]
     pub upload_bytes_received: u64,
 }
 

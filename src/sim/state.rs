@@ -1,5 +1,6 @@
 //! What the simulator remembers: the sends it received and the webhooks it
-//! posted (both capped, oldest dropped first), the counters, the 24-hour care
+//! posted (both capped, oldest dropped first), the media ids and upload
+//! sessions (capped the same way), the counters, the 24-hour care
 //! windows, the attempt counts of the sandbox numbers, the business numbers
 //! and the phone ↔ BSUID contact book learnt from inbound messages.
 //!
@@ -48,7 +49,8 @@ pub struct State {
 #[serde(rename_all = "camelCase")]
 pub struct MediaRecord {
     pub id: String,
-    /// The business number it belongs to (uploaded by it, or sent to it).
+    /// The business number it belongs to (uploaded by it, or sent to it);
+    /// for a resumable upload's handle, the app whose session made it.
     pub phone_number_id: String,
     pub mime_type: String,
     pub file_size: u64,

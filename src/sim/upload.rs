@@ -360,3 +360,28 @@ fn no_session(session_id: &str) -> Response {
     ))
     .into_response()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn metas_types_and_limits_are_checked() {
+        let ok = checked_type(META_UPLOAD_TYPES, "image/png", 5 * MB).expect("5 MB PNG");
+        assert_eq!(ok.mime, "image/png");
+        // Meta's image limit is 5 MB, under LINK's 16 MB.
+        let over = checked_type(META_UPLOAD_TYPES, "image/png", 5 * MB + 1).expect_err("over");
+        assert_eq!(over.code, 100);
+        assert!(
+            over.details
+                .is_some_and(|details| details.contains("5242880"))
+        );
+        let gif = checked_type(META_UPLOAD_TYPES, "image/gif", 1).expect_err("a GIF");
+        assert!(
+            gif.details
+                .is_some_and(|details| details.starts_with("Param file must be a file with one of"))
+        );
+        assert!(checked_type(META_RESUMABLE_TYPES, "audio/ogg", 1).is_err());
+        assert!(checked_type(META_RESUMABLE_TYPES, "image/jpg", 1).is_ok());
+    }
+}
