@@ -313,6 +313,23 @@ pub struct ServeArgs {
     #[arg(long, env = "WAGATE_MAX_BODY_BYTES", default_value_t = 2 * 1024 * 1024, value_parser = clap::value_parser!(u32).range(1..))]
     pub max_body_bytes: u32,
 
+    /// Largest media upload request body (`POST /whatsapp-message/media`,
+    /// `…/media/resumable`), in bytes, all parts together; answered 413
+    /// beyond. The default fits the largest type's file (a 100 MB document)
+    /// and the other parts.
+    #[arg(long, env = "WAGATE_MEDIA_UPLOAD_MAX_BYTES", default_value_t = 101 * 1024 * 1024, value_parser = clap::value_parser!(u32).range(1..))]
+    pub media_upload_max_bytes: u32,
+
+    /// Longest time one media upload may take: the client's body and the
+    /// upload to the Cloud API, which run together.
+    #[arg(long, env = "WAGATE_MEDIA_UPLOAD_TIMEOUT", default_value = "10m", value_parser = parse_interval)]
+    pub media_upload_timeout: Duration,
+
+    /// The Meta app id whose resumable upload sessions
+    /// `POST /whatsapp-message/media/resumable` uses (`--upstream meta`).
+    #[arg(long, env = "WAGATE_META_APP_ID")]
+    pub meta_app_id: Option<String>,
+
     /// Failed logins of one username within --login-failure-window after which
     /// its logins are refused (401) until the window ends.
     #[arg(long, env = "WAGATE_LOGIN_FAILURES_PER_USER", default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..))]
@@ -506,6 +523,12 @@ mod tests {
         assert_eq!(args.idle_timeout, Duration::from_secs(60));
         assert_eq!(args.max_connections, 10_000);
         assert_eq!(args.max_body_bytes, 2 * 1024 * 1024);
+        // The largest upload (a 100 MB document) fits, with its other parts.
+        let largest =
+            wagate_domain::media_type::largest(wagate_domain::media_type::LINK_UPLOAD_TYPES);
+        assert!(u64::from(args.media_upload_max_bytes) > largest);
+        assert_eq!(args.media_upload_timeout, Duration::from_secs(600));
+        assert!(args.meta_app_id.is_none());
         assert!(args.validate().is_ok());
         assert!(Cli::try_parse_from(["wagate", "serve", "--max-connections", "0"]).is_err());
     }

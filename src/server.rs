@@ -30,6 +30,9 @@ use crate::{demo, housekeeping, http_server, store};
 /// The token the dispatcher presents to the sandbox simulator.
 const SANDBOX_ACCESS_TOKEN: &str = "sandbox-access-token";
 
+/// The app id resumable uploads name with the sandbox.
+const SANDBOX_APP_ID: &str = "sandbox-app";
+
 /// Runs the gateway on `listener` until `shutdown` completes.
 pub async fn run(
     args: ServeArgs,
@@ -205,6 +208,16 @@ pub async fn run(
             .map(Arc::new),
         sandbox: sandbox.map(|(sim, _)| sim),
         max_body_bytes: usize::try_from(args.max_body_bytes).unwrap_or(usize::MAX),
+        media_uploads: api::link::media::UploadSettings {
+            max_body_bytes: usize::try_from(args.media_upload_max_bytes).unwrap_or(usize::MAX),
+            timeout: args.media_upload_timeout,
+            app_id: args
+                .meta_app_id
+                .clone()
+                .filter(|id| !id.trim().is_empty())
+                .or_else(|| (args.upstream == Upstream::Sandbox).then(|| SANDBOX_APP_ID.to_owned()))
+                .map(Arc::from),
+        },
     };
     let app = api::router(state);
     println!("wagate listening on http://{address}");

@@ -64,6 +64,8 @@ pub struct AppState {
     pub media_urls: crate::media_url::MediaUrls,
     /// The largest request body read, in bytes.
     pub max_body_bytes: usize,
+    /// How media uploads are bounded (their own body limit and timeout).
+    pub media_uploads: link::media::UploadSettings,
 }
 
 pub fn router(state: AppState) -> Router {

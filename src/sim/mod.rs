@@ -16,6 +16,8 @@
 //!   a phone number's WABA is known once registered
 //!   ([`Sim::register_number`], `POST /sim/v1/numbers`).
 //! - [`numbers`]: the sandbox number table.
+//! - `upload`: media uploads, normal and resumable (`media` answers what
+//!   is known of a media id).
 //! - `send`, `inbound`: the two things that happen; `payload`, `webhooks`:
 //!   the webhook bodies and their delivery; `state`: what is remembered.
 //! - [`SimArgs`], [`run_standalone`]: `wagate sim`.
@@ -33,6 +35,7 @@ mod state;
 mod template_api;
 mod template_rules;
 mod templates;
+mod upload;
 pub mod validate;
 mod webhooks;
 
@@ -136,6 +139,10 @@ pub struct SimStats {
     pub last_at: Option<i64>,
     pub webhooks_sent: u64,
     pub webhooks_failed: u64,
+    /// Bytes of uploaded files received, counted as they arrive (uploads
+    /// in progress included); 0 from a simulator that does not count them.
+    #[serde(default)]
+    pub upload_bytes_received: u64,
 }
 
 /// One webhook the simulator posted (or would have, without a URL).

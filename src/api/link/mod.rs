@@ -8,6 +8,8 @@
 //!   a typing indicator).
 //! - [`templates`]: template management under a source's path
 //!   ([`source_path`]: the prefix and the source ownership check).
+//! - [`media`]: `POST /media` and `POST /media/resumable`, uploads streamed
+//!   through to the Cloud API.
 //! - [`auth`]: Basic auth into a tenant; [`error`]: LINK's error body and
 //!   result codes, in one place; [`i18n`]: `translatedDescription`.
 //!
@@ -17,6 +19,7 @@
 pub mod auth;
 pub mod error;
 pub mod i18n;
+pub mod media;
 pub mod mo_status;
 pub mod request;
 pub mod send;
@@ -39,6 +42,7 @@ pub fn router() -> Router<AppState> {
         .route("/messages/{message_id}", get(status::message_status))
         .route("/mo/status", post(mo_status::mark_read))
         .merge(templates::routes())
+        .merge(media::router())
         .method_not_allowed_fallback(protocol::method_not_allowed::<LinkError>)
         .fallback(protocol::no_route::<LinkError>)
         .layer(middleware::from_fn(with_language))
