@@ -10,6 +10,7 @@ pub mod link;
 pub mod media;
 pub mod message_status;
 pub mod meta_webhook;
+pub mod ops;
 pub mod protocol;
 pub mod sandbox;
 pub mod text;
@@ -63,6 +64,10 @@ pub struct AppState {
     pub media_urls: crate::media_url::MediaUrls,
     /// The largest request body read, in bytes.
     pub max_body_bytes: usize,
+    /// What the gateway counts (see [`crate::metrics`]).
+    pub metrics: crate::metrics::Metrics,
+    /// Readiness and where `/metrics` is served.
+    pub ops: Arc<ops::Ops>,
 }
 
 pub fn router(state: AppState) -> Router {
@@ -75,6 +80,14 @@ pub fn router(state: AppState) -> Router {
         .route("/media/v1/{phone_number_id}/{media_id}", get(media::media));
     if let Some(sim) = &state.sandbox {
         router = router.nest("/sandbox/v1", sandbox::router(state.clone(), sim));
+    }
+    router = router.merge(ops::router(&state));
+    if state.metrics.is_enabled() {
+        // After every route: each is counted under its template.
+        router = router.layer(axum::middleware::from_fn_with_state(
+            state.metrics.clone(),
+            crate::metrics::http::count_requests,
+        ));
     }
     router
         .layer(DefaultBodyLimit::max(state.max_body_bytes))

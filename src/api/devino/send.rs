@@ -6,6 +6,8 @@
 //! (one entry per message, in order) comes only after that commit. A store
 //! failure fails the whole call (500) with nothing stored.
 
+use std::time::Instant;
+
 use axum::Json;
 use axum::extract::State;
 use serde::{Deserialize, Serialize};
@@ -21,6 +23,7 @@ use crate::api::json::{self, JsonError};
 use crate::api::protocol::RawBody;
 use crate::clock::now_millis;
 use crate::intake::{self, IntakeError, authorize, callback_target, render};
+use crate::metrics::Dialect;
 use crate::store::{Account, NewRequest, PlatformFields};
 
 /// Messages in one batch.
@@ -53,6 +56,7 @@ pub async fn send_one(
     user: DevinoUser,
     body: RawBody<DevinoError>,
 ) -> Result<Json<Answer>, DevinoError> {
+    let started = Instant::now();
     let message: Box<RawValue> = serde_json::from_slice(&body.bytes).map_err(|error| {
         DevinoError::Rejected(Reason::general(
             "invalid",
@@ -60,7 +64,7 @@ pub async fn send_one(
         ))
     })?;
     drop(body);
-    send(&state, &user, vec![message]).await.map(Json)
+    send(&state, &user, vec![message], started).await.map(Json)
 }
 
 pub async fn send_batch(
@@ -68,6 +72,7 @@ pub async fn send_batch(
     user: DevinoUser,
     body: RawBody<DevinoError>,
 ) -> Result<Json<Answer>, DevinoError> {
+    let started = Instant::now();
     let batch: Batch = json::parse(&body.bytes).map_err(|error| {
         let reference = match &error {
             JsonError::Syntax(_) => None,
@@ -94,15 +99,16 @@ pub async fn send_batch(
             format!("messages: must have at most {MAX_BATCH} messages"),
         )));
     }
-    send(&state, &user, messages).await.map(Json)
+    send(&state, &user, messages, started).await.map(Json)
 }
 
 /// Checks, authorizes, renders and commits the messages; the answer says
-/// what became of each.
+/// what became of each. `started`: when the call's handling began.
 async fn send(
     state: &AppState,
     DevinoUser { user, account }: &DevinoUser,
     messages: Vec<Box<RawValue>>,
+    started: Instant,
 ) -> Result<Answer, DevinoError> {
     let now = now_millis();
     let context = CheckContext {
@@ -158,9 +164,13 @@ async fn send(
             Err(error) => return Err(intake_failure(error)),
         }
     }
+    let accepted = requests.len();
     intake::commit(&state.accepter, requests)
         .await
         .map_err(intake_failure)?;
+    if accepted > 0 {
+        state.metrics.accepted(Dialect::Devino, accepted, started);
+    }
     Ok(Answer { result })
 }
 
