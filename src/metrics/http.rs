@@ -1,5 +1,5 @@
 //! The HTTP side of the metrics: the layer that counts every request by its
-//! matched route's template (`/whatsapp-message/messages/{messageId}`, not
+//! matched route's template (`/whatsapp-message/messages/{message_id}`, not
 //! the raw path: the label's values are as few as the routes) and status,
 //! covering routes added later with no code of their own; and the
 //! `GET /metrics` answer.
