@@ -534,6 +534,39 @@ mod tests {
     }
 
     #[test]
+    fn metrics_flags_parse_and_the_token_needs_an_admin_token() {
+        let serve = |args: &[&str]| {
+            Cli::try_parse_from(["wagate", "serve"].iter().chain(args))
+                .expect("parse")
+                .command
+                .into_serve()
+                .expect("serve")
+        };
+        let defaults = serve(&[]);
+        assert!(defaults.metrics && !defaults.metrics_require_token);
+        assert_eq!(defaults.metrics_listen, None);
+        assert_eq!(defaults.metrics_gauge_ttl, Duration::from_secs(10));
+        assert!(!serve(&["--metrics", "false"]).metrics);
+        assert!(
+            serve(&["--metrics-require-token"])
+                .validate()
+                .is_err_and(|error| error.contains("--admin-token"))
+        );
+        let guarded = serve(&[
+            "--metrics-require-token",
+            "--admin-token",
+            "t",
+            "--metrics-listen",
+            "127.0.0.1:9464",
+        ]);
+        assert!(guarded.validate().is_ok());
+        assert_eq!(
+            guarded.metrics_listen.map(|address| address.port()),
+            Some(9464)
+        );
+    }
+
+    #[test]
     fn schedules_and_durations_parse_humantime() {
         let cli = Cli::try_parse_from([
             "wagate",
