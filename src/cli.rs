@@ -343,6 +343,26 @@ pub struct ServeArgs {
     /// The window failed logins are counted in, from the first failure.
     #[arg(long, env = "WAGATE_LOGIN_FAILURE_WINDOW", default_value = "5m", value_parser = humantime::parse_duration)]
     pub login_failure_window: Duration,
+
+    /// Count what the gateway does and export it at /metrics (false: record
+    /// nothing, /metrics answers 404; for measuring what metrics cost).
+    #[arg(long, env = "WAGATE_METRICS", default_value_t = true, action = clap::ArgAction::Set)]
+    pub metrics: bool,
+
+    /// Serve /metrics (with /healthz and /readyz) on this address of its own
+    /// instead of the main listener.
+    #[arg(long, env = "WAGATE_METRICS_LISTEN")]
+    pub metrics_listen: Option<SocketAddr>,
+
+    /// /metrics wants the admin token (`Authorization: Bearer …`); needs
+    /// --admin-token.
+    #[arg(long, env = "WAGATE_METRICS_REQUIRE_TOKEN")]
+    pub metrics_require_token: bool,
+
+    /// Longest a scrape reuses the backlog gauges (outbox depth, callbacks
+    /// pending, leases held) before reading them from the store again.
+    #[arg(long, env = "WAGATE_METRICS_GAUGE_TTL", default_value = "10s", value_parser = humantime::parse_duration)]
+    pub metrics_gauge_ttl: Duration,
 }
 
 /// A list of delays, e.g. `5s,30s,2m`.
@@ -382,6 +402,17 @@ impl ServeArgs {
             return Err(
                 "--upstream meta needs --meta-app-secret (WAGATE_META_APP_SECRET): without it \
                  every webhook from Meta would be refused"
+                    .into(),
+            );
+        }
+        let has_admin_token = self
+            .admin_token
+            .as_ref()
+            .is_some_and(|token| !token.expose_secret().is_empty());
+        if self.metrics_require_token && !has_admin_token {
+            return Err(
+                "--metrics-require-token needs --admin-token (WAGATE_ADMIN_TOKEN): it is the \
+                 token /metrics wants"
                     .into(),
             );
         }
@@ -531,6 +562,39 @@ mod tests {
         assert!(args.meta_app_id.is_none());
         assert!(args.validate().is_ok());
         assert!(Cli::try_parse_from(["wagate", "serve", "--max-connections", "0"]).is_err());
+    }
+
+    #[test]
+    fn metrics_flags_parse_and_the_token_needs_an_admin_token() {
+        let serve = |args: &[&str]| {
+            Cli::try_parse_from(["wagate", "serve"].iter().chain(args))
+                .expect("parse")
+                .command
+                .into_serve()
+                .expect("serve")
+        };
+        let defaults = serve(&[]);
+        assert!(defaults.metrics && !defaults.metrics_require_token);
+        assert_eq!(defaults.metrics_listen, None);
+        assert_eq!(defaults.metrics_gauge_ttl, Duration::from_secs(10));
+        assert!(!serve(&["--metrics", "false"]).metrics);
+        assert!(
+            serve(&["--metrics-require-token"])
+                .validate()
+                .is_err_and(|error| error.contains("--admin-token"))
+        );
+        let guarded = serve(&[
+            "--metrics-require-token",
+            "--admin-token",
+            "t",
+            "--metrics-listen",
+            "127.0.0.1:9464",
+        ]);
+        assert!(guarded.validate().is_ok());
+        assert_eq!(
+            guarded.metrics_listen.map(|address| address.port()),
+            Some(9464)
+        );
     }
 
     #[test]
