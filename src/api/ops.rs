@@ -17,9 +17,9 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-use axum::extract::{FromRef, Request, State};
+use axum::extract::{FromRef, State};
 use axum::http::StatusCode;
-use axum::middleware::{self, Next};
+use axum::middleware;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
@@ -27,7 +27,7 @@ use secrecy::SecretString;
 use serde_json::json;
 
 use super::AppState;
-use super::admin::{AdminError, presents_token};
+use super::admin::require_admin_token;
 use crate::metrics::{self, Metrics};
 use crate::store::Store;
 
@@ -111,23 +111,14 @@ where
 {
     let route = Router::new().route("/metrics", get(metrics::http::serve));
     if state.ops.metrics_require_token {
-        route.route_layer(middleware::from_fn_with_state(state, require_token))
+        // The admin token, as the admin API wants it.
+        route.route_layer(middleware::from_fn_with_state(
+            state.admin_token.clone(),
+            require_admin_token,
+        ))
     } else {
         route
     }
-}
-
-/// `--metrics-require-token`: the admin token, as the admin API wants it.
-async fn require_token(
-    State(state): State<OpsState>,
-    request: Request,
-    next: Next,
-) -> Result<Response, AdminError> {
-    let expected = state.admin_token.as_ref().ok_or(AdminError::Disabled)?;
-    if !presents_token(request.headers(), expected) {
-        return Err(AdminError::Unauthorized);
-    }
-    Ok(next.run(request).await)
 }
 
 /// Why this instance should not take traffic now, if it should not.

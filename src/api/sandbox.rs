@@ -28,9 +28,10 @@ use crate::sim::{Inbound, Sim};
 use crate::store::owned_by;
 
 pub fn router(state: AppState, sim: &Sim) -> Router<AppState> {
-    let observe = sim
-        .observe_routes()
-        .layer(middleware::from_fn_with_state(state, require_admin_token));
+    let observe = sim.observe_routes().layer(middleware::from_fn_with_state(
+        state.admin_token.clone(),
+        require_admin_token,
+    ));
     Router::new()
         .route("/inbound", post(inbound))
         .layer(Extension(sim.clone()))

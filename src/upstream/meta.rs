@@ -276,34 +276,14 @@ impl CloudApiClient {
         media_id: &str,
         access_token: &str,
     ) -> Result<MediaDownload, SendError> {
-        let mut url = self.config.base_url.clone();
-        if let Ok(mut segments) = url.path_segments_mut() {
-            segments
-                .pop_if_empty()
-                .push(&self.config.graph_version)
-                .push(media_id);
-        }
-        let info = self
-            .http
-            .get(url)
-            .bearer_auth(access_token)
-            .send()
-            .await
-            .map_err(|error| SendError::Unreachable(error_chain(&error)))?;
-        let status = info.status().as_u16();
-        let body = info
-            .bytes()
-            .await
-            .map_err(|error| SendError::Unreachable(error_chain(&error)))?;
-        if !(200..300).contains(&status) {
-            return Err(parse_error(status, &body));
-        }
-        let info: MediaInfo = serde_json::from_slice(&body).map_err(|_| SendError::Unexpected {
-            http_status: status,
-            excerpt: String::from_utf8_lossy(&body[..body.len().min(EXCERPT_LEN)]).into_owned(),
-        })?;
+        let info: MediaInfo = json_answer(
+            self.http
+                .get(self.graph_url(&[media_id]))
+                .bearer_auth(access_token),
+        )
+        .await?;
         let too_big = |size: u64| SendError::Unexpected {
-            http_status: status,
+            http_status: 200,
             excerpt: format!("media of {size} bytes is over the limit of {MAX_MEDIA_BYTES}"),
         };
         if let Some(size) = info.file_size.filter(|size| *size > MAX_MEDIA_BYTES) {
@@ -378,33 +358,41 @@ impl CloudApiClient {
                 .header(reqwest::header::CONTENT_TYPE, "application/json")
                 .body(body.to_string());
         }
-        let mut response = request
-            .send()
-            .await
-            .map_err(|error| SendError::Unreachable(error_chain(&error)))?;
-        let http_status = response.status().as_u16();
-        let mut bytes = Vec::new();
-        while let Some(chunk) = response
-            .chunk()
-            .await
-            .map_err(|error| SendError::Unreachable(error_chain(&error)))?
-        {
-            if bytes.len() + chunk.len() > MAX_ANSWER_BYTES {
-                return Err(SendError::Unexpected {
-                    http_status,
-                    excerpt: format!("an answer over {MAX_ANSWER_BYTES} bytes"),
-                });
-            }
-            bytes.extend_from_slice(&chunk);
-        }
-        if !(200..300).contains(&http_status) {
-            return Err(parse_error(http_status, &bytes));
-        }
-        serde_json::from_slice(&bytes).map_err(|_| SendError::Unexpected {
-            http_status,
-            excerpt: String::from_utf8_lossy(&bytes[..bytes.len().min(EXCERPT_LEN)]).into_owned(),
-        })
+        json_answer(request).await
     }
+}
+
+/// Sends `request`: Meta's JSON answer on 2xx as `T`, read up to
+/// [`MAX_ANSWER_BYTES`]; Meta's error (or what else came) otherwise.
+pub(crate) async fn json_answer<T: serde::de::DeserializeOwned>(
+    request: reqwest::RequestBuilder,
+) -> Result<T, SendError> {
+    let mut response = request
+        .send()
+        .await
+        .map_err(|error| SendError::Unreachable(error_chain(&error)))?;
+    let http_status = response.status().as_u16();
+    let mut bytes = Vec::new();
+    while let Some(chunk) = response
+        .chunk()
+        .await
+        .map_err(|error| SendError::Unreachable(error_chain(&error)))?
+    {
+        if bytes.len() + chunk.len() > MAX_ANSWER_BYTES {
+            return Err(SendError::Unexpected {
+                http_status,
+                excerpt: format!("an answer over {MAX_ANSWER_BYTES} bytes"),
+            });
+        }
+        bytes.extend_from_slice(&chunk);
+    }
+    if !(200..300).contains(&http_status) {
+        return Err(parse_error(http_status, &bytes));
+    }
+    serde_json::from_slice(&bytes).map_err(|_| SendError::Unexpected {
+        http_status,
+        excerpt: String::from_utf8_lossy(&bytes[..bytes.len().min(EXCERPT_LEN)]).into_owned(),
+    })
 }
 
 /// Meta's error body, or what else came.

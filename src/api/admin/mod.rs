@@ -84,17 +84,22 @@ pub fn router(state: AppState) -> Router<AppState> {
         )
         .method_not_allowed_fallback(protocol::method_not_allowed::<AdminError>)
         .fallback(protocol::no_route::<AdminError>)
-        .layer(middleware::from_fn_with_state(state, require_admin_token))
+        .layer(middleware::from_fn_with_state(
+            state.admin_token.clone(),
+            require_admin_token,
+        ))
 }
 
 /// Refuses every request without the configured bearer token (compared in
 /// constant time); with no token configured the admin API is off.
+/// Its state is the token (`AppState::admin_token`), so that any router
+/// can put it in front of its routes.
 pub(crate) async fn require_admin_token(
-    State(state): State<AppState>,
+    State(token): State<Option<std::sync::Arc<SecretString>>>,
     request: Request,
     next: Next,
 ) -> Result<Response, AdminError> {
-    let expected = state.admin_token.as_ref().ok_or(AdminError::Disabled)?;
+    let expected = token.as_ref().ok_or(AdminError::Disabled)?;
     if !presents_token(request.headers(), expected) {
         return Err(AdminError::Unauthorized);
     }

@@ -9,14 +9,14 @@
 use axum::extract::State;
 use axum::http::StatusCode;
 use serde::Deserialize;
-use wagate_domain::{Msisdn, Rule, Violation};
+use wagate_domain::{Rule, Violation};
 
 use super::auth::LinkUser;
 use super::error::LinkError;
 use super::send::read_json;
+use super::source_path::{NamedSource, cloud_target};
 use crate::api::AppState;
 use crate::api::protocol::RawBody;
-use crate::store::{TenantStore as _, owned_by};
 
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -90,43 +90,21 @@ pub async fn mark_read(
 ) -> Result<StatusCode, LinkError> {
     let request = read_json::<MoStatusRequest>(&body.bytes)?.check()?;
     drop(body);
-    if request.platform_id != account.platform_id
-        || request.platform_partner_id != account.platform_partner_id
-    {
-        return Err(LinkError::NoAccess(format!(
-            "platformId {} / platformPartnerId {} is not this user's",
-            request.platform_id, request.platform_partner_id
-        )));
-    }
-    let number = Msisdn::parse_dialled(&request.source, account.default_country)
-        .map_err(|rule| LinkError::Invalid(Violation::new("source", rule)))?;
-    let source = owned_by(
-        state.tenants.source_by_number(number.as_str()).await?,
-        &account.id,
-    )
-    .ok_or_else(|| {
-        LinkError::NoAccess(format!("source {number} is not a number of this account"))
-    })?;
-    let cannot_send = || {
-        LinkError::Invalid(Violation::new(
-            "source",
-            Rule::Format("a source with a Cloud API phone number id and access token"),
-        ))
+    let named = NamedSource {
+        platform_id: &request.platform_id,
+        platform_partner_id: &request.platform_partner_id,
+        number: &request.source,
     };
-    let phone_number_id = source.phone_number_id.as_deref().ok_or_else(cannot_send)?;
-    let token = source
-        .access_token
-        .as_deref()
-        .or(state.default_access_token.as_deref())
-        .ok_or_else(cannot_send)?;
+    let source = named.owned(&state, &account, LinkError::Invalid).await?;
+    let (phone_number_id, token) = cloud_target(source, &state, LinkError::Invalid)?;
     let wamid = state
         .store
-        .received_wamid(phone_number_id, &request.message_id)
+        .received_wamid(&phone_number_id, &request.message_id)
         .await?
         .ok_or(LinkError::NotFound(request.message_id))?;
     state
         .cloud_api
-        .mark_read(phone_number_id, token, &wamid, request.typing)
+        .mark_read(&phone_number_id, &token, &wamid, request.typing)
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }

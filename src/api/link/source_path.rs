@@ -43,25 +43,74 @@ impl FromRequestParts<AppState> for OwnedSource {
                 .map(|(_, value)| value.to_owned())
                 .unwrap_or_default()
         };
-        let (platform_id, platform_partner_id) =
-            (param("platform_id"), param("platform_partner_id"));
-        if platform_id != account.platform_id || platform_partner_id != account.platform_partner_id
+        let named = NamedSource {
+            platform_id: &param("platform_id"),
+            platform_partner_id: &param("platform_partner_id"),
+            number: &param("source"),
+        };
+        let source = named.owned(state, &account, LinkError::Invalid).await?;
+        Ok(Self { account, source })
+    }
+}
+
+/// A source as a call names it (in its path, body or form parts): the
+/// tenant's platform ids and the business number.
+pub struct NamedSource<'a> {
+    pub platform_id: &'a str,
+    pub platform_partner_id: &'a str,
+    pub number: &'a str,
+}
+
+impl NamedSource<'_> {
+    /// The source, when the platform ids are `account`'s and the number is
+    /// one of its sources: else `403 112401`. A number that cannot be read
+    /// is `malformed` (the caller's error body for a bad field).
+    pub async fn owned(
+        &self,
+        state: &AppState,
+        account: &Account,
+        malformed: impl FnOnce(Violation) -> LinkError,
+    ) -> Result<Source, LinkError> {
+        if self.platform_id != account.platform_id
+            || self.platform_partner_id != account.platform_partner_id
         {
             return Err(LinkError::NoAccess(format!(
-                "platformId {platform_id} / platformPartnerId {platform_partner_id} is not this user's"
+                "platformId {} / platformPartnerId {} is not this user's",
+                self.platform_id, self.platform_partner_id
             )));
         }
-        let number = Msisdn::parse_dialled(&param("source"), account.default_country)
-            .map_err(|rule| LinkError::Invalid(Violation::new("source", rule)))?;
-        let source = owned_by(
+        let number = Msisdn::parse_dialled(self.number, account.default_country)
+            .map_err(|rule| malformed(Violation::new("source", rule)))?;
+        owned_by(
             state.tenants.source_by_number(number.as_str()).await?,
             &account.id,
         )
         .ok_or_else(|| {
             LinkError::NoAccess(format!("source {number} is not a number of this account"))
-        })?;
-        Ok(Self { account, source })
+        })
     }
+}
+
+/// The phone number id and token the Cloud API is called with for
+/// `source` (its own token, else the gateway's default); a source without
+/// them cannot be acted for, which is `lacking` (the caller's error body).
+pub fn cloud_target(
+    source: Source,
+    state: &AppState,
+    lacking: impl Fn(Violation) -> LinkError,
+) -> Result<(String, String), LinkError> {
+    let cannot = || {
+        lacking(Violation::new(
+            "source",
+            Rule::Format("a source with a Cloud API phone number id and access token"),
+        ))
+    };
+    let phone_number_id = source.phone_number_id.ok_or_else(cannot)?;
+    let token = source
+        .access_token
+        .or_else(|| state.default_access_token.as_deref().map(str::to_owned))
+        .ok_or_else(cannot)?;
+    Ok((phone_number_id, token))
 }
 
 impl OwnedSource {

@@ -14,9 +14,8 @@
 use std::time::Duration;
 
 use serde::Deserialize;
-use serde::de::DeserializeOwned;
 
-use super::{CloudApiClient, EXCERPT_LEN, SendError, error_chain, parse_error};
+use super::{CloudApiClient, SendError, json_answer};
 
 /// A file on its way to the Cloud API.
 pub struct Upload {
@@ -63,7 +62,7 @@ impl CloudApiClient {
             .bearer_auth(access_token)
             .timeout(timeout)
             .multipart(form);
-        let created: Created = answer(request).await?;
+        let created: Created = json_answer(request).await?;
         Ok(created.id)
     }
 
@@ -82,7 +81,7 @@ impl CloudApiClient {
             .append_pair("file_name", &upload.file_name)
             .append_pair("file_length", &length.to_string())
             .append_pair("file_type", &upload.mime_type);
-        let session: Created = answer(self.http.post(open).bearer_auth(access_token)).await?;
+        let session: Created = json_answer(self.http.post(open).bearer_auth(access_token)).await?;
         let request = self
             .http
             .post(self.graph_url(&[&session.id]))
@@ -94,29 +93,9 @@ impl CloudApiClient {
             .header(reqwest::header::CONTENT_LENGTH, length)
             .timeout(timeout)
             .body(upload.body);
-        let handle: Handle = answer(request).await?;
+        let handle: Handle = json_answer(request).await?;
         Ok(handle.h)
     }
-}
-
-/// Sends `request`; Meta's success body as `T`, or its error.
-async fn answer<T: DeserializeOwned>(request: reqwest::RequestBuilder) -> Result<T, SendError> {
-    let response = request
-        .send()
-        .await
-        .map_err(|error| SendError::Unreachable(error_chain(&error)))?;
-    let http_status = response.status().as_u16();
-    let bytes = response
-        .bytes()
-        .await
-        .map_err(|error| SendError::Unreachable(error_chain(&error)))?;
-    if !(200..300).contains(&http_status) {
-        return Err(parse_error(http_status, &bytes));
-    }
-    serde_json::from_slice(&bytes).map_err(|_| SendError::Unexpected {
-        http_status,
-        excerpt: String::from_utf8_lossy(&bytes[..bytes.len().min(EXCERPT_LEN)]).into_owned(),
-    })
 }
 
 #[cfg(test)]

@@ -46,12 +46,13 @@ use serde_json::{Value, json};
 use wagate_domain::media_type::{
     self, LINK_UPLOAD_MIMES, LINK_UPLOAD_TYPES, RESUMABLE_UPLOAD_MIMES,
 };
-use wagate_domain::{Msisdn, Rule, Violation};
+use wagate_domain::{Rule, Violation};
 
 use super::auth::LinkUser;
 use super::error::{LinkError, MediaUploadError};
+use super::source_path::{NamedSource, cloud_target};
 use crate::api::AppState;
-use crate::store::{Account, TenantStore as _, owned_by};
+use crate::store::Account;
 use crate::upstream::meta::media_upload::Upload;
 use form::{TextParts, UploadForm};
 
@@ -200,32 +201,11 @@ async fn business_number(
     account: &Account,
     texts: &TextParts,
 ) -> Result<(String, String), LinkError> {
-    let (platform_id, platform_partner_id) =
-        (texts.get("platformId"), texts.get("platformPartnerId"));
-    if platform_id != account.platform_id || platform_partner_id != account.platform_partner_id {
-        return Err(LinkError::NoAccess(format!(
-            "platformId {platform_id} / platformPartnerId {platform_partner_id} is not this user's"
-        )));
-    }
-    let number = Msisdn::parse_dialled(texts.get("source"), account.default_country)
-        .map_err(|rule| LinkError::File(Violation::new("source", rule)))?;
-    let source = owned_by(
-        state.tenants.source_by_number(number.as_str()).await?,
-        &account.id,
-    )
-    .ok_or_else(|| {
-        LinkError::NoAccess(format!("source {number} is not a number of this account"))
-    })?;
-    let cannot_upload = || {
-        LinkError::File(Violation::new(
-            "source",
-            Rule::Format("a source with a Cloud API phone number id and access token"),
-        ))
+    let named = NamedSource {
+        platform_id: texts.get("platformId"),
+        platform_partner_id: texts.get("platformPartnerId"),
+        number: texts.get("source"),
     };
-    let phone_number_id = source.phone_number_id.ok_or_else(cannot_upload)?;
-    let token = source
-        .access_token
-        .or_else(|| state.default_access_token.as_deref().map(str::to_owned))
-        .ok_or_else(cannot_upload)?;
-    Ok((phone_number_id, token))
+    let source = named.owned(state, account, LinkError::File).await?;
+    cloud_target(source, state, LinkError::File)
 }
