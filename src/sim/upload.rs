@@ -22,15 +22,11 @@ use axum::response::{IntoResponse, Response};
 use futures_util::StreamExt as _;
 use serde_json::json;
 use sha2::{Digest, Sha256};
-use wagate_domain::media_type::{self, KB, MB, MediaType};
+use wagate_domain::media_type::{self, KB, MB, MediaType, of};
 
 use super::Sim;
 use super::meta_error::MetaError;
 use super::state::{MediaRecord, UploadSession};
-
-const fn of(mime: &'static str, max_bytes: u64) -> MediaType {
-    MediaType { mime, max_bytes }
-}
 
 /// Meta's supported media types and their limits (Cloud API "Supported
 /// media types"); a sticker's limit is the animated one.

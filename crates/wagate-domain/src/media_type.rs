@@ -23,7 +23,8 @@ pub struct MediaType {
 pub const KB: u64 = 1024;
 pub const MB: u64 = 1024 * 1024;
 
-const fn of(mime: &'static str, max_bytes: u64) -> MediaType {
+/// A type and its limit, for tables like the ones below.
+pub const fn of(mime: &'static str, max_bytes: u64) -> MediaType {
     MediaType { mime, max_bytes }
 }
 
