@@ -3,3 +3,6 @@
 
 pub mod meta;
 pub mod templates;
+
+#[cfg(test)]
+mod wire_tests;
