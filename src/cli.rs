@@ -326,6 +326,13 @@ pub struct ServeArgs {
     /// The window failed logins are counted in, from the first failure.
     #[arg(long, env = "WAGATE_LOGIN_FAILURE_WINDOW", default_value = "5m", value_parser = humantime::parse_duration)]
     pub login_failure_window: Duration,
+
+    /// Calls of the LINK business profile, phone number information and
+    /// analytics endpoints one source may make in any rolling window,
+    /// `N/duration` (e.g. `10/1m`); beyond it `429` with `Retry-After`,
+    /// and Meta is not called.
+    #[arg(long, env = "WAGATE_MANAGEMENT_RATE_LIMIT", default_value = "10/1m")]
+    pub management_rate_limit: crate::api::link::rate_limit::RateLimit,
 }
 
 /// A list of delays, e.g. `5s,30s,2m`.

@@ -205,6 +205,9 @@ pub async fn run(
             .map(Arc::new),
         sandbox: sandbox.map(|(sim, _)| sim),
         max_body_bytes: usize::try_from(args.max_body_bytes).unwrap_or(usize::MAX),
+        management_limiter: Arc::new(api::link::rate_limit::ManagementLimiter::new(
+            args.management_rate_limit,
+        )),
     };
     let app = api::router(state);
     println!("wagate listening on http://{address}");

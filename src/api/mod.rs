@@ -64,6 +64,8 @@ pub struct AppState {
     pub media_urls: crate::media_url::MediaUrls,
     /// The largest request body read, in bytes.
     pub max_body_bytes: usize,
+    /// The per-source limit on LINK's profile, phone number and analytics calls.
+    pub management_limiter: Arc<link::rate_limit::ManagementLimiter>,
 }
 
 pub fn router(state: AppState) -> Router {

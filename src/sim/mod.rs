@@ -15,11 +15,16 @@
 //!   WABA (the WhatsApp Business Management API), their checks and routes;
 //!   a phone number's WABA is known once registered
 //!   ([`Sim::register_number`], `POST /sim/v1/numbers`).
+//! - `business`, `business_api`: a number's business profile, its phone
+//!   number node (with the level it was registered with) and the WABA's
+//!   pricing analytics of what the simulator delivered.
 //! - [`numbers`]: the sandbox number table.
 //! - `send`, `inbound`: the two things that happen; `payload`, `webhooks`:
 //!   the webhook bodies and their delivery; `state`: what is remembered.
 //! - [`SimArgs`], [`run_standalone`]: `wagate sim`.
 
+mod business;
+mod business_api;
 mod http;
 mod ids;
 mod inbound;
@@ -181,6 +186,12 @@ impl Sim {
     /// for mounting under another router.
     pub fn observe_routes<S: Clone + Send + Sync + 'static>(&self) -> axum::Router<S> {
         http::observe_routes(self.clone())
+    }
+
+    /// `POST /numbers` (a number's WABA, digits and throughput level), for
+    /// mounting under another router.
+    pub fn number_routes<S: Clone + Send + Sync + 'static>(&self) -> axum::Router<S> {
+        http::number_routes(self.clone())
     }
 
     pub fn router(&self) -> axum::Router {

@@ -1,5 +1,6 @@
 //! Where messages go: Meta's WhatsApp Cloud API (or the simulator, which
 //! speaks the same HTTP API).
 
+pub mod business;
 pub mod meta;
 pub mod templates;
