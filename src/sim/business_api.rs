@@ -60,7 +60,8 @@ impl Sim {
     ) -> Response {
         let path = format!("{phone_number_id}/whatsapp_business_profile");
         answer(graph_call(version, &path, token).and_then(|()| {
-            let state = self.state();
+            let mut state = self.state();
+            state.count_business_call();
             state
                 .number(phone_number_id)
                 .ok_or_else(|| MetaError::no_such_object(phone_number_id))?;
@@ -80,6 +81,7 @@ impl Sim {
     ) -> Response {
         let path = format!("{phone_number_id}/whatsapp_business_profile");
         answer(graph_call(version, &path, token).and_then(|()| {
+            self.state().count_business_call();
             let fields = check_profile(json_body(raw)?)?;
             let mut state = self.state();
             state
@@ -99,7 +101,11 @@ impl Sim {
         token: Option<&str>,
         query: &HashMap<String, String>,
     ) -> Option<Response> {
-        let state = self.state();
+        let mut state = self.state();
+        let known = state.number(id).is_some() || state.numbers_of_waba(id).next().is_some();
+        if known {
+            state.count_business_call();
+        }
         if let Some(number) = state.number(id) {
             let digits = number.digits.clone().unwrap_or_else(|| id.to_owned());
             let node = json!({

@@ -141,6 +141,10 @@ pub struct SimStats {
     pub last_at: Option<i64>,
     pub webhooks_sent: u64,
     pub webhooks_failed: u64,
+    /// Graph calls about a number's business profile, phone number node or
+    /// WABA analytics.
+    #[serde(default)]
+    pub business_calls: u64,
 }
 
 /// One webhook the simulator posted (or would have, without a URL).

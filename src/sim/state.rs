@@ -165,6 +165,11 @@ impl State {
         self.keep(send)
     }
 
+    /// Counts a Graph call about a number's profile, node or analytics.
+    pub fn count_business_call(&mut self) {
+        self.stats.business_calls += 1;
+    }
+
     /// Records a mark-as-read request with the sends, without counting it
     /// as one (it sends no message); returns its sequence number.
     pub fn record_mark_read(&mut self, request: SendRecord) -> u64 {
