@@ -313,6 +313,23 @@ pub struct ServeArgs {
     #[arg(long, env = "WAGATE_MAX_BODY_BYTES", default_value_t = 2 * 1024 * 1024, value_parser = clap::value_parser!(u32).range(1..))]
     pub max_body_bytes: u32,
 
+    /// Largest media upload request body (`POST /whatsapp-message/media`,
+    /// `…/media/resumable`), in bytes, all parts together; answered 413
+    /// beyond. The default fits the largest type's file (a 100 MB document)
+    /// and the other parts.
+    #[arg(long, env = "WAGATE_MEDIA_UPLOAD_MAX_BYTES", default_value_t = 101 * 1024 * 1024, value_parser = clap::value_parser!(u32).range(1..))]
+    pub media_upload_max_bytes: u32,
+
+    /// Longest time one media upload may take: the client's body and the
+    /// upload to the Cloud API, which run together.
+    #[arg(long, env = "WAGATE_MEDIA_UPLOAD_TIMEOUT", default_value = "10m", value_parser = parse_interval)]
+    pub media_upload_timeout: Duration,
+
+    /// The Meta app id whose resumable upload sessions
+    /// `POST /whatsapp-message/media/resumable` uses (`--upstream meta`).
+    #[arg(long, env = "WAGATE_META_APP_ID")]
+    pub meta_app_id: Option<String>,
+
     /// Failed logins of one username within --login-failure-window after which
     /// its logins are refused (401) until the window ends.
     #[arg(long, env = "WAGATE_LOGIN_FAILURES_PER_USER", default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..))]
@@ -333,6 +350,25 @@ pub struct ServeArgs {
     /// and Meta is not called.
     #[arg(long, env = "WAGATE_MANAGEMENT_RATE_LIMIT", default_value = "10/1m")]
     pub management_rate_limit: crate::api::link::rate_limit::RateLimit,
+    /// Count what the gateway does and export it at /metrics (false: record
+    /// nothing, /metrics answers 404; for measuring what metrics cost).
+    #[arg(long, env = "WAGATE_METRICS", default_value_t = true, action = clap::ArgAction::Set)]
+    pub metrics: bool,
+
+    /// Serve /metrics (with /healthz and /readyz) on this address of its own
+    /// instead of the main listener.
+    #[arg(long, env = "WAGATE_METRICS_LISTEN")]
+    pub metrics_listen: Option<SocketAddr>,
+
+    /// /metrics wants the admin token (`Authorization: Bearer …`); needs
+    /// --admin-token.
+    #[arg(long, env = "WAGATE_METRICS_REQUIRE_TOKEN")]
+    pub metrics_require_token: bool,
+
+    /// Longest a scrape reuses the backlog gauges (outbox depth, callbacks
+    /// pending, leases held) before reading them from the store again.
+    #[arg(long, env = "WAGATE_METRICS_GAUGE_TTL", default_value = "10s", value_parser = humantime::parse_duration)]
+    pub metrics_gauge_ttl: Duration,
 }
 
 /// A list of delays, e.g. `5s,30s,2m`.
@@ -372,6 +408,17 @@ impl ServeArgs {
             return Err(
                 "--upstream meta needs --meta-app-secret (WAGATE_META_APP_SECRET): without it \
                  every webhook from Meta would be refused"
+                    .into(),
+            );
+        }
+        let has_admin_token = self
+            .admin_token
+            .as_ref()
+            .is_some_and(|token| !token.expose_secret().is_empty());
+        if self.metrics_require_token && !has_admin_token {
+            return Err(
+                "--metrics-require-token needs --admin-token (WAGATE_ADMIN_TOKEN): it is the \
+                 token /metrics wants"
                     .into(),
             );
         }
@@ -513,8 +560,47 @@ mod tests {
         assert_eq!(args.idle_timeout, Duration::from_secs(60));
         assert_eq!(args.max_connections, 10_000);
         assert_eq!(args.max_body_bytes, 2 * 1024 * 1024);
+        // The largest upload (a 100 MB document) fits, with its other parts.
+        let largest =
+            wagate_domain::media_type::largest(wagate_domain::media_type::LINK_UPLOAD_TYPES);
+        assert!(u64::from(args.media_upload_max_bytes) > largest);
+        assert_eq!(args.media_upload_timeout, Duration::from_secs(600));
+        assert!(args.meta_app_id.is_none());
         assert!(args.validate().is_ok());
         assert!(Cli::try_parse_from(["wagate", "serve", "--max-connections", "0"]).is_err());
+    }
+
+    #[test]
+    fn metrics_flags_parse_and_the_token_needs_an_admin_token() {
+        let serve = |args: &[&str]| {
+            Cli::try_parse_from(["wagate", "serve"].iter().chain(args))
+                .expect("parse")
+                .command
+                .into_serve()
+                .expect("serve")
+        };
+        let defaults = serve(&[]);
+        assert!(defaults.metrics && !defaults.metrics_require_token);
+        assert_eq!(defaults.metrics_listen, None);
+        assert_eq!(defaults.metrics_gauge_ttl, Duration::from_secs(10));
+        assert!(!serve(&["--metrics", "false"]).metrics);
+        assert!(
+            serve(&["--metrics-require-token"])
+                .validate()
+                .is_err_and(|error| error.contains("--admin-token"))
+        );
+        let guarded = serve(&[
+            "--metrics-require-token",
+            "--admin-token",
+            "t",
+            "--metrics-listen",
+            "127.0.0.1:9464",
+        ]);
+        assert!(guarded.validate().is_ok());
+        assert_eq!(
+            guarded.metrics_listen.map(|address| address.port()),
+            Some(9464)
+        );
     }
 
     #[test]

@@ -13,6 +13,7 @@
 //! - [`store`]: the durable store (trait and backends).
 //! - [`auth`]: password hashes, API keys, the verification cache.
 //! - [`login_throttle`]: refusing logins after too many failures.
+//! - [`metrics`]: Prometheus metrics.
 //! - [`demo`]: the sandbox demo tenant.
 //! - [`clock`]: time formats.
 
@@ -34,6 +35,7 @@ pub mod lease;
 pub mod logging;
 pub mod login_throttle;
 pub mod media_url;
+pub mod metrics;
 pub mod retention;
 pub mod server;
 pub mod signature;

@@ -9,6 +9,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use anyhow::Context;
+use axum::extract::FromRef;
 use secrecy::{ExposeSecret, SecretString};
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
@@ -22,6 +23,7 @@ use crate::callbacks::{self, CallbackConfig};
 use crate::cli::{ServeArgs, Upstream};
 use crate::dispatch::{self, DispatchConfig, ResendPolicy};
 use crate::media_url::MediaUrls;
+use crate::metrics::Metrics;
 use crate::sim::{Sim, SimConfig};
 use crate::store::cached::CachedTenants;
 use crate::upstream::meta::{CloudApiClient, CloudApiConfig};
@@ -30,10 +32,32 @@ use crate::{demo, housekeeping, http_server, store};
 /// The token the dispatcher presents to the sandbox simulator.
 const SANDBOX_ACCESS_TOKEN: &str = "sandbox-access-token";
 
+/// The app id resumable uploads name with the sandbox.
+const SANDBOX_APP_ID: &str = "sandbox-app";
+
 /// Runs the gateway on `listener` until `shutdown` completes.
 pub async fn run(
     args: ServeArgs,
     listener: TcpListener,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    let metrics_listener = match args.metrics_listen {
+        Some(address) => Some(
+            TcpListener::bind(address)
+                .await
+                .with_context(|| format!("listening on {address} (--metrics-listen)"))?,
+        ),
+        None => None,
+    };
+    run_with_metrics_listener(args, listener, metrics_listener, shutdown).await
+}
+
+/// [`run`], with `/metrics` (and `/healthz`, `/readyz`) served on
+/// `metrics_listener` when given, instead of on `listener`.
+pub async fn run_with_metrics_listener(
+    args: ServeArgs,
+    listener: TcpListener,
+    metrics_listener: Option<TcpListener>,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
     args.validate().map_err(anyhow::Error::msg)?;
@@ -111,6 +135,11 @@ pub async fn run(
         .clone()
         .unwrap_or_else(|| format!("wagate-{}", random_token(12)));
     let tenants = CachedTenants::new(store.clone(), args.tenant_cache());
+    let metrics = if args.metrics {
+        Metrics::new(store.clone(), instance.clone(), args.metrics_gauge_ttl)
+    } else {
+        Metrics::disabled()
+    };
     let (dispatcher, dispatch_task) = dispatch::start(
         store.clone(),
         tenants.clone(),
@@ -127,6 +156,7 @@ pub async fn run(
                 codes: args.resend_codes.clone(),
             },
             default_access_token: default_access_token.clone(),
+            metrics: metrics.clone(),
         },
     );
     let waker = dispatcher.clone();
@@ -153,6 +183,7 @@ pub async fn run(
             feeder_lease: args.source_lease,
             allow_private: args.callback_allow_private(),
             inbound_content_retention: args.inbound_content_retention,
+            metrics: metrics.clone(),
         },
         media_urls.clone(),
         callbacks_wake.clone(),
@@ -177,6 +208,11 @@ pub async fn run(
     let (webhooks, webhook_task) = WebhookIntake::start(WebhookCommit {
         store: store.clone(),
         events: callbacks_wake,
+    });
+    let ops = Arc::new(api::ops::Ops {
+        metrics_require_token: args.metrics_require_token,
+        metrics_elsewhere: metrics_listener.is_some(),
+        ..api::ops::Ops::default()
     });
     let state = AppState {
         message_numbers: crate::intake::numbers::MessageNumbers::new(store.clone()),
@@ -208,7 +244,21 @@ pub async fn run(
         management_limiter: Arc::new(api::link::rate_limit::ManagementLimiter::new(
             args.management_rate_limit,
         )),
+        media_uploads: api::link::media::UploadSettings {
+            max_body_bytes: usize::try_from(args.media_upload_max_bytes).unwrap_or(usize::MAX),
+            timeout: args.media_upload_timeout,
+            app_id: args
+                .meta_app_id
+                .clone()
+                .filter(|id| !id.trim().is_empty())
+                .or_else(|| (args.upstream == Upstream::Sandbox).then(|| SANDBOX_APP_ID.to_owned()))
+                .map(Arc::from),
+        },
+        metrics,
+        ops: ops.clone(),
     };
+    let metrics_server = metrics_listener
+        .map(|listener| serve_metrics(listener, api::ops::OpsState::from_ref(&state)));
     let app = api::router(state);
     println!("wagate listening on http://{address}");
     tracing::info!(%address, database = %store::redacted(&args.database), upstream = ?args.upstream, "wagate started");
@@ -217,6 +267,7 @@ pub async fn run(
     let stopping_signal = stopping.clone();
     let server = http_server::serve(listener, app, limits, async move {
         shutdown.await;
+        ops.shutdown_begun();
         tracing::info!("shutting down: finishing in-flight requests");
         stopping_signal.notify_one();
     });
@@ -252,8 +303,35 @@ pub async fn run(
     if let Some(stop) = sim_stop {
         let _ = stop.send(());
     }
+    if let Some((stop, task)) = metrics_server {
+        let _ = stop.send(());
+        let _ = task.await;
+    }
     tracing::info!("wagate stopped");
     Ok(())
+}
+
+/// Serves the operations router on `listener` until told to stop (after
+/// the gateway has stopped, so that `/readyz` tells of the shutdown).
+fn serve_metrics(
+    listener: TcpListener,
+    state: api::ops::OpsState,
+) -> (oneshot::Sender<()>, tokio::task::JoinHandle<()>) {
+    let address = listener.local_addr().ok();
+    tracing::info!(?address, "serving /metrics on its own listener");
+    let (stop, stopped) = oneshot::channel::<()>();
+    let router = api::ops::own_listener_router(state);
+    let task = tokio::spawn(async move {
+        let served = axum::serve(listener, router)
+            .with_graceful_shutdown(async move {
+                let _ = stopped.await;
+            })
+            .await;
+        if let Err(error) = served {
+            tracing::error!(%error, "the metrics listener failed");
+        }
+    });
+    (stop, task)
 }
 
 /// With `--upstream sandbox`: the simulator on a loopback port, and the base

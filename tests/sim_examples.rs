@@ -14,7 +14,11 @@
 //! Like Meta, the sandbox sends only approved templates of the number's
 //! WABA: the number is registered to a WABA and every template the examples
 //! name (but Meta's `hello_world`, there from the start) is created through
-//! the template API and waited for until APPROVED. It takes any media id.
+//! the template API and waited for until APPROVED. Media ids must be ones
+//! the number uploaded, as at Meta, so a file of each kind is uploaded first
+//! (`POST /{Version}/{Phone-Number-ID}/media`) and its id fills the
+//! example's `<…_OBJECT_ID>`. Each accepted example must then be read, not
+//! fail (an unknown media id would fail with 131053).
 
 use std::time::Duration;
 
@@ -37,8 +41,14 @@ const TEMPLATES: [&str; 3] = [
 const TOKEN: &str = "test-token";
 /// The simulated user; its last four digits make the sandbox accept.
 const USER: &str = "46701234567";
-/// A media id as `POST /{Phone-Number-ID}/media` answers one.
-const MEDIA_ID: &str = "1037543291543636";
+/// The file uploaded for each media placeholder, and its type.
+const UPLOADS: [(&str, &str); 5] = [
+    ("<AUDIO_OBJECT_ID>", "audio/ogg"),
+    ("<DOCUMENT_OBJECT_ID>", "application/pdf"),
+    ("<IMAGE_OBJECT_ID>", "image/jpeg"),
+    ("<VIDEO_OBJECT_ID>", "video/mp4"),
+    ("<MEDIA_OBJECT_ID>", "image/webp"),
+];
 
 /// The examples Meta would refuse, why, and the param the refusal names.
 const BROKEN: [(&str, &str, &str); 2] = [
@@ -65,13 +75,18 @@ fn examples() -> Map<String, Value> {
 }
 
 /// Fills in what the example leaves to the sender; `inbound` is the
-/// `wamid` of the simulated user's message.
-fn fill(value: &mut Value, inbound: &str) {
+/// `wamid` of the simulated user's message, `media` the uploaded ids by
+/// placeholder.
+fn fill(value: &mut Value, inbound: &str, media: &Map<String, Value>) {
     match value {
-        Value::Object(map) => map.values_mut().for_each(|value| fill(value, inbound)),
-        Value::Array(items) => items.iter_mut().for_each(|value| fill(value, inbound)),
+        Value::Object(map) => map
+            .values_mut()
+            .for_each(|value| fill(value, inbound, media)),
+        Value::Array(items) => items
+            .iter_mut()
+            .for_each(|value| fill(value, inbound, media)),
         Value::String(text) => {
-            if let Some(filled) = filled(text, inbound) {
+            if let Some(filled) = filled(text, inbound, media) {
                 *text = filled;
             }
         }
@@ -79,7 +94,7 @@ fn fill(value: &mut Value, inbound: &str) {
     }
 }
 
-fn filled(text: &str, inbound: &str) -> Option<String> {
+fn filled(text: &str, inbound: &str, media: &Map<String, Value>) -> Option<String> {
     if let Some(value) = variable(text) {
         return Some(value);
     }
@@ -91,7 +106,11 @@ fn filled(text: &str, inbound: &str) -> Option<String> {
         return Some(inbound.to_owned());
     }
     if text.starts_with('<') && text.ends_with("OBJECT_ID>") {
-        return Some(MEDIA_ID.to_owned());
+        let id = media.get(text).and_then(Value::as_str);
+        return Some(
+            id.unwrap_or_else(|| panic!("no upload for {text}"))
+                .to_owned(),
+        );
     }
     match text {
         "<HEADER_TYPE>" => Some("text".to_owned()),
@@ -194,6 +213,29 @@ async fn writes_in(http: &reqwest::Client, base: &str, from: &str) -> String {
         .to_owned()
 }
 
+/// Uploads a small file of type `mime` for the number; its media id.
+async fn upload(http: &reqwest::Client, base: &str, mime: &str) -> String {
+    let file = reqwest::multipart::Part::bytes(vec![7u8; 1024])
+        .file_name("example")
+        .mime_str(mime)
+        .expect("MIME type");
+    let form = reqwest::multipart::Form::new()
+        .text("messaging_product", "whatsapp")
+        .text("type", mime.to_owned())
+        .part("file", file);
+    let response = http
+        .post(format!("{base}/v23.0/{PNID}/media"))
+        .bearer_auth(TOKEN)
+        .multipart(form)
+        .send()
+        .await
+        .expect("upload");
+    let status = response.status().as_u16();
+    let answer: Value = response.json().await.expect("JSON answer");
+    assert_eq!(status, 200, "uploading {mime}: {answer}");
+    answer["id"].as_str().expect("a media id").to_owned()
+}
+
 #[tokio::test]
 async fn every_valid_meta_example_is_accepted_and_the_broken_ones_refused() {
     let sim = Sim::new(SimConfig {
@@ -213,8 +255,16 @@ async fn every_valid_meta_example_is_accepted_and_the_broken_ones_refused() {
     let base = format!("http://{address}");
     let http = reqwest::Client::new();
     approved_templates(&http, &base).await;
+    let mut media = Map::new();
+    for (placeholder, mime) in UPLOADS {
+        media.insert(
+            placeholder.to_owned(),
+            json!(upload(&http, &base, mime).await),
+        );
+    }
 
     let mut wrong = Vec::new();
+    let mut accepted = Vec::new();
     for (name, example) in examples() {
         let mut body = example["value"].clone();
         let inbound = match body["to"].as_str() {
@@ -223,7 +273,7 @@ async fn every_valid_meta_example_is_accepted_and_the_broken_ones_refused() {
             }
             None => String::new(),
         };
-        fill(&mut body, &inbound);
+        fill(&mut body, &inbound, &media);
         let (status, answer) = post(&http, format!("{base}/v23.0/{PNID}/messages"), &body).await;
         let broken = BROKEN.iter().find(|(broken, ..)| *broken == name);
         let verdict = if let Some((_, why, details)) = broken {
@@ -239,6 +289,9 @@ async fn every_valid_meta_example_is_accepted_and_the_broken_ones_refused() {
                 .then(|| "should be answered {\"success\": true}".to_owned())
         } else {
             let wamid = answer["messages"][0]["id"].as_str();
+            if let Some(wamid) = wamid {
+                accepted.push((name.clone(), wamid.to_owned()));
+            }
             (status != 200 || !wamid.is_some_and(|id| id.starts_with("wamid.")))
                 .then(|| "should be accepted with a wamid".to_owned())
         };
@@ -247,4 +300,40 @@ async fn every_valid_meta_example_is_accepted_and_the_broken_ones_refused() {
         }
     }
     assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+
+    // Accepted is not enough: each must end read, none failed (a media id
+    // the number did not upload fails after acceptance, with 131053).
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    loop {
+        let finals: Vec<(String, String)> = sim
+            .webhooks(0)
+            .iter()
+            .filter_map(|record| {
+                let body: Value = serde_json::from_str(record.body.get()).ok()?;
+                let status = &body["entry"][0]["changes"][0]["value"]["statuses"][0];
+                let state = status["status"].as_str()?;
+                let wamid = status["id"].as_str()?.to_owned();
+                ["read", "failed"]
+                    .contains(&state)
+                    .then(|| (wamid, status.to_string()))
+            })
+            .collect();
+        let pending: Vec<_> = accepted
+            .iter()
+            .filter(|(_, wamid)| !finals.iter().any(|(id, _)| id == wamid))
+            .collect();
+        let failed: Vec<_> = finals
+            .iter()
+            .filter(|(_, status)| status.contains("\"failed\""))
+            .collect();
+        assert!(failed.is_empty(), "examples that failed: {failed:?}");
+        if pending.is_empty() {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "examples without a final status: {pending:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
 }

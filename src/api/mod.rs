@@ -10,6 +10,7 @@ pub mod link;
 pub mod media;
 pub mod message_status;
 pub mod meta_webhook;
+pub mod ops;
 pub mod protocol;
 pub mod request_id;
 pub mod sandbox;
@@ -66,6 +67,12 @@ pub struct AppState {
     pub max_body_bytes: usize,
     /// The per-source limit on LINK's profile, phone number and analytics calls.
     pub management_limiter: Arc<link::rate_limit::ManagementLimiter>,
+    /// How media uploads are bounded (their own body limit and timeout).
+    pub media_uploads: link::media::UploadSettings,
+    /// What the gateway counts (see [`crate::metrics`]).
+    pub metrics: crate::metrics::Metrics,
+    /// Readiness and where `/metrics` is served.
+    pub ops: Arc<ops::Ops>,
 }
 
 pub fn router(state: AppState) -> Router {
@@ -78,6 +85,14 @@ pub fn router(state: AppState) -> Router {
         .route("/media/v1/{phone_number_id}/{media_id}", get(media::media));
     if let Some(sim) = &state.sandbox {
         router = router.nest("/sandbox/v1", sandbox::router(state.clone(), sim));
+    }
+    router = router.merge(ops::router(&state));
+    if state.metrics.is_enabled() {
+        // After every route: each is counted under its template.
+        router = router.layer(axum::middleware::from_fn_with_state(
+            state.metrics.clone(),
+            crate::metrics::http::count_requests,
+        ));
     }
     router
         .layer(DefaultBodyLimit::max(state.max_body_bytes))

@@ -43,6 +43,7 @@ use tracing::Instrument as _;
 use crate::clock::now_millis;
 use crate::lease::LeaseKeeper;
 use crate::media_url::MediaUrls;
+use crate::metrics::CallbackOutcome;
 use crate::store::cached::CachedTenants;
 use crate::store::{Millis, Store};
 use recorder::{AttemptCommit, AttemptRecorder};
@@ -73,6 +74,8 @@ pub struct CallbackConfig {
     /// How long incoming messages' content is kept when their route asks
     /// (`--inbound-content-retention`).
     pub inbound_content_retention: Duration,
+    /// Counts and times callback tries.
+    pub metrics: crate::metrics::Metrics,
 }
 
 /// Events read per pass.
@@ -174,6 +177,7 @@ pub async fn run(
             let allow_private = config.allow_private;
             let timeout = config.timeout;
             let wake = queued.clone();
+            let metrics = config.metrics.clone();
             // Its lines log under the id of the request whose message it
             // reports on.
             let span = tracing::info_span!(
@@ -183,8 +187,15 @@ pub async fn run(
                 gate = %delivery.gate_id,
             );
             in_flight.spawn(async move {
+                let started = std::time::Instant::now();
                 let attempt =
                     deliver::attempt(&client, &delivery, &schedule, allow_private, timeout).await;
+                let took = started.elapsed();
+                let outcome = match (attempt.delivered, attempt.next_attempt_at) {
+                    (true, _) => CallbackOutcome::Delivered,
+                    (false, Some(_)) => CallbackOutcome::Retry,
+                    (false, None) => CallbackOutcome::GaveUp,
+                };
                 // The slot goes back before the try is recorded: until then
                 // the store still counts the delivery as leased, so a claim
                 // meanwhile never hands out more of the gate's share than
@@ -193,7 +204,7 @@ pub async fn run(
                 // it would wait for its lease to run out).
                 drop(slot);
                 match recorder.submit(attempt).await {
-                    Ok(true) => {}
+                    Ok(true) => metrics.callback(&delivery.gate_id, outcome, took),
                     Ok(false) => tracing::warn!(
                         delivery = delivery.id,
                         "the callback's lease ran out before its try was recorded"

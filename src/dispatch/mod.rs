@@ -70,6 +70,8 @@ pub struct DispatchConfig {
     pub resend: ResendPolicy,
     /// The Cloud API token for sources that have none of their own.
     pub default_access_token: Option<String>,
+    /// Counts submissions and times Cloud API calls.
+    pub metrics: crate::metrics::Metrics,
 }
 
 /// Tells the dispatcher about new work; cheap to clone.

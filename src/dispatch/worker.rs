@@ -297,6 +297,7 @@ fn target(source: Option<&Source>, number: &str, context: &Context) -> Result<Ta
 }
 
 async fn submit(context: &Context, target: &Target, part: ClaimedPart) {
+    let started = Instant::now();
     let result = context
         .client
         .send_message(
@@ -305,6 +306,7 @@ async fn submit(context: &Context, target: &Target, part: ClaimedPart) {
             &part.cloud_body,
         )
         .await;
+    context.config.metrics.submit_took(started.elapsed());
     if let Err(error) = &result {
         tracing::info!(message_id = %part.message_id, index = part.message_index, %error, "submission failed");
     }
@@ -331,7 +333,10 @@ async fn record(context: &Context, part: &ClaimedPart, attempted: bool, change: 
     let mut backoff = RECORD_RETRY_START;
     for attempt in 1..=RECORD_ATTEMPTS {
         match context.recorder.submit(outcome.clone()).await {
-            Ok(true) => return,
+            Ok(true) => {
+                context.config.metrics.settled(&outcome.change);
+                return;
+            }
             Ok(false) => {
                 tracing::warn!(
                     message_id = %part.message_id,

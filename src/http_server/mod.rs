@@ -28,7 +28,7 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore, watch};
 use tower::ServiceExt;
 
 use backoff::{AcceptBackoff, AfterError};
-use body::DeadlineBody;
+use body::{BodyDeadline, DeadlineBody};
 use deadlines::{Activity, Timeouts, Watched};
 
 /// How long connections may take and how many may be open.
@@ -123,14 +123,16 @@ async fn serve_connection(
     let service = hyper::service::service_fn(move |request: Request<Incoming>| {
         let busy = requests.request();
         let timed_out = Arc::new(AtomicBool::new(false));
+        let deadline = BodyDeadline::new(limits.body_read_timeout);
         let mut request = request.map(|body| {
             axum::body::Body::new(DeadlineBody::new(
                 body,
-                limits.body_read_timeout,
+                deadline.clone(),
                 Arc::clone(&timed_out),
             ))
         });
         request.extensions_mut().insert(ConnectInfo(remote));
+        request.extensions_mut().insert(deadline);
         let app = app.clone();
         async move {
             let Ok(mut response) = app.oneshot(request).await;

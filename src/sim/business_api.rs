@@ -99,7 +99,7 @@ impl Sim {
         version: &str,
         id: &str,
         token: Option<&str>,
-        query: &HashMap<String, String>,
+        fields: Option<&str>,
     ) -> Option<Response> {
         let mut state = self.state();
         let known = state.number(id).is_some() || state.numbers_of_waba(id).next().is_some();
@@ -125,7 +125,7 @@ impl Sim {
                     ],
                 },
             });
-            let node = only_fields(node, query.get("fields"));
+            let node = only_fields(node, fields);
             return Some(answer(graph_call(version, id, token).map(|()| node)));
         }
         let numbers: Vec<(String, Option<String>)> = state
@@ -136,10 +136,7 @@ impl Sim {
             return None;
         }
         let result = graph_call(version, id, token).and_then(|()| {
-            let Some(fields) = query
-                .get("fields")
-                .filter(|fields| fields.contains("pricing_analytics"))
-            else {
+            let Some(fields) = fields.filter(|fields| fields.contains("pricing_analytics")) else {
                 return Ok(json!({"id": id}));
             };
             let request = AnalyticsRequest::parse(fields)?;
@@ -179,7 +176,7 @@ impl Sim {
 }
 
 /// The node with only the comma-separated `fields` (and `id`), when given.
-fn only_fields(node: Value, fields: Option<&String>) -> Value {
+fn only_fields(node: Value, fields: Option<&str>) -> Value {
     let (Some(fields), Value::Object(node)) = (fields, &node) else {
         return node;
     };

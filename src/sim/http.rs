@@ -1,14 +1,14 @@
-//! The simulator's routes: the Cloud API's send endpoint, the template
-//! endpoints of the Business Management API, and the `/sim/v1` controls
-//! (inbound messages, numbers' WABAs, what was received, counters,
-//! webhooks).
+//! The simulator's routes: the Cloud API's send, media and upload
+//! endpoints, the template endpoints of the Business Management API, and
+//! the `/sim/v1` controls (inbound messages, numbers' WABAs, what was
+//! received, counters, webhooks, media).
 
 use std::collections::HashMap;
 
 use axum::Json;
 use axum::Router;
-use axum::body::Bytes;
-use axum::extract::{Path, Query, State};
+use axum::body::{Body, Bytes};
+use axum::extract::{DefaultBodyLimit, Multipart, Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -20,19 +20,25 @@ use super::{Inbound, Sim};
 pub fn router(sim: Sim) -> Router {
     Router::new()
         .route("/{version}/{phone_number_id}/messages", post(messages))
+        // Uploads are streamed and limited by type as they come.
+        .route(
+            "/{version}/{phone_number_id}/media",
+            post(upload_media).layer(DefaultBodyLimit::disable()),
+        )
+        .route("/{version}/{app_id}/uploads", post(open_upload_session))
         .route(
             "/{version}/{phone_number_id}/message_templates",
             post(create_template)
                 .get(list_templates)
                 .delete(delete_templates),
         )
-        .route("/{version}/{media_id}", get(media_info).post(edit_template))
+        .route("/{version}/{object_id}", get(object_info).post(post_object))
         .route(
             "/{version}/{phone_number_id}/whatsapp_business_profile",
             get(business_profile).post(update_business_profile),
         )
         .route("/sim/v1/numbers", post(register_number))
-        .route("/sim/v1/media/{media_id}", get(media_bytes))
+        .route("/sim/v1/media/{media_id}/bytes", get(media_bytes))
         .route("/sim/v1/inbound", post(inbound))
         .nest("/sim/v1", observe_routes(sim.clone()))
         .with_state(sim)
@@ -45,6 +51,7 @@ pub fn observe_routes<S: Clone + Send + Sync + 'static>(sim: Sim) -> Router<S> {
         .route("/received", get(received))
         .route("/stats", get(stats))
         .route("/webhooks", get(webhooks))
+        .route("/media/{media_id}", get(media_record))
         .with_state(sim)
 }
 
@@ -72,6 +79,22 @@ async fn messages(
     sim.send(&version, &phone_number_id, bearer(&headers), &body)
 }
 
+/// The token of `Authorization: OAuth <token>` (the Resumable Upload
+/// API's form) or `Bearer <token>`.
+fn oauth_or_bearer(headers: &HeaderMap) -> Option<&str> {
+    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, token) = value.trim().split_once(' ')?;
+    (scheme.eq_ignore_ascii_case("oauth") || scheme.eq_ignore_ascii_case("bearer"))
+        .then_some(token.trim())
+}
+
+#[derive(Deserialize)]
+struct MediaQuery {
+    phone_number_id: Option<String>,
+    /// The fields asked of a phone number or WABA node.
+    fields: Option<String>,
+}
+
 fn host(headers: &HeaderMap) -> &str {
     headers
         .get(header::HOST)
@@ -79,33 +102,103 @@ fn host(headers: &HeaderMap) -> &str {
         .unwrap_or("127.0.0.1")
 }
 
-/// `GET /{version}/{id}`: a template's, a phone number's or a WABA's,
-/// else a media id's.
-async fn media_info(
+/// `GET /{version}/{id}`: an upload session's progress, a template, a
+/// phone number or a WABA (see `business_api`), or a media id.
+async fn object_info(
     State(sim): State<Sim>,
-    Path((version, media_id)): Path<(String, String)>,
-    Query(query): Query<HashMap<String, String>>,
+    Path((version, object_id)): Path<(String, String)>,
+    Query(query): Query<MediaQuery>,
     headers: HeaderMap,
 ) -> Response {
+    if object_id.starts_with("upload:") {
+        return sim.upload_session_status(&object_id, oauth_or_bearer(&headers));
+    }
     if bearer(&headers).is_some_and(|token| !token.is_empty())
-        && let Some(template) = sim.template_by_id(&media_id)
+        && let Some(template) = sim.template_by_id(&object_id)
     {
         return Json(template).into_response();
     }
-    if let Some(node) = sim.number_node(&version, &media_id, bearer(&headers), &query) {
+    if let Some(node) = sim.number_node(
+        &version,
+        &object_id,
+        bearer(&headers),
+        query.fields.as_deref(),
+    ) {
         return node;
     }
-    sim.media_info(host(&headers), &media_id, bearer(&headers))
+    sim.media_info(
+        host(&headers),
+        &object_id,
+        query.phone_number_id.as_deref(),
+        bearer(&headers),
+    )
 }
 
-/// `POST /{version}/{template_id}`: a template edit.
-async fn edit_template(
+async fn upload_media(
     State(sim): State<Sim>,
-    Path((version, template_id)): Path<(String, String)>,
+    Path((_version, phone_number_id)): Path<(String, String)>,
     headers: HeaderMap,
-    body: Bytes,
+    form: Result<Multipart, axum::extract::multipart::MultipartRejection>,
 ) -> Response {
-    sim.edit_template(&version, &template_id, bearer(&headers), &body)
+    match form {
+        Ok(form) => {
+            sim.upload_media(&phone_number_id, bearer(&headers), form)
+                .await
+        }
+        Err(rejection) => {
+            super::meta_error::MetaError::invalid_parameter(rejection.body_text()).into_response()
+        }
+    }
+}
+
+#[derive(Deserialize)]
+struct SessionQuery {
+    file_length: Option<String>,
+    file_type: Option<String>,
+    access_token: Option<String>,
+}
+
+async fn open_upload_session(
+    State(sim): State<Sim>,
+    Path((_version, app_id)): Path<(String, String)>,
+    Query(query): Query<SessionQuery>,
+    headers: HeaderMap,
+) -> Response {
+    let token = bearer(&headers).or(query.access_token.as_deref());
+    sim.open_upload_session(
+        &app_id,
+        token,
+        query.file_length.as_deref(),
+        query.file_type.as_deref(),
+    )
+}
+
+/// The largest template edit read.
+const MAX_TEMPLATE_BODY: usize = 1024 * 1024;
+
+/// `POST /{version}/upload:…`: bytes of a resumable upload (streamed);
+/// `POST /{version}/{template_id}`: a template edit.
+async fn post_object(
+    State(sim): State<Sim>,
+    Path((version, object_id)): Path<(String, String)>,
+    headers: HeaderMap,
+    body: Body,
+) -> Response {
+    if object_id.starts_with("upload:") {
+        let offset = headers
+            .get("file_offset")
+            .and_then(|value| value.to_str().ok());
+        return sim
+            .upload_to_session(&object_id, oauth_or_bearer(&headers), offset, body)
+            .await;
+    }
+    match axum::body::to_bytes(body, MAX_TEMPLATE_BODY).await {
+        Ok(body) => sim.edit_template(&version, &object_id, bearer(&headers), &body),
+        Err(error) => super::meta_error::MetaError::invalid_parameter(format!(
+            "the body could not be read (at most {MAX_TEMPLATE_BODY} bytes): {error}"
+        ))
+        .into_response(),
+    }
 }
 
 async fn create_template(
@@ -199,6 +292,17 @@ pub fn number_routes<S: Clone + Send + Sync + 'static>(sim: Sim) -> Router<S> {
     Router::new()
         .route("/numbers", post(register_number))
         .with_state(sim)
+}
+
+async fn media_record(State(sim): State<Sim>, Path(media_id): Path<String>) -> Response {
+    match sim.media_record(&media_id) {
+        Some(record) => Json(record).into_response(),
+        None => (
+            StatusCode::NOT_FOUND,
+            Json(json!({ "error": format!("no media {media_id}") })),
+        )
+            .into_response(),
+    }
 }
 
 async fn media_bytes(

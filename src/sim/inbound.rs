@@ -104,7 +104,7 @@ impl Sim {
         let Some(id) = message.get("id").and_then(Value::as_str).map(str::to_owned) else {
             return Err(SimError::InvalidMessage("id must be a string".into()));
         };
-        self.remember_media(&Value::Object(message.clone()));
+        self.remember_media(&inbound.phone_number_id, &Value::Object(message.clone()));
 
         let display: String = inbound
             .display_phone_number

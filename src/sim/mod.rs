@@ -19,6 +19,8 @@
 //!   number node (with the level it was registered with) and the WABA's
 //!   pricing analytics of what the simulator delivered.
 //! - [`numbers`]: the sandbox number table.
+//! - `upload`: media uploads, normal and resumable (`media` answers what
+//!   is known of a media id).
 //! - `send`, `inbound`: the two things that happen; `payload`, `webhooks`:
 //!   the webhook bodies and their delivery; `state`: what is remembered.
 //! - [`SimArgs`], [`run_standalone`]: `wagate sim`.
@@ -38,6 +40,7 @@ mod state;
 mod template_api;
 mod template_rules;
 mod templates;
+mod upload;
 pub mod validate;
 mod webhooks;
 
@@ -145,6 +148,10 @@ pub struct SimStats {
     /// WABA analytics.
     #[serde(default)]
     pub business_calls: u64,
+    /// Bytes of uploaded files received, counted as they arrive (uploads
+    /// in progress included); 0 from a simulator that does not count them.
+    #[serde(default)]
+    pub upload_bytes_received: u64,
 }
 
 /// One webhook the simulator posted (or would have, without a URL).

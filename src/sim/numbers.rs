@@ -44,7 +44,13 @@ pub enum Step {
     Read,
     /// `failed` with error 131026, "Message undeliverable".
     Undeliverable,
+    /// `failed` with error 131053, "Media upload error": the message names
+    /// a media id the sending number does not know.
+    MediaUnavailable,
 }
+
+/// The steps of a message whose media cannot be had.
+pub const MEDIA_UNAVAILABLE: &[Step] = &[Step::MediaUnavailable];
 
 impl Step {
     /// The `status` value of the webhook.
@@ -53,7 +59,7 @@ impl Step {
             Self::Sent => "sent",
             Self::Delivered => "delivered",
             Self::Read => "read",
-            Self::Undeliverable => "failed",
+            Self::Undeliverable | Self::MediaUnavailable => "failed",
         }
     }
 }

@@ -152,6 +152,30 @@ pub fn template_status(
     })
 }
 
+/// The error a `failed` status carries.
+fn failure(step: Step) -> Option<Value> {
+    let (code, title, details) = match step {
+        Step::Undeliverable => (
+            131026,
+            "Message undeliverable",
+            "Message Undeliverable: the recipient is not a WhatsApp user (simulated for sandbox number ending 9900).",
+        ),
+        Step::MediaUnavailable => (
+            131053,
+            "Media upload error",
+            "Unable to download the media: the media id is not one this business number uploaded.",
+        ),
+        Step::Sent | Step::Delivered | Step::Read => return None,
+    };
+    Some(json!({
+        "code": code,
+        "title": title,
+        "message": title,
+        "error_data": {"details": details},
+        "href": ERROR_CODES_URL,
+    }))
+}
+
 /// A status webhook.
 pub fn status(business: &Business<'_>, status: &Status<'_>) -> Value {
     let recipient = status.recipient;
@@ -176,19 +200,8 @@ pub fn status(business: &Business<'_>, status: &Status<'_>) -> Value {
         status.biz_opaque_callback_data,
     );
     let mut value = Map::new();
-    if status.step == Step::Undeliverable {
-        entry.insert(
-            "errors".into(),
-            json!([{
-                "code": 131026,
-                "title": "Message undeliverable",
-                "message": "Message undeliverable",
-                "error_data": {
-                    "details": "Message Undeliverable: the recipient is not a WhatsApp user (simulated for sandbox number ending 9900)."
-                },
-                "href": ERROR_CODES_URL,
-            }]),
-        );
+    if let Some(error) = failure(status.step) {
+        entry.insert("errors".into(), json!([error]));
     } else {
         let mut conversation = Map::new();
         conversation.insert("id".into(), json!(status.conversation_id));

@@ -1,8 +1,9 @@
 //! `POST /{version}/{phone_number_id}/messages`: a send, checked in Meta's
 //! order — access token, JSON, validation, the 24-hour care window, the
 //! template (APPROVED in the number's WABA, see `templates`), then the
-//! sandbox number table — answered
-//! with a `wamid` or Meta's error body, and recorded. An accepted send gets
+//! sandbox number table — answered with a `wamid` or Meta's error body, and
+//! recorded. A send naming a media id its number does not know is accepted,
+//! then fails with 131053. An accepted send gets
 //! its status webhooks from a task of its own, one after the other.
 //!
 //! A mark-as-read request (`"status": "read"`, with or without a typing
@@ -15,7 +16,7 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
 use super::meta_error::MetaError;
-use super::numbers::{Behaviour, Decision, Step};
+use super::numbers::{Behaviour, Decision, MEDIA_UNAVAILABLE, Step};
 use super::payload::{self, Business, Category, User};
 use super::state::{SendRecord, recorded_body};
 use super::validate::{self, Kind, Recipient};
@@ -172,6 +173,10 @@ impl Sim {
             Decision::Reject(rejection) => {
                 let last_four = &digits[digits.len().saturating_sub(4)..];
                 return Answer::Rejected(MetaError::sandbox(rejection, last_four));
+            }
+            // Like Meta, media are fetched after the send is accepted.
+            Decision::Accept(_) if self.unknown_media(phone_number_id, body).is_some() => {
+                MEDIA_UNAVAILABLE
             }
             Decision::Accept(steps) => steps,
         };

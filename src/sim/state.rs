@@ -1,5 +1,6 @@
 //! What the simulator remembers: the sends it received and the webhooks it
-//! posted (both capped, oldest dropped first), the counters, the 24-hour care
+//! posted (both capped, oldest dropped first), the media ids and upload
+//! sessions (capped the same way), the counters, the 24-hour care
 //! windows, the attempt counts of the sandbox numbers, the business numbers
 //! and the phone ↔ BSUID contact book learnt from inbound messages.
 //!
@@ -33,8 +34,13 @@ pub struct State {
     /// Phone digits → BSUID and back.
     user_of_phone: HashMap<String, String>,
     phone_of_user: HashMap<String, String>,
-    /// Media ids users sent → their MIME type.
-    media: HashMap<String, String>,
+    /// Media ids (uploaded, or sent by users) → what is known of them;
+    /// at most `limit`, the oldest forgotten first.
+    media: HashMap<String, MediaRecord>,
+    media_order: VecDeque<String>,
+    /// Resumable upload sessions in progress, at most `limit`.
+    upload_sessions: HashMap<String, UploadSession>,
+    upload_session_order: VecDeque<String>,
     /// Every WABA's message templates.
     pub templates: super::templates::Templates,
     /// phone_number_id → its WABA and details (at most [`MAX_NUMBERS`]).
@@ -51,6 +57,33 @@ pub struct NumberEntry {
     pub digits: Option<String>,
     /// Meta's throughput level: `STANDARD`, `HIGH` or `NOT_APPLICABLE`.
     pub level: String,
+}
+
+/// A media object: what `GET /{version}/{media-id}` tells (the bytes of
+/// uploaded media are not kept).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MediaRecord {
+    pub id: String,
+    /// The business number it belongs to (uploaded by it, or sent to it);
+    /// for a resumable upload's handle, the app whose session made it.
+    pub phone_number_id: String,
+    pub mime_type: String,
+    pub file_size: u64,
+    /// Hex SHA-256 of the bytes.
+    pub sha256: String,
+    /// Uploaded by the business (else sent by a user).
+    pub uploaded: bool,
+}
+
+/// A resumable upload session: what was announced and what came so far.
+#[derive(Debug, Clone)]
+pub struct UploadSession {
+    pub app_id: String,
+    pub file_type: String,
+    pub file_length: u64,
+    pub offset: u64,
+    pub hasher: Sha256,
 }
 
 /// Phone numbers whose WABA the simulator remembers.
@@ -98,6 +131,9 @@ impl State {
             templates: super::templates::Templates::default(),
             numbers: HashMap::new(),
             business: super::business::BusinessState::default(),
+            media_order: VecDeque::new(),
+            upload_sessions: HashMap::new(),
+            upload_session_order: VecDeque::new(),
         }
     }
 
@@ -222,14 +258,50 @@ impl State {
         self.last_webhook_seq
     }
 
-    /// Remembers a media id a simulated user sent.
-    pub fn remember_media(&mut self, id: String, mime_type: String) {
-        self.media.insert(id, mime_type);
+    /// Remembers a media object, forgetting the oldest beyond the limit.
+    pub fn remember_media(&mut self, record: MediaRecord) {
+        keep_bounded(
+            &mut self.media,
+            &mut self.media_order,
+            self.limit,
+            record.id.clone(),
+            record,
+        );
     }
 
-    /// The MIME type of a media id a simulated user sent.
-    pub fn media_type(&self, id: &str) -> Option<String> {
+    /// What is known of a media id.
+    pub fn media(&self, id: &str) -> Option<MediaRecord> {
         self.media.get(id).cloned()
+    }
+
+    /// Counts bytes of uploaded files as they arrive.
+    pub fn count_upload_bytes(&mut self, bytes: u64) {
+        self.stats.upload_bytes_received = self.stats.upload_bytes_received.saturating_add(bytes);
+    }
+
+    /// Opens a resumable upload session, forgetting the oldest beyond the
+    /// limit.
+    pub fn open_upload_session(&mut self, id: String, session: UploadSession) {
+        keep_bounded(
+            &mut self.upload_sessions,
+            &mut self.upload_session_order,
+            self.limit,
+            id,
+            session,
+        );
+    }
+
+    /// Takes a session out while its bytes arrive (put it back with
+    /// [`State::open_upload_session`] unless it completed).
+    pub fn take_upload_session(&mut self, id: &str) -> Option<UploadSession> {
+        let session = self.upload_sessions.remove(id)?;
+        self.upload_session_order.retain(|kept| kept != id);
+        Some(session)
+    }
+
+    /// A session's progress.
+    pub fn upload_session_offset(&self, id: &str) -> Option<u64> {
+        self.upload_sessions.get(id).map(|session| session.offset)
     }
 
     pub fn sends_since(&self, since: u64) -> Vec<ReceivedSend> {
@@ -323,9 +395,51 @@ impl State {
     }
 }
 
+/// Inserts into a map whose keys `order` lists oldest first, dropping the
+/// oldest entries beyond `limit`.
+fn keep_bounded<V>(
+    map: &mut HashMap<String, V>,
+    order: &mut VecDeque<String>,
+    limit: usize,
+    key: String,
+    value: V,
+) {
+    if map.insert(key.clone(), value).is_none() {
+        order.push_back(key);
+    }
+    while order.len() > limit {
+        if let Some(oldest) = order.pop_front() {
+            map.remove(&oldest);
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn media(id: &str) -> MediaRecord {
+        MediaRecord {
+            id: id.into(),
+            phone_number_id: "pnid".into(),
+            mime_type: "image/png".into(),
+            file_size: 1,
+            sha256: String::new(),
+            uploaded: true,
+        }
+    }
+
+    #[test]
+    fn media_are_kept_up_to_the_limit_oldest_forgotten_first() {
+        let mut state = State::new(2);
+        for id in ["a", "b", "a", "c"] {
+            state.remember_media(media(id));
+        }
+        assert_eq!(state.media("a"), None);
+        assert!(state.media("b").is_some());
+        assert!(state.media("c").is_some());
+        assert_eq!(state.media.len(), 2);
+    }
 
     fn send(status: u16) -> SendRecord {
         SendRecord {

@@ -16,6 +16,7 @@ pub mod cached;
 mod common;
 mod lease_sql;
 pub mod models;
+pub mod ops;
 pub mod postgres;
 mod rows;
 pub mod sqlite;
@@ -23,6 +24,7 @@ pub mod sqlite;
 use async_trait::async_trait;
 
 pub use models::*;
+pub use ops::OpsStore;
 
 /// Failures of the store, whatever the backend.
 #[derive(Debug, thiserror::Error)]
@@ -321,6 +323,7 @@ pub trait Store:
     + RetentionStore
     + LeaseStore
     + WakeStore
+    + OpsStore
 {
 }
 impl<
@@ -331,7 +334,8 @@ impl<
         + CallbackStore
         + RetentionStore
         + LeaseStore
-        + WakeStore,
+        + WakeStore
+        + OpsStore,
 > Store for T
 {
 }

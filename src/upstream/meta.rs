@@ -4,6 +4,10 @@
 //! It only reports what happened; what an error means for the message (resend
 //! or fail, which LINK code) is decided by the dispatcher and
 //! [`wagate_domain::meta_error`].
+//!
+//! [`media_upload`]: uploads, normal and resumable, streamed.
+
+pub mod media_upload;
 
 use std::time::Duration;
 

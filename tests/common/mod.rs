@@ -78,6 +78,33 @@ pub async fn spawn_app_with(backend: Backend, extra_args: &[&str]) -> TestApp {
 /// A gateway on 127.0.0.1:0 using `database` (which it keeps, and drops
 /// with itself).
 pub async fn spawn_app_on(database: TestDatabase, extra_args: &[&str]) -> TestApp {
+    spawn_app_serving(database, extra_args, None).await
+}
+
+/// [`spawn_app_with`], with `/metrics` (and `/healthz`, `/readyz`) on a
+/// listener of its own on 127.0.0.1:0: the app and that listener's base URL.
+pub async fn spawn_app_with_metrics_listener(
+    backend: Backend,
+    extra_args: &[&str],
+) -> (TestApp, String) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind the metrics listener");
+    let base = format!("http://{}", listener.local_addr().expect("address"));
+    let app = spawn_app_serving(
+        TestDatabase::create(backend).await,
+        extra_args,
+        Some(listener),
+    )
+    .await;
+    (app, base)
+}
+
+async fn spawn_app_serving(
+    database: TestDatabase,
+    extra_args: &[&str],
+    metrics_listener: Option<tokio::net::TcpListener>,
+) -> TestApp {
     let database_args = database.serve_args();
     let mut args = vec!["wagate", "serve", "--listen", "127.0.0.1:0"];
     args.extend(database_args.iter().map(String::as_str));
@@ -95,9 +122,14 @@ pub async fn spawn_app_on(database: TestDatabase, extra_args: &[&str]) -> TestAp
         .expect("bind");
     let base = format!("http://{}", listener.local_addr().expect("address"));
     let (shutdown, stop) = oneshot::channel::<()>();
-    let task = tokio::spawn(wagate::server::run(serve, listener, async move {
-        let _ = stop.await;
-    }));
+    let task = tokio::spawn(wagate::server::run_with_metrics_listener(
+        serve,
+        listener,
+        metrics_listener,
+        async move {
+            let _ = stop.await;
+        },
+    ));
     let mut app = TestApp {
         gateway: Gateway::at(&base),
         shutdown: Some(shutdown),

@@ -12,6 +12,7 @@ mod build;
 mod callbacks;
 mod leases;
 mod messages;
+mod ops;
 mod outbox;
 mod retention;
 mod tenants;

@@ -18,6 +18,8 @@
 //! - [`care_window`]: which incoming message opens which customer care
 //!   window, and until when; [`contact`]: a user's phone and BSUIDs, and
 //!   which pairs the contact book records.
+//! - [`media_type`]: the media types an upload may have, each with its
+//!   largest size (LINK's table; the sandbox holds Meta's in the same form).
 //! - [`message`]: the WhatsApp message model (every message type LINK v1.9.4
 //!   and the Cloud API know), its limits, and its rendering to the Cloud API
 //!   JSON that is stored and later sent.
@@ -28,6 +30,7 @@ pub mod contact;
 pub mod country;
 pub mod devino_code;
 pub mod ids;
+pub mod media_type;
 pub mod message;
 pub mod meta_error;
 pub mod meta_status;

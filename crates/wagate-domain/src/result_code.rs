@@ -18,6 +18,9 @@ pub enum ResultCode {
     ServerError,
     /// 112501: Meta refused a management call (HTTP 400).
     ExternalRequestFailed,
+    /// 112502: an uploaded file is missing, of an unsupported type or too
+    /// large (HTTP 400).
+    FileProcessingError,
     /// 112503: Meta did not answer a management call (HTTP 400).
     ExternalConnectionError,
     /// 112505: the body is not JSON (HTTP 400).
@@ -46,13 +49,14 @@ pub enum ResultCode {
     SystemError,
 }
 
-const ALL: [ResultCode; 19] = [
+const ALL: [ResultCode; 20] = [
     ResultCode::Queued,
     ResultCode::Unauthorized,
     ResultCode::NoAccess,
     ResultCode::BadRequest,
     ResultCode::ServerError,
     ResultCode::ExternalRequestFailed,
+    ResultCode::FileProcessingError,
     ResultCode::ExternalConnectionError,
     ResultCode::InvalidPayload,
     ResultCode::ValidationError,
@@ -77,6 +81,7 @@ impl ResultCode {
             Self::BadRequest => 112402,
             Self::ServerError => 112500,
             Self::ExternalRequestFailed => 112501,
+            Self::FileProcessingError => 112502,
             Self::ExternalConnectionError => 112503,
             Self::InvalidPayload => 112505,
             Self::ValidationError => 112506,
@@ -102,6 +107,7 @@ impl ResultCode {
             Self::BadRequest => "Bad request",
             Self::ServerError => "Server error",
             Self::ExternalRequestFailed => "Request to external entity failed.",
+            Self::FileProcessingError => "File processing error.",
             Self::ExternalConnectionError => "Http connection error towards external entity.",
             Self::InvalidPayload => "Invalid Payload",
             Self::ValidationError => "Validation error",

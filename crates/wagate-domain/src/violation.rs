@@ -69,6 +69,8 @@ pub enum Rule {
     MaxAhead { millis: i64 },
     /// A referenced object does not exist for this tenant (semantic).
     Unknown(&'static str),
+    /// A file is larger than the limit for its type (`of`, a MIME type).
+    MaxBytes { max: u64, of: &'static str },
 }
 
 impl Rule {
@@ -113,6 +115,7 @@ impl fmt::Display for Rule {
                 write!(f, "must be at most {millis} milliseconds from now")
             }
             Self::Unknown(what) => write!(f, "does not name a known {what}"),
+            Self::MaxBytes { max, of } => write!(f, "must be at most {max} bytes for {of}"),
         }
     }
 }

@@ -21,14 +21,14 @@ use std::collections::HashMap;
 use std::future::Future;
 
 use axum::extract::{FromRequestParts, Path, Request, State};
-use axum::http::StatusCode;
 use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
+use axum::http::{HeaderMap, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::Response;
 use axum::routing::get;
 use axum::{Json, Router};
-use secrecy::ExposeSecret;
+use secrecy::{ExposeSecret, SecretString};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use subtle::ConstantTimeEq;
@@ -95,20 +95,24 @@ pub(crate) async fn require_admin_token(
     next: Next,
 ) -> Result<Response, AdminError> {
     let expected = state.admin_token.as_ref().ok_or(AdminError::Disabled)?;
-    let presented = request
-        .headers()
+    if !presents_token(request.headers(), expected) {
+        return Err(AdminError::Unauthorized);
+    }
+    Ok(next.run(request).await)
+}
+
+/// Whether `headers` carry `Authorization: Bearer <expected>` (compared in
+/// constant time).
+pub(crate) fn presents_token(headers: &HeaderMap, expected: &SecretString) -> bool {
+    let presented = headers
         .get(AUTHORIZATION)
         .and_then(|value| value.to_str().ok())
         .and_then(|value| value.strip_prefix("Bearer "))
         .unwrap_or_default();
-    let matches: bool = presented
+    presented
         .as_bytes()
         .ct_eq(expected.expose_secret().as_bytes())
-        .into();
-    if !matches {
-        return Err(AdminError::Unauthorized);
-    }
-    Ok(next.run(request).await)
+        .into()
 }
 
 /// An extractor (`Path`, `Query`) whose failure answers the admin error

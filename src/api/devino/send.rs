@@ -6,6 +6,8 @@
 //! (one entry per message, in order) comes only after that commit. A store
 //! failure fails the whole call (500) with nothing stored.
 
+use std::time::Instant;
+
 use axum::Json;
 use axum::extract::State;
 use serde::{Deserialize, Serialize};
@@ -22,6 +24,7 @@ use crate::api::protocol::RawBody;
 use crate::api::request_id::RequestId;
 use crate::clock::now_millis;
 use crate::intake::{self, IntakeError, authorize, callback_target, render};
+use crate::metrics::Dialect;
 use crate::store::{Account, NewRequest, PlatformFields};
 
 /// Messages in one batch.
@@ -55,6 +58,7 @@ pub async fn send_one(
     request_id: RequestId,
     body: RawBody<DevinoError>,
 ) -> Result<Json<Answer>, DevinoError> {
+    let started = Instant::now();
     let message: Box<RawValue> = serde_json::from_slice(&body.bytes).map_err(|error| {
         DevinoError::Rejected(Reason::general(
             "invalid",
@@ -62,7 +66,7 @@ pub async fn send_one(
         ))
     })?;
     drop(body);
-    send(&state, &user, vec![message], request_id)
+    send(&state, &user, vec![message], request_id, started)
         .await
         .map(Json)
 }
@@ -73,6 +77,7 @@ pub async fn send_batch(
     request_id: RequestId,
     body: RawBody<DevinoError>,
 ) -> Result<Json<Answer>, DevinoError> {
+    let started = Instant::now();
     let batch: Batch = json::parse(&body.bytes).map_err(|error| {
         let reference = match &error {
             JsonError::Syntax(_) => None,
@@ -99,16 +104,19 @@ pub async fn send_batch(
             format!("messages: must have at most {MAX_BATCH} messages"),
         )));
     }
-    send(&state, &user, messages, request_id).await.map(Json)
+    send(&state, &user, messages, request_id, started)
+        .await
+        .map(Json)
 }
 
 /// Checks, authorizes, renders and commits the messages; the answer says
-/// what became of each.
+/// what became of each. `started`: when the call's handling began.
 async fn send(
     state: &AppState,
     DevinoUser { user, account }: &DevinoUser,
     messages: Vec<Box<RawValue>>,
     request_id: RequestId,
+    started: Instant,
 ) -> Result<Answer, DevinoError> {
     let now = now_millis();
     let context = CheckContext {
@@ -164,9 +172,13 @@ async fn send(
             Err(error) => return Err(intake_failure(error)),
         }
     }
+    let accepted = requests.len();
     intake::commit(&state.accepter, requests, request_id)
         .await
         .map_err(intake_failure)?;
+    if accepted > 0 {
+        state.metrics.accepted(Dialect::Devino, accepted, started);
+    }
     Ok(Answer { result })
 }
 

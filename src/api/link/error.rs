@@ -25,6 +25,10 @@ pub enum LinkError {
     /// The body breaks a rule; the violation's kind picks 112506 or 112402.
     #[error("{0}")]
     Invalid(Violation),
+    /// A part of a media upload is missing or breaks a rule (its type, its
+    /// size, the order of the parts): 112502.
+    #[error("{0}")]
+    File(Violation),
     /// The HTTP exchange failed before the request was read: no such
     /// endpoint or method, a body too large, too slow or broken.
     #[error("{0}")]
@@ -92,6 +96,7 @@ impl LinkError {
                 ViolationKind::Schema => (StatusCode::BAD_REQUEST, ResultCode::ValidationError),
                 ViolationKind::Semantic => (StatusCode::BAD_REQUEST, ResultCode::BadRequest),
             },
+            Self::File(_) => (StatusCode::BAD_REQUEST, ResultCode::FileProcessingError),
             Self::Protocol(error @ ProtocolError::BodyUnreadable(_)) => {
                 (error.status(), ResultCode::InvalidPayload)
             }
@@ -206,5 +211,38 @@ impl IntoResponse for LinkError {
                 .insert(axum::http::header::RETRY_AFTER, seconds.into());
         }
         response
+    }
+}
+
+/// A LINK error as the media upload endpoints answer it: the spec's
+/// `{"status": code, "description", "translatedDescription"}` (`status`
+/// where the other endpoints say `resultCode`); status and code as above.
+#[derive(Debug)]
+pub struct MediaUploadError(pub LinkError);
+
+impl From<LinkError> for MediaUploadError {
+    fn from(error: LinkError) -> Self {
+        Self(error)
+    }
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct MediaErrorResponse {
+    status: u32,
+    description: String,
+    translated_description: Option<String>,
+}
+
+impl IntoResponse for MediaUploadError {
+    fn into_response(self) -> Response {
+        let Self(error) = self;
+        let (status, code) = error.status_and_code();
+        let body = MediaErrorResponse {
+            status: code.code(),
+            description: error.to_string(),
+            translated_description: i18n::translate_current(&error),
+        };
+        (status, Json(body)).into_response()
     }
 }

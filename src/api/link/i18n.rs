@@ -66,7 +66,9 @@ pub fn translate(error: &LinkError, language: Language) -> String {
     use Language::*;
     match (error, language) {
         (_, English) => error.to_string(),
-        (LinkError::Invalid(violation), _) => translate_violation(violation, language),
+        (LinkError::Invalid(violation) | LinkError::File(violation), _) => {
+            translate_violation(violation, language)
+        }
         (LinkError::Unauthorized, Swedish) => "Obehörig".into(),
         (LinkError::Unauthorized, Norwegian | Danish) => "Uautorisert".into(),
         (LinkError::Unauthorized, German) => "Nicht autorisiert".into(),
@@ -269,6 +271,13 @@ fn translate_rule(rule: &Rule, language: Language) -> String {
         (Rule::Unknown(what), Swedish) => format!("är inte en känd {what}"),
         (Rule::Unknown(what), Norwegian | Danish) => format!("er ikke en kjent {what}"),
         (Rule::Unknown(what), German) => format!("ist kein bekanntes {what}"),
+        (Rule::MaxBytes { max, of }, Swedish) => format!("får vara högst {max} byte för {of}"),
+        (Rule::MaxBytes { max, of }, Norwegian | Danish) => {
+            format!("kan være høyst {max} byte for {of}")
+        }
+        (Rule::MaxBytes { max, of }, German) => {
+            format!("darf für {of} höchstens {max} Bytes groß sein")
+        }
     }
 }
 

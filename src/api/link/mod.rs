@@ -10,6 +10,8 @@
 //!   ([`source_path`]: the prefix and the source ownership check).
 //! - [`business`]: a number's business profile, information and analytics,
 //!   limited per source ([`rate_limit`]).
+//! - [`media`]: `POST /media` and `POST /media/resumable`, uploads streamed
+//!   through to the Cloud API.
 //! - [`auth`]: Basic auth into a tenant; [`error`]: LINK's error body and
 //!   result codes, in one place; [`i18n`]: `translatedDescription`.
 //!
@@ -20,6 +22,7 @@ pub mod auth;
 pub mod business;
 pub mod error;
 pub mod i18n;
+pub mod media;
 pub mod mo_status;
 pub mod rate_limit;
 pub mod request;
@@ -44,6 +47,7 @@ pub fn router() -> Router<AppState> {
         .route("/mo/status", post(mo_status::mark_read))
         .merge(templates::routes())
         .merge(business::routes())
+        .merge(media::router())
         .method_not_allowed_fallback(protocol::method_not_allowed::<LinkError>)
         .fallback(protocol::no_route::<LinkError>)
         .layer(middleware::from_fn(with_language))

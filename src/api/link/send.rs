@@ -12,6 +12,8 @@
 //! (112402), access to the platform ids and the source (403), then gates
 //! (112402).
 
+use std::time::Instant;
+
 use axum::Json;
 use axum::extract::State;
 use serde::Serialize;
@@ -26,6 +28,7 @@ use crate::api::protocol::RawBody;
 use crate::api::request_id::RequestId;
 use crate::clock::now_millis;
 use crate::intake::{self, authorize, render};
+use crate::metrics::Dialect;
 use crate::retention::content_until;
 use crate::store::{Account, Millis, NewRequest};
 
@@ -43,6 +46,7 @@ pub async fn send_messages(
     request_id: RequestId,
     body: RawBody<LinkError>,
 ) -> Result<Json<MessageResponse>, LinkError> {
+    let started = Instant::now();
     let request = read_request(&body.bytes)?;
     // Parsed: the raw body need not wait for the commit.
     drop(body);
@@ -61,12 +65,15 @@ pub async fn send_messages(
         content_until,
         state.link_limits.max_rendered_bytes,
     )?;
-    let message_ids = new_request
+    let message_ids: Vec<String> = new_request
         .messages
         .iter()
         .map(|message| message.message_id.clone())
         .collect();
     intake::commit(&state.accepter, vec![new_request], request_id).await?;
+    state
+        .metrics
+        .accepted(Dialect::Link, message_ids.len(), started);
     Ok(Json(MessageResponse {
         result_code: ResultCode::Queued.code(),
         description: ResultCode::Queued.description(),

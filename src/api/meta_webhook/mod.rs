@@ -29,6 +29,7 @@ use subtle::ConstantTimeEq;
 
 use super::{AppState, text};
 use crate::group_commit::{Commit, GroupCommit};
+use crate::metrics::WebhookResult;
 use crate::signature;
 use crate::store::{Store, StoreError, WebhookBatch, WebhookReceipt};
 
@@ -88,6 +89,7 @@ async fn verify(State(state): State<AppState>, Query(handshake): Query<Handshake
 
 async fn receive(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
     let Some(secret) = &state.meta_app_secret else {
+        state.metrics.webhook(WebhookResult::BadSignature, None);
         tracing::error!("a Meta webhook arrived, but no --meta-app-secret is set to check it");
         return refuse(StatusCode::UNAUTHORIZED, "no app secret is configured");
     };
@@ -96,6 +98,7 @@ async fn receive(State(state): State<AppState>, headers: HeaderMap, body: Bytes)
         .and_then(|value| value.to_str().ok())
         .is_some_and(|header| signature::verify(secret.expose_secret().as_bytes(), &body, header));
     if !signed {
+        state.metrics.webhook(WebhookResult::BadSignature, None);
         tracing::warn!("a Meta webhook with a missing or wrong X-Hub-Signature-256; refused");
         return refuse(
             StatusCode::UNAUTHORIZED,
@@ -105,20 +108,26 @@ async fn receive(State(state): State<AppState>, headers: HeaderMap, body: Bytes)
     let batch = match read_body(&body) {
         Ok(batch) => batch,
         Err(error) => {
+            state.metrics.webhook(WebhookResult::Unreadable, None);
             tracing::error!(%error, "a signed Meta webhook that is not JSON; acknowledged, nothing stored");
             return StatusCode::OK.into_response();
         }
     };
     if batch.statuses.is_empty() && batch.inbound.is_empty() {
+        state.metrics.webhook(WebhookResult::Accepted, None);
         return StatusCode::OK.into_response();
     }
     match state.webhooks.submit(batch).await {
         Ok(receipt) => {
+            state
+                .metrics
+                .webhook(WebhookResult::Accepted, Some(&receipt));
             tracing::debug!(?receipt, "webhook stored");
             StatusCode::OK.into_response()
         }
         Err(error) => {
             // Meta retries: nothing is lost by answering 500 here.
+            state.metrics.webhook(WebhookResult::Failed, None);
             tracing::error!(%error, "storing a webhook failed");
             refuse(StatusCode::INTERNAL_SERVER_ERROR, "not stored; retry")
         }

@@ -51,7 +51,8 @@ use async_trait::async_trait;
 use sqlx::postgres::{PgConnectOptions, PgListener, PgPool, PgPoolOptions};
 use tokio::sync::mpsc;
 
-use super::{PoolSettings, StoreResult, Wake, WakeStore};
+use super::ops::{self, Backlogs, SchemaVersion};
+use super::{Millis, OpsStore, PoolSettings, StoreResult, Wake, WakeStore};
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
 
@@ -111,6 +112,17 @@ crate::store::common::sql_store_common!(
     "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY",
     "BEGIN"
 );
+
+#[async_trait]
+impl OpsStore for PgStore {
+    async fn backlogs(&self, holder: &str, now: Millis) -> StoreResult<Backlogs> {
+        ops::backlogs(&self.reader, holder, now).await
+    }
+
+    async fn schema_version(&self) -> StoreResult<SchemaVersion> {
+        ops::schema_version(&self.reader, &MIGRATOR).await
+    }
+}
 
 #[async_trait]
 impl WakeStore for PgStore {

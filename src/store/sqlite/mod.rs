@@ -47,7 +47,8 @@ use sqlx::sqlite::{
     SqliteSynchronous,
 };
 
-use super::{Millis, StoreResult, Wake, WakeStore};
+use super::ops::{self, Backlogs, SchemaVersion};
+use super::{Millis, OpsStore, StoreResult, Wake, WakeStore};
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
 
@@ -149,6 +150,17 @@ crate::store::common::sql_store_common!(
 
 /// One instance owns the file: there is nobody else to be woken (and the
 /// named leases, shared with PostgreSQL, always go to it).
+#[async_trait]
+impl OpsStore for SqliteStore {
+    async fn backlogs(&self, holder: &str, now: Millis) -> StoreResult<Backlogs> {
+        ops::backlogs(&self.reader, holder, now).await
+    }
+
+    async fn schema_version(&self) -> StoreResult<SchemaVersion> {
+        ops::schema_version(&self.reader, &MIGRATOR).await
+    }
+}
+
 #[async_trait]
 impl WakeStore for SqliteStore {
     async fn listen(&self) -> StoreResult<Option<tokio::sync::mpsc::Receiver<Wake>>> {

@@ -1,0 +1,96 @@
+//! `OpsStore`: the backlogs the metrics report (outbox parts per priority
+//! with the oldest due time, callbacks pending and due, the leases one
+//! holder holds) and the schema's version.
+
+use wagate::domain::Priority;
+use wagate::store::ops::OutboxDepth;
+
+use crate::build::{claim, open_with, outcome, request, resend};
+use crate::common::Backend;
+use crate::on_backends;
+
+on_backends!(backlogs_count_what_waits_and_what_is_held);
+async fn backlogs_count_what_waits_and_what_is_held(backend: Backend) {
+    let (store, _database) = open_with(backend, &[]).await;
+    let empty = store.backlogs("me", 1_000).await.expect("backlogs");
+    assert_eq!(empty, Default::default(), "nothing waits in a new store");
+
+    store
+        .accept(&[
+            request("h1", Priority::High, 1_000, 2),
+            request("l1", Priority::Low, 3_000, 1),
+        ])
+        .await
+        .expect("accept");
+    for (name, holder, until) in [
+        ("source:a", "me", 10_000),
+        ("callback-feeder", "me", 10_000),
+        ("source:b", "another", 10_000),
+    ] {
+        store
+            .take_lease(name, holder, 0, until)
+            .await
+            .expect("take");
+    }
+    // A lease of mine that ran out by then is not held.
+    store
+        .take_lease("source:c", "me", 0, 1_500)
+        .await
+        .expect("take");
+
+    let depths = |mut outbox: Vec<OutboxDepth>| {
+        outbox.sort_by_key(|depth| depth.priority as u8);
+        outbox
+    };
+    // At 2 s the LOW part (due at 3 s) waits but is not due yet.
+    let backlogs = store.backlogs("me", 2_000).await.expect("backlogs");
+    assert_eq!(
+        depths(backlogs.outbox),
+        [
+            OutboxDepth {
+                priority: Priority::Low,
+                parts: 1,
+                oldest_due_at: None
+            },
+            OutboxDepth {
+                priority: Priority::High,
+                parts: 2,
+                oldest_due_at: Some(1_000)
+            },
+        ]
+    );
+    assert_eq!(backlogs.leases_held, 2, "mine and still held");
+    assert_eq!((backlogs.callbacks_pending, backlogs.callbacks_due), (0, 0));
+
+    // A HIGH part resent for later is not due any more; the other is.
+    let claimed = claim(store.as_ref(), "lease-1", 2_000, 60_000).await;
+    assert_eq!(
+        claimed.len(),
+        1,
+        "the LOW part is not due, h1's second waits for its first"
+    );
+    let recorded = store
+        .record(&[outcome("h1", 0, "lease-1", resend(50_000))])
+        .await
+        .expect("record");
+    assert_eq!(recorded, [true]);
+    let later = store.backlogs("me", 4_000).await.expect("backlogs");
+    let high = depths(later.outbox)
+        .into_iter()
+        .find(|depth| depth.priority == Priority::High)
+        .expect("HIGH waits");
+    assert_eq!(high.parts, 2, "a resend stays in the outbox");
+    assert_eq!(
+        high.oldest_due_at,
+        Some(1_000),
+        "the other part is still due since 1 s"
+    );
+}
+
+on_backends!(a_migrated_store_is_at_this_builds_schema);
+async fn a_migrated_store_is_at_this_builds_schema(backend: Backend) {
+    let (store, _database) = open_with(backend, &[]).await;
+    let schema = store.schema_version().await.expect("schema");
+    assert!(schema.is_current(), "{schema:?}");
+    assert_eq!(schema.applied, Some(schema.expected));
+}
