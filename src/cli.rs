@@ -344,6 +344,12 @@ pub struct ServeArgs {
     #[arg(long, env = "WAGATE_LOGIN_FAILURE_WINDOW", default_value = "5m", value_parser = humantime::parse_duration)]
     pub login_failure_window: Duration,
 
+    /// Calls of the LINK business profile, phone number information and
+    /// analytics endpoints one source may make in any rolling window,
+    /// `N/duration` (e.g. `10/1m`); beyond it `429` with `Retry-After`,
+    /// and Meta is not called.
+    #[arg(long, env = "WAGATE_MANAGEMENT_RATE_LIMIT", default_value = "10/1m")]
+    pub management_rate_limit: crate::api::link::rate_limit::RateLimit,
     /// Count what the gateway does and export it at /metrics (false: record
     /// nothing, /metrics answers 404; for measuring what metrics cost).
     #[arg(long, env = "WAGATE_METRICS", default_value_t = true, action = clap::ArgAction::Set)]

@@ -241,6 +241,9 @@ pub async fn run_with_metrics_listener(
             .map(Arc::new),
         sandbox: sandbox.map(|(sim, _)| sim),
         max_body_bytes: usize::try_from(args.max_body_bytes).unwrap_or(usize::MAX),
+        management_limiter: Arc::new(api::link::rate_limit::ManagementLimiter::new(
+            args.management_rate_limit,
+        )),
         media_uploads: api::link::media::UploadSettings {
             max_body_bytes: usize::try_from(args.media_upload_max_bytes).unwrap_or(usize::MAX),
             timeout: args.media_upload_timeout,

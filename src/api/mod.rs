@@ -65,6 +65,8 @@ pub struct AppState {
     pub media_urls: crate::media_url::MediaUrls,
     /// The largest request body read, in bytes.
     pub max_body_bytes: usize,
+    /// The per-source limit on LINK's profile, phone number and analytics calls.
+    pub management_limiter: Arc<link::rate_limit::ManagementLimiter>,
     /// How media uploads are bounded (their own body limit and timeout).
     pub media_uploads: link::media::UploadSettings,
     /// What the gateway counts (see [`crate::metrics`]).

@@ -8,6 +8,9 @@
 //!   [`Sim::observe_routes`]): what it received from the dispatcher and the
 //!   webhooks it sent, so tests and people can see exactly what went out and
 //!   when.
+//! - `POST /numbers` (admin token): registers a number with the simulator,
+//!   e.g. `{"phoneNumberId","wabaId","level":"HIGH"}` to have its phone
+//!   number node report another throughput level than the source's.
 
 use axum::body::Bytes;
 use axum::extract::State;
@@ -28,10 +31,13 @@ use crate::sim::{Inbound, Sim};
 use crate::store::owned_by;
 
 pub fn router(state: AppState, sim: &Sim) -> Router<AppState> {
-    let observe = sim.observe_routes().layer(middleware::from_fn_with_state(
-        state.admin_token.clone(),
-        require_admin_token,
-    ));
+    let observe =
+        sim.observe_routes()
+            .merge(sim.number_routes())
+            .layer(middleware::from_fn_with_state(
+                state.admin_token.clone(),
+                require_admin_token,
+            ));
     Router::new()
         .route("/inbound", post(inbound))
         .layer(Extension(sim.clone()))

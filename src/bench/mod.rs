@@ -174,7 +174,7 @@ async fn bench(
     // reports at the gate.
     let deadline = Instant::now() + args.drain_timeout;
     let simulator = match sim_baseline {
-        Ok(sim_baseline) => Simulator::Measured(
+        Ok(sim_baseline) => Simulator::Measured(Box::new(
             stats::wait_for(
                 &stats,
                 client,
@@ -183,7 +183,7 @@ async fn bench(
                 args.drain_timeout,
             )
             .await,
-        ),
+        )),
         Err(error) => Simulator::Unavailable(error.to_string()),
     };
     let gate_wait = gate

@@ -49,7 +49,7 @@ pub enum Simulator {
     /// The counters could not be read before the load (e.g. `HTTP 404`
     /// from a gateway without a sandbox).
     Unavailable(String),
-    Measured(Drain),
+    Measured(Box<Drain>),
 }
 
 /// `load`'s accepted requests per second over `baseline`'s; `None` when
@@ -445,7 +445,7 @@ mod tests {
             waited: Duration::from_millis(1500),
             last_error: None,
         };
-        let sample = report(Simulator::Measured(drain.clone()));
+        let sample = report(Simulator::Measured(Box::new(drain.clone())));
         let text = sample.to_string();
         for line in [
             "  sends         196 of 196 messages accepted, 0 rejected\n",
@@ -466,7 +466,7 @@ mod tests {
             completed: false,
             ..drain
         };
-        let text = report(Simulator::Measured(late)).to_string();
+        let text = report(Simulator::Measured(Box::new(late))).to_string();
         assert!(
             text.contains("  drain         timed out after 1m: 56 messages missing\n"),
             "{text}"

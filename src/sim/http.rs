@@ -33,6 +33,10 @@ pub fn router(sim: Sim) -> Router {
                 .delete(delete_templates),
         )
         .route("/{version}/{object_id}", get(object_info).post(post_object))
+        .route(
+            "/{version}/{phone_number_id}/whatsapp_business_profile",
+            get(business_profile).post(update_business_profile),
+        )
         .route("/sim/v1/numbers", post(register_number))
         .route("/sim/v1/media/{media_id}/bytes", get(media_bytes))
         .route("/sim/v1/inbound", post(inbound))
@@ -87,6 +91,8 @@ fn oauth_or_bearer(headers: &HeaderMap) -> Option<&str> {
 #[derive(Deserialize)]
 struct MediaQuery {
     phone_number_id: Option<String>,
+    /// The fields asked of a phone number or WABA node.
+    fields: Option<String>,
 }
 
 fn host(headers: &HeaderMap) -> &str {
@@ -96,11 +102,11 @@ fn host(headers: &HeaderMap) -> &str {
         .unwrap_or("127.0.0.1")
 }
 
-/// `GET /{version}/{id}`: an upload session's progress, a template, or a
-/// media id.
+/// `GET /{version}/{id}`: an upload session's progress, a template, a
+/// phone number or a WABA (see `business_api`), or a media id.
 async fn object_info(
     State(sim): State<Sim>,
-    Path((_version, object_id)): Path<(String, String)>,
+    Path((version, object_id)): Path<(String, String)>,
     Query(query): Query<MediaQuery>,
     headers: HeaderMap,
 ) -> Response {
@@ -111,6 +117,14 @@ async fn object_info(
         && let Some(template) = sim.template_by_id(&object_id)
     {
         return Json(template).into_response();
+    }
+    if let Some(node) = sim.number_node(
+        &version,
+        &object_id,
+        bearer(&headers),
+        query.fields.as_deref(),
+    ) {
+        return node;
     }
     sim.media_info(
         host(&headers),
@@ -214,22 +228,70 @@ async fn delete_templates(
     sim.delete_templates(&version, &waba_id, bearer(&headers), &query)
 }
 
-/// `{"phoneNumberId", "wabaId"}`: the number belongs to the WABA.
+async fn business_profile(
+    State(sim): State<Sim>,
+    Path((version, phone_number_id)): Path<(String, String)>,
+    headers: HeaderMap,
+) -> Response {
+    sim.business_profile(&version, &phone_number_id, bearer(&headers))
+}
+
+async fn update_business_profile(
+    State(sim): State<Sim>,
+    Path((version, phone_number_id)): Path<(String, String)>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    sim.update_business_profile(&version, &phone_number_id, bearer(&headers), &body)
+}
+
+/// `{"phoneNumberId", "wabaId", "number"?, "level"?}`: the number belongs
+/// to the WABA; `number` its digits, `level` the throughput level its node
+/// reports (`STANDARD`, `HIGH`, `NOT_APPLICABLE`).
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct NumberOfWaba {
     phone_number_id: String,
     waba_id: String,
+    number: Option<String>,
+    level: Option<String>,
 }
 
+const LEVELS: [&str; 3] = ["STANDARD", "HIGH", "NOT_APPLICABLE"];
+
+/// `POST /numbers`: registers a number (also mounted by the gateway under
+/// `/sandbox/v1`, see [`number_routes`]).
 async fn register_number(State(sim): State<Sim>, body: Bytes) -> Response {
     match serde_json::from_slice::<NumberOfWaba>(&body) {
         Ok(number) => {
-            sim.register_number(&number.phone_number_id, &number.waba_id);
+            if number
+                .level
+                .as_deref()
+                .is_some_and(|level| !LEVELS.contains(&level))
+            {
+                return problem(&format!("level: must be one of {}", LEVELS.join(", ")));
+            }
+            let digits = number
+                .number
+                .as_deref()
+                .map(|number| number.trim_start_matches('+'));
+            sim.register_number_with(
+                &number.phone_number_id,
+                &number.waba_id,
+                digits,
+                number.level.as_deref(),
+            );
             Json(json!({"success": true})).into_response()
         }
         Err(error) => problem(&format!("invalid number: {error}")),
     }
+}
+
+/// `POST /numbers`, for mounting under another router.
+pub fn number_routes<S: Clone + Send + Sync + 'static>(sim: Sim) -> Router<S> {
+    Router::new()
+        .route("/numbers", post(register_number))
+        .with_state(sim)
 }
 
 async fn media_record(State(sim): State<Sim>, Path(media_id): Path<String>) -> Response {

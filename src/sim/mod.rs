@@ -15,6 +15,9 @@
 //!   WABA (the WhatsApp Business Management API), their checks and routes;
 //!   a phone number's WABA is known once registered
 //!   ([`Sim::register_number`], `POST /sim/v1/numbers`).
+//! - `business`, `business_api`: a number's business profile, its phone
+//!   number node (with the level it was registered with) and the WABA's
+//!   pricing analytics of what the simulator delivered.
 //! - [`numbers`]: the sandbox number table.
 //! - `upload`: media uploads, normal and resumable (`media` answers what
 //!   is known of a media id).
@@ -22,6 +25,8 @@
 //!   the webhook bodies and their delivery; `state`: what is remembered.
 //! - [`SimArgs`], [`run_standalone`]: `wagate sim`.
 
+mod business;
+mod business_api;
 mod http;
 mod ids;
 mod inbound;
@@ -139,6 +144,10 @@ pub struct SimStats {
     pub last_at: Option<i64>,
     pub webhooks_sent: u64,
     pub webhooks_failed: u64,
+    /// Graph calls about a number's business profile, phone number node or
+    /// WABA analytics.
+    #[serde(default)]
+    pub business_calls: u64,
     /// Bytes of uploaded files received, counted as they arrive (uploads
     /// in progress included); 0 from a simulator that does not count them.
     #[serde(default)]
@@ -188,6 +197,12 @@ impl Sim {
     /// for mounting under another router.
     pub fn observe_routes<S: Clone + Send + Sync + 'static>(&self) -> axum::Router<S> {
         http::observe_routes(self.clone())
+    }
+
+    /// `POST /numbers` (a number's WABA, digits and throughput level), for
+    /// mounting under another router.
+    pub fn number_routes<S: Clone + Send + Sync + 'static>(&self) -> axum::Router<S> {
+        http::number_routes(self.clone())
     }
 
     pub fn router(&self) -> axum::Router {

@@ -254,6 +254,13 @@ impl Sim {
                     biz_opaque_callback_data: accepted.biz_opaque_callback_data.as_deref(),
                 },
             );
+            if step == Step::Delivered {
+                self.state().business.count_delivered(
+                    &accepted.phone_number_id,
+                    accepted.category,
+                    now_millis(),
+                );
+            }
             self.deliver(body).await;
         }
     }

@@ -43,8 +43,20 @@ pub struct State {
     upload_session_order: VecDeque<String>,
     /// Every WABA's message templates.
     pub templates: super::templates::Templates,
-    /// phone_number_id → the WABA it belongs to (at most [`MAX_NUMBERS`]).
-    numbers: HashMap<String, String>,
+    /// phone_number_id → its WABA and details (at most [`MAX_NUMBERS`]).
+    numbers: HashMap<String, NumberEntry>,
+    /// Business profiles and delivery analytics of the numbers.
+    pub business: super::business::BusinessState,
+}
+
+/// A registered phone number: its WABA, its digits, its throughput level.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NumberEntry {
+    pub waba_id: String,
+    /// The number's digits (without `+`), when registration gave them.
+    pub digits: Option<String>,
+    /// Meta's throughput level: `STANDARD`, `HIGH` or `NOT_APPLICABLE`.
+    pub level: String,
 }
 
 /// A media object: what `GET /{version}/{media-id}` tells (the bytes of
@@ -118,26 +130,61 @@ impl State {
             media: HashMap::new(),
             templates: super::templates::Templates::default(),
             numbers: HashMap::new(),
+            business: super::business::BusinessState::default(),
             media_order: VecDeque::new(),
             upload_sessions: HashMap::new(),
             upload_session_order: VecDeque::new(),
         }
     }
 
-    /// Remembers that `phone_number_id` belongs to `waba_id`; false when
-    /// the table is full.
-    pub fn register_number(&mut self, phone_number_id: &str, waba_id: &str) -> bool {
-        if self.numbers.len() >= MAX_NUMBERS && !self.numbers.contains_key(phone_number_id) {
+    /// Remembers that `phone_number_id` belongs to `waba_id`, with its
+    /// digits and level when given (else those known stay, or none and
+    /// STANDARD); false when the table is full.
+    pub fn register_number(
+        &mut self,
+        phone_number_id: &str,
+        waba_id: &str,
+        digits: Option<&str>,
+        level: Option<&str>,
+    ) -> bool {
+        let known = self.numbers.get(phone_number_id);
+        if known.is_none() && self.numbers.len() >= MAX_NUMBERS {
             return false;
         }
-        self.numbers
-            .insert(phone_number_id.to_owned(), waba_id.to_owned());
+        let entry = NumberEntry {
+            waba_id: waba_id.to_owned(),
+            digits: digits
+                .map(str::to_owned)
+                .or_else(|| known.and_then(|known| known.digits.clone())),
+            level: level
+                .map(str::to_owned)
+                .or_else(|| known.map(|known| known.level.clone()))
+                .unwrap_or_else(|| "STANDARD".to_owned()),
+        };
+        self.numbers.insert(phone_number_id.to_owned(), entry);
         true
     }
 
     /// The WABA of a registered phone number id.
     pub fn waba_of(&self, phone_number_id: &str) -> Option<String> {
-        self.numbers.get(phone_number_id).cloned()
+        self.numbers
+            .get(phone_number_id)
+            .map(|entry| entry.waba_id.clone())
+    }
+
+    /// A registered phone number.
+    pub fn number(&self, phone_number_id: &str) -> Option<&NumberEntry> {
+        self.numbers.get(phone_number_id)
+    }
+
+    /// The registered numbers of a WABA.
+    pub fn numbers_of_waba<'a>(
+        &'a self,
+        waba_id: &'a str,
+    ) -> impl Iterator<Item = (&'a String, &'a NumberEntry)> + 'a {
+        self.numbers
+            .iter()
+            .filter(move |(_, entry)| entry.waba_id == waba_id)
     }
 
     /// Records a send and counts it; returns its sequence number.
@@ -152,6 +199,11 @@ impl State {
         stats.first_at.get_or_insert(send.at);
         stats.last_at = Some(send.at);
         self.keep(send)
+    }
+
+    /// Counts a Graph call about a number's profile, node or analytics.
+    pub fn count_business_call(&mut self) {
+        self.stats.business_calls += 1;
     }
 
     /// Records a mark-as-read request with the sends, without counting it

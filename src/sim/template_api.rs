@@ -26,7 +26,7 @@ use super::{Sim, payload, template_rules};
 use crate::clock::now_millis;
 
 /// The common checks of a Graph call: the version and a token.
-fn graph_call(version: &str, path: &str, token: Option<&str>) -> Result<(), MetaError> {
+pub(super) fn graph_call(version: &str, path: &str, token: Option<&str>) -> Result<(), MetaError> {
     if !is_version(version) {
         return Err(MetaError::unknown_path(&format!("/{version}/{path}")));
     }
@@ -36,14 +36,14 @@ fn graph_call(version: &str, path: &str, token: Option<&str>) -> Result<(), Meta
     Ok(())
 }
 
-fn answer(result: Result<Value, MetaError>) -> Response {
+pub(super) fn answer(result: Result<Value, MetaError>) -> Response {
     match result {
         Ok(body) => Json(body).into_response(),
         Err(error) => error.into_response(),
     }
 }
 
-fn json_body(raw: &[u8]) -> Result<Value, MetaError> {
+pub(super) fn json_body(raw: &[u8]) -> Result<Value, MetaError> {
     serde_json::from_slice(raw)
         .map_err(|_| MetaError::invalid_parameter("The request body is not valid JSON"))
 }
@@ -53,15 +53,37 @@ impl Sim {
     /// sends may use the WABA's templates (the gateway registers its
     /// sandbox sources; `POST /sim/v1/numbers` does it over HTTP).
     pub fn register_number(&self, phone_number_id: &str, waba_id: &str) {
-        if !self.state().register_number(phone_number_id, waba_id) {
+        self.register_number_with(phone_number_id, waba_id, None, None);
+    }
+
+    /// [`Sim::register_number`] with the number's digits (for analytics
+    /// filtered by number) and its throughput level (what the phone number
+    /// node reports), each kept as it was when `None`.
+    pub fn register_number_with(
+        &self,
+        phone_number_id: &str,
+        waba_id: &str,
+        digits: Option<&str>,
+        level: Option<&str>,
+    ) {
+        if !self
+            .state()
+            .register_number(phone_number_id, waba_id, digits, level)
+        {
             tracing::warn!(phone_number_id, "the sandbox's table of numbers is full");
         }
     }
 
-    /// [`Sim::register_number`] for a gateway source with both ids.
+    /// [`Sim::register_number`] for a gateway source with both ids, its
+    /// number and level.
     pub fn register_source(&self, source: &crate::store::Source) {
         if let (Some(phone_number_id), Some(waba_id)) = (&source.phone_number_id, &source.waba_id) {
-            self.register_number(phone_number_id, waba_id);
+            self.register_number_with(
+                phone_number_id,
+                waba_id,
+                Some(source.number.trim_start_matches('+')),
+                Some(source.level.as_str()),
+            );
         }
     }
 

@@ -32,7 +32,9 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 
-use super::{Account, Gate, Route, Source, Store, StoreResult, TenantKind, TenantStore, User};
+use super::{
+    Account, Gate, Route, Source, SourceLevel, Store, StoreResult, TenantKind, TenantStore, User,
+};
 
 /// How long rows are kept and how many.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -247,6 +249,10 @@ impl TenantStore for CachedTenants {
 
     async fn sources(&self) -> StoreResult<Vec<Source>> {
         self.store.sources().await
+    }
+
+    async fn set_source_level(&self, id: &str, level: SourceLevel) -> StoreResult<bool> {
+        self.changed(self.store.set_source_level(id, level)).await
     }
 
     async fn insert_gate(&self, gate: &Gate) -> StoreResult<()> {

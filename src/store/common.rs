@@ -41,7 +41,7 @@ macro_rules! sql_store_common {
                 DeliveryAttempt, DeliveryRecord, EventRecord, Gate, LeaseHolder, LeaseStore,
                 ErasedContent, MessageRecord, MessageStore, Millis, NewDelivery, NewRequest,
                 OutboxStore, Outcome, PartRecord, RetentionStore, Route, RoutedInbound,
-                Source, StatusRecord, StoreError, StoreResult, TenantKind, TenantStore,
+                Source, SourceLevel, StatusRecord, StoreError, StoreResult, TenantKind, TenantStore,
                 UnroutedInbound, User, WebhookBatch, WebhookReceipt, WebhookStore, lease_sql,
             };
 
@@ -768,6 +768,15 @@ macro_rules! sql_store_common {
                 async fn sources(&self) -> StoreResult<Vec<Source>> {
                     self.fetch_all("SELECT * FROM sources ORDER BY created_at, id")
                         .await
+                }
+
+                async fn set_source_level(&self, id: &str, level: SourceLevel) -> StoreResult<bool> {
+                    let result = sqlx::query("UPDATE sources SET level = $1 WHERE id = $2")
+                        .bind(level.as_str())
+                        .bind(id)
+                        .execute(&self.writer)
+                        .await?;
+                    Ok(result.rows_affected() > 0)
                 }
 
                 async fn insert_gate(&self, gate: &Gate) -> StoreResult<()> {

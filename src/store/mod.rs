@@ -85,6 +85,9 @@ pub trait TenantStore: Send + Sync {
     async fn source_by_phone_number_id(&self, phone_number_id: &str)
     -> StoreResult<Option<Source>>;
     async fn sources(&self) -> StoreResult<Vec<Source>>;
+    /// Sets a source's throughput level (as Meta reports it); `false` when
+    /// there is no such source.
+    async fn set_source_level(&self, id: &str, level: SourceLevel) -> StoreResult<bool>;
 
     async fn insert_gate(&self, gate: &Gate) -> StoreResult<()>;
     async fn gate(&self, id: &str) -> StoreResult<Option<Gate>>;

@@ -1,7 +1,11 @@
 //! `TenantStore`: unique keys answer `Conflict`, a row naming a missing
-//! account `NotFound`, deleting a row others still name `InUse`.
+//! account `NotFound`, deleting a row others still name `InUse`; a
+//! source's level is set (and read back at once through the tenant cache).
 
-use wagate::store::{StoreError, TenantKind};
+use std::time::Duration;
+
+use wagate::store::cached::{CachedTenants, TenantCacheSettings};
+use wagate::store::{Source, SourceLevel, StoreError, TenantKind, TenantStore as _};
 
 use crate::build::{ACCOUNT, account, gate, open, source};
 use crate::common::Backend;
@@ -70,5 +74,63 @@ async fn a_setting_keeps_the_first_value_generated(backend: Backend) {
     assert_eq!(
         store.setting("key", "second").await.expect("setting"),
         "first"
+    );
+}
+
+on_backends!(a_sources_level_is_set_and_read_back_through_the_cache);
+async fn a_sources_level_is_set_and_read_back_through_the_cache(backend: Backend) {
+    let (store, _database) = open(backend).await;
+    store
+        .insert_source(&source("src", "+46700000400", Some("pnid")))
+        .await
+        .expect("source");
+    // A cache that would serve the old row for an hour unless the write
+    // empties it.
+    let tenants = CachedTenants::new(
+        store.clone(),
+        TenantCacheSettings {
+            ttl: Duration::from_secs(3600),
+            max_entries: 100,
+        },
+    );
+    let level = |source: Option<Source>| source.map(|source| source.level);
+    assert_eq!(
+        level(
+            tenants
+                .source_by_number("+46700000400")
+                .await
+                .expect("read")
+        ),
+        Some(SourceLevel::Standard)
+    );
+    assert!(
+        tenants
+            .set_source_level("src", SourceLevel::High)
+            .await
+            .expect("set")
+    );
+    assert_eq!(
+        level(
+            tenants
+                .source_by_number("+46700000400")
+                .await
+                .expect("read")
+        ),
+        Some(SourceLevel::High)
+    );
+    let stored = store.source("src").await.expect("read").expect("kept");
+    assert_eq!(
+        (
+            stored.level,
+            stored.number.as_str(),
+            stored.phone_number_id.as_deref()
+        ),
+        (SourceLevel::High, "+46700000400", Some("pnid"))
+    );
+    assert!(
+        !store
+            .set_source_level("nobody", SourceLevel::High)
+            .await
+            .expect("set")
     );
 }

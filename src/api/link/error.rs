@@ -33,6 +33,9 @@ pub enum LinkError {
     /// endpoint or method, a body too large, too slow or broken.
     #[error("{0}")]
     Protocol(#[from] ProtocolError),
+    /// A query parameter breaks a rule (the text names it and the rule).
+    #[error("{0}")]
+    BadParameter(String),
     /// No such message for this tenant.
     #[error("messageId {0}: no such message")]
     NotFound(String),
@@ -43,9 +46,20 @@ pub enum LinkError {
     /// Meta did not answer a call made for the request.
     #[error("no answer from Meta: {0}")]
     MetaUnreachable(String),
+    /// The source made its allowance of management calls in the window;
+    /// the next is admitted after the duration (`Retry-After`).
+    #[error("Too many requests: this source's limit of management calls is reached; retry in {}s", retry_after_seconds(*.0))]
+    RateLimited(std::time::Duration),
     /// Something failed inside the gateway; logged where it happened.
     #[error("Server error")]
     Internal,
+}
+
+/// Whole seconds to wait, rounded up (at least one).
+pub fn retry_after_seconds(wait: std::time::Duration) -> u64 {
+    wait.as_secs()
+        .saturating_add(u64::from(wait.subsec_nanos() > 0))
+        .max(1)
 }
 
 /// Meta's refusal: what it said, and its error object as it wrote it.
@@ -88,10 +102,14 @@ impl LinkError {
             }
             Self::Protocol(error) => (error.status(), ResultCode::BadRequest),
             Self::NotFound(_) => (StatusCode::NOT_FOUND, ResultCode::BadRequest),
+            Self::BadParameter(_) => (StatusCode::BAD_REQUEST, ResultCode::BadRequest),
             Self::MetaRefused(_) => (StatusCode::BAD_REQUEST, ResultCode::ExternalRequestFailed),
             Self::MetaUnreachable(_) => {
                 (StatusCode::BAD_REQUEST, ResultCode::ExternalConnectionError)
             }
+            // LINK's Rate Limiting section names no code of its own: the
+            // request cannot be honoured now (112402), the status says why.
+            Self::RateLimited(_) => (StatusCode::TOO_MANY_REQUESTS, ResultCode::BadRequest),
             Self::Internal => (StatusCode::INTERNAL_SERVER_ERROR, ResultCode::ServerError),
         }
     }
@@ -173,6 +191,10 @@ impl From<crate::upstream::meta::SendError> for LinkError {
 impl IntoResponse for LinkError {
     fn into_response(self) -> Response {
         let (status, code) = self.status_and_code();
+        let retry_after = match &self {
+            Self::RateLimited(wait) => Some(retry_after_seconds(*wait)),
+            _ => None,
+        };
         let body = ErrorResponse {
             result_code: code.code(),
             description: self.to_string(),
@@ -182,7 +204,13 @@ impl IntoResponse for LinkError {
                 _ => None,
             },
         };
-        (status, Json(body)).into_response()
+        let mut response = (status, Json(body)).into_response();
+        if let Some(seconds) = retry_after {
+            response
+                .headers_mut()
+                .insert(axum::http::header::RETRY_AFTER, seconds.into());
+        }
+        response
     }
 }
 

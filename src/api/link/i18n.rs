@@ -92,6 +92,20 @@ pub fn translate(error: &LinkError, language: Language) -> String {
         (LinkError::MetaUnreachable(why), Danish) => format!("intet svar fra Meta: {why}"),
         (LinkError::MetaUnreachable(why), German) => format!("keine Antwort von Meta: {why}"),
         (LinkError::Protocol(error), _) => translate_protocol(error, language),
+        // Field names and rules, as the request wrote them.
+        (LinkError::BadParameter(why), _) => why.clone(),
+        (LinkError::RateLimited(wait), Swedish) => format!(
+            "För många anrop: källans gräns för administrativa anrop är nådd; försök igen om {}s",
+            super::error::retry_after_seconds(*wait)
+        ),
+        (LinkError::RateLimited(wait), Norwegian | Danish) => format!(
+            "For mange kall: kildens grense for administrative kall er nådd; prøv igjen om {}s",
+            super::error::retry_after_seconds(*wait)
+        ),
+        (LinkError::RateLimited(wait), German) => format!(
+            "Zu viele Anfragen: das Limit dieser Quelle für Verwaltungsaufrufe ist erreicht; erneut in {}s",
+            super::error::retry_after_seconds(*wait)
+        ),
         (LinkError::Internal, Swedish) => "Serverfel".into(),
         (LinkError::Internal, Norwegian | Danish) => "Serverfeil".into(),
         (LinkError::Internal, German) => "Serverfehler".into(),

@@ -8,6 +8,8 @@
 //!   a typing indicator).
 //! - [`templates`]: template management under a source's path
 //!   ([`source_path`]: the prefix and the source ownership check).
+//! - [`business`]: a number's business profile, information and analytics,
+//!   limited per source ([`rate_limit`]).
 //! - [`media`]: `POST /media` and `POST /media/resumable`, uploads streamed
 //!   through to the Cloud API.
 //! - [`auth`]: Basic auth into a tenant; [`error`]: LINK's error body and
@@ -17,10 +19,12 @@
 //! `ErrorResponse` too (404 and 405, `112402`).
 
 pub mod auth;
+pub mod business;
 pub mod error;
 pub mod i18n;
 pub mod media;
 pub mod mo_status;
+pub mod rate_limit;
 pub mod request;
 pub mod send;
 pub mod source_path;
@@ -42,6 +46,7 @@ pub fn router() -> Router<AppState> {
         .route("/messages/{message_id}", get(status::message_status))
         .route("/mo/status", post(mo_status::mark_read))
         .merge(templates::routes())
+        .merge(business::routes())
         .merge(media::router())
         .method_not_allowed_fallback(protocol::method_not_allowed::<LinkError>)
         .fallback(protocol::no_route::<LinkError>)

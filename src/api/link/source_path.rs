@@ -129,6 +129,16 @@ impl OwnedSource {
             })
     }
 
+    /// The Cloud API's id of the number.
+    pub fn phone_number_id(&self) -> Result<&str, LinkError> {
+        self.source.phone_number_id.as_deref().ok_or_else(|| {
+            LinkError::Invalid(Violation::new(
+                "source",
+                Rule::Format("a source with a Cloud API phone number id (phoneNumberId)"),
+            ))
+        })
+    }
+
     /// The WhatsApp Business Account the number belongs to.
     pub fn waba_id(&self) -> Result<&str, LinkError> {
         self.source.waba_id.as_deref().ok_or_else(|| {
