@@ -355,3 +355,89 @@ async fn a_media_download_reads_the_media_node_then_its_url() {
         ]
     );
 }
+
+#[tokio::test]
+async fn business_calls_read_and_write_the_numbers_nodes() {
+    let (client, recorder) = recording_server().await;
+    client
+        .business_profile("1065403522", "TOKEN")
+        .await
+        .expect("profile");
+    let request = only(&recorder);
+    assert_eq!(
+        (request.method.clone(), request.path_and_query()),
+        (
+            Method::GET,
+            "/graph/v23.0/1065403522/whatsapp_business_profile?fields=about%2Caddress%2Cdescription%2Cemail%2Cprofile_picture_url%2Cwebsites%2Cvertical"
+                .to_owned()
+        )
+    );
+    assert_eq!(request.header("authorization"), Some("Bearer TOKEN"));
+
+    let profile = json!({"messaging_product": "whatsapp", "about": "Open 9 to 5"});
+    client
+        .update_business_profile("1065403522", "TOKEN", &profile)
+        .await
+        .expect("updated");
+    let request = only(&recorder);
+    assert_eq!(
+        (request.method.clone(), request.path_and_query()),
+        (
+            Method::POST,
+            "/graph/v23.0/1065403522/whatsapp_business_profile".to_owned()
+        )
+    );
+    assert_eq!(request.json(), profile);
+
+    client
+        .phone_number("1065403522", "TOKEN")
+        .await
+        .expect("phone number");
+    let request = only(&recorder);
+    assert_eq!(request.method, Method::GET);
+    assert_eq!(request.uri.path(), "/graph/v23.0/1065403522");
+    let query: Vec<(String, String)> =
+        url::form_urlencoded::parse(request.uri.query().unwrap_or_default().as_bytes())
+            .into_owned()
+            .collect();
+    let fields = query
+        .iter()
+        .find(|(key, _)| key == "fields")
+        .map(|(_, value)| value.split(',').collect::<Vec<_>>())
+        .unwrap_or_default();
+    for field in [
+        "throughput",
+        "quality_rating",
+        "verified_name",
+        "health_status",
+    ] {
+        assert!(fields.contains(&field), "{field} not asked for: {fields:?}");
+    }
+
+    client
+        .pricing_analytics(
+            "WABA1",
+            "TOKEN",
+            "46700000011",
+            super::business::AnalyticsRange {
+                start: 1_780_000_000,
+                end: 1_780_086_400,
+            },
+        )
+        .await
+        .expect("analytics");
+    let request = only(&recorder);
+    assert_eq!(request.uri.path(), "/graph/v23.0/WABA1");
+    let query: Vec<(String, String)> =
+        url::form_urlencoded::parse(request.uri.query().unwrap_or_default().as_bytes())
+            .into_owned()
+            .collect();
+    assert_eq!(
+        query,
+        [(
+            "fields".to_owned(),
+            r#"pricing_analytics.start(1780000000).end(1780086400).granularity(DAILY).phone_numbers(["46700000011"]).dimensions(["PRICING_CATEGORY","PRICING_TYPE"])"#
+                .to_owned()
+        )]
+    );
+}
