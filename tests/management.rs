@@ -15,12 +15,7 @@ use serde_json::{Value, json};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
-const FAST: &[&str] = &[
-    "--sandbox-status-delay",
-    "1ms",
-    "--callback-retry-schedule",
-    "20ms,20ms,20ms,20ms,20ms",
-];
+const FAST: &[&str] = common::QUICK_REPORTS;
 
 const SOURCE: &str = "+46700000021";
 const OTHER_SOURCE: &str = "+46700000022";
@@ -35,28 +30,8 @@ async fn call(
     suffix: &str,
     body: Option<Value>,
 ) -> (u16, Value, Option<String>) {
-    let url = format!(
-        "{}/whatsapp-message/platformId/{}/platformPartnerId/{}/source/{}{suffix}",
-        app.base,
-        tenant.platform_id,
-        tenant.platform_partner_id,
-        source.replace('+', "%2B")
-    );
-    let mut request = app
-        .client
-        .request(method, url)
-        .basic_auth(&tenant.username, Some(&tenant.password));
-    if let Some(body) = body {
-        request = request.json(&body);
-    }
-    let response = request.send().await.expect("management call");
-    let retry_after = response
-        .headers()
-        .get("retry-after")
-        .and_then(|value| value.to_str().ok())
-        .map(str::to_owned);
-    let (status, body) = read(response).await;
-    (status, body, retry_after)
+    app.source_call(tenant, method, &source.replace('+', "%2B"), suffix, body)
+        .await
 }
 
 fn assert_code(answer: &(u16, Value, Option<String>), status: u16, code: u32) {

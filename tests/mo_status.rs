@@ -11,12 +11,7 @@ use common::gate::Gate;
 use common::{Backend, Tenant, TestApp, inbound_text_webhook, poll, read, spawn_app_with};
 use serde_json::{Value, json};
 
-const FAST: &[&str] = &[
-    "--sandbox-status-delay",
-    "1ms",
-    "--callback-retry-schedule",
-    "20ms,20ms,20ms,20ms,20ms",
-];
+const FAST: &[&str] = common::QUICK_REPORTS;
 
 /// A tenant whose number routes everything to a gate of its own.
 async fn routed(app: &TestApp, name: &str, number: &str) -> (Tenant, Gate) {

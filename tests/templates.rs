@@ -14,12 +14,7 @@ use common::{Backend, Tenant, TestApp, request, spawn_app_with};
 use reqwest::Method;
 use serde_json::{Value, json};
 
-const FAST: &[&str] = &[
-    "--sandbox-status-delay",
-    "1ms",
-    "--callback-retry-schedule",
-    "20ms,20ms,20ms,20ms,20ms",
-];
+const FAST: &[&str] = common::QUICK_REPORTS;
 
 const SOURCE: &str = "+46700000011";
 /// The same number as a client may write it in the path.

@@ -4,6 +4,15 @@
 //! it.
 #![allow(dead_code)]
 
+/// `serve` flags for tests that wait for statuses and reports: the
+/// sandbox answers at once and callbacks retry within milliseconds.
+pub const QUICK_REPORTS: &[&str] = &[
+    "--sandbox-status-delay",
+    "1ms",
+    "--callback-retry-schedule",
+    "20ms,20ms,20ms,20ms,20ms",
+];
+
 pub mod balancer;
 pub mod db;
 pub mod devino;

@@ -1,5 +1,5 @@
-//! LINK template management calls (`…/source/{s}/templates…`) as a tenant,
-//! and a helper that creates templates and waits until Meta (the sandbox)
+//! LINK's per-source calls (`…/source/{s}…`, templates among them) as a
+//! tenant, and a helper that creates templates and waits until Meta (the sandbox)
 //! approved them, for tests that send templates other than `hello_world`.
 
 use std::time::Duration;
@@ -9,18 +9,20 @@ use serde_json::{Value, json};
 use super::{Gateway, Tenant, poll, read};
 
 impl Gateway {
-    /// `METHOD /whatsapp-message/platformId/…/source/{source}/templates{suffix}`
-    /// as `tenant` (its own platform ids), with a JSON body when given.
-    pub async fn templates_call(
+    /// `METHOD /whatsapp-message/platformId/…/source/{source}{suffix}` (a
+    /// LINK per-source call) as `tenant` (its own platform ids), with a
+    /// JSON body when given; `source` goes into the path as given (`+` or
+    /// `%2B`). The status, the JSON body and `Retry-After`.
+    pub async fn source_call(
         &self,
         tenant: &Tenant,
         method: reqwest::Method,
         source: &str,
         suffix: &str,
         body: Option<Value>,
-    ) -> (u16, Value) {
+    ) -> (u16, Value, Option<String>) {
         let url = format!(
-            "{}/whatsapp-message/platformId/{}/platformPartnerId/{}/source/{source}/templates{suffix}",
+            "{}/whatsapp-message/platformId/{}/platformPartnerId/{}/source/{source}{suffix}",
             self.base, tenant.platform_id, tenant.platform_partner_id
         );
         let mut request = self
@@ -30,7 +32,29 @@ impl Gateway {
         if let Some(body) = body {
             request = request.json(&body);
         }
-        read(request.send().await.expect("templates call")).await
+        let response = request.send().await.expect("a per-source call");
+        let retry_after = response
+            .headers()
+            .get("retry-after")
+            .and_then(|value| value.to_str().ok())
+            .map(str::to_owned);
+        let (status, body) = read(response).await;
+        (status, body, retry_after)
+    }
+
+    /// [`Self::source_call`] under `…/templates{suffix}`: status and body.
+    pub async fn templates_call(
+        &self,
+        tenant: &Tenant,
+        method: reqwest::Method,
+        source: &str,
+        suffix: &str,
+        body: Option<Value>,
+    ) -> (u16, Value) {
+        let (status, body, _) = self
+            .source_call(tenant, method, source, &format!("/templates{suffix}"), body)
+            .await;
+        (status, body)
     }
 
     /// Creates the templates `names` (`en`, UTILITY, no parameters) on the
