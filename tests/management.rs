@@ -34,6 +34,21 @@ async fn call(
         .await
 }
 
+/// One call of each kind (phone info, profile read and update, the
+/// analytics at `analytics`): method, path suffix, body.
+fn every_business_call(analytics: &str) -> [(Method, &str, Option<Value>); 4] {
+    [
+        (Method::GET, "", None),
+        (Method::GET, "/profile", None),
+        (
+            Method::POST,
+            "/profile",
+            Some(json!({"messaging_product": "whatsapp", "profile": {"about": "x"}})),
+        ),
+        (Method::GET, analytics, None),
+    ]
+}
+
 fn assert_code(answer: &(u16, Value, Option<String>), status: u16, code: u32) {
     assert_eq!(
         (answer.0, &answer.1["resultCode"]),
@@ -160,16 +175,7 @@ async fn another_tenants_source_is_112401_on_every_call(backend: Backend) {
     app.tenant("theirs", OTHER_SOURCE).await;
     let today = utc(OffsetDateTime::now_utc().replace_time(time::Time::MIDNIGHT));
     let analytics = format!("/analytics?startDate={today}&endDate=2099-01-01T00:00:00Z");
-    for (method, suffix, body) in [
-        (Method::GET, "", None),
-        (Method::GET, "/profile", None),
-        (
-            Method::POST,
-            "/profile",
-            Some(json!({"messaging_product": "whatsapp", "profile": {"about": "x"}})),
-        ),
-        (Method::GET, analytics.as_str(), None),
-    ] {
+    for (method, suffix, body) in every_business_call(&analytics) {
         let answer = call(&app, &tenant, method.clone(), OTHER_SOURCE, suffix, body).await;
         assert_code(&answer, 403, 112401);
     }
@@ -378,23 +384,9 @@ async fn calls_over_the_sources_limit_are_429_without_calling_meta(backend: Back
 
 on_backends!(no_answer_from_meta_is_112503);
 async fn no_answer_from_meta_is_112503(backend: Backend) {
-    // Nothing listens on port 9 of loopback.
-    let app = spawn_app_with(
-        backend,
-        &[
-            "--upstream",
-            "meta",
-            "--meta-base-url",
-            "http://127.0.0.1:9",
-            "--meta-access-token",
-            "token",
-            "--meta-app-secret",
-            "s",
-            "--upstream-timeout",
-            "5s",
-        ],
-    )
-    .await;
+    let mut args = common::UNREACHABLE_META.to_vec();
+    args.extend(["--upstream-timeout", "5s"]);
+    let app = spawn_app_with(backend, &args).await;
     let tenant = app.tenant_without_gate("unreachable", "+46700000023").await;
     let (status, answer) = app
         .admin_post(
@@ -407,16 +399,7 @@ async fn no_answer_from_meta_is_112503(backend: Backend) {
     let now = utc(OffsetDateTime::now_utc());
     let end = utc(OffsetDateTime::now_utc() + time::Duration::days(1));
     let analytics = format!("/analytics?startDate={now}&endDate={end}");
-    for (method, suffix, body) in [
-        (Method::GET, "", None),
-        (Method::GET, "/profile", None),
-        (
-            Method::POST,
-            "/profile",
-            Some(json!({"messaging_product": "whatsapp", "profile": {"about": "x"}})),
-        ),
-        (Method::GET, analytics.as_str(), None),
-    ] {
+    for (method, suffix, body) in every_business_call(&analytics) {
         let answer = call(&app, &tenant, method.clone(), SOURCE, suffix, body).await;
         assert_code(&answer, 400, 112503);
     }

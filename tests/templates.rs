@@ -369,21 +369,7 @@ async fn meta_s_refusal_is_112501_with_its_message_and_no_answer_112503(backend:
         "{answer}"
     );
 
-    // Nothing listens on port 9 of loopback.
-    let unreachable = spawn_app_with(
-        backend,
-        &[
-            "--upstream",
-            "meta",
-            "--meta-base-url",
-            "http://127.0.0.1:9",
-            "--meta-access-token",
-            "token",
-            "--meta-app-secret",
-            "s",
-        ],
-    )
-    .await;
+    let unreachable = spawn_app_with(backend, common::UNREACHABLE_META).await;
     let tenant = unreachable
         .tenant_without_gate("unreachable", "+46700000013")
         .await;

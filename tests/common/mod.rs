@@ -13,6 +13,19 @@ pub const QUICK_REPORTS: &[&str] = &[
     "20ms,20ms,20ms,20ms,20ms",
 ];
 
+/// `serve` flags for a gateway whose Cloud API never answers: Meta's
+/// upstream at a loopback port nothing listens on (9).
+pub const UNREACHABLE_META: &[&str] = &[
+    "--upstream",
+    "meta",
+    "--meta-base-url",
+    "http://127.0.0.1:9",
+    "--meta-access-token",
+    "token",
+    "--meta-app-secret",
+    "s",
+];
+
 pub mod balancer;
 pub mod db;
 pub mod devino;

@@ -105,47 +105,46 @@ pub fn cloud_target(
             Rule::Format("a source with a Cloud API phone number id and access token"),
         ))
     };
+    let token = token_of(&source, state).ok_or_else(cannot)?.to_owned();
     let phone_number_id = source.phone_number_id.ok_or_else(cannot)?;
-    let token = source
-        .access_token
-        .or_else(|| state.default_access_token.as_deref().map(str::to_owned))
-        .ok_or_else(cannot)?;
     Ok((phone_number_id, token))
+}
+
+/// The token the Cloud API is called with for `source`: its own, else the
+/// gateway's default.
+fn token_of<'a>(source: &'a Source, state: &'a AppState) -> Option<&'a str> {
+    source
+        .access_token
+        .as_deref()
+        .or(state.default_access_token.as_deref())
+}
+
+/// A source that lacks what a call needs (`what`: the rule it fails).
+fn lacking(what: &'static str) -> LinkError {
+    LinkError::Invalid(Violation::new("source", Rule::Format(what)))
 }
 
 impl OwnedSource {
     /// The token the Cloud API is called with: the source's, else the
     /// gateway's default.
     pub fn access_token<'a>(&'a self, state: &'a AppState) -> Result<&'a str, LinkError> {
-        self.source
-            .access_token
-            .as_deref()
-            .or(state.default_access_token.as_deref())
-            .ok_or_else(|| {
-                LinkError::Invalid(Violation::new(
-                    "source",
-                    Rule::Format("a source with a Cloud API access token (accessToken)"),
-                ))
-            })
+        token_of(&self.source, state)
+            .ok_or_else(|| lacking("a source with a Cloud API access token (accessToken)"))
     }
 
     /// The Cloud API's id of the number.
     pub fn phone_number_id(&self) -> Result<&str, LinkError> {
-        self.source.phone_number_id.as_deref().ok_or_else(|| {
-            LinkError::Invalid(Violation::new(
-                "source",
-                Rule::Format("a source with a Cloud API phone number id (phoneNumberId)"),
-            ))
-        })
+        self.source
+            .phone_number_id
+            .as_deref()
+            .ok_or_else(|| lacking("a source with a Cloud API phone number id (phoneNumberId)"))
     }
 
     /// The WhatsApp Business Account the number belongs to.
     pub fn waba_id(&self) -> Result<&str, LinkError> {
-        self.source.waba_id.as_deref().ok_or_else(|| {
-            LinkError::Invalid(Violation::new(
-                "source",
-                Rule::Format("a source with a WhatsApp Business Account id (wabaId)"),
-            ))
-        })
+        self.source
+            .waba_id
+            .as_deref()
+            .ok_or_else(|| lacking("a source with a WhatsApp Business Account id (wabaId)"))
     }
 }
