@@ -10,9 +10,11 @@ pub mod link;
 pub mod media;
 pub mod message_status;
 pub mod meta_webhook;
+pub mod openapi;
 pub mod ops;
 pub mod protocol;
 pub mod request_id;
+pub mod route_table;
 pub mod sandbox;
 pub mod text;
 
@@ -77,7 +79,7 @@ pub struct AppState {
 
 pub fn router(state: AppState) -> Router {
     let mut router = Router::new()
-        .route("/healthz", get(healthz))
+        .route("/healthz", get(ops::healthz))
         .nest("/whatsapp-message", link::router())
         .nest("/whatsapp/v2", devino::router())
         .nest("/admin/v1", admin::router(state.clone()))
@@ -86,7 +88,8 @@ pub fn router(state: AppState) -> Router {
     if let Some(sim) = &state.sandbox {
         router = router.nest("/sandbox/v1", sandbox::router(state.clone(), sim));
     }
-    router = router.merge(ops::router(&state));
+    router = router.merge(ops::router(&state)).merge(openapi::router());
+    state.ops.routes.record(route_table::served(&router));
     if state.metrics.is_enabled() {
         // After every route: each is counted under its template.
         router = router.layer(axum::middleware::from_fn_with_state(
@@ -103,9 +106,4 @@ pub fn router(state: AppState) -> Router {
         .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
         .layer(axum::middleware::from_fn(request_id::drop_unusable))
         .with_state(state)
-}
-
-/// Answers once the store is open (the router exists only after it is).
-async fn healthz() -> &'static str {
-    "ok"
 }

@@ -24,7 +24,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
 use secrecy::SecretString;
-use serde_json::json;
+use serde::Serialize;
 
 use super::AppState;
 use super::admin::require_admin_token;
@@ -43,6 +43,8 @@ pub struct Ops {
     pub metrics_require_token: bool,
     /// `/metrics` has a listener of its own.
     pub metrics_elsewhere: bool,
+    /// What the main router serves (`GET /admin/v1/endpoints`).
+    pub routes: super::route_table::RouteTable,
 }
 
 impl Ops {
@@ -99,7 +101,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
 pub fn own_listener_router(state: OpsState) -> Router {
     Router::new()
         .route("/readyz", get(readyz))
-        .route("/healthz", get(|| async { "ok" }))
+        .route("/healthz", get(healthz))
         .merge(metrics_route(state.clone()))
         .with_state(state)
 }
@@ -146,13 +148,55 @@ pub async fn not_ready(state: &OpsState) -> Option<String> {
     }
 }
 
-async fn readyz(State(state): State<OpsState>) -> Response {
+/// The answer of `/readyz`.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct Readiness {
+    /// Whether this instance may take traffic.
+    pub ready: bool,
+    /// Why not, when it may not.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+}
+
+/// Whether this instance may take traffic: the store answers, its schema
+/// is current, and the gateway is not shutting down.
+#[utoipa::path(
+    get,
+    path = "/readyz",
+    tag = "operations",
+    responses(
+        (status = 200, description = "Ready.", body = Readiness,
+            example = json!({"ready": true})),
+        (status = 503, description = "Not ready, and why.", body = Readiness,
+            example = json!({"ready": false, "reason": "shutting down"})),
+    ),
+)]
+pub async fn readyz(State(state): State<OpsState>) -> Response {
     match not_ready(&state).await {
-        None => Json(json!({"ready": true})).into_response(),
+        None => Json(Readiness {
+            ready: true,
+            reason: None,
+        })
+        .into_response(),
         Some(reason) => (
             StatusCode::SERVICE_UNAVAILABLE,
-            Json(json!({"ready": false, "reason": reason})),
+            Json(Readiness {
+                ready: false,
+                reason: Some(reason),
+            }),
         )
             .into_response(),
     }
+}
+
+/// Whether the process is up (it answers once the store is open).
+#[utoipa::path(
+    get,
+    path = "/healthz",
+    tag = "operations",
+    responses((status = 200, description = "Up.", content_type = "text/plain", body = String,
+        example = "ok")),
+)]
+pub async fn healthz() -> &'static str {
+    "ok"
 }

@@ -37,6 +37,21 @@ pub async fn count_requests(
 
 /// `GET /metrics`: the metrics in the Prometheus text format; `404` when
 /// they are turned off.
+#[utoipa::path(
+    get,
+    path = "/metrics",
+    tag = "operations",
+    security((), ("admin_token" = [])),
+    responses(
+        (status = 200, description = "The metrics, in the Prometheus text format \
+            (the admin token is wanted with `--metrics-require-token`; with \
+            `--metrics-listen` they are served there instead).",
+            content_type = "text/plain; version=0.0.4", body = String),
+        (status = 401, description = "`--metrics-require-token` and no or a wrong admin token."),
+        (status = 404, description = "Metrics are turned off (`--metrics false`) or served \
+            on their own listener.", content_type = "text/plain", body = String),
+    ),
+)]
 pub async fn serve(State(metrics): State<Metrics>) -> Response {
     match metrics.render().await {
         Some(text) => ([(header::CONTENT_TYPE, CONTENT_TYPE)], text).into_response(),

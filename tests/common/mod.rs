@@ -30,6 +30,7 @@ pub mod balancer;
 pub mod db;
 pub mod devino;
 pub mod gate;
+pub mod openapi;
 pub mod pace;
 pub mod process;
 pub mod templates;

@@ -11,6 +11,7 @@
 
 mod accounts;
 mod deliveries;
+pub mod endpoints;
 mod error;
 mod gates;
 mod routes;
@@ -40,6 +41,11 @@ use super::json::{self, JsonError};
 use super::protocol::{self, RawBody};
 use super::text;
 use crate::store::{Account, StoreResult, TenantKind, TenantStore};
+
+/// The admin API's part of the OpenAPI document (paths under `/admin/v1`).
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(endpoints::list))]
+pub struct AdminApi;
 
 pub fn router(state: AppState) -> Router<AppState> {
     Router::new()
@@ -82,6 +88,7 @@ pub fn router(state: AppState) -> Router<AppState> {
             "/routes/{id}",
             get(get_one::<routes::Routes>).delete(delete_one::<routes::Routes>),
         )
+        .route("/endpoints", get(endpoints::list))
         .method_not_allowed_fallback(protocol::method_not_allowed::<AdminError>)
         .fallback(protocol::no_route::<AdminError>)
         .layer(middleware::from_fn_with_state(

@@ -1,0 +1,50 @@
+//! The gateway's OpenAPI document, and checks of JSON values against the
+//! schemas it describes (JSON Schema 2020-12, the dialect of OpenAPI 3.1).
+
+use serde_json::{Value, json};
+
+/// The document as the gateway serves it at `/openapi.json`.
+pub fn document() -> Value {
+    serde_json::from_str(wagate::api::openapi::document_json()).expect("the document is JSON")
+}
+
+/// The schema of the JSON request body of `method` `path` (lower-case
+/// method, the path as the document names it).
+pub fn request_schema(document: &Value, path: &str, method: &str) -> Value {
+    let schema =
+        &document["paths"][path][method]["requestBody"]["content"]["application/json"]["schema"];
+    assert!(
+        !schema.is_null(),
+        "the document has no JSON request body for {method} {path}"
+    );
+    schema.clone()
+}
+
+/// The JSON request body schema of the webhook `name`.
+pub fn webhook_schema(document: &Value, name: &str) -> Value {
+    let schema =
+        &document["webhooks"][name]["post"]["requestBody"]["content"]["application/json"]["schema"];
+    assert!(!schema.is_null(), "the document has no webhook {name}");
+    schema.clone()
+}
+
+/// The component schema `name`, as a `$ref`.
+pub fn component(name: &str) -> Value {
+    json!({ "$ref": format!("#/components/schemas/{name}") })
+}
+
+/// Why `instance` breaks `schema` (whose `$ref`s point into `document`'s
+/// components), one line per error; empty when it is valid.
+pub fn violations(document: &Value, schema: &Value, instance: &Value) -> Vec<String> {
+    let root = json!({
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "allOf": [schema],
+        "components": document["components"],
+    });
+    let validator = jsonschema::validator_for(&root)
+        .unwrap_or_else(|error| panic!("the schema does not compile: {error}\n{schema}"));
+    validator
+        .iter_errors(instance)
+        .map(|error| format!("{} at {}", error, error.instance_path()))
+        .collect()
+}
