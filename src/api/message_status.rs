@@ -14,13 +14,14 @@ use crate::store::{
     Store, StoreResult,
 };
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct MessageStatus {
     message_id: String,
     ref_id: String,
     source: String,
     destination: String,
+    #[schema(value_type = String, example = "NORMAL")]
     priority: &'static str,
     platform_id: String,
     platform_partner_id: String,
@@ -43,13 +44,14 @@ pub struct MessageStatus {
     delivery_reports: Vec<DeliveryReportStatus>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 struct DeliveryReportStatus {
     gate_id: String,
     message_index: i64,
     result_code: u64,
     /// PENDING, DELIVERED or GAVE_UP.
+    #[schema(example = "DELIVERED")]
     state: String,
     attempts: usize,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -58,7 +60,7 @@ struct DeliveryReportStatus {
     last_error: Option<String>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 struct PartStatus {
     message_index: u32,
@@ -70,11 +72,12 @@ struct PartStatus {
     /// The Cloud API request body that is (or will be) sent for this part,
     /// while its content is kept.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Object>)]
     cloud_request: Option<serde_json::Value>,
     history: Vec<HistoryEntry>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 struct HistoryEntry {
     state: MessageState,
@@ -82,6 +85,7 @@ struct HistoryEntry {
     result_description: String,
     timestamp: String,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Object>)]
     details: Option<serde_json::Value>,
 }
 

@@ -148,7 +148,7 @@ pub struct Route {
 }
 
 /// LINK's optional platform fields, kept with each message.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct PlatformFields {
     #[serde(skip_serializing_if = "Option::is_none")]
