@@ -566,6 +566,46 @@ macro_rules! sql_store_common {
                     .await?;
                     Ok(result.rows_affected() == 1)
                 }
+
+                async fn set_gate_paused(
+                    &self,
+                    gate_id: &str,
+                    paused_at: Option<Millis>,
+                ) -> StoreResult<bool> {
+                    let mut tx = self.writer.begin_with($write_begin).await?;
+                    let exists = sqlx::query("SELECT 1 FROM gates WHERE id = $1")
+                        .bind(gate_id)
+                        .fetch_optional(&mut *tx)
+                        .await?
+                        .is_some();
+                    if exists {
+                        let statement = match paused_at {
+                            Some(_) => {
+                                "INSERT INTO gate_pauses (gate_id, paused_at) VALUES ($1, $2)
+                                 ON CONFLICT (gate_id) DO NOTHING"
+                            }
+                            None => "DELETE FROM gate_pauses WHERE gate_id = $1",
+                        };
+                        sqlx::query(statement)
+                            .bind(gate_id)
+                            .bind(paused_at)
+                            .execute(&mut *tx)
+                            .await?;
+                    }
+                    tx.commit().await?;
+                    Ok(exists)
+                }
+
+                async fn paused_gates(&self) -> StoreResult<Vec<(String, Millis)>> {
+                    let rows = sqlx::query(
+                        "SELECT gate_id, paused_at FROM gate_pauses ORDER BY paused_at, gate_id",
+                    )
+                    .fetch_all(&self.reader)
+                    .await?;
+                    rows.iter()
+                        .map(|row| Ok((row.get("gate_id")?, row.get("paused_at")?)))
+                        .collect()
+                }
             }
 
             #[async_trait]

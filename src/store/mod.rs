@@ -252,6 +252,13 @@ pub trait CallbackStore: Send + Sync {
     /// the same message is still pending); `false` if the gate has no such
     /// callback, or its content is no longer kept.
     async fn redeliver(&self, gate_id: &str, delivery_id: i64, now: Millis) -> StoreResult<bool>;
+    /// Pauses callbacks to a gate (`Some(since)`; a paused gate stays
+    /// paused since its first pause) or resumes them (`None`): no claim
+    /// takes a paused gate's callbacks, which wait durably. `false` when
+    /// there is no such gate.
+    async fn set_gate_paused(&self, gate_id: &str, paused_at: Option<Millis>) -> StoreResult<bool>;
+    /// The paused gates, with when each was paused.
+    async fn paused_gates(&self) -> StoreResult<Vec<(String, Millis)>>;
 }
 
 /// Message content kept for a while (see [`crate::retention`]).

@@ -232,3 +232,44 @@ async fn routing_an_incoming_message_queues_its_callbacks_once(backend: Backend)
         assert_eq!(found, None, "{pnid} {id}");
     }
 }
+
+on_backends!(a_paused_gate_s_callbacks_wait_until_it_is_resumed);
+async fn a_paused_gate_s_callbacks_wait_until_it_is_resumed(backend: Backend) {
+    let (store, _database) = open_with(backend, &["paused", "open"]).await;
+    enqueue(
+        store.as_ref(),
+        &[delivery("paused", "m1", "p1"), delivery("open", "m2", "o1")],
+    )
+    .await;
+    assert!(
+        store
+            .set_gate_paused("paused", Some(1_000))
+            .await
+            .expect("pause")
+    );
+    // A second pause keeps the first time.
+    assert!(
+        store
+            .set_gate_paused("paused", Some(2_000))
+            .await
+            .expect("pause again")
+    );
+    assert_eq!(
+        store.paused_gates().await.expect("paused gates"),
+        [("paused".to_owned(), 1_000)]
+    );
+    assert!(
+        !store
+            .set_gate_paused("nobody", Some(1_000))
+            .await
+            .expect("pause an unknown gate"),
+        "no such gate"
+    );
+    // Only the open gate's callback is claimed; the paused one's waits.
+    assert_eq!(payloads(&claim(store.as_ref(), "a", NOW, 10).await), ["o1"]);
+    assert!(claim(store.as_ref(), "b", NOW, 10).await.is_empty());
+
+    assert!(store.set_gate_paused("paused", None).await.expect("resume"));
+    assert!(store.paused_gates().await.expect("paused gates").is_empty());
+    assert_eq!(payloads(&claim(store.as_ref(), "c", NOW, 10).await), ["p1"]);
+}

@@ -55,7 +55,7 @@ struct AttemptView {
     duration_ms: i64,
 }
 
-async fn existing_gate(state: &AppState, gate_id: &str) -> Result<(), AdminError> {
+pub(super) async fn existing_gate(state: &AppState, gate_id: &str) -> Result<(), AdminError> {
     crate::api::text::check("gateId", gate_id)?;
     state
         .store

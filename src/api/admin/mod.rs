@@ -13,6 +13,7 @@ mod accounts;
 mod deliveries;
 pub mod endpoints;
 mod error;
+mod gate_pause;
 mod gates;
 mod routes;
 mod sources;
@@ -27,7 +28,7 @@ use axum::http::request::Parts;
 use axum::http::{HeaderMap, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::Response;
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum::{Json, Router};
 use secrecy::{ExposeSecret, SecretString};
 use serde::Serialize;
@@ -44,7 +45,12 @@ use crate::store::{Account, StoreResult, TenantKind, TenantStore};
 
 /// The admin API's part of the OpenAPI document (paths under `/admin/v1`).
 #[derive(utoipa::OpenApi)]
-#[openapi(paths(endpoints::list))]
+#[openapi(paths(
+    endpoints::list,
+    gate_pause::pause,
+    gate_pause::resume,
+    gate_pause::show,
+))]
 pub struct AdminApi;
 
 pub fn router(state: AppState) -> Router<AppState> {
@@ -76,6 +82,11 @@ pub fn router(state: AppState) -> Router<AppState> {
             get(get_one::<gates::Gates>).delete(delete_one::<gates::Gates>),
         )
         .route("/gates/{id}/deliveries", get(deliveries::list))
+        .route(
+            "/gates/{id}/pause",
+            get(gate_pause::show).post(gate_pause::pause),
+        )
+        .route("/gates/{id}/resume", post(gate_pause::resume))
         .route(
             "/gates/{id}/deliveries/{delivery}/redeliver",
             axum::routing::post(deliveries::redeliver),

@@ -109,6 +109,8 @@ impl PgStore {
                                        WHERE busy.gate_id = g.id AND busy.state = 'PENDING'
                                          AND busy.lease_until > $1), 0) AS room
                  FROM gates g
+                 -- A paused gate's callbacks wait.
+                 WHERE NOT EXISTS (SELECT 1 FROM gate_pauses p WHERE p.gate_id = g.id)
              ), picked AS (
                  SELECT due.id, due.next_attempt_at, COALESCE(due.url, s.url) AS url,
                         s.signing_secret,

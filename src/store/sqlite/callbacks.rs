@@ -104,6 +104,8 @@ impl SqliteStore {
                               WHERE busy.gate_id = g.id AND busy.state = 'PENDING'
                                 AND busy.lease_until > $1) AS room
                  FROM gates g
+                 -- A paused gate's callbacks wait.
+                 WHERE NOT EXISTS (SELECT 1 FROM gate_pauses p WHERE p.gate_id = g.id)
              ), due AS (
                  SELECT d.id, d.gate_id, d.payload, d.attempts, d.next_attempt_at, d.request_id,
                         COALESCE(d.url, s.url) AS url,
