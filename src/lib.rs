@@ -9,6 +9,7 @@
 //! - [`server`]: start-up, serving, graceful shutdown.
 //! - [`http_server`]: connections: the accept loop, its cap and timeouts.
 //! - [`api`]: HTTP: the LINK dialect, the admin API, health.
+//! - [`console`]: the operator console's pages.
 //! - [`accept`]: group commit of accepted requests.
 //! - [`store`]: the durable store (trait and backends).
 //! - [`auth`]: password hashes, API keys, the verification cache.
@@ -24,6 +25,7 @@ pub mod bench;
 pub mod callbacks;
 pub mod cli;
 pub mod clock;
+pub mod console;
 pub mod demo;
 pub mod dispatch;
 pub mod egress;

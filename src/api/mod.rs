@@ -88,7 +88,10 @@ pub fn router(state: AppState) -> Router {
     if let Some(sim) = &state.sandbox {
         router = router.nest("/sandbox/v1", sandbox::router(state.clone(), sim));
     }
-    router = router.merge(ops::router(&state)).merge(openapi::router());
+    router = router
+        .merge(ops::router(&state))
+        .merge(openapi::router())
+        .merge(crate::console::router());
     state.ops.routes.record(route_table::served(&router));
     if state.metrics.is_enabled() {
         // After every route: each is counted under its template.

@@ -54,6 +54,8 @@ pub const ADMIN_TOKEN: &str = "admin_token";
     tags(
         (name = "operations", description = "Health, readiness, metrics and this document."),
         (name = "admin", description = "Tenants, sources, gates and routes (admin token)."),
+        (name = "console", description = "The operator console's pages and forms (HTML; \
+            a session cookie from signing in with the admin token)."),
     ),
 )]
 pub struct ApiDoc;
@@ -61,6 +63,8 @@ pub struct ApiDoc;
 /// The document, built once.
 static DOCUMENT: LazyLock<String> = LazyLock::new(|| {
     ApiDoc::openapi()
+        // At the root: the console's paths are whole already.
+        .merge_from(crate::console::ConsoleApi::openapi())
         .to_json()
         .unwrap_or_else(|error| format!(r#"{{"error":"the document did not serialize: {error}"}}"#))
 });

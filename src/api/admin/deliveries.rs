@@ -24,35 +24,35 @@ pub struct Listing {
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct DeliveryView {
-    id: i64,
+    pub(crate) id: i64,
     /// `event:<id>` (a delivery report) or `mo:<wamid>` (an incoming message).
-    origin: String,
+    pub(crate) origin: String,
     /// The message's own callback URL, when it is not the gate's.
     #[serde(skip_serializing_if = "Option::is_none")]
-    url: Option<String>,
-    state: String,
-    created_at: String,
+    pub(crate) url: Option<String>,
+    pub(crate) state: String,
+    pub(crate) created_at: String,
     #[serde(skip_serializing_if = "Option::is_none")]
-    next_attempt_at: Option<String>,
+    pub(crate) next_attempt_at: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    finished_at: Option<String>,
+    pub(crate) finished_at: Option<String>,
     /// Whether the body is still kept: the body of a callback that carried
     /// an incoming message is erased once it is done (see
     /// `crate::retention`); `payload` is then null.
-    content_kept: bool,
-    payload: serde_json::Value,
-    attempts: Vec<AttemptView>,
+    pub(crate) content_kept: bool,
+    pub(crate) payload: serde_json::Value,
+    pub(crate) attempts: Vec<AttemptView>,
 }
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-struct AttemptView {
-    at: String,
+pub(crate) struct AttemptView {
+    pub(crate) at: String,
     #[serde(skip_serializing_if = "Option::is_none")]
-    http_status: Option<u16>,
+    pub(crate) http_status: Option<u16>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    error: Option<String>,
-    duration_ms: i64,
+    pub(crate) error: Option<String>,
+    pub(crate) duration_ms: i64,
 }
 
 pub(super) async fn existing_gate(state: &AppState, gate_id: &str) -> Result<(), AdminError> {
@@ -70,23 +70,48 @@ pub async fn list(
     Parsed(Path(gate_id)): Parsed<Path<String>>,
     Parsed(Query(listing)): Parsed<Query<Listing>>,
 ) -> Result<Json<Vec<DeliveryView>>, AdminError> {
-    existing_gate(&state, &gate_id).await?;
-    let limit = listing.limit.unwrap_or(50).clamp(1, MAX_LIMIT);
-    let deliveries = state.store.gate_deliveries(&gate_id, limit).await?;
-    Ok(Json(deliveries.into_iter().map(view).collect()))
+    let limit = listing.limit.unwrap_or(50);
+    Ok(Json(recent(&state, &gate_id, limit).await?))
+}
+
+/// A gate's `limit` most recent callbacks (at most [`MAX_LIMIT`]), newest
+/// first, with their tries: the listing, and the console's gate page.
+pub(crate) async fn recent(
+    state: &AppState,
+    gate_id: &str,
+    limit: u32,
+) -> Result<Vec<DeliveryView>, AdminError> {
+    existing_gate(state, gate_id).await?;
+    let deliveries = state
+        .store
+        .gate_deliveries(gate_id, limit.clamp(1, MAX_LIMIT))
+        .await?;
+    Ok(deliveries.into_iter().map(view).collect())
 }
 
 pub async fn redeliver(
     State(state): State<AppState>,
     Parsed(Path((gate_id, delivery_id))): Parsed<Path<(String, i64)>>,
 ) -> Result<StatusCode, AdminError> {
-    existing_gate(&state, &gate_id).await?;
+    redeliver_one(&state, &gate_id, delivery_id).await?;
+    Ok(StatusCode::ACCEPTED)
+}
+
+/// Queues a copy of the gate's callback `delivery_id`: the admin API's
+/// redeliver, and the console's.
+pub(crate) async fn redeliver_one(
+    state: &AppState,
+    gate_id: &str,
+    delivery_id: i64,
+) -> Result<(), AdminError> {
+    existing_gate(state, gate_id).await?;
     if state
         .store
-        .redeliver(&gate_id, delivery_id, now_millis())
+        .redeliver(gate_id, delivery_id, now_millis())
         .await?
     {
-        Ok(StatusCode::ACCEPTED)
+        tracing::info!(gate = %gate_id, delivery_id, "callback queued again");
+        Ok(())
     } else {
         Err(AdminError::NotFound(format!(
             "callback {delivery_id} of gate {gate_id} (or its content, which was not kept)"

@@ -40,7 +40,7 @@ pub async fn pause(
     State(state): State<AppState>,
     Parsed(Path(gate_id)): Parsed<Path<String>>,
 ) -> Result<Json<GatePause>, AdminError> {
-    set(&state, gate_id, Some(now_millis())).await
+    Ok(Json(set(&state, gate_id, Some(now_millis())).await?))
 }
 
 /// Resumes callbacks to the gate: what waited goes now, in order.
@@ -60,7 +60,7 @@ pub async fn resume(
     State(state): State<AppState>,
     Parsed(Path(gate_id)): Parsed<Path<String>>,
 ) -> Result<Json<GatePause>, AdminError> {
-    set(&state, gate_id, None).await
+    Ok(Json(set(&state, gate_id, None).await?))
 }
 
 /// Whether the gate's callbacks are paused.
@@ -84,17 +84,19 @@ pub async fn show(
     Ok(Json(current(&state, gate_id).await?))
 }
 
-async fn set(
+/// Pauses (`Some(now)`) or resumes (`None`) a gate: the admin API's, and
+/// the console's.
+pub(crate) async fn set(
     state: &AppState,
     gate_id: String,
     paused_at: Option<i64>,
-) -> Result<Json<GatePause>, AdminError> {
+) -> Result<GatePause, AdminError> {
     crate::api::text::check("gateId", &gate_id)?;
     if !state.store.set_gate_paused(&gate_id, paused_at).await? {
         return Err(AdminError::NotFound(format!("gate {gate_id}")));
     }
     tracing::info!(gate = %gate_id, paused = paused_at.is_some(), "gate pause changed");
-    Ok(Json(current(state, gate_id).await?))
+    current(state, gate_id).await
 }
 
 /// The gate's pause as the store has it.

@@ -10,10 +10,10 @@
 //! router, the token check and what the resources share.
 
 mod accounts;
-mod deliveries;
+pub(crate) mod deliveries;
 pub mod endpoints;
 mod error;
-mod gate_pause;
+pub(crate) mod gate_pause;
 mod gates;
 mod routes;
 mod sources;
@@ -140,7 +140,7 @@ pub(crate) fn presents_token(headers: &HeaderMap, expected: &SecretString) -> bo
 
 /// An extractor (`Path`, `Query`) whose failure answers the admin error
 /// body, with the extractor's words (which name the field).
-struct Parsed<X>(X);
+pub(crate) struct Parsed<X>(pub(crate) X);
 
 impl<X> FromRequestParts<AppState> for Parsed<X>
 where

@@ -1,0 +1,277 @@
+//! The operator console over HTTP: nothing without a session, the session
+//! cookie's flags, CSRF refused, user-supplied text escaped, and its
+//! actions doing what the admin API does (pause, resume, redeliver).
+
+mod common;
+
+use common::console::Console;
+use common::gate::Gate;
+use common::{Backend, QUICK_REPORTS, spawn_app, spawn_app_with};
+use serde_json::json;
+
+const PAGES: [&str; 3] = ["/console", "/console/gates", "/console/gates/g1"];
+const ACTIONS: [&str; 4] = [
+    "/console/logout",
+    "/console/gates/g1/pause",
+    "/console/gates/g1/resume",
+    "/console/gates/g1/deliveries/1/redeliver",
+];
+
+async fn paused(app: &common::TestApp, gate_id: &str) -> bool {
+    let (status, pause) = app
+        .admin(
+            reqwest::Method::GET,
+            &format!("/gates/{gate_id}/pause"),
+            None,
+        )
+        .await;
+    assert_eq!(status, 200, "{pause}");
+    pause["paused"] == true
+}
+
+on_backends!(no_page_or_action_without_a_session);
+async fn no_page_or_action_without_a_session(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let tenant = app.tenant("c", "+46700000950").await;
+    app.add_gate(&tenant, "g1", "http://127.0.0.1:9/x", json!({}))
+        .await;
+    let mut console = Console::of(&app);
+    for cookie in [
+        None,
+        // A cookie the gateway did not sign, or whose signature was changed.
+        Some("wagate_console=4102444800000".to_owned()),
+        Some(
+            "wagate_console=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA%3D4102444800000".to_owned(),
+        ),
+    ] {
+        console.cookie = cookie;
+        for page in PAGES {
+            let answer = console.get(page).await;
+            assert_eq!(answer.status(), 303, "{page}");
+            assert_eq!(answer.headers()["location"], "/console/login", "{page}");
+        }
+        for action in ACTIONS {
+            let answer = console.post(action, &[("csrf", "x")], &[]).await;
+            assert_eq!(answer.status(), 303, "{action}");
+        }
+    }
+    assert!(!paused(&app, "g1").await, "no action took effect");
+    // The login page itself is open, and a wrong token gets no session.
+    assert_eq!(console.get("/console/login").await.status(), 200);
+    console.cookie = None;
+    let answer = console.sign_in_with("not-the-token").await;
+    assert_eq!(answer.status(), 401);
+    assert!(console.cookie.is_none(), "no cookie for a wrong token");
+}
+
+on_backends!(the_session_cookie_is_secure_http_only_and_same_site);
+async fn the_session_cookie_is_secure_http_only_and_same_site(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let mut console = Console::of(&app);
+    let answer = console.sign_in_with(common::ADMIN_TOKEN).await;
+    assert_eq!(answer.status(), 303);
+    assert_eq!(answer.headers()["location"], "/console");
+    let cookie = answer.headers()["set-cookie"]
+        .to_str()
+        .expect("a cookie")
+        .to_owned();
+    let attributes: Vec<String> = cookie
+        .split(';')
+        .skip(1)
+        .map(|attribute| attribute.trim().to_ascii_lowercase())
+        .collect();
+    for wanted in ["httponly", "secure", "samesite=strict", "path=/console"] {
+        assert!(
+            attributes.iter().any(|attribute| attribute == wanted),
+            "{wanted} missing: {cookie}"
+        );
+    }
+    // The session opens the pages; signing out ends it in the browser.
+    let html = console.page("/console").await;
+    assert!(html.contains("Overview"), "{html}");
+    let csrf = console.csrf("/console").await;
+    let answer = console
+        .post("/console/logout", &[("csrf", &csrf)], &[])
+        .await;
+    assert_eq!(answer.status(), 303);
+    let cleared = answer.headers()["set-cookie"].to_str().expect("a cookie");
+    assert!(
+        cleared.starts_with("wagate_console=;") && cleared.contains("Max-Age=0"),
+        "{cleared}"
+    );
+}
+
+on_backends!(an_action_without_the_session_s_csrf_token_or_from_another_site_is_refused);
+async fn an_action_without_the_session_s_csrf_token_or_from_another_site_is_refused(
+    backend: Backend,
+) {
+    let app = spawn_app(backend).await;
+    let tenant = app.tenant("c", "+46700000951").await;
+    app.add_gate(&tenant, "g1", "http://127.0.0.1:9/x", json!({}))
+        .await;
+    let mut console = Console::of(&app);
+    console.sign_in().await;
+    let csrf = console.csrf("/console/gates/g1").await;
+    // Another session's token is not this one's.
+    let mut other = Console::of(&app);
+    other.sign_in().await;
+    let mut tampered = csrf.clone();
+    tampered.replace_range(0..1, if csrf.starts_with('0') { "1" } else { "0" });
+    for (fields, headers) in [
+        (vec![], vec![]),
+        (vec![("csrf", "")], vec![]),
+        (vec![("csrf", tampered.as_str())], vec![]),
+        (
+            vec![("csrf", csrf.as_str())],
+            vec![("origin", "http://evil.example")],
+        ),
+    ] {
+        let answer = console
+            .post("/console/gates/g1/pause", &fields, &headers)
+            .await;
+        assert_eq!(answer.status(), 403, "{fields:?} {headers:?}");
+        let html = answer.text().await.expect("HTML");
+        assert!(html.contains("reload the page"), "{html}");
+    }
+    assert!(!paused(&app, "g1").await, "no refused action took effect");
+    let answer = console
+        .post("/console/gates/g1/pause", &[("csrf", &csrf)], &[])
+        .await;
+    assert_eq!(answer.status(), 303);
+    assert!(paused(&app, "g1").await);
+    let html = console.page("/console/gates/g1").await;
+    assert!(html.contains(r#"id="pause-state">paused"#), "{html}");
+    let answer = console
+        .post("/console/gates/g1/resume", &[("csrf", &csrf)], &[])
+        .await;
+    assert_eq!(answer.status(), 303);
+    assert!(!paused(&app, "g1").await);
+}
+
+/// Whether `html` shows `text` escaped, in named or numeric entities.
+fn shows_escaped(html: &str, text: &str) -> bool {
+    let entities = |table: [(&str, &str); 4]| {
+        table
+            .iter()
+            .fold(text.replace('&', "\u{0}"), |text, (from, to)| {
+                text.replace(from, to)
+            })
+            .replace('\u{0}', table[0].1)
+    };
+    [
+        entities([
+            ("&", "&amp;"),
+            ("<", "&lt;"),
+            (">", "&gt;"),
+            ("\"", "&quot;"),
+        ]),
+        entities([
+            ("&", "&#38;"),
+            ("<", "&#60;"),
+            (">", "&#62;"),
+            ("\"", "&#34;"),
+        ]),
+    ]
+    .iter()
+    .any(|escaped| html.contains(escaped.as_str()))
+}
+
+on_backends!(user_supplied_text_is_escaped);
+async fn user_supplied_text_is_escaped(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let (status, answer) = app
+        .admin_post(
+            "/accounts",
+            json!({"platformId": "p<script>", "platformPartnerId": "q",
+                   "name": "<script>alert(1)</script>"}),
+        )
+        .await;
+    assert_eq!(status, 201, "{answer}");
+    let (status, answer) = app
+        .admin_post(
+            "/gates",
+            json!({"platformId": "p<script>", "platformPartnerId": "q",
+                   "id": "g1", "url": "http://127.0.0.1:9/?a=<b>&c=\"d\""}),
+        )
+        .await;
+    assert_eq!(status, 201, "{answer}");
+    let mut console = Console::of(&app);
+    console.sign_in().await;
+    let html = console.page("/console/gates").await;
+    assert!(!html.contains("<script>"), "{html}");
+    assert!(shows_escaped(&html, "<script>alert(1)</script>"), "{html}");
+    assert!(!html.contains("<b>"), "{html}");
+    let html = console.page("/console/gates/g1").await;
+    assert!(!html.contains("<b>"), "{html}");
+    assert!(shows_escaped(&html, "a=<b>&c=\"d\""), "{html}");
+}
+
+on_backends!(redeliver_in_the_console_queues_a_new_try_as_the_admin_api_does);
+async fn redeliver_in_the_console_queues_a_new_try_as_the_admin_api_does(backend: Backend) {
+    let app = spawn_app_with(backend, QUICK_REPORTS).await;
+    let tenant = app.tenant("c", "+46700000952").await;
+    let gate = Gate::start().await;
+    app.add_gate(&tenant, "sink", &gate.url, json!({})).await;
+    let id = app
+        .send_reported(&tenant, "sink", "+46701234567", json!({}))
+        .await;
+    gate.reports_for(&id, 4).await;
+    let delivered = app
+        .deliveries_when("sink", "four delivered", |deliveries| {
+            deliveries.len() == 4
+                && deliveries
+                    .iter()
+                    .all(|delivery| delivery["state"] == "DELIVERED")
+        })
+        .await;
+    let first = delivered
+        .last()
+        .and_then(|delivery| delivery["id"].as_i64())
+        .expect("the oldest callback's id");
+
+    let mut console = Console::of(&app);
+    console.sign_in().await;
+    let page = console.page("/console/gates/sink").await;
+    assert!(
+        page.contains(&format!(r#"id="delivery-{first}""#)),
+        "{page}"
+    );
+    let csrf = console.csrf("/console/gates/sink").await;
+    let answer = console
+        .post(
+            &format!("/console/gates/sink/deliveries/{first}/redeliver"),
+            &[("csrf", &csrf)],
+            &[],
+        )
+        .await;
+    assert_eq!(answer.status(), 303);
+    assert_eq!(answer.headers()["location"], "/console/gates/sink");
+    // The copy is queued and delivered: five callbacks, the gate got the
+    // first report twice.
+    app.deliveries_when("sink", "the copy delivered", |deliveries| {
+        deliveries.len() == 5
+            && deliveries
+                .iter()
+                .all(|delivery| delivery["state"] == "DELIVERED")
+    })
+    .await;
+    let page = console.page("/console/gates/sink").await;
+    assert_eq!(page.matches(r#"<tr id="delivery-"#).count(), 5, "{page}");
+    // A callback the gate does not have is the admin API's 404.
+    let answer = console
+        .post(
+            "/console/gates/sink/deliveries/999999/redeliver",
+            &[("csrf", &csrf)],
+            &[],
+        )
+        .await;
+    assert_eq!(answer.status(), 404);
+}
+
+on_backends!(without_an_admin_token_there_is_no_console);
+async fn without_an_admin_token_there_is_no_console(backend: Backend) {
+    let app = spawn_app_with(backend, &["--admin-token", ""]).await;
+    let console = Console::of(&app);
+    assert_eq!(console.get("/console/login").await.status(), 404);
+    assert_eq!(console.get("/console").await.status(), 404);
+}
