@@ -27,6 +27,7 @@ pub const UNREACHABLE_META: &[&str] = &[
 ];
 
 pub mod balancer;
+pub mod browser;
 pub mod console;
 pub mod db;
 pub mod devino;
