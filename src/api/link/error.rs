@@ -75,14 +75,21 @@ impl std::fmt::Display for MetaRefusal {
     }
 }
 
-#[derive(Serialize)]
+/// LINK's error body: the result code, what went wrong, and the same in
+/// the request's `Accept-Language` when it names a language LINK
+/// translates to (else `null`).
+#[derive(Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
-struct ErrorResponse {
+#[schema(example = json!({"resultCode": 112402, "description": "messages[0].text: is required",
+    "translatedDescription": null}))]
+pub struct ErrorResponse {
+    #[schema(example = 112402)]
     result_code: u32,
     description: String,
     translated_description: Option<String>,
-    /// Meta's error object, when Meta refused.
+    /// Meta's error object, when Meta refused (112501).
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Object>)]
     details: Option<serde_json::Value>,
 }
 
@@ -226,9 +233,13 @@ impl From<LinkError> for MediaUploadError {
     }
 }
 
-#[derive(Serialize)]
+/// The media uploads' error body: LINK's result code in `status`.
+#[derive(Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
-struct MediaErrorResponse {
+#[schema(example = json!({"status": 112502, "description": "media: is required",
+    "translatedDescription": null}))]
+pub struct MediaErrorResponse {
+    #[schema(example = 112502)]
     status: u32,
     description: String,
     translated_description: Option<String>,
