@@ -192,41 +192,34 @@ async fn the_gateways_management_answers_match_the_document(backend: Backend) {
     };
     let templates = documented_path("/templates");
 
-    // Templates: create and list; a body that is not an object, another
+    // Templates: create and list; a body that is not an object, Meta's
+    // refusal (a name against its rules, with its error object), another
     // tenant's source.
-    let body = json!({"name": "contract_check", "language": "en", "category": "UTILITY",
-        "components": [{"type": "BODY", "text": "Your order is ready."}]});
+    let body = |name: &str| {
+        json!({"name": name, "language": "en", "category": "UTILITY",
+            "components": [{"type": "BODY", "text": "Your order is ready."}]})
+    };
     let cases = [
-        (
-            Method::PUT,
-            "/templates",
-            Some(body),
-            200,
-            "put",
-            templates.clone(),
-        ),
-        (
-            Method::PUT,
-            "/templates",
-            Some(json!([1])),
-            400,
-            "put",
-            templates.clone(),
-        ),
-        (
-            Method::GET,
-            "/templates?limit=10",
-            None,
-            200,
-            "get",
-            templates.clone(),
-        ),
+        (Method::PUT, "/templates", Some(body("contract_check")), 200),
+        (Method::PUT, "/templates", Some(json!([1])), 400),
+        (Method::PUT, "/templates", Some(body("Not Lowercase")), 400),
+        (Method::GET, "/templates?limit=10", None, 200),
     ];
-    for (method, suffix, body, status, name, path) in cases {
+    let mut refusals = 0;
+    for (method, suffix, body, status) in cases {
+        let name = method.as_str().to_lowercase();
         let (got, content_type, answer) = call(&app, &tenant, method, SOURCE, suffix, body).await;
         assert_eq!(got, status, "{name} {suffix}: {answer}");
-        contract.check(name, &path, got, &content_type, &answer);
+        contract.check(&name, &templates, got, &content_type, &answer);
+        if answer["resultCode"] == 112501 {
+            refusals += 1;
+            assert!(answer["details"].is_object(), "Meta's error: {answer}");
+        }
     }
+    assert_eq!(
+        refusals, 1,
+        "Meta refused the template named against its rules"
+    );
     let (got, content_type, answer) =
         call(&app, &tenant, Method::GET, OTHER_SOURCE, "/templates", None).await;
     assert_eq!(got, 403, "{answer}");

@@ -75,21 +75,25 @@ impl std::fmt::Display for MetaRefusal {
     }
 }
 
-/// LINK's error body: the result code, what went wrong, and the same in
-/// the request's `Accept-Language` when it names a language LINK
-/// translates to (else `null`).
+/// LINK's `ErrorResponse`.
 #[derive(Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
-#[schema(example = json!({"resultCode": 112402, "description": "messages[0].text: is required",
-    "translatedDescription": null}))]
+#[schema(example = json!({
+    "resultCode": 112506,
+    "description": "refId: is required",
+    "translatedDescription": null
+}))]
 pub struct ErrorResponse {
-    #[schema(example = 112402)]
+    /// LINK's result code (`112400`, `112401`, `112402`, `112500`, …).
     result_code: u32,
     description: String,
+    /// `description` in the request's `Accept-Language`, when the gateway
+    /// has it in that language; otherwise null.
+    #[schema(required = true)]
     translated_description: Option<String>,
-    /// Meta's error object, when Meta refused (112501).
+    /// Meta's error object, when Meta refused.
     #[serde(skip_serializing_if = "Option::is_none")]
-    #[schema(value_type = Option<Object>)]
+    #[schema(value_type = Option<Object>, nullable = false)]
     details: Option<serde_json::Value>,
 }
 
@@ -239,9 +243,13 @@ impl From<LinkError> for MediaUploadError {
 #[schema(example = json!({"status": 112502, "description": "media: is required",
     "translatedDescription": null}))]
 pub struct MediaErrorResponse {
+    /// LINK's result code (`112400`, `112401`, `112402`, `112500`, `112502`, …).
     #[schema(example = 112502)]
     status: u32,
     description: String,
+    /// `description` in the request's `Accept-Language`, when the gateway
+    /// has it in that language; otherwise null.
+    #[schema(required = true)]
     translated_description: Option<String>,
 }
 
