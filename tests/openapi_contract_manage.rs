@@ -359,3 +359,128 @@ async fn the_gateways_management_answers_match_the_document(backend: Backend) {
         &answer,
     );
 }
+
+on_backends!(the_media_url_metas_webhook_and_the_sandbox_answer_as_documented);
+async fn the_media_url_metas_webhook_and_the_sandbox_answer_as_documented(backend: Backend) {
+    let app = spawn_app_with(backend, &[]).await;
+    let tenant = app.tenant("contract-extra", SOURCE).await;
+    let contract = Contract {
+        document: document(),
+    };
+    let get = |path: &str, token: Option<&str>| {
+        let mut request = app.client.get(format!("{}{path}", app.base));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        request.send()
+    };
+
+    // The signed media URL, unsigned; Meta's handshake with a wrong token.
+    let (status, content_type, body) = answer(
+        get("/media/v1/106540352242922/123?expires=1", None)
+            .await
+            .expect("media"),
+    )
+    .await;
+    assert_eq!(status, 403, "{body}");
+    contract.check(
+        "get",
+        "/media/v1/{phone_number_id}/{media_id}",
+        status,
+        &content_type,
+        &body,
+    );
+    let (status, content_type, _) = answer(
+        get(
+            "/webhooks/meta?hub.mode=subscribe&hub.verify_token=wrong&hub.challenge=1",
+            None,
+        )
+        .await
+        .expect("handshake"),
+    )
+    .await;
+    assert_eq!((status, content_type.as_str()), (403, ""));
+    let responses = &contract.document["paths"]["/webhooks/meta"]["get"]["responses"];
+    assert!(responses["403"]["content"].is_null(), "{responses}");
+
+    // Meta's webhook without a valid signature.
+    let response = app
+        .client
+        .post(format!("{}/webhooks/meta", app.base))
+        .header("x-hub-signature-256", "sha256=00")
+        .json(&json!({"object": "whatsapp_business_account", "entry": []}))
+        .send()
+        .await
+        .expect("webhook");
+    let (status, content_type, body) = answer(response).await;
+    assert_eq!(status, 401, "{body}");
+    contract.check("post", "/webhooks/meta", status, &content_type, &body);
+
+    // The sandbox: an inbound message, the controls with and without the
+    // admin token, an unknown media id.
+    let response = app
+        .client
+        .post(format!("{}/sandbox/v1/inbound", app.base))
+        .basic_auth(&tenant.username, Some(&tenant.password))
+        .json(&json!({"from": "+46701234567", "to": tenant.source, "text": "hi"}))
+        .send()
+        .await
+        .expect("inbound");
+    let (status, content_type, body) = answer(response).await;
+    assert_eq!(status, 200, "{body}");
+    contract.check("post", "/sandbox/v1/inbound", status, &content_type, &body);
+    let response = app
+        .client
+        .post(format!("{}/sandbox/v1/inbound", app.base))
+        .basic_auth(&tenant.username, Some(&tenant.password))
+        .json(&json!({"from": "+46701234567", "to": OTHER_SOURCE, "text": "hi"}))
+        .send()
+        .await
+        .expect("inbound");
+    let (status, content_type, body) = answer(response).await;
+    assert_eq!(status, 404, "{body}");
+    contract.check("post", "/sandbox/v1/inbound", status, &content_type, &body);
+    for (path, documented, token, expected) in [
+        (
+            "/sandbox/v1/stats",
+            "/sandbox/v1/stats",
+            Some(common::ADMIN_TOKEN),
+            200,
+        ),
+        ("/sandbox/v1/stats", "/sandbox/v1/stats", None, 401),
+        (
+            "/sandbox/v1/received",
+            "/sandbox/v1/received",
+            Some(common::ADMIN_TOKEN),
+            200,
+        ),
+        (
+            "/sandbox/v1/webhooks",
+            "/sandbox/v1/webhooks",
+            Some(common::ADMIN_TOKEN),
+            200,
+        ),
+        (
+            "/sandbox/v1/webhooks?since=x",
+            "/sandbox/v1/webhooks",
+            Some(common::ADMIN_TOKEN),
+            400,
+        ),
+        (
+            "/sandbox/v1/media/none",
+            "/sandbox/v1/media/{media_id}",
+            Some(common::ADMIN_TOKEN),
+            404,
+        ),
+    ] {
+        let (status, content_type, body) = answer(get(path, token).await.expect(path)).await;
+        assert_eq!(status, expected, "{path}: {body}");
+        contract.check("get", documented, status, &content_type, &body);
+        if path == "/sandbox/v1/webhooks" {
+            assert!(
+                body.as_array().is_some_and(|webhooks| !webhooks.is_empty()),
+                "the inbound message's webhook: {body}"
+            );
+        }
+    }
+}
