@@ -13,12 +13,53 @@ use serde::Deserialize;
 use super::AppState;
 use crate::clock::now_millis;
 
-#[derive(Deserialize)]
+/// The signature of a media URL.
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct Signed {
+    /// Unix milliseconds after which the URL is refused.
+    #[param(example = 1767225600000_i64)]
     expires: Option<i64>,
+    /// The URL's signature.
     signature: Option<String>,
 }
 
+/// `/media/v1/…` in the OpenAPI document.
+#[derive(utoipa::OpenApi)]
+#[openapi(
+    paths(media),
+    tags((name = "media", description = "The media of incoming messages, by signed URL.")),
+)]
+pub struct MediaApi;
+
+/// The media a user sent, as the signed URL of an incoming message names
+/// it: fetched from the Cloud API with the business's token and streamed
+/// through.
+#[utoipa::path(
+    get,
+    path = "/{phone_number_id}/{media_id}",
+    tag = "media",
+    params(
+        ("phone_number_id" = String, Path, description = "The business number's Cloud API id."),
+        ("media_id" = String, Path, description = "Meta's media id."),
+        Signed,
+    ),
+    responses(
+        (status = 200, description = "The file, with Meta's type as `Content-Type`, as an \
+            attachment.", content_type = "*/*"),
+        (status = 400, description = "A query that cannot be read (`expires` not a number).",
+            content_type = "text/plain", body = String),
+        (status = 403, description = "A missing, wrong or expired signature.",
+            content_type = "text/plain", body = String,
+            example = "missing, wrong or expired signature"),
+        (status = 404, description = "No such business number, or no access token for it.",
+            content_type = "text/plain", body = String, example = "no such business number"),
+        (status = 500, description = "The store failed. No body."),
+        (status = 502, description = "The Cloud API did not hand out the media.",
+            content_type = "text/plain", body = String,
+            example = "the Cloud API did not hand out the media"),
+    ),
+)]
 pub async fn media(
     State(state): State<AppState>,
     Path((phone_number_id, media_id)): Path<(String, String)>,

@@ -12,6 +12,7 @@ pub mod message_status;
 pub mod meta_webhook;
 pub mod openapi;
 pub mod ops;
+pub mod problem;
 pub mod protocol;
 pub mod request_id;
 pub mod route_table;

@@ -20,7 +20,7 @@ use utoipa::openapi::{ContentBuilder, PathsBuilder, Ref, ResponseBuilder};
 use utoipa::{Modify, OpenApi};
 use utoipa_swagger_ui::{Config, SwaggerUi};
 
-use super::{admin, ops};
+use super::{admin, link, media, meta_webhook, ops, sandbox};
 
 /// Where the document is served.
 pub const DOCUMENT_PATH: &str = "/openapi.json";
@@ -48,7 +48,14 @@ pub const ADMIN_TOKEN: &str = "admin_token";
             section describes the callbacks wagate makes to gates and callback URLs.",
     ),
     paths(document, ops::healthz, ops::readyz, crate::metrics::http::serve),
-    nest((path = "/admin/v1", api = admin::AdminApi)),
+    nest(
+        (path = "/admin/v1", api = admin::AdminApi),
+        (path = "/whatsapp-message", api = link::management::LinkManagementApi),
+        (path = "/media/v1", api = media::MediaApi),
+        (path = "/webhooks/meta", api = meta_webhook::MetaWebhookApi),
+        (path = "/sandbox/v1", api = sandbox::SandboxApi),
+        (path = "/sandbox/v1", api = crate::sim::SandboxControlsApi),
+    ),
     components(schemas(super::route_table::ServedRoute)),
     modifiers(&SecuritySchemes, &SwaggerUiPaths),
     tags(

@@ -19,14 +19,16 @@ use axum::middleware;
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use axum::{Extension, Json, Router};
-use serde::Deserialize;
-use serde_json::{Value, json};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
 use wagate_domain::Msisdn;
 
 use super::AppState;
 use super::admin::require_admin_token;
 use super::json::parse;
 use super::link::auth::LinkUser;
+use super::link::error::ErrorResponse;
+use super::problem::Problem;
 use crate::sim::{Inbound, Sim};
 use crate::store::owned_by;
 
@@ -62,30 +64,96 @@ impl IntoResponse for SandboxError {
             Self::Invalid(_) => StatusCode::BAD_REQUEST,
             Self::Internal => StatusCode::INTERNAL_SERVER_ERROR,
         };
-        (status, Json(json!({"error": self.to_string()}))).into_response()
+        Problem::response(status, self.to_string())
     }
 }
 
 /// `{"from": "+4670…", "to": "<business number>", "text": "hi"}`, or
 /// `"message": {…}` (a Cloud API inbound message object) instead of `text`;
 /// `fromUserId` (a BSUID) and `name` are optional.
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
+#[schema(example = json!({"from": "+46701234567", "to": "+46700000000", "text": "hi"}))]
 struct InboundRequest {
+    /// One of the tenant's numbers (with a phone number id).
     to: String,
+    /// The user's number; `from` or `fromUserId` is needed.
     from: Option<String>,
+    /// The user's business-scoped user id (BSUID).
     from_user_id: Option<String>,
+    /// The user's profile name.
     name: Option<String>,
+    /// A text message; or `message`.
     text: Option<String>,
+    /// A Cloud API inbound message object, instead of `text`.
+    #[schema(value_type = Option<Object>)]
     message: Option<Value>,
 }
 
+/// The incoming message's id.
+#[derive(Serialize, utoipa::ToSchema)]
+struct InboundAnswer {
+    /// Its wamid.
+    #[schema(example = "wamid.HBgLNDY3MDEyMzQ1NjcVAgASGCA2RTE2NzE3NUQ=")]
+    id: String,
+}
+
+/// `/sandbox/v1/inbound` in the OpenAPI document (the simulator's own
+/// controls are [`crate::sim::SandboxControlsApi`], under the same prefix).
+#[derive(utoipa::OpenApi)]
+#[openapi(
+    paths(inbound),
+    tags((name = "sandbox", description = "The built-in Cloud API simulator \
+        (`--upstream sandbox` only).")),
+)]
+pub struct SandboxApi;
+
+/// The failures of the admin token check in front of the controls
+/// (the admin API's error body).
+#[derive(utoipa::IntoResponses)]
+pub enum AdminTokenFailures {
+    /// No or a wrong admin token.
+    #[response(status = 401, content_type = "application/json",
+        example = json!({"error": "unauthorized", "message": "missing or wrong admin token"}))]
+    Unauthorized(#[to_schema] serde_json::Value),
+    /// The gateway runs without `--admin-token`: the admin API is off.
+    #[response(status = 403, content_type = "application/json",
+        example = json!({"error": "disabled",
+            "message": "the admin API is disabled: start wagate with --admin-token"}))]
+    Disabled(#[to_schema] serde_json::Value),
+}
+
+/// A simulated user writes to one of the tenant's numbers: the message
+/// reaches `/webhooks/meta` like a real one.
+#[utoipa::path(
+    post,
+    path = "/inbound",
+    tag = "sandbox",
+    operation_id = "sandbox_inbound",
+    security(("link_basic" = [])),
+    request_body(content = InboundRequest),
+    responses(
+        (status = 200, description = "Sent; the message's id.", body = InboundAnswer),
+        (status = 400, description = "Not such a body, or the simulator refused the message.",
+            body = Problem, example = json!({"error": "to: is required"})),
+        (status = 401, description = "No or wrong Basic credentials (LINK's error body).",
+            body = ErrorResponse),
+        (status = 404, description = "`to` is not one of the tenant's numbers with a phone \
+            number id.", body = Problem,
+            example = json!({"error": "to: not one of your numbers with a phoneNumberId"})),
+        (status = 413, description = "The body is larger than `--max-body-bytes`.",
+            content_type = "text/plain", body = String),
+        (status = 500, description = "The gateway failed: `{\"error\"}`, or LINK's error body \
+            when checking the credentials failed.", content_type = "application/json",
+            body = Object),
+    ),
+)]
 async fn inbound(
     State(state): State<AppState>,
     Extension(sim): Extension<Sim>,
     LinkUser { account, .. }: LinkUser,
     body: Bytes,
-) -> Result<Json<Value>, SandboxError> {
+) -> Result<Json<InboundAnswer>, SandboxError> {
     let request: InboundRequest =
         parse(&body).map_err(|error| SandboxError::Invalid(error.to_string()))?;
     let to =
@@ -114,5 +182,5 @@ async fn inbound(
         .inbound(inbound)
         .await
         .map_err(|error| SandboxError::Invalid(error.to_string()))?;
-    Ok(Json(json!({"id": id})))
+    Ok(Json(InboundAnswer { id }))
 }

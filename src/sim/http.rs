@@ -12,10 +12,13 @@ use axum::extract::{DefaultBodyLimit, Multipart, Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use super::{Inbound, Sim};
+use super::state::MediaRecord;
+use super::{Inbound, ReceivedSend, Sim, SimStats, WebhookRecord};
+use crate::api::problem::Problem;
+use crate::api::sandbox::AdminTokenFailures;
 
 pub fn router(sim: Sim) -> Router {
     Router::new()
@@ -55,11 +58,21 @@ pub fn observe_routes<S: Clone + Send + Sync + 'static>(sim: Sim) -> Router<S> {
         .with_state(sim)
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 struct Since {
+    /// Only what came after this sequence number (`seq`); 0: everything
+    /// kept.
     #[serde(default)]
+    #[param(example = 0)]
     since: u64,
 }
+
+/// The controls the gateway mounts under `/sandbox/v1` (the admin token
+/// guards them there), in the OpenAPI document.
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(received, stats, webhooks, media_record, register_number))]
+pub struct SandboxControlsApi;
 
 /// The token of `Authorization: Bearer <token>`.
 fn bearer(headers: &HeaderMap) -> Option<&str> {
@@ -248,19 +261,48 @@ async fn update_business_profile(
 /// `{"phoneNumberId", "wabaId", "number"?, "level"?}`: the number belongs
 /// to the WABA; `number` its digits, `level` the throughput level its node
 /// reports (`STANDARD`, `HIGH`, `NOT_APPLICABLE`).
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
+#[schema(example = json!({"phoneNumberId": "106540352242922", "wabaId": "102290129340398",
+    "number": "+46700000000", "level": "HIGH"}))]
 struct NumberOfWaba {
     phone_number_id: String,
     waba_id: String,
+    /// The number's digits (a leading `+` is dropped).
     number: Option<String>,
+    /// The throughput level its phone number node reports.
+    #[schema(value_type = Option<String>, pattern = "^(STANDARD|HIGH|NOT_APPLICABLE)$")]
     level: Option<String>,
+}
+
+/// The answer of a registration.
+#[derive(Serialize, utoipa::ToSchema)]
+struct Registered {
+    /// Always true.
+    success: bool,
 }
 
 const LEVELS: [&str; 3] = ["STANDARD", "HIGH", "NOT_APPLICABLE"];
 
 /// `POST /numbers`: registers a number (also mounted by the gateway under
 /// `/sandbox/v1`, see [`number_routes`]).
+#[utoipa::path(
+    post,
+    path = "/numbers",
+    tag = "sandbox",
+    operation_id = "sandbox_register_number",
+    security(("admin_token" = [])),
+    request_body(content = NumberOfWaba),
+    responses(
+        (status = 200, description = "Registered.", body = Registered,
+            example = json!({"success": true})),
+        (status = 400, description = "Not such a body, or an unknown level.", body = Problem,
+            example = json!({"error": "level: must be one of STANDARD, HIGH, NOT_APPLICABLE"})),
+        AdminTokenFailures,
+        (status = 413, description = "The body is larger than `--max-body-bytes`.",
+            content_type = "text/plain", body = String),
+    ),
+)]
 async fn register_number(State(sim): State<Sim>, body: Bytes) -> Response {
     match serde_json::from_slice::<NumberOfWaba>(&body) {
         Ok(number) => {
@@ -281,7 +323,7 @@ async fn register_number(State(sim): State<Sim>, body: Bytes) -> Response {
                 digits,
                 number.level.as_deref(),
             );
-            Json(json!({"success": true})).into_response()
+            Json(Registered { success: true }).into_response()
         }
         Err(error) => problem(&format!("invalid number: {error}")),
     }
@@ -294,14 +336,26 @@ pub fn number_routes<S: Clone + Send + Sync + 'static>(sim: Sim) -> Router<S> {
         .with_state(sim)
 }
 
+/// What the simulator knows of a media object (uploaded, or sent by a
+/// simulated user).
+#[utoipa::path(
+    get,
+    path = "/media/{media_id}",
+    tag = "sandbox",
+    operation_id = "sandbox_media",
+    security(("admin_token" = [])),
+    params(("media_id" = String, Path, description = "The media id (or an upload's handle).")),
+    responses(
+        (status = 200, description = "The media object.", body = MediaRecord),
+        (status = 404, description = "No such media.", body = Problem,
+            example = json!({"error": "no media 123"})),
+        AdminTokenFailures,
+    ),
+)]
 async fn media_record(State(sim): State<Sim>, Path(media_id): Path<String>) -> Response {
     match sim.media_record(&media_id) {
         Some(record) => Json(record).into_response(),
-        None => (
-            StatusCode::NOT_FOUND,
-            Json(json!({ "error": format!("no media {media_id}") })),
-        )
-            .into_response(),
+        None => Problem::response(StatusCode::NOT_FOUND, format!("no media {media_id}")),
     }
 }
 
@@ -325,17 +379,59 @@ async fn inbound(State(sim): State<Sim>, body: Bytes) -> Response {
 }
 
 fn problem(message: &str) -> Response {
-    (StatusCode::BAD_REQUEST, Json(json!({ "error": message }))).into_response()
+    Problem::response(StatusCode::BAD_REQUEST, message)
 }
 
+/// The send requests the simulator received, oldest first.
+#[utoipa::path(
+    get,
+    path = "/received",
+    tag = "sandbox",
+    operation_id = "sandbox_received",
+    security(("admin_token" = [])),
+    params(Since),
+    responses(
+        (status = 200, description = "The requests.", body = [ReceivedSend]),
+        (status = 400, description = "`since` is not a number.", content_type = "text/plain",
+            body = String),
+        AdminTokenFailures,
+    ),
+)]
 async fn received(State(sim): State<Sim>, Query(since): Query<Since>) -> Response {
     Json(sim.received(since.since)).into_response()
 }
 
+/// The simulator's counters since start.
+#[utoipa::path(
+    get,
+    path = "/stats",
+    tag = "sandbox",
+    operation_id = "sandbox_stats",
+    security(("admin_token" = [])),
+    responses(
+        (status = 200, description = "The counters.", body = SimStats),
+        AdminTokenFailures,
+    ),
+)]
 async fn stats(State(sim): State<Sim>) -> Response {
     Json(sim.stats()).into_response()
 }
 
+/// The webhooks the simulator posted to the gateway, oldest first.
+#[utoipa::path(
+    get,
+    path = "/webhooks",
+    tag = "sandbox",
+    operation_id = "sandbox_webhooks",
+    security(("admin_token" = [])),
+    params(Since),
+    responses(
+        (status = 200, description = "The webhooks.", body = [WebhookRecord]),
+        (status = 400, description = "`since` is not a number.", content_type = "text/plain",
+            body = String),
+        AdminTokenFailures,
+    ),
+)]
 async fn webhooks(State(sim): State<Sim>, Query(since): Query<Since>) -> Response {
     Json(sim.webhooks(since.since)).into_response()
 }

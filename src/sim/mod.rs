@@ -54,6 +54,7 @@ use serde::{Deserialize, Serialize};
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 
+pub use http::SandboxControlsApi;
 pub use inbound::{Inbound, SimError};
 pub use standalone::{SimArgs, run_standalone};
 
@@ -113,7 +114,7 @@ impl fmt::Debug for SimConfig {
 }
 
 /// One send request the simulator received.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ReceivedSend {
     pub seq: u64,
@@ -121,6 +122,7 @@ pub struct ReceivedSend {
     pub at: i64,
     pub phone_number_id: String,
     /// The JSON body (a string holding the raw text if it was not JSON).
+    #[schema(value_type = Value)]
     pub body: RecordedBody,
     /// The HTTP status answered.
     pub status: u16,
@@ -130,7 +132,7 @@ pub struct ReceivedSend {
 }
 
 /// Counters since start (`GET /sim/v1/stats`; the bench reads them too).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct SimStats {
     /// Send requests that reached the simulator.
@@ -155,12 +157,14 @@ pub struct SimStats {
 }
 
 /// One webhook the simulator posted (or would have, without a URL).
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct WebhookRecord {
     pub seq: u64,
     /// Unix milliseconds when its last attempt ended.
     pub at: i64,
+    /// The webhook's JSON body.
+    #[schema(value_type = Object)]
     pub body: RecordedBody,
     /// The receiver answered 2xx.
     pub delivered: bool,

@@ -61,7 +61,7 @@ pub struct NumberEntry {
 
 /// A media object: what `GET /{version}/{media-id}` tells (the bytes of
 /// uploaded media are not kept).
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct MediaRecord {
     pub id: String,

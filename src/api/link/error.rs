@@ -75,14 +75,25 @@ impl std::fmt::Display for MetaRefusal {
     }
 }
 
-#[derive(Serialize)]
+/// LINK's `ErrorResponse`.
+#[derive(Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
-struct ErrorResponse {
+#[schema(example = json!({
+    "resultCode": 112506,
+    "description": "refId: is required",
+    "translatedDescription": null
+}))]
+pub struct ErrorResponse {
+    /// LINK's result code (`112400`, `112401`, `112402`, `112500`, …).
     result_code: u32,
     description: String,
+    /// `description` in the request's `Accept-Language`, when the gateway
+    /// has it in that language; otherwise null.
+    #[schema(required = true)]
     translated_description: Option<String>,
     /// Meta's error object, when Meta refused.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Object>, nullable = false)]
     details: Option<serde_json::Value>,
 }
 
@@ -226,11 +237,19 @@ impl From<LinkError> for MediaUploadError {
     }
 }
 
-#[derive(Serialize)]
+/// The media uploads' error body: LINK's result code in `status`.
+#[derive(Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
-struct MediaErrorResponse {
+#[schema(example = json!({"status": 112502, "description": "media: is required",
+    "translatedDescription": null}))]
+pub struct MediaErrorResponse {
+    /// LINK's result code (`112400`, `112401`, `112402`, `112500`, `112502`, …).
+    #[schema(example = 112502)]
     status: u32,
     description: String,
+    /// `description` in the request's `Accept-Language`, when the gateway
+    /// has it in that language; otherwise null.
+    #[schema(required = true)]
     translated_description: Option<String>,
 }
 

@@ -22,6 +22,7 @@ pub mod auth;
 pub mod business;
 pub mod error;
 pub mod i18n;
+pub mod management;
 pub mod media;
 pub mod mo_status;
 pub mod rate_limit;

@@ -24,6 +24,7 @@ use serde_json::Value;
 use wagate_domain::{Rule, Violation};
 
 use super::error::LinkError;
+use super::management::{BodyFailures, SourceFailures, SourcePath};
 use super::send::read_json;
 use super::source_path::{OwnedSource, PREFIX};
 use crate::api::AppState;
@@ -48,6 +49,31 @@ pub fn routes() -> Router<AppState> {
         )
 }
 
+/// A template's id, as Meta gave it.
+#[derive(utoipa::IntoParams)]
+#[into_params(parameter_in = Path)]
+pub struct TemplateId {
+    /// Meta's id of the template.
+    #[param(example = "1234567890")]
+    pub template_id: String,
+}
+
+/// The list's filters and paging, passed on to Meta.
+#[derive(utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ListQuery {
+    /// Templates whose name holds this.
+    pub name: Option<String>,
+    /// Templates in this status.
+    #[param(example = "APPROVED")]
+    pub status: Option<String>,
+    /// The page's size.
+    #[param(example = 25)]
+    pub limit: Option<u32>,
+    /// The cursor of the next page (`paging.cursors.after`).
+    pub after: Option<String>,
+}
+
 /// The request body: a JSON object.
 fn object_body(body: &RawBody<LinkError>) -> Result<Value, LinkError> {
     let value: Value = read_json(&body.bytes)?;
@@ -68,7 +94,34 @@ fn template_id(params: &[(String, String)]) -> &str {
         .map_or("", |(_, value)| value.as_str())
 }
 
-async fn create(
+/// Submits a template to Meta for review: the body is Meta's template
+/// object, passed on as it came; the answer is Meta's.
+///
+/// The spec's path is `PUT …/templates/{templateId}` (the last segment is
+/// not read); `PUT …/templates` does the same.
+#[utoipa::path(
+    put,
+    path = "/platformId/{platform_id}/platformPartnerId/{platform_partner_id}/source/{source}/templates",
+    tag = "LINK templates",
+    operation_id = "create_template",
+    security(("link_basic" = [])),
+    params(SourcePath),
+    request_body(content = Object, description = "Meta's message template (see Meta's \
+        message template reference): `name`, `language`, `category` (`AUTHENTICATION`, \
+        `MARKETING`, `UTILITY`), `components`. wagate requires a JSON object; Meta checks \
+        the rest (a refusal is 400 `112501`).",
+        example = json!({"name": "order_ready", "language": "en", "category": "UTILITY",
+            "components": [{"type": "BODY", "text": "Your order {{1}} is ready.",
+                "example": {"body_text": [["12345"]]}}]})),
+    responses(
+        (status = 200, description = "Meta's answer: the template's id, status and category.",
+            body = Object,
+            example = json!({"id": "1234567890", "status": "PENDING", "category": "UTILITY"})),
+        SourceFailures,
+        BodyFailures,
+    ),
+)]
+pub async fn create(
     State(state): State<AppState>,
     owned: OwnedSource,
     body: RawBody<LinkError>,
@@ -83,7 +136,27 @@ async fn create(
     Ok(Json(answer))
 }
 
-async fn edit(
+/// Edits a template's category or components (Meta's rules: only
+/// APPROVED, REJECTED or PAUSED templates, a limited number of times).
+#[utoipa::path(
+    post,
+    path = "/platformId/{platform_id}/platformPartnerId/{platform_partner_id}/source/{source}/templates/{template_id}",
+    tag = "LINK templates",
+    operation_id = "edit_template",
+    security(("link_basic" = [])),
+    params(SourcePath, TemplateId),
+    request_body(content = Object, description = "The changes: `category` and/or \
+        `components`, as Meta takes them. wagate requires a JSON object; Meta checks the rest.",
+        example = json!({"components": [{"type": "BODY", "text": "Your order {{1}} is ready to collect.",
+            "example": {"body_text": [["12345"]]}}]})),
+    responses(
+        (status = 200, description = "Meta's answer.", body = Object,
+            example = json!({"success": true})),
+        SourceFailures,
+        BodyFailures,
+    ),
+)]
+pub async fn edit(
     State(state): State<AppState>,
     owned: OwnedSource,
     Path(params): Path<Vec<(String, String)>>,
@@ -100,7 +173,23 @@ async fn edit(
     Ok(Json(answer))
 }
 
-async fn get(
+/// One template, as Meta gives it, when it is one of the source's WABA's.
+#[utoipa::path(
+    get,
+    path = "/platformId/{platform_id}/platformPartnerId/{platform_partner_id}/source/{source}/templates/{template_id}",
+    tag = "LINK templates",
+    operation_id = "get_template",
+    security(("link_basic" = [])),
+    params(SourcePath, TemplateId),
+    responses(
+        (status = 200, description = "Meta's template object.", body = Object,
+            example = json!({"id": "1234567890", "name": "order_ready", "language": "en",
+                "status": "APPROVED", "category": "UTILITY",
+                "components": [{"type": "BODY", "text": "Your order {{1}} is ready."}]})),
+        SourceFailures,
+    ),
+)]
+pub async fn get(
     State(state): State<AppState>,
     owned: OwnedSource,
     Path(params): Path<Vec<(String, String)>>,
@@ -110,7 +199,25 @@ async fn get(
         .map(Json)
 }
 
-async fn list(
+/// A page of the source's WABA's templates; the filters and paging go to
+/// Meta as they came (other query parameters are dropped).
+#[utoipa::path(
+    get,
+    path = "/platformId/{platform_id}/platformPartnerId/{platform_partner_id}/source/{source}/templates",
+    tag = "LINK templates",
+    operation_id = "list_templates",
+    security(("link_basic" = [])),
+    params(SourcePath, ListQuery),
+    responses(
+        (status = 200, description = "Meta's page: `data` (templates) and `paging`.",
+            body = Object,
+            example = json!({"data": [{"id": "1234567890", "name": "order_ready",
+                "language": "en", "status": "APPROVED", "category": "UTILITY"}],
+                "paging": {"cursors": {"before": "MAZDZD", "after": "MjQZD"}}})),
+        SourceFailures,
+    ),
+)]
+pub async fn list(
     State(state): State<AppState>,
     owned: OwnedSource,
     RawQuery(query): RawQuery,
@@ -131,7 +238,23 @@ async fn list(
     Ok(Json(answer))
 }
 
-async fn remove(
+/// Deletes the template with this id and name from the source's WABA.
+#[utoipa::path(
+    delete,
+    path = "/platformId/{platform_id}/platformPartnerId/{platform_partner_id}/source/{source}/templates/{template_id}/{template_name}",
+    tag = "LINK templates",
+    operation_id = "delete_template",
+    security(("link_basic" = [])),
+    params(SourcePath, TemplateId,
+        ("template_name" = String, Path, description = "The template's name.",
+            example = "order_ready")),
+    responses(
+        (status = 200, description = "Meta's answer.", body = Object,
+            example = json!({"success": true})),
+        SourceFailures,
+    ),
+)]
+pub async fn remove(
     State(state): State<AppState>,
     owned: OwnedSource,
     Path(params): Path<Vec<(String, String)>>,

@@ -15,7 +15,6 @@ mod payload;
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use axum::Json;
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{Query, State};
@@ -24,9 +23,9 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use secrecy::ExposeSecret;
 use serde::Deserialize;
-use serde_json::json;
 use subtle::ConstantTimeEq;
 
+use super::problem::Problem;
 use super::{AppState, text};
 use crate::group_commit::{Commit, GroupCommit};
 use crate::metrics::WebhookResult;
@@ -69,6 +68,22 @@ struct Handshake {
     challenge: Option<String>,
 }
 
+/// Meta's verification handshake: with `hub.mode=subscribe` and the
+/// configured verify token, the challenge is echoed.
+#[utoipa::path(
+    get,
+    path = "",
+    tag = "Meta webhook",
+    params(HandshakeQuery),
+    responses(
+        (status = 200, description = "`hub.challenge`, echoed.", content_type = "text/plain",
+            body = String, example = "1158201444"),
+        (status = 400, description = "A query that cannot be read (e.g. a parameter twice).",
+            content_type = "text/plain", body = String),
+        (status = 403, description = "Not `subscribe`, no challenge, or a wrong or missing \
+            verify token (or none configured). No body."),
+    ),
+)]
 async fn verify(State(state): State<AppState>, Query(handshake): Query<Handshake>) -> Response {
     let token_matches = match (&state.meta_verify_token, &handshake.verify_token) {
         (Some(expected), Some(given)) => {
@@ -87,6 +102,43 @@ async fn verify(State(state): State<AppState>, Query(handshake): Query<Handshake
     }
 }
 
+/// Meta's webhook: statuses of sent messages and incoming messages (other
+/// fields are acknowledged and ignored). It must be signed; what it
+/// carries is stored before the 200, and a repeated webhook changes
+/// nothing.
+#[utoipa::path(
+    post,
+    path = "",
+    tag = "Meta webhook",
+    params(("X-Hub-Signature-256" = String, Header,
+        description = "`sha256=` and the hex HMAC-SHA256 of the raw body under the Meta \
+            app secret (`--meta-app-secret`).",
+        example = "sha256=5f1c0a0c3f0c1c9a7e3c6a0f1d9c3e8b2a7d4e6f8a9b0c1d2e3f4a5b6c7d8e9f")),
+    request_body(content = Object, description = "Meta's webhook object (a body that is \
+        not JSON, once signed, is acknowledged and dropped).",
+        example = json!({"object": "whatsapp_business_account", "entry": [{
+            "id": "102290129340398",
+            "changes": [{"field": "messages", "value": {
+                "messaging_product": "whatsapp",
+                "metadata": {"display_phone_number": "15550783881",
+                    "phone_number_id": "106540352242922"},
+                "contacts": [{"profile": {"name": "Sheena Nelson"}, "wa_id": "16505551234"}],
+                "messages": [{"from": "16505551234",
+                    "id": "wamid.HBgLMTY1MDM4Nzk0MzkVAgASGBQzQTRBNjU5OUFFRTAzODEwMTQ0RgA=",
+                    "timestamp": "1749416383", "type": "text",
+                    "text": {"body": "Does it come in another color?"}}]}}]}]})),
+    responses(
+        (status = 200, description = "Taken (stored, or nothing to store). No body."),
+        (status = 400, description = "The body could not be read.", content_type = "text/plain",
+            body = String),
+        (status = 401, description = "A missing or wrong signature, or no app secret \
+            configured; nothing is stored.", body = Problem),
+        (status = 413, description = "The body is larger than `--max-body-bytes`.",
+            content_type = "text/plain", body = String),
+        (status = 500, description = "Not stored; Meta retries.", body = Problem,
+            example = json!({"error": "not stored; retry"})),
+    ),
+)]
 async fn receive(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
     let Some(secret) = &state.meta_app_secret else {
         state.metrics.webhook(WebhookResult::BadSignature, None);
@@ -143,5 +195,29 @@ pub fn read_body(body: &[u8]) -> Result<WebhookBatch, serde_json::Error> {
 }
 
 fn refuse(status: StatusCode, message: &str) -> Response {
-    (status, Json(json!({"error": message}))).into_response()
+    Problem::response(status, message)
 }
+
+/// The query of Meta's verification handshake.
+#[derive(utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct HandshakeQuery {
+    /// `subscribe`.
+    #[param(rename = "hub.mode", example = "subscribe")]
+    pub mode: Option<String>,
+    /// The verify token configured at Meta and in wagate
+    /// (`--meta-verify-token`).
+    #[param(rename = "hub.verify_token")]
+    pub verify_token: Option<String>,
+    /// What to answer when the token matches.
+    #[param(rename = "hub.challenge", example = "1158201444")]
+    pub challenge: Option<String>,
+}
+
+/// `/webhooks/meta` in the OpenAPI document.
+#[derive(utoipa::OpenApi)]
+#[openapi(
+    paths(verify, receive),
+    tags((name = "Meta webhook", description = "What Meta's WhatsApp Cloud API sends wagate.")),
+)]
+pub struct MetaWebhookApi;

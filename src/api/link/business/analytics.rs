@@ -21,28 +21,76 @@ use time::format_description::well_known::Rfc3339;
 use super::admit;
 use crate::api::AppState;
 use crate::api::link::error::LinkError;
+use crate::api::link::management::{RateLimited, SourceFailures, SourcePath};
 use crate::api::link::source_path::OwnedSource;
 use crate::upstream::business::AnalyticsRange;
 
 /// How far back Meta keeps analytics.
 pub const MAX_DAYS_BACK: i64 = 90;
 
-/// One reporting day in LINK's shape.
-#[derive(Debug, Default, Serialize, PartialEq, Eq)]
+/// One reporting day in LINK's shape: messages delivered, by category.
+#[derive(Debug, Default, Serialize, PartialEq, Eq, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
+#[schema(example = json!({"startDate": "2026-05-31T22:00:00Z", "endDate": "2026-06-01T22:00:00Z",
+    "authenticationMessages": 11, "authenticationInternationalMessages": 0,
+    "marketingMessages": 16, "mmLiteMessages": 28, "utilityMessages": 14,
+    "freeCustomerServiceMessages": 67, "freeEntryPointMessages": 0,
+    "totalMessagesDelivered": 136}))]
 pub struct Day {
+    /// The reporting day's start (inclusive), in UTC.
+    #[schema(format = DateTime)]
     start_date: String,
+    /// Its end (exclusive), in UTC.
+    #[schema(format = DateTime)]
     end_date: String,
+    /// Delivered authentication template messages.
     authentication_messages: u64,
+    /// Delivered international authentication template messages.
     authentication_international_messages: u64,
+    /// Delivered marketing template messages (Cloud API).
     marketing_messages: u64,
+    /// Delivered marketing template messages (Marketing Messages Lite API).
     mm_lite_messages: u64,
+    /// Delivered paid utility template messages.
     utility_messages: u64,
+    /// Free messages delivered within customer service windows.
     free_customer_service_messages: u64,
+    /// Messages delivered within free entry point windows.
     free_entry_point_messages: u64,
+    /// All messages delivered.
     total_messages_delivered: u64,
 }
 
+/// The query of `…/analytics`.
+#[derive(utoipa::IntoParams)]
+#[into_params(parameter_in = Query, rename_all = "camelCase")]
+pub struct AnalyticsQuery {
+    /// The range's start, inclusive: an ISO 8601 UTC timestamp (`Z`), at
+    /// most 90 days back; align it to the start of a reporting day in the
+    /// WABA's time zone.
+    #[param(format = DateTime, example = "2026-05-31T22:00:00Z")]
+    pub start_date: String,
+    /// The range's end, exclusive: an ISO 8601 UTC timestamp (`Z`) after
+    /// `startDate`.
+    #[param(format = DateTime, example = "2026-06-03T22:00:00Z")]
+    pub end_date: String,
+}
+
+/// Delivered messages per reporting day, by LINK's categories, from
+/// Meta's pricing analytics of the number (days without data are left out).
+#[utoipa::path(
+    get,
+    path = "/platformId/{platform_id}/platformPartnerId/{platform_partner_id}/source/{source}/analytics",
+    tag = "LINK business number",
+    operation_id = "analytics",
+    security(("link_basic" = [])),
+    params(SourcePath, AnalyticsQuery),
+    responses(
+        (status = 200, description = "The days, oldest first.", body = [Day]),
+        SourceFailures,
+        RateLimited,
+    ),
+)]
 pub async fn daily(
     State(state): State<AppState>,
     owned: OwnedSource,

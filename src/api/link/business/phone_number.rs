@@ -15,30 +15,68 @@ use serde_json::Value;
 use super::admit;
 use crate::api::AppState;
 use crate::api::link::error::LinkError;
+use crate::api::link::management::{RateLimited, SourceFailures, SourcePath};
 use crate::api::link::source_path::OwnedSource;
 use crate::store::{SourceLevel, TenantStore as _};
 
-/// LINK's phone number information.
-#[derive(Debug, Serialize, PartialEq)]
+/// LINK's phone number information (`null` where Meta's node lacks it).
+#[derive(Debug, Serialize, PartialEq, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct PhoneNumberInfo {
+    /// The WhatsApp Business Account of the number.
+    #[schema(example = "634974688087057")]
     waba_id: Option<String>,
+    /// The overall messaging health: `AVAILABLE`, `LIMITED` or `BLOCKED`.
+    #[schema(example = "AVAILABLE")]
     overall_health_status: Option<String>,
+    /// The throughput level: `STANDARD` (80 messages per second) or `HIGH`
+    /// (1000).
+    #[schema(example = "STANDARD")]
     level: Option<String>,
+    /// The number's own messaging health (as `overallHealthStatus`).
+    #[schema(example = "AVAILABLE")]
     number_can_send_messages: Option<String>,
+    /// The messaging limit tier: `TIER_250`, `TIER_2K`, `TIER_10K`,
+    /// `TIER_100K`, `TIER_UNLIMITED`.
+    #[schema(example = "TIER_250")]
     max_daily_conversations: Option<String>,
+    /// The approved display name.
+    #[schema(example = "Butterflies")]
     verified_name: Option<String>,
+    /// `GREEN`, `YELLOW`, `RED` or `NA`.
+    #[schema(example = "GREEN")]
     quality_rating: Option<String>,
+    /// The Cloud API's id of the number.
+    #[schema(example = "106540352242922")]
     phone_number_id: Option<String>,
-    /// What limits the number (when LIMITED), from every entity Meta names.
+    /// What limits the number (when LIMITED), from every entity Meta names;
+    /// absent when there is nothing.
     #[serde(rename = "additional_info", skip_serializing_if = "Vec::is_empty")]
+    #[schema(value_type = Vec<Value>)]
     additional_info: Vec<Value>,
     /// Why the number is BLOCKED (`error_code`, `error_description`,
-    /// `possible_solution`), from every entity Meta names.
+    /// `possible_solution`), from every entity Meta names; absent when
+    /// there is nothing.
     #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[schema(value_type = Vec<Object>)]
     errors: Vec<Value>,
 }
 
+/// The number's information from Meta's phone number node; the source's
+/// stored throughput level follows the level Meta reports.
+#[utoipa::path(
+    get,
+    path = "/platformId/{platform_id}/platformPartnerId/{platform_partner_id}/source/{source}",
+    tag = "LINK business number",
+    operation_id = "phone_number_info",
+    security(("link_basic" = [])),
+    params(SourcePath),
+    responses(
+        (status = 200, description = "The number's information.", body = PhoneNumberInfo),
+        SourceFailures,
+        RateLimited,
+    ),
+)]
 pub async fn info(
     State(state): State<AppState>,
     owned: OwnedSource,

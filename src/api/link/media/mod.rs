@@ -42,7 +42,9 @@ use axum::Json;
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, Request, State};
 use axum::routing::post;
-use serde_json::{Value, json};
+use serde::Serialize;
+use utoipa::openapi::schema::{ObjectBuilder, Schema, SchemaFormat, Type};
+use utoipa::openapi::{KnownFormat, RefOr};
 use wagate_domain::media_type::{
     self, LINK_UPLOAD_MIMES, LINK_UPLOAD_TYPES, RESUMABLE_UPLOAD_MIMES,
 };
@@ -50,6 +52,7 @@ use wagate_domain::{Rule, Violation};
 
 use super::auth::LinkUser;
 use super::error::{LinkError, MediaUploadError};
+use super::management::UploadFailures;
 use super::source_path::{NamedSource, cloud_target};
 use crate::api::AppState;
 use crate::store::Account;
@@ -85,7 +88,22 @@ const NORMAL_PARTS: &[&str] = &[
 /// The text parts of the resumable upload.
 const RESUMABLE_PARTS: &[&str] = &["source", "platformId", "platformPartnerId"];
 
-/// `POST /media`: answers the media id as `text/plain`.
+/// Uploads a file to the Cloud API for the source, to send it by id; the
+/// file flows through as it arrives. The text parts must come before
+/// `media`.
+#[utoipa::path(
+    post,
+    path = "/media",
+    tag = "LINK media",
+    operation_id = "upload_media",
+    security(("link_basic" = [])),
+    request_body(content = UploadParts, content_type = "multipart/form-data"),
+    responses(
+        (status = 200, description = "The media id.", content_type = "text/plain",
+            body = String, example = "1234567890123456"),
+        UploadFailures,
+    ),
+)]
 pub async fn upload(
     State(state): State<AppState>,
     user: Result<LinkUser, LinkError>,
@@ -137,12 +155,35 @@ pub async fn upload(
     Err(LinkError::File(Violation::new(missing, Rule::Required)).into())
 }
 
-/// `POST /media/resumable`: answers `{"h": "<handle>"}`.
+/// The answer of a resumable upload.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ResumableHandle {
+    /// The uploaded file's handle, for templates (e.g. a carousel's
+    /// header) and the business profile's picture.
+    #[schema(example = "4:bGlua2xvZ28uce_eher2RE...")]
+    pub h: String,
+}
+
+/// Uploads a file through Meta's Resumable Upload API and answers its
+/// handle. The parts may come in any order; the file is spooled to disk
+/// first.
+#[utoipa::path(
+    post,
+    path = "/media/resumable",
+    tag = "LINK media",
+    operation_id = "upload_media_resumable",
+    security(("link_basic" = [])),
+    request_body(content = ResumableUploadParts, content_type = "multipart/form-data"),
+    responses(
+        (status = 200, description = "The file's handle.", body = ResumableHandle),
+        UploadFailures,
+    ),
+)]
 pub async fn upload_resumable(
     State(state): State<AppState>,
     user: Result<LinkUser, LinkError>,
     request: Request,
-) -> Result<Json<Value>, MediaUploadError> {
+) -> Result<Json<ResumableHandle>, MediaUploadError> {
     let LinkUser { account, .. } = user?;
     let limit = state.media_uploads.max_body_bytes;
     let mut form = UploadForm::open(request, &state).await?;
@@ -191,7 +232,69 @@ pub async fn upload_resumable(
         )
         .await
         .map_err(LinkError::from)?;
-    Ok(Json(json!({ "h": handle })))
+    Ok(Json(ResumableHandle { h: handle }))
+}
+
+/// The parts of `POST /media`, for the OpenAPI document.
+pub struct UploadParts;
+
+/// The parts of `POST /media/resumable`, for the OpenAPI document.
+pub struct ResumableUploadParts;
+
+impl utoipa::PartialSchema for UploadParts {
+    fn schema() -> RefOr<Schema> {
+        form_schema(
+            NORMAL_PARTS,
+            "The file, after the other parts; at most as large as its \
+             `mediaContentType` allows (images, audio, video 16 MB, documents 100 MB, \
+             stickers 500 KB).",
+        )
+    }
+}
+
+impl utoipa::ToSchema for UploadParts {}
+
+impl utoipa::PartialSchema for ResumableUploadParts {
+    fn schema() -> RefOr<Schema> {
+        form_schema(
+            RESUMABLE_PARTS,
+            &format!(
+                "The file, with its own `Content-Type`, one of {}; at most 100 MB.",
+                RESUMABLE_UPLOAD_MIMES.join(", ")
+            ),
+        )
+    }
+}
+
+impl utoipa::ToSchema for ResumableUploadParts {}
+
+/// An upload form: the text `parts` (all required) and the file `media`.
+fn form_schema(parts: &[&str], media: &str) -> RefOr<Schema> {
+    let mut form = ObjectBuilder::new();
+    for part in parts {
+        let mut text = ObjectBuilder::new()
+            .schema_type(Type::String)
+            .min_length(Some(1))
+            .max_length(Some(form::MAX_TEXT_PART));
+        text = match *part {
+            "source" => text
+                .description(Some("The business number, with its `+`."))
+                .examples(["+46700000000"]),
+            "mediaContentType" => text
+                .description(Some("The file's type; it picks the largest file allowed."))
+                .enum_values(Some(LINK_UPLOAD_MIMES.iter().copied())),
+            _ => text.description(Some("Of the user's account.")),
+        };
+        form = form.property(*part, text).required(*part);
+    }
+    let file = ObjectBuilder::new()
+        .schema_type(Type::String)
+        .format(Some(SchemaFormat::KnownFormat(KnownFormat::Binary)))
+        .description(Some(media));
+    form.property("media", file)
+        .required("media")
+        .build()
+        .into()
 }
 
 /// The phone number id and token of the source the parts name, if it is a
