@@ -16,6 +16,8 @@ pub enum ConsoleError {
     SignIn,
     #[error("this form is stale or came from another site; reload the page and try again")]
     Csrf,
+    #[error("the form could not be read: {0}")]
+    BadForm(String),
     #[error("{0}")]
     Admin(#[from] AdminError),
     #[error("the store failed: {0}")]
@@ -38,6 +40,7 @@ impl IntoResponse for ConsoleError {
             Self::SignIn => return Redirect::to("/console/login").into_response(),
             Self::Disabled => StatusCode::NOT_FOUND,
             Self::Csrf => StatusCode::FORBIDDEN,
+            Self::BadForm(_) => StatusCode::BAD_REQUEST,
             // The admin API's status for the same failure.
             Self::Admin(error) => error.into_response().status(),
             Self::Store(error) => {

@@ -7,13 +7,12 @@
 use std::collections::HashMap;
 
 use askama::Template;
-use axum::Form;
 use axum::extract::{Path, State};
 use axum::response::{Redirect, Response};
 
 use super::error::ConsoleError;
 use super::session::Operator;
-use super::{CsrfForm, render};
+use super::{ConsoleForm, CsrfForm, render};
 use crate::api::AppState;
 use crate::api::admin::AdminError;
 use crate::api::admin::deliveries::{self, DeliveryView};
@@ -179,7 +178,7 @@ fn urlencoding(segment: &str) -> String {
     request_body(content = super::CsrfForm, content_type = "application/x-www-form-urlencoded"),
     responses(
         (status = 303, description = "Done: back to the gate's page; or not signed in: to the sign-in page."),
-        (status = 400, description = "A bad gate id.", content_type = "text/html", body = String),
+        (status = 400, description = "A bad gate id, or a body that is not the form.", content_type = "text/html", body = String),
         (status = 403, description = "Not the session's CSRF token, or from another site.", content_type = "text/html", body = String),
         (status = 404, description = "No admin token, or no such gate or callback.", content_type = "text/html", body = String),
         (status = 503, description = "The store failed.", content_type = "text/html", body = String),
@@ -189,7 +188,7 @@ pub async fn pause(
     operator: Operator,
     State(state): State<AppState>,
     Path(gate_id): Path<String>,
-    Form(form): Form<CsrfForm>,
+    ConsoleForm(form): ConsoleForm<CsrfForm>,
 ) -> Result<Redirect, ConsoleError> {
     operator.check_csrf(&form.csrf)?;
     gate_pause::set(&state, gate_id.clone(), Some(now_millis())).await?;
@@ -205,7 +204,7 @@ pub async fn pause(
     request_body(content = super::CsrfForm, content_type = "application/x-www-form-urlencoded"),
     responses(
         (status = 303, description = "Done: back to the gate's page; or not signed in: to the sign-in page."),
-        (status = 400, description = "A bad gate id.", content_type = "text/html", body = String),
+        (status = 400, description = "A bad gate id, or a body that is not the form.", content_type = "text/html", body = String),
         (status = 403, description = "Not the session's CSRF token, or from another site.", content_type = "text/html", body = String),
         (status = 404, description = "No admin token, or no such gate or callback.", content_type = "text/html", body = String),
         (status = 503, description = "The store failed.", content_type = "text/html", body = String),
@@ -215,7 +214,7 @@ pub async fn resume(
     operator: Operator,
     State(state): State<AppState>,
     Path(gate_id): Path<String>,
-    Form(form): Form<CsrfForm>,
+    ConsoleForm(form): ConsoleForm<CsrfForm>,
 ) -> Result<Redirect, ConsoleError> {
     operator.check_csrf(&form.csrf)?;
     gate_pause::set(&state, gate_id.clone(), None).await?;
@@ -234,7 +233,7 @@ pub async fn resume(
     request_body(content = super::CsrfForm, content_type = "application/x-www-form-urlencoded"),
     responses(
         (status = 303, description = "Done: back to the gate's page; or not signed in: to the sign-in page."),
-        (status = 400, description = "A bad gate id.", content_type = "text/html", body = String),
+        (status = 400, description = "A bad gate id, or a body that is not the form.", content_type = "text/html", body = String),
         (status = 403, description = "Not the session's CSRF token, or from another site.", content_type = "text/html", body = String),
         (status = 404, description = "No admin token, or no such gate or callback.", content_type = "text/html", body = String),
         (status = 503, description = "The store failed.", content_type = "text/html", body = String),
@@ -244,7 +243,7 @@ pub async fn redeliver(
     operator: Operator,
     State(state): State<AppState>,
     Path((gate_id, delivery_id)): Path<(String, i64)>,
-    Form(form): Form<CsrfForm>,
+    ConsoleForm(form): ConsoleForm<CsrfForm>,
 ) -> Result<Redirect, ConsoleError> {
     operator.check_csrf(&form.csrf)?;
     deliveries::redeliver_one(&state, &gate_id, delivery_id).await?;

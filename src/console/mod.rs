@@ -67,6 +67,28 @@ fn render(page: &impl Template) -> Result<Response, ConsoleError> {
     Ok(Html(page.render()?).into_response())
 }
 
+/// A form body (`application/x-www-form-urlencoded`); one that cannot be
+/// read is a 400 page, like every console failure.
+struct ConsoleForm<T>(T);
+
+impl<T, S> axum::extract::FromRequest<S> for ConsoleForm<T>
+where
+    T: serde::de::DeserializeOwned,
+    S: Send + Sync,
+{
+    type Rejection = ConsoleError;
+
+    async fn from_request(
+        request: axum::extract::Request,
+        state: &S,
+    ) -> Result<Self, ConsoleError> {
+        Form::<T>::from_request(request, state)
+            .await
+            .map(|Form(form)| Self(form))
+            .map_err(|rejection| ConsoleError::BadForm(rejection.body_text()))
+    }
+}
+
 /// A form that carries only the CSRF token.
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 struct CsrfForm {
@@ -108,6 +130,7 @@ struct LoginForm {
     request_body(content = LoginForm, content_type = "application/x-www-form-urlencoded"),
     responses(
         (status = 303, description = "Signed in: to `/console`, with the session cookie."),
+        (status = 400, description = "A body that is not the form.", content_type = "text/html", body = String),
         (status = 401, description = "Not the admin token.", content_type = "text/html", body = String),
         (status = 403, description = "From another site.", content_type = "text/html", body = String),
         (status = 404, description = "No admin token: no console.", content_type = "text/html", body = String),
@@ -117,7 +140,7 @@ async fn login(
     State(state): State<AppState>,
     Keys(keys): Keys,
     headers: axum::http::HeaderMap,
-    Form(form): Form<LoginForm>,
+    ConsoleForm(form): ConsoleForm<LoginForm>,
 ) -> Result<Response, ConsoleError> {
     let (Some(keys), Some(expected)) = (keys, state.admin_token.as_ref()) else {
         return Err(ConsoleError::Disabled);
@@ -147,6 +170,7 @@ async fn login(
     request_body(content = CsrfForm, content_type = "application/x-www-form-urlencoded"),
     responses(
         (status = 303, description = "Signed out (or not signed in): to the sign-in page."),
+        (status = 400, description = "A body that is not the form.", content_type = "text/html", body = String),
         (status = 403, description = "Not the session's CSRF token.", content_type = "text/html", body = String),
         (status = 404, description = "No admin token: no console.", content_type = "text/html", body = String),
     ),
@@ -155,7 +179,7 @@ async fn logout(
     operator: Operator,
     Keys(keys): Keys,
     headers: axum::http::HeaderMap,
-    Form(form): Form<CsrfForm>,
+    ConsoleForm(form): ConsoleForm<CsrfForm>,
 ) -> Result<Response, ConsoleError> {
     operator.check_csrf(&form.csrf)?;
     let keys = keys.ok_or(ConsoleError::Disabled)?;
