@@ -20,7 +20,8 @@ use utoipa::openapi::{ContentBuilder, PathsBuilder, Ref, ResponseBuilder};
 use utoipa::{Modify, OpenApi};
 use utoipa_swagger_ui::{Config, SwaggerUi};
 
-use super::{admin, ops};
+use super::link::LinkWebhooks;
+use super::{admin, link, ops};
 
 /// Where the document is served.
 pub const DOCUMENT_PATH: &str = "/openapi.json";
@@ -48,12 +49,17 @@ pub const ADMIN_TOKEN: &str = "admin_token";
             section describes the callbacks wagate makes to gates and callback URLs.",
     ),
     paths(document, ops::healthz, ops::readyz, crate::metrics::http::serve),
-    nest((path = "/admin/v1", api = admin::AdminApi)),
+    nest(
+        (path = "/admin/v1", api = admin::AdminApi),
+        (path = "/whatsapp-message", api = link::LinkApi),
+    ),
     components(schemas(super::route_table::ServedRoute)),
-    modifiers(&SecuritySchemes, &SwaggerUiPaths),
+    modifiers(&SecuritySchemes, &SwaggerUiPaths, &LinkWebhooks),
     tags(
         (name = "operations", description = "Health, readiness, metrics and this document."),
         (name = "admin", description = "Tenants, sources, gates and routes (admin token)."),
+        (name = "link", description = "LINK Mobility's WhatsApp Message API (v1.9.4): \
+            sending messages, their status, incoming messages marked read."),
     ),
 )]
 pub struct ApiDoc;

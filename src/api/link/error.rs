@@ -75,14 +75,25 @@ impl std::fmt::Display for MetaRefusal {
     }
 }
 
-#[derive(Serialize)]
+/// LINK's `ErrorResponse`.
+#[derive(Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
-struct ErrorResponse {
+#[schema(example = json!({
+    "resultCode": 112506,
+    "description": "refId: is required",
+    "translatedDescription": null
+}))]
+pub struct ErrorResponse {
+    /// LINK's result code (`112400`, `112401`, `112402`, `112500`, …).
     result_code: u32,
     description: String,
+    /// `description` in the request's `Accept-Language`, when the gateway
+    /// has it in that language; otherwise null.
+    #[schema(required = true)]
     translated_description: Option<String>,
     /// Meta's error object, when Meta refused.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Object)]
     details: Option<serde_json::Value>,
 }
 

@@ -56,9 +56,10 @@ pub use text::TextObject;
 
 /// One entry of the request's `messages` array, as the client sent it: `type`
 /// and the object named after it.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 pub struct Message {
     #[serde(rename = "type")]
+    #[schema(required = true, nullable = false, example = "text")]
     pub kind: Option<String>,
     /// LINK's link preview switch beside `text` (the Cloud API has it inside).
     /// Ignored for other message types.
@@ -74,6 +75,7 @@ pub struct Message {
     pub document: Option<MediaObject>,
     pub sticker: Option<MediaObject>,
     pub location: Option<LocationObject>,
+    #[schema(min_items = 1)]
     pub contacts: Option<Vec<ContactObject>>,
     pub interactive: Option<InteractiveObject>,
 }
