@@ -211,7 +211,7 @@ pub struct LinkMoMessage {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub button: Option<LinkMoButton>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    #[schema(value_type = Vec<Object>)]
+    #[schema(value_type = Option<Vec<Object>>)]
     pub contacts: Option<Value>,
     /// `TEXT`, `MEDIA`, `BUTTON`, `INTERACTIVE`, `ORDER`, `LOCATION`,
     /// `CONTACTS`, `REACTION`, or Meta's type in capitals.
@@ -223,21 +223,21 @@ pub struct LinkMoMessage {
     pub context: Option<LinkMoContext>,
     /// A reaction's emoji (empty when the reaction is removed).
     #[serde(skip_serializing_if = "Option::is_none")]
-    #[schema(value_type = String)]
+    #[schema(value_type = Option<String>)]
     pub emoji: Option<Value>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    #[schema(value_type = Object)]
+    #[schema(value_type = Option<Object>)]
     pub interactive: Option<Value>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    #[schema(value_type = Object)]
+    #[schema(value_type = Option<Object>)]
     pub location: Option<Value>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub media: Option<LinkMoMedia>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    #[schema(value_type = Object)]
+    #[schema(value_type = Option<Object>)]
     pub order: Option<Value>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    #[schema(value_type = String, example = "This is an example")]
+    #[schema(value_type = Option<String>, example = "This is an example")]
     pub text: Option<Value>,
     /// A type of Meta's this format has no part for: its object under its
     /// own name (Meta's names sort after `context`, so the order holds).
@@ -249,9 +249,9 @@ pub struct LinkMoMessage {
 /// `content.message.button`.
 #[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct LinkMoButton {
-    #[schema(value_type = String)]
+    #[schema(value_type = Option<String>, required = true)]
     pub payload: Value,
-    #[schema(value_type = String)]
+    #[schema(value_type = Option<String>, required = true)]
     pub text: Value,
 }
 
@@ -259,15 +259,15 @@ pub struct LinkMoButton {
 #[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct LinkMoContext {
     /// Meta's id (wamid) of the message replied or reacted to.
-    #[schema(value_type = String)]
+    #[schema(value_type = Option<String>, required = true)]
     pub id: Value,
     /// The same, for clients of LINK v1.4.6 (LINK's examples omit it).
     #[serde(rename = "messageId")]
-    #[schema(value_type = String, required = false)]
+    #[schema(value_type = Option<String>, required = false)]
     pub message_id: Value,
     /// The product asked about, as Meta wrote it.
     #[serde(skip_serializing_if = "Option::is_none")]
-    #[schema(value_type = Object)]
+    #[schema(value_type = Option<Object>)]
     pub referred_product: Option<Value>,
     /// Who sent the message replied to (E.164).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -278,20 +278,20 @@ pub struct LinkMoContext {
 #[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct LinkMoMedia {
     #[serde(skip_serializing_if = "Option::is_none")]
-    #[schema(value_type = String)]
+    #[schema(value_type = Option<String>)]
     pub caption: Option<Value>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    #[schema(value_type = String)]
+    #[schema(value_type = Option<String>)]
     pub filename: Option<Value>,
     /// Meta's media id (LINK's examples omit it).
-    #[schema(value_type = String, required = false)]
+    #[schema(value_type = Option<String>, required = false)]
     pub id: Value,
     /// Where the gate can fetch the media (a signed wagate URL).
     #[schema(required = true)]
     pub source: Option<String>,
     /// The MIME type.
     #[serde(rename = "type")]
-    #[schema(value_type = String, example = "image/jpeg")]
+    #[schema(value_type = Option<String>, required = true, example = "image/jpeg")]
     pub mime_type: Value,
 }
 
