@@ -2,8 +2,8 @@
 //! the LINK v1.9.4 document is valid under the documented request schema,
 //! its delivery report and incoming message examples under the webhook
 //! schemas; the check refuses what it must; and what a running gateway
-//! really sends (callbacks) and answers (send, status) is what the document
-//! describes.
+//! really sends (callbacks) and answers (send, status, mo/status) is what
+//! the document describes.
 
 mod common;
 
@@ -322,6 +322,7 @@ async fn real_callbacks_and_answers_are_what_the_document_describes(backend: Bac
             "location": {"latitude": 59.33, "longitude": 18.06}}}),
     ];
     let mo = webhook_schema(&document, MO);
+    let mut received = Vec::new();
     for message in messages {
         let wamid = inbound(&app, &tenant, message.clone()).await;
         let callback = common::poll(
@@ -341,6 +342,30 @@ async fn real_callbacks_and_answers_are_what_the_document_describes(backend: Bac
             &callback.body,
             &format!("the MO of {message}"),
         );
+        received.push(callback.body["messageId"].clone());
     }
+
+    // POST /mo/status: 204 for a message received, 404 for none.
+    let mark = |message_id: Value| {
+        app.client
+            .post(format!("{}/whatsapp-message/mo/status", app.base))
+            .basic_auth(&tenant.username, Some(&tenant.password))
+            .json(&json!({"platformId": tenant.platform_id,
+                          "platformPartnerId": tenant.platform_partner_id,
+                          "source": tenant.source, "status": "read", "message_id": message_id}))
+            .send()
+    };
+    let (status, answer) = read(mark(received[0].clone()).await.expect("mo/status")).await;
+    assert_eq!(status, 204, "{answer}");
+    let documented = &document["paths"]["/whatsapp-message/mo/status"]["post"]["responses"];
+    assert!(documented["204"].is_object() && documented["204"].get("content").is_none());
+    let (status, answer) = read(mark(json!("no-such-message")).await.expect("mo/status")).await;
+    assert_eq!(status, 404, "{answer}");
+    assert_valid(
+        &document,
+        &response_schema(&document, "/whatsapp-message/mo/status", "post", 404),
+        &answer,
+        "mo/status's 404",
+    );
     app.stop().await;
 }
