@@ -160,6 +160,10 @@ fn the_checks_refuse_what_breaks_the_schemas() {
             broken(&|request| request["refId"] = json!("r".repeat(257))),
         ),
         (
+            "a message of type reaction",
+            broken(&|request| request["messages"][0]["type"] = json!("reaction")),
+        ),
+        (
             "priority URGENT",
             broken(&|request| request["priority"] = json!("URGENT")),
         ),
