@@ -20,6 +20,7 @@ use utoipa::openapi::{ContentBuilder, PathsBuilder, Ref, ResponseBuilder};
 use utoipa::{Modify, OpenApi};
 use utoipa_swagger_ui::{Config, SwaggerUi};
 
+use super::link::LinkWebhooks;
 use super::{admin, link, media, meta_webhook, ops, sandbox};
 
 /// Where the document is served.
@@ -55,14 +56,17 @@ pub const ADMIN_TOKEN: &str = "admin_token";
         (path = "/webhooks/meta", api = meta_webhook::MetaWebhookApi),
         (path = "/sandbox/v1", api = sandbox::SandboxApi),
         (path = "/sandbox/v1", api = crate::sim::SandboxControlsApi),
+        (path = "/whatsapp-message", api = link::LinkApi),
     ),
     components(schemas(super::route_table::ServedRoute)),
-    modifiers(&SecuritySchemes, &SwaggerUiPaths),
+    modifiers(&SecuritySchemes, &SwaggerUiPaths, &LinkWebhooks),
     tags(
         (name = "operations", description = "Health, readiness, metrics and this document."),
         (name = "admin", description = "Tenants, sources, gates and routes (admin token)."),
         (name = "console", description = "The operator console's pages and forms (HTML; \
             a session cookie from signing in with the admin token)."),
+        (name = "link", description = "LINK Mobility's WhatsApp Message API (v1.9.4): \
+            sending messages, their status, incoming messages marked read."),
     ),
 )]
 pub struct ApiDoc;

@@ -12,29 +12,71 @@ use serde::Deserialize;
 use wagate_domain::{Rule, Violation};
 
 use super::auth::LinkUser;
-use super::error::LinkError;
+use super::error::{ErrorResponse, LinkError};
 use super::send::read_json;
 use super::source_path::{NamedSource, cloud_target};
 use crate::api::AppState;
 use crate::api::protocol::RawBody;
 
-#[derive(Debug, Deserialize)]
+/// Marks an incoming message read.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
+#[schema(example = json!({
+    "platformId": "yourPlatformId",
+    "platformPartnerId": "yourPlatformPartnerId",
+    "source": "+460000000000",
+    "status": "read",
+    "message_id": "9gTQwFGUD26RFjCvP7AScr",
+    "typing_indicator": {"type": "text"}
+}))]
 pub struct MoStatusRequest {
+    #[schema(required = true, nullable = false, min_length = 1)]
     platform_id: Option<String>,
+    #[schema(required = true, nullable = false, min_length = 1)]
     platform_partner_id: Option<String>,
+    /// The business number that received the message.
+    #[schema(
+        required = true,
+        nullable = false,
+        min_length = 1,
+        example = "+460000000000"
+    )]
     source: Option<String>,
+    #[schema(required = true, nullable = false, schema_with = read_status)]
     status: Option<String>,
+    /// The incoming message's `messageId` or `providerMessageId` (also
+    /// read as `messageId`).
     #[serde(rename = "message_id", alias = "messageId")]
+    #[schema(required = true, nullable = false, min_length = 1)]
     message_id: Option<String>,
+    /// Shows the user that an answer is being typed (also read as
+    /// `typingIndicator`).
     #[serde(rename = "typing_indicator", alias = "typingIndicator")]
     typing_indicator: Option<TypingIndicator>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct TypingIndicator {
     #[serde(rename = "type")]
+    #[schema(required = true, nullable = false, schema_with = text_kind)]
     kind: Option<String>,
+}
+
+/// `status`: only `read`.
+fn read_status() -> utoipa::openapi::schema::Object {
+    one_string("read")
+}
+
+/// `typing_indicator.type`: only `text`.
+fn text_kind() -> utoipa::openapi::schema::Object {
+    one_string("text")
+}
+
+fn one_string(value: &str) -> utoipa::openapi::schema::Object {
+    utoipa::openapi::schema::ObjectBuilder::new()
+        .schema_type(utoipa::openapi::schema::Type::String)
+        .enum_values(Some([value]))
+        .build()
 }
 
 /// A checked request.
@@ -83,6 +125,36 @@ impl MoStatusRequest {
     }
 }
 
+/// Mark an incoming message read.
+///
+/// Marks a message this account received on `source` read, and with
+/// `typing_indicator` shows the user that an answer is being typed. The
+/// call goes to the Cloud API; `204` once Meta took it.
+#[utoipa::path(
+    post,
+    path = "/mo/status",
+    tag = "link",
+    operation_id = "link_mark_read",
+    request_body(content = MoStatusRequest, content_type = "application/json"),
+    responses(
+        (status = 204, description = "Meta took it."),
+        (status = 400, description = "Not JSON (`112505`), a field missing or breaking a \
+            rule (`112506`, `112402`), or Meta refused the call (`112501`) or did not \
+            answer (`112503`).", body = ErrorResponse),
+        (status = 401, description = "Missing or wrong credentials (`112400`).",
+            body = ErrorResponse),
+        (status = 403, description = "The platform ids or the source are not this \
+            user's (`112401`).", body = ErrorResponse),
+        (status = 404, description = "No such incoming message on this source \
+            (`112402`).", body = ErrorResponse),
+        (status = 408, description = "The body did not arrive in time (`112402`).",
+            body = ErrorResponse),
+        (status = 413, description = "The body is larger than the limit (`112402`).",
+            body = ErrorResponse),
+        (status = 500, description = "The gateway failed (`112500`).", body = ErrorResponse),
+    ),
+    security(("link_basic" = [])),
+)]
 pub async fn mark_read(
     State(state): State<AppState>,
     LinkUser { account, .. }: LinkUser,

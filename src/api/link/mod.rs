@@ -38,8 +38,59 @@ use axum::middleware::{self, Next};
 use axum::response::Response;
 use axum::routing::{get, post};
 
+use super::openapi::{add_webhooks, webhook};
 use super::{AppState, protocol};
 use error::LinkError;
+
+/// The OpenAPI description of the LINK dialect, paths relative to
+/// `/whatsapp-message` (gathered in [`crate::api::openapi::ApiDoc`]), with
+/// its callbacks as webhooks.
+#[derive(utoipa::OpenApi)]
+#[openapi(
+    paths(send::send_messages, status::message_status, mo_status::mark_read,),
+    components(schemas(
+        crate::callbacks::format::link::LinkDlr,
+        crate::callbacks::format::link::LinkMo,
+    ))
+)]
+pub struct LinkApi;
+
+/// LINK's callbacks as webhooks: the delivery report (to the request's
+/// `eventReportGates`) and the incoming message (to a route's gates).
+/// Registered in [`crate::api::openapi::ApiDoc`] (nesting does not carry
+/// webhooks).
+pub struct LinkWebhooks;
+
+impl utoipa::Modify for LinkWebhooks {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        add_webhooks(
+            openapi,
+            [
+                (
+                    "linkDeliveryReport",
+                    webhook(
+                        "LINK delivery report",
+                        "One status of one part (`messageId`, `messageIndex`) of a message \
+                         sent with LINK's `POST /whatsapp-message/messages`, posted to each \
+                         gate of its `eventReportGates`. `messageIndex` -1 and `messageType` \
+                         `request` report the message as a whole (e.g. expired before it \
+                         was sent).",
+                        "LinkDlr",
+                    ),
+                ),
+                (
+                    "linkIncomingMessage",
+                    webhook(
+                        "LINK incoming message",
+                        "A message a WhatsApp user sent to a business number, posted to the \
+                         gates of the route it matched (for gates of the LINK format).",
+                        "LinkMo",
+                    ),
+                ),
+            ],
+        );
+    }
+}
 
 pub fn router() -> Router<AppState> {
     Router::new()

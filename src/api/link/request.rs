@@ -50,23 +50,119 @@ pub struct RequestLimits {
     pub max_rendered_bytes: usize,
 }
 
-#[derive(Debug, Deserialize)]
+/// LINK's `MessageRequest`: one or more messages to one or more
+/// destinations.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
+#[schema(example = json!({
+    "platformId": "yourPlatformId",
+    "platformPartnerId": "yourPlatformPartnerId",
+    "priority": "NORMAL",
+    "refId": "yourRefId",
+    "source": "+460000000000",
+    "destinations": ["+460000000001"],
+    "messages": [{"type": "text", "text": {"body": "Hello"}}]
+}))]
 pub struct MessageRequest {
+    /// Platform id used for this transaction (the user's own).
+    #[schema(
+        required = true,
+        nullable = false,
+        min_length = 1,
+        max_length = 256,
+        example = "yourPlatformId"
+    )]
     platform_id: Option<String>,
+    /// Platform partner id used for this transaction (the user's own).
+    #[schema(
+        required = true,
+        nullable = false,
+        min_length = 1,
+        max_length = 256,
+        example = "yourPlatformPartnerId"
+    )]
     platform_partner_id: Option<String>,
+    #[schema(max_length = 256)]
     platform_service_id: Option<String>,
+    #[schema(max_length = 256)]
     platform_service_type: Option<String>,
+    #[schema(max_length = 256)]
     platform_transaction_id: Option<String>,
+    /// `LOW`, `NORMAL` or `HIGH` (any case).
+    #[schema(required = true, nullable = false, schema_with = priority_schema)]
     priority: Option<String>,
+    /// How long the message lives, in milliseconds (at most
+    /// `--max-validity`).
+    #[schema(minimum = 1, example = 86400000)]
     relative_validity_time: Option<i64>,
+    /// When the message expires (RFC 3339); has precedence over
+    /// `relativeValidityTime`. The default is 48 hours ahead.
+    #[schema(format = DateTime, example = "2026-03-18T16:49:21Z")]
     absolute_validity_time: Option<String>,
+    /// Gates (of this account) to send delivery reports to.
+    #[schema(max_items = 10, example = json!(["v08kM29P"]))]
     event_report_gates: Option<Vec<String>>,
+    /// The client's reference, echoed in every delivery report.
+    #[schema(
+        required = true,
+        nullable = false,
+        min_length = 1,
+        max_length = 256,
+        example = "yourRefId"
+    )]
     ref_id: Option<String>,
+    /// Strings, numbers or booleans (kept as text), echoed in every
+    /// delivery report.
+    #[schema(schema_with = custom_parameters_schema)]
     custom_parameters: Option<Map<String, Value>>,
+    /// The business number (E.164, or local in the account's country).
+    #[schema(
+        required = true,
+        nullable = false,
+        min_length = 1,
+        max_length = 256,
+        example = "+460000000000"
+    )]
     source: Option<String>,
+    /// Phone numbers (MSISDN) or BSUIDs, each once.
+    #[schema(required = true, nullable = false, min_items = 1, max_items = 1000,
+        example = json!(["+460000000001", "+460000000002"]))]
     destinations: Option<Vec<String>>,
+    #[schema(required = true, nullable = false, min_items = 1, max_items = 10)]
     messages: Option<Vec<Message>>,
+}
+
+/// `priority`: one of LINK's names.
+fn priority_schema() -> utoipa::openapi::schema::Object {
+    use utoipa::openapi::schema::{ObjectBuilder, Type};
+    ObjectBuilder::new()
+        .schema_type(Type::String)
+        .enum_values(Some(Priority::NAMES.iter().copied()))
+        .examples(["NORMAL"])
+        .build()
+}
+
+/// `customParameters`: LINK's `KeyValueTypes`.
+fn custom_parameters_schema() -> utoipa::openapi::schema::Object {
+    use utoipa::openapi::schema::{ObjectBuilder, SchemaType, Type};
+    let value = ObjectBuilder::new()
+        .schema_type(SchemaType::from_iter([
+            Type::String,
+            Type::Number,
+            Type::Boolean,
+        ]))
+        .max_length(Some(MAX_CUSTOM_VALUE_LEN));
+    ObjectBuilder::new()
+        .schema_type(Type::Object)
+        .property_names(Some(
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .max_length(Some(MAX_ID_LEN)),
+        ))
+        .additional_properties(Some(value))
+        .max_properties(Some(MAX_CUSTOM_PARAMETERS))
+        .examples([serde_json::json!({"yourCustomKey1": "yourCustomValue1"})])
+        .build()
 }
 
 /// A request whose every field has been checked.

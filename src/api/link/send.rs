@@ -20,7 +20,7 @@ use serde::Serialize;
 use wagate_domain::{MessageId, ResultCode, Rule, Violation};
 
 use super::auth::LinkUser;
-use super::error::LinkError;
+use super::error::{ErrorResponse, LinkError};
 use super::request::{MessageRequest, ValidRequest};
 use crate::api::AppState;
 use crate::api::json::{self, JsonError};
@@ -32,14 +32,50 @@ use crate::metrics::Dialect;
 use crate::retention::content_until;
 use crate::store::{Account, Millis, NewRequest};
 
-#[derive(Debug, Serialize)]
+/// The request was accepted: one `messageId` per destination, in the
+/// order of `destinations`.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
+#[schema(example = json!({
+    "resultCode": 112001,
+    "description": "queued",
+    "messageIds": ["9gTQwFGUD26RFjCvP7AScr"]
+}))]
 pub struct MessageResponse {
+    /// `112001`.
     result_code: u32,
     description: &'static str,
     message_ids: Vec<String>,
 }
 
+/// Send messages.
+///
+/// Checks the request, then queues one message per destination (each
+/// message of `messages` is a part of it, by `messageIndex`); the status
+/// of each part comes to `eventReportGates` as delivery reports.
+#[utoipa::path(
+    post,
+    path = "/messages",
+    tag = "link",
+    operation_id = "link_send_messages",
+    request_body(content = MessageRequest, content_type = "application/json"),
+    responses(
+        (status = 200, description = "Queued (`112001`).", body = MessageResponse),
+        (status = 400, description = "Not JSON (`112505`), a field of the wrong type or \
+            breaking a rule of the schema (`112506`), or a request the gateway cannot \
+            honour, e.g. an unknown gate (`112402`).", body = ErrorResponse),
+        (status = 401, description = "Missing or wrong credentials (`112400`).",
+            body = ErrorResponse),
+        (status = 403, description = "The platform ids or the source are not this \
+            user's (`112401`).", body = ErrorResponse),
+        (status = 408, description = "The body did not arrive in time (`112402`).",
+            body = ErrorResponse),
+        (status = 413, description = "The body is larger than the limit (`112402`).",
+            body = ErrorResponse),
+        (status = 500, description = "The gateway failed (`112500`).", body = ErrorResponse),
+    ),
+    security(("link_basic" = [])),
+)]
 pub async fn send_messages(
     State(state): State<AppState>,
     LinkUser { user, account }: LinkUser,

@@ -6,7 +6,7 @@
 //! [`GateFormat`] variant.
 
 mod devino;
-mod link;
+pub mod link;
 
 use serde_json::Value;
 use wagate_domain::ContactIds;

@@ -11,18 +11,19 @@ use super::check::Violations;
 use super::limits::CONTACTS_MIN;
 
 /// One contact card as the client sent it.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 pub struct ContactObject {
     pub addresses: Option<Vec<ContactAddress>>,
     pub birthday: Option<String>,
     pub emails: Option<Vec<ContactEmail>>,
+    #[schema(required = true, nullable = false)]
     pub name: Option<ContactName>,
     pub org: Option<ContactOrg>,
     pub phones: Option<Vec<ContactPhone>>,
     pub urls: Option<Vec<ContactUrl>>,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, utoipa::ToSchema)]
 pub struct ContactAddress {
     pub city: Option<String>,
     pub country: Option<String>,
@@ -35,16 +36,17 @@ pub struct ContactAddress {
     pub zip: Option<String>,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, utoipa::ToSchema)]
 pub struct ContactEmail {
     pub email: Option<String>,
     #[serde(rename = "type")]
     pub kind: Option<String>,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, utoipa::ToSchema)]
 pub struct ContactName {
     #[serde(rename = "formattedName", alias = "formatted_name")]
+    #[schema(required = true, nullable = false, min_length = 1)]
     pub formatted_name: Option<String>,
     #[serde(rename = "firstName", alias = "first_name")]
     pub first_name: Option<String>,
@@ -56,14 +58,14 @@ pub struct ContactName {
     pub prefix: Option<String>,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, utoipa::ToSchema)]
 pub struct ContactOrg {
     pub company: Option<String>,
     pub department: Option<String>,
     pub title: Option<String>,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, utoipa::ToSchema)]
 pub struct ContactPhone {
     pub phone: Option<String>,
     #[serde(rename = "type")]
@@ -72,7 +74,7 @@ pub struct ContactPhone {
     pub wa_id: Option<String>,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, utoipa::ToSchema)]
 pub struct ContactUrl {
     pub url: Option<String>,
     #[serde(rename = "type")]

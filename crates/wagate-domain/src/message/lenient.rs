@@ -41,6 +41,19 @@ impl NumberOrText {
     }
 }
 
+/// In the OpenAPI document: a number, or a string holding one.
+impl utoipa::PartialSchema for NumberOrText {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::schema::{ObjectBuilder, SchemaType, Type};
+        ObjectBuilder::new()
+            .schema_type(SchemaType::from_iter([Type::Number, Type::String]))
+            .description(Some("A number, or a string holding a number."))
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for NumberOrText {}
+
 impl<'de> Deserialize<'de> for NumberOrText {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         deserializer.deserialize_any(NumberOrTextVisitor)

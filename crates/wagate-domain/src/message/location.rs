@@ -11,9 +11,11 @@ use super::lenient::NumberOrText;
 use super::limits::{LATITUDE_MAX, LATITUDE_MIN, LONGITUDE_MAX, LONGITUDE_MIN};
 
 /// `location` as the client sent it.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 pub struct LocationObject {
+    #[schema(required = true, nullable = false)]
     pub latitude: Option<NumberOrText>,
+    #[schema(required = true, nullable = false)]
     pub longitude: Option<NumberOrText>,
     pub name: Option<String>,
     pub address: Option<String>,

@@ -12,10 +12,11 @@ use super::check::Violations;
 use super::limits::MEDIA_CAPTION_MAX;
 
 /// A media object as the client sent it (LINK and Cloud API spell it alike).
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 pub struct MediaObject {
     pub id: Option<String>,
     pub link: Option<String>,
+    #[schema(max_length = 1024)]
     pub caption: Option<String>,
     pub filename: Option<String>,
     pub voice: Option<bool>,

@@ -56,9 +56,10 @@ pub use text::TextObject;
 
 /// One entry of the request's `messages` array, as the client sent it: `type`
 /// and the object named after it.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 pub struct Message {
     #[serde(rename = "type")]
+    #[schema(required = true, nullable = false, schema_with = message_type_schema)]
     pub kind: Option<String>,
     /// LINK's link preview switch beside `text` (the Cloud API has it inside).
     /// Ignored for other message types.
@@ -74,8 +75,20 @@ pub struct Message {
     pub document: Option<MediaObject>,
     pub sticker: Option<MediaObject>,
     pub location: Option<LocationObject>,
+    #[schema(min_items = 1)]
     pub contacts: Option<Vec<ContactObject>>,
     pub interactive: Option<InteractiveObject>,
+}
+
+/// `type` in the OpenAPI document: one of the ten names (any case is
+/// read; these are LINK's spellings).
+fn message_type_schema() -> utoipa::openapi::schema::Object {
+    use utoipa::openapi::schema::{ObjectBuilder, Type};
+    ObjectBuilder::new()
+        .schema_type(Type::String)
+        .enum_values(Some(MessageType::NAMES.iter().copied()))
+        .examples(["text"])
+        .build()
 }
 
 /// The ten message types of LINK v1.9.4 (and the Cloud API).

@@ -10,8 +10,15 @@ use super::check::Violations;
 use super::limits::TEXT_BODY_MAX;
 
 /// `text` as the client sent it.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 pub struct TextObject {
+    #[schema(
+        required = true,
+        nullable = false,
+        min_length = 1,
+        max_length = 4096,
+        example = "Hello from wagate"
+    )]
     pub body: Option<String>,
     #[serde(rename = "preview_url", alias = "previewUrl")]
     pub preview_url: Option<bool>,

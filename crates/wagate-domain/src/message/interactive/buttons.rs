@@ -10,16 +10,19 @@ use super::super::check::{Unique, Violations};
 use super::super::limits::{REPLY_BUTTONS_MAX, REPLY_BUTTONS_MIN, REPLY_ID_MAX, REPLY_TITLE_MAX};
 
 /// One entry of `action.buttons` as the client sent it.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 pub struct ReplyButtonObject {
     #[serde(rename = "type")]
     pub kind: Option<String>,
+    #[schema(required = true, nullable = false)]
     pub reply: Option<ReplyObject>,
 }
 
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 pub struct ReplyObject {
+    #[schema(required = true, nullable = false, min_length = 1, max_length = 256)]
     pub id: Option<String>,
+    #[schema(required = true, nullable = false, min_length = 1, max_length = 20)]
     pub title: Option<String>,
 }
 

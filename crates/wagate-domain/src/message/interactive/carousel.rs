@@ -20,7 +20,7 @@ use super::parameters::{self, ActionParametersObject, CtaUrl};
 use super::{InteractiveText, text_part};
 
 /// One entry of `action.cards` as the client sent it.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 pub struct CardObject {
     #[serde(rename = "card_index", alias = "cardIndex")]
     pub card_index: Option<NumberOrText>,
@@ -33,7 +33,7 @@ pub struct CardObject {
 
 /// A card's `action`: product cards use the ids, media cards name and
 /// parameters.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 pub struct CardActionObject {
     pub name: Option<String>,
     pub parameters: Option<ActionParametersObject>,

@@ -12,10 +12,11 @@ use super::super::limits::INTERACTIVE_HEADER_TEXT_MAX;
 use super::super::media::{self, Media, MediaKind, MediaObject, MediaUse};
 
 /// `header` as the client sent it.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 pub struct HeaderObject {
     #[serde(rename = "type")]
     pub kind: Option<String>,
+    #[schema(max_length = 60)]
     pub text: Option<String>,
     pub image: Option<MediaObject>,
     pub video: Option<MediaObject>,

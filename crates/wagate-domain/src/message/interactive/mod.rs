@@ -30,35 +30,42 @@ pub(crate) use sections::{ListSection, ProductSection, product_sections};
 pub use sections::{ProductItemObject, RowObject, SectionObject};
 
 /// `interactive` as the client sent it.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 pub struct InteractiveObject {
     #[serde(rename = "type")]
+    #[schema(required = true, nullable = false, example = "button")]
     pub kind: Option<String>,
     pub header: Option<HeaderObject>,
     pub body: Option<InteractiveText>,
     pub footer: Option<InteractiveText>,
+    #[schema(required = true, nullable = false)]
     pub action: Option<InteractiveActionObject>,
 }
 
 /// `body` and `footer`: `{"text": …}`.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 pub struct InteractiveText {
+    #[schema(required = true, nullable = false, min_length = 1, max_length = 1024)]
     pub text: Option<String>,
 }
 
 /// `interactive.action` as the client sent it: the union of every type's
 /// fields; [`validate`] allows each type only its own.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 pub struct InteractiveActionObject {
     pub name: Option<String>,
+    #[schema(max_length = 20)]
     pub button: Option<String>,
+    #[schema(min_items = 1, max_items = 3)]
     pub buttons: Option<Vec<ReplyButtonObject>>,
+    #[schema(min_items = 1, max_items = 10)]
     pub sections: Option<Vec<SectionObject>>,
     #[serde(rename = "catalog_id", alias = "catalogId")]
     pub catalog_id: Option<String>,
     #[serde(rename = "product_retailer_id", alias = "productRetailerId")]
     pub product_retailer_id: Option<String>,
     pub parameters: Option<ActionParametersObject>,
+    #[schema(min_items = 2, max_items = 10)]
     pub cards: Option<Vec<CardObject>>,
 }
 

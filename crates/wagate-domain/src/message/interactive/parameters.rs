@@ -13,7 +13,7 @@ use super::super::limits::{CTA_DISPLAY_TEXT_MAX, FLOW_CTA_MAX, FLOW_MESSAGE_VERS
 
 /// `action.parameters` as the client sent it: the union of every type's
 /// fields.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 pub struct ActionParametersObject {
     #[serde(
         rename = "thumbnail_product_retailer_id",
@@ -21,6 +21,7 @@ pub struct ActionParametersObject {
     )]
     pub thumbnail_product_retailer_id: Option<String>,
     #[serde(rename = "display_text", alias = "displayText")]
+    #[schema(max_length = 20)]
     pub display_text: Option<String>,
     pub url: Option<String>,
     pub mode: Option<String>,
@@ -31,6 +32,7 @@ pub struct ActionParametersObject {
     #[serde(rename = "flow_id", alias = "flowId")]
     pub flow_id: Option<String>,
     #[serde(rename = "flow_cta", alias = "flowCta")]
+    #[schema(max_length = 20)]
     pub flow_cta: Option<String>,
     #[serde(rename = "flow_action", alias = "flowAction")]
     pub flow_action: Option<String>,
@@ -38,7 +40,7 @@ pub struct ActionParametersObject {
     pub flow_action_payload: Option<FlowActionPayloadObject>,
 }
 
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 pub struct FlowActionPayloadObject {
     pub screen: Option<String>,
     pub data: Option<Value>,

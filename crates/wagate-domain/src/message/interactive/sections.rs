@@ -16,24 +16,31 @@ use super::super::limits::{
 };
 
 /// One entry of `action.sections` as the client sent it.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 pub struct SectionObject {
+    #[schema(max_length = 24)]
     pub title: Option<String>,
+    #[schema(min_items = 1, max_items = 10)]
     pub rows: Option<Vec<RowObject>>,
     #[serde(rename = "product_items", alias = "productItems")]
+    #[schema(min_items = 1, max_items = 30)]
     pub product_items: Option<Vec<ProductItemObject>>,
 }
 
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 pub struct RowObject {
+    #[schema(required = true, nullable = false, min_length = 1, max_length = 200)]
     pub id: Option<String>,
+    #[schema(required = true, nullable = false, min_length = 1, max_length = 24)]
     pub title: Option<String>,
+    #[schema(max_length = 72)]
     pub description: Option<String>,
 }
 
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 pub struct ProductItemObject {
     #[serde(rename = "product_retailer_id", alias = "productRetailerId")]
+    #[schema(required = true, nullable = false, min_length = 1)]
     pub product_retailer_id: Option<String>,
 }
 

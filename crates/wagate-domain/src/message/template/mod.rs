@@ -25,24 +25,34 @@ pub use parameter::{
 pub(crate) use parameter::{Parameter, ParameterValue, TemplateAction};
 
 /// `template` as the client sent it.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 pub struct TemplateObject {
+    #[schema(
+        required = true,
+        nullable = false,
+        min_length = 1,
+        max_length = 512,
+        example = "order_update"
+    )]
     pub name: Option<String>,
+    #[schema(required = true, nullable = false)]
     pub language: Option<LanguageObject>,
     /// LINK v1.4.6; accepted and dropped.
     pub namespace: Option<String>,
     pub components: Option<Vec<ComponentObject>>,
 }
 
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 pub struct LanguageObject {
+    #[schema(required = true, nullable = false, min_length = 1, example = "en")]
     pub code: Option<String>,
 }
 
 /// A template component as the client sent it.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 pub struct ComponentObject {
     #[serde(rename = "type")]
+    #[schema(required = true, nullable = false, example = "body")]
     pub kind: Option<String>,
     #[serde(rename = "subType", alias = "sub_type")]
     pub sub_type: Option<String>,
@@ -53,10 +63,12 @@ pub struct ComponentObject {
 
 /// A card of a template `carousel` component. LINK's Component table calls
 /// its index `index`, the examples and the Cloud API `card_index`.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 pub struct TemplateCardObject {
     #[serde(rename = "card_index", alias = "cardIndex", alias = "index")]
     pub card_index: Option<NumberOrText>,
+    /// A card's own components (no carousels inside).
+    #[schema(no_recursion)]
     pub components: Option<Vec<ComponentObject>>,
 }
 

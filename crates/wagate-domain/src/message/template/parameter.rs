@@ -21,12 +21,14 @@ use super::super::media::{self, Media, MediaKind, MediaObject, MediaUse};
 use super::SubType;
 
 /// A template parameter as the client sent it.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 pub struct ParameterObject {
     #[serde(rename = "type")]
+    #[schema(required = true, nullable = false, example = "text")]
     pub kind: Option<String>,
     #[serde(rename = "parameterName", alias = "parameter_name")]
     pub parameter_name: Option<String>,
+    #[schema(max_length = 32768)]
     pub text: Option<String>,
     pub payload: Option<String>,
     pub currency: Option<CurrencyObject>,
@@ -49,18 +51,28 @@ pub struct ParameterObject {
     pub expiration_time_ms: Option<NumberOrText>,
 }
 
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 pub struct CurrencyObject {
     #[serde(rename = "fallbackValue", alias = "fallback_value")]
+    #[schema(required = true, nullable = false, min_length = 1)]
     pub fallback_value: Option<String>,
+    #[schema(
+        required = true,
+        nullable = false,
+        min_length = 3,
+        max_length = 3,
+        example = "USD"
+    )]
     pub code: Option<String>,
     #[serde(rename = "amount1000", alias = "amount_1000")]
+    #[schema(required = true, nullable = false)]
     pub amount_1000: Option<NumberOrText>,
 }
 
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 pub struct DateTimeObject {
     #[serde(rename = "fallbackValue", alias = "fallback_value")]
+    #[schema(required = true, nullable = false, min_length = 1)]
     pub fallback_value: Option<String>,
     #[serde(rename = "dayOfWeek", alias = "day_of_week")]
     pub day_of_week: Option<NumberOrText>,
@@ -73,14 +85,14 @@ pub struct DateTimeObject {
     pub timestamp: Option<NumberOrText>,
 }
 
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 pub struct LimitedTimeOfferObject {
     #[serde(rename = "expiration_time_ms", alias = "expirationTimeMs")]
     pub expiration_time_ms: Option<NumberOrText>,
 }
 
 /// A product of a carousel card header (Meta's product card templates).
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 pub struct ProductObject {
     #[serde(rename = "product_retailer_id", alias = "productRetailerId")]
     pub product_retailer_id: Option<String>,
@@ -90,7 +102,7 @@ pub struct ProductObject {
 
 /// The `action` of an action parameter: catalog, flow and multi-product
 /// (`mpm`) buttons.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 pub struct TemplateActionObject {
     #[serde(
         rename = "thumbnail_product_retailer_id",
