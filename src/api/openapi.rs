@@ -20,7 +20,8 @@ use utoipa::openapi::{ContentBuilder, PathsBuilder, Ref, ResponseBuilder};
 use utoipa::{Modify, OpenApi};
 use utoipa_swagger_ui::{Config, SwaggerUi};
 
-use super::{admin, ops};
+use super::{admin, devino, ops};
+use crate::callbacks::format::DevinoWebhooks;
 
 /// Where the document is served.
 pub const DOCUMENT_PATH: &str = "/openapi.json";
@@ -48,12 +49,17 @@ pub const ADMIN_TOKEN: &str = "admin_token";
             section describes the callbacks wagate makes to gates and callback URLs.",
     ),
     paths(document, ops::healthz, ops::readyz, crate::metrics::http::serve),
-    nest((path = "/admin/v1", api = admin::AdminApi)),
+    nest(
+        (path = "/admin/v1", api = admin::AdminApi),
+        (path = "/whatsapp/v2", api = devino::DevinoApi),
+    ),
     components(schemas(super::route_table::ServedRoute)),
-    modifiers(&SecuritySchemes, &SwaggerUiPaths),
+    modifiers(&SecuritySchemes, &SwaggerUiPaths, &DevinoWebhooks),
     tags(
         (name = "operations", description = "Health, readiness, metrics and this document."),
         (name = "admin", description = "Tenants, sources, gates and routes (admin token)."),
+        (name = "devino", description = "Devino's Direct WA API (`/whatsapp/v2`), with the \
+            user's API key."),
     ),
 )]
 pub struct ApiDoc;

@@ -28,7 +28,8 @@
 use crate::MessageState;
 
 /// A status as Devino names it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "UPPERCASE")]
 pub enum DevinoStatus {
     Sent,
     Delivered,

@@ -25,6 +25,15 @@ use axum::routing::{get, post};
 use super::{AppState, protocol};
 use error::DevinoError;
 
+/// The Devino dialect's part of the OpenAPI document (paths under
+/// `/whatsapp/v2`).
+#[derive(utoipa::OpenApi)]
+#[openapi(
+    paths(send::send_one, send::send_batch, status::message_status,),
+    components(schemas(request::DevinoMessage, reason::Reason, error::Rejection))
+)]
+pub struct DevinoApi;
+
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/messages", post(send::send_one))
