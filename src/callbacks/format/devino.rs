@@ -20,7 +20,7 @@
 
 use serde::Serialize;
 use serde_json::{Map, Value};
-use utoipa::openapi::schema::{Array, ArrayBuilder, Object, ObjectBuilder, Type};
+use utoipa::openapi::schema::{Array, ArrayBuilder, Object, ObjectBuilder, SchemaType, Type};
 use utoipa::{Modify, ToSchema};
 use wagate_domain::devino_code::{self, DevinoStatus};
 
@@ -144,7 +144,7 @@ struct StatusCallback<'a>([StatusBody<'a>; 1]);
 /// One status of a message.
 #[derive(Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
-#[schema(as = DevinoStatus)]
+#[schema(as = DevinoStatusEntry)]
 struct StatusBody<'a> {
     /// The message's id: a number for a Devino message, a string for a
     /// LINK one.
@@ -242,7 +242,7 @@ fn renamed_schema(names: &Names) -> Object {
         .iter()
         .fold(
             ObjectBuilder::new().schema_type(Type::Object),
-            |object, (_, devino)| object.property(*devino, Object::new()),
+            |object, (_, devino)| object.property(*devino, Object::with_type(SchemaType::AnyValue)),
         )
         .build()
 }
