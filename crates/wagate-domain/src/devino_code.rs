@@ -100,6 +100,23 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_status_serializes_as_its_word() {
+        for status in [
+            DevinoStatus::Sent,
+            DevinoStatus::Delivered,
+            DevinoStatus::Read,
+            DevinoStatus::Undelivered,
+            DevinoStatus::Expired,
+            DevinoStatus::Rejected,
+        ] {
+            assert_eq!(
+                serde_json::to_value(status).ok(),
+                Some(serde_json::Value::from(status.as_str()))
+            );
+        }
+    }
+
+    #[test]
     fn every_row_of_the_error_table() {
         let table = [
             (131026, 2305),

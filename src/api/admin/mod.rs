@@ -122,7 +122,7 @@ fn resource_paths<R: Resource>(openapi: &mut utoipa::openapi::OpenApi) {
     };
     let (name, path) = (R::NAME, R::PATH);
     let list = operation(
-        format!("list_{path}"),
+        format!("list{}", capitalized(path)),
         format!("Every {name}"),
         ResponsesBuilder::new().responses_from_into_responses::<error::ListFailures>(),
     )
@@ -136,14 +136,14 @@ fn resource_paths<R: Resource>(openapi: &mut utoipa::openapi::OpenApi) {
         ),
     );
     let read = operation(
-        format!("get_{name}"),
+        format!("get{}", capitalized(name)),
         format!("One {name}"),
         ResponsesBuilder::new().responses_from_into_responses::<error::ReadFailures>(),
     )
     .parameter(id())
     .response("200", answer(&format!("The {name}."), view));
     let delete = operation(
-        format!("delete_{name}"),
+        format!("delete{}", capitalized(name)),
         format!("Deletes a {name} (refused while something refers to it)"),
         ResponsesBuilder::new().responses_from_into_responses::<error::DeleteFailures>(),
     )
@@ -306,9 +306,19 @@ async fn accounts_by_id(store: &dyn TenantStore) -> Result<HashMap<String, Accou
         .collect())
 }
 
+/// `gates` → `Gates`, for operation ids.
+fn capitalized(word: &str) -> String {
+    let mut chars = word.chars();
+    chars
+        .next()
+        .map(|first| first.to_uppercase().chain(chars).collect())
+        .unwrap_or_default()
+}
+
 /// Platform ids of an account, as the views show them.
 #[derive(Debug, serde::Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
+#[schema(as = AdminOwner)]
 struct Owner {
     platform_id: String,
     platform_partner_id: String,

@@ -66,10 +66,10 @@ const FOOTER_TEXT_MAX: usize = 60;
 pub struct DevinoMessage {
     /// The business number sending (one of the account's sources),
     /// international, `+` optional.
-    #[schema(required = true, example = "79001234567")]
+    #[schema(value_type = String, required = true, example = "79001234567")]
     from: Option<String>,
     /// The user's number, international (at most 15 digits), `+` optional.
-    #[schema(required = true, example = "79007654321")]
+    #[schema(value_type = String, required = true, example = "79007654321")]
     to: Option<String>,
     /// Only `individual`.
     #[serde(rename = "recipient_type", alias = "recipientType")]
