@@ -117,6 +117,12 @@ fn the_spec_s_callback_examples_fit_the_webhook_schemas() {
     unknown[0]["status"] = json!("LOST");
     assert_breaks(&document, &status, &unknown, "an unknown status");
     assert_breaks(&document, &status, &example[0], "a status outside an array");
+    assert_breaks(
+        &document,
+        &status,
+        &json!([example[0], example[0]]),
+        "two statuses in one callback",
+    );
 
     let incoming = webhook_schema(&document, "devinoIncoming");
     let example = json!({"incomingMessageId": 0, "to": "str", "from": "str", "text": "str",

@@ -137,7 +137,7 @@ impl<'a> DevinoId<'a> {
 /// The body of a status callback: one status in an array.
 #[derive(Serialize, ToSchema)]
 #[serde(transparent)]
-#[schema(as = DevinoStatusCallback, example = json!([{"messageId": 5_170_063_211_253_825_537_i64,
+#[schema(as = DevinoStatusCallback, min_items = 1, max_items = 1, example = json!([{"messageId": 5_170_063_211_253_825_537_i64,
     "ts": 1_772_541_291, "status": "DELIVERED", "errorCode": 0, "options": "order-7"}]))]
 struct StatusCallback<'a>([StatusBody<'a>; 1]);
 
