@@ -1,11 +1,13 @@
 //! The admin API's errors and their HTTP answers, in one place:
-//! `{"error": "<kind>", "message": "<what and why>"}`.
+//! `{"error": "<kind>", "message": "<what and why>"}`. The OpenAPI document
+//! names, per call, the failures it can answer (the `…Failures` sets).
+
+use std::collections::BTreeMap;
 
 use axum::Json;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
-use std::collections::BTreeMap;
 use utoipa::IntoResponses;
 use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder};
 

@@ -44,7 +44,7 @@ use crate::store::{Account, StoreResult, TenantKind, TenantStore};
 
 /// The admin API's part of the OpenAPI document (paths under `/admin/v1`):
 /// the creates and the calls of their own here, the read, list and delete
-/// of every resource from [`Resource`] (see [`ResourcePaths`]).
+/// of every resource from its `Resource` impl (see `ResourcePaths`).
 #[derive(utoipa::OpenApi)]
 #[openapi(
     paths(

@@ -9,13 +9,15 @@
 //! a body over the size limit, `invalid` for a body that is not JSON or not
 //! the right shape, `must.be.not.null`/`too.many.messages` for a batch
 //! without messages or with too many, `unknown` for the rest, and the HTTP
-//! status saying what happened.
+//! status saying what happened. [`SendFailures`] and [`QueryFailures`] are
+//! these answers as the OpenAPI document describes them.
+
+use std::collections::BTreeMap;
 
 use axum::Json;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
-use std::collections::BTreeMap;
 use utoipa::IntoResponses;
 use utoipa::openapi::schema::{Object, ObjectBuilder, Type};
 use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder};

@@ -11,6 +11,7 @@
 //! Status callbacks and incoming messages in Devino's shape are built by the
 //! callback pipeline (see [`crate::callbacks`]). Unknown paths and methods
 //! under the base path answer Devino's rejection body (404, 405).
+//! [`DevinoApi`] is this dialect's part of the OpenAPI document.
 
 pub mod auth;
 pub mod error;

@@ -17,6 +17,9 @@
 //!   a button or an interactive reply as `text`, the title the user tapped.
 //!   Other types (reactions, orders, …) carry no content field.
 //!   `profileName` is the sender's WhatsApp profile name.
+//!
+//! Both bodies are typed, and the OpenAPI document describes them as the
+//! webhooks `devinoStatus` and `devinoIncoming` ([`DevinoWebhooks`]).
 
 use serde::Serialize;
 use serde_json::{Map, Value};
