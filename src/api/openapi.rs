@@ -21,7 +21,8 @@ use utoipa::{Modify, OpenApi};
 use utoipa_swagger_ui::{Config, SwaggerUi};
 
 use super::link::LinkWebhooks;
-use super::{admin, link, media, meta_webhook, ops, sandbox};
+use super::{admin, devino, link, media, meta_webhook, ops, sandbox};
+use crate::callbacks::format::DevinoWebhooks;
 
 /// Where the document is served.
 pub const DOCUMENT_PATH: &str = "/openapi.json";
@@ -57,9 +58,10 @@ pub const ADMIN_TOKEN: &str = "admin_token";
         (path = "/sandbox/v1", api = sandbox::SandboxApi),
         (path = "/sandbox/v1", api = crate::sim::SandboxControlsApi),
         (path = "/whatsapp-message", api = link::LinkApi),
+        (path = "/whatsapp/v2", api = devino::DevinoApi),
     ),
     components(schemas(super::route_table::ServedRoute)),
-    modifiers(&SecuritySchemes, &SwaggerUiPaths, &LinkWebhooks),
+    modifiers(&SecuritySchemes, &SwaggerUiPaths, &LinkWebhooks, &DevinoWebhooks),
     tags(
         (name = "operations", description = "Health, readiness, metrics and this document."),
         (name = "admin", description = "Tenants, sources, gates and routes (admin token)."),
@@ -67,6 +69,8 @@ pub const ADMIN_TOKEN: &str = "admin_token";
             a session cookie from signing in with the admin token)."),
         (name = "link", description = "LINK Mobility's WhatsApp Message API (v1.9.4): \
             sending messages, their status, incoming messages marked read."),
+        (name = "devino", description = "Devino's Direct WA API (`/whatsapp/v2`), with the \
+            user's API key."),
     ),
 )]
 pub struct ApiDoc;

@@ -46,7 +46,7 @@ pub struct User {
 }
 
 /// Meta's messaging limit tier of a business number.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "UPPERCASE")]
 pub enum SourceLevel {
     Standard,
@@ -97,7 +97,7 @@ pub struct Source {
 }
 
 /// The payload format a gate receives.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum GateFormat {
     Link,

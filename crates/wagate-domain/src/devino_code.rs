@@ -28,7 +28,8 @@
 use crate::MessageState;
 
 /// A status as Devino names it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "UPPERCASE")]
 pub enum DevinoStatus {
     Sent,
     Delivered,
@@ -97,6 +98,23 @@ pub fn status_of(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_status_serializes_as_its_word() {
+        for status in [
+            DevinoStatus::Sent,
+            DevinoStatus::Delivered,
+            DevinoStatus::Read,
+            DevinoStatus::Undelivered,
+            DevinoStatus::Expired,
+            DevinoStatus::Rejected,
+        ] {
+            assert_eq!(
+                serde_json::to_value(status).ok(),
+                Some(serde_json::Value::from(status.as_str()))
+            );
+        }
+    }
 
     #[test]
     fn every_row_of_the_error_table() {

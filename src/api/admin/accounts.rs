@@ -11,29 +11,41 @@ use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 use wagate_domain::Country;
 
+use super::error::CreateFailures;
 use super::{AdminBody, AdminError, Resource, parse_body, required};
 use crate::api::AppState;
 use crate::auth::random_token;
 use crate::clock::{now_millis, rfc3339};
 use crate::store::{Account, StoreResult, TenantKind, TenantStore};
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
+#[schema(example = json!({"platformId": "P1", "platformPartnerId": "1", "name": "Acme",
+    "defaultCountry": "NO"}))]
 struct NewAccount {
+    /// LINK's platformId; with platformPartnerId, unique.
+    #[schema(value_type = String, required = true, min_length = 1)]
     platform_id: Option<String>,
+    #[schema(value_type = String, required = true, min_length = 1)]
     platform_partner_id: Option<String>,
     name: Option<String>,
+    /// The country local numbers of its LINK requests are read in: an ISO
+    /// 3166-1 alpha-2 code (any case).
+    #[schema(pattern = "^[A-Za-z]{2}$", example = "NO")]
     default_country: Option<String>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct AccountView {
     id: String,
     platform_id: String,
     platform_partner_id: String,
     name: Option<String>,
+    /// ISO 3166-1 alpha-2, upper case.
+    #[schema(value_type = Option<String>, example = "NO")]
     default_country: Option<Country>,
+    /// RFC 3339.
     created_at: String,
 }
 
@@ -50,6 +62,20 @@ impl From<Account> for AccountView {
     }
 }
 
+/// Creates an account.
+#[utoipa::path(
+    post,
+    path = "/accounts",
+    tag = "admin",
+    operation_id = "createAccount",
+    request_body(content = NewAccount, content_type = "application/json"),
+    security(("admin_token" = [])),
+    responses(
+        (status = 201, description = "Created.", body = AccountView,
+            content_type = "application/json"),
+        CreateFailures,
+    ),
+)]
 pub async fn create(
     State(state): State<AppState>,
     body: AdminBody,
@@ -84,6 +110,7 @@ pub struct Accounts;
 
 impl Resource for Accounts {
     const NAME: &'static str = "account";
+    const PATH: &'static str = "accounts";
     const KIND: TenantKind = TenantKind::Account;
     type Row = Account;
     type View = AccountView;

@@ -8,6 +8,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 
+use super::error::ReadFailures;
 use super::{AdminError, Parsed};
 use crate::api::AppState;
 use crate::clock::{now_millis, rfc3339};
@@ -16,12 +17,15 @@ use crate::store::DeliveryRecord;
 /// The most callbacks one listing shows.
 const MAX_LIMIT: u32 = 500;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct Listing {
+    /// How many of the newest callbacks: 50 by default, taken as 1 to 500.
+    #[param(minimum = 0, maximum = 4_294_967_295_u32, example = 50)]
     limit: Option<u32>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct DeliveryView {
     pub(crate) id: i64,
@@ -30,6 +34,8 @@ pub struct DeliveryView {
     /// The message's own callback URL, when it is not the gate's.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) url: Option<String>,
+    /// PENDING, DELIVERED or GAVE_UP.
+    #[schema(example = "DELIVERED")]
     pub(crate) state: String,
     pub(crate) created_at: String,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -40,11 +46,13 @@ pub struct DeliveryView {
     /// an incoming message is erased once it is done (see
     /// `crate::retention`); `payload` is then null.
     pub(crate) content_kept: bool,
+    /// The body as sent (any JSON), or null.
+    #[schema(value_type = Value)]
     pub(crate) payload: serde_json::Value,
     pub(crate) attempts: Vec<AttemptView>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct AttemptView {
     pub(crate) at: String,
@@ -65,6 +73,20 @@ pub(super) async fn existing_gate(state: &AppState, gate_id: &str) -> Result<(),
         .ok_or_else(|| AdminError::NotFound(format!("gate {gate_id}")))
 }
 
+/// A gate's newest callbacks, newest first, with every try.
+#[utoipa::path(
+    get,
+    path = "/gates/{id}/deliveries",
+    tag = "admin",
+    operation_id = "listGateDeliveries",
+    params(("id" = String, Path, description = "The gate's id."), Listing),
+    security(("admin_token" = [])),
+    responses(
+        (status = 200, description = "The callbacks.", body = [DeliveryView],
+            content_type = "application/json"),
+        ReadFailures,
+    ),
+)]
 pub async fn list(
     State(state): State<AppState>,
     Parsed(Path(gate_id)): Parsed<Path<String>>,
@@ -89,6 +111,22 @@ pub(crate) async fn recent(
     Ok(deliveries.into_iter().map(view).collect())
 }
 
+/// Queues a copy of one of a gate's callbacks.
+#[utoipa::path(
+    post,
+    path = "/gates/{id}/deliveries/{delivery}/redeliver",
+    tag = "admin",
+    operation_id = "redeliver",
+    params(
+        ("id" = String, Path, description = "The gate's id."),
+        ("delivery" = i64, Path, description = "The callback's `id`."),
+    ),
+    security(("admin_token" = [])),
+    responses(
+        (status = 202, description = "Queued."),
+        ReadFailures,
+    ),
+)]
 pub async fn redeliver(
     State(state): State<AppState>,
     Parsed(Path((gate_id, delivery_id))): Parsed<Path<(String, i64)>>,

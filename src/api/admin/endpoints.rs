@@ -5,6 +5,7 @@
 use axum::Json;
 use axum::extract::State;
 
+use super::error::ListFailures;
 use crate::api::AppState;
 use crate::api::route_table::ServedRoute;
 
@@ -13,11 +14,12 @@ use crate::api::route_table::ServedRoute;
     get,
     path = "/endpoints",
     tag = "admin",
+    operation_id = "listEndpoints",
     security(("admin_token" = [])),
     responses(
         (status = 200, description = "The routes, sorted by path.", body = [ServedRoute],
             example = json!([{"path": "/healthz", "methods": ["get"]}])),
-        (status = 401, description = "No or a wrong admin token."),
+        ListFailures,
     ),
 )]
 pub async fn list(State(state): State<AppState>) -> Json<Vec<ServedRoute>> {

@@ -7,7 +7,7 @@ use axum::Json;
 use axum::extract::{Path, State};
 use serde::Serialize;
 
-use super::error::AdminError;
+use super::error::{AdminError, ReadFailures};
 use super::{Parsed, deliveries};
 use crate::api::AppState;
 use crate::clock::{now_millis, rfc3339};
@@ -32,8 +32,7 @@ pub struct GatePause {
     params(("id" = String, Path, description = "The gate's id.")),
     responses(
         (status = 200, description = "Paused.", body = GatePause),
-        (status = 401, description = "No or a wrong admin token."),
-        (status = 404, description = "No such gate."),
+        ReadFailures,
     ),
 )]
 pub async fn pause(
@@ -52,8 +51,7 @@ pub async fn pause(
     params(("id" = String, Path, description = "The gate's id.")),
     responses(
         (status = 200, description = "Resumed (or was not paused).", body = GatePause),
-        (status = 401, description = "No or a wrong admin token."),
-        (status = 404, description = "No such gate."),
+        ReadFailures,
     ),
 )]
 pub async fn resume(
@@ -72,8 +70,7 @@ pub async fn resume(
     params(("id" = String, Path, description = "The gate's id.")),
     responses(
         (status = 200, description = "The gate's pause.", body = GatePause),
-        (status = 401, description = "No or a wrong admin token."),
-        (status = 404, description = "No such gate."),
+        ReadFailures,
     ),
 )]
 pub async fn show(

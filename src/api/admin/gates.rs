@@ -10,6 +10,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 
+use super::error::CreateFailures;
 use super::{AdminBody, AdminError, Owner, Resource, account_of, parse_body, required};
 use crate::api::AppState;
 use crate::auth::random_token;
@@ -17,19 +18,34 @@ use crate::clock::{now_millis, rfc3339};
 use crate::intake::callback_target::GATE_ID_PREFIX;
 use crate::store::{Account, Gate, GateFormat, KeyValues, StoreResult, TenantKind, TenantStore};
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
+#[schema(example = json!({"id": "crm", "platformId": "P1", "platformPartnerId": "1",
+    "url": "https://hooks.example.com/wagate", "format": "devino"}))]
 struct NewGate {
+    /// 1 to 64 letters, digits, `-` or `_` (not beginning with the prefix
+    /// of the gateway's own gates); random when left out.
+    #[schema(pattern = "^[A-Za-z0-9_-]{1,64}$")]
     id: Option<String>,
+    /// The account's platformId.
+    #[schema(value_type = String, required = true, min_length = 1)]
     platform_id: Option<String>,
+    #[schema(value_type = String, required = true, min_length = 1)]
     platform_partner_id: Option<String>,
+    /// An absolute http(s) URL the gateway may call.
+    #[schema(value_type = String, required = true, example = "https://hooks.example.com/wagate")]
     url: Option<String>,
+    /// Passed on in every callback (LINK's format).
     custom_parameters: Option<KeyValues>,
+    /// `link` (the default) or `devino`.
+    #[schema(pattern = "^(link|devino)$")]
     format: Option<String>,
+    /// Write-only: signs each callback.
+    #[schema(write_only)]
     signing_secret: Option<String>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct GateView {
     id: String,
@@ -39,6 +55,7 @@ pub struct GateView {
     format: GateFormat,
     custom_parameters: KeyValues,
     has_signing_secret: bool,
+    /// RFC 3339.
     created_at: String,
 }
 
@@ -50,6 +67,20 @@ pub fn valid_id(id: &str) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
 }
 
+/// Adds a callback endpoint of an account.
+#[utoipa::path(
+    post,
+    path = "/gates",
+    tag = "admin",
+    operation_id = "createGate",
+    request_body(content = NewGate, content_type = "application/json"),
+    security(("admin_token" = [])),
+    responses(
+        (status = 201, description = "Created.", body = GateView,
+            content_type = "application/json"),
+        CreateFailures,
+    ),
+)]
 pub async fn create(
     State(state): State<AppState>,
     body: AdminBody,
@@ -101,6 +132,7 @@ pub struct Gates;
 
 impl Resource for Gates {
     const NAME: &'static str = "gate";
+    const PATH: &'static str = "gates";
     const KIND: TenantKind = TenantKind::Gate;
     type Row = Gate;
     type View = GateView;

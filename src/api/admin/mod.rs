@@ -43,15 +43,124 @@ use super::protocol::{self, RawBody};
 use super::text;
 use crate::store::{Account, StoreResult, TenantKind, TenantStore};
 
-/// The admin API's part of the OpenAPI document (paths under `/admin/v1`).
+/// The admin API's part of the OpenAPI document (paths under `/admin/v1`):
+/// the creates and the calls of their own here, the read, list and delete
+/// of every resource from its `Resource` impl (see `ResourcePaths`).
 #[derive(utoipa::OpenApi)]
-#[openapi(paths(
-    endpoints::list,
-    gate_pause::pause,
-    gate_pause::resume,
-    gate_pause::show,
-))]
+#[openapi(
+    paths(
+        accounts::create,
+        users::create,
+        sources::create,
+        gates::create,
+        routes::create,
+        deliveries::list,
+        deliveries::redeliver,
+        endpoints::list,
+        gate_pause::pause,
+        gate_pause::resume,
+        gate_pause::show,
+    ),
+    components(schemas(error::ErrorBody)),
+    modifiers(&ResourcePaths),
+)]
 pub struct AdminApi;
+
+/// `GET /{kind}`, `GET /{kind}/{id}` and `DELETE /{kind}/{id}` of each
+/// resource, documented from its [`Resource`] impl like the handlers are
+/// generic over it.
+struct ResourcePaths;
+
+impl utoipa::Modify for ResourcePaths {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        resource_paths::<accounts::Accounts>(openapi);
+        resource_paths::<users::Users>(openapi);
+        resource_paths::<sources::Sources>(openapi);
+        resource_paths::<gates::Gates>(openapi);
+        resource_paths::<routes::Routes>(openapi);
+    }
+}
+
+fn resource_paths<R: Resource>(openapi: &mut utoipa::openapi::OpenApi) {
+    use utoipa::openapi::path::{HttpMethod, OperationBuilder, ParameterBuilder, ParameterIn};
+    use utoipa::openapi::security::SecurityRequirement;
+    use utoipa::openapi::{
+        ContentBuilder, Ref, RefOr, Required, ResponseBuilder, ResponsesBuilder, Schema,
+    };
+    use utoipa::{PartialSchema, ToSchema};
+
+    let components = openapi.components.get_or_insert_with(Default::default);
+    let mut schemas = vec![(R::View::name().into_owned(), R::View::schema())];
+    R::View::schemas(&mut schemas);
+    components.schemas.extend(schemas);
+
+    let view: RefOr<Schema> = Ref::from_schema_name(R::View::name()).into();
+    let answer = |description: &str, schema: RefOr<Schema>| {
+        ResponseBuilder::new()
+            .description(description)
+            .content(
+                "application/json",
+                ContentBuilder::new().schema(Some(schema)).build(),
+            )
+            .build()
+    };
+    let operation = |id: String, summary: String, failures: ResponsesBuilder| {
+        OperationBuilder::new()
+            .tag("admin")
+            .operation_id(Some(id))
+            .summary(Some(summary))
+            .security(SecurityRequirement::new(
+                super::openapi::ADMIN_TOKEN,
+                Vec::<String>::new(),
+            ))
+            .responses(failures)
+    };
+    let id = || {
+        ParameterBuilder::new()
+            .name("id")
+            .parameter_in(ParameterIn::Path)
+            .required(Required::True)
+            .description(Some(format!("The {}'s id.", R::NAME)))
+            .schema(Some(String::schema()))
+            .build()
+    };
+    let (name, path) = (R::NAME, R::PATH);
+    let list = operation(
+        format!("list{}", capitalized(path)),
+        format!("Every {name}"),
+        ResponsesBuilder::new().responses_from_into_responses::<error::ListFailures>(),
+    )
+    .response(
+        "200",
+        answer(
+            &format!("The {path}."),
+            utoipa::openapi::schema::ArrayBuilder::new()
+                .items(view.clone())
+                .into(),
+        ),
+    );
+    let read = operation(
+        format!("get{}", capitalized(name)),
+        format!("One {name}"),
+        ResponsesBuilder::new().responses_from_into_responses::<error::ReadFailures>(),
+    )
+    .parameter(id())
+    .response("200", answer(&format!("The {name}."), view));
+    let delete = operation(
+        format!("delete{}", capitalized(name)),
+        format!("Deletes a {name} (refused while something refers to it)"),
+        ResponsesBuilder::new().responses_from_into_responses::<error::DeleteFailures>(),
+    )
+    .parameter(id())
+    .response(
+        "204",
+        ResponseBuilder::new().description("Deleted.").build(),
+    );
+    let paths = &mut openapi.paths;
+    paths.add_path_operation(format!("/{path}"), vec![HttpMethod::Get], list);
+    paths.add_path_operation(format!("/{path}/{{id}}"), vec![HttpMethod::Get], read);
+    paths.add_path_operation(format!("/{path}/{{id}}"), vec![HttpMethod::Delete], delete);
+}
 
 pub fn router(state: AppState) -> Router<AppState> {
     Router::new()
@@ -206,9 +315,19 @@ async fn accounts_by_id(store: &dyn TenantStore) -> Result<HashMap<String, Accou
         .collect())
 }
 
+/// `gates` → `Gates`, for operation ids.
+fn capitalized(word: &str) -> String {
+    let mut chars = word.chars();
+    chars
+        .next()
+        .map(|first| first.to_uppercase().chain(chars).collect())
+        .unwrap_or_default()
+}
+
 /// Platform ids of an account, as the views show them.
-#[derive(Debug, serde::Serialize)]
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
+#[schema(as = AdminOwner)]
 struct Owner {
     platform_id: String,
     platform_partner_id: String,
@@ -233,9 +352,11 @@ impl Owner {
 trait Resource: 'static {
     /// Its name in messages, e.g. "gate".
     const NAME: &'static str;
+    /// Its path under the admin API, e.g. "gates".
+    const PATH: &'static str;
     const KIND: TenantKind;
     type Row: Send;
-    type View: Serialize;
+    type View: Serialize + utoipa::ToSchema;
     fn fetch<'a>(
         store: &'a dyn TenantStore,
         id: &'a str,

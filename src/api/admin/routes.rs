@@ -12,6 +12,7 @@ use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 use wagate_domain::Msisdn;
 
+use super::error::CreateFailures;
 use super::{AdminBody, AdminError, Owner, Resource, account_of, parse_body, required};
 use crate::api::AppState;
 use crate::auth::random_token;
@@ -21,32 +22,60 @@ use crate::store::{Account, KeyValues, Route, StoreResult, TenantKind, TenantSto
 /// Longest keyword.
 const MAX_KEYWORD_LEN: usize = 64;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
+#[schema(example = json!({"platformId": "P1", "platformPartnerId": "1",
+    "number": "+46700000001", "keyword": "stop", "gateIds": ["crm"]}))]
 struct NewRoute {
+    /// The account's platformId.
+    #[schema(value_type = String, required = true, min_length = 1)]
     platform_id: Option<String>,
+    #[schema(value_type = String, required = true, min_length = 1)]
     platform_partner_id: Option<String>,
+    /// One of the account's sources (E.164).
+    #[schema(value_type = String, required = true, example = "+46700000001")]
     number: Option<String>,
+    /// One word of at most 64 characters (compared case-insensitively);
+    /// none: the number's default route.
+    #[schema(max_length = 64)]
     keyword: Option<String>,
+    /// Gates of the account.
+    #[schema(value_type = Vec<String>, required = true, min_items = 1)]
     gate_ids: Option<Vec<String>>,
     ref_id: Option<String>,
     custom_parameters: Option<KeyValues>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct RouteView {
     id: String,
     #[serde(flatten)]
     owner: Owner,
     number: String,
+    /// Lower case; null for the number's default route.
     keyword: Option<String>,
     gate_ids: Vec<String>,
     ref_id: Option<String>,
     custom_parameters: KeyValues,
+    /// RFC 3339.
     created_at: String,
 }
 
+/// Routes incoming messages to one of an account's numbers to gates.
+#[utoipa::path(
+    post,
+    path = "/routes",
+    tag = "admin",
+    operation_id = "createRoute",
+    request_body(content = NewRoute, content_type = "application/json"),
+    security(("admin_token" = [])),
+    responses(
+        (status = 201, description = "Created.", body = RouteView,
+            content_type = "application/json"),
+        CreateFailures,
+    ),
+)]
 pub async fn create(
     State(state): State<AppState>,
     body: AdminBody,
@@ -104,6 +133,7 @@ pub struct Routes;
 
 impl Resource for Routes {
     const NAME: &'static str = "route";
+    const PATH: &'static str = "routes";
     const KIND: TenantKind = TenantKind::Route;
     type Row = Route;
     type View = RouteView;

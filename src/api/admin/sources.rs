@@ -10,6 +10,7 @@ use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 use wagate_domain::Msisdn;
 
+use super::error::CreateFailures;
 use super::{AdminBody, AdminError, Owner, Resource, account_of, parse_body, required};
 use crate::api::AppState;
 use crate::auth::random_token;
@@ -19,21 +20,38 @@ use crate::store::{Account, Source, SourceLevel, StoreResult, TenantKind, Tenant
 /// Highest per-source throughput override, messages per second.
 const MAX_THROUGHPUT: u32 = 10_000;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
+#[schema(example = json!({"number": "+46700000001", "platformId": "P1", "platformPartnerId": "1",
+    "phoneNumberId": "106540352242922", "wabaId": "102290129340398"}))]
 struct NewSource {
+    /// The business number, E.164; unique.
+    #[schema(value_type = String, required = true, example = "+46700000001")]
     number: Option<String>,
+    /// The account's platformId.
+    #[schema(value_type = String, required = true, min_length = 1)]
     platform_id: Option<String>,
+    #[schema(value_type = String, required = true, min_length = 1)]
     platform_partner_id: Option<String>,
+    /// The Cloud API's phone number id: required unless the sandbox runs.
     phone_number_id: Option<String>,
     waba_id: Option<String>,
+    /// Write-only; without one the gateway's default is used (required
+    /// when there is none).
+    #[schema(write_only)]
     access_token: Option<String>,
+    /// `STANDARD` (the default) or `HIGH`, any case.
+    #[schema(pattern = "^([Ss][Tt][Aa][Nn][Dd][Aa][Rr][Dd]|[Hh][Ii][Gg][Hh])$")]
     level: Option<String>,
+    /// Messages per second, overriding the level's.
+    #[schema(minimum = 1, maximum = 10000)]
     throughput: Option<u32>,
+    /// Fail non-template messages outside the 24-hour window before
+    /// sending (default true).
     care_window_check: Option<bool>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct SourceView {
     id: String,
@@ -44,11 +62,27 @@ pub struct SourceView {
     waba_id: Option<String>,
     has_access_token: bool,
     level: SourceLevel,
+    /// Messages per second.
     throughput: u32,
     care_window_check: bool,
+    /// RFC 3339.
     created_at: String,
 }
 
+/// Adds a business number of an account.
+#[utoipa::path(
+    post,
+    path = "/sources",
+    tag = "admin",
+    operation_id = "createSource",
+    request_body(content = NewSource, content_type = "application/json"),
+    security(("admin_token" = [])),
+    responses(
+        (status = 201, description = "Created.", body = SourceView,
+            content_type = "application/json"),
+        CreateFailures,
+    ),
+)]
 pub async fn create(
     State(state): State<AppState>,
     body: AdminBody,
@@ -135,6 +169,7 @@ pub struct Sources;
 
 impl Resource for Sources {
     const NAME: &'static str = "source";
+    const PATH: &'static str = "sources";
     const KIND: TenantKind = TenantKind::Source;
     type Row = Source;
     type View = SourceView;

@@ -10,6 +10,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 
+use super::error::CreateFailures;
 use super::{AdminBody, AdminError, Owner, Resource, account_of, parse_body, required};
 use crate::api::AppState;
 use crate::auth::{api_key_digest, hash_password_off_thread, random_token};
@@ -19,22 +20,34 @@ use crate::store::{Account, StoreResult, TenantKind, TenantStore, User};
 /// Shortest password accepted.
 const MIN_PASSWORD_LEN: usize = 8;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
+#[schema(example = json!({"username": "acme-api", "password": "correct horse",
+    "platformId": "P1", "platformPartnerId": "1"}))]
 struct NewUser {
+    /// 1 to 64 letters, digits or `. _ @ -`; unique.
+    #[schema(value_type = String, required = true, pattern = "^[A-Za-z0-9._@-]{1,64}$")]
     username: Option<String>,
+    /// LINK's Basic authentication; at least 8 characters.
+    #[schema(value_type = String, required = true, min_length = 8)]
     password: Option<String>,
+    /// The account's platformId.
+    #[schema(value_type = String, required = true, min_length = 1)]
     platform_id: Option<String>,
+    #[schema(value_type = String, required = true, min_length = 1)]
     platform_partner_id: Option<String>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct UserView {
     username: String,
     #[serde(flatten)]
     owner: Owner,
+    /// RFC 3339.
     created_at: String,
+    /// The API key of the Devino dialect: shown once, in the answer of the
+    /// creation.
     #[serde(skip_serializing_if = "Option::is_none")]
     api_key: Option<String>,
 }
@@ -46,6 +59,20 @@ fn valid_username(name: &str) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || b"._@-".contains(&b))
 }
 
+/// Creates an API user of an account; the answer shows its API key, once.
+#[utoipa::path(
+    post,
+    path = "/users",
+    tag = "admin",
+    operation_id = "createUser",
+    request_body(content = NewUser, content_type = "application/json"),
+    security(("admin_token" = [])),
+    responses(
+        (status = 201, description = "Created, with the API key.", body = UserView,
+            content_type = "application/json"),
+        CreateFailures,
+    ),
+)]
 pub async fn create(
     State(state): State<AppState>,
     body: AdminBody,
@@ -97,6 +124,7 @@ pub struct Users;
 
 impl Resource for Users {
     const NAME: &'static str = "user";
+    const PATH: &'static str = "users";
     const KIND: TenantKind = TenantKind::User;
     type Row = User;
     type View = UserView;

@@ -9,12 +9,18 @@
 //! a body over the size limit, `invalid` for a body that is not JSON or not
 //! the right shape, `must.be.not.null`/`too.many.messages` for a batch
 //! without messages or with too many, `unknown` for the rest, and the HTTP
-//! status saying what happened.
+//! status saying what happened. [`SendFailures`] and [`QueryFailures`] are
+//! these answers as the OpenAPI document describes them.
+
+use std::collections::BTreeMap;
 
 use axum::Json;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
+use utoipa::IntoResponses;
+use utoipa::openapi::schema::{Object, ObjectBuilder, Type};
+use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder};
 
 use super::reason::Reason;
 use crate::api::protocol::ProtocolError;
@@ -38,11 +44,87 @@ pub enum DevinoError {
 }
 
 /// The spec's rejection object.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[schema(as = DevinoRejection, example = json!({"code": "REJECTED",
+    "reasons": [{"key": "must.be.not.null", "ref": "messages[0].to"}],
+    "description": "messages[0].to: is required"}))]
 pub struct Rejection {
+    /// Always `REJECTED`.
+    #[schema(schema_with = rejected_code)]
     pub code: &'static str,
+    /// Why, one entry per broken rule (at least one).
+    #[schema(min_items = 1)]
     pub reasons: Vec<Reason>,
+    /// The reasons in words, joined by `; `.
     pub description: String,
+}
+
+/// A string schema allowing only `values`.
+pub(super) fn words(values: &[&str]) -> Object {
+    ObjectBuilder::new()
+        .schema_type(Type::String)
+        .enum_values(Some(values.iter().copied()))
+        .build()
+}
+
+fn rejected_code() -> Object {
+    words(&["REJECTED"])
+}
+
+/// The failures of a whole request, documented with the statuses `codes`
+/// (the body is always a [`Rejection`]).
+fn failures(codes: &[StatusCode]) -> BTreeMap<String, RefOr<utoipa::openapi::Response>> {
+    codes
+        .iter()
+        .map(|status| {
+            let description = match status.as_u16() {
+                400 => "The body is not JSON or not the right shape (a batch: no messages, or too many); nothing was sent.",
+                401 => "No API key, or one no user has (`forbidden`).",
+                404 => "No such message of this account.",
+                408 => "The body did not arrive in time.",
+                413 => "The body is larger than the size limit (`length.too.long`).",
+                _ => "The gateway failed; nothing of the request was stored (`unknown`).",
+            };
+            let response = ResponseBuilder::new()
+                .description(description)
+                .content(
+                    "application/json",
+                    ContentBuilder::new()
+                        .schema(Some(Ref::from_schema_name("DevinoRejection")))
+                        .build(),
+                )
+                .build();
+            (status.as_str().to_owned(), RefOr::T(response))
+        })
+        .collect()
+}
+
+/// Failures of a call with a body (the sends).
+pub struct SendFailures;
+
+impl IntoResponses for SendFailures {
+    fn responses() -> BTreeMap<String, RefOr<utoipa::openapi::Response>> {
+        failures(&[
+            StatusCode::BAD_REQUEST,
+            StatusCode::UNAUTHORIZED,
+            StatusCode::REQUEST_TIMEOUT,
+            StatusCode::PAYLOAD_TOO_LARGE,
+            StatusCode::INTERNAL_SERVER_ERROR,
+        ])
+    }
+}
+
+/// Failures of the status query.
+pub struct QueryFailures;
+
+impl IntoResponses for QueryFailures {
+    fn responses() -> BTreeMap<String, RefOr<utoipa::openapi::Response>> {
+        failures(&[
+            StatusCode::UNAUTHORIZED,
+            StatusCode::NOT_FOUND,
+            StatusCode::INTERNAL_SERVER_ERROR,
+        ])
+    }
 }
 
 impl Rejection {

@@ -11,6 +11,7 @@
 //! Status callbacks and incoming messages in Devino's shape are built by the
 //! callback pipeline (see [`crate::callbacks`]). Unknown paths and methods
 //! under the base path answer Devino's rejection body (404, 405).
+//! [`DevinoApi`] is this dialect's part of the OpenAPI document.
 
 pub mod auth;
 pub mod error;
@@ -24,6 +25,15 @@ use axum::routing::{get, post};
 
 use super::{AppState, protocol};
 use error::DevinoError;
+
+/// The Devino dialect's part of the OpenAPI document (paths under
+/// `/whatsapp/v2`).
+#[derive(utoipa::OpenApi)]
+#[openapi(
+    paths(send::send_one, send::send_batch, status::message_status,),
+    components(schemas(request::DevinoMessage, reason::Reason, error::Rejection))
+)]
+pub struct DevinoApi;
 
 pub fn router() -> Router<AppState> {
     Router::new()

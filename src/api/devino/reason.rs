@@ -26,15 +26,25 @@ pub const KEYS: [&str; 9] = [
 ];
 
 /// One entry of a rejection's `reasons`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[schema(as = DevinoReason)]
 pub struct Reason {
+    /// What is wrong, a key of the spec's error table.
+    #[schema(schema_with = key_schema)]
     pub key: &'static str,
+    /// The field (`messages[0].to`); left out for a reason about no field.
     #[serde(rename = "ref", skip_serializing_if = "Option::is_none")]
+    #[schema(example = "messages[0].to")]
     pub reference: Option<String>,
     /// Not part of the reason on the wire: the rejection's description is
     /// made of these.
     #[serde(skip)]
     pub description: String,
+}
+
+/// `key`: one of [`KEYS`].
+fn key_schema() -> utoipa::openapi::schema::Object {
+    super::error::words(&KEYS)
 }
 
 impl Reason {

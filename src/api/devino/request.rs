@@ -54,32 +54,113 @@ const MAX_CONTENT_NAME: usize = 100;
 /// The longest template footer text.
 const FOOTER_TEXT_MAX: usize = 60;
 
-#[derive(Debug, Default, Deserialize)]
+/// One message as a client sends it. `from` and `to` are required; the
+/// content is `text` or one content object, as the Cloud API spells it
+/// (`type` says which when several are present). A message that breaks a
+/// rule is answered `REJECTED` in its entry of the result (HTTP 200).
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
+#[schema(example = json!({"from": "79001234567", "to": "79007654321", "type": "text",
+    "text": {"body": "your_message_content"}, "callbackUrl": "https://hooks.example.com/status",
+    "callbackData": "order-7", "validity": 3600}))]
 pub struct DevinoMessage {
+    /// The business number sending (one of the account's sources),
+    /// international, `+` optional.
+    #[schema(value_type = String, required = true, example = "79001234567")]
     from: Option<String>,
+    /// The user's number, international (at most 15 digits), `+` optional.
+    #[schema(value_type = String, required = true, example = "79007654321")]
     to: Option<String>,
+    /// Only `individual`.
     #[serde(rename = "recipient_type", alias = "recipientType")]
+    #[schema(value_type = Option<String>, pattern = "^individual$")]
     recipient_type: Option<String>,
+    /// Where the message's statuses are sent (an http(s) URL the gateway may
+    /// call): Devino status callbacks (see the webhook `devinoStatus`).
+    #[schema(example = "https://hooks.example.com/status")]
     callback_url: Option<String>,
+    /// Passed back as `options` in each status callback.
+    #[schema(max_length = 4096)]
     callback_data: Option<String>,
-    /// Seconds the message may wait to be sent.
+    /// Seconds the message may wait to be sent (at most `--max-validity`).
+    #[schema(minimum = 1)]
     validity: Option<i64>,
+    /// The content type; by default `text`, or the one content object
+    /// present. `contact` is read as `contacts`.
     #[serde(rename = "type")]
+    #[schema(schema_with = message_type_schema)]
     kind: Option<String>,
+    /// Text messages: whether URLs get a preview.
     #[serde(rename = "preview_url", alias = "previewUrl")]
     preview_url: Option<bool>,
-    /// `{"body": …}` or a plain string.
+    /// `{"body": …}` or a plain string: at most 4096 characters.
+    #[schema(schema_with = text_schema)]
     text: Option<Value>,
+    /// The Cloud API's media object: `link` (http(s)), `caption`.
+    #[schema(value_type = Option<Object>)]
     image: Option<MediaObject>,
+    /// The Cloud API's media object: `link` (http(s)).
+    #[schema(value_type = Option<Object>)]
     audio: Option<MediaObject>,
+    /// The Cloud API's media object: `link` (http(s)), `caption`.
+    #[schema(value_type = Option<Object>)]
     video: Option<MediaObject>,
+    /// The Cloud API's media object: `link` (http(s)), `filename` (1 to 100
+    /// characters).
+    #[schema(value_type = Option<Object>)]
     document: Option<MediaObject>,
+    /// The Cloud API's contact objects (`name`, `phones`, `emails`, `org`,
+    /// `addresses`, `urls`, `birthday`); also read as `contact`.
     #[serde(alias = "contact")]
+    #[schema(value_type = Option<Vec<Object>>)]
     contacts: Option<Vec<ContactObject>>,
+    /// The Cloud API's template object (`name`, `language.code` such as `en`
+    /// or `en_US`, `components`); `language.policy` is accepted, `footer`
+    /// components are checked (text, at most 60 characters) and dropped.
+    #[schema(value_type = Option<Object>)]
     template: Option<TemplateObject>,
+    /// The Cloud API's location object (`latitude`, `longitude`, `name`,
+    /// `address`).
+    #[schema(value_type = Option<Object>)]
     location: Option<LocationObject>,
+    /// The Cloud API's interactive object (buttons, lists).
+    #[schema(value_type = Option<Object>)]
     interactive: Option<InteractiveObject>,
+}
+
+/// `type`: one of [`TYPES`], or null.
+fn message_type_schema() -> utoipa::openapi::schema::Object {
+    use utoipa::openapi::schema::{ObjectBuilder, SchemaType, Type};
+    ObjectBuilder::new()
+        .schema_type(SchemaType::from_iter([Type::String, Type::Null]))
+        .enum_values(Some(TYPES.iter().copied().map(Some).chain([None])))
+        .default(Some("text".into()))
+        .build()
+}
+
+/// `text`: a string or `{"body", "preview_url"}`, or null.
+fn text_schema() -> utoipa::openapi::schema::Schema {
+    use utoipa::openapi::schema::{ObjectBuilder, OneOfBuilder, Type};
+    let body = || {
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .max_length(Some(wagate_domain::message::limits::TEXT_BODY_MAX))
+    };
+    OneOfBuilder::new()
+        .item(body().description(Some("The text itself.")))
+        .item(
+            ObjectBuilder::new()
+                .schema_type(Type::Object)
+                .property("body", body())
+                .property(
+                    "preview_url",
+                    ObjectBuilder::new().schema_type(Type::Boolean),
+                )
+                .required("body"),
+        )
+        .item(ObjectBuilder::new().schema_type(Type::Null))
+        .build()
+        .into()
 }
 
 /// A message whose every field has been checked.

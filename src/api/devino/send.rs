@@ -15,7 +15,7 @@ use serde_json::value::RawValue;
 use wagate_domain::{Destination, Priority, Rule};
 
 use super::auth::DevinoUser;
-use super::error::{DevinoError, Rejection};
+use super::error::{DevinoError, Rejection, SendFailures};
 use super::reason::Reason;
 use super::request::{CheckContext, CheckedMessage, DevinoMessage};
 use crate::api::AppState;
@@ -31,27 +31,64 @@ use crate::store::{Account, NewRequest, PlatformFields};
 pub const MAX_BATCH: usize = 1000;
 
 /// The answer: one entry per message, in order.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[schema(as = DevinoAnswer, example = json!({"result": [
+    {"code": "OK", "messageId": "5170063211253825537"},
+    {"code": "REJECTED", "reasons": [{"key": "not.available", "ref": "messages[1].from"}],
+     "description": "messages[1].from: +79001234567 is not a business number of this account"}]}))]
 pub struct Answer {
     result: Vec<Entry>,
 }
 
-#[derive(Debug, Serialize)]
+/// What became of one message.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 #[serde(untagged)]
+#[schema(as = DevinoResultEntry)]
 enum Entry {
+    /// Accepted, with its id (digits).
     Ok {
+        /// Always `OK`.
+        #[schema(schema_with = ok_code)]
         code: &'static str,
         #[serde(rename = "messageId")]
+        #[schema(pattern = "^[0-9]+$", example = "5170063211253825537")]
         message_id: String,
     },
+    /// Rejected, and why.
     Rejected(Rejection),
 }
 
-#[derive(Deserialize)]
+fn ok_code() -> utoipa::openapi::schema::Object {
+    super::error::words(&["OK"])
+}
+
+/// `POST /messages/batch`: the messages, read one by one (a message that
+/// is not even an object is rejected alone).
+#[derive(Deserialize, utoipa::ToSchema)]
+#[schema(as = DevinoBatch)]
 struct Batch {
+    /// 1 to 1000 messages.
+    #[schema(value_type = Vec<DevinoMessage>, required = true, min_items = 1, max_items = 1000)]
     messages: Option<Vec<Box<RawValue>>>,
 }
 
+/// Sends one message.
+///
+/// The answer's `result` holds one entry, `OK` with the message's id or
+/// `REJECTED` with the reasons: a rejected message is still an HTTP 200.
+#[utoipa::path(
+    post,
+    path = "/messages",
+    tag = "devino",
+    operation_id = "devinoSend",
+    request_body(content = DevinoMessage, content_type = "application/json"),
+    security(("devino_key" = []), ("devino_x_api_key" = [])),
+    responses(
+        (status = 200, description = "The message's fate.", body = Answer,
+            content_type = "application/json"),
+        SendFailures,
+    ),
+)]
 pub async fn send_one(
     State(state): State<AppState>,
     user: DevinoUser,
@@ -71,6 +108,24 @@ pub async fn send_one(
         .map(Json)
 }
 
+/// Sends 1 to 1000 messages.
+///
+/// Each message is checked on its own: `result` holds one entry per
+/// message, in order, `OK` or `REJECTED`; the accepted ones are stored
+/// together before the answer.
+#[utoipa::path(
+    post,
+    path = "/messages/batch",
+    tag = "devino",
+    operation_id = "devinoSendBatch",
+    request_body(content = Batch, content_type = "application/json"),
+    security(("devino_key" = []), ("devino_x_api_key" = [])),
+    responses(
+        (status = 200, description = "Each message's fate, in order.", body = Answer,
+            content_type = "application/json"),
+        SendFailures,
+    ),
+)]
 pub async fn send_batch(
     State(state): State<AppState>,
     user: DevinoUser,

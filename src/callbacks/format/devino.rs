@@ -17,12 +17,18 @@
 //!   a button or an interactive reply as `text`, the title the user tapped.
 //!   Other types (reactions, orders, …) carry no content field.
 //!   `profileName` is the sender's WhatsApp profile name.
+//!
+//! Both bodies are typed, and the OpenAPI document describes them as the
+//! webhooks `devinoStatus` and `devinoIncoming` ([`DevinoWebhooks`]).
 
 use serde::Serialize;
 use serde_json::{Map, Value};
-use wagate_domain::devino_code;
+use utoipa::openapi::schema::{Array, ArrayBuilder, Object, ObjectBuilder, SchemaType, Type};
+use utoipa::{Modify, ToSchema};
+use wagate_domain::devino_code::{self, DevinoStatus};
 
 use super::{Format, IncomingFacts, MEDIA, StatusFacts, sender};
+use crate::api::openapi::{add_webhooks, webhook};
 
 /// Devino's bodies.
 pub struct Devino;
@@ -41,17 +47,17 @@ impl Format for Devino {
         else {
             return Ok(None);
         };
-        let body = [StatusBody {
+        let body = StatusCallback([StatusBody {
             message_id: DevinoId::of(&facts.message.message_id),
             ts: facts.status.at.div_euclid(1000),
-            status: status.as_str(),
+            status,
             error_code,
             options: facts
                 .message
                 .callback
                 .as_ref()
                 .and_then(|callback| callback.data.as_deref()),
-        }];
+        }]);
         serde_json::to_string(&body).map(Some)
     }
 
@@ -97,7 +103,9 @@ impl Format for Devino {
                 body.content_name = media["filename"].as_str();
                 body.text = media["caption"].as_str();
             }
-            "location" => body.whats_app_geo_location = Some(renamed(&message[kind], &LOCATION)),
+            "location" => {
+                body.whats_app_geo_location = Some(renamed(&message[kind], &LOCATION));
+            }
             "contacts" => {
                 body.whats_app_contacts = message[kind]
                     .as_array()
@@ -110,8 +118,9 @@ impl Format for Devino {
 }
 
 /// A message id as Devino's `messageId`.
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 #[serde(untagged)]
+#[schema(as = DevinoMessageId)]
 enum DevinoId<'a> {
     /// A Devino id: a positive 63-bit integer.
     Number(i64),
@@ -128,38 +137,186 @@ impl<'a> DevinoId<'a> {
     }
 }
 
-#[derive(Serialize)]
+/// The body of a status callback: one status in an array.
+#[derive(Serialize, ToSchema)]
+#[serde(transparent)]
+#[schema(as = DevinoStatusCallback, min_items = 1, max_items = 1, example = json!([{"messageId": 5_170_063_211_253_825_537_i64,
+    "ts": 1_772_541_291, "status": "DELIVERED", "errorCode": 0, "options": "order-7"}]))]
+struct StatusCallback<'a>([StatusBody<'a>; 1]);
+
+/// One status of a message.
+#[derive(Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
+#[schema(as = DevinoStatusEntry)]
 struct StatusBody<'a> {
+    /// The message's id: a number for a Devino message, a string for a
+    /// LINK one.
     message_id: DevinoId<'a>,
+    /// When, in Unix seconds.
     ts: i64,
-    status: &'static str,
+    status: DevinoStatus,
+    /// 0, or Devino's code for why the message failed.
     error_code: u32,
+    /// The message's `callbackData`; left out when it has none.
     #[serde(skip_serializing_if = "Option::is_none")]
     options: Option<&'a str>,
 }
 
-#[derive(Serialize)]
+/// The body of an incoming-message callback.
+#[derive(Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
+#[schema(as = DevinoIncomingMessage, example = json!({"incomingMessageId": 5_170_063_211_253_825_538_i64,
+    "to": "79001234567", "from": "79007654321", "ts": 1_772_541_291_999_i64, "text": "hi",
+    "profileName": "Ann"}))]
 struct IncomingBody<'a> {
+    /// The incoming message's id.
     incoming_message_id: i64,
+    /// The business number, digits without `+`.
     to: &'a str,
+    /// The sender's number, digits without `+` (a sender known only by its
+    /// business-scoped user id: that id).
     from: &'a str,
+    /// When it was sent, in Unix milliseconds.
     ts: i64,
+    /// A text, a media's caption, or the title of the button or list row
+    /// the user tapped.
     #[serde(skip_serializing_if = "Option::is_none")]
     text: Option<&'a str>,
+    /// Media: where to fetch it (a signed wagate URL).
     #[serde(skip_serializing_if = "Option::is_none")]
     content_url: Option<&'a str>,
+    /// Media: its MIME type.
     #[serde(skip_serializing_if = "Option::is_none")]
     content_type: Option<&'a str>,
+    /// A document's file name.
     #[serde(skip_serializing_if = "Option::is_none")]
     content_name: Option<&'a str>,
+    /// The sender's WhatsApp profile name.
     #[serde(skip_serializing_if = "Option::is_none")]
     profile_name: Option<&'a str>,
+    /// A shared location.
     #[serde(skip_serializing_if = "Option::is_none")]
-    whats_app_geo_location: Option<Map<String, Value>>,
+    #[schema(schema_with = location_schema)]
+    whats_app_geo_location: Option<Renamed>,
+    /// Shared contacts.
     #[serde(skip_serializing_if = "Option::is_none")]
-    whats_app_contacts: Option<Vec<Value>>,
+    whats_app_contacts: Option<Vec<WhatsAppContact>>,
+}
+
+/// One shared contact, in Devino's names (fields in the order they are
+/// written: by name).
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+#[schema(as = DevinoWhatsAppContact)]
+struct WhatsAppContact {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(schema_with = addresses_schema)]
+    addresses: Option<Vec<Renamed>>,
+    /// `YYYY-MM-DD`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    birthday: Option<String>,
+    /// One object.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(schema_with = company_schema)]
+    contact_company: Option<Vec<Renamed>>,
+    /// One object.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(schema_with = name_schema)]
+    contact_name: Option<Vec<Renamed>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(schema_with = emails_schema)]
+    emails: Option<Vec<Renamed>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(schema_with = phones_schema)]
+    phones: Option<Vec<Renamed>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(schema_with = urls_schema)]
+    urls: Option<Vec<Renamed>>,
+}
+
+/// An object of Meta's whose fields are renamed by a table of [`Names`]:
+/// the fields Meta gave, as Meta gave them.
+type Renamed = Map<String, Value>;
+
+/// The schema of an object renamed by `names`: its properties are
+/// Devino's names (values as Meta sends them).
+fn renamed_schema(names: &Names) -> Object {
+    names
+        .iter()
+        .fold(
+            ObjectBuilder::new().schema_type(Type::Object),
+            |object, (_, devino)| object.property(*devino, Object::with_type(SchemaType::AnyValue)),
+        )
+        .build()
+}
+
+/// A list of objects renamed by `names`.
+fn renamed_list(names: &Names) -> Array {
+    ArrayBuilder::new().items(renamed_schema(names)).build()
+}
+
+fn location_schema() -> Object {
+    renamed_schema(&LOCATION)
+}
+fn addresses_schema() -> Array {
+    renamed_list(&ADDRESS)
+}
+fn company_schema() -> Array {
+    renamed_list(&COMPANY)
+}
+fn name_schema() -> Array {
+    renamed_list(&NAME)
+}
+fn emails_schema() -> Array {
+    renamed_list(&EMAIL)
+}
+fn phones_schema() -> Array {
+    renamed_list(&PHONE)
+}
+fn urls_schema() -> Array {
+    renamed_list(&URL)
+}
+
+/// Devino's callbacks in the OpenAPI document, as webhooks.
+pub struct DevinoWebhooks;
+
+impl Modify for DevinoWebhooks {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        register::<StatusCallback<'_>>(openapi);
+        register::<IncomingBody<'_>>(openapi);
+        add_webhooks(
+            openapi,
+            [
+                (
+                    "devinoStatus",
+                    webhook(
+                        "A Devino status",
+                        "A status of a message sent through the Devino dialect (to its \
+                         `callbackUrl`, or to a gate of format `devino`). Only the statuses \
+                         Devino has a word for are sent.",
+                        &StatusCallback::name(),
+                    ),
+                ),
+                (
+                    "devinoIncoming",
+                    webhook(
+                        "A Devino incoming message",
+                        "A message a user sent to a business number, to a gate of format \
+                         `devino` that a route names.",
+                        &IncomingBody::name(),
+                    ),
+                ),
+            ],
+        );
+    }
+}
+
+/// Adds `T`'s schema and those it refers to to the components.
+fn register<T: ToSchema>(openapi: &mut utoipa::openapi::OpenApi) {
+    let components = openapi.components.get_or_insert_with(Default::default);
+    let mut schemas = vec![(T::name().into_owned(), T::schema())];
+    T::schemas(&mut schemas);
+    components.schemas.extend(schemas);
 }
 
 /// Meta's names → Devino's, for each object of a location or a contact.
@@ -199,7 +356,7 @@ const EMAIL: [(&str, &str); 2] = [("email", "email"), ("type", "type")];
 const URL: [(&str, &str); 2] = [("url", "url"), ("type", "type")];
 
 /// The fields of `object` that `names` lists and Meta gave, renamed.
-fn renamed(object: &Value, names: &Names) -> Map<String, Value> {
+fn renamed(object: &Value, names: &Names) -> Renamed {
     names
         .iter()
         .filter_map(|(meta, devino)| match object.get(*meta) {
@@ -210,35 +367,26 @@ fn renamed(object: &Value, names: &Names) -> Map<String, Value> {
 }
 
 /// One of Meta's shared contacts as a `WhatsAppContact`.
-fn contact(meta: &Value) -> Value {
-    let mut contact = Map::new();
-    let lists: [(&str, &str, &Names); 4] = [
-        ("addresses", "addresses", &ADDRESS),
-        ("emails", "emails", &EMAIL),
-        ("phones", "phones", &PHONE),
-        ("urls", "urls", &URL),
-    ];
-    for (from, to, names) in lists {
-        if let Some(items) = meta[from].as_array() {
-            let items = items.iter().map(|item| renamed(item, names).into());
-            contact.insert(to.into(), Value::Array(items.collect()));
-        }
+fn contact(meta: &Value) -> WhatsAppContact {
+    let list = |field: &str, names: &Names| {
+        meta[field]
+            .as_array()
+            .map(|items| items.iter().map(|item| renamed(item, names)).collect())
+    };
+    let one = |field: &str, names: &Names| {
+        meta[field]
+            .is_object()
+            .then(|| vec![renamed(&meta[field], names)])
+    };
+    WhatsAppContact {
+        addresses: list("addresses", &ADDRESS),
+        birthday: meta["birthday"].as_str().map(str::to_owned),
+        contact_company: one("org", &COMPANY),
+        contact_name: one("name", &NAME),
+        emails: list("emails", &EMAIL),
+        phones: list("phones", &PHONE),
+        urls: list("urls", &URL),
     }
-    for (from, to, names) in [
-        ("name", "contactName", &NAME[..]),
-        ("org", "contactCompany", &COMPANY[..]),
-    ] {
-        if meta[from].is_object() {
-            contact.insert(
-                to.into(),
-                Value::Array(vec![renamed(&meta[from], names).into()]),
-            );
-        }
-    }
-    if let Some(birthday) = meta["birthday"].as_str() {
-        contact.insert("birthday".into(), birthday.into());
-    }
-    Value::Object(contact)
 }
 
 #[cfg(test)]

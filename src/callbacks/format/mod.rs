@@ -8,6 +8,8 @@
 mod devino;
 pub mod link;
 
+pub use devino::DevinoWebhooks;
+
 use serde_json::Value;
 use wagate_domain::ContactIds;
 
