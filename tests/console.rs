@@ -216,14 +216,7 @@ async fn redeliver_in_the_console_queues_a_new_try_as_the_admin_api_does(backend
         .send_reported(&tenant, "sink", "+46701234567", json!({}))
         .await;
     gate.reports_for(&id, 4).await;
-    let delivered = app
-        .deliveries_when("sink", "four delivered", |deliveries| {
-            deliveries.len() == 4
-                && deliveries
-                    .iter()
-                    .all(|delivery| delivery["state"] == "DELIVERED")
-        })
-        .await;
+    let delivered = app.all_delivered("sink", 4).await;
     let first = delivered
         .last()
         .and_then(|delivery| delivery["id"].as_i64())
@@ -248,13 +241,7 @@ async fn redeliver_in_the_console_queues_a_new_try_as_the_admin_api_does(backend
     assert_eq!(answer.headers()["location"], "/console/gates/sink");
     // The copy is queued and delivered: five callbacks, the gate got the
     // first report twice.
-    app.deliveries_when("sink", "the copy delivered", |deliveries| {
-        deliveries.len() == 5
-            && deliveries
-                .iter()
-                .all(|delivery| delivery["state"] == "DELIVERED")
-    })
-    .await;
+    app.all_delivered("sink", 5).await;
     let page = console.page("/console/gates/sink").await;
     assert_eq!(page.matches(r#"<tr id="delivery-"#).count(), 5, "{page}");
     // A callback the gate does not have is the admin API's 404.

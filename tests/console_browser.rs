@@ -71,14 +71,7 @@ async fn an_operator_pauses_a_gate_resumes_it_and_redelivers_a_callback(backend:
     assert_eq!(reports.len(), 4);
 
     // Redeliver the first: a fifth callback, with its own try.
-    let delivered = app
-        .deliveries_when("web-sink", "four delivered", |deliveries| {
-            deliveries.len() == 4
-                && deliveries
-                    .iter()
-                    .all(|delivery| delivery["state"] == "DELIVERED")
-        })
-        .await;
+    let delivered = app.all_delivered("web-sink", 4).await;
     let first = delivered
         .last()
         .and_then(|delivery| delivery["id"].as_i64())
@@ -87,13 +80,7 @@ async fn an_operator_pauses_a_gate_resumes_it_and_redelivers_a_callback(backend:
     browser
         .click(&format!("#delivery-{first} button.redeliver"))
         .await;
-    app.deliveries_when("web-sink", "the copy delivered", |deliveries| {
-        deliveries.len() == 5
-            && deliveries
-                .iter()
-                .all(|delivery| delivery["state"] == "DELIVERED")
-    })
-    .await;
+    app.all_delivered("web-sink", 5).await;
     browser.open("/console/gates/web-sink").await;
     let rows = browser
         .client

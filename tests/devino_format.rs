@@ -32,24 +32,6 @@ async fn add_route(app: &TestApp, tenant: &Tenant, gate_ids: &[&str]) {
     assert_eq!(status, 201, "{answer}");
 }
 
-/// The user `from` sends `content` (`text` or `message`) to the tenant's
-/// number, under the profile name "Ann".
-async fn inbound(app: &TestApp, tenant: &Tenant, from: &str, content: Value) {
-    let mut body = json!({"to": tenant.source, "from": from, "name": "Ann"});
-    if let (Some(body), Some(content)) = (body.as_object_mut(), content.as_object()) {
-        body.extend(content.clone());
-    }
-    let answer = app
-        .client
-        .post(format!("{}/sandbox/v1/inbound", app.base))
-        .basic_auth(&tenant.username, Some(&tenant.password))
-        .json(&body)
-        .send()
-        .await
-        .expect("inbound");
-    assert_eq!(answer.status(), 200);
-}
-
 /// The `count`-th callback the gate accepted (they come in order: one
 /// sender's messages reach a gate in the order they were received).
 async fn nth(gate: &Gate, count: usize) -> Value {
@@ -95,7 +77,8 @@ async fn a_devino_gate_on_a_route_gets_incoming_messages_in_devinos_shape(backen
     add_route(&app, &tenant, &["dv-a", "dv-b"]).await;
     let user = "+46701115555";
 
-    inbound(&app, &tenant, user, json!({"text": "hello devino"})).await;
+    app.inbound_from_ann(&tenant, user, json!({"text": "hello devino"}))
+        .await;
     let body = nth(&first, 1).await;
     assert_eq!(
         without_id_and_time(&body),
@@ -110,7 +93,8 @@ async fn a_devino_gate_on_a_route_gets_incoming_messages_in_devinos_shape(backen
 
     let image = json!({"type": "image", "image": {"id": "media-7", "mime_type": "image/jpeg",
                                                   "sha256": "x", "caption": "look"}});
-    inbound(&app, &tenant, user, json!({"message": image})).await;
+    app.inbound_from_ann(&tenant, user, json!({"message": image}))
+        .await;
     let body = nth(&first, 2).await;
     assert_ne!(body["incomingMessageId"], other["incomingMessageId"]);
     let url = body["contentUrl"].as_str().expect("a media URL").to_owned();
@@ -132,7 +116,8 @@ async fn a_devino_gate_on_a_route_gets_incoming_messages_in_devinos_shape(backen
 
     let location = json!({"type": "location", "location": {"latitude": 59.33, "longitude": 18.06,
         "name": "Office", "address": "Main St 1", "url": "https://example.com/office"}});
-    inbound(&app, &tenant, user, json!({"message": location})).await;
+    app.inbound_from_ann(&tenant, user, json!({"message": location}))
+        .await;
     let body = nth(&first, 3).await;
     assert_eq!(
         without_id_and_time(&body),
@@ -150,7 +135,8 @@ async fn a_devino_gate_on_a_route_gets_incoming_messages_in_devinos_shape(backen
         "urls": [{"url": "https://acme.example", "type": "WORK"}],
         "addresses": [{"street": "Main St 1", "city": "Stockholm", "country_code": "SE", "type": "WORK"}],
         "birthday": "1990-01-02"}]});
-    inbound(&app, &tenant, user, json!({"message": contacts})).await;
+    app.inbound_from_ann(&tenant, user, json!({"message": contacts}))
+        .await;
     let body = nth(&first, 4).await;
     assert_eq!(
         without_id_and_time(&body),

@@ -60,22 +60,6 @@ async fn routed_tenant(app: &TestApp) -> (Tenant, Gate, Gate) {
     (tenant, default_gate, keyword_gate)
 }
 
-async fn inbound(app: &TestApp, tenant: &Tenant, body: Value) -> String {
-    let mut body = body;
-    body["to"] = json!(tenant.source);
-    let answer = app
-        .client
-        .post(format!("{}/sandbox/v1/inbound", app.base))
-        .basic_auth(&tenant.username, Some(&tenant.password))
-        .json(&body)
-        .send()
-        .await
-        .expect("inbound");
-    assert_eq!(answer.status(), 200);
-    let answer: Value = answer.json().await.expect("json");
-    answer["id"].as_str().expect("wamid").to_owned()
-}
-
 /// The MO about `wamid` once `gate` has it.
 async fn mo(gate: &Gate, wamid: &str) -> Callback {
     common::poll(
@@ -97,7 +81,9 @@ async fn every_content_type_reaches_the_default_route_and_keywords_their_own(bac
     let (tenant, default_gate, keyword_gate) = routed_tenant(&app).await;
     let user = "+46701112222";
 
-    let text = inbound(&app, &tenant, json!({"from": user, "text": "hello there"})).await;
+    let text = app
+        .inbound(&tenant, json!({"from": user, "text": "hello there"}))
+        .await;
     let body = mo(&default_gate, &text).await.body;
     assert_eq!(body["destination"], tenant.source.as_str());
     assert_eq!(body["source"], user);
@@ -114,12 +100,12 @@ async fn every_content_type_reaches_the_default_route_and_keywords_their_own(bac
     assert_eq!(body["route"]["platformId"], tenant.platform_id.as_str());
     assert_eq!(body["gateCustomParameters"], json!({"g": "1"}));
 
-    let stop = inbound(
-        &app,
-        &tenant,
-        json!({"from": user, "text": "STOP sending please"}),
-    )
-    .await;
+    let stop = app
+        .inbound(
+            &tenant,
+            json!({"from": user, "text": "STOP sending please"}),
+        )
+        .await;
     let body = mo(&keyword_gate, &stop).await.body;
     assert_eq!(body["route"]["keywordType"], "KEYWORD");
     assert_eq!(body["route"]["keyword"], "stop");
@@ -164,7 +150,9 @@ async fn every_content_type_reaches_the_default_route_and_keywords_their_own(bac
         ),
     ];
     for (message, expected) in cases {
-        let wamid = inbound(&app, &tenant, json!({"from": user, "message": message})).await;
+        let wamid = app
+            .inbound(&tenant, json!({"from": user, "message": message}))
+            .await;
         let body = mo(&default_gate, &wamid).await.body;
         assert_eq!(body["content"]["message"], expected, "{message}");
     }
@@ -176,12 +164,9 @@ async fn media_reach_the_gate_as_an_expiring_signed_wagate_url(backend: Backend)
     let (tenant, default_gate, _) = routed_tenant(&app).await;
     let image = json!({"type": "image", "image": {"id": "media-1", "mime_type": "image/jpeg",
                                                   "sha256": "x", "caption": "look"}});
-    let wamid = inbound(
-        &app,
-        &tenant,
-        json!({"from": "+46701114444", "message": image}),
-    )
-    .await;
+    let wamid = app
+        .inbound(&tenant, json!({"from": "+46701114444", "message": image}))
+        .await;
     let message = mo(&default_gate, &wamid).await.body["content"]["message"].clone();
     assert_eq!(message["contentType"], "MEDIA");
     assert_eq!(message["media"]["type"], "image/jpeg");
@@ -229,12 +214,9 @@ async fn a_bsuid_only_sender_and_one_senders_order(backend: Backend) {
     let app = spawn_app_with(backend, FAST).await;
     let (tenant, default_gate, _) = routed_tenant(&app).await;
     let bsuid = "SE.99998888777766665555";
-    let wamid = inbound(
-        &app,
-        &tenant,
-        json!({"fromUserId": bsuid, "text": "no number"}),
-    )
-    .await;
+    let wamid = app
+        .inbound(&tenant, json!({"fromUserId": bsuid, "text": "no number"}))
+        .await;
     let body = mo(&default_gate, &wamid).await.body;
     assert_eq!(body["source"], bsuid);
     assert_eq!(body["customParameters"]["whatsappUserId"], bsuid);
@@ -245,8 +227,7 @@ async fn a_bsuid_only_sender_and_one_senders_order(backend: Backend) {
     let mut sent = Vec::new();
     for n in 0..5 {
         sent.push(
-            inbound(
-                &app,
+            app.inbound(
                 &tenant,
                 json!({"from": user, "text": format!("message {n}")}),
             )

@@ -10,8 +10,10 @@ use std::time::Duration;
 
 use common::devino::{ok_id, spec_examples};
 use common::gate::Gate;
-use common::openapi::{component, document, request_schema, violations, webhook_schema};
-use common::{ADMIN_TOKEN, Backend, Tenant, TestApp, poll, spawn_app_with};
+use common::openapi::{
+    assert_breaks, assert_fits, component, document, request_schema, webhook_schema,
+};
+use common::{ADMIN_TOKEN, Backend, TestApp, poll, spawn_app_with};
 use serde_json::{Value, json};
 
 const MESSAGES: &str = "/whatsapp/v2/messages";
@@ -26,21 +28,6 @@ const FAST: &[&str] = &[
     "--callback-retry-schedule",
     "20ms,20ms,20ms,20ms,20ms",
 ];
-
-fn assert_fits(document: &Value, schema: &Value, instance: &Value, what: &str) {
-    let errors = violations(document, schema, instance);
-    assert!(
-        errors.is_empty(),
-        "{what} breaks its schema: {errors:#?}\n{instance:#}"
-    );
-}
-
-fn assert_breaks(document: &Value, schema: &Value, instance: &Value, what: &str) {
-    assert!(
-        !violations(document, schema, instance).is_empty(),
-        "{what} passed its schema: {instance}"
-    );
-}
 
 #[test]
 fn the_spec_s_request_examples_fit_the_request_schemas_and_broken_ones_do_not() {
@@ -299,23 +286,6 @@ async fn real_devino_answers_fit_the_documented_responses(backend: Backend) {
     assert_documented(&document, STATUS, "get", &unauthorized);
 }
 
-/// The user `from` sends `content` to the tenant's number (the sandbox).
-async fn inbound(app: &TestApp, tenant: &Tenant, from: &str, content: Value) {
-    let mut body = json!({"to": tenant.source, "from": from, "name": "Ann"});
-    if let (Some(body), Some(content)) = (body.as_object_mut(), content.as_object()) {
-        body.extend(content.clone());
-    }
-    let answer = app
-        .client
-        .post(format!("{}/sandbox/v1/inbound", app.base))
-        .basic_auth(&tenant.username, Some(&tenant.password))
-        .json(&body)
-        .send()
-        .await
-        .expect("inbound");
-    assert_eq!(answer.status(), 200);
-}
-
 /// The bodies `gate` accepted once there are at least `count`.
 async fn accepted(gate: &Gate, count: usize) -> Vec<Value> {
     poll(Duration::from_secs(30), "the callbacks", || async {
@@ -380,7 +350,7 @@ async fn real_devino_callbacks_fit_the_webhook_schemas(backend: Backend) {
             "birthday": "1990-01-02"}]}}),
     ];
     for content in &contents {
-        inbound(&app, &tenant, user, content.clone()).await;
+        app.inbound_from_ann(&tenant, user, content.clone()).await;
     }
     let schema = webhook_schema(&document, "devinoIncoming");
     let bodies = accepted(&incoming, contents.len()).await;

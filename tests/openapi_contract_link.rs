@@ -10,7 +10,9 @@ mod common;
 use std::path::Path;
 
 use common::gate::Gate;
-use common::openapi::{document, request_schema, violations, webhook_schema};
+use common::openapi::{
+    assert_breaks, assert_fits, document, request_schema, response_schema, webhook_schema,
+};
 use common::{Backend, QUICK_REPORTS, Tenant, TestApp, hello_world, read, request, spawn_app_with};
 use serde_json::{Value, json};
 
@@ -74,45 +76,22 @@ fn carrying(message: Value) -> Value {
     })
 }
 
-/// The schema of the JSON answer `status` of `method` `path`.
-fn response_schema(document: &Value, path: &str, method: &str, status: u16) -> Value {
-    let schema = &document["paths"][path][method]["responses"][status.to_string()]["content"]["application/json"]
-        ["schema"];
-    assert!(
-        !schema.is_null(),
-        "the document has no JSON answer {status} for {method} {path}"
-    );
-    schema.clone()
-}
-
-fn assert_valid(document: &Value, schema: &Value, instance: &Value, what: &str) {
-    let errors = violations(document, schema, instance);
-    assert!(errors.is_empty(), "{what}: {errors:#?}\n{instance:#}");
-}
-
-fn assert_invalid(document: &Value, schema: &Value, instance: &Value, what: &str) {
-    assert!(
-        !violations(document, schema, instance).is_empty(),
-        "{what} passed the check"
-    );
-}
-
 #[test]
 fn every_request_example_of_link_is_valid_under_the_send_schema() {
     let document = document();
     let schema = request_schema(&document, SEND, "post");
     for (name, message) in message_examples() {
         assert!(message.is_object(), "{name} has no message");
-        assert_valid(&document, &schema, &carrying(message), &name);
+        assert_fits(&document, &schema, &carrying(message), &name);
     }
     let requests = spec_examples("requests");
     assert_eq!(requests.len(), 3);
     for (title, example) in requests {
-        assert_valid(&document, &schema, &example, &title);
+        assert_fits(&document, &schema, &example, &title);
     }
     // The document's own example of the request.
     let own = &document["components"]["schemas"]["MessageRequest"]["example"];
-    assert_valid(&document, &schema, own, "the MessageRequest example");
+    assert_fits(&document, &schema, own, "the MessageRequest example");
 }
 
 #[test]
@@ -123,7 +102,7 @@ fn every_dlr_and_mo_example_of_link_is_valid_under_the_webhook_schemas() {
         let examples = spec_examples(kind);
         assert_eq!(examples.len(), count, "{kind}");
         for (title, example) in examples {
-            assert_valid(&document, &schema, &example, &title);
+            assert_fits(&document, &schema, &example, &title);
         }
     }
 }
@@ -133,7 +112,7 @@ fn the_checks_refuse_what_breaks_the_schemas() {
     let document = document();
     let send = request_schema(&document, SEND, "post");
     let valid = carrying(json!({"type": "text", "text": {"body": "hi"}}));
-    assert_valid(&document, &send, &valid, "the valid request");
+    assert_fits(&document, &send, &valid, "the valid request");
 
     let broken = |change: &dyn Fn(&mut Value)| {
         let mut request = valid.clone();
@@ -172,7 +151,7 @@ fn the_checks_refuse_what_breaks_the_schemas() {
             broken(&|request| request["messages"] = json!(vec![valid["messages"][0].clone(); 11])),
         ),
     ] {
-        assert_invalid(&document, &send, &request, what);
+        assert_breaks(&document, &send, &request, what);
     }
 
     let dlr = webhook_schema(&document, DLR);
@@ -181,10 +160,10 @@ fn the_checks_refuse_what_breaks_the_schemas() {
     no_id
         .as_object_mut()
         .map(|fields| fields.remove("messageId"));
-    assert_invalid(&document, &dlr, &no_id, "a DLR without messageId");
+    assert_breaks(&document, &dlr, &no_id, "a DLR without messageId");
     let mut text_code = example;
     text_code["resultCode"] = json!("112003");
-    assert_invalid(
+    assert_breaks(
         &document,
         &dlr,
         &text_code,
@@ -194,7 +173,7 @@ fn the_checks_refuse_what_breaks_the_schemas() {
     let mo = webhook_schema(&document, MO);
     let (_, mut example) = spec_examples("mos").remove(0);
     example["route"]["gateIds"] = json!("yourGateId1");
-    assert_invalid(&document, &mo, &example, "an MO with gateIds a string");
+    assert_breaks(&document, &mo, &example, "an MO with gateIds a string");
 }
 
 /// `tenant`'s gate `id` at `gate`, and its number's default route to it.
@@ -216,24 +195,6 @@ async fn gate_and_route(app: &TestApp, tenant: &Tenant, id: &str, gate: &Gate) {
     assert_eq!(status, 201, "{answer}");
 }
 
-/// Sends `message` (Meta's message object, or a text) to `tenant`'s number
-/// through the sandbox; returns its wamid.
-async fn inbound(app: &TestApp, tenant: &Tenant, body: Value) -> String {
-    let mut body = body;
-    body["to"] = json!(tenant.source);
-    let answer = app
-        .client
-        .post(format!("{}/sandbox/v1/inbound", app.base))
-        .basic_auth(&tenant.username, Some(&tenant.password))
-        .json(&body)
-        .send()
-        .await
-        .expect("inbound");
-    let (status, answer) = read(answer).await;
-    assert_eq!(status, 200, "{answer}");
-    answer["id"].as_str().expect("wamid").to_owned()
-}
-
 on_backends!(real_callbacks_and_answers_are_what_the_document_describes);
 async fn real_callbacks_and_answers_are_what_the_document_describes(backend: Backend) {
     let document = document();
@@ -248,9 +209,9 @@ async fn real_callbacks_and_answers_are_what_the_document_describes(backend: Bac
     body["customParameters"] = json!({"campaign": "winter", "count": 3});
     let (status, answer) = app.send(&tenant, &body).await;
     assert_eq!(status, 200, "{answer}");
-    assert_valid(
+    assert_fits(
         &document,
-        &response_schema(&document, SEND, "post", 200),
+        &response_schema(&document, SEND, "post", 200, "application/json"),
         &answer,
         "the send's answer",
     );
@@ -263,23 +224,23 @@ async fn real_callbacks_and_answers_are_what_the_document_describes(backend: Bac
     assert_eq!(codes, [112002, 112006, 112003, 112007]);
     let dlr = webhook_schema(&document, DLR);
     for report in &reports {
-        assert_valid(&document, &dlr, &report.body, "a DLR");
+        assert_fits(&document, &dlr, &report.body, "a DLR");
     }
 
     // GET /messages/{id}: 200 and 404.
     let (status, answer) = app.status(&tenant, id).await;
     assert_eq!(status, 200, "{answer}");
-    assert_valid(
+    assert_fits(
         &document,
-        &response_schema(&document, STATUS, "get", 200),
+        &response_schema(&document, STATUS, "get", 200, "application/json"),
         &answer,
         "the status",
     );
     let (status, answer) = app.status(&tenant, "no-such-message").await;
     assert_eq!(status, 404, "{answer}");
-    assert_valid(
+    assert_fits(
         &document,
-        &response_schema(&document, STATUS, "get", 404),
+        &response_schema(&document, STATUS, "get", 404, "application/json"),
         &answer,
         "the status's 404",
     );
@@ -287,13 +248,13 @@ async fn real_callbacks_and_answers_are_what_the_document_describes(backend: Bac
     // POST /messages: 400 for a schema violation and for bad JSON, 401.
     let mut broken = body.clone();
     broken.as_object_mut().map(|fields| fields.remove("refId"));
-    let error_400 = response_schema(&document, SEND, "post", 400);
+    let error_400 = response_schema(&document, SEND, "post", 400, "application/json");
     let (status, answer) = app.send(&tenant, &broken).await;
     assert_eq!(status, 400, "{answer}");
-    assert_valid(&document, &error_400, &answer, "the send's 400");
+    assert_fits(&document, &error_400, &answer, "the send's 400");
     let (status, answer) = app.send_raw(&tenant, "{not json", Some("sv")).await;
     assert_eq!(status, 400, "{answer}");
-    assert_valid(
+    assert_fits(
         &document,
         &error_400,
         &answer,
@@ -305,9 +266,9 @@ async fn real_callbacks_and_answers_are_what_the_document_describes(backend: Bac
     };
     let (status, answer) = app.send(&stranger, &body).await;
     assert_eq!(status, 401, "{answer}");
-    assert_valid(
+    assert_fits(
         &document,
-        &response_schema(&document, SEND, "post", 401),
+        &response_schema(&document, SEND, "post", 401, "application/json"),
         &answer,
         "the send's 401",
     );
@@ -328,7 +289,7 @@ async fn real_callbacks_and_answers_are_what_the_document_describes(backend: Bac
     let mo = webhook_schema(&document, MO);
     let mut received = Vec::new();
     for message in messages {
-        let wamid = inbound(&app, &tenant, message.clone()).await;
+        let wamid = app.inbound(&tenant, message.clone()).await;
         let callback = common::poll(
             std::time::Duration::from_secs(30),
             "the incoming message",
@@ -340,7 +301,7 @@ async fn real_callbacks_and_answers_are_what_the_document_describes(backend: Bac
             },
         )
         .await;
-        assert_valid(
+        assert_fits(
             &document,
             &mo,
             &callback.body,
@@ -365,9 +326,15 @@ async fn real_callbacks_and_answers_are_what_the_document_describes(backend: Bac
     assert!(documented["204"].is_object() && documented["204"].get("content").is_none());
     let (status, answer) = read(mark(json!("no-such-message")).await.expect("mo/status")).await;
     assert_eq!(status, 404, "{answer}");
-    assert_valid(
+    assert_fits(
         &document,
-        &response_schema(&document, "/whatsapp-message/mo/status", "post", 404),
+        &response_schema(
+            &document,
+            "/whatsapp-message/mo/status",
+            "post",
+            404,
+            "application/json",
+        ),
         &answer,
         "mo/status's 404",
     );

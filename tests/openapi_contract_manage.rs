@@ -7,7 +7,7 @@
 
 mod common;
 
-use common::openapi::{document, request_schema, violations};
+use common::openapi::{assert_breaks, assert_fits, document, request_schema, response_schema};
 use common::{Backend, Tenant, TestApp, hello_world, request, spawn_app_with};
 use reqwest::Method;
 use reqwest::multipart::{Form, Part};
@@ -23,43 +23,6 @@ const PREFIX: &str = "/whatsapp-message/platformId/{platform_id}/platformPartner
 
 fn documented_path(suffix: &str) -> String {
     format!("{PREFIX}{suffix}")
-}
-
-/// The schema the document gives the answer `status` of `method` `path`
-/// in `content_type`.
-fn response_schema(
-    document: &Value,
-    path: &str,
-    method: &str,
-    status: u16,
-    content_type: &str,
-) -> Value {
-    let response = &document["paths"][path][method]["responses"][status.to_string()];
-    assert!(
-        !response.is_null(),
-        "{method} {path} documents no status {status}: {}",
-        document["paths"][path][method]["responses"]
-    );
-    let schema = &response["content"][content_type]["schema"];
-    assert!(
-        !schema.is_null(),
-        "{method} {path} {status} documents no {content_type} body: {response}"
-    );
-    schema.clone()
-}
-
-/// `instance` validates against `schema`, with the document's components.
-fn assert_valid(document: &Value, schema: &Value, instance: &Value, what: &str) {
-    let errors = violations(document, schema, instance);
-    assert!(errors.is_empty(), "{what}: {errors:#?}\n{instance}");
-}
-
-/// `instance` does not validate against `schema`: the check can fail.
-fn assert_invalid(document: &Value, schema: &Value, instance: &Value, what: &str) {
-    assert!(
-        !violations(document, schema, instance).is_empty(),
-        "{what} passed the schema: {instance}"
-    );
 }
 
 #[test]
@@ -79,14 +42,14 @@ fn the_link_documents_request_examples_validate_and_broken_ones_do_not() {
             "profile_picture_handle": "abc123_profile_pic_handle"
         }
     });
-    assert_valid(&document, &profile, &example, "the profile update example");
+    assert_fits(&document, &profile, &example, "the profile update example");
     for broken in [
         json!({"messaging_product": "whatsapp"}),
         json!({"messaging_product": "sms", "profile": {"about": "x"}}),
         json!({"profile": {}}),
         json!({"profile": "about"}),
     ] {
-        assert_invalid(&document, &profile, &broken, "a broken profile update");
+        assert_breaks(&document, &profile, &broken, "a broken profile update");
     }
 
     // The template calls take Meta's template object (the LINK document
@@ -101,8 +64,8 @@ fn the_link_documents_request_examples_validate_and_broken_ones_do_not() {
         let example = &document["paths"][&path][method]["requestBody"]["content"]["application/json"]
             ["example"];
         assert!(example.is_object(), "{method} {path}: no example");
-        assert_valid(&document, &schema, example, "a template example");
-        assert_invalid(
+        assert_fits(&document, &schema, example, "a template example");
+        assert_breaks(
             &document,
             &schema,
             &json!([example]),
@@ -125,7 +88,7 @@ impl Contract {
             .trim()
             .to_owned();
         let schema = response_schema(&self.document, path, method, status, &media_type);
-        assert_valid(
+        assert_fits(
             &self.document,
             &schema,
             body,

@@ -10,6 +10,7 @@ use askama::Template;
 use axum::extract::{Path, State};
 use axum::response::{Redirect, Response};
 
+use super::answers::{ActionAnswers, PageAnswers};
 use super::error::ConsoleError;
 use super::session::Operator;
 use super::{ConsoleForm, CsrfForm, render};
@@ -37,17 +38,7 @@ struct GatesPage {
 }
 
 /// Every gate, and whether its callbacks are paused.
-#[utoipa::path(
-    get,
-    path = "/console/gates",
-    tag = "console",
-    responses(
-        (status = 200, description = "The page.", content_type = "text/html", body = String),
-        (status = 303, description = "Not signed in: to the sign-in page."),
-        (status = 404, description = "No admin token, or no such gate.", content_type = "text/html", body = String),
-        (status = 503, description = "The store failed.", content_type = "text/html", body = String),
-    ),
-)]
+#[utoipa::path(get, path = "/console/gates", tag = "console", responses(PageAnswers))]
 pub async fn list(
     _operator: Operator,
     State(state): State<AppState>,
@@ -103,12 +94,7 @@ struct GatePage {
     path = "/console/gates/{id}",
     tag = "console",
     params(("id" = String, Path, description = "The gate's id.")),
-    responses(
-        (status = 200, description = "The page.", content_type = "text/html", body = String),
-        (status = 303, description = "Not signed in: to the sign-in page."),
-        (status = 404, description = "No admin token, or no such gate.", content_type = "text/html", body = String),
-        (status = 503, description = "The store failed.", content_type = "text/html", body = String),
-    ),
+    responses(PageAnswers),
 )]
 pub async fn page(
     operator: Operator,
@@ -176,13 +162,7 @@ fn urlencoding(segment: &str) -> String {
     tag = "console",
     params(("id" = String, Path, description = "The gate's id.")),
     request_body(content = super::CsrfForm, content_type = "application/x-www-form-urlencoded"),
-    responses(
-        (status = 303, description = "Done: back to the gate's page; or not signed in: to the sign-in page."),
-        (status = 400, description = "A bad gate id, or a body that is not the form.", content_type = "text/html", body = String),
-        (status = 403, description = "Not the session's CSRF token, or from another site.", content_type = "text/html", body = String),
-        (status = 404, description = "No admin token, or no such gate or callback.", content_type = "text/html", body = String),
-        (status = 503, description = "The store failed.", content_type = "text/html", body = String),
-    ),
+    responses(ActionAnswers),
 )]
 pub async fn pause(
     operator: Operator,
@@ -190,9 +170,7 @@ pub async fn pause(
     Path(gate_id): Path<String>,
     ConsoleForm(form): ConsoleForm<CsrfForm>,
 ) -> Result<Redirect, ConsoleError> {
-    operator.check_csrf(&form.csrf)?;
-    gate_pause::set(&state, gate_id.clone(), Some(now_millis())).await?;
-    Ok(back_to(&gate_id))
+    set_pause(&operator, &state, gate_id, &form, Some(now_millis())).await
 }
 
 /// Resumes the gate's callbacks (the admin API's resume).
@@ -202,13 +180,7 @@ pub async fn pause(
     tag = "console",
     params(("id" = String, Path, description = "The gate's id.")),
     request_body(content = super::CsrfForm, content_type = "application/x-www-form-urlencoded"),
-    responses(
-        (status = 303, description = "Done: back to the gate's page; or not signed in: to the sign-in page."),
-        (status = 400, description = "A bad gate id, or a body that is not the form.", content_type = "text/html", body = String),
-        (status = 403, description = "Not the session's CSRF token, or from another site.", content_type = "text/html", body = String),
-        (status = 404, description = "No admin token, or no such gate or callback.", content_type = "text/html", body = String),
-        (status = 503, description = "The store failed.", content_type = "text/html", body = String),
-    ),
+    responses(ActionAnswers),
 )]
 pub async fn resume(
     operator: Operator,
@@ -216,9 +188,20 @@ pub async fn resume(
     Path(gate_id): Path<String>,
     ConsoleForm(form): ConsoleForm<CsrfForm>,
 ) -> Result<Redirect, ConsoleError> {
+    set_pause(&operator, &state, gate_id, &form, None).await
+}
+
+/// Pauses (`Some(now)`) or resumes (`None`) the gate, as the admin API does.
+async fn set_pause(
+    operator: &Operator,
+    state: &AppState,
+    gate_id: String,
+    form: &CsrfForm,
+    paused_at: Option<i64>,
+) -> Result<Redirect, ConsoleError> {
     operator.check_csrf(&form.csrf)?;
-    gate_pause::set(&state, gate_id.clone(), None).await?;
-    Ok(back_to(&gate_id))
+    let pause = gate_pause::set(state, gate_id, paused_at).await?;
+    Ok(back_to(&pause.gate_id))
 }
 
 /// Queues a copy of one of the gate's callbacks (the admin API's redeliver).
@@ -231,13 +214,7 @@ pub async fn resume(
         ("delivery" = i64, Path, description = "The callback's id."),
     ),
     request_body(content = super::CsrfForm, content_type = "application/x-www-form-urlencoded"),
-    responses(
-        (status = 303, description = "Done: back to the gate's page; or not signed in: to the sign-in page."),
-        (status = 400, description = "A bad gate id, or a body that is not the form.", content_type = "text/html", body = String),
-        (status = 403, description = "Not the session's CSRF token, or from another site.", content_type = "text/html", body = String),
-        (status = 404, description = "No admin token, or no such gate or callback.", content_type = "text/html", body = String),
-        (status = 503, description = "The store failed.", content_type = "text/html", body = String),
-    ),
+    responses(ActionAnswers),
 )]
 pub async fn redeliver(
     operator: Operator,

@@ -6,6 +6,7 @@
 //! as the admin API (pausing a gate, redelivering a callback), so there is
 //! no second way to change state.
 
+mod answers;
 mod error;
 mod gates;
 mod overview;
@@ -106,10 +107,7 @@ struct LoginPage {
     get,
     path = "/console/login",
     tag = "console",
-    responses(
-        (status = 200, description = "The sign-in page.", content_type = "text/html", body = String),
-        (status = 404, description = "No admin token: no console.", content_type = "text/html", body = String),
-    ),
+    responses(answers::PageAnswers)
 )]
 async fn login_page(Keys(keys): Keys) -> Result<Response, ConsoleError> {
     keys.ok_or(ConsoleError::Disabled)?;
@@ -129,11 +127,8 @@ struct LoginForm {
     tag = "console",
     request_body(content = LoginForm, content_type = "application/x-www-form-urlencoded"),
     responses(
-        (status = 303, description = "Signed in: to `/console`, with the session cookie."),
-        (status = 400, description = "A body that is not the form.", content_type = "text/html", body = String),
+        answers::ActionAnswers,
         (status = 401, description = "Not the admin token.", content_type = "text/html", body = String),
-        (status = 403, description = "From another site.", content_type = "text/html", body = String),
-        (status = 404, description = "No admin token: no console.", content_type = "text/html", body = String),
     ),
 )]
 async fn login(
@@ -168,12 +163,7 @@ async fn login(
     path = "/console/logout",
     tag = "console",
     request_body(content = CsrfForm, content_type = "application/x-www-form-urlencoded"),
-    responses(
-        (status = 303, description = "Signed out (or not signed in): to the sign-in page."),
-        (status = 400, description = "A body that is not the form.", content_type = "text/html", body = String),
-        (status = 403, description = "Not the session's CSRF token.", content_type = "text/html", body = String),
-        (status = 404, description = "No admin token: no console.", content_type = "text/html", body = String),
-    ),
+    responses(answers::ActionAnswers),
 )]
 async fn logout(
     operator: Operator,

@@ -32,12 +32,7 @@ struct OverviewPage {
     get,
     path = "/console",
     tag = "console",
-    responses(
-        (status = 200, description = "The page.", content_type = "text/html", body = String),
-        (status = 303, description = "Not signed in: to the sign-in page."),
-        (status = 404, description = "No admin token: no console.", content_type = "text/html", body = String),
-        (status = 503, description = "The store failed.", content_type = "text/html", body = String),
-    ),
+    responses(super::answers::PageAnswers)
 )]
 pub async fn page(
     operator: Operator,

@@ -8,6 +8,7 @@ use std::path::PathBuf;
 use std::process::Stdio;
 use std::time::Duration;
 
+use fantoccini::elements::Element;
 use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::json;
 use tokio::process::{Child, Command};
@@ -102,14 +103,20 @@ impl Browser {
             .unwrap_or_else(|error| panic!("opening {path}: {error}"));
     }
 
-    /// The text of the element `css`, once it exists.
-    pub async fn text(&self, css: &str) -> String {
+    /// The element `css`, once it exists (within 30 s).
+    async fn element(&self, css: &str) -> Element {
         self.client
             .wait()
             .at_most(Duration::from_secs(30))
             .for_element(Locator::Css(css))
             .await
             .unwrap_or_else(|error| panic!("no {css}: {error}"))
+    }
+
+    /// The text of the element `css`, once it exists.
+    pub async fn text(&self, css: &str) -> String {
+        self.element(css)
+            .await
             .text()
             .await
             .unwrap_or_else(|error| panic!("the text of {css}: {error}"))
@@ -117,12 +124,8 @@ impl Browser {
 
     /// Clicks the element `css`.
     pub async fn click(&self, css: &str) {
-        self.client
-            .wait()
-            .at_most(Duration::from_secs(30))
-            .for_element(Locator::Css(css))
+        self.element(css)
             .await
-            .unwrap_or_else(|error| panic!("no {css}: {error}"))
             .click()
             .await
             .unwrap_or_else(|error| panic!("clicking {css}: {error}"));
@@ -130,12 +133,8 @@ impl Browser {
 
     /// Types `text` into the field `css`.
     pub async fn fill(&self, css: &str, text: &str) {
-        self.client
-            .wait()
-            .at_most(Duration::from_secs(30))
-            .for_element(Locator::Css(css))
+        self.element(css)
             .await
-            .unwrap_or_else(|error| panic!("no {css}: {error}"))
             .send_keys(text)
             .await
             .unwrap_or_else(|error| panic!("typing into {css}: {error}"));

@@ -348,6 +348,18 @@ impl Gateway {
         list.as_array().cloned().unwrap_or_default()
     }
 
+    /// Polls until the gate has exactly `count` callbacks, all delivered;
+    /// returns them (newest first).
+    pub async fn all_delivered(&self, gate_id: &str, count: usize) -> Vec<Value> {
+        self.deliveries_when(gate_id, &format!("{count} delivered"), |deliveries| {
+            deliveries.len() == count
+                && deliveries
+                    .iter()
+                    .all(|delivery| delivery["state"] == "DELIVERED")
+        })
+        .await
+    }
+
     /// Polls the gate's deliveries until `done` holds for them.
     pub async fn deliveries_when(
         &self,

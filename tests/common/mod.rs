@@ -291,6 +291,35 @@ impl Gateway {
         read(request.send().await.expect("admin request")).await
     }
 
+    /// A user writes to `tenant`'s number through the sandbox: `body` is
+    /// `/sandbox/v1/inbound`'s (`from`, and `text` or `message`; `to` is
+    /// set here). Returns the incoming message's wamid.
+    pub async fn inbound(&self, tenant: &Tenant, body: Value) -> String {
+        let mut body = body;
+        body["to"] = json!(tenant.source);
+        let answer = self
+            .client
+            .post(format!("{}/sandbox/v1/inbound", self.base))
+            .basic_auth(&tenant.username, Some(&tenant.password))
+            .json(&body)
+            .send()
+            .await
+            .expect("inbound");
+        let (status, answer) = read(answer).await;
+        assert_eq!(status, 200, "{answer}");
+        answer["id"].as_str().expect("wamid").to_owned()
+    }
+
+    /// [`Self::inbound`] from `from`, with the profile name "Ann" and
+    /// `content` (`{"text": …}` or `{"message": …}`).
+    pub async fn inbound_from_ann(&self, tenant: &Tenant, from: &str, content: Value) -> String {
+        let mut body = json!({"from": from, "name": "Ann"});
+        if let (Some(body), Some(content)) = (body.as_object_mut(), content.as_object()) {
+            body.extend(content.clone());
+        }
+        self.inbound(tenant, body).await
+    }
+
     pub async fn admin_post(&self, path: &str, body: Value) -> (u16, Value) {
         self.admin(reqwest::Method::POST, path, Some(body)).await
     }

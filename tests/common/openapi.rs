@@ -48,3 +48,43 @@ pub fn violations(document: &Value, schema: &Value, instance: &Value) -> Vec<Str
         .map(|error| format!("{} at {}", error, error.instance_path()))
         .collect()
 }
+
+/// `instance` fits `schema` (with the document's components).
+pub fn assert_fits(document: &Value, schema: &Value, instance: &Value, what: &str) {
+    let errors = violations(document, schema, instance);
+    assert!(
+        errors.is_empty(),
+        "{what} breaks its schema: {errors:#?}\n{instance:#}"
+    );
+}
+
+/// `instance` breaks `schema`: the check can fail.
+pub fn assert_breaks(document: &Value, schema: &Value, instance: &Value, what: &str) {
+    assert!(
+        !violations(document, schema, instance).is_empty(),
+        "{what} passed its schema: {instance}"
+    );
+}
+
+/// The schema the document gives the answer `status` of `method` `path`
+/// in `content_type`.
+pub fn response_schema(
+    document: &Value,
+    path: &str,
+    method: &str,
+    status: u16,
+    content_type: &str,
+) -> Value {
+    let response = &document["paths"][path][method]["responses"][status.to_string()];
+    assert!(
+        !response.is_null(),
+        "{method} {path} documents no status {status}: {}",
+        document["paths"][path][method]["responses"]
+    );
+    let schema = &response["content"][content_type]["schema"];
+    assert!(
+        !schema.is_null(),
+        "{method} {path} {status} documents no {content_type} body: {response}"
+    );
+    schema.clone()
+}
