@@ -369,6 +369,11 @@ pub struct ServeArgs {
     /// pending, leases held) before reading them from the store again.
     #[arg(long, env = "WAGATE_METRICS_GAUGE_TTL", default_value = "10s", value_parser = humantime::parse_duration)]
     pub metrics_gauge_ttl: Duration,
+
+    /// Console pages open at once with live updates (a message's timeline);
+    /// past it, a page opens but is not updated live.
+    #[arg(long, env = "WAGATE_CONSOLE_LIVE_VIEWS", default_value_t = 32)]
+    pub console_live_views: usize,
 }
 
 /// A list of delays, e.g. `5s,30s,2m`.

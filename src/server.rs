@@ -256,6 +256,7 @@ pub async fn run_with_metrics_listener(
         },
         metrics,
         ops: ops.clone(),
+        console_live: Arc::new(tokio::sync::Semaphore::new(args.console_live_views)),
     };
     let metrics_server = metrics_listener
         .map(|listener| serve_metrics(listener, api::ops::OpsState::from_ref(&state)));

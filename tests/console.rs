@@ -9,7 +9,13 @@ use common::gate::Gate;
 use common::{Backend, QUICK_REPORTS, spawn_app, spawn_app_with};
 use serde_json::json;
 
-const PAGES: [&str; 3] = ["/console", "/console/gates", "/console/gates/g1"];
+const PAGES: [&str; 5] = [
+    "/console",
+    "/console/gates",
+    "/console/gates/g1",
+    "/console/messages",
+    "/console/messages/m1",
+];
 const ACTIONS: [&str; 4] = [
     "/console/logout",
     "/console/gates/g1/pause",
@@ -150,7 +156,7 @@ async fn an_action_without_the_session_s_csrf_token_or_from_another_site_is_refu
 
 /// Whether `html` shows `text` escaped, in named or numeric entities.
 fn shows_escaped(html: &str, text: &str) -> bool {
-    let entities = |table: [(&str, &str); 4]| {
+    let entities = |table: [(&str, &str); 5]| {
         table
             .iter()
             .fold(text.replace('&', "\u{0}"), |text, (from, to)| {
@@ -164,12 +170,14 @@ fn shows_escaped(html: &str, text: &str) -> bool {
             ("<", "&lt;"),
             (">", "&gt;"),
             ("\"", "&quot;"),
+            ("'", "&#39;"),
         ]),
         entities([
             ("&", "&#38;"),
             ("<", "&#60;"),
             (">", "&#62;"),
             ("\"", "&#34;"),
+            ("'", "&#39;"),
         ]),
     ]
     .iter()
@@ -261,4 +269,83 @@ async fn without_an_admin_token_there_is_no_console(backend: Backend) {
     let console = Console::of(&app);
     assert_eq!(console.get("/console/login").await.status(), 404);
     assert_eq!(console.get("/console").await.status(), 404);
+}
+
+on_backends!(a_message_is_found_by_ref_id_and_its_journey_shown_escaped);
+async fn a_message_is_found_by_ref_id_and_its_journey_shown_escaped(backend: Backend) {
+    let app = spawn_app_with(backend, QUICK_REPORTS).await;
+    let tenant = app.tenant("c", "+46700000953").await;
+    let gate = Gate::start().await;
+    app.add_gate(&tenant, "journey", &gate.url, json!({})).await;
+    let ref_id = "<script>alert('ref')</script>";
+    // Its content kept, so the page shows the Cloud API body.
+    let id = app
+        .send_reported(
+            &tenant,
+            "journey",
+            "+46701234567",
+            json!({"refId": ref_id,
+                   "customParameters": {"ott.whatsapp.logMessageContent": "true"}}),
+        )
+        .await;
+    // Another message, which the search must leave out.
+    app.send_reported(
+        &tenant,
+        "journey",
+        "+46701234568",
+        json!({"refId": "other"}),
+    )
+    .await;
+    gate.reports_for(&id, 4).await;
+    app.all_delivered("journey", 8).await;
+
+    let mut console = Console::of(&app);
+    console.sign_in().await;
+    let query: String = url::form_urlencoded::Serializer::new(String::new())
+        .append_pair("refId", ref_id)
+        .finish();
+    let html = console.page(&format!("/console/messages?{query}")).await;
+    assert!(!html.contains(ref_id), "{html}");
+    assert!(shows_escaped(&html, ref_id), "{html}");
+    assert_eq!(html.matches(r#"class="message""#).count(), 1, "{html}");
+    assert!(html.contains(&format!("/console/messages/{id}")), "{html}");
+    // By destination, with or without its `+`.
+    for destination in ["46701234568", "%2B46701234568"] {
+        let html = console
+            .page(&format!("/console/messages?destination={destination}"))
+            .await;
+        assert_eq!(html.matches(r#"class="message""#).count(), 1, "{html}");
+        assert!(!html.contains(&format!("/console/messages/{id}")), "{html}");
+    }
+
+    let html = console.page(&format!("/console/messages/{id}")).await;
+    // (The page has a script of its own: the raw refId must not be there.)
+    assert!(!html.contains(ref_id), "{html}");
+    assert!(shows_escaped(&html, ref_id), "{html}");
+    assert!(html.contains(r#"id="state-0">READ"#), "{html}");
+    for state in ["QUEUED", "SENT", "DELIVERED", "READ"] {
+        assert!(
+            html.contains(&format!("<td>{state}</td>")),
+            "{state}: {html}"
+        );
+    }
+    assert!(html.contains("cloud-body"), "the Cloud API body: {html}");
+    assert!(html.contains("hello_world"), "the Cloud API body: {html}");
+    assert_eq!(
+        html.matches("HTTP 200").count(),
+        4,
+        "each callback's try: {html}"
+    );
+
+    // A wrong field is a 400 that names it; an unknown message a 404.
+    let answer = console.get("/console/messages?since=yesterday").await;
+    assert_eq!(answer.status(), 400);
+    assert!(answer.text().await.expect("HTML").contains("since"));
+    assert_eq!(
+        console
+            .get("/console/messages/nothing-like-it")
+            .await
+            .status(),
+        404
+    );
 }

@@ -40,7 +40,12 @@ async fn an_operator_pauses_a_gate_resumes_it_and_redelivers_a_callback(backend:
     browser.click("#pause").await;
     browser.wait_for_text("#pause-state", "paused").await;
     let id = app
-        .send_reported(&tenant, "web-sink", "+46701234567", json!({}))
+        .send_reported(
+            &tenant,
+            "web-sink",
+            "+46701234567",
+            json!({"refId": "web-order-7"}),
+        )
         .await;
     app.deliveries_when("web-sink", "four waiting", |deliveries| {
         deliveries.len() == 4
@@ -91,5 +96,52 @@ async fn an_operator_pauses_a_gate_resumes_it_and_redelivers_a_callback(backend:
     browser
         .screenshot(&format!("gate-{}", backend.name()))
         .await;
+
+    // Find the message by its refId and follow its journey; the page is
+    // live: a callback queued after it opened shows up without a reload.
+    browser.open("/console/messages").await;
+    browser
+        .fill("#search input[name=refId]", "web-order-7")
+        .await;
+    browser.click("#find").await;
+    browser.wait_for_text("#messages", "web-order-7").await;
+    browser
+        .screenshot(&format!("messages-{}", backend.name()))
+        .await;
+    browser.click("#messages a.message").await;
+    browser.wait_for_text("#state-0", "READ").await;
+    browser.wait_for_text("#ref-id", "web-order-7").await;
+    let callbacks = "#callbacks tbody tr";
+    assert_eq!(count(&browser, callbacks).await, 5);
+    let (status, answer) = app
+        .admin_post(
+            &format!("/gates/web-sink/deliveries/{first}/redeliver"),
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, 202, "{answer}");
+    common::poll(
+        std::time::Duration::from_secs(60),
+        "the live page to show the sixth callback",
+        || async {
+            match count(&browser, callbacks).await {
+                6 => Ok(()),
+                other => Err(format!("{other} rows")),
+            }
+        },
+    )
+    .await;
+    browser
+        .screenshot(&format!("message-{}", backend.name()))
+        .await;
     browser.close().await;
+}
+
+async fn count(browser: &Browser, css: &str) -> usize {
+    browser
+        .client
+        .find_all(fantoccini::Locator::Css(css))
+        .await
+        .expect("elements")
+        .len()
 }

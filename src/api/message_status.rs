@@ -17,76 +17,76 @@ use crate::store::{
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct MessageStatus {
-    message_id: String,
-    ref_id: String,
-    source: String,
-    destination: String,
+    pub(crate) message_id: String,
+    pub(crate) ref_id: String,
+    pub(crate) source: String,
+    pub(crate) destination: String,
     #[schema(value_type = String, example = "NORMAL")]
-    priority: &'static str,
-    platform_id: String,
-    platform_partner_id: String,
+    pub(crate) priority: &'static str,
+    pub(crate) platform_id: String,
+    pub(crate) platform_partner_id: String,
     #[serde(flatten)]
-    platform: PlatformFields,
-    custom_parameters: KeyValues,
-    event_report_gates: Vec<String>,
+    pub(crate) platform: PlatformFields,
+    pub(crate) custom_parameters: KeyValues,
+    pub(crate) event_report_gates: Vec<String>,
     /// The message's own callback URL and data (the Devino dialect).
     #[serde(skip_serializing_if = "Option::is_none")]
-    callback_url: Option<String>,
+    pub(crate) callback_url: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    callback_data: Option<String>,
+    pub(crate) callback_data: Option<String>,
     /// The `X-Request-Id` of the call that accepted it.
     #[serde(skip_serializing_if = "Option::is_none")]
-    request_id: Option<String>,
-    created_at: String,
-    expires_at: String,
-    messages: Vec<PartStatus>,
+    pub(crate) request_id: Option<String>,
+    pub(crate) created_at: String,
+    pub(crate) expires_at: String,
+    pub(crate) messages: Vec<PartStatus>,
     /// The delivery reports sent (or being sent) to the gates, oldest first.
-    delivery_reports: Vec<DeliveryReportStatus>,
+    pub(crate) delivery_reports: Vec<DeliveryReportStatus>,
 }
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
-struct DeliveryReportStatus {
-    gate_id: String,
-    message_index: i64,
-    result_code: u64,
+pub(crate) struct DeliveryReportStatus {
+    pub(crate) gate_id: String,
+    pub(crate) message_index: i64,
+    pub(crate) result_code: u64,
     /// PENDING, DELIVERED or GAVE_UP.
     #[schema(example = "DELIVERED")]
-    state: String,
-    attempts: usize,
+    pub(crate) state: String,
+    pub(crate) attempts: usize,
     #[serde(skip_serializing_if = "Option::is_none")]
-    last_attempt_at: Option<String>,
+    pub(crate) last_attempt_at: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    last_error: Option<String>,
+    pub(crate) last_error: Option<String>,
 }
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
-struct PartStatus {
-    message_index: u32,
-    message_type: String,
-    state: MessageState,
-    result_code: u32,
+pub(crate) struct PartStatus {
+    pub(crate) message_index: u32,
+    pub(crate) message_type: String,
+    pub(crate) state: MessageState,
+    pub(crate) result_code: u32,
     /// Whether the part's content is still kept (see `crate::retention`).
-    content_kept: bool,
+    pub(crate) content_kept: bool,
     /// The Cloud API request body that is (or will be) sent for this part,
     /// while its content is kept.
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(value_type = Option<Object>)]
-    cloud_request: Option<serde_json::Value>,
-    history: Vec<HistoryEntry>,
+    pub(crate) cloud_request: Option<serde_json::Value>,
+    pub(crate) history: Vec<HistoryEntry>,
 }
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
-struct HistoryEntry {
-    state: MessageState,
-    result_code: u32,
-    result_description: String,
-    timestamp: String,
+pub(crate) struct HistoryEntry {
+    pub(crate) state: MessageState,
+    pub(crate) result_code: u32,
+    pub(crate) result_description: String,
+    pub(crate) timestamp: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(value_type = Option<Object>)]
-    details: Option<serde_json::Value>,
+    pub(crate) details: Option<serde_json::Value>,
 }
 
 /// The message `message_id` of `account` as the status query shows it.

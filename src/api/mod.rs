@@ -76,6 +76,8 @@ pub struct AppState {
     pub metrics: crate::metrics::Metrics,
     /// Readiness and where `/metrics` is served.
     pub ops: Arc<ops::Ops>,
+    /// Console pages updated live now, at most `--console-live-views`.
+    pub console_live: Arc<tokio::sync::Semaphore>,
 }
 
 pub fn router(state: AppState) -> Router {

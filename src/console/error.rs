@@ -18,6 +18,8 @@ pub enum ConsoleError {
     Csrf,
     #[error("the form could not be read: {0}")]
     BadForm(String),
+    #[error("too many at once: {0}; try again later")]
+    Busy(&'static str),
     #[error("{0}")]
     Admin(#[from] AdminError),
     #[error("the store failed: {0}")]
@@ -41,6 +43,7 @@ impl IntoResponse for ConsoleError {
             Self::Disabled => StatusCode::NOT_FOUND,
             Self::Csrf => StatusCode::FORBIDDEN,
             Self::BadForm(_) => StatusCode::BAD_REQUEST,
+            Self::Busy(_) => StatusCode::SERVICE_UNAVAILABLE,
             // The admin API's status for the same failure.
             Self::Admin(error) => error.into_response().status(),
             Self::Store(error) => {

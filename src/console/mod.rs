@@ -9,6 +9,7 @@
 mod answers;
 mod error;
 mod gates;
+mod messages;
 mod overview;
 pub mod session;
 
@@ -37,6 +38,9 @@ pub fn router() -> Router<AppState> {
         .route("/console/login", get(login_page).post(login))
         .route("/console/logout", post(logout))
         .route("/console/assets/console.css", get(stylesheet))
+        .route("/console/messages", get(messages::list))
+        .route("/console/messages/{message_id}", get(messages::page))
+        .route("/console/messages/{message_id}/live", get(messages::live))
         .route("/console/gates", get(gates::list))
         .route("/console/gates/{id}", get(gates::page))
         .route("/console/gates/{id}/pause", post(gates::pause))
@@ -51,6 +55,9 @@ pub fn router() -> Router<AppState> {
 #[derive(utoipa::OpenApi)]
 #[openapi(paths(
     overview::page,
+    messages::list,
+    messages::page,
+    messages::live,
     login_page,
     login,
     logout,

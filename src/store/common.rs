@@ -250,6 +250,25 @@ macro_rules! sql_store_common {
                     }
                     Ok(Some(record))
                 }
+
+                async fn search_messages(
+                    &self,
+                    search: &crate::store::MessageSearch,
+                    limit: u32,
+                ) -> StoreResult<Vec<crate::store::MessageSummary>> {
+                    let (sql, values) = crate::store::search::statement(search, limit);
+                    let mut query = sqlx::query(AssertSqlSafe(sql));
+                    for value in values {
+                        query = match value {
+                            crate::store::search::Bound::Text(text) => query.bind(text),
+                            crate::store::search::Bound::Number(number) => query.bind(number),
+                        };
+                    }
+                    let rows = query.fetch_all(&self.reader).await?;
+                    rows.iter()
+                        .map(crate::store::MessageSummary::from_row)
+                        .collect()
+                }
             }
 
             #[async_trait]

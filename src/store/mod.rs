@@ -19,6 +19,7 @@ pub mod models;
 pub mod ops;
 pub mod postgres;
 mod rows;
+mod search;
 pub mod sqlite;
 
 use async_trait::async_trait;
@@ -124,6 +125,13 @@ pub trait MessageStore: Send + Sync {
         account_id: &str,
         message_id: &str,
     ) -> StoreResult<Option<MessageRecord>>;
+    /// The messages that match `search` (every tenant's: the operator's
+    /// view), newest first by acceptance time then id, at most `limit`.
+    async fn search_messages(
+        &self,
+        search: &MessageSearch,
+        limit: u32,
+    ) -> StoreResult<Vec<MessageSummary>>;
 }
 
 /// The dispatcher's side of the outbox: leased claims and their outcomes.

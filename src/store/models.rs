@@ -232,6 +232,41 @@ pub struct MessageRecord {
     pub parts: Vec<PartRecord>,
 }
 
+/// What the operator's message search asks for; every field given must
+/// match (exactly: ids and numbers are compared whole).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct MessageSearch {
+    pub message_id: Option<String>,
+    pub ref_id: Option<String>,
+    /// The destination as stored (E.164 with `+`, or a BSUID).
+    pub destination: Option<String>,
+    pub account_id: Option<String>,
+    pub source: Option<String>,
+    /// Some part of the message is in this state.
+    pub state: Option<wagate_domain::MessageState>,
+    /// Accepted at or after.
+    pub since: Option<Millis>,
+    /// Accepted before.
+    pub until: Option<Millis>,
+    /// Older than this message (its acceptance time and id): the next page.
+    pub before: Option<(Millis, String)>,
+}
+
+/// One message as the search lists it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MessageSummary {
+    pub message_id: String,
+    pub account_id: String,
+    pub ref_id: String,
+    pub source: String,
+    pub destination: String,
+    pub created_at: Millis,
+    /// How many parts (messageIndexes) it has.
+    pub parts: i64,
+    /// The state of its first part.
+    pub state: Option<wagate_domain::MessageState>,
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct PartRecord {
     pub message_index: u32,

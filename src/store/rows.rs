@@ -12,8 +12,9 @@ use wagate_domain::{Country, MessageState, Priority};
 
 use super::{
     Account, AttemptRecord, ClaimedDelivery, ClaimedPart, Contact, DeliveryRecord, EventRecord,
-    Gate, GateFormat, MessageCallback, MessageRecord, PartRecord, PlatformFields, Route, Source,
-    SourceLevel, StatusRecord, StoreError, StoreResult, TenantStore, UnroutedInbound, User,
+    Gate, GateFormat, MessageCallback, MessageRecord, MessageSummary, PartRecord, PlatformFields,
+    Route, Source, SourceLevel, StatusRecord, StoreError, StoreResult, TenantStore,
+    UnroutedInbound, User,
 };
 
 /// A value that decodes from a column of either backend, read through sqlx
@@ -227,6 +228,24 @@ impl FromStoreRow for MessageRecord {
                 .transpose()?,
             request_id: row.get("request_id")?,
             parts: Vec::new(),
+        })
+    }
+}
+
+impl FromStoreRow for MessageSummary {
+    fn from_row(row: &impl StoreRow) -> StoreResult<Self> {
+        let first_state: Option<String> = row.get("state")?;
+        Ok(Self {
+            message_id: row.get("message_id")?,
+            account_id: row.get("account_id")?,
+            ref_id: row.get("ref_id")?,
+            source: row.get("source")?,
+            destination: row.get("destination")?,
+            created_at: row.get("created_at")?,
+            parts: row.get("parts")?,
+            state: first_state
+                .map(|text| MessageState::parse(&text).ok_or_else(|| corrupt("state", &text)))
+                .transpose()?,
         })
     }
 }

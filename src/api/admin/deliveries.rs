@@ -157,7 +157,8 @@ pub(crate) async fn redeliver_one(
     }
 }
 
-fn view(delivery: DeliveryRecord) -> DeliveryView {
+/// How a callback shows, in the admin API and the console.
+pub(crate) fn view(delivery: DeliveryRecord) -> DeliveryView {
     let pending = delivery.state == "PENDING";
     DeliveryView {
         id: delivery.id,

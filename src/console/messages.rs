@@ -1,0 +1,382 @@
+//! The message pages: a search by messageId, refId, destination, tenant,
+//! source, state and time, paged (the store's [`MessageSearch`]); and one
+//! message's journey: per messageIndex its history (accepted, each try,
+//! Meta's statuses), its Cloud API body while kept, and every callback to
+//! every gate with each try. The status query's own view
+//! ([`crate::api::message_status`]) feeds it.
+
+use std::convert::Infallible;
+use std::time::Duration;
+
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+use tokio::time::Instant;
+use wagate_domain::MessageState;
+
+use super::answers::PageAnswers;
+use super::error::ConsoleError;
+use super::render;
+use super::session::Operator;
+use crate::api::AppState;
+use crate::api::admin::AdminError;
+use crate::api::admin::deliveries::{self, DeliveryView};
+use crate::api::message_status::{self, MessageStatus};
+use crate::clock::{parse_rfc3339, rfc3339};
+use crate::store::{MessageSearch, MessageSummary};
+
+/// Messages on one page of the search.
+const PAGE: u32 = 50;
+
+/// The search form, as the query string carries it (empty means unset).
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[serde(rename_all = "camelCase")]
+#[into_params(parameter_in = Query)]
+pub struct SearchForm {
+    message_id: Option<String>,
+    ref_id: Option<String>,
+    /// A phone number (with or without `+`) or a BSUID.
+    destination: Option<String>,
+    /// The tenant: its account id.
+    account: Option<String>,
+    source: Option<String>,
+    /// QUEUED, SUBMITTED, SENT, DELIVERED, READ, DELETED, FAILED or EXPIRED.
+    state: Option<String>,
+    /// Accepted at or after (RFC 3339).
+    since: Option<String>,
+    /// Accepted before (RFC 3339).
+    until: Option<String>,
+    /// The next page: `<acceptance time in ms>.<messageId>` of the last shown.
+    before: Option<String>,
+}
+
+fn given(field: &Option<String>) -> Option<String> {
+    field
+        .as_deref()
+        .map(str::trim)
+        .filter(|value| !value.is_empty())
+        .map(str::to_owned)
+}
+
+fn invalid(field: &str, rule: &str) -> ConsoleError {
+    AdminError::Invalid(format!("{field}: {rule}")).into()
+}
+
+impl SearchForm {
+    /// The store's search, or which field is wrong.
+    fn search(&self) -> Result<MessageSearch, ConsoleError> {
+        let time = |field: &str, value: &Option<String>| {
+            given(value)
+                .map(|text| {
+                    parse_rfc3339(&text).ok_or_else(|| {
+                        invalid(field, "must be an RFC 3339 time, e.g. 2026-11-27T08:00:00Z")
+                    })
+                })
+                .transpose()
+        };
+        let state = given(&self.state)
+            .map(|text| {
+                MessageState::parse(&text.to_uppercase())
+                    .ok_or_else(|| invalid("state", "must be one of the message states, e.g. READ"))
+            })
+            .transpose()?;
+        let before = given(&self.before)
+            .map(|text| {
+                text.split_once('.')
+                    .and_then(|(at, id)| Some((at.parse().ok()?, id.to_owned())))
+                    .ok_or_else(|| invalid("before", "must be <milliseconds>.<messageId>"))
+            })
+            .transpose()?;
+        // A phone number is stored with its `+`.
+        let destination = given(&self.destination).map(|text| {
+            if text.chars().all(|c| c.is_ascii_digit()) {
+                format!("+{text}")
+            } else {
+                text
+            }
+        });
+        Ok(MessageSearch {
+            message_id: given(&self.message_id),
+            ref_id: given(&self.ref_id),
+            destination,
+            account_id: given(&self.account),
+            source: given(&self.source),
+            state,
+            since: time("since", &self.since)?,
+            until: time("until", &self.until)?,
+            before,
+        })
+    }
+
+    /// This search's query string with `before` set to `next`.
+    fn next_page(&self, next: &MessageSummary) -> String {
+        let mut query = url::form_urlencoded::Serializer::new(String::new());
+        for (name, value) in [
+            ("messageId", &self.message_id),
+            ("refId", &self.ref_id),
+            ("destination", &self.destination),
+            ("account", &self.account),
+            ("source", &self.source),
+            ("state", &self.state),
+            ("since", &self.since),
+            ("until", &self.until),
+        ] {
+            if let Some(value) = given(value) {
+                query.append_pair(name, &value);
+            }
+        }
+        query.append_pair(
+            "before",
+            &format!("{}.{}", next.created_at, next.message_id),
+        );
+        query.finish()
+    }
+}
+
+struct Row {
+    message_id: String,
+    ref_id: String,
+    account: String,
+    source: String,
+    destination: String,
+    accepted: String,
+    parts: i64,
+    state: String,
+}
+
+#[derive(Template)]
+#[template(path = "console/messages.html")]
+struct MessagesPage {
+    form: SearchForm,
+    states: Vec<&'static str>,
+    rows: Vec<Row>,
+    next: Option<String>,
+}
+
+/// Messages by messageId, refId, destination, tenant, source, state and
+/// time, newest first.
+#[utoipa::path(
+    get,
+    path = "/console/messages",
+    tag = "console",
+    params(SearchForm),
+    responses(PageAnswers)
+)]
+pub async fn list(
+    _operator: Operator,
+    State(state): State<AppState>,
+    Query(form): Query<SearchForm>,
+) -> Result<Response, ConsoleError> {
+    let search = form.search()?;
+    let found = state.store.search_messages(&search, PAGE).await?;
+    let next = (found.len() == PAGE as usize)
+        .then(|| found.last().map(|last| form.next_page(last)))
+        .flatten();
+    let rows = found
+        .into_iter()
+        .map(|summary| Row {
+            accepted: rfc3339(summary.created_at),
+            state: summary
+                .state
+                .map_or_else(|| "–".to_owned(), |state| state.as_str().to_owned()),
+            message_id: summary.message_id,
+            ref_id: summary.ref_id,
+            account: summary.account_id,
+            source: summary.source,
+            destination: summary.destination,
+            parts: summary.parts,
+        })
+        .collect();
+    render(&MessagesPage {
+        form,
+        states: [
+            "QUEUED",
+            "SUBMITTED",
+            "SENT",
+            "DELIVERED",
+            "READ",
+            "DELETED",
+            "FAILED",
+            "EXPIRED",
+        ]
+        .to_vec(),
+        rows,
+        next,
+    })
+}
+
+/// One callback of the message, to one gate.
+struct GateCallback {
+    gate_id: String,
+    delivery: DeliveryView,
+}
+
+/// What the message page and its live timeline show.
+struct Journey {
+    account: String,
+    message: MessageStatus,
+    callbacks: Vec<GateCallback>,
+}
+
+#[derive(Template)]
+#[template(path = "console/message.html")]
+struct MessagePage {
+    account: String,
+    message: MessageStatus,
+    callbacks: Vec<GateCallback>,
+}
+
+/// The timeline alone, as the live updates send it.
+#[derive(Template)]
+#[template(path = "console/timeline.html")]
+struct Timeline {
+    message: MessageStatus,
+    callbacks: Vec<GateCallback>,
+}
+
+/// A JSON value as indented text (for `<pre>`; escaped by the template).
+fn pretty(value: &serde_json::Value) -> String {
+    serde_json::to_string_pretty(value).unwrap_or_default()
+}
+
+impl MessagePage {
+    fn pretty(&self, value: &serde_json::Value) -> String {
+        pretty(value)
+    }
+}
+
+impl Timeline {
+    fn pretty(&self, value: &serde_json::Value) -> String {
+        pretty(value)
+    }
+}
+
+/// The message `message_id` of any tenant, with its callbacks and tries.
+async fn journey(state: &AppState, message_id: &str) -> Result<Journey, ConsoleError> {
+    crate::api::text::check("messageId", message_id).map_err(AdminError::from)?;
+    let not_found = || AdminError::NotFound(format!("message {message_id}"));
+    let search = MessageSearch {
+        message_id: Some(message_id.to_owned()),
+        ..MessageSearch::default()
+    };
+    let summary = state
+        .store
+        .search_messages(&search, 1)
+        .await?
+        .pop()
+        .ok_or_else(not_found)?;
+    let account = state
+        .store
+        .account(&summary.account_id)
+        .await?
+        .ok_or_else(not_found)?;
+    let message = message_status::find(state.store.as_ref(), &account, message_id)
+        .await?
+        .ok_or_else(not_found)?;
+    let callbacks = state
+        .store
+        .message_deliveries(message_id)
+        .await?
+        .into_iter()
+        .map(|record| GateCallback {
+            gate_id: record.gate_id.clone(),
+            delivery: deliveries::view(record),
+        })
+        .collect();
+    Ok(Journey {
+        account: account.name.unwrap_or(account.id),
+        message,
+        callbacks,
+    })
+}
+
+/// One message's journey; the page follows it live
+/// (`…/{message_id}/live`).
+#[utoipa::path(
+    get,
+    path = "/console/messages/{message_id}",
+    tag = "console",
+    params(("message_id" = String, Path, description = "The message's id.")),
+    responses(PageAnswers),
+)]
+pub async fn page(
+    _operator: Operator,
+    State(state): State<AppState>,
+    Path(message_id): Path<String>,
+) -> Result<Response, ConsoleError> {
+    let journey = journey(&state, &message_id).await?;
+    render(&MessagePage {
+        account: journey.account,
+        message: journey.message,
+        callbacks: journey.callbacks,
+    })
+}
+
+/// How often a live timeline is read again.
+const LIVE_EVERY: Duration = Duration::from_secs(1);
+/// How long one live view lasts (the browser reconnects after).
+const LIVE_FOR: Duration = Duration::from_secs(10 * 60);
+
+/// The message's timeline as server-sent events: an event `timeline` with
+/// the timeline's HTML whenever it changes (read every second, for at
+/// most ten minutes; then the browser reconnects). At most
+/// `--console-live-views` at once: past that, 503.
+#[utoipa::path(
+    get,
+    path = "/console/messages/{message_id}/live",
+    tag = "console",
+    params(("message_id" = String, Path, description = "The message's id.")),
+    responses(
+        (status = 200, description = "Events `timeline`, each the timeline's HTML.",
+            content_type = "text/event-stream", body = String),
+        (status = 303, description = "Not signed in: to the sign-in page."),
+        (status = 400, description = "A bad id.", content_type = "text/html", body = String),
+        (status = 404, description = "No admin token (no console), or no such message.",
+            content_type = "text/html", body = String),
+        (status = 503, description = "Too many live views, or the store failed.",
+            content_type = "text/html", body = String),
+    ),
+)]
+pub async fn live(
+    _operator: Operator,
+    State(state): State<AppState>,
+    Path(message_id): Path<String>,
+) -> Result<Response, ConsoleError> {
+    // The message must exist before a stream starts.
+    journey(&state, &message_id).await?;
+    let permit = state
+        .console_live
+        .clone()
+        .try_acquire_owned()
+        .map_err(|_| ConsoleError::Busy("live views (--console-live-views)"))?;
+    let until = Instant::now() + LIVE_FOR;
+    let start = (state, message_id, String::new(), permit);
+    let events =
+        futures_util::stream::unfold(start, move |(state, id, shown, permit)| async move {
+            loop {
+                if Instant::now() >= until {
+                    return None;
+                }
+                let html = match journey(&state, &id).await {
+                    Ok(journey) => Timeline {
+                        message: journey.message,
+                        callbacks: journey.callbacks,
+                    }
+                    .render()
+                    .ok()?,
+                    // The message is gone, or the store failed: the stream ends.
+                    Err(_) => return None,
+                };
+                if html != shown {
+                    let event = Event::default().event("timeline").data(html.clone());
+                    return Some((Ok::<_, Infallible>(event), (state, id, html, permit)));
+                }
+                tokio::time::sleep(LIVE_EVERY).await;
+            }
+        });
+    Ok(Sse::new(events)
+        .keep_alive(KeepAlive::default())
+        .into_response())
+}
