@@ -24,11 +24,15 @@ use crate::api::AppState;
 use crate::api::admin::AdminError;
 use crate::api::admin::deliveries::{self, DeliveryView};
 use crate::api::message_status::{self, MessageStatus};
-use crate::clock::{parse_rfc3339, rfc3339};
+use crate::clock::{now_millis, parse_rfc3339, rfc3339};
 use crate::store::{MessageSearch, MessageSummary};
 
 /// Messages on one page of the search.
 const PAGE: u32 = 50;
+/// How far back a search by refId or destination looks unless it says
+/// (`since`): those columns have no index of their own (one would cost
+/// every accepted message an insert), so it reads this window by time.
+const DEFAULT_WINDOW_MS: i64 = 24 * 60 * 60 * 1000;
 
 /// The search form, as the query string carries it (empty means unset).
 #[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
@@ -44,7 +48,8 @@ pub struct SearchForm {
     source: Option<String>,
     /// QUEUED, SUBMITTED, SENT, DELIVERED, READ, DELETED, FAILED or EXPIRED.
     state: Option<String>,
-    /// Accepted at or after (RFC 3339).
+    /// Accepted at or after (RFC 3339); a search by refId or destination
+    /// looks at the last day unless this says otherwise.
     since: Option<String>,
     /// Accepted before (RFC 3339).
     until: Option<String>,
@@ -97,14 +102,19 @@ impl SearchForm {
                 text
             }
         });
+        let message_id = given(&self.message_id);
+        let ref_id = given(&self.ref_id);
+        let unindexed = message_id.is_none() && (ref_id.is_some() || destination.is_some());
+        let since = time("since", &self.since)?
+            .or_else(|| unindexed.then(|| now_millis() - DEFAULT_WINDOW_MS));
         Ok(MessageSearch {
-            message_id: given(&self.message_id),
-            ref_id: given(&self.ref_id),
+            message_id,
+            ref_id,
             destination,
             account_id: given(&self.account),
             source: given(&self.source),
             state,
-            since: time("since", &self.since)?,
+            since,
             until: time("until", &self.until)?,
             before,
         })
