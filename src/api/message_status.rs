@@ -95,6 +95,18 @@ pub async fn find(
     account: &Account,
     message_id: &str,
 ) -> StoreResult<Option<MessageStatus>> {
+    Ok(find_with_deliveries(store, account, message_id)
+        .await?
+        .map(|(status, _)| status))
+}
+
+/// [`find`], with the message's callbacks as the store has them (every
+/// try included), read once for both.
+pub async fn find_with_deliveries(
+    store: &dyn Store,
+    account: &Account,
+    message_id: &str,
+) -> StoreResult<Option<(MessageStatus, Vec<DeliveryRecord>)>> {
     let Some(record) = store.message(&account.id, message_id).await? else {
         return Ok(None);
     };
@@ -104,8 +116,8 @@ pub async fn find(
         account.platform_id.clone(),
         account.platform_partner_id.clone(),
     );
-    status.delivery_reports = deliveries.into_iter().map(report_view).collect();
-    Ok(Some(status))
+    status.delivery_reports = deliveries.iter().map(report_view).collect();
+    Ok(Some((status, deliveries)))
 }
 
 fn view(record: MessageRecord, platform_id: String, platform_partner_id: String) -> MessageStatus {
@@ -138,7 +150,7 @@ fn view(record: MessageRecord, platform_id: String, platform_partner_id: String)
     }
 }
 
-fn report_view(delivery: DeliveryRecord) -> DeliveryReportStatus {
+fn report_view(delivery: &DeliveryRecord) -> DeliveryReportStatus {
     let payload: serde_json::Value = delivery
         .payload
         .as_deref()
@@ -146,10 +158,10 @@ fn report_view(delivery: DeliveryRecord) -> DeliveryReportStatus {
         .unwrap_or(serde_json::Value::Null);
     let last = delivery.attempts.last();
     DeliveryReportStatus {
-        gate_id: delivery.gate_id,
+        gate_id: delivery.gate_id.clone(),
         message_index: payload["messageIndex"].as_i64().unwrap_or(-1),
         result_code: payload["resultCode"].as_u64().unwrap_or_default(),
-        state: delivery.state,
+        state: delivery.state.clone(),
         attempts: delivery.attempts.len(),
         last_attempt_at: last.map(|attempt| rfc3339(attempt.at)),
         last_error: last.and_then(|attempt| attempt.error.clone()),

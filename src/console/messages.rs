@@ -25,7 +25,7 @@ use crate::api::admin::AdminError;
 use crate::api::admin::deliveries::{self, DeliveryView};
 use crate::api::message_status::{self, MessageStatus};
 use crate::clock::{now_millis, parse_rfc3339, rfc3339};
-use crate::store::{MessageSearch, MessageSummary};
+use crate::store::{Account, MessageSearch, MessageSummary};
 
 /// Messages on one page of the search.
 const PAGE: u32 = 50;
@@ -201,17 +201,7 @@ pub async fn list(
         .collect();
     render(&MessagesPage {
         form,
-        states: [
-            "QUEUED",
-            "SUBMITTED",
-            "SENT",
-            "DELIVERED",
-            "READ",
-            "DELETED",
-            "FAILED",
-            "EXPIRED",
-        ]
-        .to_vec(),
+        states: MessageState::ALL.map(MessageState::as_str).to_vec(),
         rows,
         next,
     })
@@ -263,8 +253,8 @@ impl Timeline {
     }
 }
 
-/// The message `message_id` of any tenant, with its callbacks and tries.
-async fn journey(state: &AppState, message_id: &str) -> Result<Journey, ConsoleError> {
+/// The account that owns the message `message_id` (any tenant's).
+async fn owner(state: &AppState, message_id: &str) -> Result<Account, ConsoleError> {
     crate::api::text::check("messageId", message_id).map_err(AdminError::from)?;
     let not_found = || AdminError::NotFound(format!("message {message_id}"));
     let search = MessageSearch {
@@ -277,18 +267,24 @@ async fn journey(state: &AppState, message_id: &str) -> Result<Journey, ConsoleE
         .await?
         .pop()
         .ok_or_else(not_found)?;
-    let account = state
+    Ok(state
         .store
         .account(&summary.account_id)
         .await?
-        .ok_or_else(not_found)?;
-    let message = message_status::find(state.store.as_ref(), &account, message_id)
-        .await?
-        .ok_or_else(not_found)?;
-    let callbacks = state
-        .store
-        .message_deliveries(message_id)
-        .await?
+        .ok_or_else(not_found)?)
+}
+
+/// The message `message_id` of `account`, with its callbacks and tries.
+async fn journey(
+    state: &AppState,
+    account: &Account,
+    message_id: &str,
+) -> Result<Journey, ConsoleError> {
+    let (message, deliveries) =
+        message_status::find_with_deliveries(state.store.as_ref(), account, message_id)
+            .await?
+            .ok_or_else(|| AdminError::NotFound(format!("message {message_id}")))?;
+    let callbacks = deliveries
         .into_iter()
         .map(|record| GateCallback {
             gate_id: record.gate_id.clone(),
@@ -296,7 +292,7 @@ async fn journey(state: &AppState, message_id: &str) -> Result<Journey, ConsoleE
         })
         .collect();
     Ok(Journey {
-        account: account.name.unwrap_or(account.id),
+        account: account.name.clone().unwrap_or_else(|| account.id.clone()),
         message,
         callbacks,
     })
@@ -316,7 +312,8 @@ pub async fn page(
     State(state): State<AppState>,
     Path(message_id): Path<String>,
 ) -> Result<Response, ConsoleError> {
-    let journey = journey(&state, &message_id).await?;
+    let account = owner(&state, &message_id).await?;
+    let journey = journey(&state, &account, &message_id).await?;
     render(&MessagePage {
         account: journey.account,
         message: journey.message,
@@ -354,22 +351,22 @@ pub async fn live(
     State(state): State<AppState>,
     Path(message_id): Path<String>,
 ) -> Result<Response, ConsoleError> {
-    // The message must exist before a stream starts.
-    journey(&state, &message_id).await?;
+    // The message must exist before a stream starts; its owner is read once.
+    let account = owner(&state, &message_id).await?;
     let permit = state
         .console_live
         .clone()
         .try_acquire_owned()
         .map_err(|_| ConsoleError::Busy("live views (--console-live-views)"))?;
     let until = Instant::now() + LIVE_FOR;
-    let start = (state, message_id, String::new(), permit);
+    let start = (state, (account, message_id), String::new(), permit);
     let events =
         futures_util::stream::unfold(start, move |(state, id, shown, permit)| async move {
             loop {
                 if Instant::now() >= until {
                     return None;
                 }
-                let html = match journey(&state, &id).await {
+                let html = match journey(&state, &id.0, &id.1).await {
                     Ok(journey) => Timeline {
                         message: journey.message,
                         callbacks: journey.callbacks,

@@ -16,6 +16,18 @@ pub enum MessageState {
 }
 
 impl MessageState {
+    /// Every state, in the order a part moves through them.
+    pub const ALL: [Self; 8] = [
+        Self::Queued,
+        Self::Submitted,
+        Self::Sent,
+        Self::Delivered,
+        Self::Read,
+        Self::Deleted,
+        Self::Failed,
+        Self::Expired,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Queued => "QUEUED",
@@ -74,16 +86,7 @@ mod tests {
 
     #[test]
     fn names_round_trip() {
-        for name in [
-            "QUEUED",
-            "SUBMITTED",
-            "SENT",
-            "DELIVERED",
-            "READ",
-            "DELETED",
-            "FAILED",
-            "EXPIRED",
-        ] {
+        for name in MessageState::ALL.map(MessageState::as_str) {
             assert_eq!(
                 MessageState::parse(name).map(MessageState::as_str),
                 Some(name)
