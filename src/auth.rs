@@ -151,6 +151,26 @@ impl PasswordChecker {
         Ok(ok)
     }
 
+    /// `true` when `given` is `expected` (compared in constant time): the
+    /// console's sign-in with the admin token. Failures count per client
+    /// address under the same limits as logins; a client over them is
+    /// refused without a comparison.
+    pub fn verify_token(&self, client: Option<IpAddr>, expected: &[u8], given: &[u8]) -> bool {
+        let origin = client
+            .map(|address| address.to_string())
+            .unwrap_or_default();
+        let key = self.keyed_digest(&["token-sign-in", &origin]);
+        let throttle = &self.inner.throttle;
+        if throttle.refuses(&key, client, Instant::now()) {
+            return false;
+        }
+        let ok = bool::from(subtle::ConstantTimeEq::ct_eq(expected, given));
+        if !ok {
+            throttle.failed(key, client, Instant::now());
+        }
+        ok
+    }
+
     /// One argon2 check shared by concurrent requests with the same
     /// credentials; a success is remembered.
     async fn check(

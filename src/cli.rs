@@ -93,7 +93,10 @@ pub struct ServeArgs {
     #[arg(long, env = "WAGATE_UPSTREAM", value_enum, default_value = "sandbox")]
     pub upstream: Upstream,
 
-    /// Bearer token of the admin API; without it the admin API is disabled.
+    /// Bearer token of the admin API (and the console's sign-in). Without
+    /// it the admin API is disabled, except with `--upstream sandbox`,
+    /// where a token is generated for the run and printed; an empty value
+    /// disables it there too.
     #[arg(long, env = "WAGATE_ADMIN_TOKEN", hide_env_values = true)]
     pub admin_token: Option<SecretString>,
 
@@ -114,6 +117,11 @@ pub struct ServeArgs {
     /// ones are dropped; the counters of `/sandbox/v1/stats` keep counting).
     #[arg(long, env = "WAGATE_SANDBOX_RECORD_LIMIT", default_value_t = crate::sim::DEFAULT_RECORD_LIMIT)]
     pub sandbox_record_limit: usize,
+
+    /// Most callbacks the sandbox's inbox (`/sandbox/v1/inbox`, the
+    /// console playground's gate) keeps in memory, oldest dropped first.
+    #[arg(long, env = "WAGATE_SANDBOX_INBOX_LIMIT", default_value_t = 200)]
+    pub sandbox_inbox_limit: usize,
 
     /// Let the sandbox send any template name, as if every template were
     /// approved: for load runs, and for several gateways each with a

@@ -32,6 +32,7 @@ pub mod egress;
 pub mod group_commit;
 pub mod housekeeping;
 pub mod http_server;
+pub mod inbox;
 pub mod intake;
 pub mod lease;
 pub mod logging;

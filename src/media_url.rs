@@ -29,6 +29,11 @@ impl MediaUrls {
         }
     }
 
+    /// The gateway's URL as others reach it (`--public-url`).
+    pub fn public_url(&self) -> &Url {
+        &self.public_url
+    }
+
     fn signature(&self, phone_number_id: &str, media_id: &str, expires: i64) -> Hmac<Sha256> {
         let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(&self.secret)
             .expect("HMAC takes keys of any length");

@@ -214,6 +214,7 @@ pub async fn run_with_metrics_listener(
         metrics_elsewhere: metrics_listener.is_some(),
         ..api::ops::Ops::default()
     });
+    let admin_token = admin_token(&args);
     let state = AppState {
         message_numbers: crate::intake::numbers::MessageNumbers::new(store.clone()),
         cloud_api,
@@ -234,11 +235,10 @@ pub async fn run_with_metrics_listener(
         accepter,
         passwords: PasswordChecker::new(args.login_throttle())
             .context("preparing password checks")?,
-        admin_token: args
-            .admin_token
-            .clone()
-            .filter(|token| !token.expose_secret().is_empty())
-            .map(Arc::new),
+        admin_token: admin_token.clone().map(Arc::new),
+        inbox: sandbox
+            .is_some()
+            .then(|| Arc::new(crate::inbox::Inbox::new(args.sandbox_inbox_limit))),
         sandbox: sandbox.map(|(sim, _)| sim),
         max_body_bytes: usize::try_from(args.max_body_bytes).unwrap_or(usize::MAX),
         management_limiter: Arc::new(api::link::rate_limit::ManagementLimiter::new(
@@ -262,6 +262,15 @@ pub async fn run_with_metrics_listener(
         .map(|listener| serve_metrics(listener, api::ops::OpsState::from_ref(&state)));
     let app = api::router(state);
     println!("wagate listening on http://{address}");
+    if let Some(token) = admin_token.filter(|_| args.admin_token.is_none()) {
+        println!(
+            "\nwagate: the console is at http://{}/console (the sandbox playground: /console/playground)\n\
+             \x20 admin token for this run: {}\n\
+             \x20 (generated because --admin-token is not set; set it to keep one)\n",
+            reachable(address),
+            token.expose_secret()
+        );
+    }
     tracing::info!(%address, database = %store::redacted(&args.database), upstream = ?args.upstream, "wagate started");
 
     let stopping = Arc::new(tokio::sync::Notify::new());
@@ -371,6 +380,17 @@ async fn start_sandbox(
     Ok((Some((sim, base)), Some(stop)))
 }
 
+/// The admin token: the one given (an empty one disables the admin API
+/// and the console), or with the sandbox and none given, one generated for
+/// this run.
+fn admin_token(args: &ServeArgs) -> Option<SecretString> {
+    match &args.admin_token {
+        Some(token) if token.expose_secret().is_empty() => None,
+        Some(token) => Some(token.clone()),
+        None => (args.upstream == Upstream::Sandbox).then(|| SecretString::from(random_token(32))),
+    }
+}
+
 /// This gateway's `/webhooks/meta`, reachable from the same host.
 fn own_webhook_url(address: SocketAddr) -> anyhow::Result<Url> {
     Url::parse(&format!("http://{}/webhooks/meta", reachable(address))).context("the webhook URL")
@@ -439,5 +459,35 @@ async fn forward_wakeups(
             },
             _ = stopped.changed() => return,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+    use secrecy::ExposeSecret;
+
+    use super::admin_token;
+    use crate::cli::{Cli, Command};
+
+    fn token_of(flags: &[&str]) -> Option<String> {
+        let cli = Cli::try_parse_from(["wagate", "serve"].iter().chain(flags)).expect("parse");
+        let Command::Serve(args) = cli.command else {
+            panic!("not serve");
+        };
+        admin_token(&args).map(|token| token.expose_secret().to_owned())
+    }
+
+    #[test]
+    fn the_sandbox_generates_an_admin_token_unless_one_is_given_or_refused() {
+        let generated = token_of(&[]).expect("generated with the sandbox");
+        assert_eq!(generated.len(), 32);
+        assert_ne!(token_of(&[]), Some(generated), "one per run");
+        assert_eq!(token_of(&["--admin-token", "t"]).as_deref(), Some("t"));
+        assert_eq!(token_of(&["--admin-token", ""]), None);
+        let meta = ["--upstream", "meta", "--meta-access-token", "x"];
+        assert_eq!(token_of(&meta), None, "never with Meta");
+        let given = [&meta[..], &["--admin-token", "t"]].concat();
+        assert_eq!(token_of(&given).as_deref(), Some("t"));
     }
 }

@@ -349,3 +349,27 @@ async fn a_message_is_found_by_ref_id_and_its_journey_shown_escaped(backend: Bac
         404
     );
 }
+
+on_backends!(sign_ins_with_a_wrong_token_are_throttled_per_address);
+async fn sign_ins_with_a_wrong_token_are_throttled_per_address(backend: Backend) {
+    let app = spawn_app_with(
+        backend,
+        &[
+            "--login-failures-per-user",
+            "3",
+            "--login-failure-window",
+            "1h",
+        ],
+    )
+    .await;
+    let mut console = Console::of(&app);
+    for _ in 0..3 {
+        assert_eq!(console.sign_in_with("wrong").await.status(), 401);
+    }
+    // Over the limit: even the right token is refused from this address.
+    let answer = console.sign_in_with(common::ADMIN_TOKEN).await;
+    assert_eq!(answer.status(), 401);
+    // The admin API's bearer token is not the sign-in: it still works.
+    let (status, _) = app.admin(reqwest::Method::GET, "/accounts", None).await;
+    assert_eq!(status, 200);
+}

@@ -46,6 +46,8 @@ pub struct AppState {
     pub message_numbers: crate::intake::numbers::MessageNumbers,
     pub passwords: PasswordChecker,
     pub admin_token: Option<Arc<SecretString>>,
+    /// The callbacks the sandbox's inbox received, with `--upstream sandbox`.
+    pub inbox: Option<Arc<crate::inbox::Inbox>>,
     /// The in-process Cloud API simulator, with `--upstream sandbox`.
     pub sandbox: Option<Sim>,
     /// Stores what Meta's webhooks carry.

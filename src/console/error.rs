@@ -22,6 +22,11 @@ pub enum ConsoleError {
     Busy(&'static str),
     #[error("{0}")]
     Admin(#[from] AdminError),
+    #[error("the playground needs the sandbox: start wagate with --upstream sandbox")]
+    NoSandbox,
+    /// What the LINK API or the sandbox answered the playground.
+    #[error("{message}")]
+    Refused { status: StatusCode, message: String },
     #[error("the store failed: {0}")]
     Store(#[from] StoreError),
     #[error("the page could not be rendered: {0}")]
@@ -46,6 +51,8 @@ impl IntoResponse for ConsoleError {
             Self::Busy(_) => StatusCode::SERVICE_UNAVAILABLE,
             // The admin API's status for the same failure.
             Self::Admin(error) => error.into_response().status(),
+            Self::NoSandbox => StatusCode::NOT_FOUND,
+            Self::Refused { status, .. } => status,
             Self::Store(error) => {
                 tracing::error!(%error, "console: the store failed");
                 StatusCode::SERVICE_UNAVAILABLE

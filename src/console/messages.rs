@@ -5,15 +5,10 @@
 //! every gate with each try. The status query's own view
 //! ([`crate::api::message_status`]) feeds it.
 
-use std::convert::Infallible;
-use std::time::Duration;
-
 use askama::Template;
 use axum::extract::{Path, Query, State};
-use axum::response::sse::{Event, KeepAlive, Sse};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use serde::Deserialize;
-use tokio::time::Instant;
 use wagate_domain::MessageState;
 
 use super::answers::PageAnswers;
@@ -321,11 +316,6 @@ pub async fn page(
     })
 }
 
-/// How often a live timeline is read again.
-const LIVE_EVERY: Duration = Duration::from_secs(1);
-/// How long one live view lasts (the browser reconnects after).
-const LIVE_FOR: Duration = Duration::from_secs(10 * 60);
-
 /// The message's timeline as server-sent events: an event `timeline` with
 /// the timeline's HTML whenever it changes (read every second, for at
 /// most ten minutes; then the browser reconnects). At most
@@ -353,37 +343,70 @@ pub async fn live(
 ) -> Result<Response, ConsoleError> {
     // The message must exist before a stream starts; its owner is read once.
     let account = owner(&state, &message_id).await?;
-    let permit = state
-        .console_live
-        .clone()
-        .try_acquire_owned()
-        .map_err(|_| ConsoleError::Busy("live views (--console-live-views)"))?;
-    let until = Instant::now() + LIVE_FOR;
-    let start = (state, (account, message_id), String::new(), permit);
-    let events =
-        futures_util::stream::unfold(start, move |(state, id, shown, permit)| async move {
-            loop {
-                if Instant::now() >= until {
-                    return None;
-                }
-                let html = match journey(&state, &id.0, &id.1).await {
-                    Ok(journey) => Timeline {
-                        message: journey.message,
-                        callbacks: journey.callbacks,
-                    }
-                    .render()
-                    .ok()?,
-                    // The message is gone, or the store failed: the stream ends.
-                    Err(_) => return None,
-                };
-                if html != shown {
-                    let event = Event::default().event("timeline").data(html.clone());
-                    return Some((Ok::<_, Infallible>(event), (state, id, html, permit)));
-                }
-                tokio::time::sleep(LIVE_EVERY).await;
+    let id = (account, message_id);
+    let state = state.clone();
+    super::live::stream(&state.clone(), "timeline", move || {
+        let (state, id) = (state.clone(), id.clone());
+        async move {
+            // The message is gone, or the store failed: the stream ends.
+            let journey = journey(&state, &id.0, &id.1).await.ok()?;
+            Timeline {
+                message: journey.message,
+                callbacks: journey.callbacks,
             }
-        });
-    Ok(Sse::new(events)
-        .keep_alive(KeepAlive::default())
-        .into_response())
+            .render()
+            .ok()
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn form(fields: &[(&str, &str)]) -> SearchForm {
+        let query = url::form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(fields)
+            .finish();
+        let uri: axum::http::Uri = format!("/console/messages?{query}").parse().expect("a URI");
+        Query::<SearchForm>::try_from_uri(&uri)
+            .expect("a search form")
+            .0
+    }
+
+    #[test]
+    fn a_search_by_ref_id_or_destination_reads_the_last_day_unless_since_is_given() {
+        for fields in [[("refId", "r1")], [("destination", "46701234567")]] {
+            let before = now_millis();
+            let search = form(&fields).search().expect("valid");
+            let since = search.since.expect("a default window");
+            assert!(
+                (before - DEFAULT_WINDOW_MS..=now_millis() - DEFAULT_WINDOW_MS).contains(&since),
+                "{fields:?}: {since}"
+            );
+        }
+        let given = form(&[("refId", "r1"), ("since", "2026-01-01T00:00:00Z")])
+            .search()
+            .expect("valid");
+        assert_eq!(given.since, parse_rfc3339("2026-01-01T00:00:00Z"));
+        // A messageId, or no field the index does not cover: no window.
+        for fields in [
+            vec![("messageId", "m1"), ("refId", "r1")],
+            vec![("state", "READ")],
+        ] {
+            assert_eq!(
+                form(&fields).search().expect("valid").since,
+                None,
+                "{fields:?}"
+            );
+        }
+        assert_eq!(
+            form(&[("destination", "46701234567")])
+                .search()
+                .expect("valid")
+                .destination
+                .as_deref(),
+            Some("+46701234567")
+        );
+    }
 }

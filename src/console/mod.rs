@@ -9,8 +9,10 @@
 mod answers;
 mod error;
 mod gates;
+mod live;
 mod messages;
 mod overview;
+mod playground;
 pub mod session;
 
 use askama::Template;
@@ -22,7 +24,9 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use secrecy::ExposeSecret;
 use serde::Deserialize;
-use subtle::ConstantTimeEq;
+use std::net::SocketAddr;
+
+use axum::extract::ConnectInfo;
 
 use self::error::ConsoleError;
 use self::session::{Keys, Operator};
@@ -34,6 +38,7 @@ const STYLESHEET: &str = include_str!("../../assets/console/console.css");
 
 pub fn router() -> Router<AppState> {
     Router::new()
+        .route("/", get(home))
         .route("/console", get(overview::page))
         .route("/console/login", get(login_page).post(login))
         .route("/console/logout", post(logout))
@@ -41,6 +46,14 @@ pub fn router() -> Router<AppState> {
         .route("/console/messages", get(messages::list))
         .route("/console/messages/{message_id}", get(messages::page))
         .route("/console/messages/{message_id}/live", get(messages::live))
+        .route("/console/playground", get(playground::page))
+        .route(
+            "/console/playground/inbox/live",
+            get(playground::inbox_live),
+        )
+        .route("/console/playground/connect", post(playground::connect))
+        .route("/console/playground/send", post(playground::send_message))
+        .route("/console/playground/reply", post(playground::reply))
         .route("/console/gates", get(gates::list))
         .route("/console/gates/{id}", get(gates::page))
         .route("/console/gates/{id}/pause", post(gates::pause))
@@ -54,6 +67,7 @@ pub fn router() -> Router<AppState> {
 /// The console's part of the OpenAPI document: HTML pages and form posts.
 #[derive(utoipa::OpenApi)]
 #[openapi(paths(
+    home,
     overview::page,
     messages::list,
     messages::page,
@@ -67,6 +81,11 @@ pub fn router() -> Router<AppState> {
     gates::pause,
     gates::resume,
     gates::redeliver,
+    playground::page,
+    playground::inbox_live,
+    playground::connect,
+    playground::send_message,
+    playground::reply,
 ))]
 pub struct ConsoleApi;
 
@@ -141,6 +160,7 @@ struct LoginForm {
 async fn login(
     State(state): State<AppState>,
     Keys(keys): Keys,
+    connect_info: Option<axum::Extension<ConnectInfo<SocketAddr>>>,
     headers: axum::http::HeaderMap,
     ConsoleForm(form): ConsoleForm<LoginForm>,
 ) -> Result<Response, ConsoleError> {
@@ -150,10 +170,11 @@ async fn login(
     if !session::same_origin(&headers) {
         return Err(ConsoleError::Csrf);
     }
-    let right = bool::from(
-        form.token
-            .as_bytes()
-            .ct_eq(expected.expose_secret().as_bytes()),
+    let client = connect_info.map(|axum::Extension(ConnectInfo(address))| address.ip());
+    let right = state.passwords.verify_token(
+        client,
+        expected.expose_secret().as_bytes(),
+        form.token.as_bytes(),
     );
     if !right {
         tracing::warn!("console: a sign-in with a wrong admin token");
@@ -182,6 +203,17 @@ async fn logout(
     let keys = keys.ok_or(ConsoleError::Disabled)?;
     let jar = session::jar(&keys, &headers).remove(session::logout_cookie());
     Ok((jar, Redirect::to("/console/login")).into_response())
+}
+
+/// The gateway's root: to the console (its sign-in page when signed out).
+#[utoipa::path(
+    get,
+    path = "/",
+    tag = "console",
+    responses((status = 303, description = "To `/console`.")),
+)]
+async fn home() -> Redirect {
+    Redirect::to("/console")
 }
 
 #[utoipa::path(

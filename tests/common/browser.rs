@@ -140,6 +140,15 @@ impl Browser {
             .unwrap_or_else(|error| panic!("typing into {css}: {error}"));
     }
 
+    /// Chooses the option with `value` in the select element `css`.
+    pub async fn select(&self, css: &str, value: &str) {
+        self.element(css)
+            .await
+            .select_by_value(value)
+            .await
+            .unwrap_or_else(|error| panic!("choosing {value} in {css}: {error}"));
+    }
+
     /// Polls until the element `css` has `wanted` in its text.
     pub async fn wait_for_text(&self, css: &str, wanted: &str) {
         super::poll(

@@ -34,6 +34,7 @@ pub mod devino;
 pub mod gate;
 pub mod openapi;
 pub mod pace;
+pub mod playground;
 pub mod process;
 pub mod templates;
 pub mod upstream;

@@ -18,31 +18,31 @@ use crate::clock::{now_millis, rfc3339};
 use crate::intake::callback_target::GATE_ID_PREFIX;
 use crate::store::{Account, Gate, GateFormat, KeyValues, StoreResult, TenantKind, TenantStore};
 
-#[derive(Deserialize, utoipa::ToSchema)]
+#[derive(Deserialize, Default, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 #[schema(example = json!({"id": "crm", "platformId": "P1", "platformPartnerId": "1",
     "url": "https://hooks.example.com/wagate", "format": "devino"}))]
-struct NewGate {
+pub struct NewGate {
     /// 1 to 64 letters, digits, `-` or `_` (not beginning with the prefix
     /// of the gateway's own gates); random when left out.
     #[schema(pattern = "^[A-Za-z0-9_-]{1,64}$")]
-    id: Option<String>,
+    pub id: Option<String>,
     /// The account's platformId.
     #[schema(value_type = String, required = true, min_length = 1)]
-    platform_id: Option<String>,
+    pub platform_id: Option<String>,
     #[schema(value_type = String, required = true, min_length = 1)]
-    platform_partner_id: Option<String>,
+    pub platform_partner_id: Option<String>,
     /// An absolute http(s) URL the gateway may call.
     #[schema(value_type = String, required = true, example = "https://hooks.example.com/wagate")]
-    url: Option<String>,
+    pub url: Option<String>,
     /// Passed on in every callback (LINK's format).
-    custom_parameters: Option<KeyValues>,
+    pub custom_parameters: Option<KeyValues>,
     /// `link` (the default) or `devino`.
     #[schema(pattern = "^(link|devino)$")]
-    format: Option<String>,
+    pub format: Option<String>,
     /// Write-only: signs each callback.
     #[schema(write_only)]
-    signing_secret: Option<String>,
+    pub signing_secret: Option<String>,
 }
 
 #[derive(Serialize, utoipa::ToSchema)]
@@ -85,7 +85,13 @@ pub async fn create(
     State(state): State<AppState>,
     body: AdminBody,
 ) -> Result<(StatusCode, Json<GateView>), AdminError> {
-    let body: NewGate = parse_body(&body)?;
+    let view = add(&state, parse_body(&body)?).await?;
+    Ok((StatusCode::CREATED, Json(view)))
+}
+
+/// Creates what `body` describes: the admin API and the console both go
+/// through here.
+pub async fn add(state: &AppState, body: NewGate) -> Result<GateView, AdminError> {
     let id = match body.id {
         Some(id) if !valid_id(&id) => {
             return Err(AdminError::Invalid(
@@ -124,7 +130,7 @@ pub async fn create(
     };
     state.tenants.insert_gate(&gate).await?;
     let accounts = HashMap::from([(account.id.clone(), account)]);
-    Ok((StatusCode::CREATED, Json(view(&accounts, gate))))
+    Ok(view(&accounts, gate))
 }
 
 /// Read, list and delete through the admin API's generic handlers.

@@ -14,8 +14,8 @@ pub(crate) mod deliveries;
 pub mod endpoints;
 mod error;
 pub(crate) mod gate_pause;
-mod gates;
-mod routes;
+pub mod gates;
+pub mod routes;
 mod sources;
 mod users;
 

@@ -22,28 +22,28 @@ use crate::store::{Account, KeyValues, Route, StoreResult, TenantKind, TenantSto
 /// Longest keyword.
 const MAX_KEYWORD_LEN: usize = 64;
 
-#[derive(Deserialize, utoipa::ToSchema)]
+#[derive(Deserialize, Default, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 #[schema(example = json!({"platformId": "P1", "platformPartnerId": "1",
     "number": "+46700000001", "keyword": "stop", "gateIds": ["crm"]}))]
-struct NewRoute {
+pub struct NewRoute {
     /// The account's platformId.
     #[schema(value_type = String, required = true, min_length = 1)]
-    platform_id: Option<String>,
+    pub platform_id: Option<String>,
     #[schema(value_type = String, required = true, min_length = 1)]
-    platform_partner_id: Option<String>,
+    pub platform_partner_id: Option<String>,
     /// One of the account's sources (E.164).
     #[schema(value_type = String, required = true, example = "+46700000001")]
-    number: Option<String>,
+    pub number: Option<String>,
     /// One word of at most 64 characters (compared case-insensitively);
     /// none: the number's default route.
     #[schema(max_length = 64)]
-    keyword: Option<String>,
+    pub keyword: Option<String>,
     /// Gates of the account.
     #[schema(value_type = Vec<String>, required = true, min_items = 1)]
-    gate_ids: Option<Vec<String>>,
-    ref_id: Option<String>,
-    custom_parameters: Option<KeyValues>,
+    pub gate_ids: Option<Vec<String>>,
+    pub ref_id: Option<String>,
+    pub custom_parameters: Option<KeyValues>,
 }
 
 #[derive(Serialize, utoipa::ToSchema)]
@@ -80,7 +80,13 @@ pub async fn create(
     State(state): State<AppState>,
     body: AdminBody,
 ) -> Result<(StatusCode, Json<RouteView>), AdminError> {
-    let body: NewRoute = parse_body(&body)?;
+    let view = add(&state, parse_body(&body)?).await?;
+    Ok((StatusCode::CREATED, Json(view)))
+}
+
+/// Creates what `body` describes: the admin API and the console both go
+/// through here.
+pub async fn add(state: &AppState, body: NewRoute) -> Result<RouteView, AdminError> {
     let number = Msisdn::parse(&required("number", body.number)?)
         .map_err(|rule| AdminError::Invalid(format!("number: {rule}")))?;
     let keyword = body
@@ -125,7 +131,7 @@ pub async fn create(
     };
     state.tenants.insert_route(&route).await?;
     let accounts = HashMap::from([(account.id.clone(), account)]);
-    Ok((StatusCode::CREATED, Json(view(&accounts, route))))
+    Ok(view(&accounts, route))
 }
 
 /// Read, list and delete through the admin API's generic handlers.

@@ -30,7 +30,7 @@ use crate::clock::now_millis;
 use crate::intake::{self, authorize, render};
 use crate::metrics::Dialect;
 use crate::retention::content_until;
-use crate::store::{Account, Millis, NewRequest};
+use crate::store::{Account, Millis, NewRequest, User};
 
 /// The request was accepted: one `messageId` per destination, in the
 /// order of `destinations`.
@@ -45,7 +45,8 @@ pub struct MessageResponse {
     /// `112001`.
     result_code: u32,
     description: &'static str,
-    message_ids: Vec<String>,
+    /// One per destination, in their order.
+    pub message_ids: Vec<String>,
 }
 
 /// Send messages.
@@ -86,11 +87,27 @@ pub async fn send_messages(
     let request = read_request(&body.bytes)?;
     // Parsed: the raw body need not wait for the commit.
     drop(body);
+    accept(&state, user, account, request, request_id, started)
+        .await
+        .map(Json)
+}
+
+/// Validates, authorizes, renders and commits a read request of `user`,
+/// answering as LINK does: the send API and the console's playground both
+/// go through here.
+pub async fn accept(
+    state: &AppState,
+    user: User,
+    account: Account,
+    request: MessageRequest,
+    request_id: RequestId,
+    started: Instant,
+) -> Result<MessageResponse, LinkError> {
     let now = now_millis();
     let request = request
         .validate(now, &state.link_limits, account.default_country)
         .map_err(LinkError::from_violations)?;
-    authorize(&state, &account, &request).await?;
+    authorize(state, &account, &request).await?;
 
     let content_until = content_until(&request.custom_parameters, state.content_retention, now);
     let new_request = render(
@@ -110,11 +127,11 @@ pub async fn send_messages(
     state
         .metrics
         .accepted(Dialect::Link, message_ids.len(), started);
-    Ok(Json(MessageResponse {
+    Ok(MessageResponse {
         result_code: ResultCode::Queued.code(),
         description: ResultCode::Queued.description(),
         message_ids,
-    }))
+    })
 }
 
 /// The body as a `MessageRequest`, or the error a client gets for it (see
