@@ -12,6 +12,7 @@ mod gates;
 mod messages;
 mod overview;
 pub mod session;
+mod sources;
 
 use askama::Template;
 use axum::Form;
@@ -41,6 +42,8 @@ pub fn router() -> Router<AppState> {
         .route("/console/messages", get(messages::list))
         .route("/console/messages/{message_id}", get(messages::page))
         .route("/console/messages/{message_id}/live", get(messages::live))
+        .route("/console/sources", get(sources::list))
+        .route("/console/sources/{id}", get(sources::page))
         .route("/console/gates", get(gates::list))
         .route("/console/gates/{id}", get(gates::page))
         .route("/console/gates/{id}/pause", post(gates::pause))
@@ -67,6 +70,8 @@ pub fn router() -> Router<AppState> {
     gates::pause,
     gates::resume,
     gates::redeliver,
+    sources::list,
+    sources::page,
 ))]
 pub struct ConsoleApi;
 
