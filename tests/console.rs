@@ -1,20 +1,25 @@
 //! The operator console over HTTP: nothing without a session, the session
 //! cookie's flags, CSRF refused, user-supplied text escaped, and its
-//! actions doing what the admin API does (pause, resume, redeliver).
+//! actions doing what the admin API does (pause, resume, redeliver), and the
+//! sources pages' figures.
 
 mod common;
 
 use common::console::Console;
 use common::gate::Gate;
-use common::{Backend, QUICK_REPORTS, spawn_app, spawn_app_with};
-use serde_json::json;
+use common::{
+    Backend, QUICK_REPORTS, Tenant, TestApp, hello_world, request, spawn_app, spawn_app_with,
+};
+use serde_json::{Value, json};
 
-const PAGES: [&str; 5] = [
+const PAGES: [&str; 7] = [
     "/console",
     "/console/gates",
     "/console/gates/g1",
     "/console/messages",
     "/console/messages/m1",
+    "/console/sources",
+    "/console/sources/s1",
 ];
 const ACTIONS: [&str; 4] = [
     "/console/logout",
@@ -372,4 +377,191 @@ async fn sign_ins_with_a_wrong_token_are_throttled_per_address(backend: Backend)
     // The admin API's bearer token is not the sign-in: it still works.
     let (status, _) = app.admin(reqwest::Method::GET, "/accounts", None).await;
     assert_eq!(status, 200);
+}
+
+/// Sends `hello_world` from `tenant` to `destination` with `extra` fields;
+/// returns its messageId.
+async fn send_one(app: &TestApp, tenant: &Tenant, destination: &str, extra: Value) -> String {
+    let mut body = request(tenant, &[destination], hello_world());
+    if let (Some(body), Some(extra)) = (body.as_object_mut(), extra.as_object()) {
+        body.extend(extra.clone());
+    }
+    let (status, answer) = app.send(tenant, &body).await;
+    assert_eq!(status, 200, "{answer}");
+    answer["messageIds"][0]
+        .as_str()
+        .expect("a messageId")
+        .to_owned()
+}
+
+/// The row `id` of a page.
+fn row<'a>(html: &'a str, id: &str) -> &'a str {
+    let (_, rest) = html
+        .split_once(&format!(r#"<tr id="{id}">"#))
+        .unwrap_or_else(|| panic!("no row {id}: {html}"));
+    rest.split("</tr>").next().unwrap_or_default()
+}
+
+/// The text of the cell `class` in the row `id` of a page.
+fn cell<'a>(html: &'a str, id: &str, class: &str) -> &'a str {
+    let row = row(html, id);
+    let (_, rest) = row
+        .split_once(&format!(r#"class="{class}">"#))
+        .unwrap_or_else(|| panic!("no {class} in {id}: {row}"));
+    rest.split('<').next().unwrap_or_default()
+}
+
+on_backends!(a_sources_page_shows_what_waits_per_priority_and_the_oldest_due_message);
+async fn a_sources_page_shows_what_waits_per_priority_and_the_oldest_due_message(backend: Backend) {
+    let app = spawn_app_with(backend, QUICK_REPORTS).await;
+    let tenant = app.tenant("srcs", "+46700000954").await;
+    // Another tenant's number, with a name to escape and its own throughput.
+    let name = "<script>alert('tenant')</script>";
+    app.tenant_with_account(
+        "other",
+        "+46700000955",
+        json!({"name": name}),
+        json!({"throughput": 5}),
+    )
+    .await;
+    let id = app.source_id("+46700000954").await;
+    let other_id = app.source_id("+46700000955").await;
+
+    // The number is worked off elsewhere: its work stays in the outbox.
+    let held = app.database().hold_number(&tenant.source).await;
+    let high_first = send_one(&app, &tenant, "+46701230001", json!({"priority": "HIGH"})).await;
+    // A later due time for the next HIGH message (its acceptance time).
+    let accepted_by = wagate::clock::now_millis() + 2;
+    common::eventually(
+        std::time::Duration::from_secs(5),
+        "the clock to move on",
+        || async { wagate::clock::now_millis() > accepted_by },
+    )
+    .await;
+    let low = send_one(&app, &tenant, "+46701230002", json!({"priority": "LOW"})).await;
+    let high_second = send_one(&app, &tenant, "+46701230003", json!({"priority": "HIGH"})).await;
+
+    let mut console = Console::of(&app);
+    console.sign_in().await;
+    let html = console.page("/console").await;
+    assert!(
+        html.contains(r#"href="/console/sources""#),
+        "in the nav: {html}"
+    );
+
+    let html = console.page("/console/sources").await;
+    assert!(
+        html.contains(&format!(r#"href="/console/sources/{id}""#)),
+        "{html}"
+    );
+    assert!(
+        html.contains(&format!(r#"href="/console/sources/{other_id}""#)),
+        "another tenant's number: {html}"
+    );
+    assert!(!html.contains(name), "{html}");
+    assert!(shows_escaped(&html, name), "{html}");
+    assert!(
+        html.contains("5 msg/s"),
+        "the configured throughput: {html}"
+    );
+    assert!(html.contains("80 msg/s"), "STANDARD's default: {html}");
+    assert!(shows_escaped(&html, "STANDARD's default"), "{html}");
+
+    let html = console.page(&format!("/console/sources/{id}")).await;
+    assert!(html.contains(r#"id="throughput">80 msg/s"#), "{html}");
+    assert_eq!(cell(&html, "outbox-high", "parts"), "2", "{html}");
+    assert_eq!(cell(&html, "outbox-normal", "parts"), "0", "{html}");
+    assert_eq!(cell(&html, "outbox-low", "parts"), "1", "{html}");
+    let high = row(&html, "outbox-high");
+    assert!(
+        high.contains(&format!(r#"href="/console/messages/{high_first}""#)),
+        "the oldest due HIGH message: {high}"
+    );
+    assert!(!high.contains(&high_second), "{high}");
+    assert!(
+        row(&html, "outbox-low").contains(&format!(r#"href="/console/messages/{low}""#)),
+        "{html}"
+    );
+    let html = console.page(&format!("/console/sources/{other_id}")).await;
+    assert!(!html.contains(name), "{html}");
+    assert!(shows_escaped(&html, name), "{html}");
+    assert!(html.contains(r#"id="throughput">5 msg/s"#), "{html}");
+
+    // Released, the number sends it all: nothing waits, three submitted.
+    drop(held);
+    common::poll(
+        std::time::Duration::from_secs(30),
+        "the outbox to drain",
+        || async {
+            let html = console.page(&format!("/console/sources/{id}")).await;
+            let parts: Vec<&str> = ["outbox-high", "outbox-normal", "outbox-low"]
+                .iter()
+                .map(|row| cell(&html, row, "parts"))
+                .collect();
+            if parts == ["0", "0", "0"] {
+                Ok(html)
+            } else {
+                Err(format!("{parts:?}"))
+            }
+        },
+    )
+    .await;
+    let html = console.page(&format!("/console/sources/{id}")).await;
+    assert!(
+        html.contains(r#"<div class="figure achieved">3</div>"#),
+        "three submitted in the last minute: {html}"
+    );
+    assert_eq!(
+        console
+            .get("/console/sources/no-such-source")
+            .await
+            .status(),
+        404
+    );
+}
+
+on_backends!(a_sources_page_lists_the_parts_meta_refused_or_failed_with_meta_s_code);
+async fn a_sources_page_lists_the_parts_meta_refused_or_failed_with_meta_s_code(backend: Backend) {
+    let app = spawn_app_with(backend, QUICK_REPORTS).await;
+    let tenant = app.tenant("refused", "+46700000956").await;
+    let id = app.source_id("+46700000956").await;
+    // The sandbox refuses 9903 outright (error 100), and reports 9900
+    // failed (131026) after accepting it; the third goes well.
+    let failed = |part: &Value| part["state"] == "FAILED";
+    let refused = send_one(&app, &tenant, "+46701239903", json!({})).await;
+    app.status_when(&tenant, &refused, "the refusal", failed)
+        .await;
+    let undeliverable = send_one(&app, &tenant, "+46701239900", json!({})).await;
+    let fine = send_one(&app, &tenant, "+46701239904", json!({})).await;
+    app.status_when(&tenant, &undeliverable, "the failed status", failed)
+        .await;
+    app.status_when(&tenant, &fine, "the part to be delivered", |part| {
+        part["state"] == "DELIVERED"
+    })
+    .await;
+
+    let mut console = Console::of(&app);
+    console.sign_in().await;
+    let html = console.page(&format!("/console/sources/{id}")).await;
+    let (_, failures) = html
+        .split_once(r#"<table id="failures">"#)
+        .expect("the failures table");
+    let rows: Vec<&str> = failures.split("<tr>").skip(2).collect();
+    assert_eq!(rows.len(), 2, "{failures}");
+    // Newest first: the failed status came after the refusal.
+    for (row, (message, meta_code, result_code)) in rows.iter().zip([
+        (&undeliverable, "131026", "112404"),
+        (&refused, "100", "112403"),
+    ]) {
+        assert!(
+            row.contains(&format!(r#"href="/console/messages/{message}""#)),
+            "{row}"
+        );
+        assert!(
+            row.contains(&format!(r#"<td class="meta-code">{meta_code}</td>"#)),
+            "{row}"
+        );
+        assert!(row.contains(&format!("<td>{result_code}</td>")), "{row}");
+    }
+    assert!(!failures.contains(&fine), "{failures}");
 }

@@ -1,13 +1,14 @@
 //! The console in a real headless Chromium (WebDriver): sign in, pause a
 //! gate and see its callbacks wait, resume it and see them arrive,
-//! redeliver one and see the new try. Screenshots of each page are saved
-//! under `target/console-screenshots/`.
+//! redeliver one and see the new try; follow a source from the list to its
+//! page and see Meta's refusal there, on a desktop and a phone's screen.
+//! Screenshots of each page are saved under `target/console-screenshots/`.
 
 mod common;
 
 use common::browser::Browser;
 use common::gate::Gate;
-use common::{Backend, QUICK_REPORTS, spawn_app_with};
+use common::{Backend, QUICK_REPORTS, hello_world, request, spawn_app_with};
 use serde_json::json;
 
 on_backends!(an_operator_pauses_a_gate_resumes_it_and_redelivers_a_callback);
@@ -144,4 +145,72 @@ async fn count(browser: &Browser, css: &str) -> usize {
         .await
         .expect("elements")
         .len()
+}
+
+on_backends!(an_operator_follows_a_source_to_its_outbox_and_meta_s_refusals);
+async fn an_operator_follows_a_source_to_its_outbox_and_meta_s_refusals(backend: Backend) {
+    let app = spawn_app_with(backend, QUICK_REPORTS).await;
+    let Some(browser) = Browser::start(&app.base, "console_browser_sources").await else {
+        return;
+    };
+    let tenant = app.tenant("websrc", "+46700000961").await;
+    // The sandbox refuses a destination ending 9903 (Meta's error 100).
+    let (status, answer) = app
+        .send(&tenant, &request(&tenant, &["+46701239903"], hello_world()))
+        .await;
+    assert_eq!(status, 200, "{answer}");
+    let refused = answer["messageIds"][0].as_str().expect("id").to_owned();
+    app.status_when(&tenant, &refused, "the refusal", |part| {
+        part["state"] == "FAILED"
+    })
+    .await;
+
+    browser.sign_in().await;
+    browser.click("nav a[href='/console/sources']").await;
+    browser.wait_for_text("#sources", "+46700000961").await;
+    browser
+        .screenshot(&format!("sources-{}", backend.name()))
+        .await;
+    // (The sandbox's demo number is listed too.)
+    browser
+        .client
+        .find(fantoccini::Locator::LinkText("+46700000961"))
+        .await
+        .expect("the source's link")
+        .click()
+        .await
+        .expect("following it");
+    browser
+        .wait_for_text("#source-number", "+46700000961")
+        .await;
+    browser.wait_for_text("#failures", &refused).await;
+    assert_eq!(browser.text("#failures td.meta-code").await, "100");
+    assert_eq!(browser.text("#outbox-high td.parts").await, "0");
+    browser
+        .screenshot(&format!("source-{}", backend.name()))
+        .await;
+
+    // On a phone's screen the page fits its width (tables scroll inside).
+    browser
+        .client
+        .set_window_size(390, 844)
+        .await
+        .expect("a phone-sized window");
+    browser.client.refresh().await.expect("reloading the page");
+    browser
+        .wait_for_text("#source-number", "+46700000961")
+        .await;
+    let fits = browser
+        .client
+        .execute(
+            "return document.documentElement.scrollWidth <= window.innerWidth;",
+            vec![],
+        )
+        .await
+        .expect("a script");
+    assert_eq!(fits, json!(true), "the page is wider than the phone");
+    browser
+        .screenshot(&format!("source-phone-{}", backend.name()))
+        .await;
+    browser.close().await;
 }

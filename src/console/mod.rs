@@ -14,6 +14,7 @@ mod messages;
 mod overview;
 mod playground;
 pub mod session;
+mod sources;
 
 use askama::Template;
 use axum::Form;
@@ -54,6 +55,8 @@ pub fn router() -> Router<AppState> {
         .route("/console/playground/connect", post(playground::connect))
         .route("/console/playground/send", post(playground::send_message))
         .route("/console/playground/reply", post(playground::reply))
+        .route("/console/sources", get(sources::list))
+        .route("/console/sources/{id}", get(sources::page))
         .route("/console/gates", get(gates::list))
         .route("/console/gates/{id}", get(gates::page))
         .route("/console/gates/{id}/pause", post(gates::pause))
@@ -86,6 +89,8 @@ pub fn router() -> Router<AppState> {
     playground::connect,
     playground::send_message,
     playground::reply,
+    sources::list,
+    sources::page,
 ))]
 pub struct ConsoleApi;
 

@@ -76,11 +76,7 @@ impl SourceWorker {
                     continue;
                 }
             };
-            let per_second = source.as_ref().map_or(1, |source| {
-                source
-                    .throughput
-                    .unwrap_or(source.level.default_throughput())
-            });
+            let per_second = source.as_ref().map_or(1, Source::per_second);
             if pacer
                 .as_ref()
                 .is_none_or(|pacer| pacer.per_second() != per_second)

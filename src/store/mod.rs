@@ -20,12 +20,14 @@ pub mod ops;
 pub mod postgres;
 mod rows;
 mod search;
+pub mod source_figures;
 pub mod sqlite;
 
 use async_trait::async_trait;
 
 pub use models::*;
 pub use ops::OpsStore;
+pub use source_figures::SourceFiguresStore;
 
 /// Failures of the store, whatever the backend.
 #[derive(Debug, thiserror::Error)]
@@ -339,6 +341,7 @@ pub trait Store:
     + LeaseStore
     + WakeStore
     + OpsStore
+    + SourceFiguresStore
 {
 }
 impl<
@@ -350,7 +353,8 @@ impl<
         + RetentionStore
         + LeaseStore
         + WakeStore
-        + OpsStore,
+        + OpsStore
+        + SourceFiguresStore,
 > Store for T
 {
 }

@@ -96,6 +96,14 @@ pub struct Source {
     pub created_at: Millis,
 }
 
+impl Source {
+    /// Messages per second its submissions are paced at: its own
+    /// `throughput` when set, else its level's.
+    pub fn per_second(&self) -> u32 {
+        self.throughput.unwrap_or(self.level.default_throughput())
+    }
+}
+
 /// The payload format a gate receives.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]

@@ -15,5 +15,6 @@ mod messages;
 mod ops;
 mod outbox;
 mod retention;
+mod source_figures;
 mod tenants;
 mod webhooks;

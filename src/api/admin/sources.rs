@@ -195,9 +195,7 @@ impl Resource for Sources {
 fn view(accounts: &HashMap<String, Account>, source: Source) -> SourceView {
     SourceView {
         owner: Owner::of(accounts, &source.account_id),
-        throughput: source
-            .throughput
-            .unwrap_or(source.level.default_throughput()),
+        throughput: source.per_second(),
         id: source.id,
         number: source.number,
         phone_number_id: source.phone_number_id,

@@ -48,6 +48,9 @@ use sqlx::sqlite::{
 };
 
 use super::ops::{self, Backlogs, SchemaVersion};
+use super::source_figures::{
+    self, PriorityBacklog, RecentSubmissions, SourceBacklog, SourceFailure, SourceFiguresStore,
+};
 use super::{Millis, OpsStore, StoreResult, Wake, WakeStore};
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
@@ -158,6 +161,35 @@ impl OpsStore for SqliteStore {
 
     async fn schema_version(&self) -> StoreResult<SchemaVersion> {
         ops::schema_version(&self.reader, &MIGRATOR).await
+    }
+}
+
+#[async_trait]
+impl SourceFiguresStore for SqliteStore {
+    async fn outbox_by_source(&self, now: Millis) -> StoreResult<Vec<SourceBacklog>> {
+        source_figures::outbox_by_source(&self.reader, now).await
+    }
+
+    async fn source_outbox(&self, source: &str, now: Millis) -> StoreResult<Vec<PriorityBacklog>> {
+        source_figures::source_outbox(&self.reader, source, now).await
+    }
+
+    async fn recent_submissions(
+        &self,
+        source: &str,
+        since: Millis,
+        scan: u32,
+    ) -> StoreResult<RecentSubmissions> {
+        source_figures::recent_submissions(&self.reader, source, since, scan).await
+    }
+
+    async fn source_failures(
+        &self,
+        source: &str,
+        limit: u32,
+        scan: u32,
+    ) -> StoreResult<Vec<SourceFailure>> {
+        source_figures::source_failures(&self.reader, source, limit, scan).await
     }
 }
 
