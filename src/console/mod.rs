@@ -7,10 +7,12 @@
 //! no second way to change state.
 
 mod answers;
+mod chart;
 mod error;
 mod gates;
 mod messages;
 mod overview;
+mod series;
 pub mod session;
 
 use askama::Template;
