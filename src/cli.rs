@@ -382,6 +382,16 @@ pub struct ServeArgs {
     /// past it, a page opens but is not updated live.
     #[arg(long, env = "WAGATE_CONSOLE_LIVE_VIEWS", default_value_t = 32)]
     pub console_live_views: usize,
+
+    /// How often the console's overview charts sample the metrics (accept
+    /// and submit rates, delivery report latency, backlogs).
+    #[arg(long, env = "WAGATE_CONSOLE_SAMPLE_INTERVAL", default_value = "10s", value_parser = parse_interval)]
+    pub console_sample_interval: Duration,
+
+    /// Most samples the overview charts keep (with the default interval,
+    /// 360 is an hour); the memory they take is fixed by it.
+    #[arg(long, env = "WAGATE_CONSOLE_CHART_POINTS", default_value_t = 360, value_parser = clap::value_parser!(u32).range(2..=100_000))]
+    pub console_chart_points: u32,
 }
 
 /// A list of delays, e.g. `5s,30s,2m`.
@@ -597,6 +607,27 @@ mod tests {
         assert_eq!(defaults.metrics_listen, None);
         assert_eq!(defaults.metrics_gauge_ttl, Duration::from_secs(10));
         assert!(!serve(&["--metrics", "false"]).metrics);
+        // The overview charts: an hour of samples every 10 s by default.
+        assert_eq!(defaults.console_sample_interval, Duration::from_secs(10));
+        assert_eq!(defaults.console_chart_points, 360);
+        let charts = serve(&[
+            "--console-sample-interval",
+            "250ms",
+            "--console-chart-points",
+            "2",
+        ]);
+        assert_eq!(charts.console_sample_interval, Duration::from_millis(250));
+        assert_eq!(charts.console_chart_points, 2);
+        for (flag, value) in [
+            ("--console-sample-interval", "0s"),
+            ("--console-chart-points", "1"),
+            ("--console-chart-points", "100001"),
+        ] {
+            assert!(
+                Cli::try_parse_from(["wagate", "serve", flag, value]).is_err(),
+                "{flag} {value}"
+            );
+        }
         assert!(
             serve(&["--metrics-require-token"])
                 .validate()

@@ -1,8 +1,10 @@
 //! Start-up and shutdown: open the store, provision the demo tenant when the
 //! sandbox runs on an empty database, start the simulator (with the
-//! sandbox), the dispatcher and the accept path, serve HTTP until told to
-//! stop; then let in-flight requests finish (within a grace period), flush
-//! the accept path, and let in-flight submissions finish and be recorded.
+//! sandbox), the dispatcher, the accept path and the background tasks
+//! (callbacks, housekeeping, the console's metric sampler), serve HTTP
+//! until told to stop; then let in-flight requests finish (within a grace
+//! period), flush the accept path, and let in-flight submissions finish
+//! and be recorded.
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -24,6 +26,7 @@ use crate::cli::{ServeArgs, Upstream};
 use crate::dispatch::{self, DispatchConfig, ResendPolicy};
 use crate::media_url::MediaUrls;
 use crate::metrics::Metrics;
+use crate::metrics::history::{self, History};
 use crate::sim::{Sim, SimConfig};
 use crate::store::cached::CachedTenants;
 use crate::upstream::meta::{CloudApiClient, CloudApiConfig};
@@ -168,6 +171,20 @@ pub async fn run_with_metrics_listener(
         args.housekeeping_interval,
         background_stopped.clone(),
     ));
+    // The overview charts' samples, read from the metrics (none without).
+    let chart_history = metrics.is_enabled().then(|| {
+        History::new(
+            usize::try_from(args.console_chart_points).unwrap_or(usize::MAX),
+            args.console_sample_interval,
+        )
+    });
+    let sampler_task = chart_history.clone().map(|history| {
+        tokio::spawn(history::sample_every(
+            metrics.clone(),
+            history,
+            background_stopped.clone(),
+        ))
+    });
     let callbacks_wake = Arc::new(tokio::sync::Notify::new());
     let callbacks_task = tokio::spawn(callbacks::run(
         store.clone(),
@@ -257,6 +274,7 @@ pub async fn run_with_metrics_listener(
         metrics,
         ops: ops.clone(),
         console_live: Arc::new(tokio::sync::Semaphore::new(args.console_live_views)),
+        chart_history,
     };
     let metrics_server = metrics_listener
         .map(|listener| serve_metrics(listener, api::ops::OpsState::from_ref(&state)));
@@ -302,6 +320,9 @@ pub async fn run_with_metrics_listener(
     }
     let _ = stop_background.send(true);
     let _ = housekeeping_task.await;
+    if let Some(task) = sampler_task {
+        let _ = task.await;
+    }
     if let Some(task) = wake_task {
         let _ = task.await;
     }

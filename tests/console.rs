@@ -1,18 +1,21 @@
 //! The operator console over HTTP: nothing without a session, the session
-//! cookie's flags, CSRF refused, user-supplied text escaped, and its
-//! actions doing what the admin API does (pause, resume, redeliver), and the
-//! sources pages' figures.
+//! cookie's flags, CSRF refused, user-supplied text escaped, its actions
+//! doing what the admin API does (pause, resume, redeliver), the sources
+//! pages' figures, the overview's charts following the metrics, and
+//! sign-ins throttled.
 
 mod common;
 
-use common::console::Console;
+use std::time::Duration;
+
+use common::console::{Console, latest};
 use common::gate::Gate;
 use common::{
-    Backend, QUICK_REPORTS, Tenant, TestApp, hello_world, request, spawn_app, spawn_app_with,
+    Backend, QUICK_REPORTS, Tenant, TestApp, hello_world, poll, request, spawn_app, spawn_app_with,
 };
 use serde_json::{Value, json};
 
-const PAGES: [&str; 7] = [
+const PAGES: [&str; 9] = [
     "/console",
     "/console/gates",
     "/console/gates/g1",
@@ -20,9 +23,14 @@ const PAGES: [&str; 7] = [
     "/console/messages/m1",
     "/console/sources",
     "/console/sources/s1",
+    "/console/playground",
+    "/console/playground/inbox/live",
 ];
-const ACTIONS: [&str; 4] = [
+const ACTIONS: [&str; 7] = [
     "/console/logout",
+    "/console/playground/connect",
+    "/console/playground/send",
+    "/console/playground/reply",
     "/console/gates/g1/pause",
     "/console/gates/g1/resume",
     "/console/gates/g1/deliveries/1/redeliver",
@@ -564,4 +572,93 @@ async fn a_sources_page_lists_the_parts_meta_refused_or_failed_with_meta_s_code(
         assert!(row.contains(&format!("<td>{result_code}</td>")), "{row}");
     }
     assert!(!failures.contains(&fine), "{failures}");
+}
+
+on_backends!(the_overview_charts_rates_latency_and_backlogs_from_the_metrics);
+async fn the_overview_charts_rates_latency_and_backlogs_from_the_metrics(backend: Backend) {
+    let mut args = QUICK_REPORTS.to_vec();
+    args.extend([
+        "--console-sample-interval",
+        "100ms",
+        "--console-chart-points",
+        "30",
+    ]);
+    let app = spawn_app_with(backend, &args).await;
+    let tenant = app.tenant("c", "+46700000954").await;
+    let gate = Gate::start().await;
+    app.add_gate(&tenant, "charts", &gate.url, json!({})).await;
+    let mut console = Console::of(&app);
+    console.sign_in().await;
+    let html = console.page("/console").await;
+    for chart in ["accept", "submit", "dlr", "backlogs"] {
+        assert!(html.contains(&format!(r#"id="chart-{chart}""#)), "{html}");
+    }
+    assert!(html.contains(r#"<svg class="chart""#), "{html}");
+    assert!(!html.contains("charts-off"), "{html}");
+    assert!(html.contains("Last 3s, a sample every 100ms"), "{html}");
+
+    // While messages flow, each chart's latest interval has them.
+    for (key, what) in [
+        ("accept", "messages accepted"),
+        ("submit", "parts submitted"),
+    ] {
+        let rate = poll(Duration::from_secs(30), what, || {
+            let (app, console, tenant) = (&app, &console, &tenant);
+            async move {
+                app.send_reported(tenant, "charts", "+46701234567", json!({}))
+                    .await;
+                let html = console.page("/console").await;
+                match latest(&html, key) {
+                    Some(rate) if rate > 0.0 => Ok(rate),
+                    other => Err(format!("{key}: {other:?}")),
+                }
+            }
+        })
+        .await;
+        // A hundred a second would be far more than this loop sends.
+        assert!(rate < 1000.0, "{key}: {rate}");
+    }
+    // Reports reach the gate: the latency has a value, and /metrics the
+    // same histogram.
+    let latency = poll(Duration::from_secs(30), "a DLR latency", || {
+        let console = &console;
+        async move {
+            let html = console.page("/console").await;
+            latest(&html, "dlr").ok_or_else(|| "none yet".to_owned())
+        }
+    })
+    .await;
+    assert!((0.0..30.0).contains(&latency), "{latency}");
+    let metrics = app
+        .client
+        .get(format!("{}/metrics", app.base))
+        .send()
+        .await
+        .expect("GET /metrics")
+        .text()
+        .await
+        .expect("text");
+    let count = metrics
+        .lines()
+        .find_map(|line| line.strip_prefix("wagate_dlr_latency_seconds_count "))
+        .and_then(|count| count.trim().parse::<u64>().ok())
+        .expect("the DLR latency histogram");
+    assert!(count > 0, "{metrics}");
+    let html = console.page("/console").await;
+    for key in ["outbox", "callbacks"] {
+        assert!(latest(&html, key).is_some(), "{key}: {html}");
+    }
+}
+
+on_backends!(without_metrics_the_overview_says_the_charts_are_off);
+async fn without_metrics_the_overview_says_the_charts_are_off(backend: Backend) {
+    let app = spawn_app_with(backend, &["--metrics", "false"]).await;
+    let mut console = Console::of(&app);
+    console.sign_in().await;
+    let html = console.page("/console").await;
+    assert!(html.contains(r#"id="charts-off""#), "{html}");
+    assert!(html.contains("Charts are off"), "{html}");
+    assert!(!html.contains("<svg"), "{html}");
+    // The backlog cards are still there.
+    assert!(html.contains(r#"id="callbacks-pending""#), "{html}");
 }

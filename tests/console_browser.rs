@@ -1,12 +1,15 @@
 //! The console in a real headless Chromium (WebDriver): sign in, pause a
 //! gate and see its callbacks wait, resume it and see them arrive,
 //! redeliver one and see the new try; follow a source from the list to its
-//! page and see Meta's refusal there, on a desktop and a phone's screen.
-//! Screenshots of each page are saved under `target/console-screenshots/`.
+//! page and see Meta's refusal there, on a desktop and a phone's screen;
+//! the overview's charts on a laptop and a phone. Screenshots of each page are saved under `target/console-screenshots/`.
 
 mod common;
 
+use std::time::Duration;
+
 use common::browser::Browser;
+use common::console::{Console, latest};
 use common::gate::Gate;
 use common::{Backend, QUICK_REPORTS, hello_world, request, spawn_app_with};
 use serde_json::json;
@@ -211,6 +214,88 @@ async fn an_operator_follows_a_source_to_its_outbox_and_meta_s_refusals(backend:
     assert_eq!(fits, json!(true), "the page is wider than the phone");
     browser
         .screenshot(&format!("source-phone-{}", backend.name()))
+        .await;
+    browser.close().await;
+}
+
+on_backends!(the_overview_draws_its_charts_on_a_laptop_and_a_phone);
+async fn the_overview_draws_its_charts_on_a_laptop_and_a_phone(backend: Backend) {
+    let mut args = QUICK_REPORTS.to_vec();
+    args.extend([
+        "--console-sample-interval",
+        "200ms",
+        "--console-chart-points",
+        "60",
+        // The backlogs move in the screenshot too.
+        "--metrics-gauge-ttl",
+        "200ms",
+    ]);
+    let app = spawn_app_with(backend, &args).await;
+    let Some(browser) = Browser::start(&app.base, "console_browser_charts").await else {
+        return;
+    };
+    let tenant = app.tenant("web", "+46700000961").await;
+    let gate = Gate::start().await;
+    app.add_gate(&tenant, "charts", &gate.url, json!({})).await;
+    browser.sign_in().await;
+
+    // Bursts of one to four messages, until the charts have seen a while
+    // of traffic and its delivery reports.
+    let mut console = Console::of(&app);
+    console.sign_in().await;
+    let mut round = 0;
+    common::poll(
+        Duration::from_secs(60),
+        "the charts to show traffic",
+        || {
+            round += 1;
+            let (app, console, tenant) = (&app, &console, &tenant);
+            let burst = round % 4 + 1;
+            async move {
+                for _ in 0..burst {
+                    app.send_reported(tenant, "charts", "+46701234567", json!({}))
+                        .await;
+                }
+                let html = console.page("/console").await;
+                if latest(&html, "dlr").is_some() && round >= 15 {
+                    Ok(())
+                } else {
+                    Err(format!("round {round}"))
+                }
+            }
+        },
+    )
+    .await;
+
+    browser.open("/console").await;
+    assert_eq!(count(&browser, "svg.chart").await, 4);
+    // A line each for the rates and the latency, two for the backlogs.
+    assert_eq!(count(&browser, "svg.chart path.line").await, 5);
+    browser
+        .wait_for_text("#chart-accept figcaption", "/s")
+        .await;
+    browser
+        .screenshot(&format!("overview-charts-{}", backend.name()))
+        .await;
+
+    // On a phone the charts fit the width: nothing scrolls sideways.
+    browser
+        .client
+        .set_window_size(390, 844)
+        .await
+        .expect("a phone-sized window");
+    browser.open("/console").await;
+    let overflow = browser
+        .client
+        .execute(
+            "return document.documentElement.scrollWidth - document.documentElement.clientWidth;",
+            vec![],
+        )
+        .await
+        .expect("the page's width");
+    assert_eq!(overflow.as_i64(), Some(0), "{overflow}");
+    browser
+        .screenshot(&format!("overview-phone-{}", backend.name()))
         .await;
     browser.close().await;
 }

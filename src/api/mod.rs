@@ -80,6 +80,8 @@ pub struct AppState {
     pub ops: Arc<ops::Ops>,
     /// Console pages updated live now, at most `--console-live-views`.
     pub console_live: Arc<tokio::sync::Semaphore>,
+    /// The overview charts' samples; `None` with `--metrics false`.
+    pub chart_history: Option<crate::metrics::history::History>,
 }
 
 pub fn router(state: AppState) -> Router {

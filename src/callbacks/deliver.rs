@@ -185,6 +185,8 @@ mod tests {
             attempts,
             lease: "l#1".into(),
             request_id: None,
+            origin: "event:1".into(),
+            queued_at: 0,
         }
     }
 

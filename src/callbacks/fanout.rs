@@ -22,6 +22,9 @@ use crate::store::{
 /// The event-queue reader that feeds delivery reports.
 pub const DLR_CURSOR: &str = "dlr";
 
+/// How the origin of a delivery report (`event:<id>`) begins.
+pub const REPORT_ORIGIN: &str = "event:";
+
 /// Queues the reports of up to `limit` events; returns how many events were
 /// read (0: the queue is drained).
 pub async fn fan_out_once(
@@ -113,7 +116,7 @@ pub async fn fan_out_once(
                 continue;
             };
             deliveries.push(NewDelivery {
-                origin: format!("event:{}", event.id),
+                origin: format!("{REPORT_ORIGIN}{}", event.id),
                 gate_id: gate_id.clone(),
                 url: url_for_gate(&account.id, gate_id, message.callback.as_ref()),
                 account_id: account.id.clone(),

@@ -191,6 +191,7 @@ pub async fn run(
                 let attempt =
                     deliver::attempt(&client, &delivery, &schedule, allow_private, timeout).await;
                 let took = started.elapsed();
+                let answered_at = now_millis();
                 let outcome = match (attempt.delivered, attempt.next_attempt_at) {
                     (true, _) => CallbackOutcome::Delivered,
                     (false, Some(_)) => CallbackOutcome::Retry,
@@ -204,7 +205,14 @@ pub async fn run(
                 // it would wait for its lease to run out).
                 drop(slot);
                 match recorder.submit(attempt).await {
-                    Ok(true) => metrics.callback(&delivery.gate_id, outcome, took),
+                    Ok(true) => {
+                        metrics.callback(&delivery.gate_id, outcome, took);
+                        if outcome == CallbackOutcome::Delivered
+                            && delivery.origin.starts_with(fanout::REPORT_ORIGIN)
+                        {
+                            metrics.report_delivered(delivery.queued_at, answered_at);
+                        }
+                    }
                     Ok(false) => tracing::warn!(
                         delivery = delivery.id,
                         "the callback's lease ran out before its try was recorded"

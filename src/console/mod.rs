@@ -7,12 +7,14 @@
 //! no second way to change state.
 
 mod answers;
+mod chart;
 mod error;
 mod gates;
 mod live;
 mod messages;
 mod overview;
 mod playground;
+mod series;
 pub mod session;
 mod sources;
 

@@ -14,16 +14,21 @@
 //!   nothing.
 //! - A [`Metrics`] made with [`Metrics::disabled`] (`--metrics false`)
 //!   records nothing and costs a branch per event.
+//! - The console's charts read the same handles, sampled into a ring of
+//!   fixed size ([`history`]).
 
 mod backlog;
+pub mod history;
 pub mod http;
 pub mod registry;
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use crate::store::{OutcomeChange, Store, WebhookReceipt};
+use crate::clock::now_millis;
+use crate::store::{Millis, OutcomeChange, Store, WebhookReceipt};
 use backlog::Backlog;
+use history::Sample;
 use registry::Registered;
 use wagate_domain::MessageState;
 
@@ -180,6 +185,46 @@ impl Metrics {
             registered.callback_counter(gate, outcome.label()).inc();
             registered.callback_seconds.observe(elapsed.as_secs_f64());
         }
+    }
+
+    /// A delivery report's callback, queued at `queued_at`, was accepted by
+    /// its gate at `now` (Unix milliseconds).
+    pub fn report_delivered(&self, queued_at: Millis, now: Millis) {
+        if let Some(enabled) = &self.0 {
+            let millis = now.saturating_sub(queued_at).max(0);
+            enabled
+                .registered
+                .dlr_seconds
+                .observe(millis as f64 / 1000.0);
+        }
+    }
+
+    /// What the charts follow, as `/metrics` would export it now (the
+    /// backlog gauges read afresh when older than their TTL); `None` when
+    /// disabled.
+    pub async fn sample(&self) -> Option<Sample> {
+        let enabled = self.0.as_ref()?;
+        enabled.backlog.refresh(&enabled.registered).await;
+        let registered = &enabled.registered;
+        let level = |gauges: &[prometheus_client::metrics::gauge::Gauge]| {
+            gauges
+                .iter()
+                .map(|gauge| u64::try_from(gauge.get()).unwrap_or(0))
+                .sum()
+        };
+        Some(Sample {
+            at: now_millis(),
+            accepted: registered
+                .accepted
+                .iter()
+                .map(|counter| counter.get())
+                .sum(),
+            submitted: registered.submissions[Submission::Accepted as usize].get(),
+            reports: registered.dlr_seconds.count(),
+            report_seconds: registered.dlr_seconds.sum(),
+            outbox: level(&registered.outbox_depth),
+            callbacks_pending: level(&registered.callback_backlog),
+        })
     }
 
     /// The metrics in the Prometheus text format, the backlog gauges read

@@ -41,6 +41,12 @@ fn remote_buckets() -> Histogram {
     Histogram::new(exponential_buckets(0.005, 2.0, 13))
 }
 
+/// Delivery report latency: 10 ms to about 1.5 h (callbacks are retried
+/// for hours).
+fn report_buckets() -> Histogram {
+    Histogram::new(exponential_buckets(0.01, 2.0, 20))
+}
+
 /// The metrics' handles, registered in `registry`.
 pub struct Registered {
     pub registry: Registry,
@@ -59,6 +65,8 @@ pub struct Registered {
     /// [`MAX_GATE_LABELS`]).
     pub callback_gates: RwLock<HashSet<String>>,
     pub callback_seconds: Histogram,
+    /// Delivery reports, from queued to accepted by their gate.
+    pub dlr_seconds: Histogram,
     pub http_requests: Family<Labels, Counter>,
     /// The counter of each (route, status) seen, found without building a
     /// label set per request.
@@ -137,6 +145,12 @@ impl Registered {
             "Time of one callback try, answered or not",
             callback_seconds.clone(),
         );
+        let dlr_seconds = report_buckets();
+        registry.register(
+            "dlr_latency_seconds",
+            "Time from a delivery report's callback being queued for a gate (when the callback feeder reads Meta's status) to the gate accepting it, retries and pauses included; redeliveries and incoming messages are not counted",
+            dlr_seconds.clone(),
+        );
         let http_requests = Family::<Labels, Counter>::default();
         registry.register(
             "http_requests",
@@ -201,6 +215,7 @@ impl Registered {
             callbacks,
             callback_gates: RwLock::new(HashSet::new()),
             callback_seconds,
+            dlr_seconds,
             http_requests,
             http_handles: RwLock::new(HashMap::new()),
             outbox_depth: PRIORITIES.map(|priority| {

@@ -525,6 +525,10 @@ pub struct ClaimedDelivery {
     pub lease: String,
     /// The `X-Request-Id` of the API call whose message it reports on.
     pub request_id: Option<String>,
+    /// What it reports (`event:<id>`, `mo:<wamid>`, `redeliver:…`).
+    pub origin: String,
+    /// When it was queued.
+    pub queued_at: Millis,
 }
 
 /// How a delivery try ended.

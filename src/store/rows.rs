@@ -332,6 +332,8 @@ impl FromStoreRow for ClaimedDelivery {
             attempts: count(row, "attempts")?,
             lease: row.get("lease")?,
             request_id: row.get("request_id")?,
+            origin: row.get("origin")?,
+            queued_at: row.get("queued_at")?,
         })
     }
 }

@@ -106,3 +106,10 @@ impl Console {
         rest.split('"').next().expect("the token").to_owned()
     }
 }
+
+/// The latest value an overview chart shows for the series `key`
+/// (`id="latest-<key>"`), if it has one.
+pub fn latest(html: &str, key: &str) -> Option<f64> {
+    let (_, rest) = html.split_once(&format!(r#"id="latest-{key}" data-value=""#))?;
+    rest.split('"').next()?.parse().ok()
+}

@@ -64,6 +64,30 @@ async fn a_delivery_is_queued_once_per_origin_and_gate(backend: Backend) {
     assert_eq!(queued, [pair("g", "e1"), pair("h", "e1"), pair("g", "e2")]);
 }
 
+on_backends!(a_claimed_delivery_says_what_it_reports_and_when_it_was_queued);
+async fn a_claimed_delivery_says_what_it_reports_and_when_it_was_queued(backend: Backend) {
+    let (store, _database) = open_with(backend, &["g"]).await;
+    let before = wagate::clock::now_millis();
+    enqueue(
+        store.as_ref(),
+        &[delivery("g", "m1", "event:7"), delivery("g", "m2", "mo:w1")],
+    )
+    .await;
+    let after = wagate::clock::now_millis();
+    let claimed = claim(store.as_ref(), "l#1", NOW, 10).await;
+    let mut seen: Vec<(&str, bool)> = claimed
+        .iter()
+        .map(|delivery| {
+            (
+                delivery.origin.as_str(),
+                (before..=after).contains(&delivery.queued_at),
+            )
+        })
+        .collect();
+    seen.sort_unstable();
+    assert_eq!(seen, [("event:7", true), ("mo:w1", true)], "{claimed:?}");
+}
+
 on_backends!(the_cursor_moves_only_from_where_it_was);
 async fn the_cursor_moves_only_from_where_it_was(backend: Backend) {
     let (store, _database) = open_with(backend, &["g"]).await;

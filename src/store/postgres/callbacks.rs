@@ -137,10 +137,11 @@ impl PgStore {
                  UPDATE deliveries SET lease_owner = $3, lease_until = $4
                  FROM chosen WHERE deliveries.id = chosen.id
                  RETURNING deliveries.id, deliveries.gate_id, deliveries.payload,
-                           deliveries.attempts, deliveries.lease_owner, deliveries.request_id
+                           deliveries.attempts, deliveries.lease_owner, deliveries.request_id,
+                           deliveries.origin, deliveries.created_at
              )
              SELECT l.id, l.gate_id, l.payload, l.attempts, l.lease_owner AS lease, l.request_id, c.url,
-                    c.signing_secret
+                    c.signing_secret, l.origin, l.created_at AS queued_at
              FROM leased l JOIN chosen c ON c.id = l.id
              ORDER BY c.turn, c.next_attempt_at, c.id",
         )

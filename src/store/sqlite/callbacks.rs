@@ -108,6 +108,7 @@ impl SqliteStore {
                  WHERE NOT EXISTS (SELECT 1 FROM gate_pauses p WHERE p.gate_id = g.id)
              ), due AS (
                  SELECT d.id, d.gate_id, d.payload, d.attempts, d.next_attempt_at, d.request_id,
+                        d.origin, d.created_at,
                         COALESCE(d.url, s.url) AS url,
                         s.signing_secret, s.room,
                         ROW_NUMBER() OVER (PARTITION BY d.gate_id
@@ -126,7 +127,8 @@ impl SqliteStore {
                      LIMIT $4)
                  WHERE s.room > 0
              )
-             SELECT id, gate_id, payload, attempts, url, signing_secret, request_id, $3 AS lease
+             SELECT id, gate_id, payload, attempts, url, signing_secret, request_id, origin,
+                    created_at AS queued_at, $3 AS lease
              FROM due WHERE turn <= room
              ORDER BY turn, next_attempt_at, id
              LIMIT $2",
