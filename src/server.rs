@@ -282,7 +282,7 @@ pub async fn run_with_metrics_listener(
     println!("wagate listening on http://{address}");
     if let Some(token) = admin_token.filter(|_| args.admin_token.is_none()) {
         println!(
-            "\nwagate: the console is at http://{}/console (the sandbox playground: /console/playground)\n\
+            "\nwagate: the console's sandbox playground is at http://{}/console/playground\n\
              \x20 admin token for this run: {}\n\
              \x20 (generated because --admin-token is not set; set it to keep one)\n",
             reachable(address),

@@ -27,6 +27,11 @@ async fn a_send_and_replies_from_the_playground_reach_the_inbox(backend: Backend
     let source = app.source_id(&tenant.source).await;
     let mut console = Console::of(&app);
     console.sign_in().await;
+    let overview = console.page("/console").await;
+    assert!(
+        overview.contains(r#"id="try-the-playground""#),
+        "{overview}"
+    );
     let page_path = format!("/console/playground?source={source}");
     let page = console.page(&page_path).await;
     assert!(page.contains(">not yet<"), "{page}");
@@ -267,6 +272,12 @@ async fn without_the_sandbox_there_is_no_playground(backend: Backend) {
     console.sign_in().await;
     let page = console.page("/console/playground").await;
     assert!(page.contains("id=\"no-sandbox\""), "{page}");
+    assert!(
+        !console
+            .page("/console")
+            .await
+            .contains("try-the-playground")
+    );
     let csrf = console.csrf("/console").await;
     let answer = console
         .post(

@@ -37,6 +37,8 @@ struct OverviewPage {
     callbacks_pending: u64,
     callbacks_due: u64,
     gates_paused: usize,
+    /// The sandbox runs: the page points to the playground.
+    sandbox: bool,
     /// `None` with `--metrics false`.
     charts: Option<Charts>,
 }
@@ -56,6 +58,7 @@ pub async fn page(
     let gates_paused = state.store.paused_gates().await?.len();
     render(&OverviewPage {
         csrf: operator.csrf,
+        sandbox: state.sandbox.is_some(),
         outbox: backlogs
             .outbox
             .into_iter()
