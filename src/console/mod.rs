@@ -54,9 +54,18 @@ pub fn router() -> Router<AppState> {
             "/console/playground/inbox/live",
             get(playground::inbox_live),
         )
-        .route("/console/playground/connect", post(playground::connect))
-        .route("/console/playground/send", post(playground::send_message))
-        .route("/console/playground/reply", post(playground::reply))
+        .route(
+            "/console/playground/connect",
+            post(playground::actions::connect),
+        )
+        .route(
+            "/console/playground/send",
+            post(playground::actions::send_message),
+        )
+        .route(
+            "/console/playground/reply",
+            post(playground::actions::reply),
+        )
         .route("/console/sources", get(sources::list))
         .route("/console/sources/{id}", get(sources::page))
         .route("/console/gates", get(gates::list))
@@ -88,9 +97,9 @@ pub fn router() -> Router<AppState> {
     gates::redeliver,
     playground::page,
     playground::inbox_live,
-    playground::connect,
-    playground::send_message,
-    playground::reply,
+    playground::actions::connect,
+    playground::actions::send_message,
+    playground::actions::reply,
     sources::list,
     sources::page,
 ))]
