@@ -194,24 +194,12 @@ async fn an_operator_follows_a_source_to_its_outbox_and_meta_s_refusals(backend:
         .await;
 
     // On a phone's screen the page fits its width (tables scroll inside).
-    browser
-        .client
-        .set_window_size(390, 844)
-        .await
-        .expect("a phone-sized window");
+    browser.as_a_phone().await;
     browser.client.refresh().await.expect("reloading the page");
     browser
         .wait_for_text("#source-number", "+46700000961")
         .await;
-    let fits = browser
-        .client
-        .execute(
-            "return document.documentElement.scrollWidth <= window.innerWidth;",
-            vec![],
-        )
-        .await
-        .expect("a script");
-    assert_eq!(fits, json!(true), "the page is wider than the phone");
+    assert_eq!(browser.overflow().await, 0, "the page is wider than the phone");
     browser
         .screenshot(&format!("source-phone-{}", backend.name()))
         .await;
@@ -279,21 +267,9 @@ async fn the_overview_draws_its_charts_on_a_laptop_and_a_phone(backend: Backend)
         .await;
 
     // On a phone the charts fit the width: nothing scrolls sideways.
-    browser
-        .client
-        .set_window_size(390, 844)
-        .await
-        .expect("a phone-sized window");
+    browser.as_a_phone().await;
     browser.open("/console").await;
-    let overflow = browser
-        .client
-        .execute(
-            "return document.documentElement.scrollWidth - document.documentElement.clientWidth;",
-            vec![],
-        )
-        .await
-        .expect("the page's width");
-    assert_eq!(overflow.as_i64(), Some(0), "{overflow}");
+    assert_eq!(browser.overflow().await, 0, "the page is wider than the phone");
     browser
         .screenshot(&format!("overview-phone-{}", backend.name()))
         .await;

@@ -212,17 +212,20 @@ async fn incoming_rows(app: &TestApp, wamid: &str) -> (String, String, String) {
         Duration::from_secs(30),
         "the MO callback to be done",
         || async {
-            let inbound = app
-                .database()
-                .rows(
-                    "SELECT message FROM inbound_messages WHERE wamid = $1",
-                    wamid,
-                )
-                .await;
+            // The callback first: once it exists, the routing that erased
+            // the message has committed (read the other way round, the
+            // message could be read just before it was routed).
             let callbacks = app
                 .database()
                 .rows(
                     "SELECT state, payload FROM deliveries WHERE origin = 'mo:' || $1",
+                    wamid,
+                )
+                .await;
+            let inbound = app
+                .database()
+                .rows(
+                    "SELECT message FROM inbound_messages WHERE wamid = $1",
                     wamid,
                 )
                 .await;

@@ -169,6 +169,30 @@ impl Browser {
         .await;
     }
 
+    /// Makes the window a phone's (390 × 844).
+    pub async fn as_a_phone(&self) {
+        self.client
+            .set_window_size(390, 844)
+            .await
+            .expect("a phone-sized window");
+    }
+
+    /// How many pixels the page is wider than the window (0 when it
+    /// fits; tables scroll inside their own box).
+    pub async fn overflow(&self) -> i64 {
+        let overflow = self
+            .client
+            .execute(
+                "return document.documentElement.scrollWidth - document.documentElement.clientWidth;",
+                vec![],
+            )
+            .await
+            .expect("the page's width");
+        overflow
+            .as_i64()
+            .unwrap_or_else(|| panic!("not a width: {overflow}"))
+    }
+
     /// Saves a screenshot of the page as `name.png`.
     pub async fn screenshot(&self, name: &str) {
         let png = self
