@@ -279,16 +279,18 @@ pub async fn run_with_metrics_listener(
     let metrics_server = metrics_listener
         .map(|listener| serve_metrics(listener, api::ops::OpsState::from_ref(&state)));
     let app = api::router(state);
-    println!("wagate listening on http://{address}");
+    // The console's line first: whoever reads the output up to "listening"
+    // and stops has seen it, and a closed output fails no write.
     if let Some(token) = admin_token.filter(|_| args.admin_token.is_none()) {
-        println!(
+        announce(&format!(
             "\nwagate: the console's sandbox playground is at http://{}/console/playground\n\
              \x20 admin token for this run: {}\n\
              \x20 (generated because --admin-token is not set; set it to keep one)\n",
             reachable(address),
             token.expose_secret()
-        );
+        ));
     }
+    announce(&format!("wagate listening on http://{address}"));
     tracing::info!(%address, database = %store::redacted(&args.database), upstream = ?args.upstream, "wagate started");
 
     let stopping = Arc::new(tokio::sync::Notify::new());
@@ -399,6 +401,14 @@ async fn start_sandbox(
     let base = Url::parse(&format!("http://{sim_address}")).context("the simulator's URL")?;
     tracing::info!(%sim_address, "sandbox Cloud API simulator started");
     Ok((Some((sim, base)), Some(stop)))
+}
+
+/// Writes a line for the person who started the gateway; an output that
+/// is closed or full is no reason to stop serving.
+fn announce(text: &str) {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    let _ = writeln!(out, "{text}").and_then(|()| out.flush());
 }
 
 /// The admin token: the one given (an empty one disables the admin API

@@ -199,7 +199,11 @@ async fn an_operator_follows_a_source_to_its_outbox_and_meta_s_refusals(backend:
     browser
         .wait_for_text("#source-number", "+46700000961")
         .await;
-    assert_eq!(browser.overflow().await, 0, "the page is wider than the phone");
+    assert_eq!(
+        browser.overflow().await,
+        0,
+        "the page is wider than the phone"
+    );
     browser
         .screenshot(&format!("source-phone-{}", backend.name()))
         .await;
@@ -269,7 +273,11 @@ async fn the_overview_draws_its_charts_on_a_laptop_and_a_phone(backend: Backend)
     // On a phone the charts fit the width: nothing scrolls sideways.
     browser.as_a_phone().await;
     browser.open("/console").await;
-    assert_eq!(browser.overflow().await, 0, "the page is wider than the phone");
+    assert_eq!(
+        browser.overflow().await,
+        0,
+        "the page is wider than the phone"
+    );
     browser
         .screenshot(&format!("overview-phone-{}", backend.name()))
         .await;
