@@ -404,7 +404,7 @@ async fn start_sandbox(
 }
 
 /// Writes a line for the person who started the gateway; an output that
-/// is closed or full is no reason to stop serving.
+/// is closed (a reader that went away) is no reason to stop serving.
 fn announce(text: &str) {
     use std::io::Write;
     let mut out = std::io::stdout().lock();
