@@ -24,8 +24,9 @@ pub struct InboxEntry {
     pub seq: u64,
     /// Unix milliseconds when it arrived.
     pub at: Millis,
-    /// The callback's JSON body (a string holding the text if not JSON).
-    #[schema(value_type = Object)]
+    /// The callback's JSON body, any JSON value (a string holding the text
+    /// if not JSON).
+    #[schema(value_type = Value)]
     pub body: Value,
 }
 

@@ -263,6 +263,34 @@ async fn the_inbox_keeps_the_last_callbacks_and_shows_them_to_the_admin_only(bac
         .await
         .expect("POST /sandbox/v1/inbox");
     assert_eq!(too_big.status(), 413);
+
+    // Any JSON is kept as it came, and the answer fits its documented schema.
+    for body in ["[null, 1]", "not json"] {
+        let answer = app
+            .client
+            .post(format!("{}/sandbox/v1/inbox", app.base))
+            .body(body)
+            .send()
+            .await
+            .expect("POST /sandbox/v1/inbox");
+        assert_eq!(answer.status(), 200);
+    }
+    let (_, all) = app.inbox_since(0, Some(ADMIN_TOKEN)).await;
+    let document = common::openapi::document();
+    let schema = common::openapi::response_schema(
+        &document,
+        "/sandbox/v1/inbox",
+        "get",
+        200,
+        "application/json",
+    );
+    common::openapi::assert_fits(&document, &schema, &all, "GET /sandbox/v1/inbox");
+    assert_eq!(
+        all["callbacks"][0]["body"],
+        serde_json::json!([null, 1]),
+        "{all}"
+    );
+    assert_eq!(all["callbacks"][1]["body"], "not json", "{all}");
 }
 
 on_backends!(without_the_sandbox_there_is_no_playground);
