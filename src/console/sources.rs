@@ -18,7 +18,7 @@ use super::error::ConsoleError;
 use super::render;
 use super::session::Operator;
 use crate::api::AppState;
-use crate::api::admin::AdminError;
+use crate::api::admin::{AdminError, accounts_by_id};
 use crate::clock::{now_millis, rfc3339};
 use crate::dispatch::pacing::MARGIN;
 use crate::store::source_figures::{RecentSubmissions, SourceFailure};
@@ -96,16 +96,6 @@ struct SourcesPage {
     sources: Vec<SourceRow>,
 }
 
-async fn accounts(state: &AppState) -> Result<HashMap<String, Account>, ConsoleError> {
-    Ok(state
-        .store
-        .accounts()
-        .await?
-        .into_iter()
-        .map(|account| (account.id.clone(), account))
-        .collect())
-}
-
 /// Every business number of every tenant, with its throughput and outbox.
 #[utoipa::path(
     get,
@@ -117,7 +107,7 @@ pub async fn list(
     _operator: Operator,
     State(state): State<AppState>,
 ) -> Result<Response, ConsoleError> {
-    let accounts = accounts(&state).await?;
+    let accounts = accounts_by_id(&state.tenants).await?;
     let backlogs: HashMap<String, (u64, Option<i64>)> = state
         .store
         .outbox_by_source(now_millis())
@@ -257,7 +247,7 @@ pub async fn page(
         .source(&id)
         .await?
         .ok_or_else(|| AdminError::NotFound(format!("source {id}")))?;
-    let accounts = accounts(&state).await?;
+    let accounts = accounts_by_id(&state.tenants).await?;
     let now = now_millis();
     let store = &state.store;
     let (outbox, minute, hour, failures) = tokio::try_join!(

@@ -42,18 +42,7 @@ impl MessageState {
     }
 
     pub fn parse(text: &str) -> Option<Self> {
-        [
-            Self::Queued,
-            Self::Submitted,
-            Self::Sent,
-            Self::Delivered,
-            Self::Read,
-            Self::Deleted,
-            Self::Failed,
-            Self::Expired,
-        ]
-        .into_iter()
-        .find(|state| state.as_str() == text)
+        Self::ALL.into_iter().find(|state| state.as_str() == text)
     }
 
     /// How far along the message is: a status only moves a part's state

@@ -306,7 +306,10 @@ async fn account_of(
 }
 
 /// Every account by id, to show platform ids beside the rows of a list.
-async fn accounts_by_id(store: &dyn TenantStore) -> Result<HashMap<String, Account>, AdminError> {
+/// Every account by its id.
+pub async fn accounts_by_id(
+    store: &dyn TenantStore,
+) -> Result<HashMap<String, Account>, AdminError> {
     Ok(store
         .accounts()
         .await?

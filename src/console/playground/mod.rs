@@ -12,8 +12,6 @@
 
 pub mod actions;
 
-use std::collections::HashMap;
-
 use askama::Template;
 use axum::extract::{Query, State};
 use axum::response::Response;
@@ -25,6 +23,7 @@ use super::error::ConsoleError;
 use super::render;
 use super::session::Operator;
 use crate::api::AppState;
+use crate::api::admin::accounts_by_id;
 use crate::clock::rfc3339;
 use crate::inbox::InboxEntry;
 use crate::store::{Account, Source};
@@ -154,13 +153,7 @@ pub async fn page(
             replied: None,
         });
     };
-    let accounts: HashMap<String, Account> = state
-        .store
-        .accounts()
-        .await?
-        .into_iter()
-        .map(|account| (account.id.clone(), account))
-        .collect();
+    let accounts = accounts_by_id(&state.tenants).await?;
     let sendable: Vec<Source> = state
         .store
         .sources()
