@@ -4,9 +4,40 @@
 //!
 //! [`CallbackStore::record_attempts`]: crate::store::CallbackStore::record_attempts
 
+use std::collections::HashMap;
+
 use serde::Serialize;
 
 use super::{DeliveryAttempt, Millis, StoreResult};
+
+/// Which of `attempts` may be recorded: those whose delivery is still
+/// pending and held by the lease the try was claimed with. `holders` maps
+/// each pending delivery that was looked up to its lease owner.
+pub fn held_by_their_lease(
+    attempts: &[DeliveryAttempt],
+    holders: &HashMap<i64, Option<String>>,
+) -> Vec<bool> {
+    attempts
+        .iter()
+        .map(|attempt| {
+            holders
+                .get(&attempt.delivery_id)
+                .is_some_and(|owner| owner.as_deref() == Some(attempt.lease.as_str()))
+        })
+        .collect()
+}
+
+/// The tries of `attempts` that `recorded` says may be recorded.
+pub fn recordable<'a>(
+    attempts: &'a [DeliveryAttempt],
+    recorded: &[bool],
+) -> Vec<&'a DeliveryAttempt> {
+    attempts
+        .iter()
+        .zip(recorded)
+        .filter_map(|(attempt, recorded)| recorded.then_some(attempt))
+        .collect()
+}
 
 /// One try: its delivery, the delivery's state after it, when to try again
 /// (if at all), and what the try met.

@@ -6,14 +6,14 @@
 //!
 //! - SQL text, as associated constants: `INSERT_DELIVERIES`,
 //!   `MESSAGES_TO_REPORT`, `PARTS_TO_REPORT`, `CONTACTS_OF`,
-//!   `UNROUTED_INBOUND`, `MARK_ROUTED`,
-//!   `LEASED_DELIVERIES`, `RECORD_ATTEMPTS`, `INSERT_ATTEMPTS`;
+//!   `UNROUTED_INBOUND`, `MARK_ROUTED`;
 //! - `Self::list(items)`, a list as the backend's SQL binds it (a JSON
 //!   array on SQLite, an array on PostgreSQL);
 //! - the hot writes, whole: `self.accept_batch(batch)` (accepting),
 //!   `self.record_outcomes(outcomes)` and `self.release_parts(lease, parts)`
 //!   (the dispatcher's outcomes, and the parts it gives back),
-//!   `self.receive_webhooks(batches)` (Meta's webhooks). On SQLite each is
+//!   `self.receive_webhooks(batches)` (Meta's webhooks),
+//!   `self.record_delivery_attempts(attempts)` (callback tries). On SQLite each is
 //!   one job on the writer thread, on PostgreSQL one sqlx transaction;
 //! - `self.lease_due_parts(…)` and `self.lease_due_deliveries(…)` (claims).
 //!
@@ -32,7 +32,6 @@ macro_rules! sql_store_common {
             use async_trait::async_trait;
             use sqlx::AssertSqlSafe;
             use $crate::clock::now_millis;
-            use $crate::store::attempts::attempt_rows;
             use $crate::store::batch::delivery_rows;
             use $crate::store::rows::{self, FromStoreRow, StoreRow, map_write_error, with_sources};
             use wagate_domain::Country;
@@ -493,48 +492,7 @@ macro_rules! sql_store_common {
                     if attempts.is_empty() {
                         return Ok(Vec::new());
                     }
-                    let ids: Vec<i64> = attempts.iter().map(|attempt| attempt.delivery_id).collect();
-                    let mut tx = self.writer.begin_with($write_begin).await?;
-                    // Who holds each pending delivery now (locked until the
-                    // commit on PostgreSQL): a try is recorded only under
-                    // the lease it was claimed with.
-                    let mut holders = std::collections::HashMap::new();
-                    for row in sqlx::query(Self::LEASED_DELIVERIES)
-                        .bind(Self::list(&ids)?)
-                        .fetch_all(&mut *tx)
-                        .await?
-                    {
-                        let id: i64 = row.get("id")?;
-                        let owner: Option<String> = row.get("lease_owner")?;
-                        holders.insert(id, owner);
-                    }
-                    let recorded: Vec<bool> = attempts
-                        .iter()
-                        .map(|attempt| {
-                            holders.get(&attempt.delivery_id).is_some_and(|owner| {
-                                owner.as_deref() == Some(attempt.lease.as_str())
-                            })
-                        })
-                        .collect();
-                    let held: Vec<&DeliveryAttempt> = attempts
-                        .iter()
-                        .zip(&recorded)
-                        .filter_map(|(attempt, recorded)| recorded.then_some(attempt))
-                        .collect();
-                    if let Some(rows) = attempt_rows(&held)? {
-                        // A delivery that is done erases the message content
-                        // it carried, unless that is kept.
-                        sqlx::query(Self::RECORD_ATTEMPTS)
-                            .bind(&rows)
-                            .execute(&mut *tx)
-                            .await?;
-                        sqlx::query(Self::INSERT_ATTEMPTS)
-                            .bind(&rows)
-                            .execute(&mut *tx)
-                            .await?;
-                    }
-                    tx.commit().await?;
-                    Ok(recorded)
+                    self.record_delivery_attempts(attempts).await
                 }
 
                 async fn message_deliveries(

@@ -5,9 +5,12 @@
 //! same time on several instances each see the others' leases only once
 //! committed: together they may give a gate up to one share each.
 
+use std::collections::HashMap;
+
 use super::PgStore;
-use crate::store::rows::FromStoreRow;
-use crate::store::{ClaimedDelivery, Millis, StoreResult};
+use crate::store::attempts::{attempt_rows, held_by_their_lease, recordable};
+use crate::store::rows::{FromStoreRow, StoreRow};
+use crate::store::{ClaimedDelivery, DeliveryAttempt, Millis, StoreResult};
 
 impl PgStore {
     /// Queues deliveries (`$1`, the rows of `batch::delivery_rows`, due at
@@ -153,5 +156,42 @@ impl PgStore {
         .fetch_all(&self.writer)
         .await?;
         rows.iter().map(ClaimedDelivery::from_row).collect()
+    }
+
+    /// `CallbackStore::record_attempts` (`attempts` not empty): locks the
+    /// tries' pending deliveries, and records the tries whose lease still
+    /// holds them, in one transaction.
+    pub(super) async fn record_delivery_attempts(
+        &self,
+        attempts: &[DeliveryAttempt],
+    ) -> StoreResult<Vec<bool>> {
+        let ids: Vec<i64> = attempts.iter().map(|attempt| attempt.delivery_id).collect();
+        let mut tx = self.writer.begin().await?;
+        let mut holders = HashMap::new();
+        for row in sqlx::query(Self::LEASED_DELIVERIES)
+            .bind(&ids)
+            .fetch_all(&mut *tx)
+            .await?
+        {
+            holders.insert(
+                row.get::<i64>("id")?,
+                row.get::<Option<String>>("lease_owner")?,
+            );
+        }
+        let recorded = held_by_their_lease(attempts, &holders);
+        if let Some(rows) = attempt_rows(&recordable(attempts, &recorded))? {
+            // A delivery that is done erases the message content it
+            // carried, unless that is kept.
+            sqlx::query(Self::RECORD_ATTEMPTS)
+                .bind(&rows)
+                .execute(&mut *tx)
+                .await?;
+            sqlx::query(Self::INSERT_ATTEMPTS)
+                .bind(&rows)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(recorded)
     }
 }

@@ -2,12 +2,65 @@
 //! cursor, claimed with leases in per-message order and in turns across
 //! gates (each gate at most its share), and their attempts.
 //!
-//! Every write goes through the single writer connection, so a claim (read
-//! the due deliveries, then lease them) cannot interleave with another.
+//! The claims and the tries' records run on the writer thread
+//! ([`super::writer`]): a claim (read the due deliveries, then lease them)
+//! cannot interleave with another write, and both share their commit with
+//! whatever else the thread has queued (accepts, outcomes, webhooks)
+//! instead of queueing for a commit of their own on the sqlx writer.
 
-use super::{BEGIN_WRITE, SqliteStore};
+use std::collections::HashMap;
+
+use rusqlite::params;
+
+use super::SqliteStore;
+use super::owned_row::query_rows;
+use crate::store::attempts::{attempt_rows, held_by_their_lease, recordable};
 use crate::store::rows::FromStoreRow;
-use crate::store::{ClaimedDelivery, Millis, StoreResult};
+use crate::store::{ClaimedDelivery, DeliveryAttempt, Millis, StoreError, StoreResult};
+
+/// The due deliveries of `CallbackStore::claim_deliveries` (`?1` now, `?2`
+/// how many, `?3` the lease, `?4` a gate's share). Per gate (`share`): its
+/// cap `?4` less what is leased for it now; its first `?4` due deliveries
+/// in order (SQLite's `LIMIT` cannot name the gate's room), numbered as its
+/// turns and kept while the room lasts. Then turn by turn across gates.
+const DUE_DELIVERIES: &str = "WITH share AS (
+         SELECT g.id, g.account_id, g.url, g.signing_secret,
+                ?4 - (SELECT COUNT(*) FROM deliveries busy
+                      WHERE busy.gate_id = g.id AND busy.state = 'PENDING'
+                        AND busy.lease_until > ?1) AS room
+         FROM gates g
+         -- A paused gate's callbacks wait.
+         WHERE NOT EXISTS (SELECT 1 FROM gate_pauses p WHERE p.gate_id = g.id)
+     ), due AS (
+         SELECT d.id, d.gate_id, d.payload, d.attempts, d.next_attempt_at, d.request_id,
+                d.origin, d.created_at,
+                COALESCE(d.url, s.url) AS url,
+                s.signing_secret, s.room,
+                ROW_NUMBER() OVER (PARTITION BY d.gate_id
+                                   ORDER BY d.next_attempt_at, d.id) AS turn
+         FROM share s JOIN deliveries d ON d.id IN (
+             SELECT x.id FROM deliveries x
+             WHERE x.gate_id = s.id AND x.account_id = s.account_id
+               AND x.state = 'PENDING' AND x.next_attempt_at <= ?1
+               AND x.lease_until <= ?1
+               AND NOT EXISTS (SELECT 1 FROM deliveries earlier
+                               WHERE earlier.ordering = x.ordering
+                                 AND earlier.gate_id = x.gate_id
+                                 AND earlier.state = 'PENDING'
+                                 AND earlier.id < x.id)
+             ORDER BY x.next_attempt_at, x.id
+             LIMIT ?4)
+         WHERE s.room > 0
+     )
+     SELECT id, gate_id, payload, attempts, url, signing_secret, request_id, origin,
+            created_at AS queued_at, ?3 AS lease
+     FROM due WHERE turn <= room
+     ORDER BY turn, next_attempt_at, id
+     LIMIT ?2";
+
+/// Leases the delivery `?3` to `?1` until `?2`.
+const LEASE_DELIVERY: &str =
+    "UPDATE deliveries SET lease_owner = ?1, lease_until = ?2 WHERE id = ?3";
 
 impl SqliteStore {
     /// Queues deliveries (`$1`, the rows of `batch::delivery_rows`, due at
@@ -83,11 +136,9 @@ impl SqliteStore {
                 value ->> 'duration'
          FROM json_each($1) ORDER BY key";
 
-    /// `CallbackStore::claim_deliveries`: reads the due deliveries, then
-    /// leases them, in one transaction. Per gate (`share`): its cap `$4`
-    /// less what is leased for it now; its first `$4` due deliveries in
-    /// order (SQLite's `LIMIT` cannot name the gate's room), numbered as its
-    /// turns and kept while the room lasts. Then turn by turn across gates.
+    /// `CallbackStore::claim_deliveries`: reads the due deliveries
+    /// (`DUE_DELIVERIES`), then leases them, in one job on the writer
+    /// thread.
     pub(super) async fn lease_due_deliveries(
         &self,
         lease: &str,
@@ -96,63 +147,61 @@ impl SqliteStore {
         limit: u32,
         per_gate: u32,
     ) -> StoreResult<Vec<ClaimedDelivery>> {
-        let mut tx = self.writer.begin_with(BEGIN_WRITE).await?;
-        let rows = sqlx::query(
-            "WITH share AS (
-                 SELECT g.id, g.account_id, g.url, g.signing_secret,
-                        $4 - (SELECT COUNT(*) FROM deliveries busy
-                              WHERE busy.gate_id = g.id AND busy.state = 'PENDING'
-                                AND busy.lease_until > $1) AS room
-                 FROM gates g
-                 -- A paused gate's callbacks wait.
-                 WHERE NOT EXISTS (SELECT 1 FROM gate_pauses p WHERE p.gate_id = g.id)
-             ), due AS (
-                 SELECT d.id, d.gate_id, d.payload, d.attempts, d.next_attempt_at, d.request_id,
-                        d.origin, d.created_at,
-                        COALESCE(d.url, s.url) AS url,
-                        s.signing_secret, s.room,
-                        ROW_NUMBER() OVER (PARTITION BY d.gate_id
-                                           ORDER BY d.next_attempt_at, d.id) AS turn
-                 FROM share s JOIN deliveries d ON d.id IN (
-                     SELECT x.id FROM deliveries x
-                     WHERE x.gate_id = s.id AND x.account_id = s.account_id
-                       AND x.state = 'PENDING' AND x.next_attempt_at <= $1
-                       AND x.lease_until <= $1
-                       AND NOT EXISTS (SELECT 1 FROM deliveries earlier
-                                       WHERE earlier.ordering = x.ordering
-                                         AND earlier.gate_id = x.gate_id
-                                         AND earlier.state = 'PENDING'
-                                         AND earlier.id < x.id)
-                     ORDER BY x.next_attempt_at, x.id
-                     LIMIT $4)
-                 WHERE s.room > 0
-             )
-             SELECT id, gate_id, payload, attempts, url, signing_secret, request_id, origin,
-                    created_at AS queued_at, $3 AS lease
-             FROM due WHERE turn <= room
-             ORDER BY turn, next_attempt_at, id
-             LIMIT $2",
-        )
-        .bind(now)
-        .bind(i64::from(limit))
-        .bind(lease)
-        .bind(i64::from(per_gate))
-        .fetch_all(&mut *tx)
-        .await?;
-        let claimed = rows
-            .iter()
-            .map(ClaimedDelivery::from_row)
-            .collect::<StoreResult<Vec<_>>>()?;
-        let ids: Vec<i64> = claimed.iter().map(|delivery| delivery.id).collect();
-        Self::lease_claimed(
-            tx,
-            "UPDATE deliveries SET lease_owner = $1, lease_until = $2
-             WHERE id IN (SELECT value FROM json_each($3))",
-            lease,
-            lease_until,
-            &ids,
-        )
-        .await?;
-        Ok(claimed)
+        let lease = lease.to_owned();
+        self.writer_thread
+            .transaction(move |transaction| {
+                let rows = query_rows(
+                    &mut transaction.prepare_cached(DUE_DELIVERIES)?,
+                    params![now, i64::from(limit), lease, i64::from(per_gate)],
+                )?;
+                let claimed = rows
+                    .iter()
+                    .map(ClaimedDelivery::from_row)
+                    .collect::<StoreResult<Vec<_>>>()?;
+                let mut leasing = transaction.prepare_cached(LEASE_DELIVERY)?;
+                for delivery in &claimed {
+                    leasing.execute(params![lease, lease_until, delivery.id])?;
+                }
+                Ok::<_, StoreError>(claimed)
+            })
+            .await
+    }
+
+    /// `CallbackStore::record_attempts` (`attempts` not empty): records the
+    /// tries whose lease still holds their pending delivery, in one job on
+    /// the writer thread.
+    pub(super) async fn record_delivery_attempts(
+        &self,
+        attempts: &[DeliveryAttempt],
+    ) -> StoreResult<Vec<bool>> {
+        let ids = Self::list(
+            &attempts
+                .iter()
+                .map(|attempt| attempt.delivery_id)
+                .collect::<Vec<_>>(),
+        )?;
+        let attempts = attempts.to_vec();
+        self.writer_thread
+            .transaction(move |transaction| {
+                let mut holders = HashMap::new();
+                let mut leased = transaction.prepare_cached(Self::LEASED_DELIVERIES)?;
+                let mut rows = leased.query([&ids])?;
+                while let Some(row) = rows.next()? {
+                    holders.insert(row.get::<_, i64>(0)?, row.get::<_, Option<String>>(1)?);
+                }
+                let recorded = held_by_their_lease(&attempts, &holders);
+                if let Some(rows) = attempt_rows(&recordable(&attempts, &recorded))? {
+                    // A delivery that is done erases the message content
+                    // it carried, unless that is kept.
+                    transaction
+                        .prepare_cached(Self::RECORD_ATTEMPTS)?
+                        .execute([&rows])?;
+                    transaction
+                        .prepare_cached(Self::INSERT_ATTEMPTS)?
+                        .execute([&rows])?;
+                }
+                Ok::<_, StoreError>(recorded)
+            })
+            .await
     }
 }

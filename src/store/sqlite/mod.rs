@@ -98,28 +98,6 @@ impl SqliteStore {
     fn list<T: serde::Serialize>(items: &[T]) -> StoreResult<String> {
         Ok(serde_json::to_string(items)?)
     }
-
-    /// The second half of a claim: leases the rows it read (`lease_sql`
-    /// sets `lease_owner = $1, lease_until = $2` for the row ids in `$3`)
-    /// and commits.
-    async fn lease_claimed(
-        mut tx: sqlx::Transaction<'static, sqlx::Sqlite>,
-        lease_sql: &'static str,
-        lease: &str,
-        lease_until: Millis,
-        ids: &[i64],
-    ) -> StoreResult<()> {
-        if !ids.is_empty() {
-            sqlx::query(lease_sql)
-                .bind(lease)
-                .bind(lease_until)
-                .bind(Self::list(ids)?)
-                .execute(&mut *tx)
-                .await?;
-        }
-        tx.commit().await?;
-        Ok(())
-    }
 }
 
 /// Whether `connection` is outside any transaction, both by sqlx's count and
