@@ -8,7 +8,10 @@
 //! - [`routing`]: incoming messages to the gates of their route.
 //! - [`deliver`]: one POST, its signature, and the retry schedule.
 //! - [`slots`]: how many tries run at once, in all and per gate.
-//! - [`recorder`]: the tries' results, many to a transaction.
+//! - [`recorder`]: the tries' results, many to a transaction, which also
+//!   leases each delivered try's next callback of its message to its gate:
+//!   the try's task sends that one at once, in a slot of its own, so a
+//!   message's reports follow each other without a claim between.
 //! - [`run`]: the loop that works the queues off, with leases (like the
 //!   dispatcher's) so a crashed run's callbacks are taken up again, and
 //!   never two callbacks of one message to one gate at once; beside it, a
@@ -45,9 +48,9 @@ use crate::lease::LeaseKeeper;
 use crate::media_url::MediaUrls;
 use crate::metrics::CallbackOutcome;
 use crate::store::cached::CachedTenants;
-use crate::store::{Millis, Store};
+use crate::store::{ClaimedDelivery, Millis, RecordedAttempt, Store};
 use recorder::{AttemptCommit, AttemptRecorder};
-use slots::Slots;
+use slots::{Slot, Slots};
 
 /// How callbacks are delivered.
 #[derive(Debug, Clone)]
@@ -107,15 +110,16 @@ pub async fn run(
     let client = builder.build()?;
     let claims = AtomicU64::new(0);
     let run_prefix = format!("{}/{}", config.owner, crate::auth::random_token(8));
-    let slots = Slots::new(
+    let slots = Arc::new(Slots::new(
         config.concurrency as usize,
         config.gate_concurrency as usize,
-    );
+    ));
     let mut in_flight = JoinSet::new();
+    let lease_millis = i64::try_from(config.lease.as_millis()).unwrap_or(i64::MAX);
     let (recorder, recording) = AttemptRecorder::start(AttemptCommit {
         store: store.clone(),
+        lease_millis,
     });
-    let lease_millis = i64::try_from(config.lease.as_millis()).unwrap_or(i64::MAX);
     // Feeding runs beside the claims, so that a long pass over the event
     // queue never holds back the next callback of a message whose previous
     // one was just acknowledged.
@@ -129,6 +133,16 @@ pub async fn run(
         queued.clone(),
         stopped.clone(),
     ));
+    let sender = Arc::new(Sender {
+        client,
+        recorder,
+        slots: slots.clone(),
+        schedule: config.schedule.clone(),
+        allow_private: config.allow_private,
+        timeout: config.timeout,
+        queued: queued.clone(),
+        metrics: config.metrics.clone(),
+    });
     while !*stopped.borrow() && stopped.has_changed().is_ok() {
         while in_flight.try_join_next().is_some() {}
         let free = slots.free();
@@ -171,13 +185,41 @@ pub async fn run(
                 );
                 continue;
             };
-            let recorder = recorder.clone();
-            let client = client.clone();
-            let schedule = config.schedule.clone();
-            let allow_private = config.allow_private;
-            let timeout = config.timeout;
-            let wake = queued.clone();
-            let metrics = config.metrics.clone();
+            in_flight.spawn(sender.clone().send_in_turn(delivery, slot));
+        }
+    }
+    while in_flight.join_next().await.is_some() {}
+    // Every try is recorded: the recorder ends with its last handle.
+    drop(sender);
+    if let Err(error) = recording.await {
+        tracing::error!(%error, "the callback tries' recorder failed");
+    }
+    if let Err(error) = feeding.await {
+        tracing::error!(%error, "the callback feeder failed");
+    }
+    Ok(())
+}
+
+/// What the tries' tasks share.
+struct Sender {
+    client: reqwest::Client,
+    recorder: AttemptRecorder,
+    slots: Arc<Slots>,
+    schedule: Vec<Duration>,
+    allow_private: bool,
+    timeout: Duration,
+    /// Wakes the claims when a try ends.
+    queued: Arc<Notify>,
+    metrics: crate::metrics::Metrics,
+}
+
+impl Sender {
+    /// Tries `delivery` in `slot`, records the try and then, while the
+    /// record hands over the message's next callback to the gate (leased
+    /// in the same transaction), tries that one, and so on: a message's
+    /// callbacks leave one after another without a claim between.
+    async fn send_in_turn(self: Arc<Self>, mut delivery: ClaimedDelivery, mut slot: Slot) {
+        loop {
             // Its lines log under the id of the request whose message it
             // reports on.
             let span = tracing::info_span!(
@@ -186,60 +228,88 @@ pub async fn run(
                 delivery = delivery.id,
                 gate = %delivery.gate_id,
             );
-            in_flight.spawn(async move {
-                let started = std::time::Instant::now();
-                let attempt =
-                    deliver::attempt(&client, &delivery, &schedule, allow_private, timeout).await;
-                let took = started.elapsed();
-                let answered_at = now_millis();
-                let outcome = match (attempt.delivered, attempt.next_attempt_at) {
-                    (true, _) => CallbackOutcome::Delivered,
-                    (false, Some(_)) => CallbackOutcome::Retry,
-                    (false, None) => CallbackOutcome::GaveUp,
-                };
-                // The slot goes back before the try is recorded: until then
-                // the store still counts the delivery as leased, so a claim
-                // meanwhile never hands out more of the gate's share than
-                // this instance has slots free (given back after, a claim in
-                // between would get a delivery with no slot to try it in, and
-                // it would wait for its lease to run out).
-                drop(slot);
-                match recorder.submit(attempt).await {
-                    Ok(true) => {
-                        metrics.callback(&delivery.gate_id, outcome, took);
-                        if outcome == CallbackOutcome::Delivered
-                            && delivery.origin.starts_with(fanout::REPORT_ORIGIN)
-                        {
-                            metrics.report_delivered(delivery.queued_at, answered_at);
-                        }
-                    }
-                    Ok(false) => tracing::warn!(
-                        delivery = delivery.id,
-                        "the callback's lease ran out before its try was recorded"
-                    ),
-                    Err(error) => tracing::error!(
-                        delivery = delivery.id,
-                        %error,
-                        "recording a callback try failed; it is tried again when its lease runs out"
-                    ),
+            let next = self.try_once(&delivery, slot).instrument(span).await;
+            let Some(next) = next else { break };
+            // The record gave back the gate's slot and leased the next
+            // callback in one transaction, so the store's count of the
+            // gate's leases did not move and a claim meanwhile could not
+            // have taken the slot; should this instance's count disagree,
+            // the callback waits for its lease as a claimed one would.
+            let Some(next_slot) = self.slots.take(&next.gate_id) else {
+                tracing::warn!(
+                    delivery = next.id,
+                    gate = %next.gate_id,
+                    "the gate's callback slots here are taken; the callback is tried when its lease runs out"
+                );
+                break;
+            };
+            delivery = next;
+            slot = next_slot;
+        }
+        // The try's end (recorded with the others of its batch) frees a
+        // slot and may have made another message's callback due: look for
+        // work now, not at the next poll.
+        self.queued.notify_one();
+    }
+
+    /// One try of `delivery`, recorded; the callback that follows it.
+    async fn try_once(&self, delivery: &ClaimedDelivery, slot: Slot) -> Option<ClaimedDelivery> {
+        let started = std::time::Instant::now();
+        let attempt = deliver::attempt(
+            &self.client,
+            delivery,
+            &self.schedule,
+            self.allow_private,
+            self.timeout,
+        )
+        .await;
+        let took = started.elapsed();
+        let answered_at = now_millis();
+        let outcome = match (attempt.delivered, attempt.next_attempt_at) {
+            (true, _) => CallbackOutcome::Delivered,
+            (false, Some(_)) => CallbackOutcome::Retry,
+            (false, None) => CallbackOutcome::GaveUp,
+        };
+        // The slot goes back before the try is recorded: until then the
+        // store still counts the delivery as leased, so a claim meanwhile
+        // never hands out more of the gate's share than this instance has
+        // slots free (given back after, a claim in between would get a
+        // delivery with no slot to try it in, and it would wait for its
+        // lease to run out).
+        drop(slot);
+        match self.recorder.submit(attempt).await {
+            Ok(RecordedAttempt {
+                recorded: true,
+                next,
+            }) => {
+                self.metrics.callback(&delivery.gate_id, outcome, took);
+                if outcome == CallbackOutcome::Delivered
+                    && delivery.origin.starts_with(fanout::REPORT_ORIGIN)
+                {
+                    self.metrics
+                        .report_delivered(delivery.queued_at, answered_at);
                 }
-                // The try's end (recorded with the others of its batch) frees
-                // a slot and may have made the message's next callback due:
-                // look for work now, not at the next poll.
-                wake.notify_one();
-            }.instrument(span));
+                next
+            }
+            Ok(RecordedAttempt {
+                recorded: false, ..
+            }) => {
+                tracing::warn!(
+                    delivery = delivery.id,
+                    "the callback's lease ran out before its try was recorded"
+                );
+                None
+            }
+            Err(error) => {
+                tracing::error!(
+                    delivery = delivery.id,
+                    %error,
+                    "recording a callback try failed; it is tried again when its lease runs out"
+                );
+                None
+            }
         }
     }
-    while in_flight.join_next().await.is_some() {}
-    // Every try is recorded: the recorder ends with its last handle.
-    drop(recorder);
-    if let Err(error) = recording.await {
-        tracing::error!(%error, "the callback tries' recorder failed");
-    }
-    if let Err(error) = feeding.await {
-        tracing::error!(%error, "the callback feeder failed");
-    }
-    Ok(())
 }
 
 /// Feeds the gates' queues (delivery reports from the event queue,

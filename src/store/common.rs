@@ -13,7 +13,7 @@
 //!   `self.record_outcomes(outcomes)` and `self.release_parts(lease, parts)`
 //!   (the dispatcher's outcomes, and the parts it gives back),
 //!   `self.receive_webhooks(batches)` (Meta's webhooks),
-//!   `self.record_delivery_attempts(attempts)` (callback tries). On SQLite each is
+//!   `self.record_delivery_attempts(attempts, follow)` (callback tries). On SQLite each is
 //!   one job on the writer thread, on PostgreSQL one sqlx transaction;
 //! - `self.lease_due_parts(…)` and `self.lease_due_deliveries(…)` (claims).
 //!
@@ -488,11 +488,12 @@ macro_rules! sql_store_common {
                 async fn record_attempts(
                     &self,
                     attempts: &[DeliveryAttempt],
-                ) -> StoreResult<Vec<bool>> {
+                    follow: Option<$crate::store::FollowOn>,
+                ) -> StoreResult<Vec<$crate::store::RecordedAttempt>> {
                     if attempts.is_empty() {
                         return Ok(Vec::new());
                     }
-                    self.record_delivery_attempts(attempts).await
+                    self.record_delivery_attempts(attempts, follow).await
                 }
 
                 async fn message_deliveries(

@@ -253,7 +253,17 @@ pub trait CallbackStore: Send + Sync {
     /// holds; for each, whether it was recorded (`false`: the lease was
     /// lost). A delivery that ends (delivered or given up) erases the
     /// message content its body carries, unless that is kept.
-    async fn record_attempts(&self, attempts: &[DeliveryAttempt]) -> StoreResult<Vec<bool>>;
+    ///
+    /// With `follow`, in the same transaction, each recorded try that
+    /// delivered has its message's next callback to the same gate leased
+    /// under the try's lease and returned, when that one is due, not
+    /// leased, and its gate not paused: the next callback of a message
+    /// leaves as its previous one is recorded, without a claim between.
+    async fn record_attempts(
+        &self,
+        attempts: &[DeliveryAttempt],
+        follow: Option<FollowOn>,
+    ) -> StoreResult<Vec<RecordedAttempt>>;
     /// The delivery reports of one message, to every gate, oldest first.
     async fn message_deliveries(&self, message_id: &str) -> StoreResult<Vec<DeliveryRecord>>;
     /// A gate's most recent callbacks (newest first) with their tries.

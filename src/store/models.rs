@@ -531,6 +531,25 @@ pub struct ClaimedDelivery {
     pub queued_at: Millis,
 }
 
+/// What recording a try did.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RecordedAttempt {
+    /// Whether the try was recorded (`false`: its lease had been lost).
+    pub recorded: bool,
+    /// After a recorded try that delivered, when [`FollowOn`] asked: the
+    /// message's next callback to the same gate, leased under the try's
+    /// lease, if it was due and free and the gate not paused.
+    pub next: Option<ClaimedDelivery>,
+}
+
+/// Asks recording to lease each delivered try's next callback (see
+/// [`RecordedAttempt::next`]): due at `now`, leased until `lease_until`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct FollowOn {
+    pub now: Millis,
+    pub lease_until: Millis,
+}
+
 /// How a delivery try ended.
 #[derive(Debug, Clone, PartialEq)]
 pub struct DeliveryAttempt {

@@ -3,10 +3,15 @@
 //! message's later callbacks waiting; a delivery that ends is done, and
 //! erases its content unless that is kept.
 //!
-//! Every test records its tries through [`record_tries`], the one place
+//! With `FollowOn`, a recorded try that delivered hands over its message's
+//! next callback to the gate, leased under the try's lease in the same
+//! transaction; a failed try, a paused gate, or a next callback that is not
+//! due hands over nothing.
+//!
+//! Every test records its tries through [`record_batch`], the one place
 //! that calls the store's attempt method.
 
-use wagate::store::{ClaimedDelivery, DeliveryAttempt, Store};
+use wagate::store::{ClaimedDelivery, DeliveryAttempt, FollowOn, RecordedAttempt, Store};
 
 use crate::build::{delivery, open_with};
 use crate::callbacks::{LEASE, NOW, claim, enqueue, payloads};
@@ -41,10 +46,47 @@ async fn record_try_as(
 
 /// Records the tries in one batch; for each, whether it was recorded.
 async fn record_tries(store: &dyn Store, tries: &[DeliveryAttempt]) -> Vec<bool> {
+    record_batch(store, tries, None)
+        .await
+        .into_iter()
+        .map(|recorded| {
+            assert_eq!(recorded.next, None, "nothing follows unless asked");
+            recorded.recorded
+        })
+        .collect()
+}
+
+/// Records the tries in one batch, with `follow`.
+async fn record_batch(
+    store: &dyn Store,
+    tries: &[DeliveryAttempt],
+    follow: Option<FollowOn>,
+) -> Vec<RecordedAttempt> {
     store
-        .record_attempts(tries)
+        .record_attempts(tries, follow)
         .await
         .expect("record the tries")
+}
+
+/// Records the try of `claimed` at `NOW`, ended as `ended`, asking for the
+/// callback that follows (leased until `NOW + LEASE`).
+async fn record_and_follow(
+    store: &dyn Store,
+    claimed: &ClaimedDelivery,
+    ended: Try,
+) -> RecordedAttempt {
+    let follow = FollowOn {
+        now: NOW,
+        lease_until: NOW + LEASE,
+    };
+    let mut recorded = record_batch(
+        store,
+        &[attempt(claimed, &claimed.lease, NOW, ended)],
+        Some(follow),
+    )
+    .await;
+    assert_eq!(recorded.len(), 1);
+    recorded.remove(0)
 }
 
 /// The try of `claimed` at `at` under `lease`, ended as `ended`.
@@ -179,4 +221,142 @@ async fn an_ended_delivery_erases_its_content_unless_it_is_kept(backend: Backend
     let m2 = store.message_deliveries("m2").await.expect("deliveries");
     assert_eq!(payload(m1).filter(|text| !text.is_empty()), None);
     assert_eq!(payload(m2).as_deref(), Some("kept"));
+}
+
+on_backends!(a_delivered_try_hands_over_its_messages_next_callback);
+async fn a_delivered_try_hands_over_its_messages_next_callback(backend: Backend) {
+    let (store, _database) = open_with(backend, &["g"]).await;
+    enqueue(
+        store.as_ref(),
+        &[
+            delivery("g", "m1", "r1"),
+            delivery("g", "m1", "r2"),
+            delivery("g", "m1", "r3"),
+            delivery("g", "m2", "s1"),
+        ],
+    )
+    .await;
+    let claimed = claim(store.as_ref(), "a", NOW, 10).await;
+    assert_eq!(payloads(&claimed), ["r1", "s1"]);
+
+    let after_r1 = record_and_follow(store.as_ref(), &claimed[0], Try::Delivered).await;
+    assert!(after_r1.recorded);
+    let r2 = after_r1.next.expect("r2 follows r1");
+    assert_eq!(
+        (r2.payload.as_str(), r2.lease.as_str(), r2.gate_id.as_str()),
+        ("r2", claimed[0].lease.as_str(), "g"),
+        "r2, under r1's lease"
+    );
+    assert_eq!((r2.url.as_str(), r2.attempts), (claimed[0].url.as_str(), 0));
+    assert!(
+        claim(store.as_ref(), "b", NOW, 10).await.is_empty(),
+        "r2 is leased, s1 still is, r3 waits behind r2"
+    );
+
+    let after_s1 = record_and_follow(store.as_ref(), &claimed[1], Try::Delivered).await;
+    assert_eq!(
+        (after_s1.recorded, after_s1.next),
+        (true, None),
+        "m2 has no more"
+    );
+
+    let after_r2 = record_and_follow(store.as_ref(), &r2, Try::Delivered).await;
+    let r3 = after_r2.next.expect("r3 follows r2");
+    assert_eq!(r3.payload, "r3");
+    assert!(record_try(store.as_ref(), &r3, NOW, Try::Delivered).await);
+    let states: Vec<_> = store
+        .message_deliveries("m1")
+        .await
+        .expect("deliveries")
+        .into_iter()
+        .map(|record| (record.state, record.attempts.len()))
+        .collect();
+    assert_eq!(states, vec![("DELIVERED".to_owned(), 1); 3]);
+}
+
+on_backends!(nothing_follows_a_failed_try_a_paused_gate_or_a_callback_not_due);
+async fn nothing_follows_a_failed_try_a_paused_gate_or_a_callback_not_due(backend: Backend) {
+    let (store, _database) = open_with(backend, &["g"]).await;
+    enqueue(
+        store.as_ref(),
+        &[
+            delivery("g", "m1", "r1"),
+            delivery("g", "m1", "r2"),
+            delivery("g", "m2", "s1"),
+            delivery("g", "m2", "s2"),
+        ],
+    )
+    .await;
+    let claimed = claim(store.as_ref(), "a", NOW, 10).await;
+    assert_eq!(payloads(&claimed), ["r1", "s1"]);
+
+    // A try that failed: r1 is due again later, and r2 waits behind it.
+    let failed = record_and_follow(store.as_ref(), &claimed[0], Try::RetryAt(NOW + 10)).await;
+    assert_eq!((failed.recorded, failed.next), (true, None));
+
+    // A paused gate: s1 is recorded, s2 is not handed over.
+    assert!(store.set_gate_paused("g", Some(NOW)).await.expect("pause"));
+    let paused = record_and_follow(store.as_ref(), &claimed[1], Try::Delivered).await;
+    assert_eq!((paused.recorded, paused.next), (true, None));
+    assert!(store.set_gate_paused("g", None).await.expect("resume"));
+    assert_eq!(
+        payloads(&claim(store.as_ref(), "b", NOW, 10).await),
+        ["s2"],
+        "s2 was left for a claim"
+    );
+
+    // A next callback not due when the record looks: r2 was queued due at
+    // once, but the record looks from before that.
+    let retried = claim(store.as_ref(), "c", NOW + 10, 10).await;
+    assert_eq!(payloads(&retried), ["r1"]);
+    let early = FollowOn {
+        now: 1,
+        lease_until: NOW + LEASE,
+    };
+    let recorded = record_batch(
+        store.as_ref(),
+        &[attempt(
+            &retried[0],
+            &retried[0].lease,
+            NOW + 10,
+            Try::Delivered,
+        )],
+        Some(early),
+    )
+    .await;
+    assert_eq!(
+        (recorded[0].recorded, recorded[0].next.clone()),
+        (true, None)
+    );
+    assert_eq!(
+        payloads(&claim(store.as_ref(), "d", NOW + 10, 10).await),
+        ["r2"],
+        "r2 was left for a claim"
+    );
+
+    // A try under a lost lease hands over nothing either.
+    let (other, _other_database) = open_with(backend, &["g"]).await;
+    enqueue(
+        other.as_ref(),
+        &[delivery("g", "m1", "t1"), delivery("g", "m1", "t2")],
+    )
+    .await;
+    let first = claim(other.as_ref(), "d", NOW, 10).await;
+    let stolen = claim(other.as_ref(), "e", NOW + LEASE + 1, 10).await;
+    assert_eq!(payloads(&stolen), ["t1"]);
+    let lost = record_batch(
+        other.as_ref(),
+        &[attempt(
+            &first[0],
+            &first[0].lease,
+            NOW + LEASE + 1,
+            Try::Delivered,
+        )],
+        Some(FollowOn {
+            now: NOW + LEASE + 1,
+            lease_until: NOW + 2 * LEASE,
+        }),
+    )
+    .await;
+    assert_eq!((lost[0].recorded, lost[0].next.clone()), (false, None));
 }

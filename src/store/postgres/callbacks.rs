@@ -10,7 +10,40 @@ use std::collections::HashMap;
 use super::PgStore;
 use crate::store::attempts::{attempt_rows, held_by_their_lease, recordable};
 use crate::store::rows::{FromStoreRow, StoreRow};
-use crate::store::{ClaimedDelivery, DeliveryAttempt, Millis, StoreResult};
+use crate::store::{
+    ClaimedDelivery, DeliveryAttempt, FollowOn, Millis, RecordedAttempt, StoreResult,
+};
+
+/// The next callbacks after the delivered tries `$1` (rows `id`, `lease`),
+/// each of its message to its gate, leased to the try's lease until `$3`:
+/// for each, the earliest still pending, when it is due and free at `$2`
+/// and its gate is not paused. `prev` names the try it follows.
+const LEASE_NEXT_DUE: &str = "WITH done AS (
+         SELECT (value ->> 'id')::bigint AS prev, value ->> 'lease' AS lease
+         FROM jsonb_array_elements($1::jsonb)
+     ), heads AS (
+         SELECT done.prev, done.lease,
+                (SELECT n.id FROM deliveries p JOIN deliveries n
+                   ON n.ordering = p.ordering AND n.gate_id = p.gate_id AND n.state = 'PENDING'
+                 WHERE p.id = done.prev ORDER BY n.id LIMIT 1) AS next_id
+         FROM done
+     ), chosen AS (
+         SELECT h.prev, h.lease, d.id, COALESCE(d.url, g.url) AS url, g.signing_secret
+         FROM heads h JOIN deliveries d ON d.id = h.next_id
+         JOIN gates g ON g.id = d.gate_id AND g.account_id = d.account_id
+         WHERE d.next_attempt_at <= $2 AND d.lease_until <= $2
+           AND NOT EXISTS (SELECT 1 FROM gate_pauses gp WHERE gp.gate_id = d.gate_id)
+         FOR UPDATE OF d SKIP LOCKED
+     ), leased AS (
+         UPDATE deliveries SET lease_owner = chosen.lease, lease_until = $3
+         FROM chosen WHERE deliveries.id = chosen.id
+         RETURNING deliveries.id, deliveries.gate_id, deliveries.payload, deliveries.attempts,
+                   deliveries.lease_owner, deliveries.request_id, deliveries.origin,
+                   deliveries.created_at
+     )
+     SELECT c.prev, l.id, l.gate_id, l.payload, l.attempts, l.lease_owner AS lease, l.request_id,
+            c.url, c.signing_secret, l.origin, l.created_at AS queued_at
+     FROM leased l JOIN chosen c ON c.id = l.id";
 
 impl PgStore {
     /// Queues deliveries (`$1`, the rows of `batch::delivery_rows`, due at
@@ -159,12 +192,14 @@ impl PgStore {
     }
 
     /// `CallbackStore::record_attempts` (`attempts` not empty): locks the
-    /// tries' pending deliveries, and records the tries whose lease still
-    /// holds them, in one transaction.
+    /// tries' pending deliveries, records the tries whose lease still holds
+    /// them and, with `follow`, leases the next callbacks
+    /// (`LEASE_NEXT_DUE`), in one transaction.
     pub(super) async fn record_delivery_attempts(
         &self,
         attempts: &[DeliveryAttempt],
-    ) -> StoreResult<Vec<bool>> {
+        follow: Option<FollowOn>,
+    ) -> StoreResult<Vec<RecordedAttempt>> {
         let ids: Vec<i64> = attempts.iter().map(|attempt| attempt.delivery_id).collect();
         let mut tx = self.writer.begin().await?;
         let mut holders = HashMap::new();
@@ -179,7 +214,8 @@ impl PgStore {
             );
         }
         let recorded = held_by_their_lease(attempts, &holders);
-        if let Some(rows) = attempt_rows(&recordable(attempts, &recorded))? {
+        let held = recordable(attempts, &recorded);
+        if let Some(rows) = attempt_rows(&held)? {
             // A delivery that is done erases the message content it
             // carried, unless that is kept.
             sqlx::query(Self::RECORD_ATTEMPTS)
@@ -191,7 +227,39 @@ impl PgStore {
                 .execute(&mut *tx)
                 .await?;
         }
+        let mut next: HashMap<i64, ClaimedDelivery> = HashMap::new();
+        let delivered: Vec<serde_json::Value> = held
+            .iter()
+            .filter(|attempt| attempt.delivered)
+            .map(|attempt| serde_json::json!({ "id": attempt.delivery_id, "lease": attempt.lease }))
+            .collect();
+        if let Some(follow) = follow.filter(|_| !delivered.is_empty()) {
+            let mut leased: Vec<i64> = Vec::new();
+            for row in sqlx::query(LEASE_NEXT_DUE)
+                .bind(serde_json::Value::Array(delivered).to_string())
+                .bind(follow.now)
+                .bind(follow.lease_until)
+                .fetch_all(&mut *tx)
+                .await?
+            {
+                let claimed = ClaimedDelivery::from_row(&row)?;
+                // One message's callbacks to a gate are one try at a time,
+                // so two tries of a batch never lead to the same callback;
+                // were they to, only the first would take it on.
+                if !leased.contains(&claimed.id) {
+                    leased.push(claimed.id);
+                    next.insert(row.get::<i64>("prev")?, claimed);
+                }
+            }
+        }
         tx.commit().await?;
-        Ok(recorded)
+        Ok(attempts
+            .iter()
+            .zip(recorded)
+            .map(|(attempt, recorded)| RecordedAttempt {
+                recorded,
+                next: next.remove(&attempt.delivery_id),
+            })
+            .collect())
     }
 }

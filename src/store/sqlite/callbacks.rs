@@ -16,7 +16,9 @@ use super::SqliteStore;
 use super::owned_row::query_rows;
 use crate::store::attempts::{attempt_rows, held_by_their_lease, recordable};
 use crate::store::rows::FromStoreRow;
-use crate::store::{ClaimedDelivery, DeliveryAttempt, Millis, StoreError, StoreResult};
+use crate::store::{
+    ClaimedDelivery, DeliveryAttempt, FollowOn, Millis, RecordedAttempt, StoreError, StoreResult,
+};
 
 /// The due deliveries of `CallbackStore::claim_deliveries` (`?1` now, `?2`
 /// how many, `?3` the lease, `?4` a gate's share). Per gate (`share`): its
@@ -57,6 +59,21 @@ const DUE_DELIVERIES: &str = "WITH share AS (
      FROM due WHERE turn <= room
      ORDER BY turn, next_attempt_at, id
      LIMIT ?2";
+
+/// The next callback, after the delivery `?1`, of its message to its gate,
+/// as a claim under the lease `?3` reads it: the earliest still pending,
+/// when it is due and free at `?2` and the gate is not paused.
+const NEXT_DUE: &str = "SELECT d.id, d.gate_id, d.payload, d.attempts,
+            COALESCE(d.url, g.url) AS url, g.signing_secret, d.request_id, d.origin,
+            d.created_at AS queued_at, ?3 AS lease
+     FROM deliveries prev
+     JOIN deliveries d ON d.id = (SELECT n.id FROM deliveries n
+                                  WHERE n.ordering = prev.ordering AND n.gate_id = prev.gate_id
+                                    AND n.state = 'PENDING'
+                                  ORDER BY n.id LIMIT 1)
+     JOIN gates g ON g.id = d.gate_id AND g.account_id = d.account_id
+     WHERE prev.id = ?1 AND d.next_attempt_at <= ?2 AND d.lease_until <= ?2
+       AND NOT EXISTS (SELECT 1 FROM gate_pauses p WHERE p.gate_id = d.gate_id)";
 
 /// Leases the delivery `?3` to `?1` until `?2`.
 const LEASE_DELIVERY: &str =
@@ -168,12 +185,14 @@ impl SqliteStore {
     }
 
     /// `CallbackStore::record_attempts` (`attempts` not empty): records the
-    /// tries whose lease still holds their pending delivery, in one job on
-    /// the writer thread.
+    /// tries whose lease still holds their pending delivery and, with
+    /// `follow`, leases the next callbacks (`NEXT_DUE`), in one job on the
+    /// writer thread.
     pub(super) async fn record_delivery_attempts(
         &self,
         attempts: &[DeliveryAttempt],
-    ) -> StoreResult<Vec<bool>> {
+        follow: Option<FollowOn>,
+    ) -> StoreResult<Vec<RecordedAttempt>> {
         let ids = Self::list(
             &attempts
                 .iter()
@@ -200,7 +219,34 @@ impl SqliteStore {
                         .prepare_cached(Self::INSERT_ATTEMPTS)?
                         .execute([&rows])?;
                 }
-                Ok::<_, StoreError>(recorded)
+                let mut next_due = transaction.prepare_cached(NEXT_DUE)?;
+                let mut leasing = transaction.prepare_cached(LEASE_DELIVERY)?;
+                attempts
+                    .iter()
+                    .zip(recorded)
+                    .map(|(attempt, recorded)| {
+                        let next = match follow {
+                            Some(follow) if recorded && attempt.delivered => {
+                                let rows = query_rows(
+                                    &mut next_due,
+                                    params![attempt.delivery_id, follow.now, attempt.lease],
+                                )?;
+                                let next =
+                                    rows.first().map(ClaimedDelivery::from_row).transpose()?;
+                                if let Some(next) = &next {
+                                    leasing.execute(params![
+                                        attempt.lease,
+                                        follow.lease_until,
+                                        next.id
+                                    ])?;
+                                }
+                                next
+                            }
+                            _ => None,
+                        };
+                        Ok(RecordedAttempt { recorded, next })
+                    })
+                    .collect::<StoreResult<Vec<_>>>()
             })
             .await
     }
