@@ -173,6 +173,13 @@ pub struct ServeArgs {
     #[arg(long, env = "WAGATE_HOUSEKEEPING_INTERVAL", default_value = "1h", value_parser = parse_interval)]
     pub housekeeping_interval: Duration,
 
+    /// How often the tables that changed enough since their planner
+    /// statistics were gathered are analyzed again (PostgreSQL: the rule of
+    /// autovacuum's analyze, checked this often, whether or not autovacuum
+    /// runs; SQLite gathers none).
+    #[arg(long, env = "WAGATE_STATISTICS_INTERVAL", default_value = "10s", value_parser = parse_interval)]
+    pub statistics_interval: Duration,
+
     /// Longest wait for a gate to answer a callback.
     #[arg(long, env = "WAGATE_CALLBACK_TIMEOUT", default_value = "10s", value_parser = humantime::parse_duration)]
     pub callback_timeout: Duration,

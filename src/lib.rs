@@ -39,6 +39,7 @@ pub mod logging;
 pub mod login_throttle;
 pub mod media_url;
 pub mod metrics;
+pub mod planner_statistics;
 pub mod retention;
 pub mod server;
 pub mod signature;

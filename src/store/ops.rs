@@ -66,6 +66,12 @@ pub trait OpsStore: Send + Sync {
     /// The schema's version (one small read: also the probe that the store
     /// answers at all).
     async fn schema_version(&self) -> StoreResult<SchemaVersion>;
+    /// Brings the planner's statistics up to date where the tables changed
+    /// enough since they were last gathered; the tables it analyzed. The
+    /// queues grow from empty in minutes, and a plan made on an empty
+    /// table's figures walks every row of a full one (PostgreSQL; SQLite's
+    /// planner needs none for these queries, and gathers nothing).
+    async fn refresh_statistics(&self) -> StoreResult<Vec<String>>;
 }
 
 /// Outbox parts per priority, with the oldest due time (`$1`: now).

@@ -1,11 +1,16 @@
 //! `OpsStore`: the backlogs the metrics report (outbox parts per priority
 //! with the oldest due time, callbacks pending and due, the leases one
-//! holder holds) and the schema's version.
+//! holder holds), the schema's version, and the planner's statistics
+//! (gathered on PostgreSQL once a table changed enough, and again only
+//! after it changed again).
 
 use wagate::domain::Priority;
 use wagate::store::ops::OutboxDepth;
 
-use crate::build::{claim, open_with, outcome, request, resend};
+use std::time::{Duration, Instant};
+
+use crate::build::{claim, delivery, open_with, outcome, request, resend};
+use crate::callbacks::enqueue;
 use crate::common::Backend;
 use crate::on_backends;
 
@@ -93,4 +98,49 @@ async fn a_migrated_store_is_at_this_builds_schema(backend: Backend) {
     let schema = store.schema_version().await.expect("schema");
     assert!(schema.is_current(), "{schema:?}");
     assert_eq!(schema.applied, Some(schema.expected));
+}
+
+on_backends!(statistics_are_gathered_once_a_table_changed_enough);
+async fn statistics_are_gathered_once_a_table_changed_enough(backend: Backend) {
+    let (store, _database) = open_with(backend, &["g"]).await;
+    let deliveries: Vec<_> = (0..200)
+        .map(|n| delivery("g", &format!("m{n}"), &format!("e{n}")))
+        .collect();
+    enqueue(store.as_ref(), &deliveries).await;
+    let refreshed = || async {
+        store
+            .refresh_statistics()
+            .await
+            .expect("refresh statistics")
+    };
+    match backend {
+        Backend::Sqlite => assert_eq!(refreshed().await, Vec::<String>::new()),
+        Backend::Postgres => {
+            // PostgreSQL counts a connection's changes once it reports them
+            // (within seconds, as the connection goes idle).
+            let deadline = Instant::now() + Duration::from_secs(30);
+            let analyzed = loop {
+                let tables = refreshed().await;
+                if tables.iter().any(|table| table.ends_with(".deliveries")) {
+                    break tables;
+                }
+                assert!(
+                    Instant::now() < deadline,
+                    "200 new deliveries were never analyzed: {tables:?}"
+                );
+                tokio::time::sleep(Duration::from_millis(200)).await;
+            };
+            assert!(
+                !analyzed.iter().any(|table| table.ends_with(".leases")),
+                "an unchanged table is left alone: {analyzed:?}"
+            );
+            assert!(
+                !refreshed()
+                    .await
+                    .iter()
+                    .any(|table| table.ends_with(".deliveries")),
+                "nothing changed in deliveries since"
+            );
+        }
+    }
 }

@@ -43,6 +43,7 @@ mod accept;
 mod callbacks;
 mod history;
 mod outbox;
+mod statistics;
 mod webhooks;
 
 use std::time::Duration;
@@ -124,6 +125,10 @@ impl OpsStore for PgStore {
 
     async fn schema_version(&self) -> StoreResult<SchemaVersion> {
         ops::schema_version(&self.reader, &MIGRATOR).await
+    }
+
+    async fn refresh_statistics(&self) -> StoreResult<Vec<String>> {
+        statistics::refresh(&self.writer).await
     }
 }
 

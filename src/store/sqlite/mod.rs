@@ -140,6 +140,10 @@ impl OpsStore for SqliteStore {
     async fn schema_version(&self) -> StoreResult<SchemaVersion> {
         ops::schema_version(&self.reader, &MIGRATOR).await
     }
+
+    async fn refresh_statistics(&self) -> StoreResult<Vec<String>> {
+        Ok(Vec::new())
+    }
 }
 
 #[async_trait]
