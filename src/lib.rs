@@ -19,6 +19,7 @@
 //! - [`clock`]: time formats.
 
 pub mod accept;
+pub mod allocator;
 pub mod api;
 pub mod auth;
 pub mod bench;

@@ -12,6 +12,7 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
+    wagate::allocator::purge_freed_memory_soon();
     let cli = Cli::parse();
     wagate::logging::init(cli.log_format);
     match cli.command {
