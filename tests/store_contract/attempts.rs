@@ -11,11 +11,13 @@
 //! Every test records its tries through [`record_batch`], the one place
 //! that calls the store's attempt method.
 
+use std::sync::Arc;
+
 use wagate::store::{ClaimedDelivery, DeliveryAttempt, FollowOn, RecordedAttempt, Store};
 
 use crate::build::{delivery, open_with};
 use crate::callbacks::{LEASE, NOW, claim, enqueue, payloads};
-use crate::common::Backend;
+use crate::common::{Backend, TestDatabase};
 use crate::on_backends;
 
 /// How a try ended.
@@ -66,6 +68,23 @@ async fn record_batch(
         .record_attempts(tries, follow)
         .await
         .expect("record the tries")
+}
+
+/// A store with the gate `g`, the callbacks `(message, origin)` queued to
+/// it in order (each carrying its origin as its body), and what a first
+/// claim at `NOW` took of them.
+async fn claimed_from(
+    backend: Backend,
+    callbacks: &[(&str, &str)],
+) -> (Arc<dyn Store>, TestDatabase, Vec<ClaimedDelivery>) {
+    let (store, database) = open_with(backend, &["g"]).await;
+    let queued: Vec<_> = callbacks
+        .iter()
+        .map(|(message, origin)| delivery("g", message, origin))
+        .collect();
+    enqueue(store.as_ref(), &queued).await;
+    let claimed = claim(store.as_ref(), "first", NOW, 10).await;
+    (store, database, claimed)
 }
 
 /// Records the try of `claimed` at `NOW`, ended as `ended`, asking for the
@@ -225,18 +244,11 @@ async fn an_ended_delivery_erases_its_content_unless_it_is_kept(backend: Backend
 
 on_backends!(a_delivered_try_hands_over_its_messages_next_callback);
 async fn a_delivered_try_hands_over_its_messages_next_callback(backend: Backend) {
-    let (store, _database) = open_with(backend, &["g"]).await;
-    enqueue(
-        store.as_ref(),
-        &[
-            delivery("g", "m1", "r1"),
-            delivery("g", "m1", "r2"),
-            delivery("g", "m1", "r3"),
-            delivery("g", "m2", "s1"),
-        ],
+    let (store, _database, claimed) = claimed_from(
+        backend,
+        &[("m1", "r1"), ("m1", "r2"), ("m1", "r3"), ("m2", "s1")],
     )
     .await;
-    let claimed = claim(store.as_ref(), "a", NOW, 10).await;
     assert_eq!(payloads(&claimed), ["r1", "s1"]);
 
     let after_r1 = record_and_follow(store.as_ref(), &claimed[0], Try::Delivered).await;
@@ -276,18 +288,11 @@ async fn a_delivered_try_hands_over_its_messages_next_callback(backend: Backend)
 
 on_backends!(nothing_follows_a_failed_try_a_paused_gate_or_a_callback_not_due);
 async fn nothing_follows_a_failed_try_a_paused_gate_or_a_callback_not_due(backend: Backend) {
-    let (store, _database) = open_with(backend, &["g"]).await;
-    enqueue(
-        store.as_ref(),
-        &[
-            delivery("g", "m1", "r1"),
-            delivery("g", "m1", "r2"),
-            delivery("g", "m2", "s1"),
-            delivery("g", "m2", "s2"),
-        ],
+    let (store, _database, claimed) = claimed_from(
+        backend,
+        &[("m1", "r1"), ("m1", "r2"), ("m2", "s1"), ("m2", "s2")],
     )
     .await;
-    let claimed = claim(store.as_ref(), "a", NOW, 10).await;
     assert_eq!(payloads(&claimed), ["r1", "s1"]);
 
     // A try that failed: r1 is due again later, and r2 waits behind it.
@@ -335,13 +340,8 @@ async fn nothing_follows_a_failed_try_a_paused_gate_or_a_callback_not_due(backen
     );
 
     // A try under a lost lease hands over nothing either.
-    let (other, _other_database) = open_with(backend, &["g"]).await;
-    enqueue(
-        other.as_ref(),
-        &[delivery("g", "m1", "t1"), delivery("g", "m1", "t2")],
-    )
-    .await;
-    let first = claim(other.as_ref(), "d", NOW, 10).await;
+    let (other, _other_database, first) =
+        claimed_from(backend, &[("m1", "t1"), ("m1", "t2")]).await;
     let stolen = claim(other.as_ref(), "e", NOW + LEASE + 1, 10).await;
     assert_eq!(payloads(&stolen), ["t1"]);
     let lost = record_batch(
