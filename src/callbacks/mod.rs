@@ -110,10 +110,6 @@ pub async fn run(
     let client = builder.build()?;
     let claims = AtomicU64::new(0);
     let run_prefix = format!("{}/{}", config.owner, crate::auth::random_token(8));
-    let slots = Arc::new(Slots::new(
-        config.concurrency as usize,
-        config.gate_concurrency as usize,
-    ));
     let mut in_flight = JoinSet::new();
     let lease_millis = i64::try_from(config.lease.as_millis()).unwrap_or(i64::MAX);
     let (recorder, recording) = AttemptRecorder::start(AttemptCommit {
@@ -136,7 +132,10 @@ pub async fn run(
     let sender = Arc::new(Sender {
         client,
         recorder,
-        slots: slots.clone(),
+        slots: Slots::new(
+            config.concurrency as usize,
+            config.gate_concurrency as usize,
+        ),
         schedule: config.schedule.clone(),
         allow_private: config.allow_private,
         timeout: config.timeout,
@@ -145,7 +144,7 @@ pub async fn run(
     });
     while !*stopped.borrow() && stopped.has_changed().is_ok() {
         while in_flight.try_join_next().is_some() {}
-        let free = slots.free();
+        let free = sender.slots.free();
         let now = now_millis();
         let lease = format!("{}#{}", run_prefix, claims.fetch_add(1, Ordering::Relaxed));
         let claimed = if free == 0 {
@@ -177,12 +176,7 @@ pub async fn run(
             continue;
         }
         for delivery in claimed {
-            let Some(slot) = slots.take(&delivery.gate_id) else {
-                tracing::warn!(
-                    delivery = delivery.id,
-                    gate = %delivery.gate_id,
-                    "the gate's callback slots here are taken; the callback is tried when its lease runs out"
-                );
+            let Some(slot) = sender.slot_for(&delivery) else {
                 continue;
             };
             in_flight.spawn(sender.clone().send_in_turn(delivery, slot));
@@ -204,7 +198,7 @@ pub async fn run(
 struct Sender {
     client: reqwest::Client,
     recorder: AttemptRecorder,
-    slots: Arc<Slots>,
+    slots: Slots,
     schedule: Vec<Duration>,
     allow_private: bool,
     timeout: Duration,
@@ -235,12 +229,7 @@ impl Sender {
             // gate's leases did not move and a claim meanwhile could not
             // have taken the slot; should this instance's count disagree,
             // the callback waits for its lease as a claimed one would.
-            let Some(next_slot) = self.slots.take(&next.gate_id) else {
-                tracing::warn!(
-                    delivery = next.id,
-                    gate = %next.gate_id,
-                    "the gate's callback slots here are taken; the callback is tried when its lease runs out"
-                );
+            let Some(next_slot) = self.slot_for(&next) else {
                 break;
             };
             delivery = next;
@@ -250,6 +239,20 @@ impl Sender {
         // slot and may have made another message's callback due: look for
         // work now, not at the next poll.
         self.queued.notify_one();
+    }
+
+    /// A slot to try `delivery` in, if this instance has one free for its
+    /// gate; without, the delivery waits for its lease to run out.
+    fn slot_for(&self, delivery: &ClaimedDelivery) -> Option<Slot> {
+        let slot = self.slots.take(&delivery.gate_id);
+        if slot.is_none() {
+            tracing::warn!(
+                delivery = delivery.id,
+                gate = %delivery.gate_id,
+                "the gate's callback slots here are taken; the callback is tried when its lease runs out"
+            );
+        }
+        slot
     }
 
     /// One try of `delivery`, recorded; the callback that follows it.

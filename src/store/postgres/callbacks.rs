@@ -5,7 +5,9 @@
 //! same time on several instances each see the others' leases only once
 //! committed: together they may give a gate up to one share each.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
+
+use serde::Serialize;
 
 use super::PgStore;
 use crate::store::attempts::{attempt_rows, held_by_their_lease, recordable};
@@ -44,6 +46,42 @@ const LEASE_NEXT_DUE: &str = "WITH done AS (
      SELECT c.prev, l.id, l.gate_id, l.payload, l.attempts, l.lease_owner AS lease, l.request_id,
             c.url, c.signing_secret, l.origin, l.created_at AS queued_at
      FROM leased l JOIN chosen c ON c.id = l.id";
+
+/// A try that delivered, as a row of `LEASE_NEXT_DUE`'s `$1`.
+#[derive(Serialize)]
+struct DeliveredTry<'a> {
+    id: i64,
+    lease: &'a str,
+}
+
+/// Who holds each of the pending deliveries `$1` (ids): `id`,
+/// `lease_owner`; their rows stay locked (taken in id order, so two
+/// instances' batches never wait on each other crosswise) until the
+/// tries are recorded.
+const LEASED_DELIVERIES: &str = "SELECT id, lease_owner FROM deliveries
+     WHERE id = ANY($1) AND state = 'PENDING' ORDER BY id FOR UPDATE";
+
+/// Records the tries `$1` (`batch::attempt_rows`, only those whose lease
+/// holds) on their deliveries, erasing the content of a delivery that
+/// ended unless it is kept beyond the try.
+const RECORD_ATTEMPTS: &str = "UPDATE deliveries
+     SET state = j.state, attempts = deliveries.attempts + 1,
+         next_attempt_at = COALESCE(j.next, deliveries.next_attempt_at),
+         lease_owner = NULL, lease_until = 0,
+         finished_at = CASE WHEN j.state = 'PENDING' THEN NULL ELSE j.at END,
+         payload = CASE WHEN j.state <> 'PENDING' AND deliveries.content_until <= j.at
+                        THEN '' ELSE deliveries.payload END,
+         content_until = CASE WHEN j.state <> 'PENDING' AND deliveries.content_until <= j.at
+                              THEN NULL ELSE deliveries.content_until END
+     FROM jsonb_to_recordset($1::jsonb) AS j (id bigint, state text, next bigint, at bigint)
+     WHERE deliveries.id = j.id";
+
+/// The tries `$1` (as for `RECORD_ATTEMPTS`) as attempt rows, in order.
+const INSERT_ATTEMPTS: &str =
+    "INSERT INTO delivery_attempts (delivery_id, at, http_status, error, duration_ms)
+     SELECT (value ->> 'id')::bigint, (value ->> 'at')::bigint, (value ->> 'status')::bigint,
+            value ->> 'error', (value ->> 'duration')::bigint
+     FROM jsonb_array_elements($1::jsonb) WITH ORDINALITY AS j (value, key) ORDER BY key";
 
 impl PgStore {
     /// Queues deliveries (`$1`, the rows of `batch::delivery_rows`, due at
@@ -93,35 +131,6 @@ impl PgStore {
              content_until = CASE WHEN j.until <= $2 THEN NULL ELSE j.until END
          FROM jsonb_to_recordset($1::jsonb) AS j (wamid text, until bigint, id text)
          WHERE inbound_messages.wamid = j.wamid";
-
-    /// Who holds each of the pending deliveries `$1` (ids): `id`,
-    /// `lease_owner`; their rows stay locked (taken in id order, so two
-    /// instances' batches never wait on each other crosswise) until the
-    /// tries are recorded.
-    pub(super) const LEASED_DELIVERIES: &str = "SELECT id, lease_owner FROM deliveries
-         WHERE id = ANY($1) AND state = 'PENDING' ORDER BY id FOR UPDATE";
-
-    /// Records the tries `$1` (`batch::attempt_rows`, only those whose lease
-    /// holds) on their deliveries, erasing the content of a delivery that
-    /// ended unless it is kept beyond the try.
-    pub(super) const RECORD_ATTEMPTS: &str = "UPDATE deliveries
-         SET state = j.state, attempts = deliveries.attempts + 1,
-             next_attempt_at = COALESCE(j.next, deliveries.next_attempt_at),
-             lease_owner = NULL, lease_until = 0,
-             finished_at = CASE WHEN j.state = 'PENDING' THEN NULL ELSE j.at END,
-             payload = CASE WHEN j.state <> 'PENDING' AND deliveries.content_until <= j.at
-                            THEN '' ELSE deliveries.payload END,
-             content_until = CASE WHEN j.state <> 'PENDING' AND deliveries.content_until <= j.at
-                                  THEN NULL ELSE deliveries.content_until END
-         FROM jsonb_to_recordset($1::jsonb) AS j (id bigint, state text, next bigint, at bigint)
-         WHERE deliveries.id = j.id";
-
-    /// The tries `$1` (as for `RECORD_ATTEMPTS`) as attempt rows, in order.
-    pub(super) const INSERT_ATTEMPTS: &str =
-        "INSERT INTO delivery_attempts (delivery_id, at, http_status, error, duration_ms)
-         SELECT (value ->> 'id')::bigint, (value ->> 'at')::bigint, (value ->> 'status')::bigint,
-                value ->> 'error', (value ->> 'duration')::bigint
-         FROM jsonb_array_elements($1::jsonb) WITH ORDINALITY AS j (value, key) ORDER BY key";
 
     /// `CallbackStore::claim_deliveries`.
     pub(super) async fn lease_due_deliveries(
@@ -203,7 +212,7 @@ impl PgStore {
         let ids: Vec<i64> = attempts.iter().map(|attempt| attempt.delivery_id).collect();
         let mut tx = self.writer.begin().await?;
         let mut holders = HashMap::new();
-        for row in sqlx::query(Self::LEASED_DELIVERIES)
+        for row in sqlx::query(LEASED_DELIVERIES)
             .bind(&ids)
             .fetch_all(&mut *tx)
             .await?
@@ -218,25 +227,28 @@ impl PgStore {
         if let Some(rows) = attempt_rows(&held)? {
             // A delivery that is done erases the message content it
             // carried, unless that is kept.
-            sqlx::query(Self::RECORD_ATTEMPTS)
+            sqlx::query(RECORD_ATTEMPTS)
                 .bind(&rows)
                 .execute(&mut *tx)
                 .await?;
-            sqlx::query(Self::INSERT_ATTEMPTS)
+            sqlx::query(INSERT_ATTEMPTS)
                 .bind(&rows)
                 .execute(&mut *tx)
                 .await?;
         }
         let mut next: HashMap<i64, ClaimedDelivery> = HashMap::new();
-        let delivered: Vec<serde_json::Value> = held
+        let delivered: Vec<DeliveredTry<'_>> = held
             .iter()
             .filter(|attempt| attempt.delivered)
-            .map(|attempt| serde_json::json!({ "id": attempt.delivery_id, "lease": attempt.lease }))
+            .map(|attempt| DeliveredTry {
+                id: attempt.delivery_id,
+                lease: &attempt.lease,
+            })
             .collect();
         if let Some(follow) = follow.filter(|_| !delivered.is_empty()) {
-            let mut leased: Vec<i64> = Vec::new();
+            let mut leased = HashSet::new();
             for row in sqlx::query(LEASE_NEXT_DUE)
-                .bind(serde_json::Value::Array(delivered).to_string())
+                .bind(serde_json::to_string(&delivered)?)
                 .bind(follow.now)
                 .bind(follow.lease_until)
                 .fetch_all(&mut *tx)
@@ -246,8 +258,7 @@ impl PgStore {
                 // One message's callbacks to a gate are one try at a time,
                 // so two tries of a batch never lead to the same callback;
                 // were they to, only the first would take it on.
-                if !leased.contains(&claimed.id) {
-                    leased.push(claimed.id);
+                if leased.insert(claimed.id) {
                     next.insert(row.get::<i64>("prev")?, claimed);
                 }
             }

@@ -79,6 +79,35 @@ const NEXT_DUE: &str = "SELECT d.id, d.gate_id, d.payload, d.attempts,
 const LEASE_DELIVERY: &str =
     "UPDATE deliveries SET lease_owner = ?1, lease_until = ?2 WHERE id = ?3";
 
+/// Who holds each of the pending deliveries `$1` (ids): `id`,
+/// `lease_owner`.
+const LEASED_DELIVERIES: &str = "SELECT id, lease_owner FROM deliveries
+     WHERE id IN (SELECT value FROM json_each($1)) AND state = 'PENDING'";
+
+/// Records the tries `$1` (`batch::attempt_rows`, only those whose lease
+/// holds) on their deliveries, erasing the content of a delivery that
+/// ended unless it is kept beyond the try.
+const RECORD_ATTEMPTS: &str = "UPDATE deliveries
+     SET state = j.state, attempts = attempts + 1,
+         next_attempt_at = COALESCE(j.next, deliveries.next_attempt_at),
+         lease_owner = NULL, lease_until = 0,
+         finished_at = CASE WHEN j.state = 'PENDING' THEN NULL ELSE j.at END,
+         payload = CASE WHEN j.state <> 'PENDING' AND deliveries.content_until <= j.at
+                        THEN '' ELSE deliveries.payload END,
+         content_until = CASE WHEN j.state <> 'PENDING' AND deliveries.content_until <= j.at
+                              THEN NULL ELSE deliveries.content_until END
+     FROM (SELECT value ->> 'id' AS id, value ->> 'state' AS state,
+                  value ->> 'next' AS next, value ->> 'at' AS at
+           FROM json_each($1)) AS j
+     WHERE deliveries.id = j.id";
+
+/// The tries `$1` (as for `RECORD_ATTEMPTS`) as attempt rows, in order.
+const INSERT_ATTEMPTS: &str =
+    "INSERT INTO delivery_attempts (delivery_id, at, http_status, error, duration_ms)
+     SELECT value ->> 'id', value ->> 'at', value ->> 'status', value ->> 'error',
+            value ->> 'duration'
+     FROM json_each($1) ORDER BY key";
+
 impl SqliteStore {
     /// Queues deliveries (`$1`, the rows of `batch::delivery_rows`, due at
     /// `$2`); an (origin, gate) already queued is not queued again.
@@ -123,35 +152,6 @@ impl SqliteStore {
          FROM (SELECT value ->> 'wamid' AS wamid, value ->> 'until' AS until, value ->> 'id' AS id
                FROM json_each($1)) AS j
          WHERE inbound_messages.wamid = j.wamid";
-
-    /// Who holds each of the pending deliveries `$1` (ids): `id`,
-    /// `lease_owner`.
-    pub(super) const LEASED_DELIVERIES: &str = "SELECT id, lease_owner FROM deliveries
-         WHERE id IN (SELECT value FROM json_each($1)) AND state = 'PENDING'";
-
-    /// Records the tries `$1` (`batch::attempt_rows`, only those whose lease
-    /// holds) on their deliveries, erasing the content of a delivery that
-    /// ended unless it is kept beyond the try.
-    pub(super) const RECORD_ATTEMPTS: &str = "UPDATE deliveries
-         SET state = j.state, attempts = attempts + 1,
-             next_attempt_at = COALESCE(j.next, deliveries.next_attempt_at),
-             lease_owner = NULL, lease_until = 0,
-             finished_at = CASE WHEN j.state = 'PENDING' THEN NULL ELSE j.at END,
-             payload = CASE WHEN j.state <> 'PENDING' AND deliveries.content_until <= j.at
-                            THEN '' ELSE deliveries.payload END,
-             content_until = CASE WHEN j.state <> 'PENDING' AND deliveries.content_until <= j.at
-                                  THEN NULL ELSE deliveries.content_until END
-         FROM (SELECT value ->> 'id' AS id, value ->> 'state' AS state,
-                      value ->> 'next' AS next, value ->> 'at' AS at
-               FROM json_each($1)) AS j
-         WHERE deliveries.id = j.id";
-
-    /// The tries `$1` (as for `RECORD_ATTEMPTS`) as attempt rows, in order.
-    pub(super) const INSERT_ATTEMPTS: &str =
-        "INSERT INTO delivery_attempts (delivery_id, at, http_status, error, duration_ms)
-         SELECT value ->> 'id', value ->> 'at', value ->> 'status', value ->> 'error',
-                value ->> 'duration'
-         FROM json_each($1) ORDER BY key";
 
     /// `CallbackStore::claim_deliveries`: reads the due deliveries
     /// (`DUE_DELIVERIES`), then leases them, in one job on the writer
@@ -203,7 +203,7 @@ impl SqliteStore {
         self.writer_thread
             .transaction(move |transaction| {
                 let mut holders = HashMap::new();
-                let mut leased = transaction.prepare_cached(Self::LEASED_DELIVERIES)?;
+                let mut leased = transaction.prepare_cached(LEASED_DELIVERIES)?;
                 let mut rows = leased.query([&ids])?;
                 while let Some(row) = rows.next()? {
                     holders.insert(row.get::<_, i64>(0)?, row.get::<_, Option<String>>(1)?);
@@ -213,10 +213,10 @@ impl SqliteStore {
                     // A delivery that is done erases the message content
                     // it carried, unless that is kept.
                     transaction
-                        .prepare_cached(Self::RECORD_ATTEMPTS)?
+                        .prepare_cached(RECORD_ATTEMPTS)?
                         .execute([&rows])?;
                     transaction
-                        .prepare_cached(Self::INSERT_ATTEMPTS)?
+                        .prepare_cached(INSERT_ATTEMPTS)?
                         .execute([&rows])?;
                 }
                 let mut next_due = transaction.prepare_cached(NEXT_DUE)?;
