@@ -138,6 +138,43 @@ async fn an_operator_pauses_a_gate_resumes_it_and_redelivers_a_callback(backend:
     browser
         .screenshot(&format!("message-{}", backend.name()))
         .await;
+
+    // The same pages on a phone's screen fit its width (tables and the
+    // Cloud API bodies scroll inside their own boxes).
+    browser.as_a_phone().await;
+    let pages = [
+        (
+            "messages",
+            "/console/messages?refId=web-order-7".to_owned(),
+            "#messages",
+            "web-order-7",
+        ),
+        (
+            "message",
+            format!("/console/messages/{id}"),
+            "#state-0",
+            "READ",
+        ),
+        ("gates", "/console/gates".to_owned(), "main", "web-sink"),
+        (
+            "gate",
+            "/console/gates/web-sink".to_owned(),
+            "#pause-state",
+            "flowing",
+        ),
+    ];
+    for (name, path, ready, text) in pages {
+        browser.open(&path).await;
+        browser.wait_for_text(ready, text).await;
+        assert_eq!(
+            browser.overflow().await,
+            0,
+            "the {name} page is wider than the phone"
+        );
+        browser
+            .screenshot(&format!("{name}-phone-{}", backend.name()))
+            .await;
+    }
     browser.close().await;
 }
 
