@@ -13,14 +13,13 @@
 mod attempts;
 mod batch;
 pub mod cached;
-mod common;
-mod lease_sql;
 pub mod models;
 pub mod ops;
 pub mod postgres;
 mod rows;
 mod search;
 pub mod source_figures;
+pub mod sql;
 pub mod sqlite;
 
 use async_trait::async_trait;
