@@ -36,8 +36,9 @@
 //! `store::batch`), read with `jsonb_array_elements` or
 //! `jsonb_to_recordset`, so a transaction is a fixed number of statements.
 //! The store's traits are implemented once for both backends, in
-//! `store::common`; here are the statements that differ, the claims and
-//! the locks.
+//! [`store::sql`](super::sql); here is this backend's side of its
+//! [`SqlBackend`] contract (the statements that differ, the hot writes, the
+//! claims) and the locks.
 
 mod accept;
 mod callbacks;

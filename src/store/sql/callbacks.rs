@@ -1,4 +1,6 @@
-//! Callbacks to gates on both backends ([`CallbackStore`]): the event
+//! Callbacks to gates: the [`CallbackStore`] trait, the models of
+//! deliveries, their tries and routed incoming messages, and the
+//! implementation on both backends: the event
 //! cursor and the feed that queues deliveries under it, incoming messages
 //! routed, the reads of delivery reports (each answer from one snapshot),
 //! redelivery and paused gates. The claims and the tries' records are the
@@ -10,17 +12,232 @@
 use std::collections::HashMap;
 
 use async_trait::async_trait;
+use serde::Serialize;
 use sqlx::Transaction;
 
 use super::{Arg, Driver, SqlBackend, Statement, write};
 use crate::clock::now_millis;
 use crate::store::batch::delivery_rows;
 use crate::store::rows::{FromStoreRow, StoreRow, with_sources};
-use crate::store::{
-    AttemptRecord, CallbackStore, ClaimedDelivery, Contact, DeliveryAttempt, DeliveryRecord,
-    FollowOn, MessageRecord, Millis, NewDelivery, PartRecord, RecordedAttempt, RoutedInbound,
-    StoreResult, UnroutedInbound,
-};
+use crate::store::{Contact, MessageRecord, Millis, PartRecord, Source, StoreResult};
+
+/// Callbacks to gates: the per-gate queues fed from the event queue.
+///
+/// A delivery is claimed with a lease, like the outbox, and never while an
+/// earlier delivery of the same message to the same gate is still pending:
+/// each gate hears one message's reports in the order they happened.
+#[async_trait]
+pub trait CallbackStore: Send + Sync {
+    /// Where the reader `name` of the event queue has got (0 at first).
+    async fn cursor(&self, name: &str) -> StoreResult<i64>;
+    /// Queues the deliveries and moves the cursor from `from` (where the
+    /// reader found it) to `to`, in one transaction; a (event, gate) already
+    /// queued is not queued twice. `false`, with nothing queued, when the
+    /// cursor is no longer at `from` (another instance got there first).
+    async fn enqueue_deliveries(
+        &self,
+        cursor: &str,
+        from: i64,
+        to: i64,
+        deliveries: &[NewDelivery],
+    ) -> StoreResult<bool>;
+    /// Those of these messages that name event report gates (the others
+    /// need no delivery reports), with their parts' types and states but
+    /// neither the parts' histories nor their content: what a delivery
+    /// report tells, read for a whole batch of events at once.
+    async fn messages_to_report(&self, message_ids: &[&str]) -> StoreResult<Vec<MessageRecord>>;
+    /// What the contact book knows of these phone numbers, in every account
+    /// (the caller picks the account's).
+    async fn contacts_of(&self, phones: &[&str]) -> StoreResult<Vec<Contact>>;
+    /// Incoming messages not routed yet, oldest first.
+    async fn unrouted_inbound(&self, limit: u32) -> StoreResult<Vec<UnroutedInbound>>;
+    /// Queues the deliveries of routed incoming messages and marks them
+    /// routed, in one transaction (a message without a route is marked
+    /// routed with no delivery).
+    /// Each routed message's content is erased then, unless it is kept
+    /// (see [`RoutedInbound`]).
+    async fn enqueue_routed(
+        &self,
+        routed: &[RoutedInbound],
+        deliveries: &[NewDelivery],
+    ) -> StoreResult<()>;
+    /// Claims up to `limit` due deliveries, leased to `lease` until
+    /// `lease_until`. Each gate gets at most `per_gate` less its deliveries
+    /// leased now (by any claim), and the gates take turns: every gate's
+    /// first due delivery comes before any gate's second. A gate whose tries
+    /// hang thus holds at most `per_gate` of them, and its backlog never
+    /// stands before other gates' work.
+    async fn claim_deliveries(
+        &self,
+        lease: &str,
+        now: Millis,
+        lease_until: Millis,
+        limit: u32,
+        per_gate: u32,
+    ) -> StoreResult<Vec<ClaimedDelivery>>;
+    /// Records the tries in one transaction, each only while its lease
+    /// holds; for each, whether it was recorded (`false`: the lease was
+    /// lost). A delivery that ends (delivered or given up) erases the
+    /// message content its body carries, unless that is kept.
+    ///
+    /// With `follow`, in the same transaction, each recorded try that
+    /// delivered has its message's next callback to the same gate leased
+    /// under the try's lease and returned, when that one is due, not
+    /// leased, and its gate not paused: the next callback of a message
+    /// leaves as its previous one is recorded, without a claim between.
+    async fn record_attempts(
+        &self,
+        attempts: &[DeliveryAttempt],
+        follow: Option<FollowOn>,
+    ) -> StoreResult<Vec<RecordedAttempt>>;
+    /// The delivery reports of one message, to every gate, oldest first.
+    async fn message_deliveries(&self, message_id: &str) -> StoreResult<Vec<DeliveryRecord>>;
+    /// A gate's most recent callbacks (newest first) with their tries.
+    async fn gate_deliveries(&self, gate_id: &str, limit: u32) -> StoreResult<Vec<DeliveryRecord>>;
+    /// Queues a copy of a callback of the gate, due now (behind whatever of
+    /// the same message is still pending); `false` if the gate has no such
+    /// callback, or its content is no longer kept.
+    async fn redeliver(&self, gate_id: &str, delivery_id: i64, now: Millis) -> StoreResult<bool>;
+    /// Pauses callbacks to a gate (`Some(since)`; a paused gate stays
+    /// paused since its first pause) or resumes them (`None`): no claim
+    /// takes a paused gate's callbacks, which wait durably. `false` when
+    /// there is no such gate.
+    async fn set_gate_paused(&self, gate_id: &str, paused_at: Option<Millis>) -> StoreResult<bool>;
+    /// The paused gates, with when each was paused.
+    async fn paused_gates(&self) -> StoreResult<Vec<(String, Millis)>>;
+}
+
+/// A callback to put in a gate's queue.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewDelivery {
+    /// What it reports: `event:<id>` or `mo:<wamid>`; queued once per gate.
+    pub origin: String,
+    pub gate_id: String,
+    /// The tenant of the gate.
+    pub account_id: String,
+    /// Deliveries with the same key reach a gate in order (a message id;
+    /// for incoming messages, the sender).
+    pub ordering: String,
+    /// Where it goes when not to the gate's own URL (a message's callback
+    /// URL: the gate then stands for the URL's origin).
+    pub url: Option<String>,
+    /// The JSON body, as it will be POSTed.
+    pub payload: String,
+    /// For a body that carries message content (an incoming message): until
+    /// when it may be kept once the delivery is done (delivered or given
+    /// up); `None` for one without content (a delivery report).
+    pub content_until: Option<Millis>,
+    /// The `X-Request-Id` of the API call whose message it reports on.
+    pub request_id: Option<String>,
+}
+
+/// An incoming message routed (to gates, or nowhere): its content may be
+/// kept until `content_until` (erased as it is routed when that has come).
+/// Serialized as the rows `MARK_ROUTED` reads: `{"wamid", "until", "id"}`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RoutedInbound {
+    pub wamid: String,
+    #[serde(rename = "until")]
+    pub content_until: Millis,
+    /// The id wagate gave it (the LINK `messageId` of its callbacks).
+    #[serde(rename = "id")]
+    pub message_id: String,
+}
+
+/// A callback claimed for delivery, with where it goes.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ClaimedDelivery {
+    pub id: i64,
+    pub gate_id: String,
+    pub url: String,
+    pub signing_secret: Option<String>,
+    pub payload: String,
+    /// Tries so far.
+    pub attempts: u32,
+    pub lease: String,
+    /// The `X-Request-Id` of the API call whose message it reports on.
+    pub request_id: Option<String>,
+    /// What it reports (`event:<id>`, `mo:<wamid>`, `redeliver:…`).
+    pub origin: String,
+    /// When it was queued.
+    pub queued_at: Millis,
+}
+
+/// What recording a try did.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RecordedAttempt {
+    /// Whether the try was recorded (`false`: its lease had been lost).
+    pub recorded: bool,
+    /// After a recorded try that delivered, when [`FollowOn`] asked: the
+    /// message's next callback to the same gate, leased under the try's
+    /// lease, if it was due and free and the gate not paused.
+    pub next: Option<ClaimedDelivery>,
+}
+
+/// Asks recording to lease each delivered try's next callback (see
+/// [`RecordedAttempt::next`]): due at `now`, leased until `lease_until`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct FollowOn {
+    pub now: Millis,
+    pub lease_until: Millis,
+}
+
+/// How a delivery try ended.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DeliveryAttempt {
+    pub delivery_id: i64,
+    pub lease: String,
+    pub at: Millis,
+    pub http_status: Option<u16>,
+    pub error: Option<String>,
+    pub duration_ms: i64,
+    /// `None`: delivered (or given up); `Some(t)`: try again at `t`.
+    pub next_attempt_at: Option<Millis>,
+    pub delivered: bool,
+}
+
+/// A callback as the admin API shows it, with its tries.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DeliveryRecord {
+    pub id: i64,
+    pub origin: String,
+    pub gate_id: String,
+    /// Where it goes when not to the gate's own URL.
+    pub url: Option<String>,
+    pub ordering: String,
+    /// PENDING, DELIVERED or GAVE_UP.
+    pub state: String,
+    /// The body; `None` once the message content it carried is no longer
+    /// kept.
+    pub payload: Option<String>,
+    pub next_attempt_at: Millis,
+    pub created_at: Millis,
+    pub finished_at: Option<Millis>,
+    pub attempts: Vec<AttemptRecord>,
+}
+
+/// One try of a callback.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AttemptRecord {
+    pub at: Millis,
+    pub http_status: Option<u16>,
+    pub error: Option<String>,
+    pub duration_ms: i64,
+}
+
+/// An incoming message waiting to be routed, with the business number (and
+/// its tenant) it came to, when one is known.
+#[derive(Debug, Clone, PartialEq)]
+pub struct UnroutedInbound {
+    pub wamid: String,
+    pub phone_number_id: String,
+    pub at: Millis,
+    pub received_at: Millis,
+    pub message: serde_json::Value,
+    pub contact: Option<serde_json::Value>,
+    /// The source (business number) with this `phone_number_id`.
+    pub source: Option<Source>,
+}
 
 /// A write transaction of the backend `B`.
 type WriteTransaction<B> = Transaction<'static, <B as SqlBackend>::Db>;

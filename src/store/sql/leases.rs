@@ -1,4 +1,5 @@
-//! Named leases on both backends ([`LeaseStore`]), the same SQL on SQLite
+//! Named leases: the [`LeaseStore`] trait and its implementation on both
+//! backends, the same SQL on SQLite
 //! and PostgreSQL: take (or renew) a lease that is free, ran out, or is
 //! already the caller's; read who holds it; give it up.
 
@@ -6,7 +7,36 @@ use async_trait::async_trait;
 
 use super::{Arg, Driver, SqlBackend, write};
 use crate::store::rows::StoreRow;
-use crate::store::{LeaseHolder, LeaseStore, Millis, StoreResult};
+use crate::store::{Millis, StoreResult};
+
+/// Who holds a named lease.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LeaseHolder {
+    /// The caller holds it now.
+    Caller,
+    /// Another holder does, until `until` (unless it renews).
+    Other { holder: String, until: Millis },
+}
+
+/// Named leases that let one instance at a time do a job: work off one
+/// business number's outbox (so its throughput is paced in one place), feed
+/// the callback queues. A holder renews its lease well before it runs out;
+/// a lease that ran out (its holder died) is anybody's.
+#[async_trait]
+pub trait LeaseStore: Send + Sync {
+    /// Takes `name` for `holder` until `until`, or renews it if `holder`
+    /// already has it; succeeds when nobody holds it or its lease ran out
+    /// by `now`.
+    async fn take_lease(
+        &self,
+        name: &str,
+        holder: &str,
+        now: Millis,
+        until: Millis,
+    ) -> StoreResult<LeaseHolder>;
+    /// Gives `name` up, if `holder` still holds it.
+    async fn drop_lease(&self, name: &str, holder: &str) -> StoreResult<()>;
+}
 
 /// Takes or renews a lease: `$1` name, `$2` holder, `$3` now, `$4` until.
 const TAKE_LEASE: &str = "INSERT INTO leases (name, holder, held_until) VALUES ($1, $2, $4)

@@ -1,8 +1,8 @@
-//! What the SQLite and PostgreSQL stores share: every store trait is
-//! implemented once, generically, for any [`SqlBackend`], one file per
-//! concern ([`tenants`], [`messages`], [`outbox`], [`webhooks`],
-//! [`callbacks`], [`retention`], [`leases`]), each with the SQL that is the
-//! same on both backends. What differs is the [`SqlBackend`] contract,
+//! What the SQLite and PostgreSQL stores share: one module per concern
+//! ([`tenants`], [`messages`], [`outbox`], [`webhooks`], [`callbacks`],
+//! [`retention`], [`leases`]), each with its store trait, its models and
+//! the trait's implementation, written once for any [`SqlBackend`] with the
+//! SQL that is the same on both backends. What differs is the [`SqlBackend`] contract,
 //! which each backend implements and the compiler checks: the dialect's
 //! statements, how a list is bound, how a read snapshot and a write
 //! transaction begin, and the hot writes and claims, whole.

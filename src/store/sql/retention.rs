@@ -1,10 +1,28 @@
-//! Erasing kept message content on both backends ([`RetentionStore`]): one
+//! Erasing kept message content: the [`RetentionStore`] trait, what one
+//! clean-up erased, and the implementation on both backends: one
 //! write transaction, the same SQL on SQLite and PostgreSQL.
 
 use async_trait::async_trait;
 
 use super::{Arg, Driver, SqlBackend};
-use crate::store::{ErasedContent, Millis, RetentionStore, StoreResult};
+use crate::store::{Millis, StoreResult};
+
+/// Message content kept for a while (see [`crate::retention`]).
+#[async_trait]
+pub trait RetentionStore: Send + Sync {
+    /// Erases the content kept until `now` or earlier that is no longer
+    /// needed: parts out of the outbox, routed incoming messages, callbacks
+    /// delivered or given up.
+    async fn erase_content(&self, now: Millis) -> StoreResult<ErasedContent>;
+}
+
+/// How much message content one clean-up erased, per kind of row.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ErasedContent {
+    pub parts: u64,
+    pub inbound: u64,
+    pub callbacks: u64,
+}
 
 /// Each erases the content kept until `$1` (now) or earlier that is no
 /// longer needed: parts out of the outbox, routed incoming messages,

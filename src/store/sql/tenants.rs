@@ -1,18 +1,244 @@
-//! Tenants on both backends: accounts, users, sources, gates, routes, the
-//! settings and number blocks, and deleting any of them
-//! ([`TenantStore`]); the SQL is the same on SQLite and PostgreSQL.
+//! Tenants: the [`TenantStore`] trait, its models (accounts, users,
+//! sources, gates, routes) and its implementation on both backends, with
+//! the settings and number blocks and deleting any tenant row; the SQL is
+//! the same on SQLite and PostgreSQL.
 
 use async_trait::async_trait;
+use serde::Serialize;
 use sqlx::AssertSqlSafe;
 use wagate_domain::Country;
 
 use super::{Arg, Driver, SqlBackend, Statement, read_all, read_optional, write};
 use crate::clock::now_millis;
 use crate::store::rows::{self, FromStoreRow, StoreRow, map_write_error};
-use crate::store::{
-    Account, Gate, Route, Source, SourceLevel, StoreError, StoreResult, TenantKind, TenantStore,
+use crate::store::{KeyValues, Millis, StoreError, StoreResult};
+
+/// Accounts, users, sources, gates and routes.
+#[async_trait]
+pub trait TenantStore: Send + Sync {
+    async fn insert_account(&self, account: &Account) -> StoreResult<()>;
+    async fn account(&self, id: &str) -> StoreResult<Option<Account>>;
+    async fn account_by_platform(
+        &self,
+        platform_id: &str,
+        platform_partner_id: &str,
+    ) -> StoreResult<Option<Account>>;
+    async fn accounts(&self) -> StoreResult<Vec<Account>>;
+
+    async fn insert_user(&self, user: &User) -> StoreResult<()>;
+    async fn user(&self, username: &str) -> StoreResult<Option<User>>;
+    /// A user together with its account, in one read (the login path).
+    async fn user_with_account(&self, username: &str) -> StoreResult<Option<(User, Account)>>;
+    /// The user whose API key has this digest (see
+    /// [`crate::auth::api_key_digest`]), with its account.
+    async fn user_by_api_key(&self, api_key_digest: &str) -> StoreResult<Option<(User, Account)>>;
+    async fn users(&self) -> StoreResult<Vec<User>>;
+
+    async fn insert_source(&self, source: &Source) -> StoreResult<()>;
+    async fn source(&self, id: &str) -> StoreResult<Option<Source>>;
+    async fn source_by_number(&self, number: &str) -> StoreResult<Option<Source>>;
+    async fn source_by_phone_number_id(&self, phone_number_id: &str)
+    -> StoreResult<Option<Source>>;
+    async fn sources(&self) -> StoreResult<Vec<Source>>;
+    /// Sets a source's throughput level (as Meta reports it); `false` when
+    /// there is no such source.
+    async fn set_source_level(&self, id: &str, level: SourceLevel) -> StoreResult<bool>;
+
+    async fn insert_gate(&self, gate: &Gate) -> StoreResult<()>;
+    async fn gate(&self, id: &str) -> StoreResult<Option<Gate>>;
+    async fn gates(&self) -> StoreResult<Vec<Gate>>;
+    /// The gate with `gate.id`: the stored one, or `gate` (stored now) when
+    /// there is none yet.
+    async fn ensure_gate(&self, gate: &Gate) -> StoreResult<Gate>;
+
+    async fn insert_route(&self, route: &Route) -> StoreResult<()>;
+    async fn route(&self, id: &str) -> StoreResult<Option<Route>>;
+    async fn routes(&self) -> StoreResult<Vec<Route>>;
+
+    /// A value the gateway generates once and keeps: the stored one, or
+    /// `generated` (stored now) when there is none yet.
+    async fn setting(&self, name: &str, generated: &str) -> StoreResult<String>;
+    /// Takes the next `count` numbers of the sequence `name` (which starts
+    /// at 1) for the caller alone, across every instance: returns the
+    /// first; the caller owns it and the `count - 1` after it.
+    async fn reserve_numbers(&self, name: &str, count: u32) -> StoreResult<i64>;
+
+    /// Deletes one row of `kind`; `false` when there was none.
+    async fn delete(&self, kind: TenantKind, id: &str) -> StoreResult<bool>;
+}
+
+/// The kinds of tenant rows the admin API manages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TenantKind {
+    Account,
     User,
-};
+    Source,
+    Gate,
+    Route,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Account {
+    pub id: String,
+    pub platform_id: String,
+    pub platform_partner_id: String,
+    pub name: Option<String>,
+    /// The country numbers in local form are read in (LINK allows "local or
+    /// international format"); without one they are refused.
+    pub default_country: Option<Country>,
+    pub created_at: Millis,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct User {
+    pub username: String,
+    pub account_id: String,
+    /// PHC string of the argon2 hash.
+    pub password_hash: String,
+    /// SHA-256 (hex) of the API key; the key itself is shown once.
+    pub api_key_hash: String,
+    pub created_at: Millis,
+}
+
+/// Meta's messaging limit tier of a business number.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "UPPERCASE")]
+pub enum SourceLevel {
+    Standard,
+    High,
+}
+
+impl SourceLevel {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Standard => "STANDARD",
+            Self::High => "HIGH",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        match text {
+            "STANDARD" => Some(Self::Standard),
+            "HIGH" => Some(Self::High),
+            _ => None,
+        }
+    }
+
+    /// Messages per second Meta allows at this level.
+    pub fn default_throughput(self) -> u32 {
+        match self {
+            Self::Standard => 80,
+            Self::High => 1000,
+        }
+    }
+}
+
+/// A business phone number the tenant sends from.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Source {
+    pub id: String,
+    pub account_id: String,
+    /// E.164, e.g. `+46701234567`.
+    pub number: String,
+    pub phone_number_id: Option<String>,
+    pub waba_id: Option<String>,
+    pub access_token: Option<String>,
+    pub level: SourceLevel,
+    /// Messages per second; `None` follows `level`.
+    pub throughput: Option<u32>,
+    /// Fail non-template messages outside the 24-hour window before sending.
+    pub care_window_check: bool,
+    pub created_at: Millis,
+}
+
+impl Source {
+    /// Messages per second its submissions are paced at: its own
+    /// `throughput` when set, else its level's.
+    pub fn per_second(&self) -> u32 {
+        self.throughput.unwrap_or(self.level.default_throughput())
+    }
+}
+
+/// The payload format a gate receives.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum GateFormat {
+    Link,
+    Devino,
+}
+
+impl GateFormat {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Link => "link",
+            Self::Devino => "devino",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        match text {
+            "link" => Some(Self::Link),
+            "devino" => Some(Self::Devino),
+            _ => None,
+        }
+    }
+}
+
+/// A callback endpoint (LINK's "event report gate").
+#[derive(Debug, Clone, PartialEq)]
+pub struct Gate {
+    pub id: String,
+    pub account_id: String,
+    pub url: String,
+    pub format: GateFormat,
+    pub custom_parameters: KeyValues,
+    pub signing_secret: Option<String>,
+    pub created_at: Millis,
+}
+
+/// Where incoming messages to a number go; `keyword` empty is the number's
+/// default route.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Route {
+    pub id: String,
+    pub account_id: String,
+    pub number: String,
+    pub keyword: String,
+    pub gate_ids: Vec<String>,
+    pub ref_id: Option<String>,
+    pub custom_parameters: KeyValues,
+    pub created_at: Millis,
+}
+
+/// A row that belongs to one account.
+pub trait Owned {
+    fn account_id(&self) -> &str;
+}
+
+impl Owned for Source {
+    fn account_id(&self) -> &str {
+        &self.account_id
+    }
+}
+
+impl Owned for Gate {
+    fn account_id(&self) -> &str {
+        &self.account_id
+    }
+}
+
+impl Owned for Route {
+    fn account_id(&self) -> &str {
+        &self.account_id
+    }
+}
+
+/// The row if it exists and belongs to `account_id`: another tenant's row is
+/// treated exactly like a missing one.
+pub fn owned_by<T: Owned>(row: Option<T>, account_id: &str) -> Option<T> {
+    row.filter(|row| row.account_id() == account_id)
+}
 
 /// The INSERT of `gate`'s row, followed by `on_conflict` (one of the
 /// callers' constants).

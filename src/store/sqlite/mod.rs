@@ -28,7 +28,9 @@
 //! connection that is not clean is closed and a fresh one opened.
 //!
 //! The store's traits are implemented once for both backends, in
-//! `store::common`; here are the statements that differ, and the claims.
+//! [`store::sql`](super::sql); here is this backend's side of its
+//! [`SqlBackend`] contract: the statements that differ, the hot writes and
+//! the claims.
 
 mod accept;
 mod callbacks;
