@@ -1,10 +1,10 @@
 //! Callbacks to gates: the [`CallbackStore`] trait, the models of
 //! deliveries, their tries and routed incoming messages, and the
-//! implementation on both backends: the event
-//! cursor and the feed that queues deliveries under it, incoming messages
-//! routed, the reads of delivery reports (each answer from one snapshot),
-//! redelivery and paused gates. The claims and the tries' records are the
-//! backend's own ([`SqlBackend::lease_due_deliveries`],
+//! implementation on both backends: the event cursor and the feed that
+//! queues deliveries under it, incoming messages routed, the reads of
+//! delivery reports (each answer from one snapshot), redelivery and paused
+//! gates. The claims and the tries' records are the backend's own
+//! ([`SqlBackend::lease_due_deliveries`],
 //! [`SqlBackend::record_delivery_attempts`]), as are the statements whose
 //! dialects differ (lists, JSON rows: [`SqlBackend::INSERT_DELIVERIES`] and
 //! the others).

@@ -1,7 +1,7 @@
 //! Named leases: the [`LeaseStore`] trait and its implementation on both
-//! backends, the same SQL on SQLite
-//! and PostgreSQL: take (or renew) a lease that is free, ran out, or is
-//! already the caller's; read who holds it; give it up.
+//! backends, the same SQL on SQLite and PostgreSQL: take (or renew) a lease
+//! that is free, ran out, or is already the caller's; read who holds it;
+//! give it up.
 
 use async_trait::async_trait;
 

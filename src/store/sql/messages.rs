@@ -1,9 +1,9 @@
 //! Accepted messages: the [`MessageStore`] trait, the models of requests,
 //! messages, parts and their history, and the implementation on both
-//! backends. Accepting is the
-//! backend's hot write ([`SqlBackend::accept_batch`]); one message with its
-//! parts' histories is read from one snapshot; the operator's search runs
-//! the statement of [`crate::store::search`].
+//! backends. Accepting is the backend's hot write
+//! ([`SqlBackend::accept_batch`]); one message with its parts' histories is
+//! read from one snapshot; the operator's search runs the statement of
+//! `store::search`.
 
 use async_trait::async_trait;
 use serde::Serialize;

@@ -2,10 +2,11 @@
 //! ([`tenants`], [`messages`], [`outbox`], [`webhooks`], [`callbacks`],
 //! [`retention`], [`leases`]), each with its store trait, its models and
 //! the trait's implementation, written once for any [`SqlBackend`] with the
-//! SQL that is the same on both backends. What differs is the [`SqlBackend`] contract,
-//! which each backend implements and the compiler checks: the dialect's
-//! statements, how a list is bound, how a read snapshot and a write
-//! transaction begin, and the hot writes and claims, whole.
+//! SQL that is the same on both backends. What differs is the
+//! [`SqlBackend`] contract, which each backend implements and the compiler
+//! checks: the dialect's statements, how a list is bound, how a read
+//! snapshot and a write transaction begin, and the hot writes and claims,
+//! whole (SQLite's writer thread jobs, PostgreSQL's transactions).
 //!
 //! sqlx's executors, argument buffers and results are per-driver types;
 //! their generic bounds are written once, on the blanket impl of
@@ -127,20 +128,28 @@ pub trait SqlBackend: Send + Sync + 'static {
     ) -> impl Future<Output = StoreResult<Vec<ClaimedDelivery>>> + Send;
 }
 
-/// A value bound to a statement, in order (`$1`, `$2`, …).
+/// A value bound to a statement, in order (`$1`, `$2`, …). A list is
+/// bound apart, as the backend binds lists ([`SqlBackend::list`]).
 #[derive(Debug, Clone, Copy)]
 pub enum Arg<'a> {
+    /// `TEXT`.
     Text(&'a str),
+    /// `TEXT` or `NULL`.
     OptionalText(Option<&'a str>),
+    /// `BIGINT` (times, ids, counts).
     Int(i64),
+    /// `BIGINT` or `NULL`.
     OptionalInt(Option<i64>),
+    /// `BOOLEAN`.
     Bool(bool),
 }
 
 /// Where a statement runs: on a pool, or on the connection of a
 /// transaction.
 pub enum On<'a, DB: Database> {
+    /// On any connection of the pool.
     Pool(&'a Pool<DB>),
+    /// On this connection (a transaction's).
     Connection(&'a mut DB::Connection),
 }
 
@@ -156,7 +165,8 @@ impl<'a, DB: Database> From<&'a mut Transaction<'_, DB>> for On<'a, DB> {
     }
 }
 
-/// The rows a statement changed, whichever driver ran it.
+/// The rows a statement changed, whichever driver ran it (sqlx has no
+/// trait for it).
 pub trait RowsAffected {
     fn rows_affected(&self) -> u64;
 }

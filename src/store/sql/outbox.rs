@@ -1,9 +1,9 @@
 //! The outbox: the [`OutboxStore`] trait, the models of claimed parts,
-//! outcomes and events, and the implementation on both backends. The
-//! claims, outcomes and
-//! released parts are the backend's own ([`SqlBackend::lease_due_parts`],
-//! [`SqlBackend::record_outcomes`], [`SqlBackend::release_parts`]); which
-//! sources have work and the event queue are read here.
+//! outcomes and events, and the implementation on both backends. The claims,
+//! outcomes and released parts are the backend's own
+//! ([`SqlBackend::lease_due_parts`], [`SqlBackend::record_outcomes`],
+//! [`SqlBackend::release_parts`]); which sources have work and the event
+//! queue are read here.
 
 use async_trait::async_trait;
 

@@ -1,6 +1,6 @@
 //! Erasing kept message content: the [`RetentionStore`] trait, what one
-//! clean-up erased, and the implementation on both backends: one
-//! write transaction, the same SQL on SQLite and PostgreSQL.
+//! clean-up erased, and the implementation on both backends: one write
+//! transaction, the same SQL on SQLite and PostgreSQL.
 
 use async_trait::async_trait;
 

@@ -1,7 +1,7 @@
-//! Tenants: the [`TenantStore`] trait, its models (accounts, users,
-//! sources, gates, routes) and its implementation on both backends, with
-//! the settings and number blocks and deleting any tenant row; the SQL is
-//! the same on SQLite and PostgreSQL.
+//! Tenants: the [`TenantStore`] trait, its models (accounts, users, sources,
+//! gates, routes) and its implementation on both backends, with the settings
+//! and number blocks and deleting any tenant row; the SQL is the same on
+//! SQLite and PostgreSQL.
 
 use async_trait::async_trait;
 use serde::Serialize;

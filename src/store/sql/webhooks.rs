@@ -1,9 +1,8 @@
 //! Meta's webhooks: the [`WebhookStore`] trait, the models of what they
 //! carry and of the contact book, and the implementation on both backends.
-//! Storing them is the
-//! backend's hot write ([`SqlBackend::receive_webhooks`]); the contact
-//! book, the wamids of incoming messages and forgetting old statuses are
-//! here.
+//! Storing them is the backend's hot write
+//! ([`SqlBackend::receive_webhooks`]); the contact book, the wamids of
+//! incoming messages and forgetting old statuses are here.
 
 use async_trait::async_trait;
 
