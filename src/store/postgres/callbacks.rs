@@ -83,55 +83,55 @@ const INSERT_ATTEMPTS: &str =
             value ->> 'error', (value ->> 'duration')::bigint
      FROM jsonb_array_elements($1::jsonb) WITH ORDINALITY AS j (value, key) ORDER BY key";
 
+/// Queues deliveries (`$1`, the rows of `batch::delivery_rows`, due at
+/// `$2`), in order; an (origin, gate) already queued is not queued again.
+pub(super) const INSERT_DELIVERIES: &str =
+    "INSERT INTO deliveries (origin, gate_id, account_id, ordering, url, payload, content_until,
+                             request_id, state, next_attempt_at, created_at)
+     SELECT value ->> 'origin', value ->> 'gate', value ->> 'account', value ->> 'ordering',
+            value ->> 'url', value ->> 'payload', (value ->> 'contentUntil')::bigint,
+            value ->> 'requestId',
+            -- A gate deleted since the reader looked it up gets
+            -- nothing; the gate's row stays locked until this commits,
+            -- so a delete under way waits and then gives these up.
+            CASE WHEN EXISTS (SELECT 1 FROM gates g
+                              WHERE g.id = value ->> 'gate' AND g.account_id = value ->> 'account'
+                              FOR KEY SHARE)
+                 THEN 'PENDING' ELSE 'GAVE_UP' END,
+            $2, $2
+     FROM jsonb_array_elements($1::jsonb) WITH ORDINALITY AS j (value, key) ORDER BY key
+     ON CONFLICT (origin, gate_id) DO NOTHING";
+
+/// Those of the messages `$1` that name event report gates.
+pub(super) const MESSAGES_TO_REPORT: &str =
+    "SELECT * FROM messages WHERE message_id = ANY($1) AND gate_ids <> '[]'";
+
+/// The parts of the messages `$1` (without their content), in order.
+pub(super) const PARTS_TO_REPORT: &str =
+    "SELECT message_id, message_index, message_type, state, result_code, '' AS cloud_body
+     FROM message_parts WHERE message_id = ANY($1)
+     ORDER BY message_id, message_index";
+
+/// The contacts of the phone numbers `$1`, in every account.
+pub(super) const CONTACTS_OF: &str = "SELECT * FROM contacts WHERE phone = ANY($1)";
+
+/// The oldest `$1` incoming messages not routed yet, with their source's id.
+pub(super) const UNROUTED_INBOUND: &str =
+    "SELECT i.wamid, i.phone_number_id, i.at, i.received_at, i.message, i.contact,
+            s.id AS source_id
+     FROM inbound_messages i LEFT JOIN sources s ON s.phone_number_id = i.phone_number_id
+     WHERE NOT i.routed ORDER BY i.received_at, i.id LIMIT $1";
+
+/// Marks the incoming messages `$1` (rows `wamid`, `until`) routed,
+/// erasing the content of those not kept beyond `$2` (now).
+pub(super) const MARK_ROUTED: &str = "UPDATE inbound_messages
+     SET routed = TRUE, message_id = j.id,
+         message = CASE WHEN j.until <= $2 THEN '' ELSE inbound_messages.message END,
+         content_until = CASE WHEN j.until <= $2 THEN NULL ELSE j.until END
+     FROM jsonb_to_recordset($1::jsonb) AS j (wamid text, until bigint, id text)
+     WHERE inbound_messages.wamid = j.wamid";
+
 impl PgStore {
-    /// Queues deliveries (`$1`, the rows of `batch::delivery_rows`, due at
-    /// `$2`), in order; an (origin, gate) already queued is not queued again.
-    pub(super) const INSERT_DELIVERIES: &str =
-        "INSERT INTO deliveries (origin, gate_id, account_id, ordering, url, payload, content_until,
-                                 request_id, state, next_attempt_at, created_at)
-         SELECT value ->> 'origin', value ->> 'gate', value ->> 'account', value ->> 'ordering',
-                value ->> 'url', value ->> 'payload', (value ->> 'contentUntil')::bigint,
-                value ->> 'requestId',
-                -- A gate deleted since the reader looked it up gets
-                -- nothing; the gate's row stays locked until this commits,
-                -- so a delete under way waits and then gives these up.
-                CASE WHEN EXISTS (SELECT 1 FROM gates g
-                                  WHERE g.id = value ->> 'gate' AND g.account_id = value ->> 'account'
-                                  FOR KEY SHARE)
-                     THEN 'PENDING' ELSE 'GAVE_UP' END,
-                $2, $2
-         FROM jsonb_array_elements($1::jsonb) WITH ORDINALITY AS j (value, key) ORDER BY key
-         ON CONFLICT (origin, gate_id) DO NOTHING";
-
-    /// Those of the messages `$1` that name event report gates.
-    pub(super) const MESSAGES_TO_REPORT: &str =
-        "SELECT * FROM messages WHERE message_id = ANY($1) AND gate_ids <> '[]'";
-
-    /// The parts of the messages `$1` (without their content), in order.
-    pub(super) const PARTS_TO_REPORT: &str =
-        "SELECT message_id, message_index, message_type, state, result_code, '' AS cloud_body
-         FROM message_parts WHERE message_id = ANY($1)
-         ORDER BY message_id, message_index";
-
-    /// The contacts of the phone numbers `$1`, in every account.
-    pub(super) const CONTACTS_OF: &str = "SELECT * FROM contacts WHERE phone = ANY($1)";
-
-    /// The oldest `$1` incoming messages not routed yet, with their source's id.
-    pub(super) const UNROUTED_INBOUND: &str =
-        "SELECT i.wamid, i.phone_number_id, i.at, i.received_at, i.message, i.contact,
-                s.id AS source_id
-         FROM inbound_messages i LEFT JOIN sources s ON s.phone_number_id = i.phone_number_id
-         WHERE NOT i.routed ORDER BY i.received_at, i.id LIMIT $1";
-
-    /// Marks the incoming messages `$1` (rows `wamid`, `until`) routed,
-    /// erasing the content of those not kept beyond `$2` (now).
-    pub(super) const MARK_ROUTED: &str = "UPDATE inbound_messages
-         SET routed = TRUE, message_id = j.id,
-             message = CASE WHEN j.until <= $2 THEN '' ELSE inbound_messages.message END,
-             content_until = CASE WHEN j.until <= $2 THEN NULL ELSE j.until END
-         FROM jsonb_to_recordset($1::jsonb) AS j (wamid text, until bigint, id text)
-         WHERE inbound_messages.wamid = j.wamid";
-
     /// `CallbackStore::claim_deliveries`.
     pub(super) async fn lease_due_deliveries(
         &self,

@@ -36,8 +36,9 @@
 //! `store::batch`), read with `jsonb_array_elements` or
 //! `jsonb_to_recordset`, so a transaction is a fixed number of statements.
 //! The store's traits are implemented once for both backends, in
-//! `store::common`; here are the statements that differ, the claims and
-//! the locks.
+//! [`store::sql`](super::sql); here is this backend's side of its
+//! [`SqlBackend`] contract (the statements that differ, the hot writes, the
+//! claims) and the locks.
 
 mod accept;
 mod callbacks;
@@ -46,6 +47,7 @@ mod outbox;
 mod statistics;
 mod webhooks;
 
+use std::future::Future;
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -56,7 +58,11 @@ use super::ops::{self, Backlogs, SchemaVersion};
 use super::source_figures::{
     self, PriorityBacklog, RecentSubmissions, SourceBacklog, SourceFailure, SourceFiguresStore,
 };
-use super::{Millis, OpsStore, PoolSettings, StoreResult, Wake, WakeStore};
+use super::sql::SqlBackend;
+use super::{
+    ClaimedDelivery, ClaimedPart, DeliveryAttempt, FollowOn, Millis, NewRequest, OpsStore, Outcome,
+    PoolSettings, RecordedAttempt, StoreResult, Wake, WakeStore, WebhookBatch, WebhookReceipt,
+};
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
 
@@ -109,13 +115,93 @@ impl PgStore {
     }
 }
 
-crate::store::common::sql_store_common!(
-    PgStore,
-    sqlx::Postgres,
-    // One snapshot for the reads of one answer.
-    "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY",
-    "BEGIN"
-);
+/// The shared implementation's contract ([`SqlBackend`]): the hot writes
+/// and the claims are sqlx transactions (the claims one statement each),
+/// each the inherent method of the same name in its concern's file
+/// (`accept`, `outbox`, `webhooks`, `callbacks`).
+impl SqlBackend for PgStore {
+    type Db = sqlx::Postgres;
+    type List<'a> = &'a [&'a str];
+
+    /// One snapshot for the reads of one answer.
+    const SNAPSHOT: &'static str = "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY";
+    const BEGIN_WRITE: &'static str = "BEGIN";
+
+    const INSERT_DELIVERIES: &'static str = callbacks::INSERT_DELIVERIES;
+    const MESSAGES_TO_REPORT: &'static str = callbacks::MESSAGES_TO_REPORT;
+    const PARTS_TO_REPORT: &'static str = callbacks::PARTS_TO_REPORT;
+    const CONTACTS_OF: &'static str = callbacks::CONTACTS_OF;
+    const UNROUTED_INBOUND: &'static str = callbacks::UNROUTED_INBOUND;
+    const MARK_ROUTED: &'static str = callbacks::MARK_ROUTED;
+
+    fn writer(&self) -> &PgPool {
+        &self.writer
+    }
+
+    fn reader(&self) -> &PgPool {
+        &self.reader
+    }
+
+    fn list<'a>(items: &'a [&'a str]) -> StoreResult<&'a [&'a str]> {
+        PgStore::list(items)
+    }
+
+    fn accept_batch(&self, batch: &[NewRequest]) -> impl Future<Output = StoreResult<()>> + Send {
+        PgStore::accept_batch(self, batch)
+    }
+
+    fn record_outcomes(
+        &self,
+        outcomes: &[Outcome],
+    ) -> impl Future<Output = StoreResult<Vec<bool>>> + Send {
+        PgStore::record_outcomes(self, outcomes)
+    }
+
+    fn release_parts(
+        &self,
+        lease: &str,
+        parts: &[(String, u32)],
+    ) -> impl Future<Output = StoreResult<()>> + Send {
+        PgStore::release_parts(self, lease, parts)
+    }
+
+    fn receive_webhooks(
+        &self,
+        batches: &[WebhookBatch],
+    ) -> impl Future<Output = StoreResult<Vec<WebhookReceipt>>> + Send {
+        PgStore::receive_webhooks(self, batches)
+    }
+
+    fn record_delivery_attempts(
+        &self,
+        attempts: &[DeliveryAttempt],
+        follow: Option<FollowOn>,
+    ) -> impl Future<Output = StoreResult<Vec<RecordedAttempt>>> + Send {
+        PgStore::record_delivery_attempts(self, attempts, follow)
+    }
+
+    fn lease_due_parts(
+        &self,
+        source: &str,
+        lease: &str,
+        now: Millis,
+        lease_until: Millis,
+        limit: u32,
+    ) -> impl Future<Output = StoreResult<Vec<ClaimedPart>>> + Send {
+        PgStore::lease_due_parts(self, source, lease, now, lease_until, limit)
+    }
+
+    fn lease_due_deliveries(
+        &self,
+        lease: &str,
+        now: Millis,
+        lease_until: Millis,
+        limit: u32,
+        per_gate: u32,
+    ) -> impl Future<Output = StoreResult<Vec<ClaimedDelivery>>> + Send {
+        PgStore::lease_due_deliveries(self, lease, now, lease_until, limit, per_gate)
+    }
+}
 
 #[async_trait]
 impl OpsStore for PgStore {

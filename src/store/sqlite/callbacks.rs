@@ -108,51 +108,51 @@ const INSERT_ATTEMPTS: &str =
             value ->> 'duration'
      FROM json_each($1) ORDER BY key";
 
+/// Queues deliveries (`$1`, the rows of `batch::delivery_rows`, due at
+/// `$2`); an (origin, gate) already queued is not queued again.
+pub(super) const INSERT_DELIVERIES: &str =
+    "INSERT INTO deliveries (origin, gate_id, account_id, ordering, url, payload, content_until, request_id, state, next_attempt_at, created_at)
+     SELECT value ->> 'origin', value ->> 'gate', value ->> 'account', value ->> 'ordering', value ->> 'url', value ->> 'payload',
+            value ->> 'contentUntil', value ->> 'requestId',
+            -- A gate deleted since the reader looked it up gets nothing.
+            CASE WHEN EXISTS (SELECT 1 FROM gates g
+                              WHERE g.id = value ->> 'gate' AND g.account_id = value ->> 'account')
+                 THEN 'PENDING' ELSE 'GAVE_UP' END,
+            $2, $2
+     FROM json_each($1) WHERE true ORDER BY key
+     ON CONFLICT (origin, gate_id) DO NOTHING";
+
+/// Those of the messages `$1` that name event report gates.
+pub(super) const MESSAGES_TO_REPORT: &str = "SELECT * FROM messages
+     WHERE message_id IN (SELECT value FROM json_each($1)) AND gate_ids <> '[]'";
+
+/// The parts of the messages `$1` (without their content), in order.
+pub(super) const PARTS_TO_REPORT: &str =
+    "SELECT message_id, message_index, message_type, state, result_code, '' AS cloud_body
+     FROM message_parts WHERE message_id IN (SELECT value FROM json_each($1))
+     ORDER BY message_id, message_index";
+
+/// The contacts of the phone numbers `$1`, in every account.
+pub(super) const CONTACTS_OF: &str =
+    "SELECT * FROM contacts WHERE phone IN (SELECT value FROM json_each($1))";
+
+/// The oldest `$1` incoming messages not routed yet, with their source's id.
+pub(super) const UNROUTED_INBOUND: &str =
+    "SELECT i.wamid, i.phone_number_id, i.at, i.received_at, i.message, i.contact, s.id AS source_id
+     FROM inbound_messages i LEFT JOIN sources s ON s.phone_number_id = i.phone_number_id
+     WHERE NOT i.routed ORDER BY i.received_at, i.rowid LIMIT $1";
+
+/// Marks the incoming messages `$1` (rows `wamid`, `until`, `id`) routed,
+/// erasing the content of those not kept beyond `$2` (now).
+pub(super) const MARK_ROUTED: &str = "UPDATE inbound_messages
+     SET routed = TRUE, message_id = j.id,
+         message = CASE WHEN j.until <= $2 THEN '' ELSE inbound_messages.message END,
+         content_until = CASE WHEN j.until <= $2 THEN NULL ELSE j.until END
+     FROM (SELECT value ->> 'wamid' AS wamid, value ->> 'until' AS until, value ->> 'id' AS id
+           FROM json_each($1)) AS j
+     WHERE inbound_messages.wamid = j.wamid";
+
 impl SqliteStore {
-    /// Queues deliveries (`$1`, the rows of `batch::delivery_rows`, due at
-    /// `$2`); an (origin, gate) already queued is not queued again.
-    pub(super) const INSERT_DELIVERIES: &str =
-        "INSERT INTO deliveries (origin, gate_id, account_id, ordering, url, payload, content_until, request_id, state, next_attempt_at, created_at)
-         SELECT value ->> 'origin', value ->> 'gate', value ->> 'account', value ->> 'ordering', value ->> 'url', value ->> 'payload',
-                value ->> 'contentUntil', value ->> 'requestId',
-                -- A gate deleted since the reader looked it up gets nothing.
-                CASE WHEN EXISTS (SELECT 1 FROM gates g
-                                  WHERE g.id = value ->> 'gate' AND g.account_id = value ->> 'account')
-                     THEN 'PENDING' ELSE 'GAVE_UP' END,
-                $2, $2
-         FROM json_each($1) WHERE true ORDER BY key
-         ON CONFLICT (origin, gate_id) DO NOTHING";
-
-    /// Those of the messages `$1` that name event report gates.
-    pub(super) const MESSAGES_TO_REPORT: &str = "SELECT * FROM messages
-         WHERE message_id IN (SELECT value FROM json_each($1)) AND gate_ids <> '[]'";
-
-    /// The parts of the messages `$1` (without their content), in order.
-    pub(super) const PARTS_TO_REPORT: &str =
-        "SELECT message_id, message_index, message_type, state, result_code, '' AS cloud_body
-         FROM message_parts WHERE message_id IN (SELECT value FROM json_each($1))
-         ORDER BY message_id, message_index";
-
-    /// The contacts of the phone numbers `$1`, in every account.
-    pub(super) const CONTACTS_OF: &str =
-        "SELECT * FROM contacts WHERE phone IN (SELECT value FROM json_each($1))";
-
-    /// The oldest `$1` incoming messages not routed yet, with their source's id.
-    pub(super) const UNROUTED_INBOUND: &str =
-        "SELECT i.wamid, i.phone_number_id, i.at, i.received_at, i.message, i.contact, s.id AS source_id
-         FROM inbound_messages i LEFT JOIN sources s ON s.phone_number_id = i.phone_number_id
-         WHERE NOT i.routed ORDER BY i.received_at, i.rowid LIMIT $1";
-
-    /// Marks the incoming messages `$1` (rows `wamid`, `until`, `id`) routed,
-    /// erasing the content of those not kept beyond `$2` (now).
-    pub(super) const MARK_ROUTED: &str = "UPDATE inbound_messages
-         SET routed = TRUE, message_id = j.id,
-             message = CASE WHEN j.until <= $2 THEN '' ELSE inbound_messages.message END,
-             content_until = CASE WHEN j.until <= $2 THEN NULL ELSE j.until END
-         FROM (SELECT value ->> 'wamid' AS wamid, value ->> 'until' AS until, value ->> 'id' AS id
-               FROM json_each($1)) AS j
-         WHERE inbound_messages.wamid = j.wamid";
-
     /// `CallbackStore::claim_deliveries`: reads the due deliveries
     /// (`DUE_DELIVERIES`), then leases them, in one job on the writer
     /// thread.

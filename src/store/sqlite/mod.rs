@@ -28,7 +28,9 @@
 //! connection that is not clean is closed and a fresh one opened.
 //!
 //! The store's traits are implemented once for both backends, in
-//! `store::common`; here are the statements that differ, and the claims.
+//! [`store::sql`](super::sql); here is this backend's side of its
+//! [`SqlBackend`] contract: the statements that differ, the hot writes and
+//! the claims.
 
 mod accept;
 mod callbacks;
@@ -38,6 +40,7 @@ mod owned_row;
 mod webhooks;
 mod writer;
 
+use std::future::Future;
 use std::str::FromStr;
 
 use async_trait::async_trait;
@@ -51,7 +54,11 @@ use super::ops::{self, Backlogs, SchemaVersion};
 use super::source_figures::{
     self, PriorityBacklog, RecentSubmissions, SourceBacklog, SourceFailure, SourceFiguresStore,
 };
-use super::{Millis, OpsStore, StoreResult, Wake, WakeStore};
+use super::sql::SqlBackend;
+use super::{
+    ClaimedDelivery, ClaimedPart, DeliveryAttempt, FollowOn, Millis, NewRequest, OpsStore, Outcome,
+    RecordedAttempt, StoreResult, Wake, WakeStore, WebhookBatch, WebhookReceipt,
+};
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
 
@@ -121,13 +128,93 @@ async fn outside_any_transaction(connection: &mut SqliteConnection) -> Result<bo
     Ok(autocommit != 0)
 }
 
-crate::store::common::sql_store_common!(
-    SqliteStore,
-    sqlx::Sqlite,
-    // One snapshot for the reads of one answer.
-    "BEGIN",
-    BEGIN_WRITE
-);
+/// The shared implementation's contract ([`SqlBackend`]): the hot writes
+/// and the claims are the writer thread's jobs, each the inherent method of
+/// the same name in its concern's file (`accept`, `outbox`, `webhooks`,
+/// `callbacks`).
+impl SqlBackend for SqliteStore {
+    type Db = sqlx::Sqlite;
+    type List<'a> = String;
+
+    /// One snapshot for the reads of one answer.
+    const SNAPSHOT: &'static str = "BEGIN";
+    const BEGIN_WRITE: &'static str = BEGIN_WRITE;
+
+    const INSERT_DELIVERIES: &'static str = callbacks::INSERT_DELIVERIES;
+    const MESSAGES_TO_REPORT: &'static str = callbacks::MESSAGES_TO_REPORT;
+    const PARTS_TO_REPORT: &'static str = callbacks::PARTS_TO_REPORT;
+    const CONTACTS_OF: &'static str = callbacks::CONTACTS_OF;
+    const UNROUTED_INBOUND: &'static str = callbacks::UNROUTED_INBOUND;
+    const MARK_ROUTED: &'static str = callbacks::MARK_ROUTED;
+
+    fn writer(&self) -> &SqlitePool {
+        &self.writer
+    }
+
+    fn reader(&self) -> &SqlitePool {
+        &self.reader
+    }
+
+    fn list<'a>(items: &'a [&'a str]) -> StoreResult<String> {
+        SqliteStore::list(items)
+    }
+
+    fn accept_batch(&self, batch: &[NewRequest]) -> impl Future<Output = StoreResult<()>> + Send {
+        SqliteStore::accept_batch(self, batch)
+    }
+
+    fn record_outcomes(
+        &self,
+        outcomes: &[Outcome],
+    ) -> impl Future<Output = StoreResult<Vec<bool>>> + Send {
+        SqliteStore::record_outcomes(self, outcomes)
+    }
+
+    fn release_parts(
+        &self,
+        lease: &str,
+        parts: &[(String, u32)],
+    ) -> impl Future<Output = StoreResult<()>> + Send {
+        SqliteStore::release_parts(self, lease, parts)
+    }
+
+    fn receive_webhooks(
+        &self,
+        batches: &[WebhookBatch],
+    ) -> impl Future<Output = StoreResult<Vec<WebhookReceipt>>> + Send {
+        SqliteStore::receive_webhooks(self, batches)
+    }
+
+    fn record_delivery_attempts(
+        &self,
+        attempts: &[DeliveryAttempt],
+        follow: Option<FollowOn>,
+    ) -> impl Future<Output = StoreResult<Vec<RecordedAttempt>>> + Send {
+        SqliteStore::record_delivery_attempts(self, attempts, follow)
+    }
+
+    fn lease_due_parts(
+        &self,
+        source: &str,
+        lease: &str,
+        now: Millis,
+        lease_until: Millis,
+        limit: u32,
+    ) -> impl Future<Output = StoreResult<Vec<ClaimedPart>>> + Send {
+        SqliteStore::lease_due_parts(self, source, lease, now, lease_until, limit)
+    }
+
+    fn lease_due_deliveries(
+        &self,
+        lease: &str,
+        now: Millis,
+        lease_until: Millis,
+        limit: u32,
+        per_gate: u32,
+    ) -> impl Future<Output = StoreResult<Vec<ClaimedDelivery>>> + Send {
+        SqliteStore::lease_due_deliveries(self, lease, now, lease_until, limit, per_gate)
+    }
+}
 
 /// One instance owns the file: there is nobody else to be woken (and the
 /// named leases, shared with PostgreSQL, always go to it).
