@@ -563,7 +563,7 @@ mod tests {
         assert_eq!(args.resend_interval, Duration::from_secs(60));
         assert_eq!(args.resend_max, 15);
         assert_eq!(args.sandbox_status_delay, Duration::from_millis(50));
-        assert_eq!(args.sandbox_record_limit, 10_000);
+        assert_eq!(args.sandbox_record_limit, 1_000);
         // Callbacks are tried for at least 24 hours, jitter (−10 %) included.
         let total: Duration = args.callback_retry_schedule.0.iter().sum();
         assert!(

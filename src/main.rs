@@ -13,6 +13,7 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     wagate::allocator::purge_freed_memory_soon();
+    wagate::allocator::without_huge_pages();
     let cli = Cli::parse();
     wagate::logging::init(cli.log_format);
     match cli.command {

@@ -118,7 +118,7 @@ mod tests {
         let Command { args } = Command::try_parse_from(["sim"]).expect("parse");
         assert_eq!(args.listen.to_string(), "127.0.0.1:8090");
         assert_eq!(args.status_delay, Duration::from_millis(50));
-        assert_eq!(args.record_limit, 10_000);
+        assert_eq!(args.record_limit, 1_000);
         assert!(!format!("{args:?}").contains("app_secret: \"\""));
         let Command { args } = Command::try_parse_from([
             "sim",
