@@ -166,13 +166,8 @@ async fn an_operator_pauses_a_gate_resumes_it_and_redelivers_a_callback(backend:
     for (name, path, ready, text) in pages {
         browser.open(&path).await;
         browser.wait_for_text(ready, text).await;
-        assert_eq!(
-            browser.overflow().await,
-            0,
-            "the {name} page is wider than the phone"
-        );
         browser
-            .screenshot(&format!("{name}-phone-{}", backend.name()))
+            .assert_fits_the_phone(&format!("{name}-phone-{}", backend.name()))
             .await;
     }
     browser.close().await;
@@ -236,13 +231,8 @@ async fn an_operator_follows_a_source_to_its_outbox_and_meta_s_refusals(backend:
     browser
         .wait_for_text("#source-number", "+46700000961")
         .await;
-    assert_eq!(
-        browser.overflow().await,
-        0,
-        "the page is wider than the phone"
-    );
     browser
-        .screenshot(&format!("source-phone-{}", backend.name()))
+        .assert_fits_the_phone(&format!("source-phone-{}", backend.name()))
         .await;
     browser.close().await;
 }
@@ -310,13 +300,8 @@ async fn the_overview_draws_its_charts_on_a_laptop_and_a_phone(backend: Backend)
     // On a phone the charts fit the width: nothing scrolls sideways.
     browser.as_a_phone().await;
     browser.open("/console").await;
-    assert_eq!(
-        browser.overflow().await,
-        0,
-        "the page is wider than the phone"
-    );
     browser
-        .screenshot(&format!("overview-phone-{}", backend.name()))
+        .assert_fits_the_phone(&format!("overview-phone-{}", backend.name()))
         .await;
     browser.close().await;
 }

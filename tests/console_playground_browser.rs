@@ -54,12 +54,7 @@ async fn a_new_user_sends_to_9900_and_sees_a_reply_arrive(backend: Backend) {
     browser.client.refresh().await.expect("reloading the page");
     browser.wait_for_text("#inbox", "BUTTON Hi! please").await;
     browser
-        .screenshot(&format!("playground-phone-{}", backend.name()))
+        .assert_fits_the_phone(&format!("playground-phone-{}", backend.name()))
         .await;
-    assert_eq!(
-        browser.overflow().await,
-        0,
-        "the page is wider than the phone"
-    );
     browser.close().await;
 }

@@ -193,6 +193,25 @@ impl Browser {
             .unwrap_or_else(|| panic!("not a width: {overflow}"))
     }
 
+    /// The page, once its layout settles, fits a phone's width (nothing
+    /// scrolls sideways; see [`Browser::overflow`]); saves it as
+    /// `screenshot.png`.
+    pub async fn assert_fits_the_phone(&self, screenshot: &str) {
+        let url = self.client.current_url().await.expect("url");
+        super::poll(
+            Duration::from_secs(10),
+            &format!("{} to fit the phone's width", url.path()),
+            || async {
+                match self.overflow().await {
+                    0 => Ok(()),
+                    wider => Err(format!("{wider} px wider")),
+                }
+            },
+        )
+        .await;
+        self.screenshot(screenshot).await;
+    }
+
     /// Saves a screenshot of the page as `name.png`.
     pub async fn screenshot(&self, name: &str) {
         let png = self

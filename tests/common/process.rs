@@ -12,6 +12,8 @@ pub struct Process {
     pub child: Child,
     /// `http://127.0.0.1:PORT`
     pub base: String,
+    /// The lines it printed on stdout before the address.
+    pub printed: Vec<String>,
 }
 
 impl Process {
@@ -55,6 +57,7 @@ impl Process {
         let mut process = Process {
             child,
             base: String::new(),
+            printed: Vec::new(),
         };
         let deadline = Instant::now() + Duration::from_secs(60);
         loop {
@@ -76,6 +79,7 @@ impl Process {
                 process.base = address.trim().to_owned();
                 return process;
             }
+            process.printed.push(line);
         }
     }
 
