@@ -131,6 +131,11 @@ pub struct ServeArgs {
     #[arg(long, env = "WAGATE_SANDBOX_ANY_TEMPLATE")]
     pub sandbox_any_template: bool,
 
+    /// Most statuses one sandbox webhook carries: statuses that wait
+    /// together are posted together, as Meta does (1 or 0: a webhook per status).
+    #[arg(long, env = "WAGATE_SANDBOX_STATUSES_PER_WEBHOOK", default_value_t = crate::sim::DEFAULT_STATUSES_PER_WEBHOOK)]
+    pub sandbox_statuses_per_webhook: usize,
+
     /// Delays between callback attempts, comma-separated.
     #[arg(
         long,
@@ -564,6 +569,7 @@ mod tests {
         assert_eq!(args.resend_max, 15);
         assert_eq!(args.sandbox_status_delay, Duration::from_millis(50));
         assert_eq!(args.sandbox_record_limit, 1_000);
+        assert_eq!(args.sandbox_statuses_per_webhook, 100);
         // Callbacks are tried for at least 24 hours, jitter (−10 %) included.
         let total: Duration = args.callback_retry_schedule.0.iter().sum();
         assert!(

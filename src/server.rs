@@ -396,6 +396,7 @@ async fn start_sandbox(
         status_delay: args.sandbox_status_delay,
         record_limit: args.sandbox_record_limit,
         any_template: args.sandbox_any_template,
+        statuses_per_webhook: args.sandbox_statuses_per_webhook,
     });
     let (stop, stopped) = oneshot::channel::<()>();
     let (sim_address, _task) = sim

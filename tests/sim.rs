@@ -13,9 +13,12 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::routing::post;
 use serde_json::{Value, json};
 use tokio::net::TcpListener;
-use tokio::sync::oneshot;
+use tokio::sync::{oneshot, watch};
 use wagate::signature;
 use wagate::sim::{Inbound, Sim, SimConfig};
+
+mod common;
+use common::webhook_body;
 
 const SECRET: &str = "sim-test-secret";
 const PNID: &str = "106540352242922";
@@ -38,15 +41,43 @@ impl Hit {
 }
 
 /// A webhook receiver that records everything and refuses the first
-/// `refuse` requests with `refusal`.
-#[derive(Clone, Default)]
+/// `refuse` requests with `refusal`; while held, it answers nothing.
+#[derive(Clone)]
 struct Sink {
     hits: Arc<Mutex<Vec<Hit>>>,
     refuse: Arc<AtomicU32>,
     refusal: Arc<AtomicU32>,
+    held: Arc<watch::Sender<bool>>,
+    waiting: Arc<AtomicU32>,
+}
+
+impl Default for Sink {
+    fn default() -> Self {
+        Self {
+            hits: Arc::default(),
+            refuse: Arc::default(),
+            refusal: Arc::default(),
+            held: Arc::new(watch::channel(false).0),
+            waiting: Arc::default(),
+        }
+    }
 }
 
 impl Sink {
+    /// Holds every webhook unanswered until [`Sink::release`].
+    fn hold(&self) {
+        self.held.send_replace(true);
+    }
+
+    fn release(&self) {
+        self.held.send_replace(false);
+    }
+
+    /// Webhooks held unanswered now.
+    fn waiting(&self) -> u32 {
+        self.waiting.load(Ordering::SeqCst)
+    }
+
     fn hits(&self) -> Vec<Hit> {
         self.hits.lock().expect("sink lock").clone()
     }
@@ -82,6 +113,10 @@ async fn receive(State(sink): State<Sink>, headers: HeaderMap, body: Bytes) -> S
         body: body.to_vec(),
         answered: status.as_u16(),
     });
+    // Recorded as it arrived; answered once released.
+    sink.waiting.fetch_add(1, Ordering::SeqCst);
+    let _ = sink.held.subscribe().wait_for(|held| !*held).await;
+    sink.waiting.fetch_sub(1, Ordering::SeqCst);
     status
 }
 
@@ -94,6 +129,11 @@ struct Harness {
 }
 
 async fn start() -> Harness {
+    start_with(wagate::sim::DEFAULT_STATUSES_PER_WEBHOOK).await
+}
+
+/// A simulator posting at most `statuses_per_webhook` statuses in a webhook.
+async fn start_with(statuses_per_webhook: usize) -> Harness {
     let sink = Sink::default();
     let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind sink");
     let sink_address = listener.local_addr().expect("sink address");
@@ -120,6 +160,7 @@ async fn start() -> Harness {
         status_delay: Duration::from_millis(5),
         record_limit: 1000,
         any_template: false,
+        statuses_per_webhook,
     });
     let (stop_sim, sim_stopped) = oneshot::channel::<()>();
     let (address, _task) = sim
@@ -235,9 +276,12 @@ impl Harness {
             .iter()
             .filter(|hit| hit.answered == 200)
             .map(Hit::json)
-            .filter_map(|body| {
-                let status = body["entry"][0]["changes"][0]["value"]["statuses"][0].clone();
-                (status["id"] == wamid).then_some(status)
+            .flat_map(|body| {
+                webhook_body::statuses(&body)
+                    .into_iter()
+                    .filter(|status| status["id"] == wamid)
+                    .cloned()
+                    .collect::<Vec<_>>()
             })
             .collect()
     }
@@ -335,6 +379,68 @@ async fn a_default_number_is_sent_delivered_and_read_with_signed_webhooks() {
             .all(|record| record.delivered && record.http_status == Some(200))
     );
     assert_eq!(harness.sim.webhooks(records[1].seq).len(), 1);
+}
+
+#[tokio::test]
+async fn statuses_that_wait_together_share_a_webhook_each_message_in_order() {
+    let harness = start_with(5).await;
+    harness.sink.hold();
+    let mut wamids = Vec::new();
+    for n in 0..12 {
+        let to = format!("+4670123{n:04}");
+        wamids.push(
+            harness
+                .accepted(&template(&to, "hello_world", "en_US"))
+                .await,
+        );
+    }
+    // The twelve `sent` statuses are out (held at the sink) or waiting,
+    // and when any wait, four webhooks are out.
+    let carried = |harness: &Harness| -> Vec<usize> {
+        harness
+            .sink
+            .hits()
+            .iter()
+            .map(|hit| webhook_body::statuses(&hit.json()).len())
+            .collect()
+    };
+    eventually("every sent status out or waiting", || {
+        let out: usize = carried(&harness).iter().sum();
+        let waiting = harness.sim.stats().statuses_waiting as usize;
+        (out + waiting == 12 && (waiting == 0 || harness.sink.waiting() == 4)).then_some(())
+    })
+    .await;
+    harness.sink.release();
+
+    for wamid in &wamids {
+        assert_eq!(
+            harness.wait_statuses(wamid, 3).await,
+            ["sent", "delivered", "read"],
+            "{wamid}"
+        );
+    }
+    let carried = carried(&harness);
+    assert_eq!(carried.iter().sum::<usize>(), 36, "{carried:?}");
+    assert!(
+        carried.iter().all(|&count| (1..=5).contains(&count)),
+        "{carried:?}"
+    );
+    assert!(
+        carried.iter().any(|&count| count > 1),
+        "statuses that waited went together: {carried:?}"
+    );
+    for hit in harness.sink.hits() {
+        let header = hit.signature.as_deref().expect("signature header");
+        assert!(signature::verify(SECRET.as_bytes(), &hit.body, header));
+        let body = hit.json();
+        assert_eq!(
+            body["entry"][0]["changes"][0]["value"]["metadata"]["phone_number_id"],
+            PNID
+        );
+    }
+    let stats = harness.sim.stats();
+    assert_eq!(stats.webhooks_sent as usize, carried.len());
+    assert_eq!(stats.statuses_waiting, 0);
 }
 
 /// Registers [`PNID`] to a WABA and creates the templates `names` (`en`)
@@ -542,7 +648,11 @@ async fn the_care_window_opens_with_an_inbound_message() {
         .hits()
         .into_iter()
         .map(|hit| hit.json())
-        .find(|body| body["entry"][0]["changes"][0]["value"]["statuses"][0]["id"] == wamid.as_str())
+        .find(|body| {
+            webhook_body::statuses(body)
+                .iter()
+                .any(|status| status["id"] == wamid.as_str())
+        })
         .expect("status webhook");
     assert_eq!(
         status_hit["entry"][0]["changes"][0]["value"]["metadata"]["display_phone_number"],

@@ -26,6 +26,9 @@ use serde_json::{Map, Value, json};
 use tokio::sync::oneshot;
 use wagate::sim::{Sim, SimConfig};
 
+mod common;
+use common::webhook_body;
+
 const EXAMPLES: &str = include_str!("fixtures/meta-send-examples.yaml");
 const PNID: &str = "106540352242922";
 const WABA: &str = "102290129340398";
@@ -244,6 +247,7 @@ async fn every_valid_meta_example_is_accepted_and_the_broken_ones_refused() {
         status_delay: Duration::from_millis(5),
         record_limit: 1000,
         any_template: false,
+        statuses_per_webhook: wagate::sim::DEFAULT_STATUSES_PER_WEBHOOK,
     });
     let (_stop, stopped) = oneshot::channel::<()>();
     let (address, _task) = sim
@@ -308,14 +312,18 @@ async fn every_valid_meta_example_is_accepted_and_the_broken_ones_refused() {
         let finals: Vec<(String, String)> = sim
             .webhooks(0)
             .iter()
-            .filter_map(|record| {
-                let body: Value = serde_json::from_str(record.body.get()).ok()?;
-                let status = &body["entry"][0]["changes"][0]["value"]["statuses"][0];
-                let state = status["status"].as_str()?;
-                let wamid = status["id"].as_str()?.to_owned();
-                ["read", "failed"]
-                    .contains(&state)
-                    .then(|| (wamid, status.to_string()))
+            .filter_map(|record| serde_json::from_str::<Value>(record.body.get()).ok())
+            .flat_map(|body| {
+                webhook_body::statuses(&body)
+                    .into_iter()
+                    .filter_map(|status| {
+                        let state = status["status"].as_str()?;
+                        let wamid = status["id"].as_str()?.to_owned();
+                        ["read", "failed"]
+                            .contains(&state)
+                            .then(|| (wamid, status.to_string()))
+                    })
+                    .collect::<Vec<_>>()
             })
             .collect();
         let pending: Vec<_> = accepted

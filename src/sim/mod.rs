@@ -21,8 +21,9 @@
 //! - [`numbers`]: the sandbox number table.
 //! - `upload`: media uploads, normal and resumable (`media` answers what
 //!   is known of a media id).
-//! - `send`, `inbound`: the two things that happen; `payload`, `webhooks`:
-//!   the webhook bodies and their delivery; `state`: what is remembered.
+//! - `send`, `inbound`: the two things that happen; `payload`, `webhooks`,
+//!   `status_queue`: the webhook bodies, their delivery, and statuses
+//!   posted together; `state`: what is remembered.
 //! - [`SimArgs`], [`run_standalone`]: `wagate sim`.
 
 mod business;
@@ -37,6 +38,7 @@ mod payload;
 mod send;
 mod standalone;
 mod state;
+mod status_queue;
 mod template_api;
 mod template_rules;
 mod templates;
@@ -83,7 +85,13 @@ pub struct SimConfig {
     /// simulator); by default only APPROVED templates of the sending
     /// number's WABA go, as at Meta.
     pub any_template: bool,
+    /// Most statuses one webhook carries: statuses that wait together go
+    /// together, as at Meta (1: one webhook per status).
+    pub statuses_per_webhook: usize,
 }
+
+/// Statuses one webhook carries at most, by default.
+pub const DEFAULT_STATUSES_PER_WEBHOOK: usize = 100;
 
 /// Send records (and webhook records) kept by default: enough to look
 /// back over a test or a demo, about two megabytes at most (ten thousand
@@ -99,6 +107,7 @@ impl Default for SimConfig {
             status_delay: Duration::from_millis(50),
             record_limit: DEFAULT_RECORD_LIMIT,
             any_template: false,
+            statuses_per_webhook: DEFAULT_STATUSES_PER_WEBHOOK,
         }
     }
 }
@@ -111,6 +120,7 @@ impl fmt::Debug for SimConfig {
             .field("status_delay", &self.status_delay)
             .field("record_limit", &self.record_limit)
             .field("any_template", &self.any_template)
+            .field("statuses_per_webhook", &self.statuses_per_webhook)
             .finish()
     }
 }
@@ -156,6 +166,10 @@ pub struct SimStats {
     /// in progress included); 0 from a simulator that does not count them.
     #[serde(default)]
     pub upload_bytes_received: u64,
+    /// Statuses made and waiting for a webhook to carry them now (0 from a
+    /// simulator that does not count them).
+    #[serde(default)]
+    pub statuses_waiting: u64,
 }
 
 /// One webhook the simulator posted (or would have, without a URL).
@@ -184,6 +198,7 @@ struct Inner {
     config: SimConfig,
     state: Mutex<State>,
     delivery: Delivery,
+    statuses: status_queue::StatusQueue,
 }
 
 impl Sim {
@@ -194,6 +209,7 @@ impl Sim {
                 state: Mutex::new(State::new(config.record_limit)),
                 config,
                 delivery,
+                statuses: status_queue::StatusQueue::default(),
             }),
         }
     }
@@ -241,7 +257,9 @@ impl Sim {
     }
 
     pub fn stats(&self) -> SimStats {
-        self.state().stats()
+        let mut stats = self.state().stats();
+        stats.statuses_waiting = self.inner.statuses.waiting() as u64;
+        stats
     }
 
     /// The webhooks posted (or tried) with `seq > since_seq`, in order.

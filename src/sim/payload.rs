@@ -77,7 +77,13 @@ pub struct Status<'a> {
     pub biz_opaque_callback_data: Option<&'a str>,
 }
 
-fn envelope(business: &Business<'_>, mut value: Map<String, Value>) -> Value {
+/// A `messages` webhook with one change.
+fn envelope(business: &Business<'_>, value: Map<String, Value>) -> Value {
+    wrap(vec![change(business, value)])
+}
+
+/// One `changes` item of the `messages` field for one business number.
+fn change(business: &Business<'_>, mut value: Map<String, Value>) -> Value {
     let mut fields = Map::new();
     fields.insert("messaging_product".into(), json!("whatsapp"));
     fields.insert(
@@ -88,12 +94,14 @@ fn envelope(business: &Business<'_>, mut value: Map<String, Value>) -> Value {
         }),
     );
     fields.append(&mut value);
+    json!({"value": fields, "field": "messages"})
+}
+
+/// The webhook object around `changes`, all of the simulator's one WABA.
+fn wrap(changes: Vec<Value>) -> Value {
     json!({
         "object": "whatsapp_business_account",
-        "entry": [{
-            "id": WABA_ID,
-            "changes": [{"value": fields, "field": "messages"}],
-        }],
+        "entry": [{"id": WABA_ID, "changes": changes}],
     })
 }
 
@@ -104,7 +112,7 @@ fn insert_some(map: &mut Map<String, Value>, key: &str, value: Option<&str>) {
 }
 
 /// A `contacts` entry: profile, `wa_id`, `user_id`, `parent_user_id`.
-fn contact(user: &User, name: Option<&str>) -> Value {
+fn contact_of(user: &User, name: Option<&str>) -> Value {
     let mut contact = Map::new();
     if let Some(name) = name {
         contact.insert("profile".into(), json!({ "name": name }));
@@ -177,7 +185,17 @@ fn failure(step: Step) -> Option<Value> {
 }
 
 /// A status webhook.
-pub fn status(business: &Business<'_>, status: &Status<'_>) -> Value {
+/// One status object of a `statuses` list, and the `contacts` entry that
+/// names its recipient when they have a BSUID (since BSUIDs, statuses other
+/// than `failed` name the user in `contacts` too).
+#[derive(Debug, Clone, PartialEq)]
+pub struct StatusItem {
+    pub status: Value,
+    pub contact: Option<Value>,
+}
+
+/// The status object of one status, and its `contacts` entry.
+pub fn status_item(status: &Status<'_>) -> StatusItem {
     let recipient = status.recipient;
     let mut entry = Map::new();
     entry.insert("id".into(), json!(status.wamid));
@@ -199,7 +217,7 @@ pub fn status(business: &Business<'_>, status: &Status<'_>) -> Value {
         "biz_opaque_callback_data",
         status.biz_opaque_callback_data,
     );
-    let mut value = Map::new();
+    let mut contact = None;
     if let Some(error) = failure(status.step) {
         entry.insert("errors".into(), json!([error]));
     } else {
@@ -223,20 +241,52 @@ pub fn status(business: &Business<'_>, status: &Status<'_>) -> Value {
                 "type": if free { "free_customer_service" } else { "regular" },
             }),
         );
-        // Since BSUIDs, statuses other than `failed` name the user in
-        // `contacts` too; only a known BSUID makes that worth showing.
+        // Only a known BSUID makes naming the user worth it.
         if recipient.user_id.is_some() || recipient.parent_user_id.is_some() {
-            value.insert("contacts".into(), json!([contact(recipient, None)]));
+            contact = Some(contact_of(recipient, None));
         }
     }
-    value.insert("statuses".into(), json!([entry]));
-    envelope(business, value)
+    StatusItem {
+        status: Value::Object(entry),
+        contact,
+    }
+}
+
+/// A status webhook for one message.
+#[cfg(test)]
+pub fn status(business: &Business<'_>, status: &Status<'_>) -> Value {
+    statuses([(business, vec![status_item(status)])])
+}
+
+/// One status webhook carrying several statuses, as Meta sends them when
+/// they come together: one `changes` item per business number, its
+/// statuses in the order given.
+pub fn statuses<'a>(
+    numbers: impl IntoIterator<Item = (&'a Business<'a>, Vec<StatusItem>)>,
+) -> Value {
+    let changes = numbers
+        .into_iter()
+        .map(|(business, items)| {
+            let mut value = Map::new();
+            let contacts: Vec<Value> = items
+                .iter()
+                .filter_map(|item| item.contact.clone())
+                .collect();
+            if !contacts.is_empty() {
+                value.insert("contacts".into(), Value::Array(contacts));
+            }
+            let statuses = items.into_iter().map(|item| item.status).collect();
+            value.insert("statuses".into(), Value::Array(statuses));
+            change(business, value)
+        })
+        .collect();
+    wrap(changes)
 }
 
 /// An inbound-message webhook: `message` is the complete message object.
 pub fn inbound(business: &Business<'_>, user: &User, name: Option<&str>, message: Value) -> Value {
     let mut value = Map::new();
-    value.insert("contacts".into(), json!([contact(user, name)]));
+    value.insert("contacts".into(), json!([contact_of(user, name)]));
     value.insert("messages".into(), json!([message]));
     envelope(business, value)
 }

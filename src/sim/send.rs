@@ -4,7 +4,8 @@
 //! sandbox number table — answered with a `wamid` or Meta's error body, and
 //! recorded. A send naming a media id its number does not know is accepted,
 //! then fails with 131053. An accepted send gets
-//! its status webhooks from a task of its own, one after the other.
+//! its statuses from a task of its own, one after the other, each posted
+//! with whatever other statuses wait then (`status_queue`).
 //!
 //! A mark-as-read request (`"status": "read"`, with or without a typing
 //! indicator) answers `{"success": true}`; it is kept with the sends
@@ -242,18 +243,15 @@ impl Sim {
                 phone_number_id: &accepted.phone_number_id,
                 display_phone_number: &display,
             };
-            let body = payload::status(
-                &business,
-                &payload::Status {
-                    wamid: &accepted.wamid,
-                    step,
-                    timestamp: now_millis() / 1000,
-                    recipient: &accepted.recipient,
-                    conversation_id: &conversation_id,
-                    category: accepted.category,
-                    biz_opaque_callback_data: accepted.biz_opaque_callback_data.as_deref(),
-                },
-            );
+            let item = payload::status_item(&payload::Status {
+                wamid: &accepted.wamid,
+                step,
+                timestamp: now_millis() / 1000,
+                recipient: &accepted.recipient,
+                conversation_id: &conversation_id,
+                category: accepted.category,
+                biz_opaque_callback_data: accepted.biz_opaque_callback_data.as_deref(),
+            });
             if step == Step::Delivered {
                 self.state().business.count_delivered(
                     &accepted.phone_number_id,
@@ -261,7 +259,7 @@ impl Sim {
                     now_millis(),
                 );
             }
-            self.deliver(body).await;
+            self.post_status(&business, item).await;
         }
     }
 }

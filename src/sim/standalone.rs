@@ -49,6 +49,11 @@ pub struct SimArgs {
     /// number's WABA is known once `POST /sim/v1/numbers` registered it).
     #[arg(long, env = "WAGATE_SIM_ANY_TEMPLATE")]
     pub any_template: bool,
+
+    /// Most statuses one webhook carries: statuses that wait together are
+    /// posted together, as Meta does (1 or 0: a webhook per status).
+    #[arg(long, env = "WAGATE_SIM_STATUSES_PER_WEBHOOK", default_value_t = super::DEFAULT_STATUSES_PER_WEBHOOK)]
+    pub statuses_per_webhook: usize,
 }
 
 impl fmt::Debug for SimArgs {
@@ -60,6 +65,7 @@ impl fmt::Debug for SimArgs {
             .field("status_delay", &self.status_delay)
             .field("record_limit", &self.record_limit)
             .field("any_template", &self.any_template)
+            .field("statuses_per_webhook", &self.statuses_per_webhook)
             .finish()
     }
 }
@@ -81,6 +87,7 @@ pub async fn run_standalone(
         status_delay: args.status_delay,
         record_limit: args.record_limit,
         any_template: args.any_template,
+        statuses_per_webhook: args.statuses_per_webhook,
     });
     let listener = TcpListener::bind(args.listen)
         .await
@@ -119,6 +126,7 @@ mod tests {
         assert_eq!(args.listen.to_string(), "127.0.0.1:8090");
         assert_eq!(args.status_delay, Duration::from_millis(50));
         assert_eq!(args.record_limit, 1_000);
+        assert_eq!(args.statuses_per_webhook, 100);
         assert!(!format!("{args:?}").contains("app_secret: \"\""));
         let Command { args } = Command::try_parse_from([
             "sim",

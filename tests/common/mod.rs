@@ -38,6 +38,7 @@ pub mod playground;
 pub mod process;
 pub mod templates;
 pub mod upstream;
+pub mod webhook_body;
 
 use std::time::{Duration, Instant};
 
