@@ -24,6 +24,11 @@ async fn an_operator_pauses_a_gate_resumes_it_and_redelivers_a_callback(backend:
     let gate = Gate::start().await;
     app.add_gate(&tenant, "web-sink", &gate.url, json!({}))
         .await;
+    // A gate whose id is as long as ids go (64) and wide: its page must
+    // still fit a phone (the id wraps in the heading).
+    let long_gate = format!("phone-{}", "W".repeat(58));
+    app.add_gate(&tenant, &long_gate, &gate.url, json!({}))
+        .await;
 
     browser.open("/console/gates").await;
     assert_eq!(
@@ -140,32 +145,62 @@ async fn an_operator_pauses_a_gate_resumes_it_and_redelivers_a_callback(backend:
         .await;
 
     // The same pages on a phone's screen fit its width (tables and the
-    // Cloud API bodies scroll inside their own boxes).
+    // Cloud API bodies scroll inside their own boxes, long ids wrap). A
+    // message id is random and some are wider than others: the message
+    // page is checked with its id made of the widest letter, so that a
+    // heading that cannot wrap fails every run, not one in many.
     browser.as_a_phone().await;
+    let unknown = "W".repeat(48);
     let pages = [
         (
             "messages",
             "/console/messages?refId=web-order-7".to_owned(),
             "#messages",
-            "web-order-7",
+            "web-order-7".to_owned(),
+            None,
         ),
         (
             "message",
             format!("/console/messages/{id}"),
             "#state-0",
-            "READ",
+            "READ".to_owned(),
+            Some("#message-id"),
         ),
-        ("gates", "/console/gates".to_owned(), "main", "web-sink"),
+        (
+            "gates",
+            "/console/gates".to_owned(),
+            "main",
+            "web-sink".to_owned(),
+            None,
+        ),
         (
             "gate",
             "/console/gates/web-sink".to_owned(),
             "#pause-state",
-            "flowing",
+            "flowing".to_owned(),
+            None,
+        ),
+        (
+            "gate-long-id",
+            format!("/console/gates/{long_gate}"),
+            "#gate-id",
+            long_gate.clone(),
+            None,
+        ),
+        (
+            "message-unknown",
+            format!("/console/messages/{unknown}"),
+            "#error",
+            unknown.clone(),
+            None,
         ),
     ];
-    for (name, path, ready, text) in pages {
+    for (name, path, ready, text, widest) in pages {
         browser.open(&path).await;
-        browser.wait_for_text(ready, text).await;
+        browser.wait_for_text(ready, &text).await;
+        if let Some(css) = widest {
+            browser.widest_text(css).await;
+        }
         browser
             .assert_fits_the_phone(&format!("{name}-phone-{}", backend.name()))
             .await;

@@ -193,6 +193,25 @@ impl Browser {
             .unwrap_or_else(|| panic!("not a width: {overflow}"))
     }
 
+    /// Replaces the text of the element `css` with as many `W`s (the
+    /// widest letter) as it has characters: the widest value a random id
+    /// of that length can take, for a layout check that does not depend on
+    /// the id a run happened to draw.
+    pub async fn widest_text(&self, css: &str) {
+        let replaced = self
+            .client
+            .execute(
+                "const element = document.querySelector(arguments[0]);
+                 if (!element) { return false; }
+                 element.textContent = 'W'.repeat(element.textContent.length);
+                 return true;",
+                vec![json!(css)],
+            )
+            .await
+            .unwrap_or_else(|error| panic!("widening {css}: {error}"));
+        assert_eq!(replaced, json!(true), "no {css} to widen");
+    }
+
     /// The page, once its layout settles, fits a phone's width (nothing
     /// scrolls sideways; see [`Browser::overflow`]); saves it as
     /// `screenshot.png`.
