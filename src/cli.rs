@@ -190,14 +190,14 @@ pub struct ServeArgs {
     pub callback_timeout: Duration,
 
     /// Callbacks in flight at once, to all gates together.
-    #[arg(long, env = "WAGATE_CALLBACK_CONCURRENCY", default_value_t = 256, value_parser = clap::value_parser!(u32).range(1..))]
+    #[arg(long, env = "WAGATE_CALLBACK_CONCURRENCY", default_value_t = 512, value_parser = clap::value_parser!(u32).range(1..))]
     pub callback_concurrency: u32,
 
     /// Callbacks in flight at once to one gate: a slow or hanging gate holds
     /// at most this many of the --callback-concurrency slots, each for at
     /// most --callback-timeout (the default is an eighth of the
     /// default --callback-concurrency).
-    #[arg(long, env = "WAGATE_CALLBACK_GATE_CONCURRENCY", default_value_t = 32, value_parser = clap::value_parser!(u32).range(1..))]
+    #[arg(long, env = "WAGATE_CALLBACK_GATE_CONCURRENCY", default_value_t = 64, value_parser = clap::value_parser!(u32).range(1..))]
     pub callback_gate_concurrency: u32,
 
     /// Secret that signs Meta's webhooks (X-Hub-Signature-256); generated with the sandbox.
@@ -579,7 +579,7 @@ mod tests {
         assert!(args.callback_allow_private());
         assert_eq!(
             (args.callback_concurrency, args.callback_gate_concurrency),
-            (256, 32)
+            (512, 64)
         );
         assert!(args.admin_token.is_none());
         assert_eq!(args.meta_base_url.as_str(), "https://graph.facebook.com/");

@@ -19,7 +19,7 @@ use url::Url;
 
 use crate::accept::Accepter;
 use crate::api::meta_webhook::{WebhookCommit, WebhookIntake};
-use crate::api::{self, AppState};
+use crate::api::{self, AppState, Shared};
 use crate::auth::{PasswordChecker, random_token};
 use crate::callbacks::{self, CallbackConfig};
 use crate::cli::{ServeArgs, Upstream};
@@ -237,7 +237,7 @@ pub async fn run_with_metrics_listener(
         ..api::ops::Ops::default()
     });
     let admin_token = admin_token(&args);
-    let state = AppState {
+    let state = AppState::new(Shared {
         message_numbers: crate::intake::numbers::MessageNumbers::new(store.clone()),
         cloud_api,
         default_access_token: default_access_token.map(Arc::from),
@@ -280,7 +280,7 @@ pub async fn run_with_metrics_listener(
         ops: ops.clone(),
         console_live: Arc::new(tokio::sync::Semaphore::new(args.console_live_views)),
         chart_history,
-    };
+    });
     let metrics_server = metrics_listener
         .map(|listener| serve_metrics(listener, api::ops::OpsState::from_ref(&state)));
     let app = api::router(state);

@@ -166,6 +166,9 @@ async fn counters_move_by_exactly_what_happened(backend: Backend) {
             "20ms,20ms",
             "--sandbox-status-delay",
             "10ms",
+            // A webhook per status, so that webhooks are counted exactly.
+            "--sandbox-statuses-per-webhook",
+            "1",
         ],
     )
     .await;

@@ -34,9 +34,27 @@ use crate::sim::Sim;
 use crate::store::Store;
 use crate::store::cached::CachedTenants;
 
-/// What every handler can reach.
+/// What every handler can reach: one allocation that every request shares,
+/// so handing it to a handler costs one reference count, not one per part.
 #[derive(Clone)]
-pub struct AppState {
+pub struct AppState(Arc<Shared>);
+
+impl AppState {
+    pub fn new(shared: Shared) -> Self {
+        Self(Arc::new(shared))
+    }
+}
+
+impl std::ops::Deref for AppState {
+    type Target = Shared;
+
+    fn deref(&self) -> &Shared {
+        &self.0
+    }
+}
+
+/// The parts of [`AppState`].
+pub struct Shared {
     pub store: Arc<dyn Store>,
     /// The tenant rows requests read, cached; tenant writes go through it
     /// so that they drop what it holds.
