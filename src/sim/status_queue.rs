@@ -7,7 +7,8 @@
 //! queued while the others were out. A message's next status is made only
 //! after its previous one was posted, so each message's statuses still
 //! arrive in order. The queue holds at most one status per message whose
-//! statuses are in progress, and no poster outlives an empty queue.
+//! statuses are in progress, and no poster outlives an empty queue (one
+//! that panics is counted off, so others still start).
 
 use std::collections::VecDeque;
 use std::sync::{Mutex, MutexGuard, PoisonError};
@@ -97,9 +98,15 @@ impl Sim {
     /// One poster: takes what waits, posts it as one webhook, until
     /// nothing waits.
     async fn post_statuses(self) {
+        let mut out = PosterOut {
+            queue: &self.inner.statuses,
+            counted: true,
+        };
         loop {
             let taken = self.inner.statuses.take(self.config().statuses_per_webhook);
             if taken.is_empty() {
+                // `take` counted this poster off.
+                out.counted = false;
                 return;
             }
             let mut told = Vec::with_capacity(taken.len());
@@ -108,6 +115,22 @@ impl Sim {
             for posted in told {
                 let _ = posted.send(());
             }
+        }
+    }
+}
+
+/// Counts a poster off should it end without `take` having done so (a
+/// panic while posting), so that new posters can still start.
+struct PosterOut<'a> {
+    queue: &'a StatusQueue,
+    counted: bool,
+}
+
+impl Drop for PosterOut<'_> {
+    fn drop(&mut self) {
+        if self.counted {
+            let mut waiting = self.queue.lock();
+            waiting.posters = waiting.posters.saturating_sub(1);
         }
     }
 }
@@ -174,6 +197,29 @@ mod tests {
             assert_eq!(queue.lock().posters, out);
         }
         assert!(queue.push(queued("1", "again").0), "a poster starts again");
+    }
+
+    #[test]
+    fn a_poster_that_panicked_is_counted_off_and_one_that_ran_dry_is_not() {
+        let queue = StatusQueue::default();
+        assert!(queue.push(queued("1", "a").0));
+        drop(PosterOut {
+            queue: &queue,
+            counted: true,
+        });
+        assert_eq!(
+            queue.lock().posters,
+            0,
+            "a poster that panicked is counted off"
+        );
+        assert!(queue.push(queued("1", "b").0), "so a new one starts");
+        assert_eq!(queue.take(5).len(), 2);
+        assert!(queue.take(5).is_empty());
+        drop(PosterOut {
+            queue: &queue,
+            counted: false,
+        });
+        assert_eq!(queue.lock().posters, 0);
     }
 
     #[test]
