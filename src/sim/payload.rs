@@ -184,7 +184,6 @@ fn failure(step: Step) -> Option<Value> {
     }))
 }
 
-/// A status webhook.
 /// One status object of a `statuses` list, and the `contacts` entry that
 /// names its recipient when they have a BSUID (since BSUIDs, statuses other
 /// than `failed` name the user in `contacts` too).
@@ -268,14 +267,14 @@ pub fn statuses<'a>(
         .into_iter()
         .map(|(business, items)| {
             let mut value = Map::new();
-            let contacts: Vec<Value> = items
-                .iter()
-                .filter_map(|item| item.contact.clone())
-                .collect();
+            let (statuses, contacts): (Vec<Value>, Vec<Option<Value>>) = items
+                .into_iter()
+                .map(|item| (item.status, item.contact))
+                .unzip();
+            let contacts: Vec<Value> = contacts.into_iter().flatten().collect();
             if !contacts.is_empty() {
                 value.insert("contacts".into(), Value::Array(contacts));
             }
-            let statuses = items.into_iter().map(|item| item.status).collect();
             value.insert("statuses".into(), Value::Array(statuses));
             change(business, value)
         })
@@ -376,6 +375,37 @@ mod tests {
         assert_eq!(value["statuses"][0]["recipient_user_id"], "SE.123");
         assert_eq!(value["contacts"][0]["user_id"], "SE.123");
         assert!(value["contacts"][0].get("wa_id").is_none());
+    }
+
+    #[test]
+    fn statuses_together_keep_their_order_and_contacts_per_number() {
+        let other = Business {
+            phone_number_id: "222",
+            display_phone_number: "15550000222",
+        };
+        let item = |id: &str, contact: Option<Value>| StatusItem {
+            status: json!({"id": id}),
+            contact,
+        };
+        let body = statuses([
+            (
+                &BUSINESS,
+                vec![item("a", None), item("b", Some(json!({"user_id": "SE.1"})))],
+            ),
+            (&other, vec![item("c", None)]),
+        ]);
+        let changes = &body["entry"][0]["changes"];
+        assert_eq!(
+            changes[0]["value"]["statuses"],
+            json!([{"id": "a"}, {"id": "b"}])
+        );
+        assert_eq!(
+            changes[0]["value"]["contacts"],
+            json!([{"user_id": "SE.1"}])
+        );
+        assert_eq!(changes[1]["value"]["metadata"]["phone_number_id"], "222");
+        assert_eq!(changes[1]["value"]["statuses"], json!([{"id": "c"}]));
+        assert!(changes[1]["value"].get("contacts").is_none());
     }
 
     #[test]
