@@ -1,6 +1,6 @@
-//! Callback tries as the rows of one statement: a batch of tries (see
-//! [`CallbackStore::record_attempts`]) travels as one JSON array, so
-//! recording it takes a fixed number of statements however many there are.
+//! Callback tries as the rows that record them: a batch of tries (see
+//! [`CallbackStore::record_attempts`]), typed, which PostgreSQL takes as one
+//! JSON array (see [`crate::store::batch`]).
 //!
 //! [`CallbackStore::record_attempts`]: crate::store::CallbackStore::record_attempts
 
@@ -8,7 +8,7 @@ use std::collections::HashMap;
 
 use serde::Serialize;
 
-use super::{DeliveryAttempt, Millis, StoreResult};
+use super::{DeliveryAttempt, Millis};
 
 /// Which of `attempts` may be recorded: those whose delivery is still
 /// pending and held by the lease the try was claimed with. `holders` maps
@@ -40,16 +40,17 @@ pub fn recordable<'a>(
 }
 
 /// One try: its delivery, the delivery's state after it, when to try again
-/// (if at all), and what the try met.
+/// (if at all), and what the try met (PostgreSQL's fields `id`, `state`,
+/// `next`, `at`, `status`, `error`, `duration`).
 #[derive(Serialize)]
-struct AttemptRow<'a> {
-    id: i64,
-    state: &'static str,
-    next: Option<Millis>,
-    at: Millis,
-    status: Option<u16>,
-    error: Option<&'a str>,
-    duration: i64,
+pub struct AttemptRow<'a> {
+    pub id: i64,
+    pub state: &'static str,
+    pub next: Option<Millis>,
+    pub at: Millis,
+    pub status: Option<u16>,
+    pub error: Option<&'a str>,
+    pub duration: i64,
 }
 
 /// The state a delivery is in after `attempt`.
@@ -61,13 +62,9 @@ fn state_after(attempt: &DeliveryAttempt) -> &'static str {
     }
 }
 
-/// The tries as one JSON array (fields `id`, `state`, `next`, `at`,
-/// `status`, `error`, `duration`), in order; `None` when there are none.
-pub fn attempt_rows(attempts: &[&DeliveryAttempt]) -> StoreResult<Option<String>> {
-    if attempts.is_empty() {
-        return Ok(None);
-    }
-    let rows: Vec<AttemptRow<'_>> = attempts
+/// The tries as rows, in order.
+pub fn attempt_rows<'a>(attempts: &[&'a DeliveryAttempt]) -> Vec<AttemptRow<'a>> {
+    attempts
         .iter()
         .map(|attempt| AttemptRow {
             id: attempt.delivery_id,
@@ -78,8 +75,7 @@ pub fn attempt_rows(attempts: &[&DeliveryAttempt]) -> StoreResult<Option<String>
             error: attempt.error.as_deref(),
             duration: attempt.duration_ms,
         })
-        .collect();
-    Ok(Some(serde_json::to_string(&rows)?))
+        .collect()
 }
 
 #[cfg(test)]
@@ -106,8 +102,9 @@ mod tests {
             attempt(false, Some(2_000)),
             attempt(false, None),
         ];
-        let rows = attempt_rows(&tries.iter().collect::<Vec<_>>())
-            .expect("rows")
+        let rows = attempt_rows(&tries.iter().collect::<Vec<_>>());
+        let rows = crate::store::batch::json_rows(&rows)
+            .expect("JSON")
             .expect("some");
         let rows: serde_json::Value = serde_json::from_str(&rows).expect("JSON");
         let states: Vec<&str> = rows
@@ -120,6 +117,6 @@ mod tests {
         assert_eq!(rows[1]["next"], 2_000);
         assert_eq!(rows[2]["next"], serde_json::Value::Null);
         assert_eq!(rows[0]["status"], 503);
-        assert!(attempt_rows(&[]).expect("rows").is_none());
+        assert!(attempt_rows(&[]).is_empty());
     }
 }

@@ -1,11 +1,13 @@
-//! The JSON arrays that carry a batch into one SQL statement per table, and
-//! the bookkeeping around them, shared by both backends.
+//! A batch's rows, typed, and the bookkeeping around them, shared by both
+//! backends.
 //!
-//! A batch travels as one JSON array per statement (SQLite reads it with
-//! `json_each`, PostgreSQL with `jsonb_array_elements`), so a transaction
-//! costs a fixed number of statements however many rows it writes. The
-//! field names here are the ones the backends' SQL reads.
+//! SQLite's writer thread binds each row to one execution of a cached
+//! prepared statement. PostgreSQL takes a batch as one JSON array per
+//! statement (read with `jsonb_array_elements`), so a transaction costs it
+//! a fixed number of round trips however many rows it writes: the rows
+//! serialize to the field names its SQL reads.
 
+use std::borrow::Cow;
 use std::collections::HashSet;
 
 use serde::Serialize;
@@ -161,38 +163,33 @@ fn json_array<T: Serialize>(rows: &[T], capacity: usize) -> StoreResult<String> 
     String::from_utf8(out).map_err(|error| StoreError::Corrupt(serde::ser::Error::custom(error)))
 }
 
-/// A batch of outcomes as rows (`id`, `index`, `owner`, `due`, `sortKey`,
-/// `wamid`, `state`, `code`, `description`, `details`, `at`, `attempted`):
-/// the resends (which stay in the outbox), the settled (which leave it),
-/// and, once the backend has said which outbox rows its leases still held,
-/// which outcomes count.
+/// A batch of outcomes as rows: the resends (which stay in the outbox), the
+/// settled (which leave it), and, once the backend has said which outbox
+/// rows its leases still held, the history entries of the outcomes that
+/// count.
 pub struct OutcomeRows<'a> {
     outcomes: &'a [Outcome],
-    rows: Vec<OutcomeRow<'a>>,
+    pub rows: Vec<OutcomeRow<'a>>,
 }
 
-/// One outcome as the batch statements read it.
+/// One outcome as the batch statements read it (PostgreSQL's fields `id`,
+/// `index`, `owner`, `due`, `sortKey`).
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-struct OutcomeRow<'a> {
-    id: &'a str,
-    index: u32,
-    owner: &'a str,
+pub struct OutcomeRow<'a> {
+    pub id: &'a str,
+    pub index: u32,
+    /// The lease the part was claimed under.
+    pub owner: &'a str,
     /// When a resend is due; `None` for an outcome that leaves the outbox.
-    due: Option<Millis>,
-    sort_key: Option<Millis>,
-    wamid: Option<&'a str>,
-    state: &'static str,
-    code: u32,
-    description: &'a str,
-    /// The status details as JSON text.
-    details: Option<String>,
-    at: Millis,
-    attempted: i64,
+    pub due: Option<Millis>,
+    pub sort_key: Option<Millis>,
+    #[serde(skip)]
+    entry: HistoryEntry<'a>,
 }
 
 impl OutcomeRow<'_> {
-    fn is_resend(&self) -> bool {
+    pub fn is_resend(&self) -> bool {
         self.due.is_some()
     }
 }
@@ -207,18 +204,13 @@ impl<'a> OutcomeRows<'a> {
     }
 
     /// The rows that leave the outbox (submitted or finished).
-    pub fn settled(&self) -> StoreResult<String> {
-        self.rows_where(|row| !row.is_resend())
+    pub fn settled(&self) -> Vec<&OutcomeRow<'a>> {
+        self.rows.iter().filter(|row| !row.is_resend()).collect()
     }
 
     /// The rows that stay in the outbox, due again later.
-    pub fn resends(&self) -> StoreResult<String> {
-        self.rows_where(OutcomeRow::is_resend)
-    }
-
-    fn rows_where(&self, keep: impl Fn(&OutcomeRow<'a>) -> bool) -> StoreResult<String> {
-        let rows: Vec<&OutcomeRow<'a>> = self.rows.iter().filter(|row| keep(row)).collect();
-        Ok(serde_json::to_string(&rows)?)
+    pub fn resends(&self) -> Vec<&OutcomeRow<'a>> {
+        self.rows.iter().filter(|row| row.is_resend()).collect()
     }
 
     /// Which outcomes count, given the (message, index) rows their leases
@@ -233,19 +225,13 @@ impl<'a> OutcomeRows<'a> {
             .collect()
     }
 
-    /// The rows of the outcomes that count, for the history; `None` when
-    /// none does.
-    pub fn kept(&self, recorded: &[bool]) -> StoreResult<Option<String>> {
-        let kept: Vec<&OutcomeRow<'a>> = self
-            .rows
+    /// The history entries of the outcomes that count, in batch order.
+    pub fn kept(&self, recorded: &[bool]) -> Vec<&HistoryEntry<'a>> {
+        self.rows
             .iter()
             .zip(recorded)
-            .filter_map(|(row, recorded)| recorded.then_some(row))
-            .collect();
-        if kept.is_empty() {
-            return Ok(None);
-        }
-        Ok(Some(serde_json::to_string(&kept)?))
+            .filter_map(|(row, recorded)| recorded.then_some(&row.entry))
+            .collect()
     }
 
     /// The wamids of the submissions that count (statuses Meta reported
@@ -278,84 +264,91 @@ fn outcome_row(outcome: &Outcome) -> StoreResult<OutcomeRow<'_>> {
         owner: &outcome.lease,
         due,
         sort_key,
-        wamid,
-        state: status.state.as_str(),
-        code: status.result_code,
-        description: &status.description,
-        details: status
-            .details
-            .as_ref()
-            .map(serde_json::to_string)
-            .transpose()?,
-        at: outcome.at,
-        attempted: i64::from(outcome.attempted),
+        entry: HistoryEntry {
+            id: &outcome.message_id,
+            index: i64::from(outcome.message_index),
+            state: status.state,
+            code: i64::from(status.result_code),
+            description: Cow::Borrowed(&status.description),
+            details: status
+                .details
+                .as_ref()
+                .map(serde_json::to_string)
+                .transpose()?
+                .map(Cow::Owned),
+            at: outcome.at,
+            attempted: i64::from(outcome.attempted),
+            wamid,
+            silent: false,
+        },
     })
 }
 
-/// What a group of webhooks writes, as JSON arrays (each `None` when
-/// empty): Meta's statuses (`wamid`, `phoneNumberId`, `status`, `at`,
-/// `state`, `code`, `description`, `details`), incoming messages (`wamid`,
-/// `phoneNumberId`, `display`, `at`, `message`, `contact`), the care windows
-/// they open (`pnid`, `user`, `at`) and the contact pairs they reveal
-/// (`pnid`, `phone`, `userId`, `parentUserId`, `at`).
-pub struct WebhookRows {
-    pub statuses: Option<String>,
-    pub inbound: Option<String>,
-    pub care_windows: Option<String>,
-    pub contacts: Option<String>,
+/// What a group of webhooks writes: Meta's statuses, incoming messages, the
+/// care windows they open and the contact pairs they reveal, each in batch
+/// order.
+pub struct WebhookRows<'a> {
+    pub statuses: Vec<StatusRow<'a>>,
+    pub inbound: Vec<InboundRow<'a>>,
+    pub care_windows: Vec<CareWindowRow<'a>>,
+    pub contacts: Vec<ContactRow<'a>>,
 }
 
-/// A status Meta reported, as the row the statements read.
+/// A status Meta reported (PostgreSQL's fields `wamid`, `phoneNumberId`,
+/// `status`, `at`, `state`, `code`, `description`, `details`).
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-struct StatusRow<'a> {
-    wamid: &'a str,
-    phone_number_id: &'a str,
-    status: &'a str,
-    at: Millis,
+pub struct StatusRow<'a> {
+    pub wamid: &'a str,
+    pub phone_number_id: &'a str,
+    pub status: &'a str,
+    pub at: Millis,
     /// `None` for a status the gateway does not know.
-    state: Option<&'static str>,
-    code: u32,
-    description: &'a str,
+    pub state: Option<&'static str>,
+    pub code: u32,
+    pub description: &'a str,
     /// The details as JSON text (`{}` when none).
-    details: String,
+    pub details: String,
 }
 
-/// An incoming message, as the row the statements read.
+/// An incoming message (fields `wamid`, `phoneNumberId`, `display`, `at`,
+/// `message`, `contact`).
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-struct InboundRow<'a> {
-    wamid: &'a str,
-    phone_number_id: &'a str,
-    display: &'a str,
-    at: Millis,
+pub struct InboundRow<'a> {
+    pub wamid: &'a str,
+    pub phone_number_id: &'a str,
+    pub display: &'a str,
+    pub at: Millis,
     /// The Cloud API message object as JSON text.
-    message: String,
+    pub message: String,
     /// The sender's `contacts[]` entry as JSON text.
-    contact: Option<String>,
+    pub contact: Option<String>,
 }
 
-/// A care window an incoming message opens, for one id of its sender.
+/// A care window an incoming message opens, for one id of its sender
+/// (fields `pnid`, `user`, `at`).
 #[derive(Serialize)]
-struct CareWindowRow<'a> {
-    pnid: &'a str,
-    user: &'a str,
-    at: Millis,
+pub struct CareWindowRow<'a> {
+    pub pnid: &'a str,
+    pub user: &'a str,
+    pub at: Millis,
 }
 
-/// A phone number and the BSUIDs a webhook names it with.
+/// A phone number and the BSUIDs a webhook names it with (fields `pnid`,
+/// `phone`, `userId`, `parentUserId`, `at`).
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-struct ContactRow<'a> {
-    pnid: &'a str,
-    phone: &'a str,
-    user_id: Option<&'a str>,
-    parent_user_id: Option<&'a str>,
-    at: Millis,
+pub struct ContactRow<'a> {
+    pub pnid: &'a str,
+    pub phone: &'a str,
+    pub user_id: Option<&'a str>,
+    pub parent_user_id: Option<&'a str>,
+    pub at: Millis,
 }
 
-impl WebhookRows {
-    pub fn new(batches: &[WebhookBatch]) -> StoreResult<Self> {
+impl<'a> WebhookRows<'a> {
+    pub fn new(batches: &'a [WebhookBatch]) -> StoreResult<Self> {
         let mut statuses = Vec::new();
         let mut inbound = Vec::new();
         for batch in batches {
@@ -393,16 +386,17 @@ impl WebhookRows {
             }
         }
         Ok(Self {
-            statuses: array(&statuses)?,
-            inbound: array(&inbound)?,
-            care_windows: array(&care_windows(batches))?,
-            contacts: array(&contact_pairs(batches))?,
+            statuses,
+            inbound,
+            care_windows: care_windows(batches),
+            contacts: contact_pairs(batches),
         })
     }
 }
 
-/// The rows as a JSON array; `None` when there are none.
-fn array<T: Serialize>(rows: &[T]) -> StoreResult<Option<String>> {
+/// The rows as one JSON array, as PostgreSQL's batch statements read
+/// them; `None` when there are none.
+pub fn json_rows<T: Serialize>(rows: &[T]) -> StoreResult<Option<String>> {
     if rows.is_empty() {
         return Ok(None);
     }
@@ -526,24 +520,45 @@ pub fn delivery_rows(deliveries: &[NewDelivery]) -> StoreResult<Option<String>> 
             request_id: delivery.request_id.as_deref(),
         })
         .collect();
-    array(&rows)
+    json_rows(&rows)
 }
 
-/// A status joining a part's history (and, for a part whose state moves,
-/// the part's new history fields), as the row the statements read.
+/// A status joining a part's history, and for a part whose state moves,
+/// the part's new history fields (PostgreSQL's fields `id`, `index`,
+/// `state`, `code`, `description`, `details`, `at`, `attempted`, `wamid`,
+/// `silent`).
 #[derive(Serialize)]
-struct HistoryRow<'a> {
-    id: &'a str,
-    index: i64,
-    state: &'static str,
-    code: i64,
-    description: String,
+pub struct HistoryEntry<'a> {
+    pub id: &'a str,
+    pub index: i64,
+    #[serde(serialize_with = "state_name")]
+    pub state: MessageState,
+    pub code: i64,
+    pub description: Cow<'a, str>,
     /// The details as JSON text.
-    details: String,
-    at: Millis,
+    pub details: Option<Cow<'a, str>>,
+    pub at: Millis,
+    /// Tries to add to the part's count (a dispatcher's outcome).
+    pub attempted: i64,
+    /// The wamid a submission got.
+    pub wamid: Option<&'a str>,
     /// Whether the status joins the history without an event (it does not
     /// move the part's state).
-    silent: bool,
+    pub silent: bool,
+}
+
+fn state_name<S: serde::Serializer>(state: &MessageState, out: S) -> Result<S::Ok, S::Error> {
+    out.serialize_str(state.as_str())
+}
+
+/// A part: its message id and index.
+type PartKey = (String, i64);
+
+/// What a waiting Meta status brings to its history entry.
+struct WaitingReport {
+    code: i64,
+    description: String,
+    details: String,
 }
 
 /// How waiting Meta statuses join their parts' histories.
@@ -558,16 +573,14 @@ struct HistoryRow<'a> {
 pub struct ReportPlan {
     /// The reports to mark applied.
     pub applied: Vec<i64>,
-    /// Part rows (the history fields) of the parts whose state moves.
-    pub moved: Option<String>,
-    /// Status entries to append, in order, with their `silent` flag.
-    pub entries: Option<String>,
+    known: Vec<WaitingReport>,
+    arriving: Vec<ArrivingStatus<PartKey>>,
+    progression: progression::Progression<PartKey>,
 }
 
 impl ReportPlan {
     /// The rows as the domain's arriving statuses (see
-    /// [`wagate_domain::progression`]), then its answer as the rows the
-    /// backend writes.
+    /// [`wagate_domain::progression`]), and its answer.
     pub fn new<R: StoreRow>(reports: &[R]) -> StoreResult<Self> {
         let mut applied = Vec::new();
         let mut known = Vec::new();
@@ -588,37 +601,54 @@ impl ReportPlan {
                     part_state: MessageState::parse(&part_state)
                         .ok_or_else(|| corrupt("state", &part_state))?,
                 });
-                known.push(report);
+                known.push(WaitingReport {
+                    code: report.get::<i64>("result_code")?,
+                    description: report.get::<String>("description")?,
+                    details: report.get::<String>("details")?,
+                });
             }
         }
         let progression = progression::progress(&arriving);
-        let entry = |index: usize, silent: bool| -> StoreResult<HistoryRow<'_>> {
-            let (report, status) = (known[index], &arriving[index]);
-            Ok(HistoryRow {
-                id: &status.part.0,
-                index: status.part.1,
-                state: status.state.as_str(),
-                code: report.get::<i64>("result_code")?,
-                description: report.get::<String>("description")?,
-                details: report.get::<String>("details")?,
-                at: status.at,
-                silent,
-            })
-        };
-        let entries = progression
-            .entries
-            .iter()
-            .map(|planned| entry(planned.status, planned.silent))
-            .collect::<StoreResult<Vec<_>>>()?;
-        let moved = progression
-            .moved
-            .iter()
-            .map(|(_, index)| entry(*index, false))
-            .collect::<StoreResult<Vec<_>>>()?;
         Ok(Self {
             applied,
-            moved: array(&moved)?,
-            entries: array(&entries)?,
+            known,
+            arriving,
+            progression,
         })
+    }
+
+    /// The history entry of the `index`th known status.
+    fn entry(&self, index: usize, silent: bool) -> HistoryEntry<'_> {
+        let (report, status) = (&self.known[index], &self.arriving[index]);
+        HistoryEntry {
+            id: &status.part.0,
+            index: status.part.1,
+            state: status.state,
+            code: report.code,
+            description: Cow::Borrowed(&report.description),
+            details: Some(Cow::Borrowed(&report.details)),
+            at: status.at,
+            attempted: 0,
+            wamid: None,
+            silent,
+        }
+    }
+
+    /// The part rows (the history fields) of the parts whose state moves.
+    pub fn moved(&self) -> Vec<HistoryEntry<'_>> {
+        self.progression
+            .moved
+            .iter()
+            .map(|(_, index)| self.entry(*index, false))
+            .collect()
+    }
+
+    /// The status entries to append, in order, with their `silent` flag.
+    pub fn entries(&self) -> Vec<HistoryEntry<'_>> {
+        self.progression
+            .entries
+            .iter()
+            .map(|planned| self.entry(planned.status, planned.silent))
+            .collect()
     }
 }

@@ -11,6 +11,7 @@ use serde::Serialize;
 
 use super::PgStore;
 use crate::store::attempts::{attempt_rows, held_by_their_lease, recordable};
+use crate::store::batch::json_rows;
 use crate::store::rows::{FromStoreRow, StoreRow};
 use crate::store::{
     ClaimedDelivery, DeliveryAttempt, FollowOn, Millis, RecordedAttempt, StoreResult,
@@ -224,7 +225,7 @@ impl PgStore {
         }
         let recorded = held_by_their_lease(attempts, &holders);
         let held = recordable(attempts, &recorded);
-        if let Some(rows) = attempt_rows(&held)? {
+        if let Some(rows) = json_rows(&attempt_rows(&held))? {
             // A delivery that is done erases the message content it
             // carried, unless that is kept.
             sqlx::query(RECORD_ATTEMPTS)

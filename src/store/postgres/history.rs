@@ -14,7 +14,7 @@ use sqlx::{PgConnection, Row};
 
 use super::{EVENTS_CHANNEL, EVENTS_LOCK, PgStore, WAMID_LOCK_CLASS};
 use crate::store::StoreResult;
-use crate::store::batch::ReportPlan;
+use crate::store::batch::{HistoryEntry, ReportPlan, json_rows};
 
 impl PgStore {
     /// Takes the wamid locks of these wamids (see the module doc of
@@ -44,13 +44,13 @@ impl PgStore {
     /// caller holds) to their parts, and last queues the events of both.
     pub(super) async fn record_history(
         connection: &mut PgConnection,
-        entries: Option<&str>,
+        entries: &[&HistoryEntry<'_>],
         joining: &[&str],
     ) -> StoreResult<()> {
         let mut status_ids = Vec::new();
-        if let Some(entries) = entries {
-            update_parts(connection, entries).await?;
-            status_ids = append(connection, entries).await?;
+        if let Some(entries) = json_rows(entries)? {
+            update_parts(connection, &entries).await?;
+            status_ids = append(connection, &entries).await?;
         }
         status_ids.extend(apply_reports(connection, joining).await?);
         insert_events(connection, &status_ids).await
@@ -155,12 +155,12 @@ pub(super) async fn apply_reports(
         return Ok(Vec::new());
     }
     let plan = ReportPlan::new(&reports)?;
-    if let Some(moved) = &plan.moved {
-        update_parts(connection, moved).await?;
+    if let Some(moved) = json_rows(&plan.moved())? {
+        update_parts(connection, &moved).await?;
     }
     let mut status_ids = Vec::new();
-    if let Some(entries) = &plan.entries {
-        status_ids = append(connection, entries).await?;
+    if let Some(entries) = json_rows(&plan.entries())? {
+        status_ids = append(connection, &entries).await?;
     }
     sqlx::query("UPDATE meta_statuses SET applied = TRUE WHERE id = ANY($1)")
         .bind(&plan.applied)

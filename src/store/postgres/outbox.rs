@@ -69,7 +69,7 @@ impl PgStore {
             .collect();
         Self::lock_wamids(connection, &submitted).await?;
         let rows = OutcomeRows::new(outcomes)?;
-        let settled = rows.settled()?;
+        let settled = serde_json::to_string(&rows.settled())?;
         let mut still_leased: HashSet<(String, i64)> = HashSet::new();
         for row in sqlx::query(Self::SETTLE_OUTBOX)
             .bind(&settled)
@@ -78,7 +78,7 @@ impl PgStore {
             .into_iter()
             .chain(
                 sqlx::query(Self::RESEND_OUTBOX)
-                    .bind(rows.resends()?)
+                    .bind(serde_json::to_string(&rows.resends())?)
                     .fetch_all(&mut *connection)
                     .await?,
             )
@@ -93,17 +93,10 @@ impl PgStore {
             .execute(&mut *connection)
             .await?;
         let recorded = rows.recorded(still_leased);
-        let Some(kept) = rows.kept(&recorded)? else {
-            return Ok(recorded);
-        };
+        let kept = rows.kept(&recorded);
         // Statuses Meta reported before the submission was recorded join
         // now.
-        Self::record_history(
-            connection,
-            Some(kept.as_str()),
-            &rows.submitted_wamids(&recorded),
-        )
-        .await?;
+        Self::record_history(connection, &kept, &rows.submitted_wamids(&recorded)).await?;
         Ok(recorded)
     }
 

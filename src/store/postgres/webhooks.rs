@@ -13,7 +13,7 @@ use std::collections::HashSet;
 
 use super::PgStore;
 use crate::clock::now_millis;
-use crate::store::batch::{StatusKey, WebhookRows, receipts};
+use crate::store::batch::{StatusKey, WebhookRows, json_rows, receipts};
 use crate::store::rows::StoreRow;
 use crate::store::{StoreResult, WebhookBatch, WebhookReceipt};
 
@@ -92,9 +92,9 @@ impl PgStore {
         // for these statuses, or they for it.
         Self::lock_wamids(&mut tx, &reported).await?;
         let mut new_statuses: HashSet<StatusKey> = HashSet::new();
-        if let Some(statuses) = &rows.statuses {
+        if let Some(statuses) = json_rows(&rows.statuses)? {
             for row in sqlx::query(Self::INSERT_META_STATUSES)
-                .bind(statuses)
+                .bind(&statuses)
                 .bind(received_at)
                 .fetch_all(&mut *tx)
                 .await?
@@ -107,9 +107,9 @@ impl PgStore {
             }
         }
         let mut new_inbound: HashSet<String> = HashSet::new();
-        if let Some(inbound) = &rows.inbound {
+        if let Some(inbound) = json_rows(&rows.inbound)? {
             for row in sqlx::query(Self::INSERT_INBOUND)
-                .bind(inbound)
+                .bind(&inbound)
                 .bind(received_at)
                 .fetch_all(&mut *tx)
                 .await?
@@ -117,15 +117,15 @@ impl PgStore {
                 new_inbound.insert(row.get("wamid")?);
             }
         }
-        if let Some(windows) = &rows.care_windows {
+        if let Some(windows) = json_rows(&rows.care_windows)? {
             sqlx::query(Self::UPSERT_CARE_WINDOWS)
-                .bind(windows)
+                .bind(&windows)
                 .execute(&mut *tx)
                 .await?;
         }
-        if let Some(contacts) = &rows.contacts {
+        if let Some(contacts) = json_rows(&rows.contacts)? {
             sqlx::query(Self::UPSERT_CONTACTS)
-                .bind(contacts)
+                .bind(&contacts)
                 .execute(&mut *tx)
                 .await?;
         }
@@ -133,7 +133,7 @@ impl PgStore {
             .iter()
             .map(|(wamid, _, _)| wamid.as_str())
             .collect();
-        Self::record_history(&mut tx, None, &wamids).await?;
+        Self::record_history(&mut tx, &[], &wamids).await?;
         tx.commit().await?;
         Ok(receipts(batches, new_statuses, new_inbound))
     }

@@ -84,29 +84,25 @@ const LEASE_DELIVERY: &str =
 const LEASED_DELIVERIES: &str = "SELECT id, lease_owner FROM deliveries
      WHERE id IN (SELECT value FROM json_each($1)) AND state = 'PENDING'";
 
-/// Records the tries `$1` (`batch::attempt_rows`, only those whose lease
-/// holds) on their deliveries, erasing the content of a delivery that
-/// ended unless it is kept beyond the try.
-const RECORD_ATTEMPTS: &str = "UPDATE deliveries
-     SET state = j.state, attempts = attempts + 1,
-         next_attempt_at = COALESCE(j.next, deliveries.next_attempt_at),
+/// Records a try (`?1` the delivery, `?2` its state after, `?3` when to try
+/// again, `?4` when it ended: a `batch::AttemptRow`) on its delivery,
+/// erasing the content of a delivery that ended unless it is kept beyond
+/// the try.
+const RECORD_ATTEMPT: &str = "UPDATE deliveries
+     SET state = ?2, attempts = attempts + 1,
+         next_attempt_at = COALESCE(?3, next_attempt_at),
          lease_owner = NULL, lease_until = 0,
-         finished_at = CASE WHEN j.state = 'PENDING' THEN NULL ELSE j.at END,
-         payload = CASE WHEN j.state <> 'PENDING' AND deliveries.content_until <= j.at
-                        THEN '' ELSE deliveries.payload END,
-         content_until = CASE WHEN j.state <> 'PENDING' AND deliveries.content_until <= j.at
-                              THEN NULL ELSE deliveries.content_until END
-     FROM (SELECT value ->> 'id' AS id, value ->> 'state' AS state,
-                  value ->> 'next' AS next, value ->> 'at' AS at
-           FROM json_each($1)) AS j
-     WHERE deliveries.id = j.id";
+         finished_at = CASE WHEN ?2 = 'PENDING' THEN NULL ELSE ?4 END,
+         payload = CASE WHEN ?2 <> 'PENDING' AND content_until <= ?4 THEN '' ELSE payload END,
+         content_until = CASE WHEN ?2 <> 'PENDING' AND content_until <= ?4
+                              THEN NULL ELSE content_until END
+     WHERE id = ?1";
 
-/// The tries `$1` (as for `RECORD_ATTEMPTS`) as attempt rows, in order.
-const INSERT_ATTEMPTS: &str =
+/// A try (`?1` the delivery, `?2` when it ended, `?3` the HTTP status, `?4`
+/// the error, `?5` how long it took) as an attempt row.
+const INSERT_ATTEMPT: &str =
     "INSERT INTO delivery_attempts (delivery_id, at, http_status, error, duration_ms)
-     SELECT value ->> 'id', value ->> 'at', value ->> 'status', value ->> 'error',
-            value ->> 'duration'
-     FROM json_each($1) ORDER BY key";
+     VALUES (?1, ?2, ?3, ?4, ?5)";
 
 /// Queues deliveries (`$1`, the rows of `batch::delivery_rows`, due at
 /// `$2`); an (origin, gate) already queued is not queued again.
@@ -209,15 +205,13 @@ impl SqliteStore {
                     holders.insert(row.get::<_, i64>(0)?, row.get::<_, Option<String>>(1)?);
                 }
                 let recorded = held_by_their_lease(&attempts, &holders);
-                if let Some(rows) = attempt_rows(&recordable(&attempts, &recorded))? {
-                    // A delivery that is done erases the message content
-                    // it carried, unless that is kept.
-                    transaction
-                        .prepare_cached(RECORD_ATTEMPTS)?
-                        .execute([&rows])?;
-                    transaction
-                        .prepare_cached(INSERT_ATTEMPTS)?
-                        .execute([&rows])?;
+                // A delivery that is done erases the message content it
+                // carried, unless that is kept.
+                let mut record = transaction.prepare_cached(RECORD_ATTEMPT)?;
+                let mut insert = transaction.prepare_cached(INSERT_ATTEMPT)?;
+                for row in attempt_rows(&recordable(&attempts, &recorded)) {
+                    record.execute(params![row.id, row.state, row.next, row.at])?;
+                    insert.execute(params![row.id, row.at, row.status, row.error, row.duration])?;
                 }
                 let mut next_due = transaction.prepare_cached(NEXT_DUE)?;
                 let mut leasing = transaction.prepare_cached(LEASE_DELIVERY)?;

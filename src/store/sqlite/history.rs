@@ -1,8 +1,7 @@
 //! A part's history, shared by the dispatcher's outcomes and Meta's
-//! statuses: the part's current state, the status entries, and one event per
-//! entry, each written by one statement over a JSON array of rows (fields
-//! `id`, `index`, `state`, `code`, `description`, `details`, `at`, and for
-//! parts also `attempted` and `wamid`).
+//! statuses: the part's current state and the status entries (each
+//! [`HistoryEntry`] bound to one execution of a cached statement), and one
+//! event per entry that is not silent.
 //!
 //! These run inside a job on the writer thread ([`super::writer`]), which
 //! runs one job at a time, each seeing what the jobs before it wrote
@@ -14,27 +13,21 @@ use rusqlite::{Connection, params};
 
 use super::owned_row::query_rows;
 use crate::store::StoreResult;
-use crate::store::batch::ReportPlan;
+use crate::store::batch::{HistoryEntry, ReportPlan};
 
-const UPDATE_PARTS: &str = "UPDATE message_parts
-     SET state = j.state, result_code = j.code, updated_at = j.at,
-         attempts = attempts + COALESCE(j.attempted, 0),
-         wamid = COALESCE(j.wamid, message_parts.wamid)
-     FROM (SELECT value ->> 'id' AS id, value ->> 'index' AS idx, value ->> 'state' AS state,
-                  value ->> 'code' AS code, value ->> 'at' AS at,
-                  value ->> 'attempted' AS attempted, value ->> 'wamid' AS wamid
-           FROM json_each(?1)) AS j
-     WHERE message_parts.message_id = j.id AND message_parts.message_index = j.idx";
+/// Sets the part (`?1`, `?2`) to an entry's state `?3`, code `?4` at `?5`,
+/// adding `?6` tries and its wamid `?7` (if any).
+const UPDATE_PART: &str = "UPDATE message_parts
+     SET state = ?3, result_code = ?4, updated_at = ?5, attempts = attempts + ?6,
+         wamid = COALESCE(?7, wamid)
+     WHERE message_id = ?1 AND message_index = ?2";
 
 const LAST_STATUS: &str = "SELECT COALESCE(MAX(id), 0) FROM message_statuses";
 
-const APPEND_STATUSES: &str =
+const APPEND_STATUS: &str =
     "INSERT INTO message_statuses (message_id, message_index, state, result_code, description,
                                    details, at, silent)
-     SELECT value ->> 'id', value ->> 'index', value ->> 'state', value ->> 'code',
-            value ->> 'description', value ->> 'details', value ->> 'at',
-            COALESCE(value ->> 'silent', FALSE)
-     FROM json_each(?1) ORDER BY key";
+     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)";
 
 const INSERT_EVENTS: &str =
     "INSERT INTO events (account_id, message_id, message_index, status_id, created_at)
@@ -60,31 +53,60 @@ const MARK_APPLIED: &str =
 /// to their parts.
 pub(super) fn record_history(
     transaction: &Connection,
-    entries: Option<&str>,
+    entries: &[&HistoryEntry<'_>],
     joining: &[&str],
 ) -> StoreResult<()> {
-    if let Some(entries) = entries {
-        update_parts(transaction, entries)?;
-        append(transaction, entries)?;
-    }
+    update_parts(transaction, entries.iter().copied())?;
+    append(transaction, entries.iter().copied())?;
     apply_reports(transaction, joining)
 }
 
-/// Sets each part's state and latest code (at most one row per part).
-fn update_parts(transaction: &Connection, rows: &str) -> rusqlite::Result<()> {
-    transaction.prepare_cached(UPDATE_PARTS)?.execute([rows])?;
+/// Sets each part's state and latest code (at most one entry per part).
+fn update_parts<'e, 'h: 'e>(
+    transaction: &Connection,
+    entries: impl IntoIterator<Item = &'e HistoryEntry<'h>>,
+) -> rusqlite::Result<()> {
+    let mut update = transaction.prepare_cached(UPDATE_PART)?;
+    for entry in entries {
+        update.execute(params![
+            entry.id,
+            entry.index,
+            entry.state.as_str(),
+            entry.code,
+            entry.at,
+            entry.attempted,
+            entry.wamid,
+        ])?;
+    }
     Ok(())
 }
 
 /// Appends the status entries, in order, and queues an event for each that
-/// is not `silent` (a row field: kept in the history, no callback).
-fn append(transaction: &Connection, rows: &str) -> rusqlite::Result<()> {
+/// is not `silent` (kept in the history, no callback).
+fn append<'e, 'h: 'e>(
+    transaction: &Connection,
+    entries: impl IntoIterator<Item = &'e HistoryEntry<'h>>,
+) -> rusqlite::Result<()> {
+    let mut entries = entries.into_iter().peekable();
+    if entries.peek().is_none() {
+        return Ok(());
+    }
     let last_status: i64 = transaction
         .prepare_cached(LAST_STATUS)?
         .query_row([], |row| row.get(0))?;
-    transaction
-        .prepare_cached(APPEND_STATUSES)?
-        .execute([rows])?;
+    let mut insert = transaction.prepare_cached(APPEND_STATUS)?;
+    for entry in entries {
+        insert.execute(params![
+            entry.id,
+            entry.index,
+            entry.state.as_str(),
+            entry.code,
+            entry.description,
+            entry.details,
+            entry.at,
+            entry.silent,
+        ])?;
+    }
     transaction
         .prepare_cached(INSERT_EVENTS)?
         .execute(params![last_status])?;
@@ -106,12 +128,8 @@ fn apply_reports(transaction: &Connection, wamids: &[&str]) -> StoreResult<()> {
         return Ok(());
     }
     let plan = ReportPlan::new(&reports)?;
-    if let Some(moved) = &plan.moved {
-        update_parts(transaction, moved)?;
-    }
-    if let Some(entries) = &plan.entries {
-        append(transaction, entries)?;
-    }
+    update_parts(transaction, &plan.moved())?;
+    append(transaction, &plan.entries())?;
     transaction
         .prepare_cached(MARK_APPLIED)?
         .execute([serde_json::to_string(&plan.applied)?])?;

@@ -18,34 +18,22 @@ use crate::store::batch::OutcomeRows;
 use crate::store::rows::{FromStoreRow, StoreRow};
 use crate::store::{ClaimedPart, Millis, Outcome, StoreError, StoreResult};
 
-/// Takes the settled outcomes' rows (`?1`, `OutcomeRows::settled`) out
-/// of the outbox where their lease still holds them; returns those rows.
-const SETTLE_OUTBOX: &str = "DELETE FROM outbox
-     WHERE (message_id, message_index, lease_owner) IN
-           (SELECT value ->> 'id', value ->> 'index', value ->> 'owner' FROM json_each(?1))
-     RETURNING message_id, message_index";
+/// Takes a settled outcome's part (`?1`, `?2`) out of the outbox if its
+/// lease `?3` still holds it.
+const SETTLE_PART: &str =
+    "DELETE FROM outbox WHERE message_id = ?1 AND message_index = ?2 AND lease_owner = ?3";
 
-/// Erases the content of the settled outcomes' parts (`?1`, as for
-/// `SETTLE_OUTBOX`) that have left the outbox and are not kept beyond
-/// `?2` (now).
+/// Erases the content of a settled outcome's part (`?1`, `?2`) once it has
+/// left the outbox, unless it is kept beyond `?3` (now).
 const ERASE_SETTLED: &str = "UPDATE message_parts SET cloud_body = '', content_until = NULL
-     WHERE content_until <= ?2
-       AND (message_id, message_index) IN
-           (SELECT value ->> 'id', value ->> 'index' FROM json_each(?1))
-       AND NOT EXISTS (SELECT 1 FROM outbox o
-                       WHERE o.message_id = message_parts.message_id
-                         AND o.message_index = message_parts.message_index)";
+     WHERE message_id = ?1 AND message_index = ?2 AND content_until <= ?3
+       AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.message_id = ?1 AND o.message_index = ?2)";
 
-/// Makes the resent outcomes' rows (`?1`, `OutcomeRows::resends`) due
-/// again where their lease still holds them; returns those rows.
-const RESEND_OUTBOX: &str =
-    "UPDATE outbox SET due_at = j.due, sort_key = j.sort_key, lease_owner = NULL, lease_until = 0
-     FROM (SELECT value ->> 'id' AS id, value ->> 'index' AS idx, value ->> 'owner' AS owner,
-                  value ->> 'due' AS due, value ->> 'sortKey' AS sort_key
-           FROM json_each(?1)) AS j
-     WHERE outbox.message_id = j.id AND outbox.message_index = j.idx
-       AND outbox.lease_owner = j.owner
-     RETURNING outbox.message_id, outbox.message_index";
+/// Makes a resent outcome's part (`?1`, `?2`) due again at `?4` (sort key
+/// `?5`) if its lease `?3` still holds it.
+const RESEND_PART: &str =
+    "UPDATE outbox SET due_at = ?4, sort_key = ?5, lease_owner = NULL, lease_until = 0
+     WHERE message_id = ?1 AND message_index = ?2 AND lease_owner = ?3";
 
 /// The due parts of a business number (`?1`) at `?2`, at most `?3`, in
 /// claim order, each with what the dispatcher needs and the lease `?4`.
@@ -131,7 +119,7 @@ impl SqliteStore {
     }
 
     /// `OutboxStore::record`: settles the outbox rows still held by the
-    /// outcomes' leases (`SETTLE_OUTBOX`, `RESEND_OUTBOX`), erases what no
+    /// outcomes' leases (`SETTLE_PART`, `RESEND_PART`), erases what no
     /// send needs any more, and writes the history of the outcomes that
     /// count, in one job on the writer thread.
     pub(super) async fn record_outcomes(&self, outcomes: &[Outcome]) -> StoreResult<Vec<bool>> {
@@ -144,28 +132,34 @@ impl SqliteStore {
 
 fn record_batch(transaction: &Connection, outcomes: &[Outcome]) -> StoreResult<Vec<bool>> {
     let rows = OutcomeRows::new(outcomes)?;
-    let settled = rows.settled()?;
+    let settled = rows.settled();
     let mut still_leased: HashSet<(String, i64)> = HashSet::new();
-    for (sql, changes) in [(SETTLE_OUTBOX, &settled), (RESEND_OUTBOX, &rows.resends()?)] {
-        let mut statement = transaction.prepare_cached(sql)?;
-        let mut held = statement.query([changes])?;
-        while let Some(row) = held.next()? {
-            still_leased.insert((row.get(0)?, row.get(1)?));
+    let mut settle = transaction.prepare_cached(SETTLE_PART)?;
+    for row in &settled {
+        if settle.execute(params![row.id, row.index, row.owner])? > 0 {
+            still_leased.insert((row.id.to_owned(), i64::from(row.index)));
+        }
+    }
+    let mut resend = transaction.prepare_cached(RESEND_PART)?;
+    for row in rows.resends() {
+        let changed =
+            resend.execute(params![row.id, row.index, row.owner, row.due, row.sort_key])?;
+        if changed > 0 {
+            still_leased.insert((row.id.to_owned(), i64::from(row.index)));
         }
     }
     // No further send of a settled part can happen: its content goes now,
     // unless it is kept.
-    transaction
-        .prepare_cached(ERASE_SETTLED)?
-        .execute(params![settled, now_millis()])?;
+    let now = now_millis();
+    let mut erase = transaction.prepare_cached(ERASE_SETTLED)?;
+    for row in &settled {
+        erase.execute(params![row.id, row.index, now])?;
+    }
     let recorded = rows.recorded(still_leased);
-    let Some(kept) = rows.kept(&recorded)? else {
-        return Ok(recorded);
-    };
     // Statuses Meta reported before the submission was recorded join now.
     record_history(
         transaction,
-        Some(kept.as_str()),
+        &rows.kept(&recorded),
         &rows.submitted_wamids(&recorded),
     )?;
     Ok(recorded)

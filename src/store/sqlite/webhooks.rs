@@ -2,8 +2,8 @@
 //! business number, status) once) and incoming messages (each wamid once),
 //! the care windows they open and the phone ↔ BSUID pairs they reveal
 //! (`batch::WebhookRows`), in one transaction per group of webhooks: one
-//! job on the writer thread ([`super::writer`]), with cached prepared
-//! statements.
+//! job on the writer thread ([`super::writer`]), each row bound to one
+//! execution of a cached prepared statement.
 //!
 //! The upserts run row by row, in batch order: the latest time wins, and
 //! the last id the group gave (or the one already known).
@@ -18,43 +18,35 @@ use crate::clock::now_millis;
 use crate::store::batch::{StatusKey, WebhookRows, receipts};
 use crate::store::{Millis, StoreResult, WebhookBatch, WebhookReceipt};
 
-/// Stores Meta's statuses (`?1`) received at `?2`; returns the new
-/// (wamid, business number, status) rows.
-const INSERT_META_STATUSES: &str =
+/// Stores a status Meta reported (`?1`–`?8`, a `batch::StatusRow`) received at
+/// `?9`, unless the (wamid, business number, status) is stored already.
+const INSERT_META_STATUS: &str =
     "INSERT INTO meta_statuses (wamid, phone_number_id, status, at, state, result_code,
                                 description, details, received_at)
-     SELECT value ->> 'wamid', value ->> 'phoneNumberId', value ->> 'status', value ->> 'at',
-            value ->> 'state',
-            value ->> 'code', value ->> 'description', value ->> 'details', ?2
-     FROM json_each(?1) WHERE true ORDER BY key
-     ON CONFLICT (wamid, phone_number_id, status) DO NOTHING
-     RETURNING wamid, phone_number_id, status";
+     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
+     ON CONFLICT (wamid, phone_number_id, status) DO NOTHING";
 
-/// Stores incoming messages (`?1`) received at `?2`; returns the new
-/// wamids.
+/// Stores an incoming message (`?1`–`?6`, a `batch::InboundRow`) received at
+/// `?7`, unless its wamid is stored already.
 const INSERT_INBOUND: &str =
-    "INSERT INTO inbound_messages (wamid, phone_number_id, display_phone_number, at, message, contact, received_at)
-     SELECT value ->> 'wamid', value ->> 'phoneNumberId', value ->> 'display', value ->> 'at',
-            value ->> 'message', value ->> 'contact', ?2
-     FROM json_each(?1) WHERE true ORDER BY key
-     ON CONFLICT (wamid) DO NOTHING
-     RETURNING wamid";
+    "INSERT INTO inbound_messages (wamid, phone_number_id, display_phone_number, at, message,
+                                   contact, received_at)
+     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+     ON CONFLICT (wamid) DO NOTHING";
 
-/// Opens or extends the care windows `?1`.
-const UPSERT_CARE_WINDOWS: &str = "INSERT INTO care_windows (source, user, last_inbound_at)
-     SELECT s.number, w.value ->> 'user', w.value ->> 'at'
-     FROM json_each(?1) AS w JOIN sources s ON s.phone_number_id = w.value ->> 'pnid'
-     WHERE true
+/// Opens or extends the care window of the user `?2` at `?3` with the
+/// business number whose phone number id is `?1`.
+const UPSERT_CARE_WINDOW: &str = "INSERT INTO care_windows (source, user, last_inbound_at)
+     SELECT number, ?2, ?3 FROM sources WHERE phone_number_id = ?1
      ON CONFLICT (source, user)
      DO UPDATE SET last_inbound_at = MAX(last_inbound_at, excluded.last_inbound_at)";
 
-/// Records the contact pairs `?1`.
-const UPSERT_CONTACTS: &str =
+/// Records the contact pair (`?2` phone, `?3` user id, `?4` parent user id,
+/// seen at `?5`) in the contact book of the tenant owning the business
+/// number whose phone number id is `?1`.
+const UPSERT_CONTACT: &str =
     "INSERT INTO contacts (account_id, phone, user_id, parent_user_id, updated_at)
-     SELECT s.account_id, c.value ->> 'phone', c.value ->> 'userId',
-            c.value ->> 'parentUserId', c.value ->> 'at'
-     FROM json_each(?1) AS c JOIN sources s ON s.phone_number_id = c.value ->> 'pnid'
-     WHERE true ORDER BY c.key
+     SELECT account_id, ?2, ?3, ?4, ?5 FROM sources WHERE phone_number_id = ?1
      ON CONFLICT (account_id, phone) DO UPDATE SET
          user_id = COALESCE(excluded.user_id, contacts.user_id),
          parent_user_id = COALESCE(excluded.parent_user_id, contacts.parent_user_id),
@@ -71,10 +63,14 @@ impl SqliteStore {
         batches: &[WebhookBatch],
     ) -> StoreResult<Vec<WebhookReceipt>> {
         let received_at = now_millis();
-        let rows = WebhookRows::new(batches)?;
+        // The job outlives this borrow (a caller may go away while it is
+        // queued), so it owns its copy of the webhooks.
+        let owned = batches.to_vec();
         let (new_statuses, new_inbound) = self
             .writer_thread
-            .transaction(move |transaction| store_webhooks(transaction, &rows, received_at))
+            .transaction(move |transaction| {
+                store_webhooks(transaction, &WebhookRows::new(&owned)?, received_at)
+            })
             .await?;
         Ok(receipts(batches, new_statuses, new_inbound))
     }
@@ -82,37 +78,65 @@ impl SqliteStore {
 
 fn store_webhooks(
     transaction: &Connection,
-    rows: &WebhookRows,
+    rows: &WebhookRows<'_>,
     received_at: Millis,
 ) -> StoreResult<NewRows> {
     let mut new_statuses: HashSet<StatusKey> = HashSet::new();
-    if let Some(statuses) = &rows.statuses {
-        let mut statement = transaction.prepare_cached(INSERT_META_STATUSES)?;
-        let mut inserted = statement.query(params![statuses, received_at])?;
-        while let Some(row) = inserted.next()? {
-            new_statuses.insert((row.get(0)?, row.get(1)?, row.get(2)?));
+    let mut insert = transaction.prepare_cached(INSERT_META_STATUS)?;
+    for status in &rows.statuses {
+        let inserted = insert.execute(params![
+            status.wamid,
+            status.phone_number_id,
+            status.status,
+            status.at,
+            status.state,
+            status.code,
+            status.description,
+            status.details,
+            received_at,
+        ])?;
+        if inserted > 0 {
+            new_statuses.insert((
+                status.wamid.to_owned(),
+                status.phone_number_id.to_owned(),
+                status.status.to_owned(),
+            ));
         }
     }
     let mut new_inbound: HashSet<String> = HashSet::new();
-    if let Some(inbound) = &rows.inbound {
-        let mut statement = transaction.prepare_cached(INSERT_INBOUND)?;
-        let mut inserted = statement.query(params![inbound, received_at])?;
-        while let Some(row) = inserted.next()? {
-            new_inbound.insert(row.get(0)?);
+    let mut insert = transaction.prepare_cached(INSERT_INBOUND)?;
+    for message in &rows.inbound {
+        let inserted = insert.execute(params![
+            message.wamid,
+            message.phone_number_id,
+            message.display,
+            message.at,
+            message.message,
+            message.contact,
+            received_at,
+        ])?;
+        if inserted > 0 {
+            new_inbound.insert(message.wamid.to_owned());
         }
     }
-    for (sql, rows) in [
-        (UPSERT_CARE_WINDOWS, &rows.care_windows),
-        (UPSERT_CONTACTS, &rows.contacts),
-    ] {
-        if let Some(rows) = rows {
-            transaction.prepare_cached(sql)?.execute([rows])?;
-        }
+    let mut upsert = transaction.prepare_cached(UPSERT_CARE_WINDOW)?;
+    for window in &rows.care_windows {
+        upsert.execute(params![window.pnid, window.user, window.at])?;
+    }
+    let mut upsert = transaction.prepare_cached(UPSERT_CONTACT)?;
+    for pair in &rows.contacts {
+        upsert.execute(params![
+            pair.pnid,
+            pair.phone,
+            pair.user_id,
+            pair.parent_user_id,
+            pair.at
+        ])?;
     }
     let wamids: Vec<&str> = new_statuses
         .iter()
         .map(|(wamid, _, _)| wamid.as_str())
         .collect();
-    record_history(transaction, None, &wamids)?;
+    record_history(transaction, &[], &wamids)?;
     Ok((new_statuses, new_inbound))
 }
