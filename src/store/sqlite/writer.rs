@@ -47,6 +47,7 @@ use std::panic::AssertUnwindSafe;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use rusqlite::config::DbConfig;
 use rusqlite::{Connection, Transaction, TransactionBehavior};
 use tokio::sync::mpsc;
 
@@ -153,6 +154,11 @@ fn open(path: &Path) -> StoreResult<Connection> {
     connection.pragma_update(None, "synchronous", "FULL")?;
     connection.pragma_update(None, "foreign_keys", "ON")?;
     connection.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
+    // Without the planner's stability guarantee, a statement whose plan may
+    // depend on a bound value (a `LIMIT ?`, as every claim has) is parsed
+    // and planned again each time that value is bound: a cached statement
+    // would be prepared anew on every run.
+    connection.set_db_config(DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG, true)?;
     Ok(connection)
 }
 

@@ -195,3 +195,36 @@ async fn a_failed_commit_fails_every_job_of_the_transaction() {
         .expect("the next transaction commits");
     assert_eq!(committed(&path), ["next"]);
 }
+
+/// A cached statement with a `LIMIT ?` runs again under a new limit without
+/// being prepared again (each claim binds its own limit).
+#[tokio::test]
+async fn a_cached_statement_is_not_prepared_again_for_a_new_limit() {
+    let dir = tempfile::tempdir().expect("a directory");
+    let path = database(&dir);
+    let writer = Writer::start(&path).expect("the writer");
+    let reprepared = writer
+        .transaction(|connection| {
+            for name in ["a", "b", "c"] {
+                insert(connection, name, "p")?;
+            }
+            const FIRST: &str = "SELECT name FROM names ORDER BY name LIMIT ?1";
+            let mut counts = Vec::new();
+            for limit in [1, 2, 3, 1] {
+                let mut statement = connection.prepare_cached(FIRST)?;
+                let names: Vec<String> = statement
+                    .query_map([limit], |row| row.get(0))?
+                    .collect::<Result<_, _>>()?;
+                counts.push(names.len());
+                assert_eq!(
+                    statement.get_status(rusqlite::StatementStatus::RePrepare),
+                    0,
+                    "prepared again for LIMIT {limit}"
+                );
+            }
+            Ok::<_, rusqlite::Error>(counts)
+        })
+        .await
+        .expect("the job");
+    assert_eq!(reprepared, [1, 2, 3, 1]);
+}
