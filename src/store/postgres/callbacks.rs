@@ -37,16 +37,15 @@ const LEASE_NEXT_DUE: &str = "WITH done AS (
          WHERE d.next_attempt_at <= $2 AND d.lease_until <= $2
            AND NOT EXISTS (SELECT 1 FROM gate_pauses gp WHERE gp.gate_id = d.gate_id)
          FOR UPDATE OF d SKIP LOCKED
-     ), leased AS (
-         UPDATE deliveries SET lease_owner = chosen.lease, lease_until = $3
-         FROM chosen WHERE deliveries.id = chosen.id
-         RETURNING deliveries.id, deliveries.gate_id, deliveries.payload, deliveries.attempts,
-                   deliveries.lease_owner, deliveries.request_id, deliveries.origin,
-                   deliveries.created_at
      )
-     SELECT c.prev, l.id, l.gate_id, l.payload, l.attempts, l.lease_owner AS lease, l.request_id,
-            c.url, c.signing_secret, l.origin, l.created_at AS queued_at
-     FROM leased l JOIN chosen c ON c.id = l.id";
+     -- What it returns comes back with the update (a join of two CTEs
+     -- would scan one per row of the other).
+     UPDATE deliveries SET lease_owner = chosen.lease, lease_until = $3
+     FROM chosen WHERE deliveries.id = chosen.id
+     RETURNING chosen.prev, deliveries.id, deliveries.gate_id, deliveries.payload,
+               deliveries.attempts, deliveries.lease_owner AS lease, deliveries.request_id,
+               chosen.url, chosen.signing_secret, deliveries.origin,
+               deliveries.created_at AS queued_at";
 
 /// A try that delivered, as a row of `LEASE_NEXT_DUE`'s `$1`.
 #[derive(Serialize)]
@@ -180,16 +179,21 @@ impl PgStore {
              ), chosen AS (
                  SELECT * FROM picked ORDER BY turn, next_attempt_at, id LIMIT $2
              ), leased AS (
+                 -- What the claim returns comes back with the update (a
+                 -- join of the two CTEs would scan one per row of the
+                 -- other).
                  UPDATE deliveries SET lease_owner = $3, lease_until = $4
                  FROM chosen WHERE deliveries.id = chosen.id
                  RETURNING deliveries.id, deliveries.gate_id, deliveries.payload,
-                           deliveries.attempts, deliveries.lease_owner, deliveries.request_id,
-                           deliveries.origin, deliveries.created_at
+                           deliveries.attempts, deliveries.lease_owner AS lease,
+                           deliveries.request_id, chosen.url, chosen.signing_secret,
+                           deliveries.origin, deliveries.created_at AS queued_at, chosen.turn,
+                           chosen.next_attempt_at
              )
-             SELECT l.id, l.gate_id, l.payload, l.attempts, l.lease_owner AS lease, l.request_id, c.url,
-                    c.signing_secret, l.origin, l.created_at AS queued_at
-             FROM leased l JOIN chosen c ON c.id = l.id
-             ORDER BY c.turn, c.next_attempt_at, c.id",
+             SELECT id, gate_id, payload, attempts, lease, request_id, url, signing_secret, origin,
+                    queued_at
+             FROM leased
+             ORDER BY turn, next_attempt_at, id",
         )
         .bind(now)
         .bind(i64::from(limit))
