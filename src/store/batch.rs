@@ -169,7 +169,7 @@ fn json_array<T: Serialize>(rows: &[T], capacity: usize) -> StoreResult<String> 
 /// count.
 pub struct OutcomeRows<'a> {
     outcomes: &'a [Outcome],
-    pub rows: Vec<OutcomeRow<'a>>,
+    rows: Vec<OutcomeRow<'a>>,
 }
 
 /// One outcome as the batch statements read it (PostgreSQL's fields `id`,
