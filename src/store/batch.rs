@@ -203,6 +203,11 @@ impl<'a> OutcomeRows<'a> {
         Ok(Self { outcomes, rows })
     }
 
+    /// Every row, in batch order.
+    pub fn in_order(&self) -> &[OutcomeRow<'a>] {
+        &self.rows
+    }
+
     /// The rows that leave the outbox (submitted or finished).
     pub fn settled(&self) -> Vec<&OutcomeRow<'a>> {
         self.rows.iter().filter(|row| !row.is_resend()).collect()

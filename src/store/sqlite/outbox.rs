@@ -6,8 +6,6 @@
 //! due rows, then lease them) cannot interleave with another claim, nor
 //! with the outcomes that settle what a claim leased.
 
-use std::collections::HashSet;
-
 use rusqlite::{Connection, params};
 
 use super::SqliteStore;
@@ -132,30 +130,29 @@ impl SqliteStore {
 
 fn record_batch(transaction: &Connection, outcomes: &[Outcome]) -> StoreResult<Vec<bool>> {
     let rows = OutcomeRows::new(outcomes)?;
-    let settled = rows.settled();
-    let mut still_leased: HashSet<(String, i64)> = HashSet::new();
-    let mut settle = transaction.prepare_cached(SETTLE_PART)?;
-    for row in &settled {
-        if settle.execute(params![row.id, row.index, row.owner])? > 0 {
-            still_leased.insert((row.id.to_owned(), i64::from(row.index)));
-        }
-    }
-    let mut resend = transaction.prepare_cached(RESEND_PART)?;
-    for row in rows.resends() {
-        let changed =
-            resend.execute(params![row.id, row.index, row.owner, row.due, row.sort_key])?;
-        if changed > 0 {
-            still_leased.insert((row.id.to_owned(), i64::from(row.index)));
-        }
-    }
-    // No further send of a settled part can happen: its content goes now,
-    // unless it is kept.
     let now = now_millis();
+    let mut settle = transaction.prepare_cached(SETTLE_PART)?;
     let mut erase = transaction.prepare_cached(ERASE_SETTLED)?;
-    for row in &settled {
-        erase.execute(params![row.id, row.index, now])?;
-    }
-    let recorded = rows.recorded(still_leased);
+    let mut resend = transaction.prepare_cached(RESEND_PART)?;
+    // In batch order, each outcome counts when its statement found the part
+    // still held by its lease: a part's row is held for its first outcome
+    // only, as `OutcomeRows::recorded` rules for PostgreSQL.
+    let recorded = rows
+        .in_order()
+        .iter()
+        .map(|row| {
+            let held = if row.is_resend() {
+                resend.execute(params![row.id, row.index, row.owner, row.due, row.sort_key])?
+            } else {
+                let held = settle.execute(params![row.id, row.index, row.owner])?;
+                // No further send of a settled part can happen: its content
+                // goes now, unless it is kept.
+                erase.execute(params![row.id, row.index, now])?;
+                held
+            };
+            Ok(held > 0)
+        })
+        .collect::<rusqlite::Result<Vec<bool>>>()?;
     // Statuses Meta reported before the submission was recorded join now.
     record_history(
         transaction,
