@@ -153,6 +153,12 @@ fn open(path: &Path) -> StoreResult<Connection> {
     }
     connection.pragma_update(None, "synchronous", "FULL")?;
     connection.pragma_update(None, "foreign_keys", "ON")?;
+    // Every job runs in a savepoint, and SQLite keeps the pages a savepoint
+    // changes in a statement journal. By default that journal moves to a
+    // temporary file once it passes 64 KiB, which a group commit's batch of
+    // rows does: a file created, written and deleted in every transaction.
+    // In memory, it is bounded by the pages one transaction touches.
+    connection.pragma_update(None, "temp_store", "MEMORY")?;
     connection.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
     // Without the planner's stability guarantee, a statement whose plan may
     // depend on a bound value (a `LIMIT ?`, as every claim has) is parsed

@@ -228,3 +228,19 @@ async fn a_cached_statement_is_not_prepared_again_for_a_new_limit() {
         .expect("the job");
     assert_eq!(reprepared, [1, 2, 3, 1]);
 }
+
+/// The savepoints' statement journals stay in memory: a transaction makes
+/// no temporary file (SQLite's `temp_store` 2 is MEMORY).
+#[tokio::test]
+async fn savepoint_journals_stay_in_memory() {
+    let dir = tempfile::tempdir().expect("a directory");
+    let path = database(&dir);
+    let writer = Writer::start(&path).expect("the writer");
+    let temp_store = writer
+        .transaction(|connection| {
+            connection.query_row("PRAGMA temp_store", [], |row| row.get::<_, i64>(0))
+        })
+        .await
+        .expect("the job");
+    assert_eq!(temp_store, 2);
+}
