@@ -82,7 +82,11 @@ impl SqliteStore {
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Full)
             .foreign_keys(true)
-            .busy_timeout(writer::BUSY_TIMEOUT);
+            .busy_timeout(writer::BUSY_TIMEOUT)
+            .pragma(
+                "wal_autocheckpoint",
+                writer::WAL_AUTOCHECKPOINT_PAGES.to_string(),
+            );
         let writer = SqlitePoolOptions::new()
             .max_connections(1)
             .before_acquire(|connection, _| Box::pin(outside_any_transaction(connection)))
@@ -362,8 +366,9 @@ mod tests {
     }
 
     /// The settings every connection of the store runs with, as SQLite
-    /// reports them: (synchronous, journal_mode, foreign_keys).
-    async fn pragmas(pool: &SqlitePool) -> (i64, String, i64) {
+    /// reports them: (synchronous, journal_mode, foreign_keys,
+    /// wal_autocheckpoint).
+    async fn pragmas(pool: &SqlitePool) -> (i64, String, i64, i64) {
         let mut connection = pool.acquire().await.expect("a connection");
         let synchronous: i64 = sqlx::query_scalar("PRAGMA synchronous")
             .fetch_one(&mut *connection)
@@ -377,19 +382,30 @@ mod tests {
             .fetch_one(&mut *connection)
             .await
             .expect("foreign_keys");
-        (synchronous, journal, foreign_keys)
+        let autocheckpoint: i64 = sqlx::query_scalar("PRAGMA wal_autocheckpoint")
+            .fetch_one(&mut *connection)
+            .await
+            .expect("wal_autocheckpoint");
+        (synchronous, journal, foreign_keys, autocheckpoint)
     }
 
     /// What was committed survives a power cut: every write is fsynced at
     /// commit (`synchronous=FULL`, 2) in WAL mode, on the writer as `serve`
     /// opens it, on a writer that replaced a broken one, on the readers, and on
-    /// the writer thread's connection.
+    /// the writer thread's connection; and each leaves checkpoints to the
+    /// same longer log (a connection left at SQLite's default would copy
+    /// the log back at every commit of its own once it passed 1,000 pages).
     #[tokio::test]
     async fn every_connection_commits_with_synchronous_full_in_wal_mode() {
         let dir = tempfile::tempdir().expect("a directory");
         let url = format!("sqlite://{}", dir.path().join("wagate.db").display());
         let store = SqliteStore::open(&url).await.expect("the store");
-        let full = (2, "wal".to_owned(), 1);
+        let full = (
+            2,
+            "wal".to_owned(),
+            1,
+            i64::from(writer::WAL_AUTOCHECKPOINT_PAGES),
+        );
         assert_eq!(pragmas(&store.writer).await, full, "the writer");
         // The writer a failed transaction leaves behind is replaced by a
         // fresh connection with the same settings.
@@ -411,7 +427,9 @@ mod tests {
                     transaction.query_row("PRAGMA journal_mode", [], |row| row.get(0))?;
                 let foreign_keys: i64 =
                     transaction.query_row("PRAGMA foreign_keys", [], |row| row.get(0))?;
-                Ok::<_, rusqlite::Error>((synchronous, journal, foreign_keys))
+                let autocheckpoint: i64 =
+                    transaction.query_row("PRAGMA wal_autocheckpoint", [], |row| row.get(0))?;
+                Ok::<_, rusqlite::Error>((synchronous, journal, foreign_keys, autocheckpoint))
             })
             .await
             .expect("the writer thread's settings");
