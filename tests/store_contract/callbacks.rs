@@ -64,6 +64,45 @@ async fn a_delivery_is_queued_once_per_origin_and_gate(backend: Backend) {
     assert_eq!(queued, [pair("g", "e1"), pair("h", "e1"), pair("g", "e2")]);
 }
 
+on_backends!(a_delivery_for_a_gate_that_is_gone_is_queued_given_up);
+async fn a_delivery_for_a_gate_that_is_gone_is_queued_given_up(backend: Backend) {
+    let (store, _database) = open_with(backend, &["g"]).await;
+    // A gate deleted since the feed looked it up, and a gate id that another
+    // tenant owns, beside one that is there.
+    let mut foreign = delivery("g", "m1", "e-foreign");
+    foreign.account_id = "another-account".into();
+    enqueue(
+        store.as_ref(),
+        &[
+            delivery("gone", "m1", "e-gone"),
+            foreign,
+            delivery("g", "m1", "e-there"),
+        ],
+    )
+    .await;
+    let states: Vec<_> = store
+        .message_deliveries("m1")
+        .await
+        .expect("deliveries")
+        .into_iter()
+        .map(|record| (record.origin, record.state))
+        .collect();
+    let pair = |origin: &str, state: &str| (origin.to_owned(), state.to_owned());
+    assert_eq!(
+        states,
+        [
+            pair("e-gone", "GAVE_UP"),
+            pair("e-foreign", "GAVE_UP"),
+            pair("e-there", "PENDING")
+        ]
+    );
+    assert_eq!(
+        payloads(&claim(store.as_ref(), "l#1", NOW, 10).await),
+        ["e-there"],
+        "only the callback whose gate is there is claimed"
+    );
+}
+
 on_backends!(a_claimed_delivery_says_what_it_reports_and_when_it_was_queued);
 async fn a_claimed_delivery_says_what_it_reports_and_when_it_was_queued(backend: Backend) {
     let (store, _database) = open_with(backend, &["g"]).await;

@@ -10,11 +10,14 @@ use std::collections::{HashMap, HashSet};
 use serde::Serialize;
 
 use super::PgStore;
+use crate::clock::now_millis;
 use crate::store::attempts::{attempt_rows, held_by_their_lease, recordable};
-use crate::store::batch::json_rows;
+use crate::store::batch::{delivery_rows, json_rows};
 use crate::store::rows::{FromStoreRow, StoreRow};
+use crate::store::sql::callbacks::{CREATE_CURSOR, MOVE_CURSOR};
 use crate::store::{
-    ClaimedDelivery, DeliveryAttempt, FollowOn, Millis, RecordedAttempt, StoreResult,
+    ClaimedDelivery, DeliveryAttempt, FollowOn, Millis, NewDelivery, RecordedAttempt,
+    RoutedInbound, StoreResult,
 };
 
 /// The next callbacks after the delivered tries `$1` (rows `id`, `lease`),
@@ -85,7 +88,7 @@ const INSERT_ATTEMPTS: &str =
 
 /// Queues deliveries (`$1`, the rows of `batch::delivery_rows`, due at
 /// `$2`), in order; an (origin, gate) already queued is not queued again.
-pub(super) const INSERT_DELIVERIES: &str =
+const INSERT_DELIVERIES: &str =
     "INSERT INTO deliveries (origin, gate_id, account_id, ordering, url, payload, content_until,
                              request_id, state, next_attempt_at, created_at)
      SELECT value ->> 'origin', value ->> 'gate', value ->> 'account', value ->> 'ordering',
@@ -124,14 +127,77 @@ pub(super) const UNROUTED_INBOUND: &str =
 
 /// Marks the incoming messages `$1` (rows `wamid`, `until`) routed,
 /// erasing the content of those not kept beyond `$2` (now).
-pub(super) const MARK_ROUTED: &str = "UPDATE inbound_messages
+const MARK_ROUTED: &str = "UPDATE inbound_messages
      SET routed = TRUE, message_id = j.id,
          message = CASE WHEN j.until <= $2 THEN '' ELSE inbound_messages.message END,
          content_until = CASE WHEN j.until <= $2 THEN NULL ELSE j.until END
      FROM jsonb_to_recordset($1::jsonb) AS j (wamid text, until bigint, id text)
      WHERE inbound_messages.wamid = j.wamid";
 
+/// Runs [`INSERT_DELIVERIES`] in `tx` (the deliveries due now).
+async fn insert_deliveries(
+    tx: &mut sqlx::PgConnection,
+    deliveries: &[NewDelivery],
+) -> StoreResult<()> {
+    if let Some(rows) = delivery_rows(deliveries)? {
+        sqlx::query(INSERT_DELIVERIES)
+            .bind(rows)
+            .bind(now_millis())
+            .execute(tx)
+            .await?;
+    }
+    Ok(())
+}
+
 impl PgStore {
+    /// `CallbackStore::enqueue_deliveries`: moves the cursor (compare and
+    /// swap; its row stays locked, so another instance moving it from the
+    /// same place waits, then finds it moved and queues nothing), then
+    /// queues the deliveries, in one transaction.
+    pub(super) async fn queue_deliveries(
+        &self,
+        cursor: &str,
+        from: i64,
+        to: i64,
+        deliveries: &[NewDelivery],
+    ) -> StoreResult<bool> {
+        let mut tx = self.writer.begin().await?;
+        sqlx::query(CREATE_CURSOR)
+            .bind(cursor)
+            .execute(&mut *tx)
+            .await?;
+        let moved = sqlx::query(MOVE_CURSOR)
+            .bind(cursor)
+            .bind(from)
+            .bind(to)
+            .execute(&mut *tx)
+            .await?;
+        if moved.rows_affected() != 1 {
+            return Ok(false);
+        }
+        insert_deliveries(&mut tx, deliveries).await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    /// `CallbackStore::enqueue_routed`: queues the deliveries, then marks
+    /// the messages routed, in one transaction.
+    pub(super) async fn queue_routed(
+        &self,
+        routed: &[RoutedInbound],
+        deliveries: &[NewDelivery],
+    ) -> StoreResult<()> {
+        let mut tx = self.writer.begin().await?;
+        insert_deliveries(&mut tx, deliveries).await?;
+        sqlx::query(MARK_ROUTED)
+            .bind(serde_json::to_string(routed)?)
+            .bind(now_millis())
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
     /// `CallbackStore::claim_deliveries`.
     pub(super) async fn lease_due_deliveries(
         &self,

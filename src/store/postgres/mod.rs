@@ -60,8 +60,9 @@ use super::source_figures::{
 };
 use super::sql::SqlBackend;
 use super::{
-    ClaimedDelivery, ClaimedPart, DeliveryAttempt, FollowOn, Millis, NewRequest, OpsStore, Outcome,
-    PoolSettings, RecordedAttempt, StoreResult, Wake, WakeStore, WebhookBatch, WebhookReceipt,
+    ClaimedDelivery, ClaimedPart, DeliveryAttempt, FollowOn, Millis, NewDelivery, NewRequest,
+    OpsStore, Outcome, PoolSettings, RecordedAttempt, RoutedInbound, StoreResult, Wake, WakeStore,
+    WebhookBatch, WebhookReceipt,
 };
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
@@ -122,12 +123,10 @@ impl SqlBackend for PgStore {
     const SNAPSHOT: &'static str = "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY";
     const BEGIN_WRITE: &'static str = "BEGIN";
 
-    const INSERT_DELIVERIES: &'static str = callbacks::INSERT_DELIVERIES;
     const MESSAGES_TO_REPORT: &'static str = callbacks::MESSAGES_TO_REPORT;
     const PARTS_TO_REPORT: &'static str = callbacks::PARTS_TO_REPORT;
     const CONTACTS_OF: &'static str = callbacks::CONTACTS_OF;
     const UNROUTED_INBOUND: &'static str = callbacks::UNROUTED_INBOUND;
-    const MARK_ROUTED: &'static str = callbacks::MARK_ROUTED;
 
     fn writer(&self) -> &PgPool {
         &self.writer
@@ -174,6 +173,24 @@ impl SqlBackend for PgStore {
         follow: Option<FollowOn>,
     ) -> impl Future<Output = StoreResult<Vec<RecordedAttempt>>> + Send {
         PgStore::record_delivery_attempts(self, attempts, follow)
+    }
+
+    fn queue_deliveries(
+        &self,
+        cursor: &str,
+        from: i64,
+        to: i64,
+        deliveries: &[NewDelivery],
+    ) -> impl Future<Output = StoreResult<bool>> + Send {
+        PgStore::queue_deliveries(self, cursor, from, to, deliveries)
+    }
+
+    fn queue_routed(
+        &self,
+        routed: &[RoutedInbound],
+        deliveries: &[NewDelivery],
+    ) -> impl Future<Output = StoreResult<()>> + Send {
+        PgStore::queue_routed(self, routed, deliveries)
     }
 
     fn lease_due_parts(

@@ -3,21 +3,20 @@
 //! implementation on both backends: the event cursor and the feed that
 //! queues deliveries under it, incoming messages routed, the reads of
 //! delivery reports (each answer from one snapshot), redelivery and paused
-//! gates. The claims and the tries' records are the backend's own
-//! ([`SqlBackend::lease_due_deliveries`],
-//! [`SqlBackend::record_delivery_attempts`]), as are the statements whose
-//! dialects differ (lists, JSON rows: [`SqlBackend::INSERT_DELIVERIES`] and
-//! the others).
+//! gates. The feed's writes, the claims and the tries' records are the
+//! backend's own ([`SqlBackend::queue_deliveries`],
+//! [`SqlBackend::queue_routed`], [`SqlBackend::lease_due_deliveries`],
+//! [`SqlBackend::record_delivery_attempts`]; the event cursor's statements,
+//! [`CREATE_CURSOR`] and [`MOVE_CURSOR`], are shared), as are the
+//! statements whose dialects differ (lists, JSON rows:
+//! [`SqlBackend::MESSAGES_TO_REPORT`] and the others).
 
 use std::collections::HashMap;
 
 use async_trait::async_trait;
 use serde::Serialize;
-use sqlx::Transaction;
 
 use super::{Arg, Driver, SqlBackend, Statement, write};
-use crate::clock::now_millis;
-use crate::store::batch::delivery_rows;
 use crate::store::rows::{FromStoreRow, StoreRow, with_sources};
 use crate::store::{Contact, MessageRecord, Millis, PartRecord, Source, StoreResult};
 
@@ -239,48 +238,16 @@ pub struct UnroutedInbound {
     pub source: Option<Source>,
 }
 
-/// A write transaction of the backend `B`.
-type WriteTransaction<B> = Transaction<'static, <B as SqlBackend>::Db>;
+/// Creates the event cursor `$1` at 0 unless it exists.
+pub(in crate::store) const CREATE_CURSOR: &str =
+    "INSERT INTO cursors (name, position) VALUES ($1, 0) ON CONFLICT DO NOTHING";
 
-/// Moves the event cursor `cursor` from `from` to `to` in the caller's
-/// transaction; `false` when it is no longer at `from`. The `UPDATE` locks
-/// the cursor's row, so a concurrent mover waits for this transaction and
-/// then finds the cursor moved.
-async fn move_cursor<B: SqlBackend>(
-    tx: &mut WriteTransaction<B>,
-    cursor: &str,
-    from: i64,
-    to: i64,
-) -> StoreResult<bool> {
-    let create = B::Db::statement(
-        "INSERT INTO cursors (name, position) VALUES ($1, 0) ON CONFLICT DO NOTHING",
-        [Arg::Text(cursor)],
-    );
-    B::Db::execute(&mut *tx, create).await?;
-    let compare_and_swap = B::Db::statement(
-        "UPDATE cursors SET position = $3 WHERE name = $1 AND position = $2",
-        [Arg::Text(cursor), Arg::Int(from), Arg::Int(to)],
-    );
-    let moved = B::Db::execute(&mut *tx, compare_and_swap).await?;
-    Ok(moved == 1)
-}
-
-/// Queues deliveries, in order ([`SqlBackend::INSERT_DELIVERIES`]); an
-/// (origin, gate) already queued is not queued again.
-async fn insert_deliveries<B: SqlBackend>(
-    tx: &mut WriteTransaction<B>,
-    deliveries: &[NewDelivery],
-) -> StoreResult<()> {
-    let Some(rows) = delivery_rows(deliveries)? else {
-        return Ok(());
-    };
-    let statement = B::Db::statement(
-        B::INSERT_DELIVERIES,
-        [Arg::Text(&rows), Arg::Int(now_millis())],
-    );
-    B::Db::execute(tx, statement).await?;
-    Ok(())
-}
+/// Moves the event cursor `$1` from `$2` to `$3`; changes no row when it is
+/// no longer at `$2`. The `UPDATE` locks the cursor's row, so a concurrent
+/// mover waits for the transaction and then finds the cursor moved: a
+/// feed moves it before it queues anything.
+pub(in crate::store) const MOVE_CURSOR: &str =
+    "UPDATE cursors SET position = $3 WHERE name = $1 AND position = $2";
 
 /// The deliveries a statement selects, each with its tries, from one
 /// snapshot.
@@ -326,17 +293,7 @@ impl<B: SqlBackend> CallbackStore for B {
         to: i64,
         deliveries: &[NewDelivery],
     ) -> StoreResult<bool> {
-        let mut tx = self.writer().begin_with(B::BEGIN_WRITE).await?;
-        // The cursor moves first: that locks its row, so another instance
-        // moving it from the same place (PostgreSQL; on SQLite the single
-        // writer already keeps them apart) waits here until this commits,
-        // then finds it moved and queues nothing.
-        if !move_cursor::<B>(&mut tx, cursor, from, to).await? {
-            return Ok(false);
-        }
-        insert_deliveries::<B>(&mut tx, deliveries).await?;
-        tx.commit().await?;
-        Ok(true)
+        self.queue_deliveries(cursor, from, to, deliveries).await
     }
 
     async fn messages_to_report(&self, message_ids: &[&str]) -> StoreResult<Vec<MessageRecord>> {
@@ -392,14 +349,7 @@ impl<B: SqlBackend> CallbackStore for B {
         routed: &[RoutedInbound],
         deliveries: &[NewDelivery],
     ) -> StoreResult<()> {
-        let mut tx = self.writer().begin_with(B::BEGIN_WRITE).await?;
-        insert_deliveries::<B>(&mut tx, deliveries).await?;
-        let routed = serde_json::to_string(routed)?;
-        let statement =
-            B::Db::statement(B::MARK_ROUTED, [Arg::Text(&routed), Arg::Int(now_millis())]);
-        B::Db::execute(&mut tx, statement).await?;
-        tx.commit().await?;
-        Ok(())
+        self.queue_routed(routed, deliveries).await
     }
 
     async fn claim_deliveries(

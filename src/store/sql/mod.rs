@@ -28,8 +28,8 @@ use sqlx::{Database, Executor, IntoArguments, Pool, SqlSafeStr, Transaction};
 
 use super::rows::{FromStoreRow, StoreRow};
 use super::{
-    ClaimedDelivery, ClaimedPart, DeliveryAttempt, FollowOn, Millis, NewRequest, Outcome,
-    RecordedAttempt, StoreResult, WebhookBatch, WebhookReceipt,
+    ClaimedDelivery, ClaimedPart, DeliveryAttempt, FollowOn, Millis, NewDelivery, NewRequest,
+    Outcome, RecordedAttempt, RoutedInbound, StoreResult, WebhookBatch, WebhookReceipt,
 };
 
 /// A statement of the database `DB`, with its values bound.
@@ -51,10 +51,6 @@ pub trait SqlBackend: Send + Sync + 'static {
     /// Begins a write transaction on the writer pool.
     const BEGIN_WRITE: &'static str;
 
-    /// Queues deliveries (`$1`, the rows of `batch::delivery_rows`, due at
-    /// `$2`), in order; an (origin, gate) already queued is not queued
-    /// again, and a gate deleted meanwhile gets nothing.
-    const INSERT_DELIVERIES: &'static str;
     /// Those of the messages in the list `$1` that name event report gates.
     const MESSAGES_TO_REPORT: &'static str;
     /// The parts of the messages in the list `$1`, without their content,
@@ -65,10 +61,6 @@ pub trait SqlBackend: Send + Sync + 'static {
     /// The oldest `$1` incoming messages not routed yet, with their
     /// source's id (`source_id`).
     const UNROUTED_INBOUND: &'static str;
-    /// Marks the incoming messages `$1` (JSON rows of
-    /// [`RoutedInbound`](super::RoutedInbound)) routed, erasing the content
-    /// of those not kept beyond `$2` (now).
-    const MARK_ROUTED: &'static str;
 
     /// The pool that writes.
     fn writer(&self) -> &Pool<Self::Db>;
@@ -106,6 +98,23 @@ pub trait SqlBackend: Send + Sync + 'static {
         attempts: &[DeliveryAttempt],
         follow: Option<FollowOn>,
     ) -> impl Future<Output = StoreResult<Vec<RecordedAttempt>>> + Send;
+    /// Queues deliveries and moves the event cursor, in one transaction
+    /// ([`CallbackStore::enqueue_deliveries`](super::CallbackStore::enqueue_deliveries)).
+    fn queue_deliveries(
+        &self,
+        cursor: &str,
+        from: i64,
+        to: i64,
+        deliveries: &[NewDelivery],
+    ) -> impl Future<Output = StoreResult<bool>> + Send;
+    /// Queues routed incoming messages' deliveries and marks them routed,
+    /// in one transaction
+    /// ([`CallbackStore::enqueue_routed`](super::CallbackStore::enqueue_routed)).
+    fn queue_routed(
+        &self,
+        routed: &[RoutedInbound],
+        deliveries: &[NewDelivery],
+    ) -> impl Future<Output = StoreResult<()>> + Send;
     /// Claims due outbox parts
     /// ([`OutboxStore::claim`](super::OutboxStore::claim)).
     fn lease_due_parts(

@@ -10,21 +10,25 @@
 
 use std::collections::HashMap;
 
-use rusqlite::params;
+use rusqlite::{Connection, named_params, params};
 
 use super::SqliteStore;
 use super::owned_row::query_rows;
+use crate::clock::now_millis;
 use crate::store::attempts::{attempt_rows, held_by_their_lease, recordable};
 use crate::store::rows::FromStoreRow;
+use crate::store::sql::callbacks::{CREATE_CURSOR, MOVE_CURSOR};
 use crate::store::{
-    ClaimedDelivery, DeliveryAttempt, FollowOn, Millis, RecordedAttempt, StoreError, StoreResult,
+    ClaimedDelivery, DeliveryAttempt, FollowOn, Millis, NewDelivery, RecordedAttempt,
+    RoutedInbound, StoreError, StoreResult,
 };
 
 /// The due deliveries of `CallbackStore::claim_deliveries` (`?1` now, `?2`
 /// how many, `?3` the lease, `?4` a gate's share). Per gate (`share`): its
-/// cap `?4` less what is leased for it now; its first `?4` due deliveries
-/// in order (SQLite's `LIMIT` cannot name the gate's room), numbered as its
-/// turns and kept while the room lasts. Then turn by turn across gates.
+/// cap `?4` less what is leased for it now; its first due deliveries in
+/// order, as many as the claim or the share could take, whichever is fewer
+/// (SQLite's `LIMIT` cannot name the gate's room), numbered as its turns
+/// and kept while the room lasts. Then turn by turn across gates.
 const DUE_DELIVERIES: &str = "WITH share AS (
          SELECT g.id, g.account_id, g.url, g.signing_secret,
                 ?4 - (SELECT COUNT(*) FROM deliveries busy
@@ -51,7 +55,7 @@ const DUE_DELIVERIES: &str = "WITH share AS (
                                  AND earlier.state = 'PENDING'
                                  AND earlier.id < x.id)
              ORDER BY x.next_attempt_at, x.id
-             LIMIT ?4)
+             LIMIT MIN(?2, ?4))
          WHERE s.room > 0
      )
      SELECT id, gate_id, payload, attempts, url, signing_secret, request_id, origin,
@@ -104,18 +108,17 @@ const INSERT_ATTEMPT: &str =
     "INSERT INTO delivery_attempts (delivery_id, at, http_status, error, duration_ms)
      VALUES (?1, ?2, ?3, ?4, ?5)";
 
-/// Queues deliveries (`$1`, the rows of `batch::delivery_rows`, due at
-/// `$2`); an (origin, gate) already queued is not queued again.
-pub(super) const INSERT_DELIVERIES: &str =
+/// Queues a delivery (`?1`–`?8`: origin, gate, account, ordering, URL,
+/// body, content kept until, request id; due at `?9`) unless its (origin,
+/// gate) is queued already. One row per run: bound values, where a batch
+/// as one JSON text would be parsed again for each field of each row.
+const INSERT_DELIVERY: &str =
     "INSERT INTO deliveries (origin, gate_id, account_id, ordering, url, payload, content_until, request_id, state, next_attempt_at, created_at)
-     SELECT value ->> 'origin', value ->> 'gate', value ->> 'account', value ->> 'ordering', value ->> 'url', value ->> 'payload',
-            value ->> 'contentUntil', value ->> 'requestId',
-            -- A gate deleted since the reader looked it up gets nothing.
-            CASE WHEN EXISTS (SELECT 1 FROM gates g
-                              WHERE g.id = value ->> 'gate' AND g.account_id = value ->> 'account')
-                 THEN 'PENDING' ELSE 'GAVE_UP' END,
-            $2, $2
-     FROM json_each($1) WHERE true ORDER BY key
+     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8,
+             -- A gate deleted since the reader looked it up gets nothing.
+             CASE WHEN EXISTS (SELECT 1 FROM gates g WHERE g.id = ?2 AND g.account_id = ?3)
+                  THEN 'PENDING' ELSE 'GAVE_UP' END,
+             ?9, ?9)
      ON CONFLICT (origin, gate_id) DO NOTHING";
 
 /// Those of the messages `$1` that name event report gates.
@@ -140,7 +143,7 @@ pub(super) const UNROUTED_INBOUND: &str =
 
 /// Marks the incoming messages `$1` (rows `wamid`, `until`, `id`) routed,
 /// erasing the content of those not kept beyond `$2` (now).
-pub(super) const MARK_ROUTED: &str = "UPDATE inbound_messages
+const MARK_ROUTED: &str = "UPDATE inbound_messages
      SET routed = TRUE, message_id = j.id,
          message = CASE WHEN j.until <= $2 THEN '' ELSE inbound_messages.message END,
          content_until = CASE WHEN j.until <= $2 THEN NULL ELSE j.until END
@@ -148,7 +151,83 @@ pub(super) const MARK_ROUTED: &str = "UPDATE inbound_messages
            FROM json_each($1)) AS j
      WHERE inbound_messages.wamid = j.wamid";
 
+/// Queues `deliveries`, in order, due `now` ([`INSERT_DELIVERY`]).
+fn insert_deliveries(
+    connection: &Connection,
+    deliveries: &[NewDelivery],
+    now: Millis,
+) -> rusqlite::Result<()> {
+    let mut insert = connection.prepare_cached(INSERT_DELIVERY)?;
+    for delivery in deliveries {
+        insert.execute(params![
+            delivery.origin,
+            delivery.gate_id,
+            delivery.account_id,
+            delivery.ordering,
+            delivery.url,
+            delivery.payload,
+            delivery.content_until,
+            delivery.request_id,
+            now,
+        ])?;
+    }
+    Ok(())
+}
+
 impl SqliteStore {
+    /// `CallbackStore::enqueue_deliveries`: moves the cursor (compare and
+    /// swap), then queues the deliveries, in one job on the writer thread,
+    /// so the feed shares the thread's commits instead of waiting for the
+    /// write lock between them.
+    pub(super) async fn queue_deliveries(
+        &self,
+        cursor: &str,
+        from: i64,
+        to: i64,
+        deliveries: &[NewDelivery],
+    ) -> StoreResult<bool> {
+        let deliveries = deliveries.to_vec();
+        let cursor = cursor.to_owned();
+        self.writer_thread
+            .transaction(move |transaction| {
+                // The statements are the shared ones, numbered `$n`: bound
+                // by name, as sqlx binds them.
+                transaction
+                    .prepare_cached(CREATE_CURSOR)?
+                    .execute(named_params! {"$1": cursor})?;
+                let moved = transaction
+                    .prepare_cached(MOVE_CURSOR)?
+                    .execute(named_params! {"$1": cursor, "$2": from, "$3": to})?;
+                if moved != 1 {
+                    return Ok::<_, StoreError>(false);
+                }
+                insert_deliveries(transaction, &deliveries, now_millis())?;
+                Ok(true)
+            })
+            .await
+    }
+
+    /// `CallbackStore::enqueue_routed`: queues the deliveries, then marks
+    /// the messages routed, in one job on the writer thread.
+    pub(super) async fn queue_routed(
+        &self,
+        routed: &[RoutedInbound],
+        deliveries: &[NewDelivery],
+    ) -> StoreResult<()> {
+        let deliveries = deliveries.to_vec();
+        let routed = serde_json::to_string(routed)?;
+        self.writer_thread
+            .transaction(move |transaction| {
+                let now = now_millis();
+                insert_deliveries(transaction, &deliveries, now)?;
+                transaction
+                    .prepare_cached(MARK_ROUTED)?
+                    .execute(named_params! {"$1": routed, "$2": now})?;
+                Ok::<_, StoreError>(())
+            })
+            .await
+    }
+
     /// `CallbackStore::claim_deliveries`: reads the due deliveries
     /// (`DUE_DELIVERIES`), then leases them, in one job on the writer
     /// thread.

@@ -8,15 +8,16 @@
 //! transaction and its commit: the accept path's group commits
 //! (many requests per transaction, which is where SQLite's write throughput
 //! comes from: one commit, one fsync, for the whole batch), the outbox's
-//! claims, released parts and recorded outcomes, and Meta's webhooks.
+//! claims, released parts and recorded outcomes, Meta's webhooks, and the
+//! callback queues' writes (the feed that fills them, the claims and the
+//! tries' records).
 //!
-//! The other writes go through a sqlx pool of exactly one connection. The
-//! callback queue's (the feed that fills it, once per batch of events; the
-//! claims and tries of callbacks) have not moved to the thread yet. The
-//! rest run rarely: the admin API's tenants and settings, the named leases
+//! The other writes go through a sqlx pool of exactly one connection; they
+//! run rarely: the admin API's tenants and settings, the named leases
 //! (once per lease period), redelivery, the retention sweeps; a hop between
-//! threads per statement costs nothing that matters there. Reads go
-//! through a separate read-only pool.
+//! threads per statement costs nothing that matters there, and their rare
+//! waits for the write lock hold up no hot path. Reads go through a
+//! separate read-only pool.
 //! Both writers begin with `BEGIN IMMEDIATE` ([`BEGIN_WRITE`]), which is
 //! what makes two of them safe (see [`writer`]).
 //!
@@ -56,8 +57,9 @@ use super::source_figures::{
 };
 use super::sql::SqlBackend;
 use super::{
-    ClaimedDelivery, ClaimedPart, DeliveryAttempt, FollowOn, Millis, NewRequest, OpsStore, Outcome,
-    RecordedAttempt, StoreResult, Wake, WakeStore, WebhookBatch, WebhookReceipt,
+    ClaimedDelivery, ClaimedPart, DeliveryAttempt, FollowOn, Millis, NewDelivery, NewRequest,
+    OpsStore, Outcome, RecordedAttempt, RoutedInbound, StoreResult, Wake, WakeStore, WebhookBatch,
+    WebhookReceipt,
 };
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
@@ -144,12 +146,10 @@ impl SqlBackend for SqliteStore {
     const SNAPSHOT: &'static str = "BEGIN";
     const BEGIN_WRITE: &'static str = BEGIN_WRITE;
 
-    const INSERT_DELIVERIES: &'static str = callbacks::INSERT_DELIVERIES;
     const MESSAGES_TO_REPORT: &'static str = callbacks::MESSAGES_TO_REPORT;
     const PARTS_TO_REPORT: &'static str = callbacks::PARTS_TO_REPORT;
     const CONTACTS_OF: &'static str = callbacks::CONTACTS_OF;
     const UNROUTED_INBOUND: &'static str = callbacks::UNROUTED_INBOUND;
-    const MARK_ROUTED: &'static str = callbacks::MARK_ROUTED;
 
     fn writer(&self) -> &SqlitePool {
         &self.writer
@@ -195,6 +195,24 @@ impl SqlBackend for SqliteStore {
         follow: Option<FollowOn>,
     ) -> impl Future<Output = StoreResult<Vec<RecordedAttempt>>> + Send {
         SqliteStore::record_delivery_attempts(self, attempts, follow)
+    }
+
+    fn queue_deliveries(
+        &self,
+        cursor: &str,
+        from: i64,
+        to: i64,
+        deliveries: &[NewDelivery],
+    ) -> impl Future<Output = StoreResult<bool>> + Send {
+        SqliteStore::queue_deliveries(self, cursor, from, to, deliveries)
+    }
+
+    fn queue_routed(
+        &self,
+        routed: &[RoutedInbound],
+        deliveries: &[NewDelivery],
+    ) -> impl Future<Output = StoreResult<()>> + Send {
+        SqliteStore::queue_routed(self, routed, deliveries)
     }
 
     fn lease_due_parts(
