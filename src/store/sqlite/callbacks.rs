@@ -2,11 +2,12 @@
 //! cursor, claimed with leases in per-message order and in turns across
 //! gates (each gate at most its share), and their attempts.
 //!
-//! The claims and the tries' records run on the writer thread
-//! ([`super::writer`]): a claim (read the due deliveries, then lease them)
-//! cannot interleave with another write, and both share their commit with
-//! whatever else the thread has queued (accepts, outcomes, webhooks)
-//! instead of queueing for a commit of their own on the sqlx writer.
+//! The feed's writes, the claims and the tries' records run on the writer
+//! thread ([`super::writer`]): a claim (read the due deliveries, then lease
+//! them) cannot interleave with another write, and each shares its commit
+//! with whatever else the thread has queued (accepts, outcomes, webhooks)
+//! instead of waiting for the write lock and a commit of its own on the
+//! sqlx writer.
 
 use std::collections::HashMap;
 
