@@ -17,7 +17,7 @@ use wagate_domain::progression::{self, ArrivingStatus};
 
 use super::rows::{StoreRow, corrupt, state};
 use super::{
-    Millis, NewDelivery, NewRequest, Outcome, OutcomeChange, StoreError, StoreResult, WebhookBatch,
+    Millis, NewRequest, Outcome, OutcomeChange, StoreError, StoreResult, WebhookBatch,
     WebhookReceipt,
 };
 
@@ -493,39 +493,6 @@ pub fn receipts(
             receipt
         })
         .collect()
-}
-
-/// A delivery to queue, as the row the statement reads.
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct DeliveryRow<'a> {
-    origin: &'a str,
-    gate: &'a str,
-    account: &'a str,
-    ordering: &'a str,
-    url: Option<&'a str>,
-    payload: &'a str,
-    content_until: Option<Millis>,
-    request_id: Option<&'a str>,
-}
-
-/// Deliveries to queue (`origin`, `gate`, `account`, `ordering`, `url`,
-/// `payload`, `contentUntil`, `requestId`); `None` when there are none.
-pub fn delivery_rows(deliveries: &[NewDelivery]) -> StoreResult<Option<String>> {
-    let rows: Vec<DeliveryRow<'_>> = deliveries
-        .iter()
-        .map(|delivery| DeliveryRow {
-            origin: &delivery.origin,
-            gate: &delivery.gate_id,
-            account: &delivery.account_id,
-            ordering: &delivery.ordering,
-            url: delivery.url.as_deref(),
-            payload: &delivery.payload,
-            content_until: delivery.content_until,
-            request_id: delivery.request_id.as_deref(),
-        })
-        .collect();
-    json_rows(&rows)
 }
 
 /// A status joining a part's history, and for a part whose state moves,
