@@ -167,19 +167,23 @@ pub async fn run(
                 }
             }
         };
-        if claimed.is_empty() {
-            tokio::select! {
-                () = tokio::time::sleep(config.poll_interval) => {}
-                () = queued.notified() => {}
-                _ = stopped.changed() => {}
-            }
-            continue;
-        }
+        // With no slot free, or when the claim took fewer than it asked for
+        // (so it took every callback it could), the next claim waits until
+        // that may have changed (callbacks queued, a try ended, the poll
+        // for retries come due) rather than run at once to find nothing.
+        let wait = free == 0 || claimed.len() < free;
         for delivery in claimed {
             let Some(slot) = sender.slot_for(&delivery) else {
                 continue;
             };
             in_flight.spawn(sender.clone().send_in_turn(delivery, slot));
+        }
+        if wait {
+            tokio::select! {
+                () = tokio::time::sleep(config.poll_interval) => {}
+                () = queued.notified() => {}
+                _ = stopped.changed() => {}
+            }
         }
     }
     while in_flight.join_next().await.is_some() {}
