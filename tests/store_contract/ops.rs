@@ -140,7 +140,8 @@ async fn statistics_are_gathered_once_a_table_changed_enough(backend: Backend) {
             let bounds = database
                 .rows(
                     "SELECT cardinality(histogram_bounds::text::text[])::text FROM pg_stats
-                     WHERE tablename = 'deliveries' AND attname = $1",
+                     WHERE schemaname = current_schema() AND tablename = 'deliveries'
+                       AND attname = $1",
                     "id",
                 )
                 .await;
