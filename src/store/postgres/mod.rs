@@ -96,7 +96,12 @@ impl PgStore {
         // compiling took a second and more per claim, where the query itself
         // runs in a millisecond. None of the gateway's statements is the
         // long analytic query JIT is for.
-        let options = url.parse::<PgConnectOptions>()?.options([("jit", "off")]);
+        // The planner's statistics the gateway gathers come from a small
+        // sample (see `statistics`).
+        let options = url
+            .parse::<PgConnectOptions>()?
+            .options([("jit", "off")])
+            .options([("default_statistics_target", statistics::STATISTICS_TARGET)]);
         let writer = PgPoolOptions::new()
             .max_connections(pool.max_connections)
             .min_connections(pool.min_connections.min(pool.max_connections))

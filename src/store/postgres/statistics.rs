@@ -38,8 +38,9 @@ const ANALYZE_SCALE: f64 = 0.1;
 
 /// The statistics target the tables are analyzed at (a sample of 300 rows
 /// a unit of it; PostgreSQL's default is 100), unless a column sets its
-/// own.
-const STATISTICS_TARGET: u32 = 10;
+/// own: a setting of the gateway's connections, whose only `ANALYZE` is
+/// [`refresh`]'s.
+pub(super) const STATISTICS_TARGET: u32 = 10;
 
 /// Analyzes the stale tables; their names.
 pub async fn refresh(pool: &PgPool) -> StoreResult<Vec<String>> {
@@ -52,17 +53,10 @@ pub async fn refresh(pool: &PgPool) -> StoreResult<Vec<String>> {
         .map(|row| row.try_get("name"))
         .collect::<Result<_, _>>()?;
     for table in &stale {
-        let mut tx = pool.begin().await?;
-        sqlx::query(AssertSqlSafe(format!(
-            "SET LOCAL default_statistics_target = {STATISTICS_TARGET}"
-        )))
-        .execute(&mut *tx)
-        .await?;
         // The name comes from the catalog, quoted by `format('%I')`.
         sqlx::query(AssertSqlSafe(format!("ANALYZE {table}")))
-            .execute(&mut *tx)
+            .execute(pool)
             .await?;
-        tx.commit().await?;
     }
     Ok(stale)
 }
