@@ -5,6 +5,12 @@
 mod common;
 
 use std::process::{Command, Stdio};
+use std::str::FromStr;
+
+use sqlx::Connection;
+use sqlx::PgConnection;
+use sqlx::SqliteConnection;
+use sqlx::sqlite::SqliteConnectOptions;
 
 use common::process::Process;
 use common::{Backend, TestDatabase};
@@ -187,4 +193,90 @@ fn migrate_refuses_an_unknown_database_url() {
     let refused = migrate("mysql://nowhere/db");
     assert!(!refused.status.success());
     assert!(String::from_utf8_lossy(&refused.stderr).contains("expected sqlite://PATH"));
+}
+
+/// The last migration before callbacks' leases moved to a table of their
+/// own (`delivery_leases`), per backend.
+fn before_lease_table(backend: Backend) -> i64 {
+    match backend {
+        Backend::Sqlite => 17,
+        Backend::Postgres => 16,
+    }
+}
+
+/// Applies the backend's migrations up to `version`, as an older wagate
+/// did.
+async fn migrate_to(database: &TestDatabase, version: i64) {
+    match database.backend() {
+        Backend::Sqlite => {
+            let options = SqliteConnectOptions::from_str(database.url())
+                .expect("SQLite URL")
+                .create_if_missing(true);
+            let mut connection = SqliteConnection::connect_with(&options)
+                .await
+                .expect("open SQLite");
+            sqlx::migrate!("./migrations/sqlite")
+                .run_to(version, &mut connection)
+                .await
+                .expect("older migrations");
+        }
+        Backend::Postgres => {
+            let mut connection = PgConnection::connect(database.url())
+                .await
+                .expect("open PostgreSQL");
+            sqlx::migrate!("./migrations/postgres")
+                .run_to(version, &mut connection)
+                .await
+                .expect("older migrations");
+        }
+    }
+}
+
+on_backends!(callbacks_leased_when_the_gateway_is_upgraded_stay_leased);
+async fn callbacks_leased_when_the_gateway_is_upgraded_stay_leased(backend: Backend) {
+    let database = TestDatabase::create(backend).await;
+    migrate_to(&database, before_lease_table(backend)).await;
+    // A callback leased by an instance, one waiting, and one delivered
+    // whose lease fields were left as they were.
+    for (origin, state, owner, until) in [
+        ("event:1", "PENDING", "'instance-a#7'", "4000000000000"),
+        ("event:2", "PENDING", "NULL", "0"),
+        ("event:3", "DELIVERED", "'instance-a#6'", "3000000000000"),
+    ] {
+        database
+            .rows(
+                &format!(
+                    "INSERT INTO deliveries (origin, gate_id, account_id, ordering, payload, state,
+                                             next_attempt_at, lease_owner, lease_until, created_at)
+                     VALUES ($1, 'g', 'a', 'm1', '{{}}', '{state}', 0, {owner}, {until}, 0)"
+                ),
+                origin,
+            )
+            .await;
+    }
+    let output = migrate(database.url());
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let leases = database
+        .rows(
+            "SELECT d.origin, l.gate_id, l.lease_owner, CAST(l.lease_until AS TEXT)
+             FROM delivery_leases l JOIN deliveries d ON d.id = l.delivery_id
+             WHERE d.gate_id <> $1",
+            "",
+        )
+        .await;
+    let text = |value: &str| Some(value.to_owned());
+    assert_eq!(
+        leases,
+        [vec![
+            text("event:1"),
+            text("g"),
+            text("instance-a#7"),
+            text("4000000000000")
+        ]],
+        "only the pending callback's live lease moved"
+    );
 }

@@ -3,11 +3,11 @@
 //! to a gate in order, gives each gate at most its share, and lets the
 //! gates take turns. Tries are in [`crate::attempts`].
 
-use wagate::store::{ClaimedDelivery, NewDelivery, RoutedInbound, Store, WebhookBatch};
+use wagate::store::{ClaimedDelivery, NewDelivery, RoutedInbound, Store, TenantKind, WebhookBatch};
 use wagate_domain::Priority;
 
 use crate::attempts::{Try, record_try};
-use crate::build::{PNID, USER_PHONE, delivery, ids, inbound, open_with, request};
+use crate::build::{PNID, USER_PHONE, delivery, gate, ids, inbound, open_with, request};
 use crate::common::Backend;
 use crate::on_backends;
 
@@ -335,4 +335,39 @@ async fn a_paused_gate_s_callbacks_wait_until_it_is_resumed(backend: Backend) {
     assert!(store.set_gate_paused("paused", None).await.expect("resume"));
     assert!(store.paused_gates().await.expect("paused gates").is_empty());
     assert_eq!(payloads(&claim(store.as_ref(), "c", NOW, 10).await), ["p1"]);
+}
+
+on_backends!(a_deleted_gate_s_leases_do_not_count_against_a_gate_of_its_id);
+async fn a_deleted_gate_s_leases_do_not_count_against_a_gate_of_its_id(backend: Backend) {
+    let (store, _database) = open_with(backend, &["g"]).await;
+    enqueue(
+        store.as_ref(),
+        &[delivery("g", "m1", "old-1"), delivery("g", "m2", "old-2")],
+    )
+    .await;
+    assert_eq!(claim(store.as_ref(), "old", NOW, 10).await.len(), 2);
+    // Deleted with both callbacks in flight, then created again (an id may
+    // be reused): the new gate starts with its whole share free.
+    assert!(store.delete(TenantKind::Gate, "g").await.expect("delete"));
+    store.insert_gate(&gate("g")).await.expect("gate again");
+    enqueue(
+        store.as_ref(),
+        &[delivery("g", "m3", "new-3"), delivery("g", "m4", "new-4")],
+    )
+    .await;
+    assert_eq!(
+        payloads(&claim(store.as_ref(), "new", NOW, 10).await),
+        ["new-3", "new-4"],
+        "the given-up callbacks' leases are gone with them"
+    );
+    for old in ["m1", "m2"] {
+        let states: Vec<_> = store
+            .message_deliveries(old)
+            .await
+            .expect("deliveries")
+            .into_iter()
+            .map(|record| record.state)
+            .collect();
+        assert_eq!(states, ["GAVE_UP"], "{old}");
+    }
 }

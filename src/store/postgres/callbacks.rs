@@ -4,10 +4,16 @@
 //! (each gate at most its share), and their attempts. Claims running at the
 //! same time on several instances each see the others' leases only once
 //! committed: together they may give a gate up to one share each.
+//!
+//! A lease is a row of `delivery_leases`, not a new version of the
+//! callback's row. It is written only while the callback's row is locked,
+//! and a claim replaces only an expired lease (`ON CONFLICT ... WHERE`): a
+//! claim that found a callback free, then locked it just after another
+//! claim leased it and committed, takes nothing. A record reads the leases
+//! after it has locked the rows, in a statement of its own, so it sees a
+//! lease taken over while it waited.
 
 use std::collections::{HashMap, HashSet};
-
-use serde::Serialize;
 
 use super::PgStore;
 use crate::clock::now_millis;
@@ -20,68 +26,93 @@ use crate::store::{
     RoutedInbound, StoreResult,
 };
 
-/// The next callbacks after the delivered tries `$1` (rows `id`, `lease`),
-/// each of its message to its gate, leased to the try's lease until `$3`:
-/// for each, the earliest still pending, when it is due and free at `$2`
-/// and its gate is not paused. `prev` names the try it follows.
+/// The next callbacks after the delivered tries `$1` (ids), under their
+/// leases `$4` (one a try), each of its message to its gate, leased to the
+/// try's lease until `$3`: for each, the earliest still pending, when it is
+/// due and free at `$2` and its gate is not paused. `prev` names the try it
+/// follows.
+///
+/// Written so that its plan, made once (see [`GENERIC_PLANS`]) while the
+/// queue may still be small, stays right as it grows: the tries come from
+/// typed arrays (which the planner counts as a few rows, so each is looked
+/// up by its key, not joined to a scan of the queue); each message's
+/// earliest pending callback is a subquery of its own, one probe of
+/// `deliveries_in_order` (joined, the planner took the per-gate index for
+/// it, and read the gate's whole queue for every try); and that callback is
+/// read and locked in a lateral subquery, by its key (joined, the planner
+/// hashed a scan of the queue planned when it was small).
 const LEASE_NEXT_DUE: &str = "WITH done AS (
-         SELECT (value ->> 'id')::bigint AS prev, value ->> 'lease' AS lease
-         FROM jsonb_array_elements($1::jsonb)
+         SELECT * FROM UNNEST($1::bigint[], $4::text[]) AS t (prev, lease)
      ), heads AS (
          SELECT done.prev, done.lease,
-                (SELECT n.id FROM deliveries p JOIN deliveries n
-                   ON n.ordering = p.ordering AND n.gate_id = p.gate_id AND n.state = 'PENDING'
-                 WHERE p.id = done.prev ORDER BY n.id LIMIT 1) AS next_id
-         FROM done
+                (SELECT n.id FROM deliveries n
+                 WHERE n.ordering = p.ordering AND n.gate_id = p.gate_id AND n.state = 'PENDING'
+                 ORDER BY n.id LIMIT 1) AS next_id
+         FROM done JOIN deliveries p ON p.id = done.prev
      ), chosen AS (
-         SELECT h.prev, h.lease, d.id, COALESCE(d.url, g.url) AS url, g.signing_secret
-         FROM heads h JOIN deliveries d ON d.id = h.next_id
+         SELECT h.prev, h.lease, d.id, d.gate_id, d.payload, d.attempts, d.request_id,
+                COALESCE(d.url, g.url) AS url, g.signing_secret, d.origin, d.queued_at
+         FROM heads h CROSS JOIN LATERAL (
+             SELECT n.id, n.gate_id, n.account_id, n.payload, n.attempts, n.request_id, n.url,
+                    n.origin, n.created_at AS queued_at
+             FROM deliveries n
+             WHERE n.id = h.next_id AND n.next_attempt_at <= $2
+               AND NOT EXISTS (SELECT 1 FROM delivery_leases l
+                               WHERE l.delivery_id = n.id AND l.lease_until > $2)
+               AND NOT EXISTS (SELECT 1 FROM gate_pauses gp WHERE gp.gate_id = n.gate_id)
+             FOR UPDATE SKIP LOCKED
+         ) d
          JOIN gates g ON g.id = d.gate_id AND g.account_id = d.account_id
-         WHERE d.next_attempt_at <= $2 AND d.lease_until <= $2
-           AND NOT EXISTS (SELECT 1 FROM gate_pauses gp WHERE gp.gate_id = d.gate_id)
-         FOR UPDATE OF d SKIP LOCKED
+     ), leased AS (
+         INSERT INTO delivery_leases (delivery_id, gate_id, lease_owner, lease_until)
+         SELECT DISTINCT ON (id) id, gate_id, lease, $3 FROM chosen ORDER BY id, prev
+         ON CONFLICT (delivery_id) DO UPDATE
+             SET lease_owner = EXCLUDED.lease_owner, lease_until = EXCLUDED.lease_until
+             WHERE delivery_leases.lease_until <= $2
+         RETURNING delivery_id, lease_owner
      )
-     -- What it returns comes back with the update (a join of two CTEs
-     -- would scan one per row of the other).
-     UPDATE deliveries SET lease_owner = chosen.lease, lease_until = $3
-     FROM chosen WHERE deliveries.id = chosen.id
-     RETURNING chosen.prev, deliveries.id, deliveries.gate_id, deliveries.payload,
-               deliveries.attempts, deliveries.lease_owner AS lease, deliveries.request_id,
-               chosen.url, chosen.signing_secret, deliveries.origin,
-               deliveries.created_at AS queued_at";
+     SELECT c.prev, c.id, c.gate_id, c.payload, c.attempts, c.lease, c.request_id, c.url,
+            c.signing_secret, c.origin, c.queued_at
+     FROM chosen c JOIN leased l ON l.delivery_id = c.id AND l.lease_owner = c.lease";
 
 /// Has the rest of the transaction run the plan made once for each of its
 /// statements, whatever its parameters.
 const GENERIC_PLANS: &str = "SET LOCAL plan_cache_mode = force_generic_plan";
 
-/// A try that delivered, as a row of `LEASE_NEXT_DUE`'s `$1`.
-#[derive(Serialize)]
-struct DeliveredTry<'a> {
-    id: i64,
-    lease: &'a str,
-}
+/// Locks the deliveries `$1` (ids), taken in id order (so two instances'
+/// batches never wait on each other crosswise), until the tries are
+/// recorded, so that no claim can lease them meanwhile: `id`, `state`. By
+/// key alone: with the state in the condition, the planner may read a
+/// whole partial index of pending callbacks for them.
+const LOCK_DELIVERIES: &str = "SELECT id, state FROM deliveries
+     WHERE id = ANY($1) ORDER BY id FOR UPDATE";
 
-/// Who holds each of the pending deliveries `$1` (ids): `id`,
-/// `lease_owner`; their rows stay locked (taken in id order, so two
-/// instances' batches never wait on each other crosswise) until the
-/// tries are recorded.
-const LEASED_DELIVERIES: &str = "SELECT id, lease_owner FROM deliveries
-     WHERE id = ANY($1) AND state = 'PENDING' ORDER BY id FOR UPDATE";
+/// Who holds each of the deliveries `$1`: `delivery_id`, `lease_owner`.
+/// Read after [`LOCK_DELIVERIES`], in a statement of its own: its snapshot
+/// then shows a lease a claim took before the lock was granted.
+const LEASE_HOLDERS: &str =
+    "SELECT delivery_id, lease_owner FROM delivery_leases WHERE delivery_id = ANY($1)";
 
 /// Records the tries `$1` (`batch::attempt_rows`, only those whose lease
-/// holds) on their deliveries, erasing the content of a delivery that
-/// ended unless it is kept beyond the try.
-const RECORD_ATTEMPTS: &str = "UPDATE deliveries
+/// holds; `$2` their deliveries' ids) on their deliveries, ending their
+/// leases (looked up by key: the lease table holds many dead rows between
+/// vacuums, which a scan would read), erasing the content of
+/// a delivery that ended unless it is kept beyond the try.
+const RECORD_ATTEMPTS: &str = "WITH tries AS (
+         SELECT * FROM jsonb_to_recordset($1::jsonb) AS j (id bigint, state text, next bigint,
+                                                          at bigint)
+     ), freed AS (
+         DELETE FROM delivery_leases WHERE delivery_id = ANY($2::bigint[])
+     )
+     UPDATE deliveries
      SET state = j.state, attempts = deliveries.attempts + 1,
          next_attempt_at = COALESCE(j.next, deliveries.next_attempt_at),
-         lease_owner = NULL, lease_until = 0,
          finished_at = CASE WHEN j.state = 'PENDING' THEN NULL ELSE j.at END,
          payload = CASE WHEN j.state <> 'PENDING' AND deliveries.content_until <= j.at
                         THEN '' ELSE deliveries.payload END,
          content_until = CASE WHEN j.state <> 'PENDING' AND deliveries.content_until <= j.at
                               THEN NULL ELSE deliveries.content_until END
-     FROM jsonb_to_recordset($1::jsonb) AS j (id bigint, state text, next bigint, at bigint)
-     WHERE deliveries.id = j.id";
+     FROM tries j WHERE deliveries.id = j.id";
 
 /// The tries `$1` (as for `RECORD_ATTEMPTS`) as attempt rows, in order.
 const INSERT_ATTEMPTS: &str =
@@ -246,28 +277,36 @@ impl PgStore {
         let rows = sqlx::query(
             "WITH share AS (
                  SELECT g.id, g.account_id, g.url, g.signing_secret,
-                        GREATEST($5 - (SELECT COUNT(*) FROM deliveries busy
-                                       WHERE busy.gate_id = g.id AND busy.state = 'PENDING'
-                                         AND busy.lease_until > $1), 0) AS room
+                        GREATEST($5 - (SELECT COUNT(*) FROM delivery_leases busy
+                                       WHERE busy.gate_id = g.id AND busy.lease_until > $1),
+                                 0) AS room
                  FROM gates g
                  -- A paused gate's callbacks wait.
                  WHERE NOT EXISTS (SELECT 1 FROM gate_pauses p WHERE p.gate_id = g.id)
              ), picked AS (
-                 SELECT due.id, due.next_attempt_at, COALESCE(due.url, s.url) AS url,
-                        s.signing_secret,
+                 SELECT due.id, due.gate_id, due.payload, due.attempts, due.request_id,
+                        due.origin, due.created_at AS queued_at, due.next_attempt_at,
+                        COALESCE(due.url, s.url) AS url, s.signing_secret,
                         ROW_NUMBER() OVER (PARTITION BY s.id
                                            ORDER BY due.next_attempt_at, due.id) AS turn
                  FROM share s CROSS JOIN LATERAL (
-                     SELECT d.id, d.next_attempt_at, d.url
+                     SELECT d.id, d.gate_id, d.payload, d.attempts, d.request_id, d.origin,
+                            d.created_at, d.next_attempt_at, d.url
                      FROM deliveries d
                      WHERE d.gate_id = s.id AND d.account_id = s.account_id
                        AND d.state = 'PENDING' AND d.next_attempt_at <= $1
-                       AND d.lease_until <= $1
-                       AND NOT EXISTS (SELECT 1 FROM deliveries earlier
-                                       WHERE earlier.ordering = d.ordering
-                                         AND earlier.gate_id = d.gate_id
-                                         AND earlier.state = 'PENDING'
-                                         AND earlier.id < d.id)
+                       AND NOT EXISTS (SELECT 1 FROM delivery_leases l
+                                       WHERE l.delivery_id = d.id AND l.lease_until > $1)
+                       -- The earliest pending of its message to the gate:
+                       -- a subquery of its own, one probe of
+                       -- `deliveries_in_order` whatever the statistics say
+                       -- (as an anti-join, the planner took the per-gate
+                       -- index and read the gate's queue for every row).
+                       AND d.id = (SELECT earliest.id FROM deliveries earliest
+                                   WHERE earliest.ordering = d.ordering
+                                     AND earliest.gate_id = d.gate_id
+                                     AND earliest.state = 'PENDING'
+                                   ORDER BY earliest.id LIMIT 1)
                      ORDER BY d.next_attempt_at, d.id
                      LIMIT s.room
                      FOR UPDATE OF d SKIP LOCKED
@@ -275,20 +314,19 @@ impl PgStore {
              ), chosen AS (
                  SELECT * FROM picked ORDER BY turn, next_attempt_at, id LIMIT $2
              ), leased AS (
-                 -- What the claim returns comes back with the update (a
-                 -- join of the two CTEs would scan one per row of the
-                 -- other).
-                 UPDATE deliveries SET lease_owner = $3, lease_until = $4
-                 FROM chosen WHERE deliveries.id = chosen.id
-                 RETURNING deliveries.id, deliveries.gate_id, deliveries.payload,
-                           deliveries.attempts, deliveries.lease_owner AS lease,
-                           deliveries.request_id, chosen.url, chosen.signing_secret,
-                           deliveries.origin, deliveries.created_at AS queued_at, chosen.turn,
-                           chosen.next_attempt_at
+                 -- Only an expired lease is replaced: a claim that saw the
+                 -- delivery free, then locked it just after another claim
+                 -- leased it and committed, takes nothing.
+                 INSERT INTO delivery_leases (delivery_id, gate_id, lease_owner, lease_until)
+                 SELECT id, gate_id, $3, $4 FROM chosen
+                 ON CONFLICT (delivery_id) DO UPDATE
+                     SET lease_owner = EXCLUDED.lease_owner, lease_until = EXCLUDED.lease_until
+                     WHERE delivery_leases.lease_until <= $1
+                 RETURNING delivery_id
              )
-             SELECT id, gate_id, payload, attempts, lease, request_id, url, signing_secret, origin,
-                    queued_at
-             FROM leased
+             SELECT id, gate_id, payload, attempts, $3 AS lease, request_id, url, signing_secret,
+                    origin, queued_at
+             FROM chosen WHERE id IN (SELECT delivery_id FROM leased)
              ORDER BY turn, next_attempt_at, id",
         )
         .bind(now)
@@ -312,14 +350,24 @@ impl PgStore {
     ) -> StoreResult<Vec<RecordedAttempt>> {
         let ids: Vec<i64> = attempts.iter().map(|attempt| attempt.delivery_id).collect();
         let mut tx = self.writer.begin().await?;
-        let mut holders = HashMap::new();
-        for row in sqlx::query(LEASED_DELIVERIES)
+        let mut pending = Vec::with_capacity(ids.len());
+        for row in sqlx::query(LOCK_DELIVERIES)
             .bind(&ids)
             .fetch_all(&mut *tx)
             .await?
         {
+            if row.get::<String>("state")? == "PENDING" {
+                pending.push(row.get::<i64>("id")?);
+            }
+        }
+        let mut holders = HashMap::new();
+        for row in sqlx::query(LEASE_HOLDERS)
+            .bind(&pending)
+            .fetch_all(&mut *tx)
+            .await?
+        {
             holders.insert(
-                row.get::<i64>("id")?,
+                row.get::<i64>("delivery_id")?,
                 row.get::<Option<String>>("lease_owner")?,
             );
         }
@@ -328,8 +376,10 @@ impl PgStore {
         if let Some(rows) = json_rows(&attempt_rows(&held))? {
             // A delivery that is done erases the message content it
             // carried, unless that is kept.
+            let recorded_ids: Vec<i64> = held.iter().map(|attempt| attempt.delivery_id).collect();
             sqlx::query(RECORD_ATTEMPTS)
                 .bind(&rows)
+                .bind(&recorded_ids)
                 .execute(&mut *tx)
                 .await?;
             sqlx::query(INSERT_ATTEMPTS)
@@ -338,14 +388,11 @@ impl PgStore {
                 .await?;
         }
         let mut next: HashMap<i64, ClaimedDelivery> = HashMap::new();
-        let delivered: Vec<DeliveredTry<'_>> = held
+        let (delivered, leases): (Vec<i64>, Vec<&str>) = held
             .iter()
             .filter(|attempt| attempt.delivered)
-            .map(|attempt| DeliveredTry {
-                id: attempt.delivery_id,
-                lease: &attempt.lease,
-            })
-            .collect();
+            .map(|attempt| (attempt.delivery_id, attempt.lease.as_str()))
+            .unzip();
         if let Some(follow) = follow.filter(|_| !delivered.is_empty()) {
             // Its plan does not turn on the tries: made once for the
             // connection, not for each batch (where planning cost a fifth
@@ -353,9 +400,10 @@ impl PgStore {
             sqlx::query(GENERIC_PLANS).execute(&mut *tx).await?;
             let mut leased = HashSet::new();
             for row in sqlx::query(LEASE_NEXT_DUE)
-                .bind(serde_json::to_string(&delivered)?)
+                .bind(&delivered)
                 .bind(follow.now)
                 .bind(follow.lease_until)
+                .bind(&leases)
                 .fetch_all(&mut *tx)
                 .await?
             {

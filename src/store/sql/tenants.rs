@@ -574,12 +574,17 @@ impl<B: SqlBackend> TenantStore for B {
             // the delete waited for it, and this statement sees what it
             // queued.
             let statement = B::Db::statement(
-                "UPDATE deliveries SET state = 'GAVE_UP', lease_owner = NULL, lease_until = 0,
+                "UPDATE deliveries SET state = 'GAVE_UP',
                      payload = CASE WHEN content_until <= $2 THEN '' ELSE payload END,
                      content_until = CASE WHEN content_until <= $2 THEN NULL
                                           ELSE content_until END
                  WHERE gate_id = $1 AND state = 'PENDING'",
                 [Arg::Text(id), Arg::Int(now_millis())],
+            );
+            B::Db::execute(&mut tx, statement).await?;
+            let statement = B::Db::statement(
+                "DELETE FROM delivery_leases WHERE gate_id = $1",
+                [Arg::Text(id)],
             );
             B::Db::execute(&mut tx, statement).await?;
         }

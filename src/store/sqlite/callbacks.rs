@@ -32,9 +32,8 @@ use crate::store::{
 /// and kept while the room lasts. Then turn by turn across gates.
 const DUE_DELIVERIES: &str = "WITH share AS (
          SELECT g.id, g.account_id, g.url, g.signing_secret,
-                ?4 - (SELECT COUNT(*) FROM deliveries busy
-                      WHERE busy.gate_id = g.id AND busy.state = 'PENDING'
-                        AND busy.lease_until > ?1) AS room
+                ?4 - (SELECT COUNT(*) FROM delivery_leases busy
+                      WHERE busy.gate_id = g.id AND busy.lease_until > ?1) AS room
          FROM gates g
          -- A paused gate's callbacks wait.
          WHERE NOT EXISTS (SELECT 1 FROM gate_pauses p WHERE p.gate_id = g.id)
@@ -49,7 +48,8 @@ const DUE_DELIVERIES: &str = "WITH share AS (
              SELECT x.id FROM deliveries x
              WHERE x.gate_id = s.id AND x.account_id = s.account_id
                AND x.state = 'PENDING' AND x.next_attempt_at <= ?1
-               AND x.lease_until <= ?1
+               AND NOT EXISTS (SELECT 1 FROM delivery_leases l
+                               WHERE l.delivery_id = x.id AND l.lease_until > ?1)
                AND NOT EXISTS (SELECT 1 FROM deliveries earlier
                                WHERE earlier.ordering = x.ordering
                                  AND earlier.gate_id = x.gate_id
@@ -77,17 +77,24 @@ const NEXT_DUE: &str = "SELECT d.id, d.gate_id, d.payload, d.attempts,
                                     AND n.state = 'PENDING'
                                   ORDER BY n.id LIMIT 1)
      JOIN gates g ON g.id = d.gate_id AND g.account_id = d.account_id
-     WHERE prev.id = ?1 AND d.next_attempt_at <= ?2 AND d.lease_until <= ?2
+     WHERE prev.id = ?1 AND d.next_attempt_at <= ?2
+       AND NOT EXISTS (SELECT 1 FROM delivery_leases l
+                       WHERE l.delivery_id = d.id AND l.lease_until > ?2)
        AND NOT EXISTS (SELECT 1 FROM gate_pauses p WHERE p.gate_id = d.gate_id)";
 
-/// Leases the delivery `?3` to `?1` until `?2`.
+/// Leases the delivery `?3` of the gate `?4` to `?1` until `?2` (in place
+/// of an expired lease: the claims read only free ones).
 const LEASE_DELIVERY: &str =
-    "UPDATE deliveries SET lease_owner = ?1, lease_until = ?2 WHERE id = ?3";
+    "INSERT INTO delivery_leases (delivery_id, gate_id, lease_owner, lease_until)
+     VALUES (?3, ?4, ?1, ?2)
+     ON CONFLICT (delivery_id) DO UPDATE
+         SET lease_owner = excluded.lease_owner, lease_until = excluded.lease_until";
 
 /// Who holds each of the pending deliveries `$1` (ids): `id`,
 /// `lease_owner`.
-const LEASED_DELIVERIES: &str = "SELECT id, lease_owner FROM deliveries
-     WHERE id IN (SELECT value FROM json_each($1)) AND state = 'PENDING'";
+const LEASED_DELIVERIES: &str = "SELECT d.id, l.lease_owner
+     FROM deliveries d LEFT JOIN delivery_leases l ON l.delivery_id = d.id
+     WHERE d.id IN (SELECT value FROM json_each($1)) AND d.state = 'PENDING'";
 
 /// Records a try (`?1` the delivery, `?2` its state after, `?3` when to try
 /// again, `?4` when it ended: a `batch::AttemptRow`) on its delivery,
@@ -96,12 +103,14 @@ const LEASED_DELIVERIES: &str = "SELECT id, lease_owner FROM deliveries
 const RECORD_ATTEMPT: &str = "UPDATE deliveries
      SET state = ?2, attempts = attempts + 1,
          next_attempt_at = COALESCE(?3, next_attempt_at),
-         lease_owner = NULL, lease_until = 0,
          finished_at = CASE WHEN ?2 = 'PENDING' THEN NULL ELSE ?4 END,
          payload = CASE WHEN ?2 <> 'PENDING' AND content_until <= ?4 THEN '' ELSE payload END,
          content_until = CASE WHEN ?2 <> 'PENDING' AND content_until <= ?4
                               THEN NULL ELSE content_until END
      WHERE id = ?1";
+
+/// Ends the lease of the delivery `?1` (its try recorded).
+const END_LEASE: &str = "DELETE FROM delivery_leases WHERE delivery_id = ?1";
 
 /// A try (`?1` the delivery, `?2` when it ended, `?3` the HTTP status, `?4`
 /// the error, `?5` how long it took) as an attempt row.
@@ -253,7 +262,7 @@ impl SqliteStore {
                     .collect::<StoreResult<Vec<_>>>()?;
                 let mut leasing = transaction.prepare_cached(LEASE_DELIVERY)?;
                 for delivery in &claimed {
-                    leasing.execute(params![lease, lease_until, delivery.id])?;
+                    leasing.execute(params![lease, lease_until, delivery.id, delivery.gate_id])?;
                 }
                 Ok::<_, StoreError>(claimed)
             })
@@ -289,8 +298,10 @@ impl SqliteStore {
                 // carried, unless that is kept.
                 let mut record = transaction.prepare_cached(RECORD_ATTEMPT)?;
                 let mut insert = transaction.prepare_cached(INSERT_ATTEMPT)?;
+                let mut release = transaction.prepare_cached(END_LEASE)?;
                 for row in attempt_rows(&recordable(&attempts, &recorded)) {
                     record.execute(params![row.id, row.state, row.next, row.at])?;
+                    release.execute(params![row.id])?;
                     insert.execute(params![row.id, row.at, row.status, row.error, row.duration])?;
                 }
                 let mut next_due = transaction.prepare_cached(NEXT_DUE)?;
@@ -311,7 +322,8 @@ impl SqliteStore {
                                     leasing.execute(params![
                                         attempt.lease,
                                         follow.lease_until,
-                                        next.id
+                                        next.id,
+                                        next.gate_id
                                     ])?;
                                 }
                                 next
