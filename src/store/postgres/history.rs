@@ -140,11 +140,24 @@ pub(super) async fn apply_reports(
     }
     let reports = sqlx::query(
         "SELECT r.id AS report_row, r.state AS report_state, r.result_code, r.description,
-                r.details, r.at, p.message_id, p.message_index, p.state AS part_state
-         FROM meta_statuses r
-         JOIN message_parts p ON p.wamid = r.wamid
-         JOIN messages m ON m.message_id = p.message_id
-         JOIN sources s ON s.number = m.source AND s.phone_number_id = r.phone_number_id
+                r.details, r.at, part.message_id, part.message_index, part.state AS part_state
+         FROM meta_statuses r CROSS JOIN LATERAL (
+             -- The part each status is for, found from the status: by its
+             -- wamid, then by whether the part's message went out from the
+             -- number the status came for. Each lookup is a query of its
+             -- own, on one table by its key (`OFFSET 0` keeps the planner
+             -- from merging the part's into one join), since joined, on
+             -- figures gathered while the tables were small, the planner
+             -- joined every message to its source before it looked at the
+             -- statuses.
+             SELECT p.message_id, p.message_index, p.state
+             FROM message_parts p
+             WHERE p.wamid = r.wamid
+               AND (SELECT s.phone_number_id
+                    FROM messages m JOIN sources s ON s.number = m.source
+                    WHERE m.message_id = p.message_id) = r.phone_number_id
+             OFFSET 0
+         ) part
          WHERE NOT r.applied AND r.wamid = ANY($1)
          ORDER BY r.at, r.id",
     )
