@@ -67,11 +67,22 @@ pub trait OpsStore: Send + Sync {
     /// answers at all).
     async fn schema_version(&self) -> StoreResult<SchemaVersion>;
     /// Brings the planner's statistics up to date where the tables changed
-    /// enough since they were last gathered; the tables it analyzed. The
-    /// queues grow from empty in minutes, and a plan made on an empty
-    /// table's figures walks every row of a full one (PostgreSQL; SQLite's
-    /// planner needs none for these queries, and gathers nothing).
-    async fn refresh_statistics(&self) -> StoreResult<Vec<String>>;
+    /// enough since they were last gathered (of `scope`'s tables); the
+    /// tables it analyzed. The queues grow from empty in minutes, and a
+    /// plan made on an empty table's figures walks every row of a full one
+    /// (PostgreSQL; SQLite's planner needs none for these queries, and
+    /// gathers nothing).
+    async fn refresh_statistics(&self, scope: StatisticsScope) -> StoreResult<Vec<String>>;
+}
+
+/// The tables a statistics refresh looks at.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StatisticsScope {
+    /// Only those whose statistics were never gathered: a new database's,
+    /// as its first load arrives, when the planner has nothing but guesses.
+    NeverGathered,
+    /// Every table of the schema.
+    All,
 }
 
 /// Outbox parts per priority, with the oldest due time (`$1`: now).

@@ -54,7 +54,7 @@ use async_trait::async_trait;
 use sqlx::postgres::{PgConnectOptions, PgListener, PgPool, PgPoolOptions};
 use tokio::sync::mpsc;
 
-use super::ops::{self, Backlogs, SchemaVersion};
+use super::ops::{self, Backlogs, SchemaVersion, StatisticsScope};
 use super::source_figures::{
     self, PriorityBacklog, RecentSubmissions, SourceBacklog, SourceFailure, SourceFiguresStore,
 };
@@ -231,8 +231,8 @@ impl OpsStore for PgStore {
         ops::schema_version(&self.reader, &MIGRATOR).await
     }
 
-    async fn refresh_statistics(&self) -> StoreResult<Vec<String>> {
-        statistics::refresh(&self.writer).await
+    async fn refresh_statistics(&self, scope: StatisticsScope) -> StoreResult<Vec<String>> {
+        statistics::refresh(&self.writer, scope).await
     }
 }
 

@@ -19,16 +19,18 @@
 
 use sqlx::{AssertSqlSafe, PgPool, Row};
 
-use crate::store::StoreResult;
+use crate::store::{StatisticsScope, StoreResult};
 
 /// The tables of the gateway's schema that changed by more than
 /// `ANALYZE_BASE` rows plus `ANALYZE_SCALE` of their size since their
-/// statistics were last gathered, each named as `ANALYZE` takes it (quoted
-/// by PostgreSQL's `format`).
+/// statistics were last gathered (with `$3`, only those never gathered:
+/// PostgreSQL counts their rows as -1), each named as `ANALYZE` takes it
+/// (quoted by PostgreSQL's `format`).
 const STALE_TABLES: &str = "SELECT format('%I.%I', t.schemaname, t.relname) AS name
      FROM pg_stat_user_tables t JOIN pg_class c ON c.oid = t.relid
      WHERE t.schemaname = current_schema()
        AND t.n_mod_since_analyze > $1 + $2 * GREATEST(c.reltuples, 0)
+       AND (NOT $3 OR c.reltuples < 0)
      ORDER BY t.relname";
 
 /// autovacuum's defaults (`autovacuum_analyze_threshold`,
@@ -42,11 +44,12 @@ const ANALYZE_SCALE: f64 = 0.1;
 /// [`refresh`]'s.
 pub(super) const STATISTICS_TARGET: u32 = 10;
 
-/// Analyzes the stale tables; their names.
-pub async fn refresh(pool: &PgPool) -> StoreResult<Vec<String>> {
+/// Analyzes the stale tables of `scope`; their names.
+pub async fn refresh(pool: &PgPool, scope: StatisticsScope) -> StoreResult<Vec<String>> {
     let stale: Vec<String> = sqlx::query(STALE_TABLES)
         .bind(ANALYZE_BASE)
         .bind(ANALYZE_SCALE)
+        .bind(scope == StatisticsScope::NeverGathered)
         .fetch_all(pool)
         .await?
         .iter()

@@ -51,7 +51,7 @@ use sqlx::sqlite::{
     SqliteSynchronous,
 };
 
-use super::ops::{self, Backlogs, SchemaVersion};
+use super::ops::{self, Backlogs, SchemaVersion, StatisticsScope};
 use super::source_figures::{
     self, PriorityBacklog, RecentSubmissions, SourceBacklog, SourceFailure, SourceFiguresStore,
 };
@@ -250,7 +250,7 @@ impl OpsStore for SqliteStore {
         ops::schema_version(&self.reader, &MIGRATOR).await
     }
 
-    async fn refresh_statistics(&self) -> StoreResult<Vec<String>> {
+    async fn refresh_statistics(&self, _scope: StatisticsScope) -> StoreResult<Vec<String>> {
         Ok(Vec::new())
     }
 }
