@@ -207,7 +207,7 @@ fn before_lease_table(backend: Backend) -> i64 {
 /// Applies the backend's migrations up to `version`, as an older wagate
 /// did.
 async fn migrate_to(database: &TestDatabase, version: i64) {
-    match database.backend() {
+    let migrated = match database.backend() {
         Backend::Sqlite => {
             let options = SqliteConnectOptions::from_str(database.url())
                 .expect("SQLite URL")
@@ -218,7 +218,6 @@ async fn migrate_to(database: &TestDatabase, version: i64) {
             sqlx::migrate!("./migrations/sqlite")
                 .run_to(version, &mut connection)
                 .await
-                .expect("older migrations");
         }
         Backend::Postgres => {
             let mut connection = PgConnection::connect(database.url())
@@ -227,9 +226,9 @@ async fn migrate_to(database: &TestDatabase, version: i64) {
             sqlx::migrate!("./migrations/postgres")
                 .run_to(version, &mut connection)
                 .await
-                .expect("older migrations");
         }
-    }
+    };
+    migrated.expect("older migrations");
 }
 
 on_backends!(callbacks_leased_when_the_gateway_is_upgraded_stay_leased);
