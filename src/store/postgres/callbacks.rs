@@ -94,15 +94,15 @@ const LEASE_HOLDERS: &str =
     "SELECT delivery_id, lease_owner FROM delivery_leases WHERE delivery_id = ANY($1)";
 
 /// Records the tries `$1` (`batch::attempt_rows`, only those whose lease
-/// holds; `$2` their deliveries' ids) on their deliveries, ending their
-/// leases (looked up by key: the lease table holds many dead rows between
-/// vacuums, which a scan would read), erasing the content of
-/// a delivery that ended unless it is kept beyond the try.
+/// holds) on their deliveries, ending their leases (looked up by key, as
+/// an array: the lease table holds many dead rows between vacuums, which
+/// a scan would read), erasing the content of a delivery that ended unless
+/// it is kept beyond the try.
 const RECORD_ATTEMPTS: &str = "WITH tries AS (
          SELECT * FROM jsonb_to_recordset($1::jsonb) AS j (id bigint, state text, next bigint,
                                                           at bigint)
      ), freed AS (
-         DELETE FROM delivery_leases WHERE delivery_id = ANY($2::bigint[])
+         DELETE FROM delivery_leases WHERE delivery_id = ANY(ARRAY(SELECT id FROM tries))
      )
      UPDATE deliveries
      SET state = j.state, attempts = deliveries.attempts + 1,
@@ -376,10 +376,8 @@ impl PgStore {
         if let Some(rows) = json_rows(&attempt_rows(&held))? {
             // A delivery that is done erases the message content it
             // carried, unless that is kept.
-            let recorded_ids: Vec<i64> = held.iter().map(|attempt| attempt.delivery_id).collect();
             sqlx::query(RECORD_ATTEMPTS)
                 .bind(&rows)
-                .bind(&recorded_ids)
                 .execute(&mut *tx)
                 .await?;
             sqlx::query(INSERT_ATTEMPTS)
