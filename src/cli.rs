@@ -181,8 +181,9 @@ pub struct ServeArgs {
     /// How often the tables that changed enough since their planner
     /// statistics were gathered are analyzed again (PostgreSQL: the rule of
     /// autovacuum's analyze, checked this often, whether or not autovacuum
-    /// runs; tables never analyzed yet are checked every second; SQLite
-    /// gathers none).
+    /// runs; tables never analyzed yet are checked every second, and so are
+    /// tables of up to 128 MiB with enough dead rows to vacuum, by
+    /// autovacuum's rule; SQLite needs neither).
     #[arg(long, env = "WAGATE_STATISTICS_INTERVAL", default_value = "10s", value_parser = parse_interval)]
     pub statistics_interval: Duration,
 

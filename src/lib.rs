@@ -40,12 +40,12 @@ pub mod logging;
 pub mod login_throttle;
 pub mod media_url;
 pub mod metrics;
-pub mod planner_statistics;
 pub mod retention;
 pub mod server;
 pub mod signature;
 pub mod sim;
 pub mod store;
+pub mod table_upkeep;
 pub mod upstream;
 
 pub use wagate_domain as domain;

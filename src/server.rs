@@ -30,7 +30,7 @@ use crate::metrics::history::{self, History};
 use crate::sim::{Sim, SimConfig};
 use crate::store::cached::CachedTenants;
 use crate::upstream::meta::{CloudApiClient, CloudApiConfig};
-use crate::{demo, housekeeping, http_server, planner_statistics, store};
+use crate::{demo, housekeeping, http_server, store, table_upkeep};
 
 /// The token the dispatcher presents to the sandbox simulator.
 const SANDBOX_ACCESS_TOKEN: &str = "sandbox-access-token";
@@ -171,7 +171,7 @@ pub async fn run_with_metrics_listener(
         args.housekeeping_interval,
         background_stopped.clone(),
     ));
-    let statistics_task = tokio::spawn(planner_statistics::run(
+    let upkeep_task = tokio::spawn(table_upkeep::run(
         store.clone(),
         args.statistics_interval,
         background_stopped.clone(),
@@ -327,7 +327,7 @@ pub async fn run_with_metrics_listener(
     }
     let _ = stop_background.send(true);
     let _ = housekeeping_task.await;
-    let _ = statistics_task.await;
+    let _ = upkeep_task.await;
     if let Some(task) = sampler_task {
         let _ = task.await;
     }

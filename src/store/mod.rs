@@ -33,7 +33,7 @@ pub mod sqlite;
 use async_trait::async_trait;
 
 pub use models::*;
-pub use ops::{OpsStore, StatisticsScope};
+pub use ops::{OpsStore, StatisticsScope, TablesTended};
 pub use source_figures::SourceFiguresStore;
 pub use sql::callbacks::CallbackStore;
 pub use sql::leases::{LeaseHolder, LeaseStore};

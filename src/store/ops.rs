@@ -66,16 +66,18 @@ pub trait OpsStore: Send + Sync {
     /// The schema's version (one small read: also the probe that the store
     /// answers at all).
     async fn schema_version(&self) -> StoreResult<SchemaVersion>;
-    /// Brings the planner's statistics up to date where the tables changed
-    /// enough since they were last gathered (of `scope`'s tables); the
-    /// tables it analyzed. The queues grow from empty in minutes, and a
-    /// plan made on an empty table's figures walks every row of a full one
-    /// (PostgreSQL; SQLite's planner needs none for these queries, and
-    /// gathers nothing).
-    async fn refresh_statistics(&self, scope: StatisticsScope) -> StoreResult<Vec<String>>;
+    /// Does the upkeep autovacuum would do, where the tables need it:
+    /// clears the dead rows of those with enough of them, and brings the
+    /// planner's statistics up to date where the tables (of `scope`'s)
+    /// changed enough since they were last gathered. The callback leases
+    /// turn over hundreds of times a second, and a plan made on an empty
+    /// table's figures walks every row of a full one (PostgreSQL; SQLite
+    /// reuses freed pages as it goes, its planner needs no statistics for
+    /// these queries, and it does nothing).
+    async fn tend_tables(&self, scope: StatisticsScope) -> StoreResult<TablesTended>;
 }
 
-/// The tables a statistics refresh looks at.
+/// The tables whose statistics a [`OpsStore::tend_tables`] gathers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum StatisticsScope {
     /// Only those whose statistics were never gathered: a new database's,
@@ -83,6 +85,23 @@ pub enum StatisticsScope {
     NeverGathered,
     /// Every table of the schema.
     All,
+}
+
+/// What one [`OpsStore::tend_tables`] did, each table named as the
+/// database names it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TablesTended {
+    /// The tables whose dead rows it cleared.
+    pub vacuumed: Vec<String>,
+    /// The tables whose statistics it gathered.
+    pub analyzed: Vec<String>,
+}
+
+impl TablesTended {
+    /// Whether it did nothing.
+    pub fn is_empty(&self) -> bool {
+        self.vacuumed.is_empty() && self.analyzed.is_empty()
+    }
 }
 
 /// Outbox parts per priority, with the oldest due time (`$1`: now).

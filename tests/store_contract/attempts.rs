@@ -35,6 +35,16 @@ pub async fn record_try(store: &dyn Store, claimed: &ClaimedDelivery, at: i64, e
     record_try_as(store, claimed, &claimed.lease, at, ended).await
 }
 
+/// Records every one of `claimed` as delivered at `at`, in one batch.
+pub async fn record_delivered(store: &dyn Store, claimed: &[ClaimedDelivery], at: i64) {
+    let tries: Vec<_> = claimed
+        .iter()
+        .map(|delivery| attempt(delivery, &delivery.lease, at, Try::Delivered))
+        .collect();
+    let recorded = record_tries(store, &tries).await;
+    assert!(recorded.iter().all(|done| *done), "{recorded:?}");
+}
+
 /// [`record_try`] under `lease`, which may no longer hold the delivery.
 async fn record_try_as(
     store: &dyn Store,

@@ -1,8 +1,9 @@
 //! `OpsStore`: the backlogs the metrics report (outbox parts per priority
 //! with the oldest due time, callbacks pending and due, the leases one
-//! holder holds), the schema's version, and the planner's statistics
-//! (gathered on PostgreSQL once a table changed enough, and again only
-//! after it changed again).
+//! holder holds), the schema's version, and the tables' upkeep (on
+//! PostgreSQL, dead rows cleared once a table has enough of them, and the
+//! planner's statistics gathered once a table changed enough, and again
+//! only after it changed again).
 
 use wagate::domain::Priority;
 use wagate::store::StatisticsScope;
@@ -10,8 +11,9 @@ use wagate::store::ops::OutboxDepth;
 
 use std::time::{Duration, Instant};
 
+use crate::attempts::record_delivered;
 use crate::build::{claim, delivery, open_with, outcome, request, resend};
-use crate::callbacks::enqueue;
+use crate::callbacks::{LEASE, NOW, enqueue};
 use crate::common::Backend;
 use crate::on_backends;
 
@@ -114,9 +116,10 @@ async fn statistics_are_gathered_once_a_table_changed_enough(backend: Backend) {
         let store = &store;
         async move {
             store
-                .refresh_statistics(scope)
+                .tend_tables(scope)
                 .await
-                .expect("refresh statistics")
+                .expect("tend the tables")
+                .analyzed
         }
     };
     let analyzed_deliveries =
@@ -195,5 +198,76 @@ async fn statistics_are_gathered_once_a_table_changed_enough(backend: Backend) {
     assert!(
         analyzed_deliveries(&refreshed(StatisticsScope::All).await),
         "the full refresh analyzes it again"
+    );
+}
+
+on_backends!(dead_rows_are_cleared_once_a_table_has_enough);
+async fn dead_rows_are_cleared_once_a_table_has_enough(backend: Backend) {
+    let (store, database) = open_with(backend, &["g"]).await;
+    let deliveries: Vec<_> = (0..200)
+        .map(|n| delivery("g", &format!("m{n}"), &format!("e{n}")))
+        .collect();
+    enqueue(store.as_ref(), &deliveries).await;
+    // 200 leases taken and ended: 200 dead rows in the lease table.
+    let claimed = store
+        .claim_deliveries("l", NOW, NOW + LEASE, 200, 200)
+        .await
+        .expect("claim");
+    assert_eq!(claimed.len(), 200);
+    record_delivered(store.as_ref(), &claimed, NOW).await;
+    let tended = |scope| {
+        let store = &store;
+        async move { store.tend_tables(scope).await.expect("tend the tables") }
+    };
+    let vacuumed_leases = |tables: &[String]| {
+        tables
+            .iter()
+            .any(|table| table.ends_with(".delivery_leases"))
+    };
+    if backend == Backend::Sqlite {
+        assert!(tended(StatisticsScope::All).await.is_empty());
+        return;
+    }
+    // One of the server's figures for the lease table.
+    let lease_figure = |column: &'static str| {
+        let database = &database;
+        async move {
+            let sql = format!(
+                "SELECT {column}::text FROM pg_stat_user_tables
+                 WHERE schemaname = current_schema() AND relname = $1"
+            );
+            let rows = database.rows(&sql, "delivery_leases").await;
+            rows.first().and_then(|row| row.first().cloned().flatten())
+        }
+    };
+    assert_eq!(lease_figure("vacuum_count").await.as_deref(), Some("0"));
+    // Counted once the recording connection reports its changes (within
+    // seconds, as it goes idle); the frequent round clears them.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let mut analyzed = Vec::new();
+    loop {
+        let done = tended(StatisticsScope::NeverGathered).await;
+        analyzed.extend(done.analyzed.iter().cloned());
+        if vacuumed_leases(&done.vacuumed) {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "200 dead leases were never cleared: {done:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    // The callbacks were queued before the leases were taken and ended:
+    // by now their table, never analyzed, has been, though a vacuum (which
+    // counts a table's rows) may have come first.
+    assert!(
+        analyzed.iter().any(|table| table.ends_with(".deliveries")),
+        "{analyzed:?}"
+    );
+    assert_eq!(lease_figure("vacuum_count").await.as_deref(), Some("1"));
+    assert_eq!(lease_figure("n_dead_tup").await.as_deref(), Some("0"));
+    assert!(
+        !vacuumed_leases(&tended(StatisticsScope::All).await.vacuumed),
+        "no dead rows since"
     );
 }

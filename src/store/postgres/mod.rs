@@ -44,7 +44,7 @@ mod accept;
 mod callbacks;
 mod history;
 mod outbox;
-mod statistics;
+mod upkeep;
 mod webhooks;
 
 use std::future::Future;
@@ -54,7 +54,7 @@ use async_trait::async_trait;
 use sqlx::postgres::{PgConnectOptions, PgListener, PgPool, PgPoolOptions};
 use tokio::sync::mpsc;
 
-use super::ops::{self, Backlogs, SchemaVersion, StatisticsScope};
+use super::ops::{self, Backlogs, SchemaVersion, StatisticsScope, TablesTended};
 use super::source_figures::{
     self, PriorityBacklog, RecentSubmissions, SourceBacklog, SourceFailure, SourceFiguresStore,
 };
@@ -101,7 +101,7 @@ impl PgStore {
         let options = url
             .parse::<PgConnectOptions>()?
             .options([("jit", "off")])
-            .options([("default_statistics_target", statistics::STATISTICS_TARGET)]);
+            .options([("default_statistics_target", upkeep::STATISTICS_TARGET)]);
         let writer = PgPoolOptions::new()
             .max_connections(pool.max_connections)
             .min_connections(pool.min_connections.min(pool.max_connections))
@@ -231,8 +231,8 @@ impl OpsStore for PgStore {
         ops::schema_version(&self.reader, &MIGRATOR).await
     }
 
-    async fn refresh_statistics(&self, scope: StatisticsScope) -> StoreResult<Vec<String>> {
-        statistics::refresh(&self.writer, scope).await
+    async fn tend_tables(&self, scope: StatisticsScope) -> StoreResult<TablesTended> {
+        upkeep::tend(&self.writer, scope).await
     }
 }
 

@@ -51,7 +51,7 @@ use sqlx::sqlite::{
     SqliteSynchronous,
 };
 
-use super::ops::{self, Backlogs, SchemaVersion, StatisticsScope};
+use super::ops::{self, Backlogs, SchemaVersion, StatisticsScope, TablesTended};
 use super::source_figures::{
     self, PriorityBacklog, RecentSubmissions, SourceBacklog, SourceFailure, SourceFiguresStore,
 };
@@ -250,8 +250,8 @@ impl OpsStore for SqliteStore {
         ops::schema_version(&self.reader, &MIGRATOR).await
     }
 
-    async fn refresh_statistics(&self, _scope: StatisticsScope) -> StoreResult<Vec<String>> {
-        Ok(Vec::new())
+    async fn tend_tables(&self, _scope: StatisticsScope) -> StoreResult<TablesTended> {
+        Ok(TablesTended::default())
     }
 }
 
