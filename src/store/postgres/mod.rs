@@ -97,7 +97,7 @@ impl PgStore {
         // runs in a millisecond. None of the gateway's statements is the
         // long analytic query JIT is for.
         // The planner's statistics the gateway gathers come from a small
-        // sample (see `statistics`).
+        // sample (see `upkeep`).
         let options = url
             .parse::<PgConnectOptions>()?
             .options([("jit", "off")])
