@@ -40,11 +40,11 @@ use crate::store::{StatisticsScope, StoreResult, TablesTended};
 /// The tables of the gateway's schema that need upkeep, each named as
 /// `VACUUM` and `ANALYZE` take it (quoted by PostgreSQL's `format`), with
 /// what they need: a vacuum when they hold more than `$1` dead rows plus
-/// `$2` of their size and their rows take at most `$6` bytes; an analyze when they changed by more than `$3` rows
-/// plus `$4` of their size since their statistics were last gathered (with
-/// `$5`, only if never gathered: PostgreSQL counts their rows as -1 until
-/// a first analyze or vacuum, which is why both are decided before either
-/// runs).
+/// `$2` of their size and their rows take at most `$6` bytes; an analyze
+/// when they changed by more than `$3` rows plus `$4` of their size since
+/// their statistics were last gathered (with `$5`, only if never gathered:
+/// PostgreSQL counts their rows as -1 until a first analyze or vacuum,
+/// which is why both are decided before either runs).
 const TABLES_TO_TEND: &str = "SELECT name, needs_vacuum, needs_analyze FROM (
          SELECT format('%I.%I', t.schemaname, t.relname) AS name,
                 t.n_dead_tup > $1 + $2 * GREATEST(c.reltuples, 0)
@@ -64,10 +64,10 @@ const VACUUM_SCALE: f64 = 0.2;
 
 /// The largest table (its rows, without indexes) the gateway vacuums: one
 /// of up to 128 MiB takes a few hundred milliseconds (the callback queue,
-/// 64 MiB after a full-loop bench of 20,000 messages: 170 ms at most). Larger ones are left to
-/// autovacuum, which paces itself: tended one after another, a vacuum of
-/// minutes would leave the lease table, the one that needs it every
-/// second, waiting behind it.
+/// 64 MiB after a full-loop bench of 20,000 messages: 170 ms at most).
+/// Larger ones are left to autovacuum, which paces itself: tended one
+/// after another, a vacuum of minutes would leave the lease table, the one
+/// that needs it every second, waiting behind it.
 const VACUUM_MAX_BYTES: i64 = 128 * 1024 * 1024;
 
 /// autovacuum's defaults (`autovacuum_analyze_threshold`,
@@ -99,8 +99,9 @@ pub async fn tend(pool: &PgPool, scope: StatisticsScope) -> StoreResult<TablesTe
         let name: String = row.try_get("name")?;
         let vacuum: bool = row.try_get("needs_vacuum")?;
         let analyze: bool = row.try_get("needs_analyze")?;
-        // Neither may run in a transaction; the name comes from the
-        // catalog, quoted by `format('%I')`.
+        // A statement of its own, outside a transaction (where `VACUUM`
+        // must run); the name comes from the catalog, quoted by
+        // `format('%I')`.
         let command = match (vacuum, analyze) {
             (true, true) => "VACUUM (SKIP_LOCKED, TRUNCATE FALSE, ANALYZE)",
             (true, false) => "VACUUM (SKIP_LOCKED, TRUNCATE FALSE)",
