@@ -36,7 +36,13 @@ pub fn check(field: &str, text: &str) -> Result<(), Unstorable> {
 /// parsed again and searched.
 pub fn first_nul_in_json(body: &[u8]) -> Option<Unstorable> {
     memchr::memmem::find(body, ESCAPED_NUL)?;
-    let value: Value = serde_json::from_slice(body).ok()?;
+    let value: Value = match serde_json::from_slice(body) {
+        Ok(value) => value,
+        // Bytes that are not UTF-8 inside a string: a typed reader that
+        // skips the field (an unknown one) still takes the body, so the
+        // rest is searched with those bytes replaced.
+        Err(_) => serde_json::from_str(&String::from_utf8_lossy(body)).ok()?,
+    };
     let mut path = String::new();
     find_nul(&value, &mut path).then_some(Unstorable { path })
 }
@@ -123,6 +129,11 @@ mod tests {
             // A backslash followed by "u0000" is not a NUL.
             (br#"{"refId": "\\u0000"}"#, None),
             (br#"{"refId": "plain"}"#, None),
+            // Not UTF-8 in a field a typed reader skips.
+            (
+                b"{\"x\": \"\xff\xff\", \"text\": \"a\\u0000b\"}",
+                Some("text"),
+            ),
         ];
         for (body, expected) in cases {
             assert_eq!(
