@@ -387,11 +387,15 @@ impl Templates {
         name: &str,
         language: &str,
     ) -> Option<TemplateCategory> {
-        let Some(waba_id) = waba_id else {
-            let sample = name == HELLO_WORLD && language == HELLO_WORLD_LANGUAGE;
-            return sample.then_some(TemplateCategory::Utility);
-        };
-        self.all(waba_id)
+        // Every WABA has the sample, approved; it can be neither edited
+        // nor deleted, and no other template takes its name and language
+        // (see `create`): known without being built, as every send asks.
+        if name == HELLO_WORLD && language == HELLO_WORLD_LANGUAGE {
+            return Some(TemplateCategory::Utility);
+        }
+        self.by_waba
+            .get(waba_id?)?
+            .iter()
             .find(|t| t.name == name && t.language == language)
             .filter(|t| t.status == TemplateStatus::Approved)
             .map(|t| t.category)

@@ -1,12 +1,10 @@
 //! Callback tries as the rows that record them: a batch of tries (see
-//! [`CallbackStore::record_attempts`]), typed, which PostgreSQL takes as one
-//! JSON array (see [`crate::store::batch`]).
+//! [`CallbackStore::record_attempts`]), typed, which SQLite binds a row at a
+//! time and PostgreSQL a column at a time (one array a field).
 //!
 //! [`CallbackStore::record_attempts`]: crate::store::CallbackStore::record_attempts
 
 use std::collections::HashMap;
-
-use serde::Serialize;
 
 use super::{DeliveryAttempt, Millis};
 
@@ -40,9 +38,7 @@ pub fn recordable<'a>(
 }
 
 /// One try: its delivery, the delivery's state after it, when to try again
-/// (if at all), and what the try met (PostgreSQL's fields `id`, `state`,
-/// `next`, `at`, `status`, `error`, `duration`).
-#[derive(Serialize)]
+/// (if at all), and what the try met.
 pub struct AttemptRow<'a> {
     pub id: i64,
     pub state: &'static str,
@@ -103,20 +99,13 @@ mod tests {
             attempt(false, None),
         ];
         let rows = attempt_rows(&tries.iter().collect::<Vec<_>>());
-        let rows = crate::store::batch::json_rows(&rows)
-            .expect("JSON")
-            .expect("some");
-        let rows: serde_json::Value = serde_json::from_str(&rows).expect("JSON");
-        let states: Vec<&str> = rows
-            .as_array()
-            .expect("an array")
-            .iter()
-            .filter_map(|row| row["state"].as_str())
-            .collect();
+        let states: Vec<&str> = rows.iter().map(|row| row.state).collect();
         assert_eq!(states, ["DELIVERED", "PENDING", "GAVE_UP"]);
-        assert_eq!(rows[1]["next"], 2_000);
-        assert_eq!(rows[2]["next"], serde_json::Value::Null);
-        assert_eq!(rows[0]["status"], 503);
+        let next: Vec<Option<Millis>> = rows.iter().map(|row| row.next).collect();
+        assert_eq!(next, [None, Some(2_000), None]);
+        assert_eq!(rows[0].status, Some(503));
+        assert_eq!(rows[0].error, Some("HTTP 503"));
+        assert_eq!((rows[0].id, rows[0].at, rows[0].duration), (7, 1_000, 12));
         assert!(attempt_rows(&[]).is_empty());
     }
 }

@@ -17,13 +17,12 @@ use std::collections::{HashMap, HashSet};
 
 use super::PgStore;
 use crate::clock::now_millis;
-use crate::store::attempts::{attempt_rows, held_by_their_lease, recordable};
-use crate::store::batch::json_rows;
+use crate::store::attempts::{AttemptRow, attempt_rows, recordable};
 use crate::store::rows::{FromStoreRow, StoreRow};
 use crate::store::sql::callbacks::{CREATE_CURSOR, MOVE_CURSOR};
 use crate::store::{
     ClaimedDelivery, DeliveryAttempt, FollowOn, Millis, NewDelivery, RecordedAttempt,
-    RoutedInbound, StoreResult,
+    RoutedInbound, StoreError, StoreResult,
 };
 
 /// The next callbacks after the delivered tries `$1` (ids), under their
@@ -32,7 +31,7 @@ use crate::store::{
 /// due and free at `$2` and its gate is not paused. `prev` names the try it
 /// follows.
 ///
-/// Written so that its plan, made once (see [`GENERIC_PLANS`]) while the
+/// Written so that its plan, made once (see [`BEGIN_GENERIC_PLANS`]) while the
 /// queue may still be small, stays right as it grows: the tries come from
 /// typed arrays (which the planner counts as a few rows, so each is looked
 /// up by its key, not joined to a scan of the queue); each message's
@@ -75,51 +74,67 @@ const LEASE_NEXT_DUE: &str = "WITH done AS (
             c.signing_secret, c.origin, c.queued_at
      FROM chosen c JOIN leased l ON l.delivery_id = c.id AND l.lease_owner = c.lease";
 
-/// Has the rest of the transaction run the plan made once for each of its
-/// statements, whatever its parameters.
-const GENERIC_PLANS: &str = "SET LOCAL plan_cache_mode = force_generic_plan";
+/// Begins a transaction whose statements each run the plan made once for
+/// the connection, whatever their parameters: one round trip, the `SET`
+/// sent with the `BEGIN` (the simple protocol takes both in one message).
+/// For the tries' record, whose statements are written to keep one plan
+/// right as the queue grows (see [`LEASE_NEXT_DUE`], [`RECORD_HELD`]);
+/// planned again for each batch, planning cost a fifth of what running
+/// them did.
+const BEGIN_GENERIC_PLANS: &str = "BEGIN; SET LOCAL plan_cache_mode = force_generic_plan";
 
 /// Locks the deliveries `$1` (ids), taken in id order (so two instances'
 /// batches never wait on each other crosswise), until the tries are
-/// recorded, so that no claim can lease them meanwhile: `id`, `state`. By
-/// key alone: with the state in the condition, the planner may read a
-/// whole partial index of pending callbacks for them.
-const LOCK_DELIVERIES: &str = "SELECT id, state FROM deliveries
+/// recorded, so that no claim can lease them meanwhile. By key alone: with
+/// the state in the condition, the planner may read a whole partial index
+/// of pending callbacks for them.
+const LOCK_DELIVERIES: &str = "SELECT id FROM deliveries
      WHERE id = ANY($1) ORDER BY id FOR UPDATE";
 
-/// Who holds each of the deliveries `$1`: `delivery_id`, `lease_owner`.
-/// Read after [`LOCK_DELIVERIES`], in a statement of its own: its snapshot
-/// then shows a lease a claim took before the lock was granted.
-const LEASE_HOLDERS: &str =
-    "SELECT delivery_id, lease_owner FROM delivery_leases WHERE delivery_id = ANY($1)";
-
-/// Records the tries `$1` (`batch::attempt_rows`, only those whose lease
-/// holds) on their deliveries, ending their leases (looked up by key, as
-/// an array: the lease table holds many dead rows between vacuums, which
-/// a scan would read), erasing the content of a delivery that ended unless
-/// it is kept beyond the try.
-const RECORD_ATTEMPTS: &str = "WITH tries AS (
-         SELECT * FROM jsonb_to_recordset($1::jsonb) AS j (id bigint, state text, next bigint,
-                                                          at bigint)
+/// Records the tries held by their lease, in one statement after
+/// [`LOCK_DELIVERIES`] (its snapshot, taken once the locks were granted,
+/// shows a lease a claim took before): the tries are the columns `$1` to
+/// `$8` (delivery, lease, state after, next try, at, HTTP status, error,
+/// duration: an `attempts::AttemptRow` and its lease), one element a try.
+/// Those whose delivery is still pending and leased to the try's lease
+/// (`held`) have the lease ended (looked up by key, as an array: the lease
+/// table holds many dead rows between vacuums, which a scan would read),
+/// the delivery's state, tries and next time set, the content of a
+/// delivery that ended erased unless it is kept beyond the try, and an
+/// attempt row each, in order. Returns the positions (from 1) of the tries
+/// recorded.
+///
+/// One statement, where the lease holders were read, then the tries
+/// recorded and their attempt rows written, in three: the record's
+/// transaction is what a gate's callback slot waits on between one
+/// callback of a message and the next, and each round trip to the server
+/// is a wait for both processes to be scheduled.
+const RECORD_HELD: &str = "WITH tries AS (
+         SELECT * FROM UNNEST($1::bigint[], $2::text[], $3::text[], $4::bigint[], $5::bigint[],
+                              $6::bigint[], $7::text[], $8::bigint[])
+                WITH ORDINALITY AS t (id, lease, state, next, at, status, error, duration, key)
+     ), held AS (
+         SELECT t.* FROM tries t
+         WHERE EXISTS (SELECT 1 FROM deliveries d WHERE d.id = t.id AND d.state = 'PENDING')
+           AND EXISTS (SELECT 1 FROM delivery_leases l
+                       WHERE l.delivery_id = t.id AND l.lease_owner = t.lease)
      ), freed AS (
-         DELETE FROM delivery_leases WHERE delivery_id = ANY(ARRAY(SELECT id FROM tries))
+         DELETE FROM delivery_leases WHERE delivery_id = ANY(ARRAY(SELECT id FROM held))
+     ), recorded AS (
+         UPDATE deliveries
+         SET state = j.state, attempts = deliveries.attempts + 1,
+             next_attempt_at = COALESCE(j.next, deliveries.next_attempt_at),
+             finished_at = CASE WHEN j.state = 'PENDING' THEN NULL ELSE j.at END,
+             payload = CASE WHEN j.state <> 'PENDING' AND deliveries.content_until <= j.at
+                            THEN '' ELSE deliveries.payload END,
+             content_until = CASE WHEN j.state <> 'PENDING' AND deliveries.content_until <= j.at
+                                  THEN NULL ELSE deliveries.content_until END
+         FROM held j WHERE deliveries.id = j.id
+     ), tried AS (
+         INSERT INTO delivery_attempts (delivery_id, at, http_status, error, duration_ms)
+         SELECT id, at, status, error, duration FROM held ORDER BY key
      )
-     UPDATE deliveries
-     SET state = j.state, attempts = deliveries.attempts + 1,
-         next_attempt_at = COALESCE(j.next, deliveries.next_attempt_at),
-         finished_at = CASE WHEN j.state = 'PENDING' THEN NULL ELSE j.at END,
-         payload = CASE WHEN j.state <> 'PENDING' AND deliveries.content_until <= j.at
-                        THEN '' ELSE deliveries.payload END,
-         content_until = CASE WHEN j.state <> 'PENDING' AND deliveries.content_until <= j.at
-                              THEN NULL ELSE deliveries.content_until END
-     FROM tries j WHERE deliveries.id = j.id";
-
-/// The tries `$1` (as for `RECORD_ATTEMPTS`) as attempt rows, in order.
-const INSERT_ATTEMPTS: &str =
-    "INSERT INTO delivery_attempts (delivery_id, at, http_status, error, duration_ms)
-     SELECT (value ->> 'id')::bigint, (value ->> 'at')::bigint, (value ->> 'status')::bigint,
-            value ->> 'error', (value ->> 'duration')::bigint
-     FROM jsonb_array_elements($1::jsonb) WITH ORDINALITY AS j (value, key) ORDER BY key";
+     SELECT key FROM held";
 
 /// Queues deliveries, in order, due at `$9`: the columns `$1` to `$8`
 /// (origin, gate, account, ordering, url, payload, content kept until,
@@ -208,6 +223,35 @@ async fn insert_deliveries(
         .execute(tx)
         .await?;
     Ok(())
+}
+
+/// [`RECORD_HELD`] with the tries `attempts` bound as its columns.
+fn record_held(
+    attempts: &[DeliveryAttempt],
+) -> sqlx::query::Query<'static, sqlx::Postgres, sqlx::postgres::PgArguments> {
+    let every: Vec<&DeliveryAttempt> = attempts.iter().collect();
+    let rows = attempt_rows(&every);
+    let column = |field: fn(&AttemptRow<'_>) -> Option<i64>| -> Vec<Option<i64>> {
+        rows.iter().map(field).collect()
+    };
+    sqlx::query(RECORD_HELD)
+        .bind(rows.iter().map(|row| row.id).collect::<Vec<_>>())
+        .bind(
+            attempts
+                .iter()
+                .map(|attempt| attempt.lease.clone())
+                .collect::<Vec<_>>(),
+        )
+        .bind(rows.iter().map(|row| row.state).collect::<Vec<_>>())
+        .bind(column(|row| row.next))
+        .bind(column(|row| Some(row.at)))
+        .bind(column(|row| row.status.map(i64::from)))
+        .bind(
+            rows.iter()
+                .map(|row| row.error.map(str::to_owned))
+                .collect::<Vec<_>>(),
+        )
+        .bind(column(|row| Some(row.duration)))
 }
 
 impl PgStore {
@@ -340,8 +384,8 @@ impl PgStore {
     }
 
     /// `CallbackStore::record_attempts` (`attempts` not empty): locks the
-    /// tries' pending deliveries, records the tries whose lease still holds
-    /// them and, with `follow`, leases the next callbacks
+    /// tries' deliveries, records the tries whose lease still holds them
+    /// (`RECORD_HELD`) and, with `follow`, leases the next callbacks
     /// (`LEASE_NEXT_DUE`), in one transaction.
     pub(super) async fn record_delivery_attempts(
         &self,
@@ -349,42 +393,27 @@ impl PgStore {
         follow: Option<FollowOn>,
     ) -> StoreResult<Vec<RecordedAttempt>> {
         let ids: Vec<i64> = attempts.iter().map(|attempt| attempt.delivery_id).collect();
-        let mut tx = self.writer.begin().await?;
-        let mut pending = Vec::with_capacity(ids.len());
-        for row in sqlx::query(LOCK_DELIVERIES)
+        let mut tx = self.writer.begin_with(BEGIN_GENERIC_PLANS).await?;
+        sqlx::query(LOCK_DELIVERIES)
             .bind(&ids)
-            .fetch_all(&mut *tx)
-            .await?
-        {
-            if row.get::<String>("state")? == "PENDING" {
-                pending.push(row.get::<i64>("id")?);
+            .execute(&mut *tx)
+            .await?;
+        let mut recorded = vec![false; attempts.len()];
+        for row in record_held(attempts).fetch_all(&mut *tx).await? {
+            let position = usize::try_from(row.get::<i64>("key")?)
+                .ok()
+                .and_then(|key| key.checked_sub(1))
+                .and_then(|index| recorded.get_mut(index));
+            match position {
+                Some(recorded) => *recorded = true,
+                None => {
+                    return Err(StoreError::Database(sqlx::Error::Protocol(
+                        "the server recorded a try that is not in the batch".into(),
+                    )));
+                }
             }
         }
-        let mut holders = HashMap::new();
-        for row in sqlx::query(LEASE_HOLDERS)
-            .bind(&pending)
-            .fetch_all(&mut *tx)
-            .await?
-        {
-            holders.insert(
-                row.get::<i64>("delivery_id")?,
-                row.get::<Option<String>>("lease_owner")?,
-            );
-        }
-        let recorded = held_by_their_lease(attempts, &holders);
         let held = recordable(attempts, &recorded);
-        if let Some(rows) = json_rows(&attempt_rows(&held))? {
-            // A delivery that is done erases the message content it
-            // carried, unless that is kept.
-            sqlx::query(RECORD_ATTEMPTS)
-                .bind(&rows)
-                .execute(&mut *tx)
-                .await?;
-            sqlx::query(INSERT_ATTEMPTS)
-                .bind(&rows)
-                .execute(&mut *tx)
-                .await?;
-        }
         let mut next: HashMap<i64, ClaimedDelivery> = HashMap::new();
         let (delivered, leases): (Vec<i64>, Vec<&str>) = held
             .iter()
@@ -392,10 +421,6 @@ impl PgStore {
             .map(|attempt| (attempt.delivery_id, attempt.lease.as_str()))
             .unzip();
         if let Some(follow) = follow.filter(|_| !delivered.is_empty()) {
-            // Its plan does not turn on the tries: made once for the
-            // connection, not for each batch (where planning cost a fifth
-            // of what running it did).
-            sqlx::query(GENERIC_PLANS).execute(&mut *tx).await?;
             let mut leased = HashSet::new();
             for row in sqlx::query(LEASE_NEXT_DUE)
                 .bind(&delivered)

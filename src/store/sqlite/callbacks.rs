@@ -97,7 +97,7 @@ const LEASED_DELIVERIES: &str = "SELECT d.id, l.lease_owner
      WHERE d.id IN (SELECT value FROM json_each($1)) AND d.state = 'PENDING'";
 
 /// Records a try (`?1` the delivery, `?2` its state after, `?3` when to try
-/// again, `?4` when it ended: a `batch::AttemptRow`) on its delivery,
+/// again, `?4` when it ended: an `attempts::AttemptRow`) on its delivery,
 /// erasing the content of a delivery that ended unless it is kept beyond
 /// the try.
 const RECORD_ATTEMPT: &str = "UPDATE deliveries
