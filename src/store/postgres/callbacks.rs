@@ -115,7 +115,10 @@ const RECORD_HELD: &str = "WITH tries AS (
                 WITH ORDINALITY AS t (id, lease, state, next, at, status, error, duration, key)
      ), held AS (
          SELECT t.* FROM tries t
-         WHERE EXISTS (SELECT 1 FROM deliveries d WHERE d.id = t.id AND d.state = 'PENDING')
+         -- The state read by key alone: as a join or an EXISTS with the
+         -- state in its condition, the planner hashed the whole partial
+         -- index of pending callbacks for it.
+         WHERE (SELECT d.state FROM deliveries d WHERE d.id = t.id) = 'PENDING'
            AND EXISTS (SELECT 1 FROM delivery_leases l
                        WHERE l.delivery_id = t.id AND l.lease_owner = t.lease)
      ), freed AS (
