@@ -115,12 +115,14 @@ const RECORD_HELD: &str = "WITH tries AS (
                 WITH ORDINALITY AS t (id, lease, state, next, at, status, error, duration, key)
      ), held AS (
          SELECT t.* FROM tries t
-         -- The state read by key alone: as a join or an EXISTS with the
-         -- state in its condition, the planner hashed the whole partial
-         -- index of pending callbacks for it.
+         -- The state and the lease read by key alone, each in a subquery
+         -- of its own: as a join or an EXISTS with the state in its
+         -- condition, the planner hashed the whole partial index of
+         -- pending callbacks for it (and could hash a scan of the lease
+         -- table, dead rows and all).
          WHERE (SELECT d.state FROM deliveries d WHERE d.id = t.id) = 'PENDING'
-           AND EXISTS (SELECT 1 FROM delivery_leases l
-                       WHERE l.delivery_id = t.id AND l.lease_owner = t.lease)
+           AND (SELECT l.lease_owner FROM delivery_leases l WHERE l.delivery_id = t.id)
+               = t.lease
      ), freed AS (
          DELETE FROM delivery_leases WHERE delivery_id = ANY(ARRAY(SELECT id FROM held))
      ), recorded AS (
