@@ -10,7 +10,10 @@ use super::{DeliveryAttempt, Millis};
 
 /// Which of `attempts` may be recorded: those whose delivery is still
 /// pending and held by the lease the try was claimed with. `holders` maps
-/// each pending delivery that was looked up to its lease owner.
+/// each pending delivery that was looked up to its lease owner. (SQLite's
+/// record; PostgreSQL's decides the same in the statement that records,
+/// `RECORD_HELD`, to spare a round trip. The store contract tests hold
+/// both to it.)
 pub fn held_by_their_lease(
     attempts: &[DeliveryAttempt],
     holders: &HashMap<i64, Option<String>>,
