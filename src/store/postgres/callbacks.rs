@@ -233,30 +233,26 @@ async fn insert_deliveries(
 /// [`RECORD_HELD`] with the tries `attempts` bound as its columns.
 fn record_held(
     attempts: &[DeliveryAttempt],
-) -> sqlx::query::Query<'static, sqlx::Postgres, sqlx::postgres::PgArguments> {
+) -> sqlx::query::Query<'_, sqlx::Postgres, sqlx::postgres::PgArguments> {
     let every: Vec<&DeliveryAttempt> = attempts.iter().collect();
     let rows = attempt_rows(&every);
-    let column = |field: fn(&AttemptRow<'_>) -> Option<i64>| -> Vec<Option<i64>> {
+    fn column<'a, T>(rows: &[AttemptRow<'a>], field: impl Fn(&AttemptRow<'a>) -> T) -> Vec<T> {
         rows.iter().map(field).collect()
-    };
+    }
     sqlx::query(RECORD_HELD)
-        .bind(rows.iter().map(|row| row.id).collect::<Vec<_>>())
+        .bind(column(&rows, |row| row.id))
         .bind(
             attempts
                 .iter()
-                .map(|attempt| attempt.lease.clone())
+                .map(|attempt| attempt.lease.as_str())
                 .collect::<Vec<_>>(),
         )
-        .bind(rows.iter().map(|row| row.state).collect::<Vec<_>>())
-        .bind(column(|row| row.next))
-        .bind(column(|row| Some(row.at)))
-        .bind(column(|row| row.status.map(i64::from)))
-        .bind(
-            rows.iter()
-                .map(|row| row.error.map(str::to_owned))
-                .collect::<Vec<_>>(),
-        )
-        .bind(column(|row| Some(row.duration)))
+        .bind(column(&rows, |row| row.state))
+        .bind(column(&rows, |row| row.next))
+        .bind(column(&rows, |row| row.at))
+        .bind(column(&rows, |row| row.status.map(i64::from)))
+        .bind(column(&rows, |row| row.error))
+        .bind(column(&rows, |row| row.duration))
 }
 
 impl PgStore {
