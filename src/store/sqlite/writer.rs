@@ -33,24 +33,32 @@
 //! stale, which is the one case where SQLite answers `SQLITE_BUSY` without
 //! waiting. Readers never block either writer in WAL mode.
 //!
+//! The log is copied back into the database file beside the thread, not in
+//! its commits: a checkpointer thread of its own does it once the log is
+//! long ([`checkpoint`]), so no caller waits on a checkpoint's reads,
+//! writes and fsync.
+//!
 //! After a failed transaction the thread carries on; a connection that
 //! SQLite left inside a transaction is rolled back before the next one
 //! begins (or reopened if even that fails). When the [`Writer`] is dropped,
 //! the thread runs the jobs already queued, then ends; the drop waits for
 //! it.
 
+mod checkpoint;
 mod job;
 #[cfg(test)]
 mod tests;
 
 use std::panic::AssertUnwindSafe;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Duration;
 
 use rusqlite::config::DbConfig;
 use rusqlite::{Connection, Transaction, TransactionBehavior};
 use tokio::sync::mpsc;
 
+use self::checkpoint::Checkpointer;
+pub use self::checkpoint::LogBounds;
 use self::job::{Answer, Job};
 
 use crate::store::{StoreError, StoreResult};
@@ -58,15 +66,31 @@ use crate::store::{StoreError, StoreResult};
 /// How long a transaction waits for the other writer's write lock.
 pub const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 
-/// How many pages the write-ahead log may hold before a commit copies them
-/// back into the database file (SQLite's default is 1,000). A checkpoint
-/// copies each page once however often the log holds it, and the hot pages
-/// (the tails of the queues, the random leaves of the wamid indexes) are
-/// rewritten by commit after commit: a longer log copies far fewer pages
-/// per message. The log file then grows to some 40 MB of 4 KiB pages, more
-/// while readers hold a checkpoint back (55 MB in a bench's full loop), and
-/// stays that size, the log starting again from its beginning.
-pub const WAL_AUTOCHECKPOINT_PAGES: u32 = 10_000;
+/// How many pages the write-ahead log may hold before it is copied back
+/// into the database file (SQLite's default is 1,000), by the writer's
+/// checkpointer thread ([`checkpoint`]). A checkpoint copies each page once
+/// however often the log holds it, and the hot pages (the tails of the
+/// queues, the random leaves of the wamid indexes) are rewritten by commit
+/// after commit: a longer log copies far fewer pages per message. The log
+/// file then grows to some 40 MB of 4 KiB pages, more while readers hold a
+/// checkpoint back (55 MB in a bench's full loop), and stays that size, the
+/// log starting again from its beginning.
+pub const WAL_CHECKPOINT_PAGES: u32 = 10_000;
+
+/// How many pages the log may hold before a commit copies it back itself,
+/// as SQLite does by default at 1,000: the bound on the log should the
+/// checkpointer thread fall behind. The connections of the sqlx pools
+/// checkpoint at this length too (they commit rarely).
+pub const WAL_AUTOCHECKPOINT_PAGES: u32 = 4 * WAL_CHECKPOINT_PAGES;
+
+impl Default for LogBounds {
+    fn default() -> Self {
+        Self {
+            checkpoint_from: WAL_CHECKPOINT_PAGES,
+            copy_inline_from: WAL_AUTOCHECKPOINT_PAGES,
+        }
+    }
+}
 
 /// How often the writer thread tries again for a write lock the sqlx writer
 /// holds. SQLite's own busy timeout sleeps 1, 2, 5, 10 … 100 ms between
@@ -94,14 +118,23 @@ pub struct Writer {
 
 impl Writer {
     /// Opens a connection to the database file at `path` (whose schema is
-    /// already migrated) and starts the thread that owns it.
-    pub fn start(path: &Path) -> StoreResult<Self> {
+    /// already migrated) and starts the thread that owns it, with its
+    /// checkpointer copying the log back within `bounds`.
+    pub fn start(path: &Path, bounds: LogBounds) -> StoreResult<Self> {
         let connection = open(path)?;
+        let checkpointer = Checkpointer::start(path)?;
         let (jobs, queue) = mpsc::channel(QUEUE_DEPTH);
         let path = path.to_owned();
         let thread = std::thread::Builder::new()
             .name("sqlite-writer".into())
-            .spawn(move || run(path, connection, queue))
+            .spawn(move || {
+                checkpoint::copy_inline_from(bounds.copy_inline_from);
+                run(&path, connection, queue, |log_pages| {
+                    if log_pages >= bounds.checkpoint_from {
+                        checkpointer.wake();
+                    }
+                });
+            })
             .map_err(|error| {
                 tracing::error!(%error, "starting the SQLite writer thread failed");
                 StoreError::Writer("could not be started")
@@ -169,7 +202,8 @@ fn open(path: &Path) -> StoreResult<Connection> {
     // rows does: a file created, written and deleted in every transaction.
     // In memory, it is bounded by the pages one transaction touches.
     connection.pragma_update(None, "temp_store", "MEMORY")?;
-    connection.pragma_update(None, "wal_autocheckpoint", WAL_AUTOCHECKPOINT_PAGES)?;
+    // Checkpoints are the checkpointer thread's (see [`checkpoint`]).
+    checkpoint::hook(&connection);
     connection.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
     // Without the planner's stability guarantee, a statement whose plan may
     // depend on a bound value (a `LIMIT ?`, as every claim has) is parsed
@@ -191,8 +225,14 @@ fn retry_soon(attempts: i32) -> bool {
 }
 
 /// The thread: runs the waiting jobs, a transaction at a time, until the
-/// queue is closed and empty.
-fn run(path: PathBuf, mut connection: Connection, mut queue: mpsc::Receiver<Box<dyn Job>>) {
+/// queue is closed and empty; after each transaction tells `committed` the
+/// log's length.
+fn run(
+    path: &Path,
+    mut connection: Connection,
+    mut queue: mpsc::Receiver<Box<dyn Job>>,
+    committed: impl Fn(u32),
+) {
     let mut waiting = Vec::with_capacity(QUEUE_DEPTH);
     while let Some(job) = queue.blocking_recv() {
         waiting.push(job);
@@ -202,7 +242,7 @@ fn run(path: PathBuf, mut connection: Connection, mut queue: mpsc::Receiver<Box<
             waiting.push(job);
         }
         if !connection.is_autocommit() {
-            connection = outside_any_transaction(&path, connection);
+            connection = outside_any_transaction(path, connection);
         }
         let mut jobs = waiting.drain(..);
         let mut answers = Vec::with_capacity(jobs.len());
@@ -216,6 +256,7 @@ fn run(path: PathBuf, mut connection: Connection, mut queue: mpsc::Receiver<Box<
         for answer in answers {
             answer.send(failed.as_ref());
         }
+        committed(checkpoint::log_pages());
     }
     tracing::debug!("the SQLite writer thread ran its last job");
 }

@@ -13,7 +13,7 @@ use rusqlite::Connection;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
-use super::{QUEUE_DEPTH, Writer};
+use super::{LogBounds, QUEUE_DEPTH, Writer};
 use crate::store::{StoreError, StoreResult};
 
 /// A database with a table of names, each naming a parent whose existence
@@ -96,7 +96,7 @@ where
 async fn the_waiting_jobs_commit_once_and_answer_after_the_commit() {
     let dir = tempfile::tempdir().expect("a directory");
     let path = database(&dir);
-    let writer = Arc::new(Writer::start(&path).expect("the writer"));
+    let writer = Arc::new(Writer::start(&path, LogBounds::default()).expect("the writer"));
     let release = hold(&writer).await;
     let mut jobs = Vec::new();
     for index in 0..20 {
@@ -127,7 +127,7 @@ async fn the_waiting_jobs_commit_once_and_answer_after_the_commit() {
 async fn a_failing_job_loses_only_its_own_rows() {
     let dir = tempfile::tempdir().expect("a directory");
     let path = database(&dir);
-    let writer = Arc::new(Writer::start(&path).expect("the writer"));
+    let writer = Arc::new(Writer::start(&path, LogBounds::default()).expect("the writer"));
     let release = hold(&writer).await;
     let before = queue(&writer, 0, |connection| insert(connection, "before", "p")).await;
     let failing = queue(&writer, 1, |connection| {
@@ -149,7 +149,7 @@ async fn a_failing_job_loses_only_its_own_rows() {
 async fn a_panicking_job_loses_only_its_own_rows() {
     let dir = tempfile::tempdir().expect("a directory");
     let path = database(&dir);
-    let writer = Arc::new(Writer::start(&path).expect("the writer"));
+    let writer = Arc::new(Writer::start(&path, LogBounds::default()).expect("the writer"));
     let release = hold(&writer).await;
     let before = queue(&writer, 0, |connection| insert(connection, "before", "p")).await;
     let panicking = queue(&writer, 1, |connection| {
@@ -176,7 +176,7 @@ async fn a_panicking_job_loses_only_its_own_rows() {
 async fn a_failed_commit_fails_every_job_of_the_transaction() {
     let dir = tempfile::tempdir().expect("a directory");
     let path = database(&dir);
-    let writer = Arc::new(Writer::start(&path).expect("the writer"));
+    let writer = Arc::new(Writer::start(&path, LogBounds::default()).expect("the writer"));
     let release = hold(&writer).await;
     let fine = queue(&writer, 0, |connection| insert(connection, "fine", "p")).await;
     let orphan = queue(&writer, 1, |connection| {
@@ -202,7 +202,7 @@ async fn a_failed_commit_fails_every_job_of_the_transaction() {
 async fn a_cached_statement_is_not_prepared_again_for_a_new_limit() {
     let dir = tempfile::tempdir().expect("a directory");
     let path = database(&dir);
-    let writer = Writer::start(&path).expect("the writer");
+    let writer = Writer::start(&path, LogBounds::default()).expect("the writer");
     let reprepared = writer
         .transaction(|connection| {
             for name in ["a", "b", "c"] {
@@ -235,7 +235,7 @@ async fn a_cached_statement_is_not_prepared_again_for_a_new_limit() {
 async fn savepoint_journals_stay_in_memory() {
     let dir = tempfile::tempdir().expect("a directory");
     let path = database(&dir);
-    let writer = Writer::start(&path).expect("the writer");
+    let writer = Writer::start(&path, LogBounds::default()).expect("the writer");
     let temp_store = writer
         .transaction(|connection| {
             connection.query_row("PRAGMA temp_store", [], |row| row.get::<_, i64>(0))
@@ -243,4 +243,80 @@ async fn savepoint_journals_stay_in_memory() {
         .await
         .expect("the job");
     assert_eq!(temp_store, 2);
+}
+
+/// Commits some 40 pages of rows in one transaction of the writer thread.
+async fn write_pages(writer: &Writer) {
+    writer
+        .transaction(|connection| {
+            for index in 0..150 {
+                let name = format!("{index:03}{}", "x".repeat(1000));
+                insert(connection, &name, "p")?;
+            }
+            Ok::<_, rusqlite::Error>(())
+        })
+        .await
+        .expect("the rows commit");
+}
+
+/// The database file's length: it grows only when the log is copied back.
+fn file_length(path: &Path) -> u64 {
+    std::fs::metadata(path).expect("the database file").len()
+}
+
+/// Past `checkpoint_from` pages, the checkpointer thread copies the log back
+/// into the database file; the writer's commits do not (their own bound is
+/// out of reach here), and with neither bound reached nothing is copied.
+#[tokio::test]
+async fn the_checkpointer_thread_copies_the_log_back() {
+    let dir = tempfile::tempdir().expect("a directory");
+    let path = database(&dir);
+    let never = LogBounds {
+        checkpoint_from: u32::MAX,
+        copy_inline_from: u32::MAX,
+    };
+    let writer = Writer::start(&path, never).expect("the writer");
+    let before = file_length(&path);
+    write_pages(&writer).await;
+    assert_eq!(
+        file_length(&path),
+        before,
+        "copied back with no bound reached"
+    );
+    drop(writer);
+
+    let dir = tempfile::tempdir().expect("a directory");
+    let path = database(&dir);
+    let checkpointer = LogBounds {
+        checkpoint_from: 10,
+        copy_inline_from: u32::MAX,
+    };
+    let writer = Writer::start(&path, checkpointer).expect("the writer");
+    let before = file_length(&path);
+    write_pages(&writer).await;
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while file_length(&path) <= before {
+        assert!(Instant::now() < deadline, "the log was not copied back");
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    assert_eq!(committed(&path).len(), 150);
+}
+
+/// Should the checkpointer fall behind, a commit that leaves the log past
+/// `copy_inline_from` pages copies it back itself before it answers.
+#[tokio::test]
+async fn a_commit_copies_a_long_log_back_itself() {
+    let dir = tempfile::tempdir().expect("a directory");
+    let path = database(&dir);
+    let inline = LogBounds {
+        checkpoint_from: u32::MAX,
+        copy_inline_from: 10,
+    };
+    let writer = Writer::start(&path, inline).expect("the writer");
+    let before = file_length(&path);
+    write_pages(&writer).await;
+    assert!(
+        file_length(&path) > before,
+        "the commit did not copy the log back"
+    );
 }
