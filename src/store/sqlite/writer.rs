@@ -33,10 +33,11 @@
 //! stale, which is the one case where SQLite answers `SQLITE_BUSY` without
 //! waiting. Readers never block either writer in WAL mode.
 //!
-//! The log is copied back into the database file beside the thread, not in
-//! its commits: a checkpointer thread of its own does it once the log is
-//! long ([`checkpoint`]), so no caller waits on a checkpoint's reads,
-//! writes and fsync.
+//! The log is copied back into the database file mostly beside the thread,
+//! not in its commits: a checkpointer thread of its own copies what the log
+//! holds once it is long, and the writer thread then copies only the few
+//! pages committed meanwhile ([`checkpoint`]), so no caller waits on the
+//! bulk of a checkpoint's reads, writes and fsync.
 //!
 //! After a failed transaction the thread carries on; a connection that
 //! SQLite left inside a transaction is rolled back before the next one
@@ -122,17 +123,15 @@ impl Writer {
     /// checkpointer copying the log back within `bounds`.
     pub fn start(path: &Path, bounds: LogBounds) -> StoreResult<Self> {
         let connection = open(path)?;
-        let checkpointer = Checkpointer::start(path)?;
+        let checkpointer = Checkpointer::start(path, bounds)?;
         let (jobs, queue) = mpsc::channel(QUEUE_DEPTH);
         let path = path.to_owned();
         let thread = std::thread::Builder::new()
             .name("sqlite-writer".into())
             .spawn(move || {
-                checkpoint::copy_inline_from(bounds.copy_inline_from);
-                run(&path, connection, queue, |log_pages| {
-                    if log_pages >= bounds.checkpoint_from {
-                        checkpointer.wake();
-                    }
+                checkpointer.on_this_thread();
+                run(&path, connection, queue, |connection| {
+                    checkpointer.after_transaction(connection);
                 });
             })
             .map_err(|error| {
@@ -225,13 +224,13 @@ fn retry_soon(attempts: i32) -> bool {
 }
 
 /// The thread: runs the waiting jobs, a transaction at a time, until the
-/// queue is closed and empty; after each transaction tells `committed` the
-/// log's length.
+/// queue is closed and empty; after each transaction (its answers sent)
+/// hands the connection to `after`.
 fn run(
     path: &Path,
     mut connection: Connection,
     mut queue: mpsc::Receiver<Box<dyn Job>>,
-    committed: impl Fn(u32),
+    after: impl Fn(&Connection),
 ) {
     let mut waiting = Vec::with_capacity(QUEUE_DEPTH);
     while let Some(job) = queue.blocking_recv() {
@@ -256,7 +255,7 @@ fn run(
         for answer in answers {
             answer.send(failed.as_ref());
         }
-        committed(checkpoint::log_pages());
+        after(&connection);
     }
     tracing::debug!("the SQLite writer thread ran its last job");
 }

@@ -1,5 +1,5 @@
-//! Copying the write-ahead log back into the database file, beside the
-//! writer thread rather than inside its commits.
+//! Copying the write-ahead log back into the database file, mostly beside
+//! the writer thread rather than inside its commits.
 //!
 //! SQLite's own automatic checkpoint runs in the commit that finds the log
 //! past its length: that commit reads every page the log holds, writes it
@@ -8,10 +8,16 @@
 //! connection notes the log's length after each commit (a WAL hook, the
 //! same place SQLite's automatic checkpoint hooks into) and, once it passes
 //! [`LogBounds::checkpoint_from`], wakes a thread of its own that runs a
-//! `PASSIVE` checkpoint on a connection of its own: it copies what every
-//! reader has moved past while the writer goes on appending, and the writer
-//! starts the log again from its beginning at a later transaction once all
-//! of it is copied (as it does after its own checkpoints).
+//! `PASSIVE` checkpoint on a connection of its own: it copies the log as it
+//! stood when it began, while the writer goes on appending.
+//!
+//! SQLite starts the log again from its beginning only at a write
+//! transaction that finds every page of it copied, which the writer's own
+//! commits meanwhile never leave so. So once the thread has copied the
+//! bulk, the writer thread, between two transactions, copies what was
+//! committed since (a few hundred pages where the bulk was ten thousand):
+//! its next transaction then starts the log again (unless a reader still
+//! reads from the log, as with SQLite's own checkpoints).
 //!
 //! Bounded: should the checkpointer fall behind, the writer's commit copies
 //! the log back itself once it holds [`LogBounds::copy_inline_from`] pages,
@@ -20,6 +26,8 @@
 use std::cell::Cell;
 use std::ffi::c_int;
 use std::path::Path;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{Receiver, SyncSender, TrySendError, sync_channel};
 
 use rusqlite::Connection;
@@ -37,6 +45,10 @@ pub struct LogBounds {
     pub copy_inline_from: u32,
 }
 
+/// The passive checkpoint both threads run: it copies what no reader still
+/// needs from the log, and neither waits for nor blocks the writer.
+const CHECKPOINT: &str = "PRAGMA wal_checkpoint(PASSIVE)";
+
 thread_local! {
     /// The log's length after the writer thread's last commit (set by its
     /// WAL hook, which runs on this thread inside the commit).
@@ -47,16 +59,10 @@ thread_local! {
 
 /// Makes `connection` note the log's length after each of its commits
 /// instead of checkpointing at SQLite's default length; it copies the log
-/// back itself only past the length [`copy_inline_from`] set on the thread
-/// that commits.
+/// back itself only past the length [`Checkpointer::on_this_thread`] set on
+/// the thread that commits.
 pub fn hook(connection: &Connection) {
     connection.wal_hook(Some(note_log_length));
-}
-
-/// Sets, for the commits this thread runs, the log's length past which a
-/// commit copies the log back itself.
-pub fn copy_inline_from(pages: u32) {
-    COPY_INLINE_FROM.set(pages);
 }
 
 /// The WAL hook: runs inside each commit of the writer thread's connection.
@@ -77,41 +83,65 @@ fn note_log_length(wal: &Wal, pages: c_int) -> rusqlite::Result<()> {
     Ok(())
 }
 
-/// The log's length after this thread's last commit, per its WAL hook.
-pub fn log_pages() -> u32 {
-    LOG_PAGES.get()
-}
-
-/// A handle on the checkpointer thread; dropping it ends the thread (after
-/// the checkpoint it may be running).
+/// A handle on the checkpointer thread, kept by the writer thread; dropping
+/// it ends the thread (after the checkpoint it may be running).
 pub struct Checkpointer {
+    bounds: LogBounds,
     wake: Option<SyncSender<()>>,
+    /// Set by the thread when it has copied the log, taken by the writer.
+    copied: Arc<AtomicBool>,
     thread: Option<std::thread::JoinHandle<()>>,
 }
 
 impl Checkpointer {
     /// Starts the thread, with a connection of its own to the database
     /// file at `path` (in WAL mode already).
-    pub fn start(path: &Path) -> StoreResult<Self> {
+    pub fn start(path: &Path, bounds: LogBounds) -> StoreResult<Self> {
         let connection = open(path)?;
         // One wake-up waiting is enough: a checkpoint copies the whole log.
         let (wake, woken) = sync_channel(1);
-        let path = path.to_owned();
+        let copied = Arc::new(AtomicBool::new(false));
         let thread = std::thread::Builder::new()
             .name("sqlite-checkpoint".into())
-            .spawn(move || run(&path, connection, &woken))
+            .spawn({
+                let path = path.to_owned();
+                let copied = copied.clone();
+                move || run(&path, connection, &woken, &copied)
+            })
             .map_err(|error| {
                 tracing::error!(%error, "starting the SQLite checkpointer thread failed");
                 StoreError::Writer("could not start its checkpointer")
             })?;
         Ok(Self {
+            bounds,
             wake: Some(wake),
+            copied,
             thread: Some(thread),
         })
     }
 
+    /// Sets the bound on the log for the commits of the calling thread (the
+    /// writer thread's, where the WAL hook runs).
+    pub fn on_this_thread(&self) {
+        COPY_INLINE_FROM.set(self.bounds.copy_inline_from);
+    }
+
+    /// Runs on the writer thread after each of its transactions: copies
+    /// what was committed since the checkpointer copied the log (so that
+    /// the next transaction starts the log again), or wakes the
+    /// checkpointer once the log is long.
+    pub fn after_transaction(&self, connection: &Connection) {
+        if self.copied.swap(false, Ordering::AcqRel) {
+            if let Err(error) = connection.query_row(CHECKPOINT, [], |_| Ok(())) {
+                tracing::warn!(%error, "copying the SQLite log's last pages back failed");
+            }
+        } else if LOG_PAGES.get() >= self.bounds.checkpoint_from {
+            self.wake();
+        }
+    }
+
     /// Asks for a checkpoint soon, unless one is asked for already.
-    pub fn wake(&self) {
+    fn wake(&self) {
         if let Some(wake) = &self.wake
             && let Err(TrySendError::Disconnected(())) = wake.try_send(())
         {
@@ -138,15 +168,26 @@ fn open(path: &Path) -> StoreResult<Connection> {
     Ok(connection)
 }
 
-/// The thread: a `PASSIVE` checkpoint each time it is woken, until the
-/// writer goes away.
-fn run(path: &Path, mut connection: Connection, woken: &Receiver<()>) {
+/// The thread: a checkpoint each time it is woken, until the writer goes
+/// away; says when it has copied something.
+fn run(path: &Path, mut connection: Connection, woken: &Receiver<()>, copied: &AtomicBool) {
     while woken.recv().is_ok() {
-        let copied = connection.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |row| {
-            Ok((row.get::<_, i64>(1)?, row.get::<_, i64>(2)?))
+        // (busy, pages in the log, pages copied): busy when another
+        // checkpoint ran meanwhile.
+        let result = connection.query_row(CHECKPOINT, [], |row| {
+            Ok((
+                row.get::<_, i64>(0)?,
+                row.get::<_, i64>(1)?,
+                row.get::<_, i64>(2)?,
+            ))
         });
-        match copied {
-            Ok((log, copied)) => tracing::debug!(log, copied, "SQLite log copied back"),
+        match result {
+            Ok((busy, log, done)) => {
+                tracing::debug!(busy, log, copied = done, "SQLite log copied back");
+                if busy == 0 && done > 0 {
+                    copied.store(true, Ordering::Release);
+                }
+            }
             Err(error) => {
                 tracing::error!(%error, "copying the SQLite log back failed");
                 if let Ok(fresh) = open(path) {
@@ -154,5 +195,88 @@ fn run(path: &Path, mut connection: Connection, woken: &Receiver<()>) {
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::{Duration, Instant};
+
+    use super::*;
+
+    /// A database in WAL mode with a table, and the writer's connection to
+    /// it with the WAL hook.
+    fn database(dir: &tempfile::TempDir) -> (std::path::PathBuf, Connection) {
+        let path = dir.path().join("log.db");
+        let connection = Connection::open(&path).expect("the database");
+        connection
+            .query_row("PRAGMA journal_mode = WAL", [], |_| Ok(()))
+            .expect("WAL");
+        connection
+            .execute_batch("CREATE TABLE rows (body TEXT)")
+            .expect("the schema");
+        hook(&connection);
+        (path, connection)
+    }
+
+    /// Commits a few pages.
+    fn commit(connection: &Connection) {
+        connection
+            .execute("INSERT INTO rows VALUES (?1)", ["x".repeat(10_000)])
+            .expect("a row");
+    }
+
+    /// The log's checkpoint sequence number (bytes 12–15 of its header),
+    /// which SQLite counts up each time it starts the log again from its
+    /// beginning.
+    fn log_restarts(path: &Path) -> u32 {
+        let mut log = path.as_os_str().to_owned();
+        log.push("-wal");
+        let header = std::fs::read(log).expect("the log");
+        header
+            .get(12..16)
+            .and_then(|bytes| bytes.try_into().ok())
+            .map_or(0, u32::from_be_bytes)
+    }
+
+    /// The checkpointer copies the log as far as every reader allows (here a
+    /// reader holds it to the first commit, as the writer's commits during a
+    /// copy would); while later pages are left, SQLite does not start the
+    /// log again, until the writer, told a copy was made, copies the last
+    /// pages itself after its transaction: its next one starts the log again.
+    #[test]
+    fn the_writer_copies_the_last_pages_so_that_the_log_starts_again() {
+        let dir = tempfile::tempdir().expect("a directory");
+        let (path, writer) = database(&dir);
+        let bounds = LogBounds {
+            checkpoint_from: 1,
+            copy_inline_from: u32::MAX,
+        };
+        let checkpointer = Checkpointer::start(&path, bounds).expect("the checkpointer");
+        checkpointer.on_this_thread();
+        commit(&writer);
+        let reader = Connection::open(&path).expect("a reader");
+        reader
+            .execute_batch("BEGIN; SELECT count(*) FROM rows;")
+            .expect("a read transaction");
+        commit(&writer);
+        let before = log_restarts(&path);
+        checkpointer.after_transaction(&writer);
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while !checkpointer.copied.load(Ordering::Acquire) {
+            assert!(Instant::now() < deadline, "the checkpointer copied nothing");
+            std::thread::sleep(Duration::from_millis(1));
+        }
+        reader.execute_batch("COMMIT").expect("the read ends");
+        commit(&writer);
+        assert_eq!(log_restarts(&path), before, "started again, not all copied");
+
+        checkpointer.after_transaction(&writer);
+        commit(&writer);
+        assert_eq!(
+            log_restarts(&path),
+            before.wrapping_add(1),
+            "the log did not start again after the last pages were copied"
+        );
     }
 }
