@@ -87,7 +87,7 @@ impl SqliteStore {
             .busy_timeout(writer::BUSY_TIMEOUT)
             .pragma(
                 "wal_autocheckpoint",
-                writer::WAL_AUTOCHECKPOINT_PAGES.to_string(),
+                writer::WAL_COPY_INLINE_PAGES.to_string(),
             );
         let writer = SqlitePoolOptions::new()
             .max_connections(1)
@@ -425,7 +425,7 @@ mod tests {
             2,
             "wal".to_owned(),
             1,
-            i64::from(writer::WAL_AUTOCHECKPOINT_PAGES),
+            i64::from(writer::WAL_COPY_INLINE_PAGES),
         );
         assert_eq!(pragmas(&store.writer).await, full, "the writer");
         // The writer a failed transaction leaves behind is replaced by a

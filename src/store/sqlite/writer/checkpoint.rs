@@ -13,11 +13,13 @@
 //!
 //! SQLite starts the log again from its beginning only at a write
 //! transaction that finds every page of it copied, which the writer's own
-//! commits meanwhile never leave so. So once the thread has copied the
-//! bulk, the writer thread, between two transactions, copies what was
-//! committed since (a few hundred pages where the bulk was ten thousand):
-//! its next transaction then starts the log again (unless a reader still
-//! reads from the log, as with SQLite's own checkpoints).
+//! commits meanwhile never leave so. So once the thread has copied all the
+//! log held when it began, the writer thread, between two transactions,
+//! copies what was committed since (the commits of one copy's duration,
+//! where the copy was ten thousand pages): its next transaction then starts
+//! the log again (unless a reader still reads from the log, as with
+//! SQLite's own checkpoints). A copy that readers held back short of the
+//! end is not followed by the writer's: the next wake-up tries again.
 //!
 //! Bounded: should the checkpointer fall behind, the writer's commit copies
 //! the log back itself once it holds [`LogBounds::copy_inline_from`] pages,
@@ -55,13 +57,16 @@ thread_local! {
     static LOG_PAGES: Cell<u32> = const { Cell::new(0) };
     /// [`LogBounds::copy_inline_from`] of the writer thread running here.
     static COPY_INLINE_FROM: Cell<u32> = const { Cell::new(u32::MAX) };
+    /// Whether this thread's commits have said, since the log was last
+    /// under that bound, that they copy it back themselves.
+    static WARNED: Cell<bool> = const { Cell::new(false) };
 }
 
 /// Makes `connection` note the log's length after each of its commits
 /// instead of checkpointing at SQLite's default length; it copies the log
 /// back itself only past the length [`Checkpointer::on_this_thread`] set on
 /// the thread that commits.
-pub fn hook(connection: &Connection) {
+pub fn install_wal_hook(connection: &Connection) {
     connection.wal_hook(Some(note_log_length));
 }
 
@@ -69,26 +74,39 @@ pub fn hook(connection: &Connection) {
 fn note_log_length(wal: &Wal, pages: c_int) -> rusqlite::Result<()> {
     let pages = u32::try_from(pages).unwrap_or(0);
     LOG_PAGES.set(pages);
-    if pages >= COPY_INLINE_FROM.get() {
+    if pages < COPY_INLINE_FROM.get() {
+        WARNED.set(false);
+        return Ok(());
+    }
+    if !WARNED.replace(true) {
         tracing::warn!(
             pages,
-            "the SQLite log is long: this commit copies it back itself"
+            "the SQLite log is long: the writer's commits copy it back themselves"
         );
-        // Busy (the checkpointer is copying) is no error: the log is being
-        // copied already.
-        if let Err(error) = wal.checkpoint_v2(CheckpointMode::PASSIVE) {
-            tracing::warn!(%error, "copying the SQLite log back failed");
+    }
+    match wal.checkpoint_v2(CheckpointMode::PASSIVE) {
+        Ok(_) => {}
+        // The checkpointer is copying: the log is being copied already.
+        Err(rusqlite::Error::SqliteFailure(error, _))
+            if error.code == rusqlite::ErrorCode::DatabaseBusy =>
+        {
+            tracing::debug!("the SQLite checkpointer is copying the log");
         }
+        Err(error) => tracing::warn!(%error, "copying the SQLite log back failed"),
     }
     Ok(())
 }
 
 /// A handle on the checkpointer thread, kept by the writer thread; dropping
-/// it ends the thread (after the checkpoint it may be running).
+/// it ends the thread, after the checkpoint it may be running (a copy of up
+/// to the whole log: the drop waits for it).
 pub struct Checkpointer {
     bounds: LogBounds,
+    /// `None` once the thread is found gone: the commits' own bound then
+    /// keeps the log short.
     wake: Option<SyncSender<()>>,
-    /// Set by the thread when it has copied the log, taken by the writer.
+    /// Set by the thread when it has copied all the log held when its copy
+    /// began, taken by the writer.
     copied: Arc<AtomicBool>,
     thread: Option<std::thread::JoinHandle<()>>,
 }
@@ -98,7 +116,8 @@ impl Checkpointer {
     /// file at `path` (in WAL mode already).
     pub fn start(path: &Path, bounds: LogBounds) -> StoreResult<Self> {
         let connection = open(path)?;
-        // One wake-up waiting is enough: a checkpoint copies the whole log.
+        // One wake-up waiting is enough: a checkpoint copies all the log
+        // that no reader holds back.
         let (wake, woken) = sync_channel(1);
         let copied = Arc::new(AtomicBool::new(false));
         let thread = std::thread::Builder::new()
@@ -130,10 +149,17 @@ impl Checkpointer {
     /// what was committed since the checkpointer copied the log (so that
     /// the next transaction starts the log again), or wakes the
     /// checkpointer once the log is long.
-    pub fn after_transaction(&self, connection: &Connection) {
-        if self.copied.swap(false, Ordering::AcqRel) {
-            if let Err(error) = connection.query_row(CHECKPOINT, [], |_| Ok(())) {
-                tracing::warn!(%error, "copying the SQLite log's last pages back failed");
+    pub fn after_transaction(&mut self, connection: &Connection) {
+        // Inside a transaction SQLite left open, a checkpoint cannot run:
+        // the copy waits for the next transaction's end.
+        if connection.is_autocommit() && self.copied.swap(false, Ordering::AcqRel) {
+            match connection.query_row(CHECKPOINT, [], |row| row.get::<_, i64>(0)) {
+                Ok(0) => {}
+                // The checkpointer is copying again: after the next one.
+                Ok(_busy) => self.copied.store(true, Ordering::Release),
+                Err(error) => {
+                    tracing::warn!(%error, "copying the SQLite log's last pages back failed");
+                }
             }
         } else if LOG_PAGES.get() >= self.bounds.checkpoint_from {
             self.wake();
@@ -141,11 +167,14 @@ impl Checkpointer {
     }
 
     /// Asks for a checkpoint soon, unless one is asked for already.
-    fn wake(&self) {
+    fn wake(&mut self) {
         if let Some(wake) = &self.wake
             && let Err(TrySendError::Disconnected(())) = wake.try_send(())
         {
-            tracing::error!("the SQLite checkpointer thread has stopped");
+            tracing::error!(
+                "the SQLite checkpointer thread has stopped: the writer's commits copy the log back past their bound"
+            );
+            self.wake = None;
         }
     }
 }
@@ -169,11 +198,11 @@ fn open(path: &Path) -> StoreResult<Connection> {
 }
 
 /// The thread: a checkpoint each time it is woken, until the writer goes
-/// away; says when it has copied something.
+/// away; says when it has copied all the log held when it began.
 fn run(path: &Path, mut connection: Connection, woken: &Receiver<()>, copied: &AtomicBool) {
     while woken.recv().is_ok() {
-        // (busy, pages in the log, pages copied): busy when another
-        // checkpoint ran meanwhile.
+        // (busy, pages in the log when the copy began, pages of it copied
+        // so far in all): busy when another checkpoint was running.
         let result = connection.query_row(CHECKPOINT, [], |row| {
             Ok((
                 row.get::<_, i64>(0)?,
@@ -182,16 +211,19 @@ fn run(path: &Path, mut connection: Connection, woken: &Receiver<()>, copied: &A
             ))
         });
         match result {
-            Ok((busy, log, done)) => {
-                tracing::debug!(busy, log, copied = done, "SQLite log copied back");
-                if busy == 0 && done > 0 {
+            Ok((busy, log_pages, copied_pages)) => {
+                tracing::debug!(busy, log_pages, copied_pages, "SQLite log copied back");
+                if busy == 0 && log_pages > 0 && copied_pages == log_pages {
                     copied.store(true, Ordering::Release);
                 }
             }
             Err(error) => {
                 tracing::error!(%error, "copying the SQLite log back failed");
-                if let Ok(fresh) = open(path) {
-                    connection = fresh;
+                match open(path) {
+                    Ok(fresh) => connection = fresh,
+                    Err(error) => {
+                        tracing::error!(%error, "reopening the SQLite checkpointer's connection failed");
+                    }
                 }
             }
         }
@@ -215,7 +247,7 @@ mod tests {
         connection
             .execute_batch("CREATE TABLE rows (body TEXT)")
             .expect("the schema");
-        hook(&connection);
+        install_wal_hook(&connection);
         (path, connection)
     }
 
@@ -239,38 +271,86 @@ mod tests {
             .map_or(0, u32::from_be_bytes)
     }
 
-    /// The checkpointer copies the log as far as every reader allows (here a
-    /// reader holds it to the first commit, as the writer's commits during a
-    /// copy would); while later pages are left, SQLite does not start the
-    /// log again, until the writer, told a copy was made, copies the last
-    /// pages itself after its transaction: its next one starts the log again.
+    /// Begins a read on a connection of its own, holding every checkpoint
+    /// back to the log as it is now.
+    fn hold_checkpoints(path: &Path) -> Connection {
+        let reader = Connection::open(path).expect("a reader");
+        reader
+            .execute_batch("BEGIN; SELECT count(*) FROM rows;")
+            .expect("a read transaction");
+        reader
+    }
+
+    /// Waits until the database file has grown past `length` (a copy of
+    /// the log landed in it).
+    fn wait_for_a_copy(path: &Path, length: u64) {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while std::fs::metadata(path).expect("the file").len() <= length {
+            assert!(Instant::now() < deadline, "the checkpointer copied nothing");
+            std::thread::sleep(Duration::from_millis(1));
+        }
+    }
+
+    /// The checkpointer says it has copied the log only when it copied all
+    /// the log held when it began: not when a reader held it back.
     #[test]
-    fn the_writer_copies_the_last_pages_so_that_the_log_starts_again() {
+    fn the_checkpointer_says_so_only_when_it_copied_the_whole_log() {
         let dir = tempfile::tempdir().expect("a directory");
         let (path, writer) = database(&dir);
         let bounds = LogBounds {
             checkpoint_from: 1,
             copy_inline_from: u32::MAX,
         };
-        let checkpointer = Checkpointer::start(&path, bounds).expect("the checkpointer");
+        let mut checkpointer = Checkpointer::start(&path, bounds).expect("the checkpointer");
         checkpointer.on_this_thread();
         commit(&writer);
-        let reader = Connection::open(&path).expect("a reader");
-        reader
-            .execute_batch("BEGIN; SELECT count(*) FROM rows;")
-            .expect("a read transaction");
+        let reader = hold_checkpoints(&path);
         commit(&writer);
-        let before = log_restarts(&path);
+        let length = std::fs::metadata(&path).expect("the file").len();
+        // Woken once the log is past its bound (1 page here).
+        checkpointer.after_transaction(&writer);
+        wait_for_a_copy(&path, length);
+        assert!(
+            !checkpointer.copied.load(Ordering::Acquire),
+            "said all was copied while a reader held the copy back"
+        );
+        drop(reader);
+        commit(&writer);
         checkpointer.after_transaction(&writer);
         let deadline = Instant::now() + Duration::from_secs(10);
         while !checkpointer.copied.load(Ordering::Acquire) {
-            assert!(Instant::now() < deadline, "the checkpointer copied nothing");
+            assert!(Instant::now() < deadline, "never said the log was copied");
             std::thread::sleep(Duration::from_millis(1));
         }
-        reader.execute_batch("COMMIT").expect("the read ends");
+    }
+
+    /// Once told the log was copied, the writer copies the pages committed
+    /// since itself (here those a reader had held back, standing for the
+    /// commits made during the copy): its next transaction starts the log
+    /// again, which it does not while pages are left.
+    #[test]
+    fn the_writer_copies_the_last_pages_so_that_the_log_starts_again() {
+        let dir = tempfile::tempdir().expect("a directory");
+        let (path, writer) = database(&dir);
+        let bounds = LogBounds {
+            checkpoint_from: u32::MAX,
+            copy_inline_from: u32::MAX,
+        };
+        let mut checkpointer = Checkpointer::start(&path, bounds).expect("the checkpointer");
+        checkpointer.on_this_thread();
+        commit(&writer);
+        let reader = hold_checkpoints(&path);
+        commit(&writer);
+        Connection::open(&path)
+            .expect("a connection")
+            .query_row(CHECKPOINT, [], |_| Ok(()))
+            .expect("a copy up to the reader's");
+        drop(reader);
+        let before = log_restarts(&path);
         commit(&writer);
         assert_eq!(log_restarts(&path), before, "started again, not all copied");
 
+        checkpointer.copied.store(true, Ordering::Release);
         checkpointer.after_transaction(&writer);
         commit(&writer);
         assert_eq!(
