@@ -281,13 +281,41 @@ mod tests {
         reader
     }
 
-    /// Waits until the database file has grown past `length` (a copy of
-    /// the log landed in it).
-    fn wait_for_a_copy(path: &Path, length: u64) {
+    /// Polls `done` until it holds, for ten seconds at most.
+    fn wait_until(what: &str, done: impl Fn() -> bool) {
         let deadline = Instant::now() + Duration::from_secs(10);
-        while std::fs::metadata(path).expect("the file").len() <= length {
-            assert!(Instant::now() < deadline, "the checkpointer copied nothing");
+        while !done() {
+            assert!(Instant::now() < deadline, "{what}");
             std::thread::sleep(Duration::from_millis(1));
+        }
+    }
+
+    /// A database whose log holds two commits, the second held back from
+    /// any checkpoint by a reader (returned, reading), with the writer's
+    /// connection and a checkpointer within `bounds` (for this thread's
+    /// commits).
+    struct HeldBack {
+        _dir: tempfile::TempDir,
+        path: std::path::PathBuf,
+        writer: Connection,
+        checkpointer: Checkpointer,
+        reader: Connection,
+    }
+
+    fn held_back(bounds: LogBounds) -> HeldBack {
+        let dir = tempfile::tempdir().expect("a directory");
+        let (path, writer) = database(&dir);
+        let checkpointer = Checkpointer::start(&path, bounds).expect("the checkpointer");
+        checkpointer.on_this_thread();
+        commit(&writer);
+        let reader = hold_checkpoints(&path);
+        commit(&writer);
+        HeldBack {
+            _dir: dir,
+            path,
+            writer,
+            checkpointer,
+            reader,
         }
     }
 
@@ -295,33 +323,26 @@ mod tests {
     /// the log held when it began: not when a reader held it back.
     #[test]
     fn the_checkpointer_says_so_only_when_it_copied_the_whole_log() {
-        let dir = tempfile::tempdir().expect("a directory");
-        let (path, writer) = database(&dir);
-        let bounds = LogBounds {
+        let mut held = held_back(LogBounds {
             checkpoint_from: 1,
             copy_inline_from: u32::MAX,
-        };
-        let mut checkpointer = Checkpointer::start(&path, bounds).expect("the checkpointer");
-        checkpointer.on_this_thread();
-        commit(&writer);
-        let reader = hold_checkpoints(&path);
-        commit(&writer);
-        let length = std::fs::metadata(&path).expect("the file").len();
+        });
+        let length = std::fs::metadata(&held.path).expect("the file").len();
         // Woken once the log is past its bound (1 page here).
-        checkpointer.after_transaction(&writer);
-        wait_for_a_copy(&path, length);
+        held.checkpointer.after_transaction(&held.writer);
+        wait_until("the checkpointer copied nothing", || {
+            std::fs::metadata(&held.path).expect("the file").len() > length
+        });
         assert!(
-            !checkpointer.copied.load(Ordering::Acquire),
+            !held.checkpointer.copied.load(Ordering::Acquire),
             "said all was copied while a reader held the copy back"
         );
-        drop(reader);
-        commit(&writer);
-        checkpointer.after_transaction(&writer);
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while !checkpointer.copied.load(Ordering::Acquire) {
-            assert!(Instant::now() < deadline, "never said the log was copied");
-            std::thread::sleep(Duration::from_millis(1));
-        }
+        drop(held.reader);
+        commit(&held.writer);
+        held.checkpointer.after_transaction(&held.writer);
+        wait_until("never said the log was copied", || {
+            held.checkpointer.copied.load(Ordering::Acquire)
+        });
     }
 
     /// Once told the log was copied, the writer copies the pages committed
@@ -330,31 +351,28 @@ mod tests {
     /// again, which it does not while pages are left.
     #[test]
     fn the_writer_copies_the_last_pages_so_that_the_log_starts_again() {
-        let dir = tempfile::tempdir().expect("a directory");
-        let (path, writer) = database(&dir);
-        let bounds = LogBounds {
+        let mut held = held_back(LogBounds {
             checkpoint_from: u32::MAX,
             copy_inline_from: u32::MAX,
-        };
-        let mut checkpointer = Checkpointer::start(&path, bounds).expect("the checkpointer");
-        checkpointer.on_this_thread();
-        commit(&writer);
-        let reader = hold_checkpoints(&path);
-        commit(&writer);
-        Connection::open(&path)
+        });
+        Connection::open(&held.path)
             .expect("a connection")
             .query_row(CHECKPOINT, [], |_| Ok(()))
             .expect("a copy up to the reader's");
-        drop(reader);
-        let before = log_restarts(&path);
-        commit(&writer);
-        assert_eq!(log_restarts(&path), before, "started again, not all copied");
-
-        checkpointer.copied.store(true, Ordering::Release);
-        checkpointer.after_transaction(&writer);
-        commit(&writer);
+        drop(held.reader);
+        let before = log_restarts(&held.path);
+        commit(&held.writer);
         assert_eq!(
-            log_restarts(&path),
+            log_restarts(&held.path),
+            before,
+            "started again, not all copied"
+        );
+
+        held.checkpointer.copied.store(true, Ordering::Release);
+        held.checkpointer.after_transaction(&held.writer);
+        commit(&held.writer);
+        assert_eq!(
+            log_restarts(&held.path),
             before.wrapping_add(1),
             "the log did not start again after the last pages were copied"
         );
