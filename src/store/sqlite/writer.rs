@@ -74,7 +74,7 @@ pub const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 /// queues, the random leaves of the wamid indexes) are rewritten by commit
 /// after commit: a longer log copies far fewer pages per message. The log
 /// file then grows to some 40 MB of 4 KiB pages, more while readers hold a
-/// checkpoint back and commits go on during a copy (45–49 MB in a bench's
+/// checkpoint back and commits go on during a copy (41–49 MB in a bench's
 /// full loop), and stays that size, the log starting again from its
 /// beginning.
 pub const WAL_CHECKPOINT_PAGES: u32 = 10_000;

@@ -29,7 +29,7 @@ use std::cell::Cell;
 use std::ffi::c_int;
 use std::path::Path;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::mpsc::{Receiver, SyncSender, TrySendError, sync_channel};
 
 use rusqlite::Connection;
@@ -98,8 +98,9 @@ fn note_log_length(wal: &Wal, pages: c_int) -> rusqlite::Result<()> {
 }
 
 /// A handle on the checkpointer thread, kept by the writer thread; dropping
-/// it ends the thread, after the checkpoint it may be running (a copy of up
-/// to the whole log: the drop waits for it).
+/// it ends the thread, after the checkpoint it may be running and the one
+/// a wake-up still queued asks for (copies of up to the whole log: the drop
+/// waits for them).
 pub struct Checkpointer {
     bounds: LogBounds,
     /// `None` once the thread is found gone: the commits' own bound then
@@ -108,6 +109,8 @@ pub struct Checkpointer {
     /// Set by the thread when it has copied all the log held when its copy
     /// began, taken by the writer.
     copied: Arc<AtomicBool>,
+    /// Checkpoints the thread has finished, whatever they copied.
+    finished: Arc<AtomicU64>,
     thread: Option<std::thread::JoinHandle<()>>,
 }
 
@@ -120,12 +123,14 @@ impl Checkpointer {
         // that no reader holds back.
         let (wake, woken) = sync_channel(1);
         let copied = Arc::new(AtomicBool::new(false));
+        let finished = Arc::new(AtomicU64::new(0));
         let thread = std::thread::Builder::new()
             .name("sqlite-checkpoint".into())
             .spawn({
                 let path = path.to_owned();
                 let copied = copied.clone();
-                move || run(&path, connection, &woken, &copied)
+                let finished = finished.clone();
+                move || run(&path, connection, &woken, &copied, &finished)
             })
             .map_err(|error| {
                 tracing::error!(%error, "starting the SQLite checkpointer thread failed");
@@ -135,6 +140,7 @@ impl Checkpointer {
             bounds,
             wake: Some(wake),
             copied,
+            finished,
             thread: Some(thread),
         })
     }
@@ -187,19 +193,32 @@ impl Drop for Checkpointer {
         {
             tracing::error!("the SQLite checkpointer thread panicked");
         }
+        tracing::debug!(
+            checkpoints = self.finished.load(Ordering::Acquire),
+            "the SQLite checkpointer thread stopped"
+        );
     }
 }
 
-/// A connection that fsyncs what it copies (`synchronous=FULL`).
+/// A connection that fsyncs what it copies (`synchronous=FULL`) and waits
+/// for a lock rather than fail at once (reading the schema may need one).
 fn open(path: &Path) -> StoreResult<Connection> {
     let connection = Connection::open(path)?;
     connection.pragma_update(None, "synchronous", "FULL")?;
+    connection.busy_timeout(super::BUSY_TIMEOUT)?;
     Ok(connection)
 }
 
 /// The thread: a checkpoint each time it is woken, until the writer goes
-/// away; says when it has copied all the log held when it began.
-fn run(path: &Path, mut connection: Connection, woken: &Receiver<()>, copied: &AtomicBool) {
+/// away; says when it has copied all the log held when it began, and
+/// counts the checkpoints it finished.
+fn run(
+    path: &Path,
+    mut connection: Connection,
+    woken: &Receiver<()>,
+    copied: &AtomicBool,
+    finished: &AtomicU64,
+) {
     while woken.recv().is_ok() {
         // (busy, pages in the log when the copy began, pages of it copied
         // so far in all): busy when another checkpoint was running.
@@ -215,6 +234,8 @@ fn run(path: &Path, mut connection: Connection, woken: &Receiver<()>, copied: &A
                 tracing::debug!(busy, log_pages, copied_pages, "SQLite log copied back");
                 if busy == 0 && log_pages > 0 && copied_pages == log_pages {
                     copied.store(true, Ordering::Release);
+                    // Wake-ups sent during this copy asked for what it did.
+                    while woken.try_recv().is_ok() {}
                 }
             }
             Err(error) => {
@@ -227,6 +248,7 @@ fn run(path: &Path, mut connection: Connection, woken: &Receiver<()>, copied: &A
                 }
             }
         }
+        finished.fetch_add(1, Ordering::Release);
     }
 }
 
@@ -330,9 +352,13 @@ mod tests {
         let length = std::fs::metadata(&held.path).expect("the file").len();
         // Woken once the log is past its bound (1 page here).
         held.checkpointer.after_transaction(&held.writer);
-        wait_until("the checkpointer copied nothing", || {
-            std::fs::metadata(&held.path).expect("the file").len() > length
+        wait_until("the checkpointer finished no checkpoint", || {
+            held.checkpointer.finished.load(Ordering::Acquire) > 0
         });
+        assert!(
+            std::fs::metadata(&held.path).expect("the file").len() > length,
+            "the checkpointer copied nothing"
+        );
         assert!(
             !held.checkpointer.copied.load(Ordering::Acquire),
             "said all was copied while a reader held the copy back"
@@ -376,5 +402,29 @@ mod tests {
             before.wrapping_add(1),
             "the log did not start again after the last pages were copied"
         );
+    }
+
+    /// Inside a transaction SQLite left open, the writer does not copy: it
+    /// keeps the copy for after the next transaction.
+    #[test]
+    fn the_writer_keeps_its_copy_for_after_an_open_transaction() {
+        let mut held = held_back(LogBounds {
+            checkpoint_from: u32::MAX,
+            copy_inline_from: u32::MAX,
+        });
+        drop(held.reader);
+        held.checkpointer.copied.store(true, Ordering::Release);
+        held.writer.execute_batch("BEGIN").expect("begin");
+        held.checkpointer.after_transaction(&held.writer);
+        assert!(
+            held.checkpointer.copied.load(Ordering::Acquire),
+            "the copy was dropped inside a transaction"
+        );
+        held.writer.execute_batch("ROLLBACK").expect("rollback");
+        let before = log_restarts(&held.path);
+        held.checkpointer.after_transaction(&held.writer);
+        assert!(!held.checkpointer.copied.load(Ordering::Acquire));
+        commit(&held.writer);
+        assert_eq!(log_restarts(&held.path), before.wrapping_add(1));
     }
 }

@@ -1,9 +1,11 @@
 //! The writer thread's shared transactions: the jobs waiting together commit
 //! once, a failing or panicking job loses only its own rows, a failed commit
-//! answers every job with its error.
+//! answers every job with its error; and who copies its log back (the
+//! checkpointer thread, or a commit past its own bound).
 //!
-//! Each test holds the thread with a first job that waits until the jobs
-//! under test are queued, so that they are taken by one transaction.
+//! The tests of shared transactions hold the thread with a first job that
+//! waits until the jobs under test are queued, so that they are taken by
+//! one transaction.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -278,12 +280,20 @@ async fn the_checkpointer_thread_copies_the_log_back() {
     let writer = Writer::start(&path, never).expect("the writer");
     let before = file_length(&path);
     write_pages(&writer).await;
+    // A reader stays in the database, so that the writer's connection,
+    // closing, is not the last one (which would copy the log back);
+    // dropping the writer waits for its threads, so any copy they began
+    // has landed.
+    let reader = Connection::open(&path).expect("a reader");
+    reader
+        .execute_batch("BEGIN; SELECT count(*) FROM names;")
+        .expect("a read transaction");
+    drop(writer);
     assert_eq!(
         file_length(&path),
         before,
         "copied back with no bound reached"
     );
-    drop(writer);
 
     let dir = tempfile::tempdir().expect("a directory");
     let path = database(&dir);
