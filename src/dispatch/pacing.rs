@@ -1,23 +1,37 @@
-//! Per-source pacing: submissions of one business number are spaced evenly
-//! at its throughput limit (STANDARD 80/s, HIGH 1000/s, or the source's
-//! override), with no bursts.
+//! Per-source pacing: submissions of one business number are spaced at its
+//! throughput limit (STANDARD 80/s, HIGH 1000/s, or the source's override).
 //!
 //! The spacing is [`MARGIN`] wider than the limit strictly needs, so that
 //! network jitter between wagate and Meta cannot bunch submissions into more
 //! than the limit within any one second at Meta's end.
+//!
+//! A submission that finds its slot still ahead sleeps on tokio's timer,
+//! which wakes a worker thread on a millisecond tick: at 1000/s a slot is
+//! about one tick long, so a late wake would cost a slot each time. The
+//! pace therefore lets a few slots follow one another at once after such a
+//! wake ([`burst`]), as many as the margin leaves room for: however the
+//! wakes fall, no one second ever holds more submissions than the limit,
+//! and over any longer stretch the pace stays 1/limit widened by the
+//! margin.
 
 use std::num::NonZeroU32;
 use std::time::Duration;
 
+use governor::clock::{Clock, DefaultClock};
 use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
 
 /// How much wider than 1/limit the spacing is.
 pub const MARGIN: f64 = 0.03;
 
-/// An even pace of at most `per_second` submissions per second.
+/// How late a sleep on tokio's timer may wake (its tick, and the time a
+/// busy worker takes to notice): the slots a burst may make up for.
+const TIMER_SLACK: Duration = Duration::from_millis(2);
+
+/// A pace of at most `per_second` submissions in any one second.
 pub struct Pacer {
     per_second: u32,
     limiter: DefaultDirectRateLimiter,
+    clock: DefaultClock,
 }
 
 impl Pacer {
@@ -25,10 +39,12 @@ impl Pacer {
         let per_second = per_second.max(1);
         let quota = Quota::with_period(period(per_second))
             .unwrap_or_else(|| Quota::per_second(NonZeroU32::MIN))
-            .allow_burst(NonZeroU32::MIN);
+            .allow_burst(burst(per_second));
+        let clock = DefaultClock::default();
         Self {
             per_second,
-            limiter: RateLimiter::direct(quota),
+            limiter: RateLimiter::direct_with_clock(quota, clock.clone()),
+            clock,
         }
     }
 
@@ -38,7 +54,9 @@ impl Pacer {
 
     /// Waits for the next slot.
     pub async fn ready(&self) {
-        self.limiter.until_ready().await;
+        while let Err(not_until) = self.limiter.check() {
+            tokio::time::sleep(not_until.wait_time_from(self.clock.now())).await;
+        }
     }
 }
 
@@ -48,22 +66,78 @@ fn period(per_second: u32) -> Duration {
     Duration::from_nanos(nanos.ceil() as u64).max(Duration::from_nanos(1))
 }
 
+/// How many slots may follow one another at once: enough to make up for a
+/// sleep woken [`TIMER_SLACK`] late, and never more than the limit leaves
+/// room for. A pace of burst b and period p holds at most
+/// b + ⌊1 s / p⌋ slots in any one second, which must not pass the limit.
+fn burst(per_second: u32) -> NonZeroU32 {
+    let period = period(per_second);
+    let whole_periods = Duration::from_secs(1).as_nanos() / period.as_nanos().max(1);
+    let headroom = u128::from(per_second).saturating_sub(whole_periods);
+    let make_up = 1 + TIMER_SLACK.as_nanos().div_ceil(period.as_nanos().max(1));
+    let slots = u32::try_from(headroom.min(make_up)).unwrap_or(1);
+    NonZeroU32::new(slots).unwrap_or(NonZeroU32::MIN)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    #[test]
+    fn a_burst_never_puts_more_than_the_limit_in_one_second() {
+        // (limit, burst): HIGH and STANDARD make up for a late wake; a
+        // limit the margin leaves no room in gets no burst.
+        let table = [
+            (1, 1),
+            (2, 1),
+            (10, 1),
+            (34, 1),
+            (50, 2),
+            (80, 2),
+            (500, 2),
+            (1000, 3),
+            (5000, 11),
+        ];
+        for (per_second, expected) in table {
+            let slots = burst(per_second).get();
+            assert_eq!(slots, expected, "burst at {per_second}/s");
+            let whole_periods = 1_000_000_000 / period(per_second).as_nanos();
+            assert!(
+                u128::from(slots) + whole_periods <= u128::from(per_second),
+                "{per_second}/s: {slots} + {whole_periods} slots in one second"
+            );
+        }
+    }
+
     #[tokio::test]
-    async fn spaces_slots_at_least_one_period_apart() {
-        let pacer = Pacer::new(50);
+    async fn spaces_slots_a_period_apart_after_the_burst() {
+        let pacer = Pacer::new(20);
         let start = tokio::time::Instant::now();
         for _ in 0..6 {
             pacer.ready().await;
         }
-        // Six slots without a burst need five full periods of 20.6 ms:
-        // 20 ms for 50/s widened by the 3 % margin.
-        assert_eq!(period(50), Duration::from_micros(20_600));
+        // 50 ms for 20/s widened by the 3 % margin; no burst (the margin
+        // leaves no room at 20/s): six slots need five full periods.
+        assert_eq!(period(20), Duration::from_micros(51_500));
+        assert_eq!(burst(20).get(), 1);
         assert!(
-            start.elapsed() >= Duration::from_micros(5 * 20_600),
+            start.elapsed() >= Duration::from_micros(5 * 51_500),
+            "{:?}",
+            start.elapsed()
+        );
+    }
+
+    #[tokio::test]
+    async fn after_the_burst_the_pace_holds() {
+        let pacer = Pacer::new(1000);
+        let slots = burst(1000).get();
+        let start = tokio::time::Instant::now();
+        for _ in 0..slots + 40 {
+            pacer.ready().await;
+        }
+        // After the burst, forty more slots need forty periods of 1.03 ms.
+        assert!(
+            start.elapsed() >= 40 * period(1000),
             "{:?}",
             start.elapsed()
         );
