@@ -1,6 +1,6 @@
 //! Committing a batch of accepted requests: one job on the writer thread
-//! ([`super::writer`]), all or none (its own savepoint of the thread's
-//! transaction), one execution of a cached prepared statement per row,
+//! ([`super::writer`]), all or none (a failure rolls back the thread's
+//! transaction, the other jobs in it running again), one execution of a cached prepared statement per row,
 //! values bound with their types.
 
 use rusqlite::{Connection, params};

@@ -11,17 +11,22 @@
 //! Jobs share commits: when the thread begins a transaction
 //! (`BEGIN IMMEDIATE`) it takes every job waiting in its queue (up to
 //! [`QUEUE_DEPTH`]) and runs them one after another in that one
-//! transaction, each inside its own `SAVEPOINT`; then it commits once, so
-//! the jobs share one fsync (`synchronous=FULL`) instead of queueing for
-//! one each. A job that fails rolls back to its savepoint (what it wrote
-//! is gone, what the others wrote stays) and answers its error; a job that
-//! panics is rolled back the same way and its caller gets no answer (its
-//! channel is dropped). Every answer goes out only after the `COMMIT`
-//! returns: a caller hears of success only once its rows are durable. When
-//! the transaction itself fails (`BEGIN`, a savepoint that cannot be
-//! released or rolled back, SQLite rolling the whole transaction back as it
-//! may on a full disk, or the `COMMIT`), nothing of it is kept and every
-//! job taken for it answers that error, those not run yet included.
+//! transaction; then it commits once, so the jobs share one fsync
+//! (`synchronous=FULL`) instead of queueing for one each. Every answer goes
+//! out only after the `COMMIT` returns: a caller hears of success only once
+//! its rows are durable.
+//!
+//! A job that fails (or panics) rolls the whole transaction back; it
+//! answers its error (a panicking job's caller gets no answer, its channel
+//! dropped), and the jobs that remain run again, in order, in a new
+//! transaction: what the failed job wrote is gone, what the others write
+//! stays. Jobs fail rarely, so this costs less than a `SAVEPOINT` around
+//! every job, which would have SQLite copy each page a job first changes
+//! into a statement journal. A job's work may therefore run more than once,
+//! and only its last run counts ([`job`]). When the transaction itself
+//! fails (`BEGIN`, SQLite rolling it back as it may on a full disk, or the
+//! `COMMIT`), nothing of it is kept and every job taken for it answers that
+//! error, those not run yet included.
 //!
 //! The connection has the sqlx writer's settings (WAL, `synchronous=FULL`,
 //! foreign keys, a busy timeout), and the sqlx writer pool still exists for
@@ -55,12 +60,12 @@ use std::path::Path;
 use std::time::Duration;
 
 use rusqlite::config::DbConfig;
-use rusqlite::{Connection, Transaction, TransactionBehavior};
+use rusqlite::{Connection, TransactionBehavior};
 use tokio::sync::mpsc;
 
 use self::checkpoint::Checkpointer;
 pub use self::checkpoint::LogBounds;
-use self::job::{Answer, Job};
+use self::job::Job;
 
 use crate::store::{StoreError, StoreResult};
 
@@ -146,18 +151,19 @@ impl Writer {
         })
     }
 
-    /// Runs `work` on the writer thread, inside its own savepoint of a
-    /// `BEGIN IMMEDIATE … COMMIT` that the jobs waiting with it share, and
-    /// returns its value once that commit is durable. An error from `work`
-    /// (SQLite's, or the store's own when `work` decodes what it read)
-    /// rolls back what `work` wrote; an error of the transaction (its
-    /// commit, say) rolls back every job in it.
+    /// Runs `work` on the writer thread, in a `BEGIN IMMEDIATE … COMMIT`
+    /// that the jobs waiting with it share, and returns its value once that
+    /// commit is durable. An error from `work` (SQLite's, or the store's own
+    /// when `work` decodes what it read) rolls back what `work` wrote; an
+    /// error of the transaction (its commit, say) rolls back every job in
+    /// it. `work` runs again, in a new transaction, when another job of its
+    /// transaction fails: it must write only through `connection`.
     pub async fn transaction<T, E, F>(&self, work: F) -> StoreResult<T>
     where
         T: Send + 'static,
         E: From<rusqlite::Error> + Send + 'static,
         StoreError: From<E>,
-        F: FnOnce(&Connection) -> Result<T, E> + Send + 'static,
+        F: Fn(&Connection) -> Result<T, E> + Send + 'static,
     {
         let (job, answer) = job::job(work);
         let jobs = self
@@ -197,11 +203,12 @@ fn open(path: &Path) -> StoreResult<Connection> {
     }
     connection.pragma_update(None, "synchronous", "FULL")?;
     connection.pragma_update(None, "foreign_keys", "ON")?;
-    // Every job runs in a savepoint, and SQLite keeps the pages a savepoint
-    // changes in a statement journal. By default that journal moves to a
-    // temporary file once it passes 64 KiB, which a group commit's batch of
-    // rows does: a file created, written and deleted in every transaction.
-    // In memory, it is bounded by the pages one transaction touches.
+    // A statement that may fail halfway through its rows (an `UPDATE` of
+    // many, an `INSERT … SELECT`) has SQLite keep the pages it changes in a
+    // statement journal. By default that journal moves to a temporary file
+    // once it passes 64 KiB: a file created, written and deleted in a
+    // transaction. In memory, it is bounded by the pages one statement
+    // touches.
     connection.pragma_update(None, "temp_store", "MEMORY")?;
     // Checkpoints are the checkpointer thread's (see [`checkpoint`]).
     checkpoint::install_wal_hook(&connection);
@@ -242,93 +249,100 @@ fn run(
         {
             waiting.push(job);
         }
-        if !connection.is_autocommit() {
-            connection = outside_any_transaction(path, connection);
-        }
-        let mut jobs = waiting.drain(..);
-        let mut answers = Vec::with_capacity(jobs.len());
-        let failed = in_transaction(&mut connection, &mut jobs, &mut answers).err();
-        if let Some(error) = &failed {
-            tracing::error!(%error, "a transaction of the SQLite writer thread failed");
-            for job in jobs {
-                job.refuse(error);
-            }
-        }
-        for answer in answers {
-            answer.send(failed.as_ref());
-        }
+        commit_jobs(path, &mut connection, &mut waiting);
         after(&connection);
     }
     tracing::debug!("the SQLite writer thread ran its last job");
 }
 
-/// Runs `jobs` in one transaction, each in its savepoint, and commits;
-/// keeps what they returned in `answers`. On an error it stops, leaving
-/// the jobs not run yet in `jobs`; the transaction is rolled back as it
-/// drops.
-fn in_transaction(
-    connection: &mut Connection,
-    jobs: &mut impl Iterator<Item = Box<dyn Job>>,
-    answers: &mut Vec<Box<dyn Answer>>,
-) -> rusqlite::Result<()> {
-    let mut transaction = connection.transaction_with_behavior(TransactionBehavior::Immediate)?;
-    for job in jobs {
-        let (answer, kept) = in_savepoint(&mut transaction, job);
-        answers.extend(answer);
-        kept?;
-        if transaction.is_autocommit() {
-            return Err(rusqlite::Error::SqliteFailure(
-                rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_ABORT),
-                Some("SQLite rolled the transaction back".into()),
-            ));
-        }
-    }
-    transaction.commit()
+/// Why a transaction of jobs did not commit.
+enum Failure {
+    /// The job at this index returned its error, or panicked.
+    Job { index: usize, panicked: bool },
+    /// The transaction itself failed (`BEGIN`, `COMMIT`, or SQLite rolling
+    /// it back).
+    Transaction(rusqlite::Error),
 }
 
-/// Runs `job` inside a savepoint of `transaction`: releases it when the
-/// job returns a value, rolls back to it when the job fails or panics.
-/// Returns what the job returned (nothing after a panic), and whether its
-/// savepoint ended as it should (if not, the transaction cannot be trusted).
-fn in_savepoint(
-    transaction: &mut Transaction<'_>,
-    job: Box<dyn Job>,
-) -> (Option<Box<dyn Answer>>, rusqlite::Result<()>) {
-    let savepoint = match transaction.savepoint() {
-        Ok(savepoint) => savepoint,
-        Err(error) => {
-            job.refuse(&error);
-            return (None, Err(error));
+/// Runs `jobs` in one transaction and commits, then answers each of them.
+/// A job that fails or panics rolls the transaction back: it answers its
+/// error (a panicking job answers nothing, its channel dropped) and the
+/// others run again, in order, in a new transaction, until one commits.
+/// When the transaction itself fails, every job answers that error.
+fn commit_jobs(path: &Path, connection: &mut Connection, jobs: &mut Vec<Box<dyn Job>>) {
+    while !jobs.is_empty() {
+        if !connection.is_autocommit() {
+            outside_any_transaction(path, connection);
         }
-    };
-    // A panicking job drops its reply (its caller learns so); the others
-    // go on.
-    let answer = std::panic::catch_unwind(AssertUnwindSafe(|| job.run(&savepoint))).ok();
-    let kept = match &answer {
-        Some(answer) if answer.succeeded() => savepoint.commit(),
-        Some(_) => savepoint.finish(),
-        None => {
-            tracing::error!("a job on the SQLite writer thread panicked");
-            savepoint.finish()
+        match in_transaction(connection, jobs) {
+            Ok(()) => {
+                for job in jobs.drain(..) {
+                    job.answer(None);
+                }
+            }
+            Err(Failure::Job { index, panicked }) => {
+                let job = jobs.remove(index);
+                if panicked {
+                    tracing::error!("a job on the SQLite writer thread panicked");
+                } else {
+                    job.answer(None);
+                }
+            }
+            Err(Failure::Transaction(error)) => {
+                tracing::error!(%error, "a transaction of the SQLite writer thread failed");
+                for job in jobs.drain(..) {
+                    job.answer(Some(&error));
+                }
+            }
         }
-    };
-    (answer, kept)
+    }
+}
+
+/// Runs `jobs` in one transaction and commits. At the first job that fails
+/// or panics it stops; the transaction is rolled back as it drops.
+fn in_transaction(connection: &mut Connection, jobs: &mut [Box<dyn Job>]) -> Result<(), Failure> {
+    let transaction = connection
+        .transaction_with_behavior(TransactionBehavior::Immediate)
+        .map_err(Failure::Transaction)?;
+    for (index, job) in jobs.iter_mut().enumerate() {
+        match std::panic::catch_unwind(AssertUnwindSafe(|| job.run(&transaction))) {
+            Ok(true) => {}
+            Ok(false) => {
+                return Err(Failure::Job {
+                    index,
+                    panicked: false,
+                });
+            }
+            Err(_) => {
+                return Err(Failure::Job {
+                    index,
+                    panicked: true,
+                });
+            }
+        }
+        if transaction.is_autocommit() {
+            return Err(Failure::Transaction(rusqlite::Error::SqliteFailure(
+                rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_ABORT),
+                Some("SQLite rolled the transaction back".into()),
+            )));
+        }
+    }
+    transaction.commit().map_err(Failure::Transaction)
 }
 
 /// A connection SQLite left inside a transaction, rolled back, or a fresh
 /// one if it cannot be (the old one is then kept only if reopening fails,
 /// so that the next transaction fails loudly instead of the thread
 /// ending).
-fn outside_any_transaction(path: &Path, connection: Connection) -> Connection {
+fn outside_any_transaction(path: &Path, connection: &mut Connection) {
     tracing::error!("SQLite left the writer thread inside a transaction: rolling it back");
     if connection.execute_batch("ROLLBACK").is_ok() && connection.is_autocommit() {
-        return connection;
+        return;
     }
     match open(path) {
-        Ok(fresh) => fresh,
+        Ok(fresh) => *connection = fresh,
         Err(error) => {
             tracing::error!(%error, "reopening the SQLite writer thread's connection failed");
-            connection
         }
     }
 }

@@ -1,27 +1,24 @@
 //! A job on the writer thread ([`super`]), with its types erased: the
-//! caller's work and the channel its answer goes back on, and, once the work
-//! has run, what it returned, kept until its transaction commits or fails.
+//! caller's work, the channel its answer goes back on, and what the work
+//! returned when it last ran, kept until its transaction commits or fails.
+//!
+//! The work may run more than once: when another job of its transaction
+//! fails, the transaction is rolled back and the jobs that remain run again
+//! in a new one ([`super::run`]). Its answer is what its last run returned.
 
 use rusqlite::{Connection, ffi};
 use tokio::sync::oneshot;
 
 /// A job waiting for the thread.
 pub(super) trait Job: Send {
-    /// Runs the work on `connection` (inside the job's savepoint). A panic
-    /// drops the job's channel: its caller learns that no answer came.
-    fn run(self: Box<Self>, connection: &Connection) -> Box<dyn Answer>;
-    /// Answers `error` without running the work.
-    fn refuse(self: Box<Self>, error: &rusqlite::Error);
-}
-
-/// What a job's work returned, held until its transaction ends.
-pub(super) trait Answer: Send {
-    /// Whether the work returned a value (rather than its error).
-    fn succeeded(&self) -> bool;
-    /// Answers the caller: the work's error if it failed; otherwise its
-    /// value if the transaction committed (`failed` is `None`), or the
-    /// error that made the transaction fail.
-    fn send(self: Box<Self>, failed: Option<&rusqlite::Error>);
+    /// Runs the work on `connection`, keeping what it returned; says
+    /// whether it returned a value (rather than its error). A panic goes
+    /// to the caller of `run`.
+    fn run(&mut self, connection: &Connection) -> bool;
+    /// Answers the caller: what the work last returned if its transaction
+    /// committed (`failed` is `None`), or its own error; the error that
+    /// made the transaction fail when it returned a value or never ran.
+    fn answer(self: Box<Self>, failed: Option<&rusqlite::Error>);
 }
 
 /// A job for `work`, and the channel its answer comes back on.
@@ -29,57 +26,49 @@ pub(super) fn job<T, E, F>(work: F) -> (Box<dyn Job>, oneshot::Receiver<Result<T
 where
     T: Send + 'static,
     E: From<rusqlite::Error> + Send + 'static,
-    F: FnOnce(&Connection) -> Result<T, E> + Send + 'static,
+    F: Fn(&Connection) -> Result<T, E> + Send + 'static,
 {
     let (reply, answer) = oneshot::channel();
-    (Box::new(Queued { work, reply }), answer)
+    let job = Queued {
+        work,
+        reply,
+        result: None,
+    };
+    (Box::new(job), answer)
 }
 
 struct Queued<F, T, E> {
     work: F,
     reply: oneshot::Sender<Result<T, E>>,
+    result: Option<Result<T, E>>,
 }
 
 impl<T, E, F> Job for Queued<F, T, E>
 where
     T: Send + 'static,
     E: From<rusqlite::Error> + Send + 'static,
-    F: FnOnce(&Connection) -> Result<T, E> + Send + 'static,
+    F: Fn(&Connection) -> Result<T, E> + Send + 'static,
 {
-    fn run(self: Box<Self>, connection: &Connection) -> Box<dyn Answer> {
-        let Self { work, reply } = *self;
-        Box::new(Ran {
-            result: work(connection),
-            reply,
-        })
+    fn run(&mut self, connection: &Connection) -> bool {
+        self.result = None;
+        let result = (self.work)(connection);
+        let succeeded = result.is_ok();
+        self.result = Some(result);
+        succeeded
     }
 
-    fn refuse(self: Box<Self>, error: &rusqlite::Error) {
-        // A caller that went away needs no answer.
-        let _ = self.reply.send(Err(copy(error).into()));
-    }
-}
-
-struct Ran<T, E> {
-    result: Result<T, E>,
-    reply: oneshot::Sender<Result<T, E>>,
-}
-
-impl<T, E> Answer for Ran<T, E>
-where
-    T: Send + 'static,
-    E: From<rusqlite::Error> + Send + 'static,
-{
-    fn succeeded(&self) -> bool {
-        self.result.is_ok()
-    }
-
-    fn send(self: Box<Self>, failed: Option<&rusqlite::Error>) {
+    fn answer(self: Box<Self>, failed: Option<&rusqlite::Error>) {
         let result = match (self.result, failed) {
-            (Ok(_), Some(error)) => Err(copy(error).into()),
-            (result, _) => result,
+            (Some(Err(error)), _) => Err(error),
+            (Some(Ok(value)), None) => Ok(value),
+            (_, Some(error)) => Err(copy(error).into()),
+            (None, None) => Err(rusqlite::Error::SqliteFailure(
+                ffi::Error::new(ffi::SQLITE_MISUSE),
+                Some("the job was answered without running".into()),
+            )
+            .into()),
         };
-        // A caller that went away still had its job run.
+        // A caller that went away needs no answer.
         let _ = self.reply.send(result);
     }
 }

@@ -12,7 +12,6 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use rusqlite::Connection;
-use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
 use super::{LogBounds, QUEUE_DEPTH, Writer};
@@ -55,19 +54,22 @@ fn insert(connection: &Connection, name: &str, parent: &str) -> rusqlite::Result
 /// Makes the thread run a job that waits (once it runs) until the returned
 /// sender is dropped; returns when the job runs.
 async fn hold(writer: &Arc<Writer>) -> std::sync::mpsc::Sender<()> {
-    let (started, running) = oneshot::channel();
+    let (started, mut running) = tokio::sync::mpsc::unbounded_channel();
     let (release, held) = std::sync::mpsc::channel::<()>();
+    let held = std::sync::Mutex::new(held);
     let writer = Arc::clone(writer);
     tokio::spawn(async move {
         writer
             .transaction(move |_| {
                 let _ = started.send(());
-                let _ = held.recv();
+                if let Ok(held) = held.lock() {
+                    let _ = held.recv();
+                }
                 Ok::<_, rusqlite::Error>(())
             })
             .await
     });
-    running.await.expect("the holding job runs");
+    running.recv().await.expect("the holding job runs");
     release
 }
 
@@ -76,7 +78,7 @@ async fn hold(writer: &Arc<Writer>) -> std::sync::mpsc::Sender<()> {
 async fn queue<T, F>(writer: &Arc<Writer>, waiting: usize, work: F) -> JoinHandle<StoreResult<T>>
 where
     T: Send + 'static,
-    F: FnOnce(&Connection) -> rusqlite::Result<T> + Send + 'static,
+    F: Fn(&Connection) -> rusqlite::Result<T> + Send + 'static,
 {
     let job = tokio::spawn({
         let writer = Arc::clone(writer);
@@ -144,6 +146,31 @@ async fn a_failing_job_loses_only_its_own_rows() {
     assert!(matches!(failed, Err(StoreError::Sqlite(_))), "{failed:?}");
     after.await.expect("join").expect("the job after commits");
     assert_eq!(committed(&path), ["after", "before"]);
+}
+
+/// The jobs before a failing one run again in a new transaction: their rows
+/// are committed once, and each answers what its last run returned.
+#[tokio::test]
+async fn the_jobs_before_a_failing_one_run_again_and_commit_once() {
+    let dir = tempfile::tempdir().expect("a directory");
+    let path = database(&dir);
+    let writer = Arc::new(Writer::start(&path, LogBounds::default()).expect("the writer"));
+    let release = hold(&writer).await;
+    let runs = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let before = queue(&writer, 0, {
+        let runs = Arc::clone(&runs);
+        move |connection| {
+            insert(connection, "before", "p")?;
+            Ok(runs.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1)
+        }
+    })
+    .await;
+    let failing = queue(&writer, 1, |connection| insert(connection, "before", "p")).await;
+    drop(release);
+    assert_eq!(before.await.expect("join").expect("the job commits"), 2);
+    let failed = failing.await.expect("join");
+    assert!(matches!(failed, Err(StoreError::Sqlite(_))), "{failed:?}");
+    assert_eq!(committed(&path), ["before"]);
 }
 
 /// A job that panics loses its rows and its answer, not the others'.
@@ -231,10 +258,10 @@ async fn a_cached_statement_is_not_prepared_again_for_a_new_limit() {
     assert_eq!(reprepared, [1, 2, 3, 1]);
 }
 
-/// The savepoints' statement journals stay in memory: a transaction makes
-/// no temporary file (SQLite's `temp_store` 2 is MEMORY).
+/// Statement journals stay in memory: a transaction makes no temporary
+/// file (SQLite's `temp_store` 2 is MEMORY).
 #[tokio::test]
-async fn savepoint_journals_stay_in_memory() {
+async fn statement_journals_stay_in_memory() {
     let dir = tempfile::tempdir().expect("a directory");
     let path = database(&dir);
     let writer = Writer::start(&path, LogBounds::default()).expect("the writer");
