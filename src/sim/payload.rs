@@ -83,6 +83,9 @@ fn envelope(business: &Business<'_>, value: Map<String, Value>) -> Value {
 }
 
 /// One `changes` item of the `messages` field for one business number.
+///
+/// Values built here are moved into their place, never put through
+/// `json!`, which copies an embedded `Value` by serializing it again.
 fn change(business: &Business<'_>, mut value: Map<String, Value>) -> Value {
     let mut fields = Map::new();
     fields.insert("messaging_product".into(), json!("whatsapp"));
@@ -94,15 +97,29 @@ fn change(business: &Business<'_>, mut value: Map<String, Value>) -> Value {
         }),
     );
     fields.append(&mut value);
-    json!({"value": fields, "field": "messages"})
+    object([
+        ("value", Value::Object(fields)),
+        ("field", json!("messages")),
+    ])
 }
 
 /// The webhook object around `changes`, all of the simulator's one WABA.
 fn wrap(changes: Vec<Value>) -> Value {
-    json!({
-        "object": "whatsapp_business_account",
-        "entry": [{"id": WABA_ID, "changes": changes}],
-    })
+    let entry = object([("id", json!(WABA_ID)), ("changes", Value::Array(changes))]);
+    object([
+        ("object", json!("whatsapp_business_account")),
+        ("entry", Value::Array(vec![entry])),
+    ])
+}
+
+/// An object of these fields, their values moved in.
+fn object<const N: usize>(fields: [(&str, Value); N]) -> Value {
+    Value::Object(
+        fields
+            .into_iter()
+            .map(|(key, value)| (key.to_owned(), value))
+            .collect(),
+    )
 }
 
 fn insert_some(map: &mut Map<String, Value>, key: &str, value: Option<&str>) {
@@ -218,7 +235,7 @@ pub fn status_item(status: &Status<'_>) -> StatusItem {
     );
     let mut contact = None;
     if let Some(error) = failure(status.step) {
-        entry.insert("errors".into(), json!([error]));
+        entry.insert("errors".into(), Value::Array(vec![error]));
     } else {
         let mut conversation = Map::new();
         conversation.insert("id".into(), json!(status.conversation_id));
@@ -285,8 +302,11 @@ pub fn statuses<'a>(
 /// An inbound-message webhook: `message` is the complete message object.
 pub fn inbound(business: &Business<'_>, user: &User, name: Option<&str>, message: Value) -> Value {
     let mut value = Map::new();
-    value.insert("contacts".into(), json!([contact_of(user, name)]));
-    value.insert("messages".into(), json!([message]));
+    value.insert(
+        "contacts".into(),
+        Value::Array(vec![contact_of(user, name)]),
+    );
+    value.insert("messages".into(), Value::Array(vec![message]));
     envelope(business, value)
 }
 
