@@ -26,9 +26,9 @@
 //! instance had claimed come back when their own leases run out
 //! (`--dispatch-lease`). Owning the number, rather than sharing a limiter
 //! between instances, keeps the pacing local and exact (Meta's limit is per
-//! number, and one instance paces it evenly with no coordination per
-//! message) at the price of one instance's share of the load per number;
-//! numbers spread over the instances that see their work first. The claims
+//! number, and one instance paces it with no coordination per message)
+//! at the price of one instance's share of the load per number; numbers
+//! spread over the instances that see their work first. The claims
 //! themselves stay exclusive per part whatever happens (the outbox's own
 //! leases), so even a stalled instance that lost its number can never have
 //! a part submitted twice by design, only in the window of a crash.

@@ -142,6 +142,13 @@ impl SourceWorker {
                     self.settle(part, false, change);
                     continue;
                 }
+                // The permit first, then the slot: a send waiting for a
+                // permit after its slot would leave together with the
+                // slots that came meanwhile, more at once than the pace's
+                // burst.
+                let Ok(permit) = concurrency.clone().acquire_owned().await else {
+                    break;
+                };
                 tokio::select! {
                     () = pacer.ready() => {}
                     _ = self.stopped.changed() => {
@@ -153,9 +160,6 @@ impl SourceWorker {
                     self.settle(part.clone(), false, expired(part.expires_at));
                     continue;
                 }
-                let Ok(permit) = concurrency.clone().acquire_owned().await else {
-                    break;
-                };
                 let context = self.context.clone();
                 let target = Target {
                     phone_number_id: target.phone_number_id.clone(),

@@ -12,9 +12,9 @@
 //! (`BEGIN IMMEDIATE`) it takes every job waiting in its queue (up to
 //! [`QUEUE_DEPTH`]) and runs them one after another in that one
 //! transaction; then it commits once, so the jobs share one fsync
-//! (`synchronous=FULL`) instead of queueing for one each. Every answer goes
-//! out only after the `COMMIT` returns: a caller hears of success only once
-//! its rows are durable.
+//! (`synchronous=FULL`) instead of queueing for one each. Every value is
+//! answered only after the `COMMIT` returns: a caller hears of success only
+//! once its rows are durable.
 //!
 //! A job that fails (or panics) rolls the whole transaction back; it
 //! answers its error (a panicking job's caller gets no answer, its channel
@@ -26,7 +26,8 @@
 //! and only its last run counts ([`job`]). When the transaction itself
 //! fails (`BEGIN`, SQLite rolling it back as it may on a full disk, or the
 //! `COMMIT`), nothing of it is kept and every job taken for it answers that
-//! error, those not run yet included.
+//! error, those not run yet included (the job under which SQLite rolled
+//! back answers its own).
 //!
 //! The connection has the sqlx writer's settings (WAL, `synchronous=FULL`,
 //! foreign keys, a busy timeout), and the sqlx writer pool still exists for
@@ -257,10 +258,16 @@ fn run(
 
 /// Why a transaction of jobs did not commit.
 enum Failure {
-    /// The job at this index returned its error, or panicked.
-    Job { index: usize, panicked: bool },
+    /// The job at this index returned its error, or panicked; with
+    /// `rolled_back`, SQLite had rolled the whole transaction back already
+    /// (a full disk, say), which fails the others too.
+    Job {
+        index: usize,
+        panicked: bool,
+        rolled_back: bool,
+    },
     /// The transaction itself failed (`BEGIN`, `COMMIT`, or SQLite rolling
-    /// it back).
+    /// it back under a job that returned a value).
     Transaction(rusqlite::Error),
 }
 
@@ -268,34 +275,48 @@ enum Failure {
 /// A job that fails or panics rolls the transaction back: it answers its
 /// error (a panicking job answers nothing, its channel dropped) and the
 /// others run again, in order, in a new transaction, until one commits.
-/// When the transaction itself fails, every job answers that error.
+/// When the transaction itself fails, or SQLite rolled it back under the
+/// failing job, every job answers that error.
 fn commit_jobs(path: &Path, connection: &mut Connection, jobs: &mut Vec<Box<dyn Job>>) {
     while !jobs.is_empty() {
         if !connection.is_autocommit() {
             outside_any_transaction(path, connection);
         }
-        match in_transaction(connection, jobs) {
-            Ok(()) => {
-                for job in jobs.drain(..) {
-                    job.answer(None);
-                }
-            }
-            Err(Failure::Job { index, panicked }) => {
+        let failed = match in_transaction(connection, jobs) {
+            Ok(()) => None,
+            Err(Failure::Job {
+                index,
+                panicked,
+                rolled_back,
+            }) => {
                 let job = jobs.remove(index);
                 if panicked {
                     tracing::error!("a job on the SQLite writer thread panicked");
                 } else {
                     job.answer(None);
                 }
-            }
-            Err(Failure::Transaction(error)) => {
-                tracing::error!(%error, "a transaction of the SQLite writer thread failed");
-                for job in jobs.drain(..) {
-                    job.answer(Some(&error));
+                if !rolled_back {
+                    continue;
                 }
+                Some(rolled_back_error())
             }
+            Err(Failure::Transaction(error)) => Some(error),
+        };
+        if let Some(error) = &failed {
+            tracing::error!(%error, "a transaction of the SQLite writer thread failed");
+        }
+        for job in jobs.drain(..) {
+            job.answer(failed.as_ref());
         }
     }
+}
+
+/// What the jobs of a transaction SQLite rolled back answer.
+fn rolled_back_error() -> rusqlite::Error {
+    rusqlite::Error::SqliteFailure(
+        rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_ABORT),
+        Some("SQLite rolled the transaction back".into()),
+    )
 }
 
 /// Runs `jobs` in one transaction and commits. At the first job that fails
@@ -305,26 +326,20 @@ fn in_transaction(connection: &mut Connection, jobs: &mut [Box<dyn Job>]) -> Res
         .transaction_with_behavior(TransactionBehavior::Immediate)
         .map_err(Failure::Transaction)?;
     for (index, job) in jobs.iter_mut().enumerate() {
-        match std::panic::catch_unwind(AssertUnwindSafe(|| job.run(&transaction))) {
+        let ran = std::panic::catch_unwind(AssertUnwindSafe(|| job.run(&transaction)));
+        let rolled_back = transaction.is_autocommit();
+        match ran {
+            Ok(true) if rolled_back => {
+                return Err(Failure::Transaction(rolled_back_error()));
+            }
             Ok(true) => {}
-            Ok(false) => {
+            Ok(false) | Err(_) => {
                 return Err(Failure::Job {
                     index,
-                    panicked: false,
+                    panicked: ran.is_err(),
+                    rolled_back,
                 });
             }
-            Err(_) => {
-                return Err(Failure::Job {
-                    index,
-                    panicked: true,
-                });
-            }
-        }
-        if transaction.is_autocommit() {
-            return Err(Failure::Transaction(rusqlite::Error::SqliteFailure(
-                rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_ABORT),
-                Some("SQLite rolled the transaction back".into()),
-            )));
         }
     }
     transaction.commit().map_err(Failure::Transaction)

@@ -4,7 +4,7 @@
 //!
 //! The work may run more than once: when another job of its transaction
 //! fails, the transaction is rolled back and the jobs that remain run again
-//! in a new one ([`super::run`]). Its answer is what its last run returned.
+//! in a new one ([`super::commit_jobs`]). Its answer is what its last run returned.
 
 use rusqlite::{Connection, ffi};
 use tokio::sync::oneshot;

@@ -173,6 +173,43 @@ async fn the_jobs_before_a_failing_one_run_again_and_commit_once() {
     assert_eq!(committed(&path), ["before"]);
 }
 
+/// A job under which SQLite rolls the whole transaction back (as it may on
+/// a full disk; here the job does so itself) fails the others too, without
+/// running them again: the transaction they shared is gone.
+#[tokio::test]
+async fn a_job_under_which_sqlite_rolled_back_fails_every_job() {
+    let dir = tempfile::tempdir().expect("a directory");
+    let path = database(&dir);
+    let writer = Arc::new(Writer::start(&path, LogBounds::default()).expect("the writer"));
+    let release = hold(&writer).await;
+    let runs = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let before = queue(&writer, 0, {
+        let runs = Arc::clone(&runs);
+        move |connection| {
+            runs.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            insert(connection, "before", "p")
+        }
+    })
+    .await;
+    let rolling_back = queue(&writer, 1, |connection| {
+        insert(connection, "rolled", "p")?;
+        connection.execute_batch("ROLLBACK")?;
+        Err::<(), _>(rusqlite::Error::SqliteFailure(
+            rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_FULL),
+            None,
+        ))
+    })
+    .await;
+    let after = queue(&writer, 2, |connection| insert(connection, "after", "p")).await;
+    drop(release);
+    for job in [before, rolling_back, after] {
+        let answer = job.await.expect("join");
+        assert!(matches!(answer, Err(StoreError::Sqlite(_))), "{answer:?}");
+    }
+    assert_eq!(runs.load(std::sync::atomic::Ordering::SeqCst), 1);
+    assert!(committed(&path).is_empty(), "{:?}", committed(&path));
+}
+
 /// A job that panics loses its rows and its answer, not the others'.
 #[tokio::test]
 async fn a_panicking_job_loses_only_its_own_rows() {
