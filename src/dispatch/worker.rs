@@ -146,15 +146,24 @@ impl SourceWorker {
                 // permit after its slot would leave together with the
                 // slots that came meanwhile, more at once than the pace's
                 // burst.
-                let Ok(permit) = concurrency.clone().acquire_owned().await else {
+                // A stop, once it comes, wins over both waits.
+                let permit = tokio::select! {
+                    biased;
+                    _ = self.stopped.changed() => None,
+                    permit = concurrency.clone().acquire_owned() => permit.ok(),
+                };
+                let Some(permit) = permit else {
+                    self.release(std::iter::once(part).chain(parts).collect())
+                        .await;
                     break;
                 };
                 tokio::select! {
-                    () = pacer.ready() => {}
+                    biased;
                     _ = self.stopped.changed() => {
                         self.release(std::iter::once(part).chain(parts).collect()).await;
                         break;
                     }
+                    () = pacer.ready() => {}
                 }
                 if part.expires_at <= now_millis() {
                     self.settle(part.clone(), false, expired(part.expires_at));

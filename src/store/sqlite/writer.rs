@@ -158,7 +158,8 @@ impl Writer {
     /// when `work` decodes what it read) rolls back what `work` wrote; an
     /// error of the transaction (its commit, say) rolls back every job in
     /// it. `work` runs again, in a new transaction, when another job of its
-    /// transaction fails: it must write only through `connection`.
+    /// transaction fails (unless SQLite rolled the transaction back under
+    /// that job): it must write only through `connection`.
     pub async fn transaction<T, E, F>(&self, work: F) -> StoreResult<T>
     where
         T: Send + 'static,

@@ -202,12 +202,28 @@ async fn a_job_under_which_sqlite_rolled_back_fails_every_job() {
     .await;
     let after = queue(&writer, 2, |connection| insert(connection, "after", "p")).await;
     drop(release);
-    for job in [before, rolling_back, after] {
-        let answer = job.await.expect("join");
-        assert!(matches!(answer, Err(StoreError::Sqlite(_))), "{answer:?}");
+    let code = |answer: StoreResult<()>| match answer {
+        Err(StoreError::Sqlite(rusqlite::Error::SqliteFailure(error, _))) => error.code,
+        other => panic!("not SQLite's error: {other:?}"),
+    };
+    // The job its own error, the others that the transaction is gone.
+    assert_eq!(
+        code(rolling_back.await.expect("join")),
+        rusqlite::ErrorCode::DiskFull
+    );
+    for job in [before, after] {
+        assert_eq!(
+            code(job.await.expect("join")),
+            rusqlite::ErrorCode::OperationAborted
+        );
     }
     assert_eq!(runs.load(std::sync::atomic::Ordering::SeqCst), 1);
     assert!(committed(&path).is_empty(), "{:?}", committed(&path));
+    writer
+        .transaction(|connection| insert(connection, "next", "p"))
+        .await
+        .expect("the next transaction commits");
+    assert_eq!(committed(&path), ["next"]);
 }
 
 /// A job that panics loses its rows and its answer, not the others'.
