@@ -9,6 +9,7 @@
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use rusqlite::Connection;
@@ -73,6 +74,52 @@ async fn hold(writer: &Arc<Writer>) -> std::sync::mpsc::Sender<()> {
     release
 }
 
+/// A writer on a fresh database, its thread held (see [`hold`]); the
+/// directory lives as long as the returned guard.
+async fn held_writer() -> (
+    tempfile::TempDir,
+    PathBuf,
+    Arc<Writer>,
+    std::sync::mpsc::Sender<()>,
+) {
+    let dir = tempfile::tempdir().expect("a directory");
+    let path = database(&dir);
+    let writer = Arc::new(Writer::start(&path, LogBounds::default()).expect("the writer"));
+    let release = hold(&writer).await;
+    (dir, path, writer, release)
+}
+
+/// A job inserting `name` that counts its runs in `runs` and returns
+/// how many it has had.
+fn counted_insert(
+    runs: &Arc<AtomicUsize>,
+    name: &'static str,
+) -> impl Fn(&Connection) -> rusqlite::Result<usize> + Send + 'static {
+    let runs = Arc::clone(runs);
+    move |connection| {
+        insert(connection, name, "p")?;
+        Ok(runs.fetch_add(1, Ordering::SeqCst) + 1)
+    }
+}
+
+/// SQLite's code of the error a job answered.
+fn sqlite_code<T: std::fmt::Debug>(answer: StoreResult<T>) -> rusqlite::ErrorCode {
+    match answer {
+        Err(StoreError::Sqlite(rusqlite::Error::SqliteFailure(error, _))) => error.code,
+        other => panic!("not SQLite's error: {other:?}"),
+    }
+}
+
+/// Nothing is committed, and the next transaction commits.
+async fn nothing_kept_and_the_next_commits(writer: &Writer, path: &Path) {
+    assert!(committed(path).is_empty(), "{:?}", committed(path));
+    writer
+        .transaction(|connection| insert(connection, "next", "p"))
+        .await
+        .expect("the next transaction commits");
+    assert_eq!(committed(path), ["next"]);
+}
+
 /// Queues `work` and returns once it waits in the queue (behind `waiting`
 /// others), so that jobs queued one by one run in that order.
 async fn queue<T, F>(writer: &Arc<Writer>, waiting: usize, work: F) -> JoinHandle<StoreResult<T>>
@@ -98,10 +145,7 @@ where
 /// once it has its answer.
 #[tokio::test]
 async fn the_waiting_jobs_commit_once_and_answer_after_the_commit() {
-    let dir = tempfile::tempdir().expect("a directory");
-    let path = database(&dir);
-    let writer = Arc::new(Writer::start(&path, LogBounds::default()).expect("the writer"));
-    let release = hold(&writer).await;
+    let (_dir, path, writer, release) = held_writer().await;
     let mut jobs = Vec::new();
     for index in 0..20 {
         let name = format!("job{index:02}");
@@ -129,10 +173,7 @@ async fn the_waiting_jobs_commit_once_and_answer_after_the_commit() {
 /// rows; the jobs before and after it commit.
 #[tokio::test]
 async fn a_failing_job_loses_only_its_own_rows() {
-    let dir = tempfile::tempdir().expect("a directory");
-    let path = database(&dir);
-    let writer = Arc::new(Writer::start(&path, LogBounds::default()).expect("the writer"));
-    let release = hold(&writer).await;
+    let (_dir, path, writer, release) = held_writer().await;
     let before = queue(&writer, 0, |connection| insert(connection, "before", "p")).await;
     let failing = queue(&writer, 1, |connection| {
         insert(connection, "failing", "p")?;
@@ -152,19 +193,9 @@ async fn a_failing_job_loses_only_its_own_rows() {
 /// are committed once, and each answers what its last run returned.
 #[tokio::test]
 async fn the_jobs_before_a_failing_one_run_again_and_commit_once() {
-    let dir = tempfile::tempdir().expect("a directory");
-    let path = database(&dir);
-    let writer = Arc::new(Writer::start(&path, LogBounds::default()).expect("the writer"));
-    let release = hold(&writer).await;
-    let runs = Arc::new(std::sync::atomic::AtomicUsize::new(0));
-    let before = queue(&writer, 0, {
-        let runs = Arc::clone(&runs);
-        move |connection| {
-            insert(connection, "before", "p")?;
-            Ok(runs.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1)
-        }
-    })
-    .await;
+    let (_dir, path, writer, release) = held_writer().await;
+    let runs = Arc::new(AtomicUsize::new(0));
+    let before = queue(&writer, 0, counted_insert(&runs, "before")).await;
     let failing = queue(&writer, 1, |connection| insert(connection, "before", "p")).await;
     drop(release);
     assert_eq!(before.await.expect("join").expect("the job commits"), 2);
@@ -178,19 +209,9 @@ async fn the_jobs_before_a_failing_one_run_again_and_commit_once() {
 /// running them again: the transaction they shared is gone.
 #[tokio::test]
 async fn a_job_under_which_sqlite_rolled_back_fails_every_job() {
-    let dir = tempfile::tempdir().expect("a directory");
-    let path = database(&dir);
-    let writer = Arc::new(Writer::start(&path, LogBounds::default()).expect("the writer"));
-    let release = hold(&writer).await;
-    let runs = Arc::new(std::sync::atomic::AtomicUsize::new(0));
-    let before = queue(&writer, 0, {
-        let runs = Arc::clone(&runs);
-        move |connection| {
-            runs.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-            insert(connection, "before", "p")
-        }
-    })
-    .await;
+    let (_dir, path, writer, release) = held_writer().await;
+    let runs = Arc::new(AtomicUsize::new(0));
+    let before = queue(&writer, 0, counted_insert(&runs, "before")).await;
     let rolling_back = queue(&writer, 1, |connection| {
         insert(connection, "rolled", "p")?;
         connection.execute_batch("ROLLBACK")?;
@@ -200,39 +221,31 @@ async fn a_job_under_which_sqlite_rolled_back_fails_every_job() {
         ))
     })
     .await;
-    let after = queue(&writer, 2, |connection| insert(connection, "after", "p")).await;
+    let after = queue(&writer, 2, counted_insert(&runs, "after")).await;
     drop(release);
-    let code = |answer: StoreResult<()>| match answer {
-        Err(StoreError::Sqlite(rusqlite::Error::SqliteFailure(error, _))) => error.code,
-        other => panic!("not SQLite's error: {other:?}"),
-    };
     // The job its own error, the others that the transaction is gone.
     assert_eq!(
-        code(rolling_back.await.expect("join")),
+        sqlite_code(rolling_back.await.expect("join")),
         rusqlite::ErrorCode::DiskFull
     );
     for job in [before, after] {
         assert_eq!(
-            code(job.await.expect("join")),
+            sqlite_code(job.await.expect("join")),
             rusqlite::ErrorCode::OperationAborted
         );
     }
-    assert_eq!(runs.load(std::sync::atomic::Ordering::SeqCst), 1);
-    assert!(committed(&path).is_empty(), "{:?}", committed(&path));
-    writer
-        .transaction(|connection| insert(connection, "next", "p"))
-        .await
-        .expect("the next transaction commits");
-    assert_eq!(committed(&path), ["next"]);
+    assert_eq!(
+        runs.load(Ordering::SeqCst),
+        1,
+        "before ran once, after never"
+    );
+    nothing_kept_and_the_next_commits(&writer, &path).await;
 }
 
 /// A job that panics loses its rows and its answer, not the others'.
 #[tokio::test]
 async fn a_panicking_job_loses_only_its_own_rows() {
-    let dir = tempfile::tempdir().expect("a directory");
-    let path = database(&dir);
-    let writer = Arc::new(Writer::start(&path, LogBounds::default()).expect("the writer"));
-    let release = hold(&writer).await;
+    let (_dir, path, writer, release) = held_writer().await;
     let before = queue(&writer, 0, |connection| insert(connection, "before", "p")).await;
     let panicking = queue(&writer, 1, |connection| {
         insert(connection, "panicking", "p")?;
@@ -256,10 +269,7 @@ async fn a_panicking_job_loses_only_its_own_rows() {
 /// next transaction commits.
 #[tokio::test]
 async fn a_failed_commit_fails_every_job_of_the_transaction() {
-    let dir = tempfile::tempdir().expect("a directory");
-    let path = database(&dir);
-    let writer = Arc::new(Writer::start(&path, LogBounds::default()).expect("the writer"));
-    let release = hold(&writer).await;
+    let (_dir, path, writer, release) = held_writer().await;
     let fine = queue(&writer, 0, |connection| insert(connection, "fine", "p")).await;
     let orphan = queue(&writer, 1, |connection| {
         insert(connection, "orphan", "none")
@@ -270,12 +280,7 @@ async fn a_failed_commit_fails_every_job_of_the_transaction() {
         let answer = job.await.expect("join");
         assert!(matches!(answer, Err(StoreError::Sqlite(_))), "{answer:?}");
     }
-    assert!(committed(&path).is_empty(), "{:?}", committed(&path));
-    writer
-        .transaction(|connection| insert(connection, "next", "p"))
-        .await
-        .expect("the next transaction commits");
-    assert_eq!(committed(&path), ["next"]);
+    nothing_kept_and_the_next_commits(&writer, &path).await;
 }
 
 /// A cached statement with a `LIMIT ?` runs again under a new limit without
