@@ -21,7 +21,7 @@
 use std::num::NonZeroU32;
 use std::time::Duration;
 
-use governor::clock::{Clock, DefaultClock};
+use governor::clock::Clock;
 use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
 
 /// How much wider than 1/limit the spacing is.
@@ -40,17 +40,14 @@ const TIMER_SLACK: Duration = Duration::from_millis(2);
 pub struct Pacer {
     per_second: u32,
     limiter: DefaultDirectRateLimiter,
-    clock: DefaultClock,
 }
 
 impl Pacer {
     pub fn new(per_second: u32) -> Self {
         let per_second = per_second.max(1);
-        let clock = DefaultClock::default();
         Self {
             per_second,
-            limiter: RateLimiter::direct_with_clock(quota(per_second), clock.clone()),
-            clock,
+            limiter: RateLimiter::direct(quota(per_second)),
         }
     }
 
@@ -61,7 +58,7 @@ impl Pacer {
     /// Waits for the next slot.
     pub async fn ready(&self) {
         while let Err(not_until) = self.limiter.check() {
-            tokio::time::sleep(not_until.wait_time_from(self.clock.now())).await;
+            tokio::time::sleep(not_until.wait_time_from(self.limiter.clock().now())).await;
         }
     }
 }

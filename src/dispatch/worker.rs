@@ -145,26 +145,22 @@ impl SourceWorker {
                 // The permit first, then the slot: a send waiting for a
                 // permit after its slot would leave together with the
                 // slots that came meanwhile, more at once than the pace's
-                // burst.
-                // A stop, once it comes, wins over both waits.
+                // burst. A stop, once it comes, wins over both waits.
+                let ready = async {
+                    let permit = concurrency.clone().acquire_owned().await.ok()?;
+                    pacer.ready().await;
+                    Some(permit)
+                };
                 let permit = tokio::select! {
                     biased;
                     _ = self.stopped.changed() => None,
-                    permit = concurrency.clone().acquire_owned() => permit.ok(),
+                    permit = ready => permit,
                 };
                 let Some(permit) = permit else {
                     self.release(std::iter::once(part).chain(parts).collect())
                         .await;
                     break;
                 };
-                tokio::select! {
-                    biased;
-                    _ = self.stopped.changed() => {
-                        self.release(std::iter::once(part).chain(parts).collect()).await;
-                        break;
-                    }
-                    () = pacer.ready() => {}
-                }
                 if part.expires_at <= now_millis() {
                     self.settle(part.clone(), false, expired(part.expires_at));
                     continue;

@@ -130,14 +130,13 @@ impl Writer {
     /// checkpointer copying the log back within `bounds`.
     pub fn start(path: &Path, bounds: LogBounds) -> StoreResult<Self> {
         let connection = open(path)?;
-        let checkpointer = Checkpointer::start(path, bounds)?;
+        let mut checkpointer = Checkpointer::start(path, bounds)?;
         let (jobs, queue) = mpsc::channel(QUEUE_DEPTH);
         let path = path.to_owned();
         let thread = std::thread::Builder::new()
             .name("sqlite-writer".into())
             .spawn(move || {
                 checkpointer.on_this_thread();
-                let mut checkpointer = checkpointer;
                 run(&path, connection, queue, |connection| {
                     checkpointer.after_transaction(connection);
                 });

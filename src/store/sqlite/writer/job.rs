@@ -50,7 +50,6 @@ where
     F: Fn(&Connection) -> Result<T, E> + Send + 'static,
 {
     fn run(&mut self, connection: &Connection) -> bool {
-        self.result = None;
         let result = (self.work)(connection);
         let succeeded = result.is_ok();
         self.result = Some(result);
