@@ -7,17 +7,13 @@
 //! moves in the same transaction as the deliveries are queued, and a
 //! (event, gate) is never queued twice, so every report is queued once.
 
-use std::collections::HashMap;
-
-use wagate_domain::{Bsuid, MessageState};
+use wagate_domain::MessageState;
 
 use super::format::{StatusFacts, status_body};
 use crate::dispatch::policy::REQUEST_SCOPE;
 use crate::intake::callback_target::url_for_gate;
 use crate::store::cached::CachedTenants;
-use crate::store::{
-    Contact, MessageRecord, NewDelivery, Store, StoreResult, TenantStore as _, owned_by,
-};
+use crate::store::{NewDelivery, ReportBatch, Store, StoreResult, TenantStore as _, owned_by};
 
 /// The event-queue reader that feeds delivery reports.
 pub const DLR_CURSOR: &str = "dlr";
@@ -32,38 +28,15 @@ pub async fn fan_out_once(
     tenants: &CachedTenants,
     limit: u32,
 ) -> StoreResult<usize> {
-    let cursor = store.cursor(DLR_CURSOR).await?;
-    let events = store.events_after(cursor, limit).await?;
+    let ReportBatch {
+        cursor,
+        events,
+        messages,
+        contacts,
+    } = store.report_batch(DLR_CURSOR, limit).await?;
     let Some(last) = events.last().map(|event| event.id) else {
         return Ok(0);
     };
-    // Most messages name no gate: the few that do are read in one go, with
-    // what the contact book knows of their phone numbers.
-    let mut distinct: Vec<&str> = events
-        .iter()
-        .filter(|event| event.status.state != MessageState::Queued)
-        .map(|event| event.message_id.as_str())
-        .collect();
-    distinct.sort_unstable();
-    distinct.dedup();
-    let messages: HashMap<String, MessageRecord> = store
-        .messages_to_report(&distinct)
-        .await?
-        .into_iter()
-        .map(|message| (message.message_id.clone(), message))
-        .collect();
-    let phones: Vec<&str> = messages
-        .values()
-        .filter(|message| Bsuid::parse(&message.destination).is_err())
-        .map(|message| message.destination.as_str())
-        .collect();
-    let mut contacts: HashMap<String, Vec<Contact>> = HashMap::new();
-    for contact in store.contacts_of(&phones).await? {
-        contacts
-            .entry(contact.phone.clone())
-            .or_default()
-            .push(contact);
-    }
     let mut deliveries = Vec::new();
     for event in &events {
         if event.status.state == MessageState::Queued {

@@ -67,6 +67,10 @@ pub enum StoreError {
     /// which).
     #[error("the SQLite writer thread {0}")]
     Writer(&'static str),
+    /// The SQLite reader thread cannot take or answer a read (the text says
+    /// which).
+    #[error("the SQLite reader thread {0}")]
+    Reader(&'static str),
     #[error("migration failed: {0}")]
     Migration(#[from] sqlx::migrate::MigrateError),
     #[error("stored JSON is corrupt: {0}")]

@@ -12,7 +12,7 @@ pub type KeyValues = BTreeMap<String, String>;
 
 pub use super::sql::callbacks::{
     AttemptRecord, ClaimedDelivery, DeliveryAttempt, DeliveryRecord, FollowOn, NewDelivery,
-    RecordedAttempt, RoutedInbound, UnroutedInbound,
+    RecordedAttempt, ReportBatch, RoutedInbound, UnroutedInbound,
 };
 pub use super::sql::messages::{
     MessageCallback, MessageRecord, MessageSearch, MessageSummary, NewMessage, NewPart, NewRequest,

@@ -4,10 +4,13 @@
 //! gates take turns. Tries are in [`crate::attempts`].
 
 use wagate::store::{ClaimedDelivery, NewDelivery, RoutedInbound, Store, TenantKind, WebhookBatch};
-use wagate_domain::Priority;
+use wagate_domain::{MessageState, Priority};
 
 use crate::attempts::{Try, record_try};
-use crate::build::{PNID, USER_PHONE, delivery, gate, ids, inbound, open_with, request};
+use crate::build::{
+    ACCOUNT, PNID, SOURCE, USER_PHONE, delivery, gate, ids, inbound, open_with, outcome, request,
+    resend, submitted,
+};
 use crate::common::Backend;
 use crate::on_backends;
 
@@ -234,6 +237,117 @@ async fn only_messages_that_name_gates_need_delivery_reports(backend: Backend) {
         .collect();
     assert_eq!(parts, [(0, "text", None), (1, "text", None)]);
     assert_eq!(named[0].gate_ids, ["g"]);
+}
+
+on_backends!(a_report_batch_reads_the_events_after_the_cursor_and_what_they_report);
+async fn a_report_batch_reads_the_events_after_the_cursor_and_what_they_report(backend: Backend) {
+    let (store, _database) = open_with(backend, &["g"]).await;
+    let mut reported = request("reported", Priority::Normal, 1_000, 2);
+    reported.gate_ids = vec!["g".into()];
+    let silent = request("silent", Priority::Normal, 1_000, 1);
+    let mut resent = request("resent", Priority::Normal, 1_000, 1);
+    resent.gate_ids = vec!["g".into()];
+    store
+        .accept(&[reported, silent, resent])
+        .await
+        .expect("accept");
+    store
+        .claim(SOURCE, "a", 2_000, 12_000, 10)
+        .await
+        .expect("claim");
+    let recorded = store
+        .record(&[
+            outcome("reported", 0, "a", submitted("wamid.r0")),
+            outcome("silent", 0, "a", submitted("wamid.s0")),
+            outcome("resent", 0, "a", resend(9_000)),
+        ])
+        .await
+        .expect("record");
+    assert_eq!(recorded, [true; 3]);
+    // A message's second part is claimed once its first is sent.
+    store
+        .claim(SOURCE, "b", 3_000, 13_000, 10)
+        .await
+        .expect("claim");
+    let recorded = store
+        .record(&[outcome("reported", 1, "b", submitted("wamid.r1"))])
+        .await
+        .expect("record");
+    assert_eq!(recorded, [true]);
+    // The user's phone is in the contact book (an incoming message told
+    // its BSUID).
+    let batch = WebhookBatch {
+        statuses: Vec::new(),
+        inbound: vec![inbound(
+            "wamid.in",
+            5_000,
+            ids(Some(USER_PHONE), Some("SE.111"), None),
+        )],
+    };
+    store.receive(&[batch]).await.expect("receive");
+
+    let batch = store.report_batch("dlr", 100).await.expect("report batch");
+    assert_eq!(batch.cursor, 0, "the reader has not moved yet");
+    let events: Vec<_> = batch
+        .events
+        .iter()
+        .map(|event| (event.message_id.as_str(), event.message_index))
+        .collect();
+    assert_eq!(
+        events,
+        [
+            ("reported", 0),
+            ("silent", 0),
+            ("resent", 0),
+            ("reported", 1)
+        ],
+        "every event, in order"
+    );
+    // Only a message that names gates and has more than a resend notice
+    // is read, with its parts' types and states but not their content.
+    let mut read: Vec<_> = batch.messages.keys().map(String::as_str).collect();
+    read.sort_unstable();
+    assert_eq!(read, ["reported"]);
+    let parts: Vec<_> = batch.messages["reported"]
+        .parts
+        .iter()
+        .map(|part| (part.message_index, part.state, part.cloud_body.clone()))
+        .collect();
+    assert_eq!(
+        parts,
+        [
+            (0, MessageState::Submitted, None),
+            (1, MessageState::Submitted, None)
+        ]
+    );
+    let known: Vec<_> = batch.contacts[USER_PHONE]
+        .iter()
+        .map(|contact| (contact.account_id.as_str(), contact.user_id.as_deref()))
+        .collect();
+    assert_eq!(known, [(ACCOUNT, Some("SE.111"))]);
+
+    // A smaller batch takes the first events only.
+    let first = store.report_batch("dlr", 1).await.expect("report batch");
+    assert_eq!(first.events.len(), 1);
+    assert_eq!(first.events[0].id, batch.events[0].id);
+
+    // Once the reader moves past them, nothing is left to report.
+    let last = batch.events.last().expect("events").id;
+    assert!(
+        store
+            .enqueue_deliveries("dlr", batch.cursor, last, &[])
+            .await
+            .expect("move the cursor")
+    );
+    let after = store.report_batch("dlr", 100).await.expect("report batch");
+    assert_eq!(after.cursor, last);
+    assert!(after.events.is_empty() && after.messages.is_empty() && after.contacts.is_empty());
+    // Another reader has its own place.
+    let other = store
+        .report_batch("other", 100)
+        .await
+        .expect("report batch");
+    assert_eq!((other.cursor, other.events.len()), (0, 4));
 }
 
 on_backends!(routing_an_incoming_message_queues_its_callbacks_once);

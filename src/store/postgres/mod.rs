@@ -59,10 +59,11 @@ use super::source_figures::{
     self, PriorityBacklog, RecentSubmissions, SourceBacklog, SourceFailure, SourceFiguresStore,
 };
 use super::sql::SqlBackend;
+use super::sql::callbacks::report_batch_read_apart;
 use super::{
     ClaimedDelivery, ClaimedPart, DeliveryAttempt, FollowOn, Millis, NewDelivery, NewRequest,
-    OpsStore, Outcome, PoolSettings, RecordedAttempt, RoutedInbound, StoreResult, Wake, WakeStore,
-    WebhookBatch, WebhookReceipt,
+    OpsStore, Outcome, PoolSettings, RecordedAttempt, ReportBatch, RoutedInbound, StoreResult,
+    Wake, WakeStore, WebhookBatch, WebhookReceipt,
 };
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
@@ -218,6 +219,14 @@ impl SqlBackend for PgStore {
         per_gate: u32,
     ) -> impl Future<Output = StoreResult<Vec<ClaimedDelivery>>> + Send {
         PgStore::lease_due_deliveries(self, lease, now, lease_until, limit, per_gate)
+    }
+
+    fn read_report_batch(
+        &self,
+        cursor: &str,
+        limit: u32,
+    ) -> impl Future<Output = StoreResult<ReportBatch>> + Send {
+        report_batch_read_apart(self, cursor, limit)
     }
 }
 

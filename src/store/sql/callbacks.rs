@@ -16,6 +16,9 @@ use std::collections::HashMap;
 use async_trait::async_trait;
 use serde::Serialize;
 
+use wagate_domain::{Bsuid, MessageState};
+
+use super::outbox::{EventRecord, OutboxStore};
 use super::{Arg, Driver, SqlBackend, Statement, write};
 use crate::store::rows::{FromStoreRow, StoreRow, with_sources};
 use crate::store::{Contact, MessageRecord, Millis, PartRecord, Source, StoreResult};
@@ -29,6 +32,10 @@ use crate::store::{Contact, MessageRecord, Millis, PartRecord, Source, StoreResu
 pub trait CallbackStore: Send + Sync {
     /// Where the reader `name` of the event queue has got (0 at first).
     async fn cursor(&self, name: &str) -> StoreResult<i64>;
+    /// What the reader `cursor` of the event queue reports next, from one
+    /// snapshot: where it has got, the next `limit` events after that, and
+    /// what their delivery reports tell ([`ReportBatch`]).
+    async fn report_batch(&self, cursor: &str, limit: u32) -> StoreResult<ReportBatch>;
     /// Queues the deliveries and moves the cursor from `from` (where the
     /// reader found it) to `to`, in one transaction; a (event, gate) already
     /// queued is not queued twice. `false`, with nothing queued, when the
@@ -104,6 +111,117 @@ pub trait CallbackStore: Send + Sync {
     async fn set_gate_paused(&self, gate_id: &str, paused_at: Option<Millis>) -> StoreResult<bool>;
     /// The paused gates, with when each was paused.
     async fn paused_gates(&self) -> StoreResult<Vec<(String, Millis)>>;
+}
+
+/// The next events of the event queue for one of its readers, with what
+/// their delivery reports tell ([`CallbackStore::report_batch`]).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ReportBatch {
+    /// Where the reader had got: the `from` with which to move it.
+    pub cursor: i64,
+    /// The events after it, in order.
+    pub events: Vec<EventRecord>,
+    /// Those of the events' messages that name event report gates
+    /// ([`CallbackStore::messages_to_report`]), by id; resend notices
+    /// (QUEUED statuses) are left out, as they are never reported.
+    pub messages: HashMap<String, MessageRecord>,
+    /// What the contact book knows of those messages' phone numbers (not
+    /// of BSUIDs), in every account, by phone number.
+    pub contacts: HashMap<String, Vec<Contact>>,
+}
+
+impl ReportBatch {
+    /// The batch of what was read at `cursor`.
+    pub fn new(
+        cursor: i64,
+        events: Vec<EventRecord>,
+        messages: Vec<MessageRecord>,
+        contacts: Vec<Contact>,
+    ) -> Self {
+        let mut by_phone: HashMap<String, Vec<Contact>> = HashMap::new();
+        for contact in contacts {
+            by_phone
+                .entry(contact.phone.clone())
+                .or_default()
+                .push(contact);
+        }
+        Self {
+            cursor,
+            events,
+            messages: messages
+                .into_iter()
+                .map(|message| (message.message_id.clone(), message))
+                .collect(),
+            contacts: by_phone,
+        }
+    }
+}
+
+/// The messages whose reports `events` may need, each once: those of every
+/// event but resend notices (QUEUED).
+pub(in crate::store) fn messages_of(events: &[EventRecord]) -> Vec<&str> {
+    let mut distinct: Vec<&str> = events
+        .iter()
+        .filter(|event| event.status.state != MessageState::Queued)
+        .map(|event| event.message_id.as_str())
+        .collect();
+    distinct.sort_unstable();
+    distinct.dedup();
+    distinct
+}
+
+/// The phone numbers (not BSUIDs) that `messages` go to, for the contact
+/// book.
+pub(in crate::store) fn phones_of(messages: &[MessageRecord]) -> Vec<&str> {
+    messages
+        .iter()
+        .filter(|message| Bsuid::parse(&message.destination).is_err())
+        .map(|message| message.destination.as_str())
+        .collect()
+}
+
+/// A part with its message's id: a row of `PARTS_TO_REPORT`.
+pub(in crate::store) struct PartOf {
+    message_id: String,
+    part: PartRecord,
+}
+
+impl FromStoreRow for PartOf {
+    fn from_row(row: &impl StoreRow) -> StoreResult<Self> {
+        Ok(Self {
+            message_id: row.get("message_id")?,
+            part: PartRecord::from_row(row)?,
+        })
+    }
+}
+
+/// Puts each part read (in order) in its message.
+pub(in crate::store) fn attach_parts(messages: &mut [MessageRecord], parts: Vec<PartOf>) {
+    let mut by_message: HashMap<String, Vec<PartRecord>> = HashMap::new();
+    for PartOf { message_id, part } in parts {
+        by_message.entry(message_id).or_default().push(part);
+    }
+    for message in messages {
+        message.parts = by_message.remove(&message.message_id).unwrap_or_default();
+    }
+}
+
+/// [`CallbackStore::report_batch`] read with the store's own reads, one
+/// after another (PostgreSQL's: its reads go to the server, not to a
+/// thread of this process).
+pub(in crate::store) async fn report_batch_read_apart<S: CallbackStore + OutboxStore>(
+    store: &S,
+    cursor: &str,
+    limit: u32,
+) -> StoreResult<ReportBatch> {
+    let position = store.cursor(cursor).await?;
+    let events = store.events_after(position, limit).await?;
+    if events.is_empty() {
+        return Ok(ReportBatch::new(position, events, Vec::new(), Vec::new()));
+    }
+    let messages = store.messages_to_report(&messages_of(&events)).await?;
+    let contacts = store.contacts_of(&phones_of(&messages)).await?;
+    Ok(ReportBatch::new(position, events, messages, contacts))
 }
 
 /// A callback to put in a gate's queue.
@@ -238,6 +356,9 @@ pub struct UnroutedInbound {
     pub source: Option<Source>,
 }
 
+/// Where the event cursor `$1` is (no row: at 0).
+pub(in crate::store) const CURSOR_POSITION: &str = "SELECT position FROM cursors WHERE name = $1";
+
 /// Creates the event cursor `$1` at 0 unless it exists.
 pub(in crate::store) const CREATE_CURSOR: &str =
     "INSERT INTO cursors (name, position) VALUES ($1, 0) ON CONFLICT DO NOTHING";
@@ -278,12 +399,13 @@ async fn deliveries_with_attempts<B: SqlBackend>(
 #[async_trait]
 impl<B: SqlBackend> CallbackStore for B {
     async fn cursor(&self, name: &str) -> StoreResult<i64> {
-        let statement = B::Db::statement(
-            "SELECT position FROM cursors WHERE name = $1",
-            [Arg::Text(name)],
-        );
+        let statement = B::Db::statement(CURSOR_POSITION, [Arg::Text(name)]);
         let row = B::Db::fetch_optional(self.reader(), statement).await?;
         Ok(row.map(|row| row.get("position")).transpose()?.unwrap_or(0))
+    }
+
+    async fn report_batch(&self, cursor: &str, limit: u32) -> StoreResult<ReportBatch> {
+        self.read_report_batch(cursor, limit).await
     }
 
     async fn enqueue_deliveries(
@@ -315,17 +437,11 @@ impl<B: SqlBackend> CallbackStore for B {
         let statement = B::Db::statement(B::PARTS_TO_REPORT, []).bind(B::list(&reported)?);
         let part_rows = B::Db::fetch_all(&mut snapshot, statement).await?;
         snapshot.commit().await?;
-        let mut parts: HashMap<String, Vec<PartRecord>> = HashMap::new();
-        for row in &part_rows {
-            let message_id: String = row.get("message_id")?;
-            parts
-                .entry(message_id)
-                .or_default()
-                .push(PartRecord::from_row(row)?);
-        }
-        for message in &mut messages {
-            message.parts = parts.remove(&message.message_id).unwrap_or_default();
-        }
+        let parts = part_rows
+            .iter()
+            .map(PartOf::from_row)
+            .collect::<StoreResult<Vec<_>>>()?;
+        attach_parts(&mut messages, parts);
         Ok(messages)
     }
 

@@ -26,6 +26,7 @@ use std::future::Future;
 use sqlx::query::Query;
 use sqlx::{Database, Executor, IntoArguments, Pool, SqlSafeStr, Transaction};
 
+use self::callbacks::ReportBatch;
 use super::rows::{FromStoreRow, StoreRow};
 use super::{
     ClaimedDelivery, ClaimedPart, DeliveryAttempt, FollowOn, Millis, NewDelivery, NewRequest,
@@ -125,6 +126,13 @@ pub trait SqlBackend: Send + Sync + 'static {
         lease_until: Millis,
         limit: u32,
     ) -> impl Future<Output = StoreResult<Vec<ClaimedPart>>> + Send;
+    /// Reads what an event queue's reader reports next, from one snapshot
+    /// ([`CallbackStore::report_batch`](super::CallbackStore::report_batch)).
+    fn read_report_batch(
+        &self,
+        cursor: &str,
+        limit: u32,
+    ) -> impl Future<Output = StoreResult<ReportBatch>> + Send;
     /// Claims due callbacks
     /// ([`CallbackStore::claim_deliveries`](super::CallbackStore::claim_deliveries)).
     fn lease_due_deliveries(

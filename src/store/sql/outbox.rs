@@ -122,6 +122,14 @@ pub struct EventRecord {
     pub status: StatusRecord,
 }
 
+/// The first `$2` events after the event `$1`, in order, with their
+/// statuses ([`EventRecord`]).
+pub(in crate::store) const EVENTS_AFTER: &str =
+    "SELECT e.id AS event_id, e.account_id, e.message_id, e.message_index,
+            s.state, s.result_code, s.description, s.details, s.at
+     FROM events e JOIN message_statuses s ON s.id = e.status_id
+     WHERE e.id > $1 ORDER BY e.id LIMIT $2";
+
 #[async_trait]
 impl<B: SqlBackend> OutboxStore for B {
     async fn claim(
@@ -153,10 +161,7 @@ impl<B: SqlBackend> OutboxStore for B {
     async fn events_after(&self, after_id: i64, limit: u32) -> StoreResult<Vec<EventRecord>> {
         read_all(
             self,
-            "SELECT e.id AS event_id, e.account_id, e.message_id, e.message_index,
-                    s.state, s.result_code, s.description, s.details, s.at
-             FROM events e JOIN message_statuses s ON s.id = e.status_id
-             WHERE e.id > $1 ORDER BY e.id LIMIT $2",
+            EVENTS_AFTER,
             &[Arg::Int(after_id), Arg::Int(i64::from(limit))],
         )
         .await

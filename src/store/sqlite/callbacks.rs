@@ -7,21 +7,25 @@
 //! them) cannot interleave with another write, and each shares its commit
 //! with whatever else the thread has queued (accepts, outcomes, webhooks)
 //! instead of waiting for the write lock and a commit of its own on the
-//! sqlx writer.
+//! sqlx writer. The feed's reads (the events, their messages and parts,
+//! the contacts) are one job on the reader thread ([`super::reader`]).
 
 use std::collections::HashMap;
 
-use rusqlite::{Connection, named_params, params};
+use rusqlite::{Connection, OptionalExtension, Params, named_params, params};
 
 use super::SqliteStore;
-use super::owned_row::query_rows;
+use super::owned_row::decode_rows;
 use crate::clock::now_millis;
 use crate::store::attempts::{attempt_rows, held_by_their_lease, recordable};
 use crate::store::rows::FromStoreRow;
-use crate::store::sql::callbacks::{CREATE_CURSOR, MOVE_CURSOR};
+use crate::store::sql::callbacks::{
+    CREATE_CURSOR, CURSOR_POSITION, MOVE_CURSOR, attach_parts, messages_of, phones_of,
+};
+use crate::store::sql::outbox::EVENTS_AFTER;
 use crate::store::{
-    ClaimedDelivery, DeliveryAttempt, FollowOn, Millis, NewDelivery, RecordedAttempt,
-    RoutedInbound, StoreError, StoreResult,
+    ClaimedDelivery, Contact, DeliveryAttempt, EventRecord, FollowOn, MessageRecord, Millis,
+    NewDelivery, RecordedAttempt, ReportBatch, RoutedInbound, StoreError, StoreResult,
 };
 
 /// The due deliveries of `CallbackStore::claim_deliveries` (`?1` now, `?2`
@@ -161,6 +165,15 @@ const MARK_ROUTED: &str = "UPDATE inbound_messages
            FROM json_each($1)) AS j
      WHERE inbound_messages.wamid = j.wamid";
 
+/// The models of the rows `sql` (with `params`) reads on `connection`.
+fn read<T: FromStoreRow>(
+    connection: &Connection,
+    sql: &str,
+    params: impl Params,
+) -> StoreResult<Vec<T>> {
+    decode_rows(&mut connection.prepare_cached(sql)?, params)
+}
+
 /// Queues `deliveries`, in order, due `now` ([`INSERT_DELIVERY`]).
 fn insert_deliveries(
     connection: &Connection,
@@ -185,6 +198,50 @@ fn insert_deliveries(
 }
 
 impl SqliteStore {
+    /// `CallbackStore::report_batch`: every read of it in one job on the
+    /// reader thread, in one snapshot.
+    pub(super) async fn read_report_batch(
+        &self,
+        cursor: &str,
+        limit: u32,
+    ) -> StoreResult<ReportBatch> {
+        let cursor = cursor.to_owned();
+        self.reader_thread
+            .snapshot(move |snapshot| {
+                let position: i64 = snapshot
+                    .prepare_cached(CURSOR_POSITION)?
+                    .query_row(named_params! {"$1": cursor}, |row| row.get(0))
+                    .optional()?
+                    .unwrap_or(0);
+                let events: Vec<EventRecord> = read(
+                    snapshot,
+                    EVENTS_AFTER,
+                    named_params! {"$1": position, "$2": i64::from(limit)},
+                )?;
+                if events.is_empty() {
+                    return Ok(ReportBatch::new(position, events, Vec::new(), Vec::new()));
+                }
+                let ids = Self::list(&messages_of(&events))?;
+                let mut messages: Vec<MessageRecord> =
+                    read(snapshot, MESSAGES_TO_REPORT, named_params! {"$1": ids})?;
+                let reported = messages
+                    .iter()
+                    .map(|message| message.message_id.as_str())
+                    .collect::<Vec<_>>();
+                let parts = read(
+                    snapshot,
+                    PARTS_TO_REPORT,
+                    named_params! {"$1": Self::list(&reported)?},
+                )?;
+                attach_parts(&mut messages, parts);
+                let phones = Self::list(&phones_of(&messages))?;
+                let contacts: Vec<Contact> =
+                    read(snapshot, CONTACTS_OF, named_params! {"$1": phones})?;
+                Ok(ReportBatch::new(position, events, messages, contacts))
+            })
+            .await
+    }
+
     /// `CallbackStore::enqueue_deliveries`: moves the cursor (compare and
     /// swap), then queues the deliveries, in one job on the writer thread,
     /// so the feed shares the thread's commits instead of waiting for the
@@ -252,14 +309,10 @@ impl SqliteStore {
         let lease = lease.to_owned();
         self.writer_thread
             .transaction(move |transaction| {
-                let rows = query_rows(
+                let claimed: Vec<ClaimedDelivery> = decode_rows(
                     &mut transaction.prepare_cached(DUE_DELIVERIES)?,
                     params![now, i64::from(limit), lease, i64::from(per_gate)],
                 )?;
-                let claimed = rows
-                    .iter()
-                    .map(ClaimedDelivery::from_row)
-                    .collect::<StoreResult<Vec<_>>>()?;
                 let mut leasing = transaction.prepare_cached(LEASE_DELIVERY)?;
                 for delivery in &claimed {
                     leasing.execute(params![lease, lease_until, delivery.id, delivery.gate_id])?;
@@ -312,12 +365,11 @@ impl SqliteStore {
                     .map(|(attempt, recorded)| {
                         let next = match follow {
                             Some(follow) if recorded && attempt.delivered => {
-                                let rows = query_rows(
+                                let next = decode_rows::<ClaimedDelivery>(
                                     &mut next_due,
                                     params![attempt.delivery_id, follow.now, attempt.lease],
-                                )?;
-                                let next =
-                                    rows.first().map(ClaimedDelivery::from_row).transpose()?;
+                                )?
+                                .pop();
                                 if let Some(next) = &next {
                                     leasing.execute(params![
                                         attempt.lease,

@@ -38,6 +38,7 @@ mod callbacks;
 mod history;
 mod outbox;
 mod owned_row;
+mod reader;
 mod webhooks;
 mod writer;
 
@@ -58,8 +59,8 @@ use super::source_figures::{
 use super::sql::SqlBackend;
 use super::{
     ClaimedDelivery, ClaimedPart, DeliveryAttempt, FollowOn, Millis, NewDelivery, NewRequest,
-    OpsStore, Outcome, RecordedAttempt, RoutedInbound, StoreResult, Wake, WakeStore, WebhookBatch,
-    WebhookReceipt,
+    OpsStore, Outcome, RecordedAttempt, ReportBatch, RoutedInbound, StoreResult, Wake, WakeStore,
+    WebhookBatch, WebhookReceipt,
 };
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
@@ -73,6 +74,7 @@ pub struct SqliteStore {
     writer: SqlitePool,
     reader: SqlitePool,
     writer_thread: writer::Writer,
+    reader_thread: reader::Reader,
 }
 
 impl SqliteStore {
@@ -101,10 +103,12 @@ impl SqliteStore {
             .await?;
         let writer_thread =
             writer::Writer::start(options.get_filename(), writer::LogBounds::default())?;
+        let reader_thread = reader::Reader::start(options.get_filename())?;
         Ok(Self {
             writer,
             reader,
             writer_thread,
+            reader_thread,
         })
     }
 
@@ -236,6 +240,14 @@ impl SqlBackend for SqliteStore {
         per_gate: u32,
     ) -> impl Future<Output = StoreResult<Vec<ClaimedDelivery>>> + Send {
         SqliteStore::lease_due_deliveries(self, lease, now, lease_until, limit, per_gate)
+    }
+
+    fn read_report_batch(
+        &self,
+        cursor: &str,
+        limit: u32,
+    ) -> impl Future<Output = StoreResult<ReportBatch>> + Send {
+        SqliteStore::read_report_batch(self, cursor, limit)
     }
 }
 

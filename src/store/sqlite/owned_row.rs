@@ -1,15 +1,16 @@
-//! Rows that a statement on the writer thread ([`super::writer`]) read,
-//! kept after the statement moves on, so that the shared decoders
-//! ([`FromStoreRow`](crate::store::rows::FromStoreRow),
-//! [`ReportPlan`](crate::store::batch::ReportPlan)) read them as they read
-//! sqlx's rows.
+//! Rows that a statement on the writer or the reader thread
+//! ([`super::writer`], [`super::reader`]) reads, for the shared decoders
+//! ([`FromStoreRow`], [`ReportPlan`](crate::store::batch::ReportPlan)),
+//! which read them as they read sqlx's rows: decoded into their models as
+//! the statement steps ([`decode_rows`]), or kept after it moves on
+//! ([`query_rows`]).
 
 use std::sync::Arc;
 
 use rusqlite::types::{Value, ValueRef};
 use rusqlite::{CachedStatement, Params};
 
-use crate::store::rows::{StoreRow, StoreValue};
+use crate::store::rows::{FromStoreRow, StoreRow, StoreValue};
 use crate::store::{StoreError, StoreResult};
 
 /// One row: its values, and the column names its statement gave (shared by
@@ -17,6 +18,20 @@ use crate::store::{StoreError, StoreResult};
 pub struct OwnedRow {
     columns: Arc<[String]>,
     values: Vec<Value>,
+}
+
+/// The models of every row `statement` returns for `params`, each decoded
+/// from SQLite's row as it is read (no copy of its values between).
+pub fn decode_rows<T: FromStoreRow>(
+    statement: &mut CachedStatement<'_>,
+    params: impl Params,
+) -> StoreResult<Vec<T>> {
+    let mut rows = statement.query(params)?;
+    let mut models = Vec::new();
+    while let Some(row) = rows.next()? {
+        models.push(T::from_row(row)?);
+    }
+    Ok(models)
 }
 
 /// Every row `statement` returns for `params`.
@@ -41,6 +56,12 @@ pub fn query_rows(
         });
     }
     Ok(owned)
+}
+
+impl StoreRow for rusqlite::Row<'_> {
+    fn get<T: StoreValue>(&self, column: &str) -> StoreResult<T> {
+        Ok(rusqlite::Row::get(self, column)?)
+    }
 }
 
 impl StoreRow for OwnedRow {
