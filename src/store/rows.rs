@@ -18,7 +18,7 @@ use super::{
 };
 
 /// A value that decodes from a column of either backend, read through sqlx
-/// or (on SQLite's writer thread) rusqlite.
+/// or (on SQLite's writer and reader threads) rusqlite.
 pub trait StoreValue:
     for<'r> sqlx::Decode<'r, Sqlite>
     + sqlx::Type<Sqlite>

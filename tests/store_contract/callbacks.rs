@@ -3,7 +3,9 @@
 //! to a gate in order, gives each gate at most its share, and lets the
 //! gates take turns. Tries are in [`crate::attempts`].
 
-use wagate::store::{ClaimedDelivery, NewDelivery, RoutedInbound, Store, TenantKind, WebhookBatch};
+use wagate::store::{
+    ClaimedDelivery, NewDelivery, NewRequest, RoutedInbound, Store, TenantKind, WebhookBatch,
+};
 use wagate_domain::{MessageState, Priority};
 
 use crate::attempts::{Try, record_try};
@@ -210,13 +212,22 @@ async fn gates_take_turns_and_each_gets_at_most_its_share(backend: Backend) {
     );
 }
 
+/// A request of one message `id` with `parts` parts whose delivery reports
+/// go to the gate `g`.
+fn reporting(id: &str, parts: u32) -> NewRequest {
+    let mut reported = request(id, Priority::Normal, 1_000, parts);
+    reported.gate_ids = vec!["g".into()];
+    reported
+}
+
 on_backends!(only_messages_that_name_gates_need_delivery_reports);
 async fn only_messages_that_name_gates_need_delivery_reports(backend: Backend) {
     let (store, _database) = open_with(backend, &["g"]).await;
-    let mut reported = request("reported", Priority::Normal, 1_000, 2);
-    reported.gate_ids = vec!["g".into()];
     let silent = request("silent", Priority::Normal, 1_000, 1);
-    store.accept(&[reported, silent]).await.expect("accept");
+    store
+        .accept(&[reporting("reported", 2), silent])
+        .await
+        .expect("accept");
     let named = store
         .messages_to_report(&["reported", "silent", "unknown"])
         .await
@@ -242,13 +253,9 @@ async fn only_messages_that_name_gates_need_delivery_reports(backend: Backend) {
 on_backends!(a_report_batch_reads_the_events_after_the_cursor_and_what_they_report);
 async fn a_report_batch_reads_the_events_after_the_cursor_and_what_they_report(backend: Backend) {
     let (store, _database) = open_with(backend, &["g"]).await;
-    let mut reported = request("reported", Priority::Normal, 1_000, 2);
-    reported.gate_ids = vec!["g".into()];
     let silent = request("silent", Priority::Normal, 1_000, 1);
-    let mut resent = request("resent", Priority::Normal, 1_000, 1);
-    resent.gate_ids = vec!["g".into()];
     store
-        .accept(&[reported, silent, resent])
+        .accept(&[reporting("reported", 2), silent, reporting("resent", 1)])
         .await
         .expect("accept");
     store

@@ -59,7 +59,7 @@ use super::source_figures::{
     self, PriorityBacklog, RecentSubmissions, SourceBacklog, SourceFailure, SourceFiguresStore,
 };
 use super::sql::SqlBackend;
-use super::sql::callbacks::report_batch_read_apart;
+use super::sql::callbacks::{ReadApart, read_report_batch};
 use super::{
     ClaimedDelivery, ClaimedPart, DeliveryAttempt, FollowOn, Millis, NewDelivery, NewRequest,
     OpsStore, Outcome, PoolSettings, RecordedAttempt, ReportBatch, RoutedInbound, StoreResult,
@@ -221,12 +221,8 @@ impl SqlBackend for PgStore {
         PgStore::lease_due_deliveries(self, lease, now, lease_until, limit, per_gate)
     }
 
-    fn read_report_batch(
-        &self,
-        cursor: &str,
-        limit: u32,
-    ) -> impl Future<Output = StoreResult<ReportBatch>> + Send {
-        report_batch_read_apart(self, cursor, limit)
+    async fn read_report_batch(&self, cursor: &str, limit: u32) -> StoreResult<ReportBatch> {
+        read_report_batch(&mut ReadApart(self), cursor, limit).await
     }
 }
 

@@ -3,11 +3,13 @@
 //! implementation on both backends: the event cursor and the feed that
 //! queues deliveries under it, incoming messages routed, the reads of
 //! delivery reports (each answer from one snapshot), redelivery and paused
-//! gates. The feed's writes, the claims and the tries' records are the
+//! gates. The feed's reads are one sequence ([`read_report_batch`]) that
+//! each backend runs on its own reads ([`SqlBackend::read_report_batch`]).
+//! The feed's writes, the claims and the tries' records are the
 //! backend's own ([`SqlBackend::queue_deliveries`],
 //! [`SqlBackend::queue_routed`], [`SqlBackend::lease_due_deliveries`],
 //! [`SqlBackend::record_delivery_attempts`]; the event cursor's statements,
-//! [`CREATE_CURSOR`] and [`MOVE_CURSOR`], are shared), as are the
+//! [`CURSOR_POSITION`], [`CREATE_CURSOR`] and [`MOVE_CURSOR`], are shared), as are the
 //! statements whose dialects differ (lists, JSON rows:
 //! [`SqlBackend::MESSAGES_TO_REPORT`] and the others).
 
@@ -32,9 +34,10 @@ use crate::store::{Contact, MessageRecord, Millis, PartRecord, Source, StoreResu
 pub trait CallbackStore: Send + Sync {
     /// Where the reader `name` of the event queue has got (0 at first).
     async fn cursor(&self, name: &str) -> StoreResult<i64>;
-    /// What the reader `cursor` of the event queue reports next, from one
-    /// snapshot: where it has got, the next `limit` events after that, and
-    /// what their delivery reports tell ([`ReportBatch`]).
+    /// What the reader `cursor` of the event queue reports next: where it
+    /// has got, the next `limit` events after that, and what their
+    /// delivery reports tell ([`ReportBatch`]); on SQLite from one
+    /// snapshot.
     async fn report_batch(&self, cursor: &str, limit: u32) -> StoreResult<ReportBatch>;
     /// Queues the deliveries and moves the cursor from `from` (where the
     /// reader found it) to `to`, in one transaction; a (event, gate) already
@@ -115,7 +118,7 @@ pub trait CallbackStore: Send + Sync {
 
 /// The next events of the event queue for one of its readers, with what
 /// their delivery reports tell ([`CallbackStore::report_batch`]).
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ReportBatch {
     /// Where the reader had got: the `from` with which to move it.
     pub cursor: i64,
@@ -206,22 +209,65 @@ pub(in crate::store) fn attach_parts(messages: &mut [MessageRecord], parts: Vec<
     }
 }
 
-/// [`CallbackStore::report_batch`] read with the store's own reads, one
-/// after another (PostgreSQL's: its reads go to the server, not to a
-/// thread of this process).
-pub(in crate::store) async fn report_batch_read_apart<S: CallbackStore + OutboxStore>(
-    store: &S,
+/// The reads of a [`ReportBatch`], as a backend makes them.
+pub(in crate::store) trait ReportReads {
+    /// Where the reader `cursor` of the event queue has got (0 at first).
+    async fn position(&mut self, cursor: &str) -> StoreResult<i64>;
+    /// The first `limit` events after the event `position`.
+    async fn events_after(&mut self, position: i64, limit: u32) -> StoreResult<Vec<EventRecord>>;
+    /// As [`CallbackStore::messages_to_report`].
+    async fn messages_to_report(&mut self, ids: &[&str]) -> StoreResult<Vec<MessageRecord>>;
+    /// As [`CallbackStore::contacts_of`].
+    async fn contacts_of(&mut self, phones: &[&str]) -> StoreResult<Vec<Contact>>;
+}
+
+/// [`CallbackStore::report_batch`], read through `reads`.
+pub(in crate::store) async fn read_report_batch(
+    reads: &mut impl ReportReads,
     cursor: &str,
     limit: u32,
 ) -> StoreResult<ReportBatch> {
-    let position = store.cursor(cursor).await?;
-    let events = store.events_after(position, limit).await?;
+    let position = reads.position(cursor).await?;
+    let events = reads.events_after(position, limit).await?;
     if events.is_empty() {
         return Ok(ReportBatch::new(position, events, Vec::new(), Vec::new()));
     }
-    let messages = store.messages_to_report(&messages_of(&events)).await?;
-    let contacts = store.contacts_of(&phones_of(&messages)).await?;
+    let messages = reads.messages_to_report(&messages_of(&events)).await?;
+    let contacts = reads.contacts_of(&phones_of(&messages)).await?;
     Ok(ReportBatch::new(position, events, messages, contacts))
+}
+
+/// The ids of `messages`.
+pub(in crate::store) fn ids_of(messages: &[MessageRecord]) -> Vec<&str> {
+    messages
+        .iter()
+        .map(|message| message.message_id.as_str())
+        .collect()
+}
+
+/// A report batch's reads made with the store's own, one after another,
+/// each from a snapshot of its own (PostgreSQL's: they go to the server,
+/// not to a thread of this process). The cursor's compare and swap as the
+/// deliveries are queued still stops a batch read while another instance
+/// moved the cursor.
+pub(in crate::store) struct ReadApart<'a, S>(pub &'a S);
+
+impl<S: CallbackStore + OutboxStore> ReportReads for ReadApart<'_, S> {
+    async fn position(&mut self, cursor: &str) -> StoreResult<i64> {
+        self.0.cursor(cursor).await
+    }
+
+    async fn events_after(&mut self, position: i64, limit: u32) -> StoreResult<Vec<EventRecord>> {
+        self.0.events_after(position, limit).await
+    }
+
+    async fn messages_to_report(&mut self, ids: &[&str]) -> StoreResult<Vec<MessageRecord>> {
+        self.0.messages_to_report(ids).await
+    }
+
+    async fn contacts_of(&mut self, phones: &[&str]) -> StoreResult<Vec<Contact>> {
+        self.0.contacts_of(phones).await
+    }
 }
 
 /// A callback to put in a gate's queue.
@@ -430,11 +476,7 @@ impl<B: SqlBackend> CallbackStore for B {
             .iter()
             .map(MessageRecord::from_row)
             .collect::<StoreResult<Vec<_>>>()?;
-        let reported: Vec<&str> = messages
-            .iter()
-            .map(|message| message.message_id.as_str())
-            .collect();
-        let statement = B::Db::statement(B::PARTS_TO_REPORT, []).bind(B::list(&reported)?);
+        let statement = B::Db::statement(B::PARTS_TO_REPORT, []).bind(B::list(&ids_of(&messages))?);
         let part_rows = B::Db::fetch_all(&mut snapshot, statement).await?;
         snapshot.commit().await?;
         let parts = part_rows

@@ -5,8 +5,9 @@
 //! SQL that is the same on both backends. What differs is the
 //! [`SqlBackend`] contract, which each backend implements and the compiler
 //! checks: the dialect's statements, how a list is bound, how a read
-//! snapshot and a write transaction begin, and the hot writes and claims,
-//! whole (SQLite's writer thread jobs, PostgreSQL's transactions).
+//! snapshot and a write transaction begin, the hot writes and claims,
+//! whole (SQLite's writer thread jobs, PostgreSQL's transactions), and the
+//! callback feed's reads (on SQLite a reader thread's job).
 //!
 //! sqlx's executors, argument buffers and results are per-driver types;
 //! their generic bounds are written once, on the blanket impl of

@@ -15,12 +15,13 @@ use std::collections::HashMap;
 use rusqlite::{Connection, OptionalExtension, Params, named_params, params};
 
 use super::SqliteStore;
-use super::owned_row::decode_rows;
+use super::rows::decode_rows;
 use crate::clock::now_millis;
 use crate::store::attempts::{attempt_rows, held_by_their_lease, recordable};
 use crate::store::rows::FromStoreRow;
 use crate::store::sql::callbacks::{
-    CREATE_CURSOR, CURSOR_POSITION, MOVE_CURSOR, attach_parts, messages_of, phones_of,
+    CREATE_CURSOR, CURSOR_POSITION, MOVE_CURSOR, ReportReads, attach_parts, ids_of,
+    read_report_batch,
 };
 use crate::store::sql::outbox::EVENTS_AFTER;
 use crate::store::{
@@ -165,6 +166,51 @@ const MARK_ROUTED: &str = "UPDATE inbound_messages
            FROM json_each($1)) AS j
      WHERE inbound_messages.wamid = j.wamid";
 
+/// A report batch's reads on the reader thread, inside its job's snapshot.
+struct SnapshotReads<'a>(&'a Connection);
+
+impl ReportReads for SnapshotReads<'_> {
+    async fn position(&mut self, cursor: &str) -> StoreResult<i64> {
+        Ok(self
+            .0
+            .prepare_cached(CURSOR_POSITION)?
+            .query_row(named_params! {"$1": cursor}, |row| row.get(0))
+            .optional()?
+            .unwrap_or(0))
+    }
+
+    async fn events_after(&mut self, position: i64, limit: u32) -> StoreResult<Vec<EventRecord>> {
+        read(
+            self.0,
+            EVENTS_AFTER,
+            named_params! {"$1": position, "$2": i64::from(limit)},
+        )
+    }
+
+    async fn messages_to_report(&mut self, ids: &[&str]) -> StoreResult<Vec<MessageRecord>> {
+        let mut messages: Vec<MessageRecord> = read(
+            self.0,
+            MESSAGES_TO_REPORT,
+            named_params! {"$1": SqliteStore::list(ids)?},
+        )?;
+        let parts = read(
+            self.0,
+            PARTS_TO_REPORT,
+            named_params! {"$1": SqliteStore::list(&ids_of(&messages))?},
+        )?;
+        attach_parts(&mut messages, parts);
+        Ok(messages)
+    }
+
+    async fn contacts_of(&mut self, phones: &[&str]) -> StoreResult<Vec<Contact>> {
+        read(
+            self.0,
+            CONTACTS_OF,
+            named_params! {"$1": SqliteStore::list(phones)?},
+        )
+    }
+}
+
 /// The models of the rows `sql` (with `params`) reads on `connection`.
 fn read<T: FromStoreRow>(
     connection: &Connection,
@@ -208,36 +254,12 @@ impl SqliteStore {
         let cursor = cursor.to_owned();
         self.reader_thread
             .snapshot(move |snapshot| {
-                let position: i64 = snapshot
-                    .prepare_cached(CURSOR_POSITION)?
-                    .query_row(named_params! {"$1": cursor}, |row| row.get(0))
-                    .optional()?
-                    .unwrap_or(0);
-                let events: Vec<EventRecord> = read(
-                    snapshot,
-                    EVENTS_AFTER,
-                    named_params! {"$1": position, "$2": i64::from(limit)},
-                )?;
-                if events.is_empty() {
-                    return Ok(ReportBatch::new(position, events, Vec::new(), Vec::new()));
-                }
-                let ids = Self::list(&messages_of(&events))?;
-                let mut messages: Vec<MessageRecord> =
-                    read(snapshot, MESSAGES_TO_REPORT, named_params! {"$1": ids})?;
-                let reported = messages
-                    .iter()
-                    .map(|message| message.message_id.as_str())
-                    .collect::<Vec<_>>();
-                let parts = read(
-                    snapshot,
-                    PARTS_TO_REPORT,
-                    named_params! {"$1": Self::list(&reported)?},
-                )?;
-                attach_parts(&mut messages, parts);
-                let phones = Self::list(&phones_of(&messages))?;
-                let contacts: Vec<Contact> =
-                    read(snapshot, CONTACTS_OF, named_params! {"$1": phones})?;
-                Ok(ReportBatch::new(position, events, messages, contacts))
+                // The reads run synchronously: the sequence never waits.
+                futures_executor::block_on(read_report_batch(
+                    &mut SnapshotReads(snapshot),
+                    &cursor,
+                    limit,
+                ))
             })
             .await
     }
@@ -369,7 +391,8 @@ impl SqliteStore {
                                     &mut next_due,
                                     params![attempt.delivery_id, follow.now, attempt.lease],
                                 )?
-                                .pop();
+                                .into_iter()
+                                .next();
                                 if let Some(next) = &next {
                                     leasing.execute(params![
                                         attempt.lease,

@@ -11,7 +11,7 @@
 
 use rusqlite::{Connection, params};
 
-use super::owned_row::query_rows;
+use super::rows::query_rows;
 use crate::store::StoreResult;
 use crate::store::batch::{HistoryEntry, ReportPlan};
 

@@ -17,7 +17,9 @@
 //! (once per lease period), redelivery, the retention sweeps; a hop between
 //! threads per statement costs nothing that matters there, and their rare
 //! waits for the write lock hold up no hot path. Reads go through a
-//! separate read-only pool.
+//! separate read-only pool, except the callback feed's, which read the most
+//! rows: those run as one job on a reader thread of their own, which owns
+//! a read-only rusqlite connection ([`reader`]).
 //! Both writers begin with `BEGIN IMMEDIATE` ([`BEGIN_WRITE`]), which is
 //! what makes two of them safe (see [`writer`]).
 //!
@@ -35,10 +37,11 @@
 
 mod accept;
 mod callbacks;
+mod fed_thread;
 mod history;
 mod outbox;
-mod owned_row;
 mod reader;
+mod rows;
 mod webhooks;
 mod writer;
 
@@ -140,9 +143,9 @@ async fn outside_any_transaction(connection: &mut SqliteConnection) -> Result<bo
 }
 
 /// The shared implementation's contract ([`SqlBackend`]): the hot writes
-/// and the claims are the writer thread's jobs, each the inherent method of
-/// the same name in its concern's file (`accept`, `outbox`, `webhooks`,
-/// `callbacks`).
+/// and the claims are the writer thread's jobs, and the callback feed's
+/// reads the reader thread's, each the inherent method of the same name in
+/// its concern's file (`accept`, `outbox`, `webhooks`, `callbacks`).
 impl SqlBackend for SqliteStore {
     type Db = sqlx::Sqlite;
     type List<'a> = String;

@@ -10,7 +10,7 @@ use rusqlite::{Connection, params};
 
 use super::SqliteStore;
 use super::history::record_history;
-use super::owned_row::query_rows;
+use super::rows::query_rows;
 use crate::clock::now_millis;
 use crate::store::batch::OutcomeRows;
 use crate::store::rows::{FromStoreRow, StoreRow};

@@ -17,11 +17,15 @@ use rusqlite::config::DbConfig;
 use rusqlite::{Connection, OpenFlags, Transaction};
 use tokio::sync::{mpsc, oneshot};
 
-use super::writer::BUSY_TIMEOUT;
+use super::fed_thread::FedThread;
+use super::writer::{BUSY_TIMEOUT, outside_any_transaction};
 use crate::store::{StoreError, StoreResult};
 
 /// How many reads may wait for the thread; more wait in their tasks.
-pub const QUEUE_DEPTH: usize = 16;
+const QUEUE_DEPTH: usize = 16;
+
+/// The thread's name.
+const THREAD: &str = "sqlite-reader";
 
 /// Prepared statements the connection keeps: room for every read the
 /// thread runs.
@@ -33,8 +37,7 @@ type Read = Box<dyn FnOnce(&mut Connection) + Send>;
 /// A handle on the reader thread; dropping it ends the thread once the
 /// queued reads have run.
 pub struct Reader {
-    reads: Option<mpsc::Sender<Read>>,
-    thread: Option<std::thread::JoinHandle<()>>,
+    thread: FedThread<mpsc::Sender<Read>>,
 }
 
 impl Reader {
@@ -43,9 +46,11 @@ impl Reader {
     pub fn start(path: &Path) -> StoreResult<Self> {
         let mut connection = open(path)?;
         let (reads, mut queue) = mpsc::channel::<Read>(QUEUE_DEPTH);
-        let thread = std::thread::Builder::new()
-            .name("sqlite-reader".into())
-            .spawn(move || {
+        let path = path.to_owned();
+        let thread = FedThread::start(
+            THREAD,
+            reads,
+            move || {
                 while let Some(read) = queue.blocking_recv() {
                     // A read that panics drops its answer's channel (its
                     // caller hears so); the thread goes on with the next.
@@ -53,16 +58,16 @@ impl Reader {
                     {
                         tracing::error!("a read on the SQLite reader thread panicked");
                     }
+                    // A read transaction left open (its rollback failed)
+                    // would pin its snapshot, and the log with it.
+                    if !connection.is_autocommit() {
+                        outside_any_transaction(THREAD, &mut connection, || open(&path));
+                    }
                 }
-            })
-            .map_err(|error| {
-                tracing::error!(%error, "starting the SQLite reader thread failed");
-                StoreError::Reader("could not be started")
-            })?;
-        Ok(Self {
-            reads: Some(reads),
-            thread: Some(thread),
-        })
+            },
+            StoreError::Reader("could not be started"),
+        )?;
+        Ok(Self { thread })
     }
 
     /// Runs `read` on the reader thread inside one read transaction (one
@@ -82,8 +87,8 @@ impl Reader {
             let _ = reply.send(result);
         });
         let reads = self
-            .reads
-            .as_ref()
+            .thread
+            .sender()
             .ok_or(StoreError::Reader("has stopped"))?;
         reads
             .send(job)
@@ -92,18 +97,6 @@ impl Reader {
         answer
             .await
             .map_err(|_| StoreError::Reader("dropped a read without answering"))?
-    }
-}
-
-impl Drop for Reader {
-    fn drop(&mut self) {
-        // Closing the queue lets the thread finish what is queued and end.
-        drop(self.reads.take());
-        if let Some(thread) = self.thread.take()
-            && thread.join().is_err()
-        {
-            tracing::error!("the SQLite reader thread panicked");
-        }
     }
 }
 
@@ -126,7 +119,6 @@ mod tests {
     //! The reader thread: a read sees one snapshot however long it takes,
     //! cannot write, and a read that panics leaves the thread to the next.
 
-    use std::path::PathBuf;
     use std::time::Duration;
 
     use rusqlite::{Connection, ffi};
@@ -134,18 +126,22 @@ mod tests {
     use super::Reader;
     use crate::store::StoreError;
 
-    /// A database in WAL mode with a table of one number.
-    fn database(dir: &tempfile::TempDir) -> (PathBuf, Connection) {
+    /// A database in WAL mode with a table of one number (in a directory
+    /// that lives as long as the first value), a connection that writes
+    /// to it, and a reader thread on it.
+    fn started() -> (tempfile::TempDir, Connection, Reader) {
+        let dir = tempfile::tempdir().expect("a directory");
         let path = dir.path().join("reader.db");
-        let connection = Connection::open(&path).expect("the database");
-        connection
+        let writer = Connection::open(&path).expect("the database");
+        writer
             .execute_batch(
                 "PRAGMA journal_mode = WAL;
                  CREATE TABLE numbers (n INTEGER);
                  INSERT INTO numbers VALUES (1);",
             )
             .expect("the schema");
-        (path, connection)
+        let reader = Reader::start(&path).expect("the reader thread");
+        (dir, writer, reader)
     }
 
     fn count(connection: &Connection) -> rusqlite::Result<i64> {
@@ -154,9 +150,7 @@ mod tests {
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn a_read_sees_one_snapshot_while_others_commit() {
-        let dir = tempfile::tempdir().expect("a directory");
-        let (path, writer) = database(&dir);
-        let reader = Reader::start(&path).expect("the reader thread");
+        let (_dir, writer, reader) = started();
         let (counted, first_count) = std::sync::mpsc::channel();
         let (go_on, resume) = std::sync::mpsc::channel::<()>();
         let read = tokio::spawn(async move {
@@ -187,9 +181,7 @@ mod tests {
 
     #[tokio::test]
     async fn the_reader_cannot_write() {
-        let dir = tempfile::tempdir().expect("a directory");
-        let (path, writer) = database(&dir);
-        let reader = Reader::start(&path).expect("the reader thread");
+        let (_dir, writer, reader) = started();
         let written = reader
             .snapshot(|snapshot| Ok(snapshot.execute("INSERT INTO numbers VALUES (3)", [])?))
             .await;
@@ -204,9 +196,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_read_that_panics_leaves_the_thread_to_the_next() {
-        let dir = tempfile::tempdir().expect("a directory");
-        let (path, _writer) = database(&dir);
-        let reader = Reader::start(&path).expect("the reader thread");
+        let (_dir, _writer, reader) = started();
         let panicked = reader
             .snapshot(|_| -> Result<(), StoreError> { panic!("a read that panics") })
             .await;

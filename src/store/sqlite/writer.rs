@@ -67,6 +67,7 @@ use tokio::sync::mpsc;
 use self::checkpoint::Checkpointer;
 pub use self::checkpoint::LogBounds;
 use self::job::Job;
+use super::fed_thread::FedThread;
 
 use crate::store::{StoreError, StoreResult};
 
@@ -120,8 +121,7 @@ const STATEMENT_CACHE: usize = 64;
 /// A handle on the writer thread; dropping it ends the thread once the
 /// queued jobs have run.
 pub struct Writer {
-    jobs: Option<mpsc::Sender<Box<dyn Job>>>,
-    thread: Option<std::thread::JoinHandle<()>>,
+    thread: FedThread<mpsc::Sender<Box<dyn Job>>>,
 }
 
 impl Writer {
@@ -133,22 +133,18 @@ impl Writer {
         let mut checkpointer = Checkpointer::start(path, bounds)?;
         let (jobs, queue) = mpsc::channel(QUEUE_DEPTH);
         let path = path.to_owned();
-        let thread = std::thread::Builder::new()
-            .name("sqlite-writer".into())
-            .spawn(move || {
+        let thread = FedThread::start(
+            "sqlite-writer",
+            jobs,
+            move || {
                 checkpointer.on_this_thread();
                 run(&path, connection, queue, |connection| {
                     checkpointer.after_transaction(connection);
                 });
-            })
-            .map_err(|error| {
-                tracing::error!(%error, "starting the SQLite writer thread failed");
-                StoreError::Writer("could not be started")
-            })?;
-        Ok(Self {
-            jobs: Some(jobs),
-            thread: Some(thread),
-        })
+            },
+            StoreError::Writer("could not be started"),
+        )?;
+        Ok(Self { thread })
     }
 
     /// Runs `work` on the writer thread, in a `BEGIN IMMEDIATE … COMMIT`
@@ -168,8 +164,8 @@ impl Writer {
     {
         let (job, answer) = job::job(work);
         let jobs = self
-            .jobs
-            .as_ref()
+            .thread
+            .sender()
             .ok_or(StoreError::Writer("has stopped"))?;
         jobs.send(job)
             .await
@@ -178,18 +174,6 @@ impl Writer {
             .await
             .map_err(|_| StoreError::Writer("dropped a job without answering"))?;
         Ok(result?)
-    }
-}
-
-impl Drop for Writer {
-    fn drop(&mut self) {
-        // Closing the queue lets the thread finish what is queued and end.
-        drop(self.jobs.take());
-        if let Some(thread) = self.thread.take()
-            && thread.join().is_err()
-        {
-            tracing::error!("the SQLite writer thread panicked");
-        }
     }
 }
 
@@ -280,7 +264,7 @@ enum Failure {
 fn commit_jobs(path: &Path, connection: &mut Connection, jobs: &mut Vec<Box<dyn Job>>) {
     while !jobs.is_empty() {
         if !connection.is_autocommit() {
-            outside_any_transaction(path, connection);
+            outside_any_transaction("sqlite-writer", connection, || open(path));
         }
         let failed = match in_transaction(connection, jobs) {
             Ok(()) => None,
@@ -346,18 +330,25 @@ fn in_transaction(connection: &mut Connection, jobs: &mut [Box<dyn Job>]) -> Res
 }
 
 /// A connection SQLite left inside a transaction, rolled back, or a fresh
-/// one if it cannot be (the old one is then kept only if reopening fails,
-/// so that the next transaction fails loudly instead of the thread
-/// ending).
-fn outside_any_transaction(path: &Path, connection: &mut Connection) {
-    tracing::error!("SQLite left the writer thread inside a transaction: rolling it back");
+/// one from `reopen` if it cannot be (the old one is then kept only if
+/// reopening fails, so that the next transaction fails loudly instead of
+/// the thread ending). `thread` names the connection's thread in the logs.
+pub(super) fn outside_any_transaction(
+    thread: &str,
+    connection: &mut Connection,
+    reopen: impl FnOnce() -> StoreResult<Connection>,
+) {
+    tracing::error!(
+        thread,
+        "SQLite left a connection inside a transaction: rolling it back"
+    );
     if connection.execute_batch("ROLLBACK").is_ok() && connection.is_autocommit() {
         return;
     }
-    match open(path) {
+    match reopen() {
         Ok(fresh) => *connection = fresh,
         Err(error) => {
-            tracing::error!(%error, "reopening the SQLite writer thread's connection failed");
+            tracing::error!(%error, thread, "reopening a SQLite connection failed");
         }
     }
 }

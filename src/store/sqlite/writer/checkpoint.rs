@@ -35,6 +35,7 @@ use std::sync::mpsc::{Receiver, SyncSender, TrySendError, sync_channel};
 use rusqlite::Connection;
 use rusqlite::hooks::{CheckpointMode, Wal};
 
+use crate::store::sqlite::fed_thread::FedThread;
 use crate::store::{StoreError, StoreResult};
 
 /// When the log is copied back, in pages of the log.
@@ -103,15 +104,17 @@ fn note_log_length(wal: &Wal, pages: c_int) -> rusqlite::Result<()> {
 /// waits for them).
 pub struct Checkpointer {
     bounds: LogBounds,
-    /// `None` once the thread is found gone: the commits' own bound then
-    /// keeps the log short.
-    wake: Option<SyncSender<()>>,
+    /// The thread, woken through its channel; the channel is closed once
+    /// the thread is found gone: the commits' own bound then keeps the log
+    /// short.
+    thread: FedThread<SyncSender<()>>,
     /// Set by the thread when it has copied all the log held when its copy
     /// began, taken by the writer.
     copied: Arc<AtomicBool>,
-    /// Checkpoints the thread has finished, whatever they copied.
+    /// Checkpoints the thread has finished, whatever they copied (the
+    /// thread logs the count as it ends; the tests wait on it).
+    #[cfg(test)]
     finished: Arc<AtomicU64>,
-    thread: Option<std::thread::JoinHandle<()>>,
 }
 
 impl Checkpointer {
@@ -124,24 +127,23 @@ impl Checkpointer {
         let (wake, woken) = sync_channel(1);
         let copied = Arc::new(AtomicBool::new(false));
         let finished = Arc::new(AtomicU64::new(0));
-        let thread = std::thread::Builder::new()
-            .name("sqlite-checkpoint".into())
-            .spawn({
+        let thread = FedThread::start(
+            "sqlite-checkpoint",
+            wake,
+            {
                 let path = path.to_owned();
                 let copied = copied.clone();
                 let finished = finished.clone();
                 move || run(&path, connection, &woken, &copied, &finished)
-            })
-            .map_err(|error| {
-                tracing::error!(%error, "starting the SQLite checkpointer thread failed");
-                StoreError::Writer("could not start its checkpointer")
-            })?;
+            },
+            StoreError::Writer("could not start its checkpointer"),
+        )?;
         Ok(Self {
             bounds,
-            wake: Some(wake),
+            thread,
             copied,
+            #[cfg(test)]
             finished,
-            thread: Some(thread),
         })
     }
 
@@ -174,29 +176,14 @@ impl Checkpointer {
 
     /// Asks for a checkpoint soon, unless one is asked for already.
     fn wake(&mut self) {
-        if let Some(wake) = &self.wake
+        if let Some(wake) = self.thread.sender()
             && let Err(TrySendError::Disconnected(())) = wake.try_send(())
         {
             tracing::error!(
                 "the SQLite checkpointer thread has stopped: the writer's commits copy the log back past their bound"
             );
-            self.wake = None;
+            self.thread.close();
         }
-    }
-}
-
-impl Drop for Checkpointer {
-    fn drop(&mut self) {
-        drop(self.wake.take());
-        if let Some(thread) = self.thread.take()
-            && thread.join().is_err()
-        {
-            tracing::error!("the SQLite checkpointer thread panicked");
-        }
-        tracing::debug!(
-            checkpoints = self.finished.load(Ordering::Acquire),
-            "the SQLite checkpointer thread stopped"
-        );
     }
 }
 
@@ -250,6 +237,10 @@ fn run(
         }
         finished.fetch_add(1, Ordering::Release);
     }
+    tracing::debug!(
+        checkpoints = finished.load(Ordering::Acquire),
+        "the SQLite checkpointer thread stopped"
+    );
 }
 
 #[cfg(test)]

@@ -131,7 +131,7 @@ where
         let writer = Arc::clone(writer);
         async move { writer.transaction(work).await }
     });
-    let jobs = writer.jobs.as_ref().expect("the queue");
+    let jobs = writer.thread.sender().expect("the queue");
     let deadline = Instant::now() + Duration::from_secs(10);
     while jobs.capacity() > QUEUE_DEPTH - waiting - 1 {
         assert!(Instant::now() < deadline, "the job was not queued");
