@@ -59,7 +59,7 @@ use super::source_figures::{
     self, PriorityBacklog, RecentSubmissions, SourceBacklog, SourceFailure, SourceFiguresStore,
 };
 use super::sql::SqlBackend;
-use super::sql::callbacks::{ReadApart, read_report_batch};
+use super::sql::callbacks::{ReadApart, report_batch_of};
 use super::{
     ClaimedDelivery, ClaimedPart, DeliveryAttempt, FollowOn, Millis, NewDelivery, NewRequest,
     OpsStore, Outcome, PoolSettings, RecordedAttempt, ReportBatch, RoutedInbound, StoreResult,
@@ -222,7 +222,7 @@ impl SqlBackend for PgStore {
     }
 
     async fn read_report_batch(&self, cursor: &str, limit: u32) -> StoreResult<ReportBatch> {
-        read_report_batch(&mut ReadApart(self), cursor, limit).await
+        report_batch_of(&mut ReadApart(self), cursor, limit).await
     }
 }
 

@@ -3,7 +3,7 @@
 //! implementation on both backends: the event cursor and the feed that
 //! queues deliveries under it, incoming messages routed, the reads of
 //! delivery reports (each answer from one snapshot), redelivery and paused
-//! gates. The feed's reads are one sequence ([`read_report_batch`]) that
+//! gates. The feed's reads are one sequence ([`report_batch_of`]) that
 //! each backend runs on its own reads ([`SqlBackend::read_report_batch`]).
 //! The feed's writes, the claims and the tries' records are the
 //! backend's own ([`SqlBackend::queue_deliveries`],
@@ -222,7 +222,7 @@ pub(in crate::store) trait ReportReads {
 }
 
 /// [`CallbackStore::report_batch`], read through `reads`.
-pub(in crate::store) async fn read_report_batch(
+pub(in crate::store) async fn report_batch_of(
     reads: &mut impl ReportReads,
     cursor: &str,
     limit: u32,

@@ -127,7 +127,8 @@ pub trait SqlBackend: Send + Sync + 'static {
         lease_until: Millis,
         limit: u32,
     ) -> impl Future<Output = StoreResult<Vec<ClaimedPart>>> + Send;
-    /// Reads what an event queue's reader reports next, from one snapshot
+    /// Reads what an event queue's reader reports next (on SQLite from one
+    /// snapshot) with [`callbacks::report_batch_of`]
     /// ([`CallbackStore::report_batch`](super::CallbackStore::report_batch)).
     fn read_report_batch(
         &self,

@@ -12,6 +12,7 @@
 
 use std::collections::HashMap;
 
+use futures_util::FutureExt as _;
 use rusqlite::{Connection, OptionalExtension, Params, named_params, params};
 
 use super::SqliteStore;
@@ -20,8 +21,7 @@ use crate::clock::now_millis;
 use crate::store::attempts::{attempt_rows, held_by_their_lease, recordable};
 use crate::store::rows::FromStoreRow;
 use crate::store::sql::callbacks::{
-    CREATE_CURSOR, CURSOR_POSITION, MOVE_CURSOR, ReportReads, attach_parts, ids_of,
-    read_report_batch,
+    CREATE_CURSOR, CURSOR_POSITION, MOVE_CURSOR, ReportReads, attach_parts, ids_of, report_batch_of,
 };
 use crate::store::sql::outbox::EVENTS_AFTER;
 use crate::store::{
@@ -254,12 +254,11 @@ impl SqliteStore {
         let cursor = cursor.to_owned();
         self.reader_thread
             .snapshot(move |snapshot| {
-                // The reads run synchronously: the sequence never waits.
-                futures_executor::block_on(read_report_batch(
-                    &mut SnapshotReads(snapshot),
-                    &cursor,
-                    limit,
-                ))
+                // The reads run synchronously: the sequence never waits, so
+                // its first poll finishes it.
+                report_batch_of(&mut SnapshotReads(snapshot), &cursor, limit)
+                    .now_or_never()
+                    .ok_or(StoreError::Reader("found a report batch's reads waiting"))?
             })
             .await
     }

@@ -18,7 +18,7 @@ use rusqlite::{Connection, OpenFlags, Transaction};
 use tokio::sync::{mpsc, oneshot};
 
 use super::fed_thread::FedThread;
-use super::writer::{BUSY_TIMEOUT, outside_any_transaction};
+use super::writer::{BUSY_TIMEOUT, roll_back_or_reopen};
 use crate::store::{StoreError, StoreResult};
 
 /// How many reads may wait for the thread; more wait in their tasks.
@@ -61,7 +61,7 @@ impl Reader {
                     // A read transaction left open (its rollback failed)
                     // would pin its snapshot, and the log with it.
                     if !connection.is_autocommit() {
-                        outside_any_transaction(THREAD, &mut connection, || open(&path));
+                        roll_back_or_reopen(THREAD, &mut connection, || open(&path));
                     }
                 }
             },
@@ -192,6 +192,35 @@ mod tests {
             other => panic!("a write on the reader answered {other:?}"),
         }
         assert_eq!(count(&writer).expect("count"), 1);
+    }
+
+    #[tokio::test]
+    async fn a_connection_left_inside_a_transaction_is_rolled_back_before_the_next_read() {
+        let (_dir, writer, reader) = started();
+        // A job that leaves its own read transaction open, as a failed
+        // rollback would.
+        let (ran, has_run) = tokio::sync::oneshot::channel();
+        let left_open: super::Read = Box::new(move |connection| {
+            let began = connection.execute_batch("BEGIN; SELECT COUNT(*) FROM numbers;");
+            let _ = ran.send(began.map(|()| connection.is_autocommit()));
+        });
+        reader
+            .thread
+            .sender()
+            .expect("the queue")
+            .send(left_open)
+            .await
+            .expect("the thread takes it");
+        let autocommit = has_run.await.expect("the job ran").expect("BEGIN");
+        assert!(!autocommit, "the job left its transaction open");
+        writer
+            .execute("INSERT INTO numbers VALUES (2)", [])
+            .expect("a commit meanwhile");
+        let counted = reader
+            .snapshot(|snapshot| Ok(count(snapshot)?))
+            .await
+            .expect("the next read");
+        assert_eq!(counted, 2, "the next read has a snapshot of its own");
     }
 
     #[tokio::test]

@@ -71,6 +71,9 @@ use super::fed_thread::FedThread;
 
 use crate::store::{StoreError, StoreResult};
 
+/// The thread's name.
+const THREAD: &str = "sqlite-writer";
+
 /// How long a transaction waits for the other writer's write lock.
 pub const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 
@@ -134,7 +137,7 @@ impl Writer {
         let (jobs, queue) = mpsc::channel(QUEUE_DEPTH);
         let path = path.to_owned();
         let thread = FedThread::start(
-            "sqlite-writer",
+            THREAD,
             jobs,
             move || {
                 checkpointer.on_this_thread();
@@ -264,7 +267,7 @@ enum Failure {
 fn commit_jobs(path: &Path, connection: &mut Connection, jobs: &mut Vec<Box<dyn Job>>) {
     while !jobs.is_empty() {
         if !connection.is_autocommit() {
-            outside_any_transaction("sqlite-writer", connection, || open(path));
+            roll_back_or_reopen(THREAD, connection, || open(path));
         }
         let failed = match in_transaction(connection, jobs) {
             Ok(()) => None,
@@ -333,7 +336,7 @@ fn in_transaction(connection: &mut Connection, jobs: &mut [Box<dyn Job>]) -> Res
 /// one from `reopen` if it cannot be (the old one is then kept only if
 /// reopening fails, so that the next transaction fails loudly instead of
 /// the thread ending). `thread` names the connection's thread in the logs.
-pub(super) fn outside_any_transaction(
+pub(super) fn roll_back_or_reopen(
     thread: &str,
     connection: &mut Connection,
     reopen: impl FnOnce() -> StoreResult<Connection>,
