@@ -37,6 +37,7 @@
 
 mod accept;
 mod callbacks;
+mod connection;
 mod fed_thread;
 mod history;
 mod outbox;

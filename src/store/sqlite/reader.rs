@@ -13,12 +13,12 @@
 use std::panic::AssertUnwindSafe;
 use std::path::Path;
 
-use rusqlite::config::DbConfig;
 use rusqlite::{Connection, OpenFlags, Transaction};
 use tokio::sync::{mpsc, oneshot};
 
+use super::connection::{cache_statements, roll_back_or_reopen};
 use super::fed_thread::FedThread;
-use super::writer::{BUSY_TIMEOUT, roll_back_or_reopen};
+use super::writer::BUSY_TIMEOUT;
 use crate::store::{StoreError, StoreResult};
 
 /// How many reads may wait for the thread; more wait in their tasks.
@@ -107,10 +107,7 @@ fn open(path: &Path) -> StoreResult<Connection> {
         OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
     )?;
     connection.busy_timeout(BUSY_TIMEOUT)?;
-    connection.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
-    // As on the writer thread: a statement with a bound `LIMIT` keeps its
-    // plan instead of being planned again at every run.
-    connection.set_db_config(DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG, true)?;
+    cache_statements(&connection, STATEMENT_CACHE)?;
     Ok(connection)
 }
 

@@ -60,13 +60,13 @@ use std::panic::AssertUnwindSafe;
 use std::path::Path;
 use std::time::Duration;
 
-use rusqlite::config::DbConfig;
 use rusqlite::{Connection, TransactionBehavior};
 use tokio::sync::mpsc;
 
 use self::checkpoint::Checkpointer;
 pub use self::checkpoint::LogBounds;
 use self::job::Job;
+use super::connection::{cache_statements, roll_back_or_reopen};
 use super::fed_thread::FedThread;
 
 use crate::store::{StoreError, StoreResult};
@@ -200,12 +200,7 @@ fn open(path: &Path) -> StoreResult<Connection> {
     connection.pragma_update(None, "temp_store", "MEMORY")?;
     // Checkpoints are the checkpointer thread's (see [`checkpoint`]).
     checkpoint::install_wal_hook(&connection);
-    connection.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
-    // Without the planner's stability guarantee, a statement whose plan may
-    // depend on a bound value (a `LIMIT ?`, as every claim has) is parsed
-    // and planned again each time that value is bound: a cached statement
-    // would be prepared anew on every run.
-    connection.set_db_config(DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG, true)?;
+    cache_statements(&connection, STATEMENT_CACHE)?;
     Ok(connection)
 }
 
@@ -330,28 +325,4 @@ fn in_transaction(connection: &mut Connection, jobs: &mut [Box<dyn Job>]) -> Res
         }
     }
     transaction.commit().map_err(Failure::Transaction)
-}
-
-/// A connection SQLite left inside a transaction, rolled back, or a fresh
-/// one from `reopen` if it cannot be (the old one is then kept only if
-/// reopening fails, so that the next transaction fails loudly instead of
-/// the thread ending). `thread` names the connection's thread in the logs.
-pub(super) fn roll_back_or_reopen(
-    thread: &str,
-    connection: &mut Connection,
-    reopen: impl FnOnce() -> StoreResult<Connection>,
-) {
-    tracing::error!(
-        thread,
-        "SQLite left a connection inside a transaction: rolling it back"
-    );
-    if connection.execute_batch("ROLLBACK").is_ok() && connection.is_autocommit() {
-        return;
-    }
-    match reopen() {
-        Ok(fresh) => *connection = fresh,
-        Err(error) => {
-            tracing::error!(%error, thread, "reopening a SQLite connection failed");
-        }
-    }
 }
