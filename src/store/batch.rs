@@ -2,10 +2,10 @@
 //! backends.
 //!
 //! SQLite's writer thread binds each row to one execution of a cached
-//! prepared statement. PostgreSQL takes a batch as one JSON array per
-//! statement (read with `jsonb_array_elements`), so a transaction costs it
-//! a fixed number of round trips however many rows it writes: the rows
-//! serialize to the field names its SQL reads.
+//! prepared statement. PostgreSQL takes a batch as one typed array per
+//! column (or, for the rarer rows, one JSON array per statement, the rows
+//! serialized to the field names its SQL reads), so a transaction costs
+//! it a fixed number of round trips however many rows it writes.
 
 use std::borrow::Cow;
 use std::collections::HashSet;
@@ -16,152 +16,7 @@ use wagate_domain::care_window;
 use wagate_domain::progression::{self, ArrivingStatus};
 
 use super::rows::{StoreRow, corrupt, state};
-use super::{
-    Millis, NewRequest, Outcome, OutcomeChange, StoreError, StoreResult, WebhookBatch,
-    WebhookReceipt,
-};
-
-/// The accepted requests as three JSON arrays for PostgreSQL (SQLite's
-/// writer thread binds each row instead), each in batch order: messages
-/// (`id`, `account`, `user`, `source`, `destination`, `ref`, `priority`,
-/// `expires`, `created`, `serviceId`, `serviceType`, `transactionId`,
-/// `custom`, `gates`), parts (`id`, `index`, `type`, `body`, `contentUntil`,
-/// `created`) and
-/// their outbox entries (`id`, `index`, `source`, `sortKey`, `created`).
-pub struct AcceptRows {
-    pub messages: String,
-    pub parts: String,
-    pub outbox: String,
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct MessageRow<'a> {
-    id: &'a str,
-    account: &'a str,
-    user: &'a str,
-    source: &'a str,
-    destination: &'a str,
-    #[serde(rename = "ref")]
-    ref_id: &'a str,
-    priority: &'static str,
-    expires: Millis,
-    created: Millis,
-    service_id: Option<&'a str>,
-    service_type: Option<&'a str>,
-    transaction_id: Option<&'a str>,
-    custom: &'a str,
-    gates: &'a str,
-    callback_url: Option<&'a str>,
-    callback_data: Option<&'a str>,
-    request_id: Option<&'a str>,
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct PartRow<'a> {
-    id: &'a str,
-    index: u32,
-    #[serde(rename = "type")]
-    kind: &'a str,
-    body: &'a str,
-    content_until: Millis,
-    created: Millis,
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct OutboxRow<'a> {
-    id: &'a str,
-    index: u32,
-    source: &'a str,
-    sort_key: Millis,
-    created: Millis,
-}
-
-/// Room for a row's fields other than the texts counted separately.
-const ROW_BYTES: usize = 256;
-
-impl AcceptRows {
-    /// Serialized straight from the requests, without copying the Cloud API
-    /// bodies into an intermediate JSON tree.
-    pub fn new(batch: &[NewRequest]) -> StoreResult<Self> {
-        let encoded = batch
-            .iter()
-            .map(|request| {
-                Ok((
-                    serde_json::to_string(&request.custom_parameters)?,
-                    serde_json::to_string(&request.gate_ids)?,
-                ))
-            })
-            .collect::<StoreResult<Vec<_>>>()?;
-        let message_count = batch.iter().map(|request| request.messages.len()).sum();
-        let mut messages = Vec::with_capacity(message_count);
-        let mut parts = Vec::new();
-        let mut outbox = Vec::new();
-        let mut texts = 0usize;
-        let mut bodies = 0usize;
-        for (request, (custom, gates)) in batch.iter().zip(&encoded) {
-            let platform = &request.platform;
-            for message in &request.messages {
-                messages.push(MessageRow {
-                    id: &message.message_id,
-                    account: &request.account_id,
-                    user: &request.username,
-                    source: &request.source,
-                    destination: &message.destination,
-                    ref_id: &request.ref_id,
-                    priority: request.priority.as_str(),
-                    expires: request.expires_at,
-                    created: request.created_at,
-                    service_id: platform.platform_service_id.as_deref(),
-                    service_type: platform.platform_service_type.as_deref(),
-                    transaction_id: platform.platform_transaction_id.as_deref(),
-                    custom,
-                    gates,
-                    callback_url: request.callback.as_ref().map(|c| c.url.as_str()),
-                    callback_data: request.callback.as_ref().and_then(|c| c.data.as_deref()),
-                    request_id: request.request_id.as_deref(),
-                });
-                texts += custom.len() + gates.len() + request.ref_id.len();
-                if let Some(callback) = &request.callback {
-                    texts += callback.url.len() + callback.data.as_ref().map_or(0, String::len);
-                }
-                for part in &message.parts {
-                    parts.push(PartRow {
-                        id: &message.message_id,
-                        index: part.message_index,
-                        kind: &part.message_type,
-                        body: &part.cloud_body,
-                        content_until: request.content_until,
-                        created: request.created_at,
-                    });
-                    // A body is JSON: its quotes come back escaped.
-                    bodies += part.cloud_body.len() + part.cloud_body.len() / 8;
-                    outbox.push(OutboxRow {
-                        id: &message.message_id,
-                        index: part.message_index,
-                        source: &request.source,
-                        sort_key: request.created_at - request.priority.lead_millis(),
-                        created: request.created_at,
-                    });
-                }
-            }
-        }
-        Ok(Self {
-            messages: json_array(&messages, texts + messages.len() * ROW_BYTES)?,
-            parts: json_array(&parts, bodies + parts.len() * ROW_BYTES)?,
-            outbox: json_array(&outbox, outbox.len() * ROW_BYTES)?,
-        })
-    }
-}
-
-/// `rows` as a JSON array, written into a buffer of `capacity` bytes.
-fn json_array<T: Serialize>(rows: &[T], capacity: usize) -> StoreResult<String> {
-    let mut out = Vec::with_capacity(capacity);
-    serde_json::to_writer(&mut out, rows)?;
-    String::from_utf8(out).map_err(|error| StoreError::Corrupt(serde::ser::Error::custom(error)))
-}
+use super::{Millis, Outcome, OutcomeChange, StoreResult, WebhookBatch, WebhookReceipt};
 
 /// A batch of outcomes as rows: the resends (which stay in the outbox), the
 /// settled (which leave it), and, once the backend has said which outbox
@@ -172,10 +27,7 @@ pub struct OutcomeRows<'a> {
     rows: Vec<OutcomeRow<'a>>,
 }
 
-/// One outcome as the batch statements read it (PostgreSQL's fields `id`,
-/// `index`, `owner`, `due`, `sortKey`).
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
+/// One outcome as the batch statements read it.
 pub struct OutcomeRow<'a> {
     pub id: &'a str,
     pub index: u32,
@@ -184,7 +36,6 @@ pub struct OutcomeRow<'a> {
     /// When a resend is due; `None` for an outcome that leaves the outbox.
     pub due: Option<Millis>,
     pub sort_key: Option<Millis>,
-    #[serde(skip)]
     entry: HistoryEntry<'a>,
 }
 
@@ -299,10 +150,7 @@ pub struct WebhookRows<'a> {
     pub contacts: Vec<ContactRow<'a>>,
 }
 
-/// A status Meta reported (PostgreSQL's fields `wamid`, `phoneNumberId`,
-/// `status`, `at`, `state`, `code`, `description`, `details`).
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
+/// A status Meta reported.
 pub struct StatusRow<'a> {
     pub wamid: &'a str,
     pub phone_number_id: &'a str,
@@ -496,14 +344,10 @@ pub fn receipts(
 }
 
 /// A status joining a part's history, and for a part whose state moves,
-/// the part's new history fields (PostgreSQL's fields `id`, `index`,
-/// `state`, `code`, `description`, `details`, `at`, `attempted`, `wamid`,
-/// `silent`).
-#[derive(Serialize)]
+/// the part's new history fields.
 pub struct HistoryEntry<'a> {
     pub id: &'a str,
     pub index: i64,
-    #[serde(serialize_with = "state_name")]
     pub state: MessageState,
     pub code: i64,
     pub description: Cow<'a, str>,
@@ -517,10 +361,6 @@ pub struct HistoryEntry<'a> {
     /// Whether the status joins the history without an event (it does not
     /// move the part's state).
     pub silent: bool,
-}
-
-fn state_name<S: serde::Serializer>(state: &MessageState, out: S) -> Result<S::Ok, S::Error> {
-    out.serialize_str(state.as_str())
 }
 
 /// A part: its message id and index.

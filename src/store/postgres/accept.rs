@@ -1,12 +1,12 @@
 //! Committing a batch of accepted requests in a fixed number of statements
-//! (the rows of [`batch::AcceptRows`], read with `jsonb_array_elements` in
+//! (each table's rows as typed arrays, one a column, read with `UNNEST` in
 //! batch order), and telling the other instances which business numbers
 //! have new work.
 
 use sqlx::PgConnection;
 
-use super::{OUTBOX_CHANNEL, PgStore};
-use crate::store::{NewRequest, StoreResult, batch};
+use super::{OUTBOX_CHANNEL, PgStore, column};
+use crate::store::{NewMessage, NewPart, NewRequest, StoreResult};
 
 impl PgStore {
     /// `MessageStore::accept`: the batch in one transaction.
@@ -19,53 +19,151 @@ impl PgStore {
 
     /// The batch's statements, in the caller's transaction.
     async fn insert_batch(connection: &mut PgConnection, batch: &[NewRequest]) -> StoreResult<()> {
-        let rows = batch::AcceptRows::new(batch)?;
+        // Each request's JSON columns, written once for all its messages.
+        let encoded = batch
+            .iter()
+            .map(|request| {
+                Ok(EncodedRequest {
+                    fields: request,
+                    custom: serde_json::to_string(&request.custom_parameters)?,
+                    gates: serde_json::to_string(&request.gate_ids)?,
+                })
+            })
+            .collect::<StoreResult<Vec<_>>>()?;
+        let messages: Vec<(&EncodedRequest, &NewMessage)> = encoded
+            .iter()
+            .flat_map(|request| {
+                let messages = request.fields.messages.iter();
+                messages.map(move |message| (request, message))
+            })
+            .collect();
+        let parts: Vec<(&NewRequest, &NewMessage, &NewPart)> = messages
+            .iter()
+            .flat_map(|&(request, message)| {
+                message
+                    .parts
+                    .iter()
+                    .map(move |part| (request.fields, message, part))
+            })
+            .collect();
         sqlx::query(
             "INSERT INTO messages (message_id, account_id, username, source, destination, ref_id,
                  priority, expires_at, created_at, platform_service_id, platform_service_type,
                  platform_transaction_id, custom_parameters, gate_ids, callback_url, callback_data,
                  request_id)
-             SELECT value ->> 'id', value ->> 'account', value ->> 'user', value ->> 'source',
-                    value ->> 'destination', value ->> 'ref', value ->> 'priority',
-                    (value ->> 'expires')::bigint, (value ->> 'created')::bigint,
-                    value ->> 'serviceId', value ->> 'serviceType', value ->> 'transactionId',
-                    value ->> 'custom', value ->> 'gates', value ->> 'callbackUrl',
-                    value ->> 'callbackData', value ->> 'requestId'
-             FROM jsonb_array_elements($1::jsonb) WITH ORDINALITY AS j (value, key) ORDER BY key",
+             SELECT id, account, username, source, destination, ref, priority, expires, created,
+                    service_id, service_type, transaction_id, custom, gates, callback_url,
+                    callback_data, request_id
+             FROM UNNEST($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[],
+                         $7::text[], $8::bigint[], $9::bigint[], $10::text[], $11::text[],
+                         $12::text[], $13::text[], $14::text[], $15::text[], $16::text[],
+                         $17::text[])
+                  WITH ORDINALITY AS j (id, account, username, source, destination, ref,
+                                        priority, expires, created, service_id, service_type,
+                                        transaction_id, custom, gates, callback_url,
+                                        callback_data, request_id, key)
+             ORDER BY key",
         )
-        .bind(&rows.messages)
+        .bind(column(&messages, |(_, message)| {
+            message.message_id.as_str()
+        }))
+        .bind(column(&messages, |(request, _)| {
+            request.fields.account_id.as_str()
+        }))
+        .bind(column(&messages, |(request, _)| {
+            request.fields.username.as_str()
+        }))
+        .bind(column(&messages, |(request, _)| {
+            request.fields.source.as_str()
+        }))
+        .bind(column(&messages, |(_, message)| {
+            message.destination.as_str()
+        }))
+        .bind(column(&messages, |(request, _)| {
+            request.fields.ref_id.as_str()
+        }))
+        .bind(column(&messages, |(request, _)| {
+            request.fields.priority.as_str()
+        }))
+        .bind(column(&messages, |(request, _)| request.fields.expires_at))
+        .bind(column(&messages, |(request, _)| request.fields.created_at))
+        .bind(column(&messages, |(request, _)| {
+            request.fields.platform.platform_service_id.as_deref()
+        }))
+        .bind(column(&messages, |(request, _)| {
+            request.fields.platform.platform_service_type.as_deref()
+        }))
+        .bind(column(&messages, |(request, _)| {
+            request.fields.platform.platform_transaction_id.as_deref()
+        }))
+        .bind(column(&messages, |(request, _)| request.custom.as_str()))
+        .bind(column(&messages, |(request, _)| request.gates.as_str()))
+        .bind(column(&messages, |(request, _)| {
+            request.fields.callback.as_ref().map(|c| c.url.as_str())
+        }))
+        .bind(column(&messages, |(request, _)| {
+            request
+                .fields
+                .callback
+                .as_ref()
+                .and_then(|c| c.data.as_deref())
+        }))
+        .bind(column(&messages, |(request, _)| {
+            request.fields.request_id.as_deref()
+        }))
         .execute(&mut *connection)
         .await?;
+        let part_ids = column(&parts, |(_, message, _)| message.message_id.as_str());
+        let part_indexes = column(&parts, |(_, _, part)| i64::from(part.message_index));
         sqlx::query(
             "INSERT INTO message_parts (message_id, message_index, message_type, cloud_body,
                  state, result_code, updated_at, content_until)
-             SELECT value ->> 'id', (value ->> 'index')::bigint, value ->> 'type', value ->> 'body',
-                    'QUEUED', 112001, (value ->> 'created')::bigint,
-                    (value ->> 'contentUntil')::bigint
-             FROM jsonb_array_elements($1::jsonb) WITH ORDINALITY AS j (value, key) ORDER BY key",
+             SELECT id, \"index\", kind, body, 'QUEUED', 112001, created, content_until
+             FROM UNNEST($1::text[], $2::bigint[], $3::text[], $4::text[], $5::bigint[],
+                         $6::bigint[])
+                  WITH ORDINALITY AS j (id, \"index\", kind, body, created, content_until, key)
+             ORDER BY key",
         )
-        .bind(&rows.parts)
+        .bind(&part_ids)
+        .bind(&part_indexes)
+        .bind(column(&parts, |(_, _, part)| part.message_type.as_str()))
+        .bind(column(&parts, |(_, _, part)| part.cloud_body.as_str()))
+        .bind(column(&parts, |(request, _, _)| request.created_at))
+        .bind(column(&parts, |(request, _, _)| request.content_until))
         .execute(&mut *connection)
         .await?;
         sqlx::query(
             "INSERT INTO outbox (message_id, message_index, source, sort_key, due_at)
-             SELECT value ->> 'id', (value ->> 'index')::bigint, value ->> 'source',
-                    (value ->> 'sortKey')::bigint, (value ->> 'created')::bigint
-             FROM jsonb_array_elements($1::jsonb) WITH ORDINALITY AS j (value, key) ORDER BY key",
+             SELECT id, \"index\", source, sort_key, due
+             FROM UNNEST($1::text[], $2::bigint[], $3::text[], $4::bigint[], $5::bigint[])
+                  WITH ORDINALITY AS j (id, \"index\", source, sort_key, due, key)
+             ORDER BY key",
         )
-        .bind(&rows.outbox)
+        .bind(&part_ids)
+        .bind(&part_indexes)
+        .bind(column(&parts, |(request, _, _)| request.source.as_str()))
+        .bind(column(&parts, |(request, _, _)| {
+            request.created_at - request.priority.lead_millis()
+        }))
+        .bind(column(&parts, |(request, _, _)| request.created_at))
         .execute(&mut *connection)
         .await?;
         // Delivered at commit, once per distinct source.
         sqlx::query(
             "SELECT pg_notify($2, source)
-             FROM (SELECT DISTINCT value ->> 'source' AS source
-                   FROM jsonb_array_elements($1::jsonb) AS j (value)) AS sources",
+             FROM (SELECT DISTINCT source FROM UNNEST($1::text[]) AS j (source)) AS sources",
         )
-        .bind(&rows.messages)
+        .bind(column(batch, |request| request.source.as_str()))
         .bind(OUTBOX_CHANNEL)
         .execute(&mut *connection)
         .await?;
         Ok(())
     }
+}
+
+/// A request with its JSON columns.
+struct EncodedRequest<'a> {
+    fields: &'a NewRequest,
+    custom: String,
+    gates: String,
 }

@@ -15,9 +15,9 @@
 
 use std::collections::{HashMap, HashSet};
 
-use super::PgStore;
+use super::{PgStore, column};
 use crate::clock::now_millis;
-use crate::store::attempts::{AttemptRow, attempt_rows, recordable};
+use crate::store::attempts::{attempt_rows, recordable};
 use crate::store::rows::{FromStoreRow, StoreRow};
 use crate::store::sql::callbacks::{CREATE_CURSOR, MOVE_CURSOR};
 use crate::store::{
@@ -205,25 +205,17 @@ async fn insert_deliveries(
     if deliveries.is_empty() {
         return Ok(());
     }
-    let column =
-        |field: fn(&NewDelivery) -> &str| -> Vec<&str> { deliveries.iter().map(field).collect() };
-    let optional = |field: fn(&NewDelivery) -> Option<&str>| -> Vec<Option<&str>> {
-        deliveries.iter().map(field).collect()
-    };
     sqlx::query(INSERT_DELIVERIES)
-        .bind(column(|delivery| &delivery.origin))
-        .bind(column(|delivery| &delivery.gate_id))
-        .bind(column(|delivery| &delivery.account_id))
-        .bind(column(|delivery| &delivery.ordering))
-        .bind(optional(|delivery| delivery.url.as_deref()))
-        .bind(column(|delivery| &delivery.payload))
-        .bind(
-            deliveries
-                .iter()
-                .map(|delivery| delivery.content_until)
-                .collect::<Vec<_>>(),
-        )
-        .bind(optional(|delivery| delivery.request_id.as_deref()))
+        .bind(column(deliveries, |delivery| delivery.origin.as_str()))
+        .bind(column(deliveries, |delivery| delivery.gate_id.as_str()))
+        .bind(column(deliveries, |delivery| delivery.account_id.as_str()))
+        .bind(column(deliveries, |delivery| delivery.ordering.as_str()))
+        .bind(column(deliveries, |delivery| delivery.url.as_deref()))
+        .bind(column(deliveries, |delivery| delivery.payload.as_str()))
+        .bind(column(deliveries, |delivery| delivery.content_until))
+        .bind(column(deliveries, |delivery| {
+            delivery.request_id.as_deref()
+        }))
         .bind(now_millis())
         .execute(tx)
         .await?;
@@ -236,17 +228,9 @@ fn record_held(
 ) -> sqlx::query::Query<'_, sqlx::Postgres, sqlx::postgres::PgArguments> {
     let every: Vec<&DeliveryAttempt> = attempts.iter().collect();
     let rows = attempt_rows(&every);
-    fn column<'a, T>(rows: &[AttemptRow<'a>], field: impl Fn(&AttemptRow<'a>) -> T) -> Vec<T> {
-        rows.iter().map(field).collect()
-    }
     sqlx::query(RECORD_HELD)
         .bind(column(&rows, |row| row.id))
-        .bind(
-            attempts
-                .iter()
-                .map(|attempt| attempt.lease.as_str())
-                .collect::<Vec<_>>(),
-        )
+        .bind(column(attempts, |attempt| attempt.lease.as_str()))
         .bind(column(&rows, |row| row.state))
         .bind(column(&rows, |row| row.next))
         .bind(column(&rows, |row| row.at))

@@ -1,20 +1,20 @@
 //! A part's history on PostgreSQL, shared by the dispatcher's outcomes and
 //! Meta's statuses: the part's current state, the status entries, and one
-//! event per entry that is not silent. Rows are the JSON of
-//! [`crate::store::batch`] (fields `id`, `index`, `state`, `code`,
-//! `description`, `details`, `at`, for parts also `attempted` and `wamid`,
-//! for entries `silent`).
+//! event per entry that is not silent. The [`HistoryEntry`]s are bound as
+//! typed arrays, one a column ([`column`]).
 //!
 //! Statuses are appended as they come; their events are written last, by
 //! [`insert_events`], under the events lock (see the module doc of
 //! [`super`]), so the functions that append return the ids of the statuses
 //! that need an event.
 
+use std::borrow::Borrow;
+
 use sqlx::{PgConnection, Row};
 
-use super::{EVENTS_CHANNEL, EVENTS_LOCK, PgStore, WAMID_LOCK_CLASS};
+use super::{EVENTS_CHANNEL, EVENTS_LOCK, PgStore, WAMID_LOCK_CLASS, column};
 use crate::store::StoreResult;
-use crate::store::batch::{HistoryEntry, ReportPlan, json_rows};
+use crate::store::batch::{HistoryEntry, ReportPlan};
 
 impl PgStore {
     /// Takes the wamid locks of these wamids (see the module doc of
@@ -47,29 +47,38 @@ impl PgStore {
         entries: &[&HistoryEntry<'_>],
         joining: &[&str],
     ) -> StoreResult<()> {
-        let mut status_ids = Vec::new();
-        if let Some(entries) = json_rows(entries)? {
-            update_parts(connection, &entries).await?;
-            status_ids = append(connection, &entries).await?;
-        }
+        update_parts(connection, entries).await?;
+        let mut status_ids = append(connection, entries).await?;
         status_ids.extend(apply_reports(connection, joining).await?);
         insert_events(connection, &status_ids).await
     }
 }
 
-/// Sets each part's state and latest code (at most one row per part).
-pub(super) async fn update_parts(connection: &mut PgConnection, rows: &str) -> StoreResult<()> {
+/// Sets each part's state and latest code (at most one entry per part).
+async fn update_parts<'h>(
+    connection: &mut PgConnection,
+    entries: &[impl Borrow<HistoryEntry<'h>>],
+) -> StoreResult<()> {
+    if entries.is_empty() {
+        return Ok(());
+    }
     sqlx::query(
         "UPDATE message_parts
          SET state = j.state, result_code = j.code, updated_at = j.at,
-             attempts = attempts + COALESCE(j.attempted, 0),
+             attempts = attempts + j.attempted,
              wamid = COALESCE(j.wamid, message_parts.wamid)
-         FROM jsonb_to_recordset($1::jsonb)
-              AS j (id text, \"index\" bigint, state text, code bigint, at bigint,
-                    attempted bigint, wamid text)
+         FROM UNNEST($1::text[], $2::bigint[], $3::text[], $4::bigint[], $5::bigint[],
+                     $6::bigint[], $7::text[])
+              AS j (id, \"index\", state, code, at, attempted, wamid)
          WHERE message_parts.message_id = j.id AND message_parts.message_index = j.\"index\"",
     )
-    .bind(rows)
+    .bind(column(entries, |entry| entry.borrow().id))
+    .bind(column(entries, |entry| entry.borrow().index))
+    .bind(column(entries, |entry| entry.borrow().state.as_str()))
+    .bind(column(entries, |entry| entry.borrow().code))
+    .bind(column(entries, |entry| entry.borrow().at))
+    .bind(column(entries, |entry| entry.borrow().attempted))
+    .bind(column(entries, |entry| entry.borrow().wamid))
     .execute(&mut *connection)
     .await?;
     Ok(())
@@ -77,17 +86,32 @@ pub(super) async fn update_parts(connection: &mut PgConnection, rows: &str) -> S
 
 /// Appends the status entries, in order; the ids of those that are not
 /// `silent` (kept in the history, no callback), which need events.
-pub(super) async fn append(connection: &mut PgConnection, rows: &str) -> StoreResult<Vec<i64>> {
+async fn append<'h>(
+    connection: &mut PgConnection,
+    entries: &[impl Borrow<HistoryEntry<'h>>],
+) -> StoreResult<Vec<i64>> {
+    if entries.is_empty() {
+        return Ok(Vec::new());
+    }
     let appended = sqlx::query(
         "INSERT INTO message_statuses (message_id, message_index, state, result_code, description,
                                        details, at, silent)
-         SELECT value ->> 'id', (value ->> 'index')::bigint, value ->> 'state',
-                (value ->> 'code')::bigint, value ->> 'description', value ->> 'details',
-                (value ->> 'at')::bigint, COALESCE((value ->> 'silent')::boolean, FALSE)
-         FROM jsonb_array_elements($1::jsonb) WITH ORDINALITY AS j (value, key) ORDER BY key
+         SELECT id, \"index\", state, code, description, details, at, silent
+         FROM UNNEST($1::text[], $2::bigint[], $3::text[], $4::bigint[], $5::text[], $6::text[],
+                     $7::bigint[], $8::boolean[])
+              WITH ORDINALITY AS j (id, \"index\", state, code, description, details, at, silent,
+                                    key)
+         ORDER BY key
          RETURNING id, silent",
     )
-    .bind(rows)
+    .bind(column(entries, |entry| entry.borrow().id))
+    .bind(column(entries, |entry| entry.borrow().index))
+    .bind(column(entries, |entry| entry.borrow().state.as_str()))
+    .bind(column(entries, |entry| entry.borrow().code))
+    .bind(column(entries, |entry| entry.borrow().description.as_ref()))
+    .bind(column(entries, |entry| entry.borrow().details.as_deref()))
+    .bind(column(entries, |entry| entry.borrow().at))
+    .bind(column(entries, |entry| entry.borrow().silent))
     .fetch_all(&mut *connection)
     .await?;
     let mut ids = Vec::with_capacity(appended.len());
@@ -168,13 +192,8 @@ pub(super) async fn apply_reports(
         return Ok(Vec::new());
     }
     let plan = ReportPlan::new(&reports)?;
-    if let Some(moved) = json_rows(&plan.moved())? {
-        update_parts(connection, &moved).await?;
-    }
-    let mut status_ids = Vec::new();
-    if let Some(entries) = json_rows(&plan.entries())? {
-        status_ids = append(connection, &entries).await?;
-    }
+    update_parts(connection, &plan.moved()).await?;
+    let status_ids = append(connection, &plan.entries()).await?;
     sqlx::query("UPDATE meta_statuses SET applied = TRUE WHERE id = ANY($1)")
         .bind(&plan.applied)
         .execute(&mut *connection)

@@ -6,39 +6,40 @@ use std::collections::HashSet;
 
 use sqlx::PgConnection;
 
-use super::PgStore;
+use super::{PgStore, column};
 use crate::clock::now_millis;
 use crate::store::batch::OutcomeRows;
 use crate::store::rows::{FromStoreRow, StoreRow};
 use crate::store::{ClaimedPart, Millis, Outcome, OutcomeChange, StoreResult};
 
 impl PgStore {
-    /// Takes the settled outcomes' rows (`$1`, `OutcomeRows::settled`) out
-    /// of the outbox where their lease still holds them; returns those rows.
+    /// Takes the settled outcomes' rows (`OutcomeRows::settled`: ids `$1`,
+    /// indexes `$2`, lease owners `$3`) out of the outbox where their lease
+    /// still holds them; returns those rows.
     const SETTLE_OUTBOX: &str = "DELETE FROM outbox
-         USING jsonb_to_recordset($1::jsonb) AS j (id text, \"index\" bigint, owner text)
+         USING UNNEST($1::text[], $2::bigint[], $3::text[]) AS j (id, \"index\", owner)
          WHERE outbox.message_id = j.id AND outbox.message_index = j.\"index\"
            AND outbox.lease_owner = j.owner
          RETURNING outbox.message_id, outbox.message_index";
 
-    /// Erases the content of the settled outcomes' parts (`$1`, as for
-    /// `SETTLE_OUTBOX`) that have left the outbox and are not kept beyond
-    /// `$2` (now).
+    /// Erases the content of the settled outcomes' parts (ids `$1`, indexes
+    /// `$2`) that have left the outbox and are not kept beyond `$3` (now).
     const ERASE_SETTLED: &str = "UPDATE message_parts SET cloud_body = '', content_until = NULL
-         FROM jsonb_to_recordset($1::jsonb) AS j (id text, \"index\" bigint)
+         FROM UNNEST($1::text[], $2::bigint[]) AS j (id, \"index\")
          WHERE message_parts.message_id = j.id AND message_parts.message_index = j.\"index\"
-           AND message_parts.content_until <= $2
+           AND message_parts.content_until <= $3
            AND NOT EXISTS (SELECT 1 FROM outbox o
                            WHERE o.message_id = message_parts.message_id
                              AND o.message_index = message_parts.message_index)";
 
-    /// Makes the resent outcomes' rows (`$1`, `OutcomeRows::resends`) due
-    /// again where their lease still holds them; returns those rows.
+    /// Makes the resent outcomes' rows (`OutcomeRows::resends`: ids `$1`,
+    /// indexes `$2`, lease owners `$3`) due again at `$4` with sort keys
+    /// `$5` where their lease still holds them; returns those rows.
     const RESEND_OUTBOX: &str =
-        "UPDATE outbox SET due_at = j.due, sort_key = j.\"sortKey\", lease_owner = NULL,
+        "UPDATE outbox SET due_at = j.due, sort_key = j.sort_key, lease_owner = NULL,
                            lease_until = 0
-         FROM jsonb_to_recordset($1::jsonb)
-              AS j (id text, \"index\" bigint, owner text, due bigint, \"sortKey\" bigint)
+         FROM UNNEST($1::text[], $2::bigint[], $3::text[], $4::bigint[], $5::bigint[])
+              AS j (id, \"index\", owner, due, sort_key)
          WHERE outbox.message_id = j.id AND outbox.message_index = j.\"index\"
            AND outbox.lease_owner = j.owner
          RETURNING outbox.message_id, outbox.message_index";
@@ -69,29 +70,43 @@ impl PgStore {
             .collect();
         Self::lock_wamids(connection, &submitted).await?;
         let rows = OutcomeRows::new(outcomes)?;
-        let settled = serde_json::to_string(&rows.settled())?;
+        let settled = rows.settled();
+        let resends = rows.resends();
         let mut still_leased: HashSet<(String, i64)> = HashSet::new();
-        for row in sqlx::query(Self::SETTLE_OUTBOX)
-            .bind(&settled)
-            .fetch_all(&mut *connection)
-            .await?
-            .into_iter()
-            .chain(
-                sqlx::query(Self::RESEND_OUTBOX)
-                    .bind(serde_json::to_string(&rows.resends())?)
-                    .fetch_all(&mut *connection)
-                    .await?,
-            )
-        {
-            still_leased.insert((row.get("message_id")?, row.get("message_index")?));
+        if !settled.is_empty() {
+            let ids = column(&settled, |row| row.id);
+            let indexes = column(&settled, |row| i64::from(row.index));
+            for row in sqlx::query(Self::SETTLE_OUTBOX)
+                .bind(&ids)
+                .bind(&indexes)
+                .bind(column(&settled, |row| row.owner))
+                .fetch_all(&mut *connection)
+                .await?
+            {
+                still_leased.insert((row.get("message_id")?, row.get("message_index")?));
+            }
+            // No further send of a settled part can happen: its content
+            // goes now, unless it is kept.
+            sqlx::query(Self::ERASE_SETTLED)
+                .bind(&ids)
+                .bind(&indexes)
+                .bind(now_millis())
+                .execute(&mut *connection)
+                .await?;
         }
-        // No further send of a settled part can happen: its content goes
-        // now, unless it is kept.
-        sqlx::query(Self::ERASE_SETTLED)
-            .bind(&settled)
-            .bind(now_millis())
-            .execute(&mut *connection)
-            .await?;
+        if !resends.is_empty() {
+            for row in sqlx::query(Self::RESEND_OUTBOX)
+                .bind(column(&resends, |row| row.id))
+                .bind(column(&resends, |row| i64::from(row.index)))
+                .bind(column(&resends, |row| row.owner))
+                .bind(column(&resends, |row| row.due))
+                .bind(column(&resends, |row| row.sort_key))
+                .fetch_all(&mut *connection)
+                .await?
+            {
+                still_leased.insert((row.get("message_id")?, row.get("message_index")?));
+            }
+        }
         let recorded = rows.recorded(still_leased);
         let kept = rows.kept(&recorded);
         // Statuses Meta reported before the submission was recorded join

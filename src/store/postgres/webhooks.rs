@@ -11,22 +11,24 @@
 
 use std::collections::HashSet;
 
-use super::PgStore;
+use super::{PgStore, column};
 use crate::clock::now_millis;
 use crate::store::batch::{StatusKey, WebhookRows, json_rows, receipts};
 use crate::store::rows::StoreRow;
 use crate::store::{StoreResult, WebhookBatch, WebhookReceipt};
 
 impl PgStore {
-    /// Stores Meta's statuses (`$1`) received at `$2`; returns the new
-    /// (wamid, business number, status) rows.
+    /// Stores Meta's statuses (the columns `$1` to `$8` of
+    /// `batch::StatusRow`) received at `$9`; returns the new (wamid,
+    /// business number, status) rows.
     const INSERT_META_STATUSES: &str =
         "INSERT INTO meta_statuses (wamid, phone_number_id, status, at, state, result_code,
                                     description, details, received_at)
-         SELECT value ->> 'wamid', value ->> 'phoneNumberId', value ->> 'status',
-                (value ->> 'at')::bigint, value ->> 'state', (value ->> 'code')::bigint,
-                value ->> 'description', value ->> 'details', $2
-         FROM jsonb_array_elements($1::jsonb) WITH ORDINALITY AS j (value, key)
+         SELECT wamid, pnid, status, at, state, code, description, details, $9
+         FROM UNNEST($1::text[], $2::text[], $3::text[], $4::bigint[], $5::text[], $6::bigint[],
+                     $7::text[], $8::text[])
+              WITH ORDINALITY AS j (wamid, pnid, status, at, state, code, description, details,
+                                    key)
          ORDER BY key
          ON CONFLICT (wamid, phone_number_id, status) DO NOTHING
          RETURNING wamid, phone_number_id, status";
@@ -92,9 +94,17 @@ impl PgStore {
         // for these statuses, or they for it.
         Self::lock_wamids(&mut tx, &reported).await?;
         let mut new_statuses: HashSet<StatusKey> = HashSet::new();
-        if let Some(statuses) = json_rows(&rows.statuses)? {
+        let statuses = &rows.statuses;
+        if !statuses.is_empty() {
             for row in sqlx::query(Self::INSERT_META_STATUSES)
-                .bind(&statuses)
+                .bind(column(statuses, |status| status.wamid))
+                .bind(column(statuses, |status| status.phone_number_id))
+                .bind(column(statuses, |status| status.status))
+                .bind(column(statuses, |status| status.at))
+                .bind(column(statuses, |status| status.state))
+                .bind(column(statuses, |status| i64::from(status.code)))
+                .bind(column(statuses, |status| status.description))
+                .bind(column(statuses, |status| status.details.as_str()))
                 .bind(received_at)
                 .fetch_all(&mut *tx)
                 .await?
