@@ -3,14 +3,12 @@
 //!
 //! SQLite's writer thread binds each row to one execution of a cached
 //! prepared statement. PostgreSQL takes a batch as one typed array per
-//! column (or, for the rarer rows, one JSON array per statement, the rows
-//! serialized to the field names its SQL reads), so a transaction costs
-//! it a fixed number of round trips however many rows it writes.
+//! column, so a transaction costs it a fixed number of round trips however
+//! many rows it writes.
 
 use std::borrow::Cow;
 use std::collections::HashSet;
 
-use serde::Serialize;
 use wagate_domain::MessageState;
 use wagate_domain::care_window;
 use wagate_domain::progression::{self, ArrivingStatus};
@@ -164,10 +162,7 @@ pub struct StatusRow<'a> {
     pub details: String,
 }
 
-/// An incoming message (fields `wamid`, `phoneNumberId`, `display`, `at`,
-/// `message`, `contact`).
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
+/// An incoming message.
 pub struct InboundRow<'a> {
     pub wamid: &'a str,
     pub phone_number_id: &'a str,
@@ -179,19 +174,14 @@ pub struct InboundRow<'a> {
     pub contact: Option<String>,
 }
 
-/// A care window an incoming message opens, for one id of its sender
-/// (fields `pnid`, `user`, `at`).
-#[derive(Serialize)]
+/// A care window an incoming message opens, for one id of its sender.
 pub struct CareWindowRow<'a> {
     pub pnid: &'a str,
     pub user: &'a str,
     pub at: Millis,
 }
 
-/// A phone number and the BSUIDs a webhook names it with (fields `pnid`,
-/// `phone`, `userId`, `parentUserId`, `at`).
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
+/// A phone number and the BSUIDs a webhook names it with.
 pub struct ContactRow<'a> {
     pub pnid: &'a str,
     pub phone: &'a str,
@@ -245,15 +235,6 @@ impl<'a> WebhookRows<'a> {
             contacts: contact_pairs(batches),
         })
     }
-}
-
-/// The rows as one JSON array, as PostgreSQL's batch statements read
-/// them; `None` when there are none.
-pub fn json_rows<T: Serialize>(rows: &[T]) -> StoreResult<Option<String>> {
-    if rows.is_empty() {
-        return Ok(None);
-    }
-    Ok(Some(serde_json::to_string(rows)?))
 }
 
 /// The care windows the incoming messages open or extend (see

@@ -230,6 +230,58 @@ async fn webhooks_that_name_a_phone_and_a_bsuid_fill_the_tenants_contact_book(ba
     assert_eq!(found, [(ACCOUNT, USER_PHONE, Some("SE.111"))]);
 }
 
+on_backends!(the_last_id_a_group_of_webhooks_gives_a_phone_is_the_one_kept);
+async fn the_last_id_a_group_of_webhooks_gives_a_phone_is_the_one_kept(backend: Backend) {
+    let (store, _database) = open_with(backend, &[]).await;
+    let from = |wamid: &str, at, user_id| WebhookBatch {
+        statuses: Vec::new(),
+        inbound: vec![inbound(
+            wamid,
+            at,
+            ids(Some(USER_PHONE), Some(user_id), None),
+        )],
+    };
+    // One group: the later webhook gives another id, with an earlier time.
+    store
+        .receive(&[
+            from("wamid.in1", 7_000, "SE.1"),
+            from("wamid.in2", 6_000, "SE.2"),
+        ])
+        .await
+        .expect("receive");
+    let contact = store
+        .contact(ACCOUNT, USER_PHONE)
+        .await
+        .expect("read")
+        .expect("recorded");
+    assert_eq!(
+        (contact.user_id.as_deref(), contact.updated_at),
+        (Some("SE.2"), 7_000),
+        "the group's last id, and its latest time"
+    );
+    // A later webhook that names only the parent keeps the user id.
+    let mut status = sent("wamid.x", 8_000);
+    status.recipient = ids(Some(USER_PHONE), None, Some("SE.ENT.9"));
+    let batch = WebhookBatch {
+        statuses: vec![status],
+        inbound: Vec::new(),
+    };
+    store.receive(&[batch]).await.expect("receive");
+    let contact = store
+        .contact(ACCOUNT, USER_PHONE)
+        .await
+        .expect("read")
+        .expect("recorded");
+    assert_eq!(
+        (
+            contact.user_id.as_deref(),
+            contact.parent_user_id.as_deref(),
+            contact.updated_at
+        ),
+        (Some("SE.2"), Some("SE.ENT.9"), 8_000)
+    );
+}
+
 on_backends!(a_claim_finds_the_care_window_under_any_id_of_the_user);
 async fn a_claim_finds_the_care_window_under_any_id_of_the_user(backend: Backend) {
     let (store, _database) = open_with(backend, &[]).await;

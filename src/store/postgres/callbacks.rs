@@ -188,13 +188,14 @@ pub(super) const UNROUTED_INBOUND: &str =
      FROM inbound_messages i LEFT JOIN sources s ON s.phone_number_id = i.phone_number_id
      WHERE NOT i.routed ORDER BY i.received_at, i.id LIMIT $1";
 
-/// Marks the incoming messages `$1` (rows `wamid`, `until`) routed,
-/// erasing the content of those not kept beyond `$2` (now).
+/// Marks the incoming messages (wamids `$1`, content kept until `$2`, ids
+/// given `$3`) routed, erasing the content of those not kept beyond `$4`
+/// (now).
 const MARK_ROUTED: &str = "UPDATE inbound_messages
      SET routed = TRUE, message_id = j.id,
-         message = CASE WHEN j.until <= $2 THEN '' ELSE inbound_messages.message END,
-         content_until = CASE WHEN j.until <= $2 THEN NULL ELSE j.until END
-     FROM jsonb_to_recordset($1::jsonb) AS j (wamid text, until bigint, id text)
+         message = CASE WHEN j.until <= $4 THEN '' ELSE inbound_messages.message END,
+         content_until = CASE WHEN j.until <= $4 THEN NULL ELSE j.until END
+     FROM UNNEST($1::text[], $2::bigint[], $3::text[]) AS j (wamid, until, id)
      WHERE inbound_messages.wamid = j.wamid";
 
 /// Runs [`INSERT_DELIVERIES`] in `tx` (the deliveries due now).
@@ -280,7 +281,9 @@ impl PgStore {
         let mut tx = self.writer.begin().await?;
         insert_deliveries(&mut tx, deliveries).await?;
         sqlx::query(MARK_ROUTED)
-            .bind(serde_json::to_string(routed)?)
+            .bind(column(routed, |message| message.wamid.as_str()))
+            .bind(column(routed, |message| message.content_until))
+            .bind(column(routed, |message| message.message_id.as_str()))
             .bind(now_millis())
             .execute(&mut *tx)
             .await?;

@@ -34,9 +34,7 @@
 //!
 //! Batches travel as one typed array per column (see `column`), read with
 //! `UNNEST`, so a transaction is a fixed number of statements however many
-//! rows it writes; the rarer batches (incoming messages, care windows and
-//! contacts, through `store::batch::json_rows`, and the incoming messages
-//! routed) still travel as one JSON array per statement.
+//! rows it writes.
 //! The store's traits are implemented once for both backends, in
 //! [`store::sql`](super::sql); here is this backend's side of its
 //! [`SqlBackend`] contract (the statements that differ, the hot writes, the

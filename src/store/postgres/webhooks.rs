@@ -13,7 +13,7 @@ use std::collections::HashSet;
 
 use super::{PgStore, column};
 use crate::clock::now_millis;
-use crate::store::batch::{StatusKey, WebhookRows, json_rows, receipts};
+use crate::store::batch::{StatusKey, WebhookRows, receipts};
 use crate::store::rows::StoreRow;
 use crate::store::{StoreResult, WebhookBatch, WebhookReceipt};
 
@@ -33,29 +33,32 @@ impl PgStore {
          ON CONFLICT (wamid, phone_number_id, status) DO NOTHING
          RETURNING wamid, phone_number_id, status";
 
-    /// Stores incoming messages (`$1`) received at `$2`; returns the new
-    /// wamids.
+    /// Stores incoming messages (the columns `$1` to `$6` of
+    /// `batch::InboundRow`) received at `$7`; returns the new wamids.
     const INSERT_INBOUND: &str =
         "INSERT INTO inbound_messages (wamid, phone_number_id, display_phone_number, at,
                                        message, contact, received_at)
-         SELECT value ->> 'wamid', value ->> 'phoneNumberId', value ->> 'display',
-                (value ->> 'at')::bigint, value ->> 'message', value ->> 'contact', $2
-         FROM jsonb_array_elements($1::jsonb) WITH ORDINALITY AS j (value, key)
+         SELECT wamid, pnid, display, at, message, contact, $7
+         FROM UNNEST($1::text[], $2::text[], $3::text[], $4::bigint[], $5::text[], $6::text[])
+              WITH ORDINALITY AS j (wamid, pnid, display, at, message, contact, key)
          ORDER BY key
          ON CONFLICT (wamid) DO NOTHING
          RETURNING wamid";
 
-    /// Opens or extends the care windows `$1` (folded per key).
+    /// Opens or extends the care windows (business numbers' ids `$1`,
+    /// users `$2`, times `$3`), folded per key.
     const UPSERT_CARE_WINDOWS: &str = "INSERT INTO care_windows (source, \"user\", last_inbound_at)
          SELECT s.number, w.\"user\", MAX(w.at)
-         FROM jsonb_to_recordset($1::jsonb) AS w (pnid text, \"user\" text, at bigint)
+         FROM UNNEST($1::text[], $2::text[], $3::bigint[]) AS w (pnid, \"user\", at)
          JOIN sources s ON s.phone_number_id = w.pnid
          GROUP BY s.number, w.\"user\"
          ON CONFLICT (source, \"user\") DO UPDATE
          SET last_inbound_at = GREATEST(care_windows.last_inbound_at,
                                         excluded.last_inbound_at)";
 
-    /// Records the contact pairs `$1` (folded per key).
+    /// Records the contact pairs (business numbers' ids `$1`, phones `$2`,
+    /// user ids `$3`, parent user ids `$4`, times `$5`), folded per key,
+    /// the last id given winning.
     const UPSERT_CONTACTS: &str =
         "INSERT INTO contacts (account_id, phone, user_id, parent_user_id, updated_at)
          SELECT s.account_id, c.phone,
@@ -64,12 +67,8 @@ impl PgStore {
                 (array_agg(c.parent_user_id ORDER BY c.key DESC)
                      FILTER (WHERE c.parent_user_id IS NOT NULL))[1],
                 MAX(c.at)
-         FROM jsonb_array_elements($1::jsonb) WITH ORDINALITY AS e (value, key)
-         CROSS JOIN LATERAL (SELECT e.key, e.value ->> 'pnid' AS pnid,
-                                    e.value ->> 'phone' AS phone,
-                                    e.value ->> 'userId' AS user_id,
-                                    e.value ->> 'parentUserId' AS parent_user_id,
-                                    (e.value ->> 'at')::bigint AS at) AS c
+         FROM UNNEST($1::text[], $2::text[], $3::text[], $4::text[], $5::bigint[])
+              WITH ORDINALITY AS c (pnid, phone, user_id, parent_user_id, at, key)
          JOIN sources s ON s.phone_number_id = c.pnid
          GROUP BY s.account_id, c.phone
          ON CONFLICT (account_id, phone) DO UPDATE SET
@@ -117,9 +116,15 @@ impl PgStore {
             }
         }
         let mut new_inbound: HashSet<String> = HashSet::new();
-        if let Some(inbound) = json_rows(&rows.inbound)? {
+        let inbound = &rows.inbound;
+        if !inbound.is_empty() {
             for row in sqlx::query(Self::INSERT_INBOUND)
-                .bind(&inbound)
+                .bind(column(inbound, |message| message.wamid))
+                .bind(column(inbound, |message| message.phone_number_id))
+                .bind(column(inbound, |message| message.display))
+                .bind(column(inbound, |message| message.at))
+                .bind(column(inbound, |message| message.message.as_str()))
+                .bind(column(inbound, |message| message.contact.as_deref()))
                 .bind(received_at)
                 .fetch_all(&mut *tx)
                 .await?
@@ -127,15 +132,23 @@ impl PgStore {
                 new_inbound.insert(row.get("wamid")?);
             }
         }
-        if let Some(windows) = json_rows(&rows.care_windows)? {
+        let windows = &rows.care_windows;
+        if !windows.is_empty() {
             sqlx::query(Self::UPSERT_CARE_WINDOWS)
-                .bind(&windows)
+                .bind(column(windows, |window| window.pnid))
+                .bind(column(windows, |window| window.user))
+                .bind(column(windows, |window| window.at))
                 .execute(&mut *tx)
                 .await?;
         }
-        if let Some(contacts) = json_rows(&rows.contacts)? {
+        let contacts = &rows.contacts;
+        if !contacts.is_empty() {
             sqlx::query(Self::UPSERT_CONTACTS)
-                .bind(&contacts)
+                .bind(column(contacts, |pair| pair.pnid))
+                .bind(column(contacts, |pair| pair.phone))
+                .bind(column(contacts, |pair| pair.user_id))
+                .bind(column(contacts, |pair| pair.parent_user_id))
+                .bind(column(contacts, |pair| pair.at))
                 .execute(&mut *tx)
                 .await?;
         }

@@ -16,7 +16,6 @@
 use std::collections::HashMap;
 
 use async_trait::async_trait;
-use serde::Serialize;
 
 use wagate_domain::{Bsuid, MessageState};
 
@@ -296,14 +295,11 @@ pub struct NewDelivery {
 
 /// An incoming message routed (to gates, or nowhere): its content may be
 /// kept until `content_until` (erased as it is routed when that has come).
-/// Serialized as the rows `MARK_ROUTED` reads: `{"wamid", "until", "id"}`.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct RoutedInbound {
     pub wamid: String,
-    #[serde(rename = "until")]
     pub content_until: Millis,
     /// The id wagate gave it (the LINK `messageId` of its callbacks).
-    #[serde(rename = "id")]
     pub message_id: String,
 }
 

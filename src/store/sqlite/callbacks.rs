@@ -156,15 +156,13 @@ pub(super) const UNROUTED_INBOUND: &str =
      FROM inbound_messages i LEFT JOIN sources s ON s.phone_number_id = i.phone_number_id
      WHERE NOT i.routed ORDER BY i.received_at, i.rowid LIMIT $1";
 
-/// Marks the incoming messages `$1` (rows `wamid`, `until`, `id`) routed,
-/// erasing the content of those not kept beyond `$2` (now).
+/// Marks the incoming message `?1` routed under the id `?3`, erasing its
+/// content unless it is kept (until `?2`) beyond `?4` (now).
 const MARK_ROUTED: &str = "UPDATE inbound_messages
-     SET routed = TRUE, message_id = j.id,
-         message = CASE WHEN j.until <= $2 THEN '' ELSE inbound_messages.message END,
-         content_until = CASE WHEN j.until <= $2 THEN NULL ELSE j.until END
-     FROM (SELECT value ->> 'wamid' AS wamid, value ->> 'until' AS until, value ->> 'id' AS id
-           FROM json_each($1)) AS j
-     WHERE inbound_messages.wamid = j.wamid";
+     SET routed = TRUE, message_id = ?3,
+         message = CASE WHEN ?2 <= ?4 THEN '' ELSE message END,
+         content_until = CASE WHEN ?2 <= ?4 THEN NULL ELSE ?2 END
+     WHERE wamid = ?1";
 
 /// A report batch's reads on the reader thread, inside its job's snapshot.
 struct SnapshotReads<'a>(&'a Connection);
@@ -303,14 +301,20 @@ impl SqliteStore {
         deliveries: &[NewDelivery],
     ) -> StoreResult<()> {
         let deliveries = deliveries.to_vec();
-        let routed = serde_json::to_string(routed)?;
+        let routed = routed.to_vec();
         self.writer_thread
             .transaction(move |transaction| {
                 let now = now_millis();
                 insert_deliveries(transaction, &deliveries, now)?;
-                transaction
-                    .prepare_cached(MARK_ROUTED)?
-                    .execute(named_params! {"$1": routed, "$2": now})?;
+                let mut mark = transaction.prepare_cached(MARK_ROUTED)?;
+                for message in &routed {
+                    mark.execute(params![
+                        message.wamid,
+                        message.content_until,
+                        message.message_id,
+                        now
+                    ])?;
+                }
                 Ok::<_, StoreError>(())
             })
             .await
