@@ -241,11 +241,19 @@ async fn the_last_id_a_group_of_webhooks_gives_a_phone_is_the_one_kept(backend: 
             ids(Some(USER_PHONE), Some(user_id), None),
         )],
     };
-    // One group: the later webhook gives another id, with an earlier time.
+    // One group: the second webhook gives another id, with an earlier
+    // time; the third names only the parent, which takes no id away.
+    let mut parent_only = sent("wamid.x0", 6_500);
+    parent_only.recipient = ids(Some(USER_PHONE), None, Some("SE.ENT.1"));
+    let third = WebhookBatch {
+        statuses: vec![parent_only],
+        inbound: Vec::new(),
+    };
     store
         .receive(&[
             from("wamid.in1", 7_000, "SE.1"),
             from("wamid.in2", 6_000, "SE.2"),
+            third,
         ])
         .await
         .expect("receive");
@@ -255,9 +263,13 @@ async fn the_last_id_a_group_of_webhooks_gives_a_phone_is_the_one_kept(backend: 
         .expect("read")
         .expect("recorded");
     assert_eq!(
-        (contact.user_id.as_deref(), contact.updated_at),
-        (Some("SE.2"), 7_000),
-        "the group's last id, and its latest time"
+        (
+            contact.user_id.as_deref(),
+            contact.parent_user_id.as_deref(),
+            contact.updated_at
+        ),
+        (Some("SE.2"), Some("SE.ENT.1"), 7_000),
+        "the group's last ids, and its latest time"
     );
     // A later webhook that names only the parent keeps the user id.
     let mut status = sent("wamid.x", 8_000);

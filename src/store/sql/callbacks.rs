@@ -10,7 +10,7 @@
 //! [`SqlBackend::queue_routed`], [`SqlBackend::lease_due_deliveries`],
 //! [`SqlBackend::record_delivery_attempts`]; the event cursor's statements,
 //! [`CURSOR_POSITION`], [`CREATE_CURSOR`] and [`MOVE_CURSOR`], are shared), as are the
-//! statements whose dialects differ (lists, JSON rows:
+//! statements whose dialects differ (how they bind a list:
 //! [`SqlBackend::MESSAGES_TO_REPORT`] and the others).
 
 use std::collections::HashMap;
