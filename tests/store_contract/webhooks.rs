@@ -4,7 +4,7 @@
 //! the state back, and applies only from the number it names; the contact
 //! book and care windows fill from what the webhooks say.
 
-use wagate::store::{Store, WebhookBatch};
+use wagate::store::{Millis, Store, WebhookBatch};
 use wagate_domain::{MessageState, Priority};
 
 use crate::build::{
@@ -241,57 +241,45 @@ async fn the_last_id_a_group_of_webhooks_gives_a_phone_is_the_one_kept(backend: 
             ids(Some(USER_PHONE), Some(user_id), None),
         )],
     };
+    let parent_only = |wamid: &str, at, parent_user_id| {
+        let mut status = sent(wamid, at);
+        status.recipient = ids(Some(USER_PHONE), None, Some(parent_user_id));
+        WebhookBatch {
+            statuses: vec![status],
+            inbound: Vec::new(),
+        }
+    };
     // One group: the second webhook gives another id, with an earlier
     // time; the third names only the parent, which takes no id away.
-    let mut parent_only = sent("wamid.x0", 6_500);
-    parent_only.recipient = ids(Some(USER_PHONE), None, Some("SE.ENT.1"));
-    let third = WebhookBatch {
-        statuses: vec![parent_only],
-        inbound: Vec::new(),
-    };
-    store
-        .receive(&[
-            from("wamid.in1", 7_000, "SE.1"),
-            from("wamid.in2", 6_000, "SE.2"),
-            third,
-        ])
-        .await
-        .expect("receive");
-    let contact = store
-        .contact(ACCOUNT, USER_PHONE)
-        .await
-        .expect("read")
-        .expect("recorded");
+    let group = [
+        from("wamid.in1", 7_000, "SE.1"),
+        from("wamid.in2", 6_000, "SE.2"),
+        parent_only("wamid.x0", 6_500, "SE.ENT.1"),
+    ];
+    store.receive(&group).await.expect("receive");
     assert_eq!(
-        (
-            contact.user_id.as_deref(),
-            contact.parent_user_id.as_deref(),
-            contact.updated_at
-        ),
-        (Some("SE.2"), Some("SE.ENT.1"), 7_000),
+        ids_of_the_user(&*store).await,
+        (Some("SE.2".into()), Some("SE.ENT.1".into()), 7_000),
         "the group's last ids, and its latest time"
     );
     // A later webhook that names only the parent keeps the user id.
-    let mut status = sent("wamid.x", 8_000);
-    status.recipient = ids(Some(USER_PHONE), None, Some("SE.ENT.9"));
-    let batch = WebhookBatch {
-        statuses: vec![status],
-        inbound: Vec::new(),
-    };
-    store.receive(&[batch]).await.expect("receive");
+    let later = parent_only("wamid.x", 8_000, "SE.ENT.9");
+    store.receive(&[later]).await.expect("receive");
+    assert_eq!(
+        ids_of_the_user(&*store).await,
+        (Some("SE.2".into()), Some("SE.ENT.9".into()), 8_000)
+    );
+}
+
+/// The user's ids in the tenant's contact book, and when they were last
+/// seen.
+async fn ids_of_the_user(store: &dyn Store) -> (Option<String>, Option<String>, Millis) {
     let contact = store
         .contact(ACCOUNT, USER_PHONE)
         .await
         .expect("read")
         .expect("recorded");
-    assert_eq!(
-        (
-            contact.user_id.as_deref(),
-            contact.parent_user_id.as_deref(),
-            contact.updated_at
-        ),
-        (Some("SE.2"), Some("SE.ENT.9"), 8_000)
-    );
+    (contact.user_id, contact.parent_user_id, contact.updated_at)
 }
 
 on_backends!(a_claim_finds_the_care_window_under_any_id_of_the_user);
