@@ -130,6 +130,15 @@ async fn each_sandbox_number_ends_in_its_state_with_its_history(backend: Backend
             Some(part["cloudRequest"].clone()),
             "the simulator received exactly the stored body"
         );
+        // The part's tag, which Meta hands back in the statuses that moved
+        // it to its state.
+        assert_eq!(
+            received
+                .last()
+                .map(|record| record["body"]["biz_opaque_callback_data"].clone()),
+            Some(json!(format!("{id}/0"))),
+            "{destination}"
+        );
         let wamid = received.last().and_then(|record| record["wamid"].as_str());
         let submission = part["history"]
             .as_array()

@@ -124,8 +124,15 @@ fn moved(before: &Scrape, after: &Scrape, name: &str, with: &[(&str, &str)]) -> 
     after.value(name, with) - before.value(name, with)
 }
 
-/// Meta's webhook for one status of `wamid`, sent from `display`.
-fn status_webhook(display: &str, phone_number_id: &str, wamid: &str, status: &str) -> Value {
+/// Meta's webhook for one status of `wamid` (sent with the part's `tag`),
+/// from `display`.
+fn status_webhook(
+    display: &str,
+    phone_number_id: &str,
+    wamid: &str,
+    tag: &str,
+    status: &str,
+) -> Value {
     json!({"object": "whatsapp_business_account", "entry": [{"id": "waba", "changes": [{
         "field": "messages",
         "value": {
@@ -133,7 +140,7 @@ fn status_webhook(display: &str, phone_number_id: &str, wamid: &str, status: &st
             "metadata": {"display_phone_number": display.trim_start_matches('+'),
                          "phone_number_id": phone_number_id},
             "statuses": [{"id": wamid, "status": status, "timestamp": "1795000000",
-                          "recipient_id": "46701234567"}]
+                          "recipient_id": "46701234567", "biz_opaque_callback_data": tag}]
         }
     }]}]})
 }
@@ -203,8 +210,10 @@ async fn counters_move_by_exactly_what_happened(backend: Backend) {
         .or_else(|| read["messages"][0]["history"][1]["details"]["waMessageId"].as_str())
         .expect("wamid")
         .to_owned();
-    // Meta repeats a status, and a forger posts one unsigned.
-    let repeat = status_webhook(&tenant.source, "pnid-counted", &wamid, "read");
+    // Meta repeats a status (as it sent it: with the part's tag), and a
+    // forger posts one unsigned.
+    let tag = format!("{read_id}/0");
+    let repeat = status_webhook(&tenant.source, "pnid-counted", &wamid, &tag, "read");
     assert_eq!(app.meta_webhook(SECRET, &repeat).await, 200);
     assert_eq!(app.meta_webhook("not-the-secret", &repeat).await, 401);
 

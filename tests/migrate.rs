@@ -204,6 +204,16 @@ fn before_lease_table(backend: Backend) -> i64 {
     }
 }
 
+/// Runs `wagate migrate` on `database`, which must succeed.
+fn migrate_up_to_date(database: &TestDatabase) {
+    let output = migrate(database.url());
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
 /// Applies the backend's migrations up to `version`, as an older wagate
 /// did.
 async fn migrate_to(database: &TestDatabase, version: i64) {
@@ -253,12 +263,7 @@ async fn callbacks_leased_when_the_gateway_is_upgraded_stay_leased(backend: Back
             )
             .await;
     }
-    let output = migrate(database.url());
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    migrate_up_to_date(&database);
     let leases = database
         .rows(
             "SELECT d.origin, l.gate_id, l.lease_owner, CAST(l.lease_until AS TEXT)
@@ -278,4 +283,86 @@ async fn callbacks_leased_when_the_gateway_is_upgraded_stay_leased(backend: Back
         ]],
         "only the pending callback's live lease moved"
     );
+}
+
+/// The last migration before Meta's statuses were keyed by the part their
+/// tag names, per backend.
+fn before_tagged_statuses(backend: Backend) -> i64 {
+    match backend {
+        Backend::Sqlite => 19,
+        Backend::Postgres => 18,
+    }
+}
+
+on_backends!(statuses_stored_before_tags_stay_untagged_and_still_repeat);
+/// Meta's statuses stored before they were keyed by the part their tag
+/// names keep their ids (the order they arrived in), fields and flags,
+/// under no tag, and a repeat of one is still recognised.
+async fn statuses_stored_before_tags_stay_untagged_and_still_repeat(backend: Backend) {
+    let database = TestDatabase::create(backend).await;
+    migrate_to(&database, before_tagged_statuses(backend)).await;
+    for (wamid, status, applied) in [
+        ("wamid.b", "sent", "TRUE"),
+        ("wamid.gone", "sent", "FALSE"),
+        ("wamid.a", "sent", "FALSE"),
+        ("wamid.b", "read", "FALSE"),
+    ] {
+        database
+            .rows(
+                &format!(
+                    "INSERT INTO meta_statuses (wamid, phone_number_id, status, at, state,
+                                                result_code, description, details, received_at,
+                                                applied)
+                     VALUES ($1, 'pnid', '{status}', 1, 'SENT', 112006, '{status}', '{{\"n\":1}}',
+                             2, {applied})"
+                ),
+                wamid,
+            )
+            .await;
+    }
+    // A gap in the ids, which a copy must keep.
+    database
+        .rows("DELETE FROM meta_statuses WHERE wamid = $1", "wamid.gone")
+        .await;
+    let id = match backend {
+        Backend::Sqlite => "rowid",
+        Backend::Postgres => "id",
+    };
+    let columns = format!(
+        "SELECT CAST({id} AS TEXT), message_id, CAST(message_index AS TEXT), wamid, status,
+                description, details, CASE WHEN applied THEN 'applied' ELSE 'waiting' END
+         FROM meta_statuses WHERE phone_number_id = $1 ORDER BY {id}"
+    );
+    let before = database
+        .rows(
+            &columns.replace("message_id, CAST(message_index AS TEXT), ", ""),
+            "pnid",
+        )
+        .await;
+    migrate_up_to_date(&database);
+    let after = database.rows(&columns, "pnid").await;
+    let untagged: Vec<Vec<Option<String>>> = before
+        .into_iter()
+        .map(|mut row| {
+            row.splice(1..1, [Some(String::new()), Some("0".to_owned())]);
+            row
+        })
+        .collect();
+    assert_eq!(
+        after, untagged,
+        "the same rows, ids and order, under no tag"
+    );
+    assert_eq!(after.len(), 3);
+    let repeat = database
+        .rows(
+            "INSERT INTO meta_statuses (message_id, message_index, wamid, phone_number_id, status,
+                                        at, state, result_code, description, details,
+                                        received_at)
+             VALUES ('', 0, $1, 'pnid', 'sent', 1, 'SENT', 112006, 'sent', '{}', 3)
+             ON CONFLICT (message_id, wamid, phone_number_id, status) DO NOTHING
+             RETURNING wamid",
+            "wamid.a",
+        )
+        .await;
+    assert!(repeat.is_empty(), "a repeat is recognised: {repeat:?}");
 }

@@ -228,6 +228,7 @@ async fn a_status_recorded_while_its_submission_is_recorded_elsewhere_joins_it()
                 wamid: format!("wamid.{}", part.message_id),
                 phone_number_id: "pnid".into(),
                 recipient: ContactIds::default(),
+                part: None,
                 status: "delivered".into(),
                 at: 6_000,
                 change: Some(NewStatus {

@@ -9,7 +9,9 @@ mod common;
 use common::{Backend, Tenant, TestApp, request, spawn_app, spawn_app_with};
 use serde_json::{Value, json};
 use wagate_domain::Destination;
+use wagate_domain::ids::MESSAGE_ID_LEN;
 use wagate_domain::message::Message;
+use wagate_domain::part_tag::PartTag;
 use wagate_domain::violation::Path;
 
 /// `count` distinct MSISDNs of the same length.
@@ -70,14 +72,16 @@ async fn the_default_limit_is_a_thousand_parts(backend: Backend) {
     assert_queued(&send(&app, &tenant, 100, texts(10, "hi")).await, 100);
 }
 
-/// The length of the Cloud API body of `message` for `to`.
-fn body_bytes(message: &Value, to: &str) -> usize {
+/// The length of the Cloud API body of `message` for `to`, as part `index`
+/// (tagged with its part's key).
+fn body_bytes(message: &Value, to: &str, index: u32) -> usize {
     let message: Message = serde_json::from_value(message.clone()).expect("message");
     let valid = message
         .validate(&Path::root("messages").index(0))
         .expect("valid");
     let to = Destination::parse(to, None).expect("destination");
-    valid.render(&to).to_string().len()
+    let id = "0".repeat(MESSAGE_ID_LEN);
+    PartTag::add_to(valid.render(&to).to_string(), &id, index).len()
 }
 
 on_backends!(rendered_bytes_past_the_configured_budget_are_refused_and_at_it_accepted);
@@ -92,7 +96,8 @@ async fn rendered_bytes_past_the_configured_budget_are_refused_and_at_it_accepte
         .as_array()
         .expect("messages")
         .iter()
-        .map(|message| body_bytes(message, &destinations(1)[0]))
+        .zip(0..)
+        .map(|(message, index)| body_bytes(message, &destinations(1)[0], index))
         .sum();
     let budget = 4 * per_destination;
     let app = spawn_app_with(

@@ -5,6 +5,7 @@ mod common;
 
 use common::{Backend, request, spawn_app, spawn_app_with, text};
 use serde_json::{Value, json};
+use wagate_domain::part_tag;
 
 on_backends!(a_request_is_queued_with_one_id_per_destination_in_order);
 async fn a_request_is_queued_with_one_id_per_destination_in_order(backend: Backend) {
@@ -221,9 +222,8 @@ async fn every_message_example_of_the_spec_is_accepted_and_stored_as_rendered(ba
         body["customParameters"] = json!({"ott.whatsapp.logMessageContent": "true"});
         let (status, answer) = app.send(&tenant, &body).await;
         assert_eq!(status, 200, "{}: {answer}", file.display());
-        let (status, stored) = app
-            .status(&tenant, answer["messageIds"][0].as_str().expect("id"))
-            .await;
+        let id = answer["messageIds"][0].as_str().expect("id");
+        let (status, stored) = app.status(&tenant, id).await;
         assert_eq!(status, 200);
         assert_eq!(
             stored["messages"][0]["messageType"],
@@ -231,9 +231,12 @@ async fn every_message_example_of_the_spec_is_accepted_and_stored_as_rendered(ba
             "{}",
             file.display()
         );
+        // As rendered, with the part's tag.
+        let mut cloud = example["cloud"].clone();
+        cloud[part_tag::FIELD] = json!(format!("{id}/0"));
         assert_eq!(
             stored["messages"][0]["cloudRequest"],
-            example["cloud"],
+            cloud,
             "{}",
             file.display()
         );

@@ -88,16 +88,24 @@ impl<'a> OutcomeRows<'a> {
             .collect()
     }
 
-    /// The wamids of the submissions that count (statuses Meta reported
-    /// before they were recorded join their parts now).
-    pub fn submitted_wamids(&self, recorded: &[bool]) -> Vec<&'a str> {
+    /// The waiting statuses of the submissions that count (statuses Meta
+    /// reported before they were recorded join their parts now): for each,
+    /// those whose tag names its message with the wamid it got, and those of
+    /// that wamid without a tag.
+    pub fn submitted(&self, recorded: &[bool]) -> Vec<WaitingKey<'a>> {
         self.outcomes
             .iter()
             .zip(recorded)
             .filter_map(|(outcome, recorded)| match &outcome.change {
-                OutcomeChange::Submitted { wamid, .. } if *recorded => Some(wamid.as_str()),
+                OutcomeChange::Submitted { wamid, .. } if *recorded => Some(
+                    [outcome.message_id.as_str(), ""].map(|message_id| WaitingKey {
+                        message_id,
+                        wamid: wamid.as_str(),
+                    }),
+                ),
                 _ => None,
             })
+            .flatten()
             .collect()
     }
 }
@@ -150,6 +158,12 @@ pub struct WebhookRows<'a> {
 
 /// A status Meta reported.
 pub struct StatusRow<'a> {
+    /// The part its tag names ([`StatusReport::part`]): its message id
+    /// (empty for a status without a tag) and index (0 then).
+    ///
+    /// [`StatusReport::part`]: super::StatusReport::part
+    pub message_id: &'a str,
+    pub message_index: i64,
     pub wamid: &'a str,
     pub phone_number_id: &'a str,
     pub status: &'a str,
@@ -197,7 +211,10 @@ impl<'a> WebhookRows<'a> {
         for batch in batches {
             for report in &batch.statuses {
                 let change = report.change.as_ref();
+                let part = report.part.as_ref();
                 statuses.push(StatusRow {
+                    message_id: part.map_or("", |part| part.message_id.as_str()),
+                    message_index: part.map_or(0, |part| i64::from(part.index)),
                     wamid: &report.wamid,
                     phone_number_id: &report.phone_number_id,
                     status: &report.status,
@@ -280,6 +297,15 @@ fn contact_pairs(batches: &[WebhookBatch]) -> Vec<ContactRow<'_>> {
         }
     }
     pairs
+}
+
+/// Which waiting Meta statuses a part looks up: those whose tag names the
+/// message `message_id` with this wamid, or, with `message_id` empty, those
+/// of this wamid that carry no tag.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct WaitingKey<'a> {
+    pub message_id: &'a str,
+    pub wamid: &'a str,
 }
 
 /// What a status is kept once by: (wamid, business number, status). The

@@ -194,6 +194,7 @@ pub fn report(wamid: &str, status: &str, at: i64, state: MessageState, code: u32
         wamid: wamid.into(),
         phone_number_id: PNID.into(),
         recipient: ContactIds::default(),
+        part: None,
         status: status.into(),
         at,
         change: Some(new_status(state, code, status)),

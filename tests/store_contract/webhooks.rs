@@ -4,7 +4,8 @@
 //! the state back, and applies only from the number it names; the contact
 //! book and care windows fill from what the webhooks say.
 
-use wagate::store::{Millis, Store, WebhookBatch};
+use wagate::store::{Millis, StatusReport, Store, WebhookBatch};
+use wagate_domain::part_tag::PartTag;
 use wagate_domain::{MessageState, Priority};
 
 use crate::build::{
@@ -14,12 +15,22 @@ use crate::build::{
 use crate::common::Backend;
 use crate::on_backends;
 
-fn sent(wamid: &str, at: i64) -> wagate::store::StatusReport {
+fn sent(wamid: &str, at: i64) -> StatusReport {
     report(wamid, "sent", at, MessageState::Sent, 112006)
 }
 
-fn read(wamid: &str, at: i64) -> wagate::store::StatusReport {
+fn read(wamid: &str, at: i64) -> StatusReport {
     report(wamid, "read", at, MessageState::Read, 112007)
+}
+
+/// `report` with the tag of part `index` of message `message_id`, as Meta
+/// hands back the `biz_opaque_callback_data` wagate sent.
+fn tagged(mut report: StatusReport, message_id: &str, index: u32) -> StatusReport {
+    report.part = Some(PartTag {
+        message_id: message_id.into(),
+        index,
+    });
+    report
 }
 
 /// `m1` (one part) accepted, claimed under `a` and submitted as `wamid`.
@@ -170,6 +181,111 @@ async fn a_status_naming_another_number_is_kept_but_not_applied(backend: Backend
         message(store.as_ref(), "m1").await.parts[0].state,
         MessageState::Read
     );
+}
+
+on_backends!(a_tagged_status_joins_its_part_once_and_only_from_its_number);
+async fn a_tagged_status_joins_its_part_once_and_only_from_its_number(backend: Backend) {
+    let (store, _database) = open_with(backend, &[]).await;
+    submitted_m1(store.as_ref(), "wamid.1").await;
+    let mut foreign = tagged(read("wamid.1", 4_000), "m1", 0);
+    foreign.phone_number_id = "pnid-of-another-tenant".into();
+    let batch = statuses(vec![tagged(sent("wamid.1", 3_000), "m1", 0), foreign]);
+    let receipts = store
+        .receive(&[batch.clone(), batch.clone()])
+        .await
+        .expect("receive");
+    assert_eq!(
+        (receipts[0].new_statuses, receipts[1].repeated_statuses),
+        (2, 2)
+    );
+    let again = store.receive(&[batch]).await.expect("receive");
+    assert_eq!((again[0].new_statuses, again[0].repeated_statuses), (0, 2));
+    let part = &message(store.as_ref(), "m1").await.parts[0];
+    assert_eq!(
+        (part.state, codes(part)),
+        (MessageState::Sent, vec![112002, 112006]),
+        "the `read` of another number changes nothing"
+    );
+    assert_eq!(event_count(store.as_ref()).await, 2);
+}
+
+on_backends!(a_status_repeated_with_or_without_its_tag_is_a_repeat);
+async fn a_status_repeated_with_or_without_its_tag_is_a_repeat(backend: Backend) {
+    let (store, _database) = open_with(backend, &[]).await;
+    submitted_m1(store.as_ref(), "wamid.1").await;
+    for (report, new) in [
+        (tagged(sent("wamid.1", 3_000), "m1", 0), 1),
+        (sent("wamid.1", 3_000), 0),
+        (read("wamid.1", 4_000), 1),
+        (tagged(read("wamid.1", 4_000), "m1", 0), 0),
+    ] {
+        let receipts = store
+            .receive(&[statuses(vec![report])])
+            .await
+            .expect("receive");
+        assert_eq!(
+            (receipts[0].new_statuses, receipts[0].repeated_statuses),
+            (new, 1 - new)
+        );
+    }
+    let part = &message(store.as_ref(), "m1").await.parts[0];
+    assert_eq!(codes(part), [112002, 112006, 112007], "each status once");
+    assert_eq!(event_count(store.as_ref()).await, 3);
+}
+
+on_backends!(a_tagged_status_applies_only_to_the_part_that_got_its_wamid);
+async fn a_tagged_status_applies_only_to_the_part_that_got_its_wamid(backend: Backend) {
+    let (store, _database) = open_with(backend, &[]).await;
+    submitted_m1(store.as_ref(), "wamid.1").await;
+    let batch = statuses(vec![
+        // Another index of the message, and another wamid.
+        tagged(sent("wamid.1", 3_000), "m1", 1),
+        tagged(read("wamid.2", 4_000), "m1", 0),
+    ]);
+    let receipts = store.receive(&[batch]).await.expect("receive");
+    assert_eq!(receipts[0].new_statuses, 2, "kept");
+    let part = &message(store.as_ref(), "m1").await.parts[0];
+    assert_eq!(
+        (part.state, codes(part)),
+        (MessageState::Submitted, vec![112002])
+    );
+}
+
+on_backends!(tagged_and_untagged_statuses_before_the_submission_join_in_metas_order);
+async fn tagged_and_untagged_statuses_before_the_submission_join_in_metas_order(backend: Backend) {
+    let (store, _database) = open_with(backend, &[]).await;
+    accept_m1(store.as_ref(), 1).await;
+    claim(store.as_ref(), "a", 2_000, 60_000).await;
+    // Out of order, before the wamid is recorded; one without its tag (a
+    // part sent before tags, or a status Meta sent without it).
+    let delivered = report(
+        "wamid.1",
+        "delivered",
+        3_500,
+        MessageState::Delivered,
+        112003,
+    );
+    let early = statuses(vec![
+        tagged(read("wamid.1", 4_000), "m1", 0),
+        delivered,
+        tagged(sent("wamid.1", 3_000), "m1", 0),
+    ]);
+    store.receive(&[early]).await.expect("receive");
+    assert!(
+        message(store.as_ref(), "m1").await.parts[0]
+            .history
+            .is_empty(),
+        "nothing joins before the wamid is known"
+    );
+    assert!(record(store.as_ref(), 0, "a", submitted("wamid.1")).await);
+    let part = &message(store.as_ref(), "m1").await.parts[0];
+    assert_eq!(
+        codes(part),
+        [112002, 112006, 112003, 112007],
+        "in Meta's order"
+    );
+    assert_eq!(part.state, MessageState::Read);
+    assert_eq!(event_count(store.as_ref()).await, 4);
 }
 
 on_backends!(webhooks_that_name_a_phone_and_a_bsuid_fill_the_tenants_contact_book);

@@ -14,7 +14,9 @@
 //!   rule broken, in a form every API dialect can render.
 //! - [`validity`]: when a message expires, from LINK's validity fields,
 //!   within the longest validity allowed.
-//! - [`progression`]: how Meta's statuses move a message part's state.
+//! - [`progression`]: how Meta's statuses move a message part's state;
+//!   [`part_tag`]: the part's key that travels with its request to Meta and
+//!   back in its statuses.
 //! - [`care_window`]: which incoming message opens which customer care
 //!   window, and until when; [`contact`]: a user's phone and BSUIDs, and
 //!   which pairs the contact book records.
@@ -34,6 +36,7 @@ pub mod media_type;
 pub mod message;
 pub mod meta_error;
 pub mod meta_status;
+pub mod part_tag;
 pub mod priority;
 pub mod progression;
 pub mod result_code;

@@ -5,6 +5,7 @@
 
 use serde_json::{Map, Value, json};
 use wagate_domain::meta_status;
+use wagate_domain::part_tag::{self, PartTag};
 
 use crate::store::{ContactIds, InboundReport, NewStatus, StatusReport, WebhookBatch, e164};
 
@@ -116,6 +117,7 @@ fn status_report(status: &Value, value: &Value) -> Option<StatusReport> {
         wamid,
         phone_number_id: text(&value["metadata"]["phone_number_id"]).unwrap_or_default(),
         recipient,
+        part: text(&status[part_tag::FIELD]).and_then(|tag| PartTag::read(&tag)),
         status: word,
         at: millis(&status["timestamp"]),
         change,
@@ -224,11 +226,13 @@ mod tests {
             "statuses": [
                 {"id": "wamid.A", "status": "delivered", "timestamp": "1700000000", "recipient_id": "46701234567",
                  "recipient_user_id": "SE.123", "conversation": {"id": "c1", "origin": {"type": "utility"}},
+                 "biz_opaque_callback_data": "1aU6cwxAKE9NzMLrS6M82C/2",
                  "pricing": {"billable": true, "pricing_model": "PMP", "category": "utility", "type": "regular"}},
                 {"id": "wamid.B", "status": "failed", "timestamp": "1700000001", "recipient_id": "46700009900",
                  "errors": [{"code": 131026, "title": "Message undeliverable", "message": "Message undeliverable",
                              "error_data": {"details": "not a WhatsApp user"}}]},
-                {"id": "wamid.C", "status": "warning", "timestamp": "1700000002"},
+                {"id": "wamid.C", "status": "warning", "timestamp": "1700000002",
+                 "biz_opaque_callback_data": "another application's"},
                 {"status": "sent"}
             ]
         }));
@@ -236,6 +240,16 @@ mod tests {
         assert_eq!(batch.statuses.len(), 3, "the one without an id is skipped");
         let delivered = &batch.statuses[0];
         assert_eq!(delivered.at, 1_700_000_000_000);
+        assert_eq!(
+            delivered.part,
+            Some(PartTag {
+                message_id: "1aU6cwxAKE9NzMLrS6M82C".into(),
+                index: 2
+            }),
+            "the part its tag names"
+        );
+        assert_eq!(batch.statuses[1].part, None, "no tag");
+        assert_eq!(batch.statuses[2].part, None, "not a tag");
         let change = delivered.change.as_ref().expect("known");
         assert_eq!(
             (change.state, change.result_code),

@@ -14,7 +14,7 @@ use sqlx::{PgConnection, Row};
 
 use super::{EVENTS_CHANNEL, EVENTS_LOCK, PgStore, WAMID_LOCK_CLASS, column};
 use crate::store::StoreResult;
-use crate::store::batch::{HistoryEntry, ReportPlan};
+use crate::store::batch::{HistoryEntry, ReportPlan, WaitingKey};
 
 impl PgStore {
     /// Takes the wamid locks of these wamids (see the module doc of
@@ -40,12 +40,12 @@ impl PgStore {
     }
 
     /// Updates the parts and appends the statuses of `entries`, joins the
-    /// waiting Meta statuses of the wamids `joining` (whose locks the
+    /// waiting Meta statuses that `joining` names (whose wamids' locks the
     /// caller holds) to their parts, and last queues the events of both.
     pub(super) async fn record_history(
         connection: &mut PgConnection,
         entries: &[&HistoryEntry<'_>],
-        joining: &[&str],
+        joining: &[WaitingKey<'_>],
     ) -> StoreResult<()> {
         update_parts(connection, entries).await?;
         let mut status_ids = append(connection, entries).await?;
@@ -151,41 +151,49 @@ pub(super) async fn insert_events(
     Ok(())
 }
 
-/// Applies the waiting Meta statuses of these wamids to their parts (only
+/// Applies the waiting Meta statuses that `keys` name to their parts (only
 /// parts sent from the business number the status came for), as
 /// [`ReportPlan`] says; the ids of the statuses that need events. The
 /// caller holds the wamids' locks.
 pub(super) async fn apply_reports(
     connection: &mut PgConnection,
-    wamids: &[&str],
+    keys: &[WaitingKey<'_>],
 ) -> StoreResult<Vec<i64>> {
-    if wamids.is_empty() {
+    if keys.is_empty() {
         return Ok(Vec::new());
     }
     let reports = sqlx::query(
         "SELECT r.id AS report_row, r.state AS report_state, r.result_code, r.description,
                 r.details, r.at, part.message_id, part.message_index, part.state AS part_state
          FROM meta_statuses r CROSS JOIN LATERAL (
-             -- The part each status is for, found from the status: by its
-             -- wamid, then by whether the part's message went out from the
-             -- number the status came for. Each lookup is a query of its
-             -- own, on one table by its key (`OFFSET 0` keeps the planner
-             -- from merging the part's into one join), since joined, on
-             -- figures gathered while the tables were small, the planner
-             -- joined every message to its source before it looked at the
-             -- statuses.
+             -- The part each status is for: the one its tag names, by its
+             -- key, or for a status without a tag the one with its wamid;
+             -- either way, only the part that got the status's wamid. Each
+             -- lookup is a query of its own, on one table by its key
+             -- (`OFFSET 0` keeps the planner from merging the part's into
+             -- one join), since joined, on figures gathered while the
+             -- tables were small, the planner joined every message to its
+             -- source before it looked at the statuses.
              SELECT p.message_id, p.message_index, p.state
              FROM message_parts p
-             WHERE p.wamid = r.wamid
-               AND (SELECT s.phone_number_id
-                    FROM messages m JOIN sources s ON s.number = m.source
-                    WHERE m.message_id = p.message_id) = r.phone_number_id
+             WHERE r.message_id <> '' AND p.message_id = r.message_id
+               AND p.message_index = r.message_index AND p.wamid = r.wamid
+             UNION ALL
+             SELECT p.message_id, p.message_index, p.state
+             FROM message_parts p
+             WHERE r.message_id = '' AND p.wamid = r.wamid
              OFFSET 0
          ) part
-         WHERE NOT r.applied AND r.wamid = ANY($1)
+         WHERE NOT r.applied
+           AND (r.message_id, r.wamid) IN (SELECT * FROM unnest($1::text[], $2::text[]))
+           -- Sent from the number the status came for.
+           AND (SELECT s.phone_number_id
+                FROM messages m JOIN sources s ON s.number = m.source
+                WHERE m.message_id = part.message_id) = r.phone_number_id
          ORDER BY r.at, r.id",
     )
-    .bind(wamids)
+    .bind(column(keys, |key| key.message_id))
+    .bind(column(keys, |key| key.wamid))
     .fetch_all(&mut *connection)
     .await?;
     if reports.is_empty() {

@@ -133,6 +133,7 @@ impl PgStore {
 impl SqlBackend for PgStore {
     type Db = sqlx::Postgres;
     type List<'a> = &'a [&'a str];
+    type WriteTurn<'a> = &'a PgPool;
 
     /// One snapshot for the reads of one answer.
     const SNAPSHOT: &'static str = "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY";
@@ -143,8 +144,9 @@ impl SqlBackend for PgStore {
     const CONTACTS_OF: &'static str = callbacks::CONTACTS_OF;
     const UNROUTED_INBOUND: &'static str = callbacks::UNROUTED_INBOUND;
 
-    fn writer(&self) -> &PgPool {
-        &self.writer
+    /// The pool itself: PostgreSQL's writers do not need to take turns.
+    async fn write_turn(&self) -> StoreResult<&PgPool> {
+        Ok(&self.writer)
     }
 
     fn reader(&self) -> &PgPool {

@@ -111,7 +111,7 @@ impl PgStore {
         let kept = rows.kept(&recorded);
         // Statuses Meta reported before the submission was recorded join
         // now.
-        Self::record_history(connection, &kept, &rows.submitted_wamids(&recorded)).await?;
+        Self::record_history(connection, &kept, &rows.submitted(&recorded)).await?;
         Ok(recorded)
     }
 

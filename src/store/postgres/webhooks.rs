@@ -13,25 +13,37 @@ use std::collections::HashSet;
 
 use super::{PgStore, column};
 use crate::clock::now_millis;
-use crate::store::batch::{StatusKey, WebhookRows, receipts};
+use crate::store::batch::{StatusKey, WaitingKey, WebhookRows, receipts};
 use crate::store::rows::StoreRow;
 use crate::store::{StoreResult, WebhookBatch, WebhookReceipt};
 
 impl PgStore {
-    /// Stores Meta's statuses (the columns `$1` to `$8` of
-    /// `batch::StatusRow`) received at `$9`; returns the new (wamid,
-    /// business number, status) rows.
+    /// Stores Meta's statuses (the columns `$1` to `$10` of
+    /// `batch::StatusRow`) received at `$11`, each under the part its tag
+    /// names, unless the (wamid, business number, status) is stored
+    /// already, under that key or the other way, with or without a tag (a
+    /// tag's message is the one that got the wamid, when it is known yet);
+    /// returns the new (tag's message id, wamid, business number, status)
+    /// rows.
     const INSERT_META_STATUSES: &str =
-        "INSERT INTO meta_statuses (wamid, phone_number_id, status, at, state, result_code,
-                                    description, details, received_at)
-         SELECT wamid, pnid, status, at, state, code, description, details, $9
-         FROM UNNEST($1::text[], $2::text[], $3::text[], $4::bigint[], $5::text[], $6::bigint[],
-                     $7::text[], $8::text[])
-              WITH ORDINALITY AS j (wamid, pnid, status, at, state, code, description, details,
-                                    key)
+        "INSERT INTO meta_statuses (message_id, message_index, wamid, phone_number_id, status, at,
+                                    state, result_code, description, details, received_at)
+         SELECT message_id, message_index, wamid, pnid, status, at, state, code, description,
+                details, $11
+         FROM UNNEST($1::text[], $2::bigint[], $3::text[], $4::text[], $5::text[], $6::bigint[],
+                     $7::text[], $8::bigint[], $9::text[], $10::text[])
+              WITH ORDINALITY AS j (message_id, message_index, wamid, pnid, status, at, state,
+                                    code, description, details, key)
+         WHERE NOT EXISTS (
+             SELECT 1 FROM meta_statuses o
+             WHERE o.message_id = CASE WHEN j.message_id = ''
+                                       THEN (SELECT p.message_id FROM message_parts p
+                                             WHERE p.wamid = j.wamid LIMIT 1)
+                                       ELSE '' END
+               AND o.wamid = j.wamid AND o.phone_number_id = j.pnid AND o.status = j.status)
          ORDER BY key
-         ON CONFLICT (wamid, phone_number_id, status) DO NOTHING
-         RETURNING wamid, phone_number_id, status";
+         ON CONFLICT (message_id, wamid, phone_number_id, status) DO NOTHING
+         RETURNING message_id, wamid, phone_number_id, status";
 
     /// Stores incoming messages (the columns `$1` to `$6` of
     /// `batch::InboundRow`) received at `$7`; returns the new wamids.
@@ -93,9 +105,12 @@ impl PgStore {
         // for these statuses, or they for it.
         Self::lock_wamids(&mut tx, &reported).await?;
         let mut new_statuses: HashSet<StatusKey> = HashSet::new();
+        let mut joining: Vec<(String, String)> = Vec::new();
         let statuses = &rows.statuses;
         if !statuses.is_empty() {
             for row in sqlx::query(Self::INSERT_META_STATUSES)
+                .bind(column(statuses, |status| status.message_id))
+                .bind(column(statuses, |status| status.message_index))
                 .bind(column(statuses, |status| status.wamid))
                 .bind(column(statuses, |status| status.phone_number_id))
                 .bind(column(statuses, |status| status.status))
@@ -108,6 +123,7 @@ impl PgStore {
                 .fetch_all(&mut *tx)
                 .await?
             {
+                joining.push((row.get("message_id")?, row.get("wamid")?));
                 new_statuses.insert((
                     row.get("wamid")?,
                     row.get("phone_number_id")?,
@@ -152,11 +168,11 @@ impl PgStore {
                 .execute(&mut *tx)
                 .await?;
         }
-        let wamids: Vec<&str> = new_statuses
+        let joining: Vec<WaitingKey<'_>> = joining
             .iter()
-            .map(|(wamid, _, _)| wamid.as_str())
+            .map(|(message_id, wamid)| WaitingKey { message_id, wamid })
             .collect();
-        Self::record_history(&mut tx, &[], &wamids).await?;
+        Self::record_history(&mut tx, &[], &joining).await?;
         tx.commit().await?;
         Ok(receipts(batches, new_statuses, new_inbound))
     }

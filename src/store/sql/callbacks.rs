@@ -564,7 +564,8 @@ impl<B: SqlBackend> CallbackStore for B {
     }
 
     async fn set_gate_paused(&self, gate_id: &str, paused_at: Option<Millis>) -> StoreResult<bool> {
-        let mut tx = self.writer().begin_with(B::BEGIN_WRITE).await?;
+        let turn = self.write_turn().await?;
+        let mut tx = turn.begin_with(B::BEGIN_WRITE).await?;
         let gate = B::Db::statement("SELECT 1 FROM gates WHERE id = $1", [Arg::Text(gate_id)]);
         let exists = B::Db::fetch_optional(&mut tx, gate).await?.is_some();
         if exists {

@@ -57,7 +57,8 @@ impl<B: SqlBackend> LeaseStore for B {
         now: Millis,
         until: Millis,
     ) -> StoreResult<LeaseHolder> {
-        let mut tx = self.writer().begin_with(B::BEGIN_WRITE).await?;
+        let turn = self.write_turn().await?;
+        let mut tx = turn.begin_with(B::BEGIN_WRITE).await?;
         let take = B::Db::statement(
             TAKE_LEASE,
             [

@@ -23,6 +23,7 @@ pub mod tenants;
 pub mod webhooks;
 
 use std::future::Future;
+use std::ops::Deref;
 
 use sqlx::query::Query;
 use sqlx::{Database, Executor, IntoArguments, Pool, SqlSafeStr, Transaction};
@@ -46,6 +47,10 @@ pub trait SqlBackend: Send + Sync + 'static {
     /// A list of texts as one bound value: a JSON array on SQLite (read
     /// with `json_each($n)`), an array on PostgreSQL (`= ANY($n)`).
     type List<'a>: sqlx::Encode<'a, Self::Db> + sqlx::Type<Self::Db> + Send;
+    /// A turn on the pool that writes ([`Self::write_turn`]).
+    type WriteTurn<'a>: Deref<Target = Pool<Self::Db>> + Send
+    where
+        Self: 'a;
 
     /// Begins a read transaction whose statements all see one snapshot
     /// (the reads of one answer).
@@ -64,8 +69,11 @@ pub trait SqlBackend: Send + Sync + 'static {
     /// source's id (`source_id`).
     const UNROUTED_INBOUND: &'static str;
 
-    /// The pool that writes.
-    fn writer(&self) -> &Pool<Self::Db>;
+    /// The pool that writes, for as long as the turn lives: every write
+    /// through it takes one (on SQLite, the writer thread makes way for it
+    /// until it drops; see `sqlite::writer`). A write holds its turn to
+    /// its commit, and never waits for the writer thread meanwhile.
+    fn write_turn(&self) -> impl Future<Output = StoreResult<Self::WriteTurn<'_>>> + Send;
     /// The pool that reads (the writer's on PostgreSQL).
     fn reader(&self) -> &Pool<Self::Db>;
     /// `items` as one bound value (see [`Self::List`]).
@@ -343,5 +351,6 @@ pub(crate) async fn write<B: SqlBackend>(
     args: &[Arg<'_>],
 ) -> StoreResult<u64> {
     let statement = B::Db::statement(sql, args.iter().copied());
-    Ok(B::Db::execute(store.writer(), statement).await?)
+    let turn = store.write_turn().await?;
+    Ok(B::Db::execute(&*turn, statement).await?)
 }

@@ -42,7 +42,8 @@ const ERASE: [&str; 3] = [
 #[async_trait]
 impl<B: SqlBackend> RetentionStore for B {
     async fn erase_content(&self, now: Millis) -> StoreResult<ErasedContent> {
-        let mut tx = self.writer().begin_with(B::BEGIN_WRITE).await?;
+        let turn = self.write_turn().await?;
+        let mut tx = turn.begin_with(B::BEGIN_WRITE).await?;
         let mut erased = [0; ERASE.len()];
         for (count, sql) in erased.iter_mut().zip(ERASE) {
             *count = B::Db::execute(&mut tx, B::Db::statement(sql, [Arg::Int(now)])).await?;

@@ -302,7 +302,8 @@ async fn insert<B: SqlBackend>(
     what: &str,
     statement: Statement<B::Db>,
 ) -> StoreResult<()> {
-    B::Db::execute(store.writer(), statement)
+    let turn = store.write_turn().await?;
+    B::Db::execute(&*turn, statement)
         .await
         .map(drop)
         .map_err(|error| map_write_error(error, what))
@@ -511,10 +512,11 @@ impl<B: SqlBackend> TenantStore for B {
 
     async fn ensure_gate(&self, gate: &Gate) -> StoreResult<Gate> {
         let statement = gate_insert::<B>(gate, "ON CONFLICT (id) DO NOTHING")?;
-        B::Db::execute(self.writer(), statement).await?;
+        let turn = self.write_turn().await?;
+        B::Db::execute(&*turn, statement).await?;
         let statement =
             B::Db::statement("SELECT * FROM gates WHERE id = $1", [Arg::Text(&gate.id)]);
-        let row = B::Db::fetch_one(self.writer(), statement).await?;
+        let row = B::Db::fetch_one(&*turn, statement).await?;
         Gate::from_row(&row)
     }
 
@@ -526,9 +528,8 @@ impl<B: SqlBackend> TenantStore for B {
              RETURNING next",
             [Arg::Text(name), Arg::Int(count)],
         );
-        let next: i64 = B::Db::fetch_one(self.writer(), statement)
-            .await?
-            .get("next")?;
+        let turn = self.write_turn().await?;
+        let next: i64 = B::Db::fetch_one(&*turn, statement).await?.get("next")?;
         Ok(next - count)
     }
 
@@ -543,9 +544,8 @@ impl<B: SqlBackend> TenantStore for B {
             "SELECT value FROM settings WHERE name = $1",
             [Arg::Text(name)],
         );
-        B::Db::fetch_one(self.writer(), statement)
-            .await?
-            .get("value")
+        let turn = self.write_turn().await?;
+        B::Db::fetch_one(&*turn, statement).await?.get("value")
     }
 
     async fn delete(&self, kind: TenantKind, id: &str) -> StoreResult<bool> {
@@ -557,7 +557,8 @@ impl<B: SqlBackend> TenantStore for B {
             TenantKind::Route => ("routes", "id"),
         };
         let sql = format!("DELETE FROM {table} WHERE {key} = $1");
-        let mut tx = self.writer().begin_with(B::BEGIN_WRITE).await?;
+        let turn = self.write_turn().await?;
+        let mut tx = turn.begin_with(B::BEGIN_WRITE).await?;
         let statement = B::Db::statement(AssertSqlSafe(sql), [Arg::Text(id)]);
         let deleted = B::Db::execute(&mut tx, statement)
             .await

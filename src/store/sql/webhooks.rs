@@ -5,6 +5,7 @@
 //! incoming messages and forgetting old statuses are here.
 
 use async_trait::async_trait;
+use wagate_domain::part_tag::PartTag;
 
 use super::{Arg, Driver, SqlBackend, read_optional, write};
 use crate::store::rows::StoreRow;
@@ -46,6 +47,9 @@ pub struct StatusReport {
     pub phone_number_id: String,
     /// The recipient as Meta names it: phone digits and BSUIDs, when given.
     pub recipient: ContactIds,
+    /// The part the status names by its tag (see
+    /// [`wagate_domain::part_tag`]), when it carries one.
+    pub part: Option<PartTag>,
     /// Meta's word: `sent`, `delivered`, `read`, `deleted`, `failed`, …
     pub status: String,
     /// When it happened, by Meta's clock.

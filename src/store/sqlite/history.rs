@@ -9,11 +9,14 @@
 //! Meta's statuses for it never miss each other, so no wamid needs a lock
 //! here.
 
+use std::collections::BTreeSet;
+
 use rusqlite::{Connection, params};
 
-use super::rows::query_rows;
+use super::rows::{OwnedRow, query_rows};
 use crate::store::StoreResult;
-use crate::store::batch::{HistoryEntry, ReportPlan};
+use crate::store::batch::{HistoryEntry, ReportPlan, WaitingKey};
+use crate::store::rows::StoreRow;
 
 /// Sets the part (`?1`, `?2`) to an entry's state `?3`, code `?4` at `?5`,
 /// adding `?6` tries and its wamid `?7` (if any).
@@ -35,26 +38,47 @@ const INSERT_EVENTS: &str =
      FROM message_statuses s JOIN messages m ON m.message_id = s.message_id
      WHERE s.id > ?1 AND NOT s.silent ORDER BY s.id";
 
-const WAITING_REPORTS: &str =
-    "SELECT r.rowid AS report_row, r.state AS report_state, r.result_code, r.description,
-            r.details, r.at, p.message_id, p.message_index, p.state AS part_state
-     FROM meta_statuses r
-     JOIN message_parts p ON p.wamid = r.wamid
-     JOIN messages m ON m.message_id = p.message_id
-     JOIN sources s ON s.number = m.source AND s.phone_number_id = r.phone_number_id
-     WHERE NOT r.applied AND r.wamid IN (SELECT value FROM json_each(?1))
-     ORDER BY r.at, r.rowid";
+/// The columns [`ReportPlan`] reads of a waiting status (`r`) and its part
+/// (`p`), for a part sent from the business number the status came for.
+macro_rules! waiting_reports {
+    ($part_join:literal, $status_key:literal) => {
+        concat!(
+            "SELECT r.rowid AS report_row, r.state AS report_state, r.result_code, r.description,
+                    r.details, r.at, p.message_id, p.message_index, p.state AS part_state
+             FROM meta_statuses r
+             JOIN message_parts p ON ",
+            $part_join,
+            "
+             JOIN messages m ON m.message_id = p.message_id
+             JOIN sources s ON s.number = m.source AND s.phone_number_id = r.phone_number_id
+             WHERE NOT r.applied AND ",
+            $status_key
+        )
+    };
+}
 
-const MARK_APPLIED: &str =
-    "UPDATE meta_statuses SET applied = TRUE WHERE rowid IN (SELECT value FROM json_each(?1))";
+/// The waiting statuses whose tag names message `?1` with wamid `?2`: the
+/// tagged part, found by its key, if it got that wamid.
+const TAGGED_REPORTS: &str = waiting_reports!(
+    "p.message_id = r.message_id AND p.message_index = r.message_index AND p.wamid = r.wamid",
+    "r.message_id = ?1 AND r.wamid = ?2"
+);
+
+/// The waiting statuses of wamid `?1` without a tag: the part that got the
+/// wamid.
+const UNTAGGED_REPORTS: &str =
+    waiting_reports!("p.wamid = r.wamid", "r.message_id = '' AND r.wamid = ?1");
+
+/// Marks the waiting status `?1` (its rowid) applied.
+const MARK_APPLIED: &str = "UPDATE meta_statuses SET applied = TRUE WHERE rowid = ?1";
 
 /// Updates the parts and appends the statuses of `entries` (with their
-/// events), then joins the waiting Meta statuses of the wamids `joining`
-/// to their parts.
+/// events), then joins the waiting Meta statuses that `joining` names to
+/// their parts.
 pub(super) fn record_history(
     transaction: &Connection,
     entries: &[&HistoryEntry<'_>],
-    joining: &[&str],
+    joining: &[WaitingKey<'_>],
 ) -> StoreResult<()> {
     update_parts(transaction, entries.iter().copied())?;
     append(transaction, entries.iter().copied())?;
@@ -113,25 +137,40 @@ fn append<'e, 'h: 'e>(
     Ok(())
 }
 
-/// Applies the waiting Meta statuses of these wamids to their parts (only
-/// parts sent from the business number the status came for), as
-/// [`ReportPlan`] says.
-fn apply_reports(transaction: &Connection, wamids: &[&str]) -> StoreResult<()> {
-    if wamids.is_empty() {
-        return Ok(());
+/// Applies the waiting Meta statuses that `keys` name to their parts (only
+/// parts sent from the business number the status came for), in Meta's
+/// time order and then arrival, as [`ReportPlan`] says.
+fn apply_reports(transaction: &Connection, keys: &[WaitingKey<'_>]) -> StoreResult<()> {
+    let keys: BTreeSet<&WaitingKey<'_>> = keys.iter().collect();
+    let mut reports = Vec::new();
+    for key in keys {
+        reports.extend(if key.message_id.is_empty() {
+            query_rows(
+                &mut transaction.prepare_cached(UNTAGGED_REPORTS)?,
+                [key.wamid],
+            )?
+        } else {
+            query_rows(
+                &mut transaction.prepare_cached(TAGGED_REPORTS)?,
+                [key.message_id, key.wamid],
+            )?
+        });
     }
-    let reports = query_rows(
-        &mut transaction.prepare_cached(WAITING_REPORTS)?,
-        [serde_json::to_string(wamids)?],
-    )?;
     if reports.is_empty() {
         return Ok(());
     }
+    let mut ordered = reports
+        .into_iter()
+        .map(|row| Ok(((row.get::<i64>("at")?, row.get::<i64>("report_row")?), row)))
+        .collect::<StoreResult<Vec<_>>>()?;
+    ordered.sort_by_key(|(order, _)| *order);
+    let reports: Vec<OwnedRow> = ordered.into_iter().map(|(_, row)| row).collect();
     let plan = ReportPlan::new(&reports)?;
     update_parts(transaction, &plan.moved())?;
     append(transaction, &plan.entries())?;
-    transaction
-        .prepare_cached(MARK_APPLIED)?
-        .execute([serde_json::to_string(&plan.applied)?])?;
+    let mut mark = transaction.prepare_cached(MARK_APPLIED)?;
+    for row in &plan.applied {
+        mark.execute([row])?;
+    }
     Ok(())
 }

@@ -15,8 +15,11 @@
 //! The other writes go through a sqlx pool of exactly one connection; they
 //! run rarely: the admin API's tenants and settings, the named leases
 //! (once per lease period), redelivery, the retention sweeps; a hop between
-//! threads per statement costs nothing that matters there, and their rare
-//! waits for the write lock hold up no hot path. Reads go through a
+//! threads per statement costs nothing that matters there. Each takes a
+//! turn ([`SqlBackend::write_turn`]): it waits in the writer thread's queue
+//! behind the jobs before it, and the thread, once they are committed,
+//! stops until the write has committed, so that neither writer waits for
+//! SQLite's write lock in a busy handler. Reads go through a
 //! separate read-only pool, except the callback feed's, which read the most
 //! rows: those run as one job on a reader thread of their own, which owns
 //! a read-only rusqlite connection ([`reader`]).
@@ -47,6 +50,7 @@ mod webhooks;
 mod writer;
 
 use std::future::Future;
+use std::ops::Deref;
 use std::str::FromStr;
 
 use async_trait::async_trait;
@@ -70,8 +74,9 @@ use super::{
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
 
 /// How every write transaction begins: with the write lock taken, so that
-/// it waits (busy timeout) for the other writer instead of failing at once
-/// when a read inside it turns into a write.
+/// it waits (busy timeout) for the other writer, should it find the lock
+/// taken despite the turns, instead of failing at once when a read inside
+/// it turns into a write.
 const BEGIN_WRITE: &str = "BEGIN IMMEDIATE";
 
 pub struct SqliteStore {
@@ -122,6 +127,20 @@ impl SqliteStore {
     }
 }
 
+/// The sqlx writer's turn: the pool, while the writer thread makes way.
+pub struct WriteTurn<'a> {
+    pool: &'a SqlitePool,
+    _way: writer::WayMade,
+}
+
+impl Deref for WriteTurn<'_> {
+    type Target = SqlitePool;
+
+    fn deref(&self) -> &SqlitePool {
+        self.pool
+    }
+}
+
 /// Whether `connection` is outside any transaction, both by sqlx's count and
 /// by SQLite's own autocommit flag; `false` has the pool replace it. A
 /// rollback that a dropped transaction queued has run by now: the pool pings
@@ -150,6 +169,7 @@ async fn outside_any_transaction(connection: &mut SqliteConnection) -> Result<bo
 impl SqlBackend for SqliteStore {
     type Db = sqlx::Sqlite;
     type List<'a> = String;
+    type WriteTurn<'a> = WriteTurn<'a>;
 
     /// One snapshot for the reads of one answer.
     const SNAPSHOT: &'static str = "BEGIN";
@@ -160,8 +180,12 @@ impl SqlBackend for SqliteStore {
     const CONTACTS_OF: &'static str = callbacks::CONTACTS_OF;
     const UNROUTED_INBOUND: &'static str = callbacks::UNROUTED_INBOUND;
 
-    fn writer(&self) -> &SqlitePool {
-        &self.writer
+    async fn write_turn(&self) -> StoreResult<WriteTurn<'_>> {
+        let way = self.writer_thread.make_way().await?;
+        Ok(WriteTurn {
+            pool: &self.writer,
+            _way: way,
+        })
     }
 
     fn reader(&self) -> &SqlitePool {
@@ -328,10 +352,12 @@ mod tests {
             .expect("read the settings")
     }
 
-    /// A sqlx write transaction that reads before it writes (as the claims
-    /// do) while the writer thread has a job: the job waits for the
-    /// transaction's commit instead of making its snapshot stale, which
-    /// SQLite would answer with `SQLITE_BUSY` at the first write.
+    /// A sqlx write transaction that reads before it writes, taken on the
+    /// pool without a turn (as after a turn that ran out) while the writer
+    /// thread has a job: the job waits for the transaction's commit instead
+    /// of making its snapshot stale, which SQLite would answer with
+    /// `SQLITE_BUSY` at the first write. (The turns themselves are the
+    /// writer's tests.)
     #[tokio::test]
     async fn the_two_writers_wait_for_each_other_instead_of_failing() {
         let dir = tempfile::tempdir().expect("temporary directory");

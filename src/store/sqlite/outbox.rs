@@ -157,7 +157,7 @@ fn record_batch(transaction: &Connection, outcomes: &[Outcome]) -> StoreResult<V
     record_history(
         transaction,
         &rows.kept(&recorded),
-        &rows.submitted_wamids(&recorded),
+        &rows.submitted(&recorded),
     )?;
     Ok(recorded)
 }

@@ -15,16 +15,26 @@ use rusqlite::{Connection, params};
 use super::SqliteStore;
 use super::history::record_history;
 use crate::clock::now_millis;
-use crate::store::batch::{StatusKey, WebhookRows, receipts};
+use crate::store::batch::{StatusKey, WaitingKey, WebhookRows, receipts};
 use crate::store::{Millis, StoreResult, WebhookBatch, WebhookReceipt};
 
-/// Stores a status Meta reported (`?1`–`?8`, a `batch::StatusRow`) received at
-/// `?9`, unless the (wamid, business number, status) is stored already.
+/// Stores a status Meta reported (`?1`–`?10`, a `batch::StatusRow`) received
+/// at `?11`, unless the (wamid, business number, status) is stored already:
+/// under the part its tag names (the key), or the other way, with or
+/// without a tag (a tag's message is the one that got the wamid, when it is
+/// known yet).
 const INSERT_META_STATUS: &str =
-    "INSERT INTO meta_statuses (wamid, phone_number_id, status, at, state, result_code,
-                                description, details, received_at)
-     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
-     ON CONFLICT (wamid, phone_number_id, status) DO NOTHING";
+    "INSERT INTO meta_statuses (message_id, message_index, wamid, phone_number_id, status, at,
+                                state, result_code, description, details, received_at)
+     SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11
+     WHERE NOT EXISTS (
+         SELECT 1 FROM meta_statuses o
+         WHERE o.message_id = CASE WHEN ?1 = ''
+                                   THEN (SELECT p.message_id FROM message_parts p
+                                         WHERE p.wamid = ?3 LIMIT 1)
+                                   ELSE '' END
+           AND o.wamid = ?3 AND o.phone_number_id = ?4 AND o.status = ?5)
+     ON CONFLICT (message_id, wamid, phone_number_id, status) DO NOTHING";
 
 /// Stores an incoming message (`?1`–`?6`, a `batch::InboundRow`) received at
 /// `?7`, unless its wamid is stored already.
@@ -82,9 +92,12 @@ fn store_webhooks(
     received_at: Millis,
 ) -> StoreResult<NewRows> {
     let mut new_statuses: HashSet<StatusKey> = HashSet::new();
+    let mut joining = Vec::new();
     let mut insert = transaction.prepare_cached(INSERT_META_STATUS)?;
     for status in &rows.statuses {
         let inserted = insert.execute(params![
+            status.message_id,
+            status.message_index,
             status.wamid,
             status.phone_number_id,
             status.status,
@@ -96,6 +109,10 @@ fn store_webhooks(
             received_at,
         ])?;
         if inserted > 0 {
+            joining.push(WaitingKey {
+                message_id: status.message_id,
+                wamid: status.wamid,
+            });
             new_statuses.insert((
                 status.wamid.to_owned(),
                 status.phone_number_id.to_owned(),
@@ -133,10 +150,6 @@ fn store_webhooks(
             pair.at
         ])?;
     }
-    let wamids: Vec<&str> = new_statuses
-        .iter()
-        .map(|(wamid, _, _)| wamid.as_str())
-        .collect();
-    record_history(transaction, &[], &wamids)?;
+    record_history(transaction, &[], &joining)?;
     Ok((new_statuses, new_inbound))
 }

@@ -31,19 +31,28 @@
 //!
 //! The connection has the sqlx writer's settings (WAL, `synchronous=FULL`,
 //! foreign keys, a busy timeout), and the sqlx writer pool still exists for
-//! the writes that run rarely (see [`super`]). Two writers on one file are safe because
-//! both take SQLite's write lock when their transaction begins
+//! the writes that run rarely (see [`super`]). They take turns with the
+//! thread (below); two writers on one file stay safe without the turns too,
+//! because both take SQLite's write lock when their transaction begins
 //! (`BEGIN IMMEDIATE`, see [`super::BEGIN_WRITE`]): whichever comes second
-//! waits in its busy handler (up to [`BUSY_TIMEOUT`]) for the other's commit,
-//! and neither can hold a read snapshot that the other's commit would make
-//! stale, which is the one case where SQLite answers `SQLITE_BUSY` without
-//! waiting. Readers never block either writer in WAL mode.
+//! waits in its busy handler (up to [`BUSY_TIMEOUT`]) for the other's commit
+//! (after a turn that outlasted that wait, say), and neither can hold a read
+//! snapshot that the other's commit would make stale, which is the one case
+//! where SQLite answers `SQLITE_BUSY` without waiting. Readers never block
+//! either writer in WAL mode.
 //!
 //! The log is copied back into the database file mostly beside the thread,
 //! not in its commits: a checkpointer thread of its own copies what the log
 //! holds once it is long, and the writer thread then copies only the few
 //! pages committed meanwhile ([`checkpoint`]), so no caller waits on the
 //! bulk of a checkpoint's reads, writes and fsync.
+//!
+//! The sqlx writer takes its turns through the thread's queue
+//! ([`Writer::make_way`]): the thread commits the jobs queued before the
+//! turn, then runs nothing until the turn ends, so a write of the admin API
+//! or a lease's renewal waits behind the jobs queued before it, not for a
+//! gap between back-to-back commits that SQLite's busy handler, sleeping
+//! up to 100 ms between tries, would seldom find.
 //!
 //! After a failed transaction the thread carries on; a connection that
 //! SQLite left inside a transaction is rolled back before the next one
@@ -58,10 +67,11 @@ mod tests;
 
 use std::panic::AssertUnwindSafe;
 use std::path::Path;
+use std::sync::mpsc::{self as std_mpsc, RecvTimeoutError};
 use std::time::Duration;
 
 use rusqlite::{Connection, TransactionBehavior};
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, oneshot};
 
 use self::checkpoint::Checkpointer;
 pub use self::checkpoint::LogBounds;
@@ -105,7 +115,7 @@ impl Default for LogBounds {
 }
 
 /// How often the writer thread tries again for a write lock the sqlx writer
-/// holds. SQLite's own busy timeout sleeps 1, 2, 5, 10 … 100 ms between
+/// still holds (after its turn ran out, see [`Turn`]). SQLite's own busy timeout sleeps 1, 2, 5, 10 … 100 ms between
 /// tries, which puts tens of milliseconds on a group commit that finds a
 /// claim (a few milliseconds long) in its way.
 const BUSY_RETRY: Duration = Duration::from_micros(100);
@@ -124,7 +134,43 @@ const STATEMENT_CACHE: usize = 64;
 /// A handle on the writer thread; dropping it ends the thread once the
 /// queued jobs have run.
 pub struct Writer {
-    thread: FedThread<mpsc::Sender<Box<dyn Job>>>,
+    thread: FedThread<mpsc::Sender<Work>>,
+}
+
+/// What the thread's queue carries.
+enum Work {
+    /// A job, run in a transaction with the jobs waiting with it.
+    Job(Box<dyn Job>),
+    /// The other writer's turn.
+    Turn(Turn),
+}
+
+/// The other writer's turn as the thread sees it: the thread says on `made`
+/// that it holds no transaction, then waits until `resume` is dropped (or
+/// [`BUSY_TIMEOUT`] passes: the other writer's transaction is short, and a
+/// turn must not stop the thread for good).
+struct Turn {
+    made: oneshot::Sender<()>,
+    resume: std_mpsc::Receiver<()>,
+}
+
+impl Turn {
+    fn wait(self) {
+        // A caller that went away wants no turn.
+        if self.made.send(()).is_ok()
+            && let Err(RecvTimeoutError::Timeout) = self.resume.recv_timeout(BUSY_TIMEOUT)
+        {
+            tracing::warn!(
+                "the sqlx writer kept its turn longer than the busy timeout; the writer thread goes on"
+            );
+        }
+    }
+}
+
+/// The sqlx writer's turn ([`Writer::make_way`]): the thread runs no job
+/// while it lives.
+pub struct WayMade {
+    _resume: std_mpsc::Sender<()>,
 }
 
 impl Writer {
@@ -166,17 +212,39 @@ impl Writer {
         F: Fn(&Connection) -> Result<T, E> + Send + 'static,
     {
         let (job, answer) = job::job(work);
-        let jobs = self
-            .thread
-            .sender()
-            .ok_or(StoreError::Writer("has stopped"))?;
-        jobs.send(job)
-            .await
-            .map_err(|_| StoreError::Writer("has stopped"))?;
+        self.send(Work::Job(job)).await?;
         let result = answer
             .await
             .map_err(|_| StoreError::Writer("dropped a job without answering"))?;
         Ok(result?)
+    }
+
+    /// Waits for the thread to commit the jobs queued before this call and
+    /// to stop; it runs nothing more until the returned value is dropped,
+    /// so the sqlx writer takes SQLite's write lock at once.
+    pub async fn make_way(&self) -> StoreResult<WayMade> {
+        let (made, made_answer) = oneshot::channel();
+        let (resume, resumed) = std_mpsc::channel();
+        self.send(Work::Turn(Turn {
+            made,
+            resume: resumed,
+        }))
+        .await?;
+        made_answer
+            .await
+            .map_err(|_| StoreError::Writer("dropped a turn without making way"))?;
+        Ok(WayMade { _resume: resume })
+    }
+
+    async fn send(&self, work: Work) -> StoreResult<()> {
+        let queue = self
+            .thread
+            .sender()
+            .ok_or(StoreError::Writer("has stopped"))?;
+        queue
+            .send(work)
+            .await
+            .map_err(|_| StoreError::Writer("has stopped"))
     }
 }
 
@@ -215,25 +283,38 @@ fn retry_soon(attempts: i32) -> bool {
     true
 }
 
-/// The thread: runs the waiting jobs, a transaction at a time, until the
-/// queue is closed and empty; after each transaction (its answers sent)
-/// hands the connection to `after`.
+/// The thread: runs the waiting jobs, a transaction at a time (up to the
+/// next turn of the other writer, which waits for their commit), until
+/// the queue is closed and empty; after each transaction (its answers
+/// sent) hands the connection to `after`.
 fn run(
     path: &Path,
     mut connection: Connection,
-    mut queue: mpsc::Receiver<Box<dyn Job>>,
+    mut queue: mpsc::Receiver<Work>,
     mut after: impl FnMut(&Connection),
 ) {
     let mut waiting = Vec::with_capacity(QUEUE_DEPTH);
-    while let Some(job) = queue.blocking_recv() {
-        waiting.push(job);
-        while waiting.len() < QUEUE_DEPTH
-            && let Ok(job) = queue.try_recv()
-        {
-            waiting.push(job);
+    let mut next = None;
+    while let Some(work) = next.take().or_else(|| queue.blocking_recv()) {
+        match work {
+            Work::Turn(turn) => turn.wait(),
+            Work::Job(job) => {
+                waiting.push(job);
+                while waiting.len() < QUEUE_DEPTH
+                    && let Ok(work) = queue.try_recv()
+                {
+                    match work {
+                        Work::Job(job) => waiting.push(job),
+                        turn @ Work::Turn(_) => {
+                            next = Some(turn);
+                            break;
+                        }
+                    }
+                }
+                commit_jobs(path, &mut connection, &mut waiting);
+                after(&connection);
+            }
         }
-        commit_jobs(path, &mut connection, &mut waiting);
-        after(&connection);
     }
     tracing::debug!("the SQLite writer thread ran its last job");
 }

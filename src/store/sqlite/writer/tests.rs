@@ -3,6 +3,8 @@
 //! answers every job with its error; and who copies its log back (the
 //! checkpointer thread, or a commit past its own bound).
 //!
+//! And the turns of the other writer, between the thread's transactions.
+//!
 //! The tests of shared transactions hold the thread with a first job that
 //! waits until the jobs under test are queued, so that they are taken by
 //! one transaction.
@@ -131,13 +133,48 @@ where
         let writer = Arc::clone(writer);
         async move { writer.transaction(work).await }
     });
+    queued(writer, waiting).await;
+    job
+}
+
+/// Returns once `waiting` + 1 items wait in the thread's queue.
+async fn queued(writer: &Writer, waiting: usize) {
     let jobs = writer.thread.sender().expect("the queue");
     let deadline = Instant::now() + Duration::from_secs(10);
     while jobs.capacity() > QUEUE_DEPTH - waiting - 1 {
-        assert!(Instant::now() < deadline, "the job was not queued");
+        assert!(Instant::now() < deadline, "nothing was queued");
         tokio::time::sleep(Duration::from_millis(1)).await;
     }
-    job
+}
+
+/// The sqlx writer's turn comes in queue order: the jobs queued before it
+/// commit first; while the turn lasts the thread holds no lock (another
+/// connection writes at once) and runs none of the jobs queued after it,
+/// which run once the turn ends.
+#[tokio::test]
+async fn the_thread_makes_way_for_the_other_writer_in_queue_order() {
+    let (_dir, path, writer, release) = held_writer().await;
+    let before = queue(&writer, 0, |connection| insert(connection, "before", "p")).await;
+    let turn = tokio::spawn({
+        let writer = Arc::clone(&writer);
+        async move { writer.make_way().await }
+    });
+    queued(&writer, 1).await;
+    let after = queue(&writer, 2, |connection| insert(connection, "after", "p")).await;
+    drop(release);
+    let way = turn.await.expect("join").expect("the thread makes way");
+    before.await.expect("join").expect("the job before commits");
+    assert_eq!(committed(&path), ["before"]);
+    let other = Connection::open(&path).expect("another connection");
+    other.busy_timeout(Duration::ZERO).expect("no busy timeout");
+    other
+        .execute_batch("BEGIN IMMEDIATE; INSERT INTO names VALUES ('other', 'p'); COMMIT")
+        .expect("the lock is free during the turn");
+    assert!(!after.is_finished(), "a job ran during the turn");
+    assert_eq!(committed(&path), ["before", "other"]);
+    drop(way);
+    after.await.expect("join").expect("the job after commits");
+    assert_eq!(committed(&path), ["after", "before", "other"]);
 }
 
 /// Every job taken together answers only after the one commit: none sees
