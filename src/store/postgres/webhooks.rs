@@ -22,7 +22,9 @@ impl PgStore {
     /// `batch::StatusRow`) received at `$11`, each under the part its tag
     /// names, unless the (wamid, business number, status) is stored
     /// already, under that key or the other way, with or without a tag (a
-    /// tag's message is the one that got the wamid, when it is known yet);
+    /// tag's message is the one that got the wamid, when it is known yet;
+    /// a status stored both ways before it is, or both in one statement,
+    /// is kept twice);
     /// returns the new (tag's message id, wamid, business number, status)
     /// rows.
     const INSERT_META_STATUSES: &str =

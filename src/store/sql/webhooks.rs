@@ -15,7 +15,9 @@ use crate::store::{Millis, NewStatus, StoreResult};
 #[async_trait]
 pub trait WebhookStore: Send + Sync {
     /// Stores the webhooks' contents in one transaction, each status at
-    /// most once by wamid, business number and status, each incoming
+    /// most once by wamid, business number and status (under the part its
+    /// tag names; one that comes both with and without the tag before the
+    /// part's wamid is recorded is kept twice), each incoming
     /// message at most once by wamid. A status of a known wamid sent from
     /// the business number it names joins that part's history (with an
     /// event) at once; one whose wamid is not known yet waits, and joins it

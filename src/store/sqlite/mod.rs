@@ -18,8 +18,9 @@
 //! threads per statement costs nothing that matters there. Each takes a
 //! turn ([`SqlBackend::write_turn`]): it waits in the writer thread's queue
 //! behind the jobs before it, and the thread, once they are committed,
-//! stops until the write has committed, so that neither writer waits for
-//! SQLite's write lock in a busy handler. Reads go through a
+//! stops until the write has committed (for at most the busy timeout), so
+//! that neither writer waits for SQLite's write lock in a busy handler
+//! unless a write outlasts that. Reads go through a
 //! separate read-only pool, except the callback feed's, which read the most
 //! rows: those run as one job on a reader thread of their own, which owns
 //! a read-only rusqlite connection ([`reader`]).

@@ -22,7 +22,7 @@ use crate::store::{Millis, StoreResult, WebhookBatch, WebhookReceipt};
 /// at `?11`, unless the (wamid, business number, status) is stored already:
 /// under the part its tag names (the key), or the other way, with or
 /// without a tag (a tag's message is the one that got the wamid, when it is
-/// known yet).
+/// known yet: a status stored both ways before it is, is kept twice).
 const INSERT_META_STATUS: &str =
     "INSERT INTO meta_statuses (message_id, message_index, wamid, phone_number_id, status, at,
                                 state, result_code, description, details, received_at)
