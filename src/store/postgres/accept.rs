@@ -115,6 +115,8 @@ impl PgStore {
         .await?;
         let part_ids = column(&parts, |(_, message, _)| message.message_id.as_str());
         let part_indexes = column(&parts, |(_, _, part)| i64::from(part.message_index));
+        // The parts' time of change, and their outbox rows' due time.
+        let part_created = column(&parts, |(request, _, _)| request.created_at);
         sqlx::query(
             "INSERT INTO message_parts (message_id, message_index, message_type, cloud_body,
                  state, result_code, updated_at, content_until)
@@ -128,7 +130,7 @@ impl PgStore {
         .bind(&part_indexes)
         .bind(column(&parts, |(_, _, part)| part.message_type.as_str()))
         .bind(column(&parts, |(_, _, part)| part.cloud_body.as_str()))
-        .bind(column(&parts, |(request, _, _)| request.created_at))
+        .bind(&part_created)
         .bind(column(&parts, |(request, _, _)| request.content_until))
         .execute(&mut *connection)
         .await?;
@@ -145,7 +147,7 @@ impl PgStore {
         .bind(column(&parts, |(request, _, _)| {
             request.created_at - request.priority.lead_millis()
         }))
-        .bind(column(&parts, |(request, _, _)| request.created_at))
+        .bind(&part_created)
         .execute(&mut *connection)
         .await?;
         // Delivered at commit, once per distinct source.
