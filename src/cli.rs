@@ -178,6 +178,12 @@ pub struct ServeArgs {
     #[arg(long, env = "WAGATE_HOUSEKEEPING_INTERVAL", default_value = "1h", value_parser = parse_interval)]
     pub housekeeping_interval: Duration,
 
+    /// Rows of each kind the clean-up erases or forgets in one write
+    /// transaction: it runs in steps of this many, so that other writes go
+    /// in between.
+    #[arg(long, env = "WAGATE_HOUSEKEEPING_BATCH", default_value = "5000")]
+    pub housekeeping_batch: std::num::NonZeroU32,
+
     /// How often the tables that changed enough since their planner
     /// statistics were gathered are analyzed again (PostgreSQL: the rule of
     /// autovacuum's analyze, checked this often, whether or not autovacuum

@@ -169,6 +169,7 @@ pub async fn run_with_metrics_listener(
     let housekeeping_task = tokio::spawn(housekeeping::run(
         store.clone(),
         args.housekeeping_interval,
+        args.housekeeping_batch,
         background_stopped.clone(),
     ));
     let upkeep_task = tokio::spawn(table_upkeep::run(

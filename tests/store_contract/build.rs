@@ -214,6 +214,18 @@ pub fn inbound(wamid: &str, at: i64, sender: ContactIds) -> InboundReport {
     }
 }
 
+/// A bound on one step of the clean-up above any test's count of rows.
+pub const NO_BOUND: u32 = 1_000;
+
+/// The clean-up's steps of `batch` rows, while the server runs or once it
+/// is `stopping`.
+pub fn steps(batch: u32, stopping: bool) -> wagate::housekeeping::Steps {
+    wagate::housekeeping::Steps {
+        batch: std::num::NonZeroU32::new(batch).expect("a bound above 0"),
+        stopped: tokio::sync::watch::channel(stopping).1,
+    }
+}
+
 /// Contact ids: a phone number, a BSUID, a parent BSUID.
 pub fn ids(phone: Option<&str>, user_id: Option<&str>, parent: Option<&str>) -> ContactIds {
     ContactIds {

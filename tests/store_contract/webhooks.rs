@@ -9,8 +9,8 @@ use wagate_domain::part_tag::PartTag;
 use wagate_domain::{MessageState, Priority};
 
 use crate::build::{
-    ACCOUNT, USER_PHONE, accept_m1, claim, codes, event_count, ids, inbound, message, open_with,
-    record, report, request, statuses, submitted,
+    ACCOUNT, NO_BOUND, USER_PHONE, accept_m1, claim, codes, event_count, ids, inbound, message,
+    open_with, record, report, request, statuses, steps, submitted,
 };
 use crate::common::Backend;
 use crate::on_backends;
@@ -460,12 +460,18 @@ async fn old_status_reports_are_forgotten_and_the_history_stays(backend: Backend
     let now = wagate::clock::now_millis();
     assert_eq!(
         store
-            .forget_old_statuses(now - 60_000)
+            .forget_old_statuses(now - 60_000, NO_BOUND)
             .await
             .expect("forget"),
         0
     );
-    assert_eq!(store.forget_old_statuses(now + 1).await.expect("forget"), 1);
+    assert_eq!(
+        store
+            .forget_old_statuses(now + 1, NO_BOUND)
+            .await
+            .expect("forget"),
+        1
+    );
     // Forgotten, a repeat is new again (and waits again).
     let again = store.receive(&[waiting]).await.expect("receive");
     assert_eq!(again[0].new_statuses, 1);
@@ -473,9 +479,72 @@ async fn old_status_reports_are_forgotten_and_the_history_stays(backend: Backend
     // An applied report is forgotten too; the history keeps the status.
     submitted_m1(store.as_ref(), "wamid.lost").await;
     let later = wagate::clock::now_millis() + 1;
-    assert_eq!(store.forget_old_statuses(later).await.expect("forget"), 1);
+    assert_eq!(
+        store
+            .forget_old_statuses(later, NO_BOUND)
+            .await
+            .expect("forget"),
+        1
+    );
     assert_eq!(
         codes(&message(store.as_ref(), "m1").await.parts[0]),
         [112002, 112006]
     );
+}
+
+on_backends!(old_status_reports_are_forgotten_a_bounded_step_at_a_time);
+async fn old_status_reports_are_forgotten_a_bounded_step_at_a_time(backend: Backend) {
+    let (store, _database) = open_with(backend, &[]).await;
+    let waiting = || {
+        statuses(
+            ["wamid.a", "wamid.b", "wamid.c"]
+                .map(|wamid| sent(wamid, 1_000))
+                .to_vec(),
+        )
+    };
+    store.receive(&[waiting()]).await.expect("receive");
+    let now = wagate::clock::now_millis() + 1;
+    // One step forgets at most its bound.
+    let counts: Vec<u64> = forget_steps(store.as_ref(), now, 2).await;
+    assert_eq!(counts, [2, 1, 0]);
+
+    // The clean-up goes on step after step until one finds fewer, unless
+    // the server is stopping.
+    store.receive(&[waiting()]).await.expect("receive");
+    let now = wagate::clock::now_millis() + 1;
+    let stopping =
+        wagate::housekeeping::forget_old_statuses_in_steps(store.as_ref(), now, &steps(2, true))
+            .await;
+    assert_eq!((stopping.done, stopping.error.is_none()), (2, true));
+    let running =
+        wagate::housekeeping::forget_old_statuses_in_steps(store.as_ref(), now, &steps(1, false))
+            .await;
+    assert_eq!((running.done, running.error.is_none()), (1, true));
+    store.receive(&[waiting()]).await.expect("receive");
+    let now = wagate::clock::now_millis() + 1;
+    let running =
+        wagate::housekeeping::forget_old_statuses_in_steps(store.as_ref(), now, &steps(2, false))
+            .await;
+    assert_eq!((running.done, running.error.is_none()), (3, true));
+    assert_eq!(
+        store
+            .forget_old_statuses(now, NO_BOUND)
+            .await
+            .expect("forget"),
+        0
+    );
+}
+
+/// Three steps of `forget_old_statuses` bounded by `at_most`.
+async fn forget_steps(store: &dyn Store, received_before: Millis, at_most: u32) -> Vec<u64> {
+    let mut steps = Vec::new();
+    for _ in 0..3 {
+        steps.push(
+            store
+                .forget_old_statuses(received_before, at_most)
+                .await
+                .expect("forget"),
+        );
+    }
+    steps
 }

@@ -36,9 +36,11 @@ pub trait WebhookStore: Send + Sync {
     /// those applied (kept only so that Meta's repeats are recognised, which
     /// stop after seven days) and those still waiting for a wamid that will
     /// not come (the message was sent again under another wamid, or never by
-    /// this gateway). The history keeps every applied status. Returns how
-    /// many were forgotten.
-    async fn forget_old_statuses(&self, received_before: Millis) -> StoreResult<u64>;
+    /// this gateway). The history keeps every applied status. Forgets at
+    /// most `at_most`, so that one call holds the write lock (on SQLite, the
+    /// writer thread's turn) for a bounded time; returns how many were
+    /// forgotten (`at_most`: more may be due).
+    async fn forget_old_statuses(&self, received_before: Millis, at_most: u32) -> StoreResult<u64>;
 }
 
 /// A message status Meta reported in a webhook.
@@ -132,11 +134,15 @@ impl<B: SqlBackend> WebhookStore for B {
         row.map(|row| row.get("wamid")).transpose()
     }
 
-    async fn forget_old_statuses(&self, received_before: Millis) -> StoreResult<u64> {
+    async fn forget_old_statuses(&self, received_before: Millis, at_most: u32) -> StoreResult<u64> {
         write(
             self,
-            "DELETE FROM meta_statuses WHERE received_at < $1",
-            &[Arg::Int(received_before)],
+            "DELETE FROM meta_statuses
+             WHERE received_at < $1
+               AND (message_id, wamid, phone_number_id, status) IN (
+                   SELECT message_id, wamid, phone_number_id, status FROM meta_statuses
+                   WHERE received_at < $1 LIMIT $2)",
+            &[Arg::Int(received_before), Arg::Int(at_most.into())],
         )
         .await
     }

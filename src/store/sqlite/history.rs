@@ -11,7 +11,7 @@
 
 use std::collections::BTreeSet;
 
-use rusqlite::{Connection, params};
+use rusqlite::{Connection, ToSql, params};
 
 use super::rows::{OwnedRow, query_rows};
 use crate::store::StoreResult;
@@ -19,11 +19,27 @@ use crate::store::batch::{HistoryEntry, ReportPlan, WaitingKey};
 use crate::store::rows::StoreRow;
 
 /// Sets the part (`?1`, `?2`) to an entry's state `?3`, code `?4` at `?5`,
-/// adding `?6` tries and its wamid `?7` (if any).
-const UPDATE_PART: &str = "UPDATE message_parts
-     SET state = ?3, result_code = ?4, updated_at = ?5, attempts = attempts + ?6,
-         wamid = COALESCE(?7, wamid)
-     WHERE message_id = ?1 AND message_index = ?2";
+/// adding `?6` tries, and to the wamid `?7` where the statement names it.
+macro_rules! update_part {
+    ($wamid:literal) => {
+        concat!(
+            "UPDATE message_parts
+             SET state = ?3, result_code = ?4, updated_at = ?5, attempts = attempts + ?6",
+            $wamid,
+            " WHERE message_id = ?1 AND message_index = ?2"
+        )
+    };
+}
+
+/// A part's update for an entry without a wamid (a status, a retry).
+/// SQLite rewrites the index entries of every column a `SET` names, changed
+/// or not: `wamid = COALESCE(NULL, wamid)` deleted and inserted again each
+/// status's part's entry in the wamid index, a leaf at a random place (one
+/// page of the log each).
+const UPDATE_PART: &str = update_part!("");
+
+/// A part's update for an entry that brings its wamid (a submission).
+const UPDATE_PART_AND_WAMID: &str = update_part!(", wamid = ?7");
 
 const LAST_STATUS: &str = "SELECT COALESCE(MAX(id), 0) FROM message_statuses";
 
@@ -90,9 +106,8 @@ fn update_parts<'e, 'h: 'e>(
     transaction: &Connection,
     entries: impl IntoIterator<Item = &'e HistoryEntry<'h>>,
 ) -> rusqlite::Result<()> {
-    let mut update = transaction.prepare_cached(UPDATE_PART)?;
     for entry in entries {
-        update.execute(params![
+        let values: &[&dyn ToSql] = params![
             entry.id,
             entry.index,
             entry.state.as_str(),
@@ -100,7 +115,12 @@ fn update_parts<'e, 'h: 'e>(
             entry.at,
             entry.attempted,
             entry.wamid,
-        ])?;
+        ];
+        let (statement, values) = match entry.wamid {
+            None => (UPDATE_PART, &values[..6]),
+            Some(_) => (UPDATE_PART_AND_WAMID, values),
+        };
+        transaction.prepare_cached(statement)?.execute(values)?;
     }
     Ok(())
 }
@@ -173,4 +193,69 @@ fn apply_reports(transaction: &Connection, keys: &[WaitingKey<'_>]) -> StoreResu
         mark.execute([row])?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+
+    use rusqlite::Connection;
+
+    use super::{UPDATE_PART, UPDATE_PART_AND_WAMID};
+    use crate::store::sqlite::SqliteStore;
+
+    /// The tables and indexes a statement opens for writing, by name (the
+    /// root pages its `OpenWrite` instructions name).
+    fn written_by(connection: &Connection, statement: &str) -> BTreeSet<String> {
+        let mut roots = connection
+            .prepare(&format!("EXPLAIN {statement}"))
+            .expect("explain");
+        let unbound = std::iter::repeat_n(rusqlite::types::Null, roots.parameter_count());
+        let pages: Vec<i64> = roots
+            .query_map(rusqlite::params_from_iter(unbound), |row| {
+                Ok((row.get::<_, String>("opcode")?, row.get::<_, i64>("p2")?))
+            })
+            .expect("the program")
+            .collect::<rusqlite::Result<Vec<_>>>()
+            .expect("the program's instructions")
+            .into_iter()
+            .filter(|(opcode, _)| opcode == "OpenWrite")
+            .map(|(_, page)| page)
+            .collect();
+        pages
+            .into_iter()
+            .map(|page| {
+                connection
+                    .query_row(
+                        "SELECT name FROM sqlite_schema WHERE rootpage = ?1",
+                        [page],
+                        |row| row.get(0),
+                    )
+                    .expect("a table or index at that root page")
+            })
+            .collect()
+    }
+
+    /// A status moves its part without touching the wamid index (SQLite
+    /// would rewrite the part's entry in it, a random leaf, for every status
+    /// if the statement named the wamid); a submission's update does write
+    /// it.
+    #[tokio::test]
+    async fn only_a_submission_writes_the_parts_wamid_index() {
+        let dir = tempfile::tempdir().expect("temporary directory");
+        let path = dir.path().join("wagate.db");
+        let url = format!("sqlite://{}", path.display());
+        drop(SqliteStore::open(&url).await.expect("open the store"));
+        let connection = Connection::open(&path).expect("open the file");
+
+        let status = written_by(&connection, UPDATE_PART);
+        assert!(status.contains("message_parts"), "{status:?}");
+        assert!(!status.contains("message_parts_by_wamid"), "{status:?}");
+
+        let submission = written_by(&connection, UPDATE_PART_AND_WAMID);
+        assert!(
+            submission.contains("message_parts_by_wamid"),
+            "{submission:?}"
+        );
+    }
 }
