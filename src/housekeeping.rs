@@ -145,7 +145,7 @@ pub async fn forget_old_statuses_in_steps(
 }
 
 /// Runs `step` (given its bound) until it finds fewer rows than that, fails,
-/// or the server stops.
+/// or the server stops (checked before each step).
 async fn in_steps<T, Step>(steps: &Steps, mut step: impl FnMut(u32) -> Step) -> Stepped<T>
 where
     T: StepCount,
@@ -154,11 +154,14 @@ where
     let bound = steps.batch.get();
     let mut done = T::default();
     loop {
+        if *steps.stopped.borrow() {
+            return Stepped { done, error: None };
+        }
         match step(bound).await {
             Ok(count) => {
                 let more = count.reached(bound);
                 done += count;
-                if !more || *steps.stopped.borrow() {
+                if !more {
                     return Stepped { done, error: None };
                 }
             }

@@ -68,6 +68,12 @@ pub trait SqlBackend: Send + Sync + 'static {
     /// The oldest `$1` incoming messages not routed yet, with their
     /// source's id (`source_id`).
     const UNROUTED_INBOUND: &'static str;
+    /// Deletes those of the `$2` oldest of Meta's statuses (in the order
+    /// they were stored, by the table's own key) received before `$1`: each
+    /// step of a clean-up reads only the front of that key, where the old
+    /// rows are, never the whole table. A row stored out of time order
+    /// behind a newer one waits for the next clean-up.
+    const FORGET_STATUSES: &'static str;
 
     /// The pool that writes, for as long as the turn lives: every write
     /// through it takes one (on SQLite, the writer thread makes way for it

@@ -39,8 +39,9 @@ impl std::ops::AddAssign for ErasedContent {
 /// Each erases the content kept until `$1` (now) or earlier that is no
 /// longer needed, of at most `$2` rows: parts out of the outbox, routed
 /// incoming messages, callbacks that ended. The outer conditions repeat the
-/// inner ones: on PostgreSQL a row changed meanwhile by another instance's
-/// clean-up is checked again, and skipped.
+/// inner ones (but the outbox's: a part never goes back into it), so that on
+/// PostgreSQL a row another instance changed meanwhile is checked again,
+/// and skipped.
 const ERASE: [&str; 3] = [
     "UPDATE message_parts SET cloud_body = '', content_until = NULL
      WHERE content_until <= $1

@@ -36,10 +36,12 @@ pub trait WebhookStore: Send + Sync {
     /// those applied (kept only so that Meta's repeats are recognised, which
     /// stop after seven days) and those still waiting for a wamid that will
     /// not come (the message was sent again under another wamid, or never by
-    /// this gateway). The history keeps every applied status. Forgets at
-    /// most `at_most`, so that one call holds the write lock (on SQLite, the
-    /// writer thread's turn) for a bounded time; returns how many were
-    /// forgotten (`at_most`: more may be due).
+    /// this gateway). The history keeps every applied status. Looks at the
+    /// `at_most` oldest reports only (in the order they were stored), so
+    /// that one call holds the write lock (on SQLite, the writer thread's
+    /// turn) for a bounded time; returns how many were forgotten (`at_most`:
+    /// more may be due; fewer: the oldest left was received since, and a
+    /// report stored out of time order behind it waits for a later call).
     async fn forget_old_statuses(&self, received_before: Millis, at_most: u32) -> StoreResult<u64>;
 }
 
@@ -137,11 +139,7 @@ impl<B: SqlBackend> WebhookStore for B {
     async fn forget_old_statuses(&self, received_before: Millis, at_most: u32) -> StoreResult<u64> {
         write(
             self,
-            "DELETE FROM meta_statuses
-             WHERE received_at < $1
-               AND (message_id, wamid, phone_number_id, status) IN (
-                   SELECT message_id, wamid, phone_number_id, status FROM meta_statuses
-                   WHERE received_at < $1 LIMIT $2)",
+            B::FORGET_STATUSES,
             &[Arg::Int(received_before), Arg::Int(at_most.into())],
         )
         .await

@@ -180,6 +180,10 @@ impl SqlBackend for SqliteStore {
     const PARTS_TO_REPORT: &'static str = callbacks::PARTS_TO_REPORT;
     const CONTACTS_OF: &'static str = callbacks::CONTACTS_OF;
     const UNROUTED_INBOUND: &'static str = callbacks::UNROUTED_INBOUND;
+    /// By rowid: the rows in the order they were stored.
+    const FORGET_STATUSES: &'static str = "DELETE FROM meta_statuses
+         WHERE received_at < $1
+           AND rowid IN (SELECT rowid FROM meta_statuses ORDER BY rowid LIMIT $2)";
 
     async fn write_turn(&self) -> StoreResult<WriteTurn<'_>> {
         let way = self.writer_thread.make_way().await?;
