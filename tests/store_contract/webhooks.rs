@@ -4,7 +4,7 @@
 //! the state back, and applies only from the number it names; the contact
 //! book and care windows fill from what the webhooks say.
 
-use wagate::store::{Millis, StatusReport, Store, WebhookBatch};
+use wagate::store::{Millis, PartRecord, StatusReport, Store, WebhookBatch};
 use wagate_domain::part_tag::PartTag;
 use wagate_domain::{MessageState, Priority};
 
@@ -107,12 +107,22 @@ async fn a_status_of_a_known_wamid_joins_its_part_at_once(backend: Backend) {
 
 on_backends!(a_status_before_its_submission_waits_and_joins_in_metas_order);
 async fn a_status_before_its_submission_waits_and_joins_in_metas_order(backend: Backend) {
+    // `read` and `sent` arrive out of order before the wamid is recorded.
+    let early = vec![read("wamid.1", 4_000), sent("wamid.1", 3_000)];
+    let (part, events) = joined_at_submission(backend, early).await;
+    assert_eq!(codes(&part), [112002, 112006, 112007], "in Meta's order");
+    assert_eq!(part.state, MessageState::Read);
+    assert_eq!(events, 3);
+}
+
+/// `m1`'s part and the count of events after `early` statuses arrived
+/// between its claim and its submission (as `wamid.1`): none joins before
+/// the wamid is known (asserted here), all when it is.
+async fn joined_at_submission(backend: Backend, early: Vec<StatusReport>) -> (PartRecord, usize) {
     let (store, _database) = open_with(backend, &[]).await;
     accept_m1(store.as_ref(), 1).await;
     claim(store.as_ref(), "a", 2_000, 60_000).await;
-    // `read` and `sent` arrive out of order before the wamid is recorded.
-    let early = statuses(vec![read("wamid.1", 4_000), sent("wamid.1", 3_000)]);
-    store.receive(&[early]).await.expect("receive");
+    store.receive(&[statuses(early)]).await.expect("receive");
     assert!(
         message(store.as_ref(), "m1").await.parts[0]
             .history
@@ -120,10 +130,8 @@ async fn a_status_before_its_submission_waits_and_joins_in_metas_order(backend: 
         "nothing joins before the wamid is known"
     );
     assert!(record(store.as_ref(), 0, "a", submitted("wamid.1")).await);
-    let part = &message(store.as_ref(), "m1").await.parts[0];
-    assert_eq!(codes(part), [112002, 112006, 112007], "in Meta's order");
-    assert_eq!(part.state, MessageState::Read);
-    assert_eq!(event_count(store.as_ref()).await, 3);
+    let part = message(store.as_ref(), "m1").await.parts[0].clone();
+    (part, event_count(store.as_ref()).await)
 }
 
 on_backends!(a_status_that_would_move_the_state_back_joins_silently);
@@ -253,9 +261,6 @@ async fn a_tagged_status_applies_only_to_the_part_that_got_its_wamid(backend: Ba
 
 on_backends!(tagged_and_untagged_statuses_before_the_submission_join_in_metas_order);
 async fn tagged_and_untagged_statuses_before_the_submission_join_in_metas_order(backend: Backend) {
-    let (store, _database) = open_with(backend, &[]).await;
-    accept_m1(store.as_ref(), 1).await;
-    claim(store.as_ref(), "a", 2_000, 60_000).await;
     // Out of order, before the wamid is recorded; one without its tag (a
     // part sent before tags, or a status Meta sent without it).
     let delivered = report(
@@ -265,27 +270,19 @@ async fn tagged_and_untagged_statuses_before_the_submission_join_in_metas_order(
         MessageState::Delivered,
         112003,
     );
-    let early = statuses(vec![
+    let early = vec![
         tagged(read("wamid.1", 4_000), "m1", 0),
         delivered,
         tagged(sent("wamid.1", 3_000), "m1", 0),
-    ]);
-    store.receive(&[early]).await.expect("receive");
-    assert!(
-        message(store.as_ref(), "m1").await.parts[0]
-            .history
-            .is_empty(),
-        "nothing joins before the wamid is known"
-    );
-    assert!(record(store.as_ref(), 0, "a", submitted("wamid.1")).await);
-    let part = &message(store.as_ref(), "m1").await.parts[0];
+    ];
+    let (part, events) = joined_at_submission(backend, early).await;
     assert_eq!(
-        codes(part),
+        codes(&part),
         [112002, 112006, 112003, 112007],
         "in Meta's order"
     );
     assert_eq!(part.state, MessageState::Read);
-    assert_eq!(event_count(store.as_ref()).await, 4);
+    assert_eq!(events, 4);
 }
 
 on_backends!(webhooks_that_name_a_phone_and_a_bsuid_fill_the_tenants_contact_book);
